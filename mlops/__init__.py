@@ -1,0 +1,3 @@
+"""mlops: Git-native, declarative MLOps."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,152 @@
+"""The `mlops` command line: a thin layer that parses, calls mlops.api, renders and picks the exit code.
+
+Commands are imported only when run, so `mlops --help` and `mlops lint` (a pre-commit hook, run on every
+commit) never pay for importing dvc, pandas or GitPython.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from typing import Any
+
+import click
+
+from mlops import __version__
+from mlops.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MlopsError
+
+# name -> (module, function, section, one-line help). The help text lives here so `mlops --help` can list
+# commands without importing them.
+COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "init": ("mlops.cli.pipeline", "init", "Project", "Scaffold a repository: example pipeline, rules, policy, CI."),
+    "lint": ("mlops.cli.lint", "lint", "Project", "Check every mlops file: schemas and cross-file rules."),
+    "compile": ("mlops.cli.pipeline", "compile_", "Pipelines", "Write dvc.yaml from the pipeline files."),
+    "import-dvc": ("mlops.cli.pipeline", "import_dvc", "Pipelines", "Turn an existing dvc.yaml into a Pipeline file."),
+    "run": ("mlops.cli.pipeline", "run", "Pipelines", "Compile when stale, then `dvc repro`."),
+    "validate": ("mlops.cli.data", "validate", "Data", "Check a data file against a rules file."),
+    "profile": ("mlops.cli.data", "profile", "Data", "Write a reference profile of a data file."),
+    "infer-rules": ("mlops.cli.data", "infer_rules", "Data", "Write a starter rules file from data."),
+    "register": ("mlops.cli.registry", "register", "Registry", "Tag a new version of an artifact."),
+    "deregister": ("mlops.cli.registry", "deregister", "Registry", "Mark a version as withdrawn."),
+    "deprecate": ("mlops.cli.registry", "deprecate", "Registry", "Mark an artifact as deprecated."),
+    "show": ("mlops.cli.registry", "show", "Registry", "Artifacts, latest versions and stages."),
+    "versions": ("mlops.cli.registry", "versions", "Registry", "Every version of an artifact."),
+    "history": ("mlops.cli.registry", "history", "Registry", "Every registry event, newest first."),
+    "which": ("mlops.cli.registry", "which", "Registry", "The version now in a stage."),
+    "promote": ("mlops.cli.promotion", "promote", "Promotion", "Evaluate gates and update registry.yaml."),
+    "gate": ("mlops.cli.promotion", "gate", "Promotion", "Evaluate the gates of changed assignments (PR check)."),
+    "sync": ("mlops.cli.promotion", "sync", "Promotion", "Write the tags that make Git match registry.yaml."),
+    "rollback": ("mlops.cli.promotion", "rollback", "Promotion", "Put the previous version of a stage back."),
+    "status": ("mlops.cli.promotion", "status", "Promotion", "Where registry.yaml and the tags differ."),
+    "verify": ("mlops.cli.promotion", "verify", "Promotion", "Check that assignment tags went through review."),
+    "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
+    "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
+    "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),
+    "monitor": ("mlops.cli.monitor", "monitor", "Monitoring", "Drift and live metrics of a batch against a version."),
+    "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
+}
+SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Reproduce", "Monitoring"]
+
+
+def _available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, spec in COMMANDS.items() if _available(spec[0])]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        spec = COMMANDS.get(name)
+        if spec is None or not _available(spec[0]):
+            return None
+        module = importlib.import_module(spec[0])
+        command = getattr(module, spec[1])
+        if not isinstance(command, click.Command):  # pragma: no cover - programming error
+            raise TypeError(f"{spec[0]}.{spec[1]} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = set(self.list_commands(ctx))
+        for section in SECTIONS:
+            rows = [(n, s[3]) for n, s in COMMANDS.items() if s[2] == section and n in names]
+            if rows:
+                with formatter.section(f"{section} commands"):
+                    formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name and name not in COMMANDS and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            raise click.UsageError(f"no such command `{name}`.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="mlops")
+def cli() -> None:
+    """Git-native MLOps: pipelines, data contracts and promotion policy as reviewed YAML;
+    model versions and stage assignments as Git tags.
+
+    \b
+    Examples:
+      mlops init demo && cd demo && mlops run
+      mlops lint
+      mlops validate data/clean.parquet --rules rules/clean.yaml
+      mlops show churn-model
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one handler maps every error to its exit code and a one-line message."""
+    try:
+        code = cli.main(args=argv, prog_name="mlops", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code  # usage errors: 2
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = EXIT_INTERRUPTED
+    except MlopsError as exc:
+        click.echo(f"mlops: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        code = exc.exit_code
+    except BrokenPipeError:  # `mlops history | head`
+        sys.stderr.close()
+        code = 0
+    except Exception:  # noqa: BLE001 - the one place that turns surprises into exit 3
+        log = _write_crash_log()
+        click.echo(f"mlops: internal error (a bug in mlops); details written to {log}", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _write_crash_log() -> str:
+    import platform
+    import tempfile
+    import time
+    import traceback
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "mlops")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        folder = tempfile.gettempdir()
+    path = os.path.join(folder, f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"mlops {__version__}\npython {sys.version}\nplatform {platform.platform()}\n")
+        handle.write(f"argv {sys.argv}\ncwd {os.getcwd()}\n\n")
+        handle.write(traceback.format_exc())
+    return path
