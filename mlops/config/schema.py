@@ -93,7 +93,10 @@ def _explain(doc: Located, error: Any) -> list[Finding]:
                             rule="schema")]
     if validator == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        names = {"array": "list", "object": "mapping", "integer": "integer", "number": "number",
+                 "string": "string", "boolean": "boolean (true/false)", "null": "null"}
+        expected = [names.get(e, e) for e in (expected if isinstance(expected, list) else [expected])]
+        expected = " or ".join(expected)
         return [doc.finding(path, f"{where or 'document'} must be {_article(expected)}, "
                                   f"not {_json_type(error.instance)}", rule="schema")]
     if validator == "not" and error.schema.get("errorMessage"):

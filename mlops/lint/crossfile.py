@@ -1,0 +1,175 @@
+"""Checks that span files: pipelines (delegated to mlops.pipeline.checks), promotion and registry."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from mlops.config import Document, Project
+from mlops.findings import Finding
+
+
+def check(project: Project, docs: list[Document]) -> list[Finding]:
+    pipelines = [d for d in docs if d.kind == "Pipeline"]
+    promotion = next((d for d in docs if d.kind == "Promotion" and d.path == project.promotion), None)
+    registry = next((d for d in docs if d.kind == "Registry" and d.path == project.registry), None)
+    findings: list[Finding] = []
+
+    outputs: set[str] | None = None
+    if _has_module("mlops.pipeline.checks"):
+        from mlops.pipeline import checks as pipeline_checks
+
+        findings.extend(pipeline_checks.check_pipelines(project, pipelines))
+        outputs = pipeline_checks.pipeline_outputs(project, pipelines)
+    for doc in docs:
+        if doc.kind == "Rules" and doc.ok:
+            findings.extend(_rules_expressions(doc))
+    if promotion is not None and promotion.ok:
+        findings.extend(_promotion(project, promotion, outputs))
+    if registry is not None and registry.ok:
+        findings.extend(_registry(project, registry, promotion))
+    return findings
+
+
+def referenced_files(project: Project, docs: list[Document]) -> set[str]:
+    """Files whose problems matter when linting `docs`: rules named by their validate stages, and so on."""
+    refs: set[str] = set()
+    for doc in docs:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if doc.kind == "Pipeline":
+            for stage in (data.get("stages") or {}).values():
+                if isinstance(stage, dict) and isinstance(stage.get("rules"), str):
+                    refs.add(stage["rules"])
+        elif doc.kind == "Registry":
+            refs.add(project.promotion)
+    return refs
+
+
+def _rules_expressions(doc: Document) -> list[Finding]:
+    """Row expressions must parse; the parser lives with the validation engine and never evaluates."""
+    if not _has_module("mlops.data.expr"):
+        return []
+    from mlops.data import expr as expressions
+
+    checker = getattr(expressions, "lint_expression", None)
+    if checker is None:
+        return []
+    findings: list[Finding] = []
+    data = doc.data
+    targets: list[tuple[tuple[Any, ...], str]] = []
+    for i, check in enumerate(data.get("checks") or []):
+        targets.append((("checks", i, "expr"), check.get("expr", "")))
+        if check.get("where"):
+            targets.append((("checks", i, "where"), check["where"]))
+    for name, column in (data.get("columns") or {}).items():
+        if isinstance(column, dict) and isinstance(column.get("where"), str):
+            targets.append((("columns", name, "where"), column["where"]))
+    for json_path, text in targets:
+        problem = checker(text)
+        if problem:
+            findings.append(doc.finding(json_path, f"expression `{text}`: {problem}", rule="expression"))
+    return findings
+
+
+def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> list[Finding]:
+    findings: list[Finding] = []
+    data = doc.data
+    stage_names = list((data.get("stages") or {}).keys())
+    artifacts = data.get("artifacts") or {}
+    known = _known_paths(project) if outputs is not None else set()
+    for name, art in artifacts.items():
+        for key in ("path", "metrics"):
+            path = art.get(key)
+            if not path or outputs is None:
+                continue
+            if not _produced(path, outputs) and path not in known:
+                findings.append(doc.finding(("artifacts", name, key),
+                                            f"artifact `{name}`: {key} `{path}` is not produced by any pipeline "
+                                            "stage and is not tracked in the repository", rule="artifact-path"))
+    for stage, spec in (data.get("stages") or {}).items():
+        spec = spec or {}
+        after = spec.get("after")
+        if isinstance(after, str) and after not in stage_names:
+            findings.append(doc.finding(("stages", stage, "after"),
+                                        f"stage `{stage}`: `after: {after}` names no stage" + _suggest(after, stage_names),
+                                        rule="unknown-stage"))
+        elif isinstance(after, str) and stage_names.index(after) >= stage_names.index(stage):
+            findings.append(doc.finding(("stages", stage, "after"),
+                                        f"stage `{stage}` comes after `{after}` but is listed before it; "
+                                        "stages are listed in promotion order", rule="stage-order"))
+        for art in spec.get("artifacts") or []:
+            if art not in artifacts:
+                findings.append(doc.finding(("stages", stage, "artifacts"),
+                                            f"stage `{stage}` names unknown artifact `{art}`" + _suggest(art, list(artifacts)),
+                                            rule="unknown-artifact"))
+        for i, gate in enumerate(spec.get("gates") or []):
+            if "not_worse_than" in gate and "metric" not in gate:
+                findings.append(doc.finding(("stages", stage, "gates", i), "`not_worse_than` needs a `metric`",
+                                            rule="gate"))
+            if gate.get("monitor") and not gate.get("no_alerts_for"):
+                findings.append(doc.finding(("stages", stage, "gates", i), "a `monitor:` gate needs `no_alerts_for`",
+                                            rule="gate"))
+            if "metric" in gate and not any(k in gate for k in ("min", "max", "not_worse_than")):
+                findings.append(doc.finding(("stages", stage, "gates", i),
+                                            f"gate on `{gate['metric']}` has no threshold (`min`, `max` or "
+                                            "`not_worse_than`)", rule="gate"))
+    return findings
+
+
+def _registry(project: Project, doc: Document, promotion: Document | None) -> list[Finding]:
+    if promotion is None:
+        return [doc.finding(("kind",), f"registry names artifacts but there is no {project.promotion} defining them",
+                            rule="unknown-artifact")]
+    if not promotion.ok:
+        return []
+    artifacts = promotion.data.get("artifacts") or {}
+    stages = list((promotion.data.get("stages") or {}).keys())
+    findings = []
+    for name, assignments in doc.data.items():
+        if name in ("kind", "version"):
+            continue
+        if name not in artifacts:
+            findings.append(doc.finding((name,), f"unknown artifact `{name}`" + _suggest(name, list(artifacts)) +
+                                        f" (artifacts are defined in {project.promotion})", key=True,
+                                        rule="unknown-artifact"))
+            continue
+        for stage in assignments or {}:
+            if stage not in stages:
+                findings.append(doc.finding((name, stage), f"unknown stage `{stage}` for `{name}`" +
+                                            _suggest(stage, stages) + f" (stages are defined in {project.promotion})",
+                                            key=True, rule="unknown-stage"))
+    return findings
+
+
+def _produced(path: str, outputs: set[str]) -> bool:
+    path = path.rstrip("/")
+    return path in outputs or any(path.startswith(out.rstrip("/") + "/") for out in outputs)
+
+
+def _known_paths(project: Project) -> set[str]:
+    from mlops import git
+
+    try:
+        tracked = git.tracked_files(project.root)
+    except Exception:  # noqa: BLE001 - outside a repository nothing is tracked
+        tracked = set()
+    known = set(tracked)
+    for t in tracked:  # `data.csv.dvc` tracks data.csv
+        if t.endswith(".dvc"):
+            known.add(t[:-4])
+    return known
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _has_module(name: str) -> bool:
+    """True when an optional part of mlops is present (areas land independently)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False

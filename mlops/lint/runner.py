@@ -1,0 +1,118 @@
+"""Collect the files, check each against its schema, run the cross-file checks, filter, sort."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.config import Document, Project, read_document
+from mlops.config.project import PROJECT_FILE, find_root, load_project
+from mlops.errors import ConfigError, GitError, InputError
+from mlops.findings import Finding, sort_findings
+from mlops.lint import crossfile
+
+
+@dataclass
+class LintReport:
+    root: str
+    files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "files": self.files,
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": {"files": len(self.files), "errors": len(self.errors), "warnings": len(self.warnings)},
+        }
+
+
+def lint_project(paths: list[str] | None = None, root: str | os.PathLike[str] | None = None) -> LintReport:
+    """Lint the whole project, or (as pre-commit calls it) the given files and the files they reference."""
+    base = _root(root, explicit=bool(paths))
+    findings: list[Finding] = []
+    try:
+        project = load_project(base)
+    except ConfigError as exc:  # a broken mlops.yaml is a finding for lint, not a crash
+        findings.extend(exc.findings)
+        project = Project(root=base, config_file=PROJECT_FILE)
+
+    located_kinds = dict(project.all_files())
+    selected: list[str] | None = None
+    if paths:
+        selected = []
+        for p in paths:
+            rel = project.rel(os.path.abspath(p))
+            if not (base / rel).is_file():
+                raise InputError(f"{p}: no such file")
+            selected.append(rel)
+            if rel not in located_kinds:
+                located_kinds[rel] = _kind_by_location(project, rel) or ""
+
+    docs: dict[str, Document] = {}
+    for rel, kind in sorted(located_kinds.items()):
+        doc = read_document(base / rel, shown=rel, expected_kind=kind or None)
+        if not kind and doc.kind is None and _has_no_kind(doc):
+            continue  # a YAML file that is not an mlops file (pre-commit may pass any YAML)
+        docs[rel] = doc
+        findings.extend(doc.findings)
+
+    findings.extend(crossfile.check(project, list(docs.values())))
+
+    files = sorted(docs)
+    if selected is not None:
+        wanted = set(selected) | crossfile.referenced_files(project, [docs[s] for s in selected if s in docs])
+        wanted.add(PROJECT_FILE)
+        findings = [f for f in findings if f.path in wanted]
+        files = sorted(s for s in selected if s in docs)
+    return LintReport(str(base), files, sort_findings(_dedupe(findings)))
+
+
+def _root(root: str | os.PathLike[str] | None, *, explicit: bool) -> Path:
+    if root is not None:
+        return Path(root).resolve()
+    try:
+        return find_root()
+    except GitError:
+        if explicit:  # linting named files outside a repository still works
+            return Path.cwd().resolve()
+        raise
+
+
+def _kind_by_location(project: Project, rel: str) -> str | None:
+    if any(fnmatch.fnmatch(rel, p) for p in project.pipelines):
+        return "Pipeline"
+    if any(fnmatch.fnmatch(rel, p) for p in project.rules):
+        return "Rules"
+    return {project.promotion: "Promotion", project.registry: "Registry", PROJECT_FILE: "Project"}.get(rel)
+
+
+def _has_no_kind(doc: Document) -> bool:
+    data = doc.data
+    return not isinstance(data, dict) or "kind" not in data
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, int, int, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.path, f.line, f.col, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
