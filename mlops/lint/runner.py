@@ -78,6 +78,8 @@ def lint_project(paths: list[str] | None = None, root: str | os.PathLike[str] | 
     if selected is not None:
         wanted = set(selected) | crossfile.referenced_files(project, [docs[s] for s in selected if s in docs])
         wanted.add(PROJECT_FILE)
+        if project.params in selected:  # params keys are checked in the pipelines that read them
+            wanted.update(rel for rel, d in docs.items() if d.kind == "Pipeline")
         findings = [f for f in findings if f.path in wanted]
         files = sorted(s for s in selected if s in docs)
     return LintReport(str(base), files, sort_findings(_dedupe(findings)))
