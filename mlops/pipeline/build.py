@@ -1,0 +1,269 @@
+"""Build the pipeline model from Pipeline documents: defaults, `foreach`/`matrix`, `${...}`.
+
+Works on documents that failed their schema too: anything malformed is skipped (the schema finding
+already tells the user), so lint can report cross-file problems of the parts that do make sense.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shlex
+from typing import Any
+
+from mlops.findings import Finding
+from mlops.pipeline import interpolate
+from mlops.pipeline.context import ParamsFiles, file_context
+from mlops.pipeline.model import JsonPath, ParamRef, PathEntry, Pipeline, Stage
+
+NAME_JOIN = "-"  # foreach/matrix stage names: `train-small`, `train-lr0_1-small` (see docs: why not `@`)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+OUTPUT_FIELDS = ("outs", "metrics", "plots")
+
+
+def name_piece(value: Any, index: int, prefix: str = "") -> str:
+    """The readable part an item adds to a stage name: the value itself, or its position."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (str, int, float)):
+        text = _UNSAFE.sub("_", str(value)).strip("_") or str(index)
+    else:
+        text = f"{prefix}{index}"
+    return text
+
+
+def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
+    params = ParamsFiles(project.root)
+    pipeline = Pipeline()
+    findings: list[Finding] = []
+    for doc in sorted(docs, key=lambda d: d.path):
+        data = doc.data
+        if not isinstance(data, dict):
+            continue
+        pipeline.sources.append(doc.path)
+        context, problems = file_context(doc, params, project.params)
+        findings.extend(problems)
+        defaults: dict[str, Any] = data["defaults"] if isinstance(data.get("defaults"), dict) else {}
+        stages = data.get("stages")
+        if not isinstance(stages, dict):
+            continue
+        for template, body in stages.items():
+            if not isinstance(body, dict):
+                continue
+            built, problems = _expand(doc, str(template), body, defaults, context)
+            findings.extend(problems)
+            pipeline.stages.extend(built)
+            pipeline.by_template[(doc.path, str(template))] = [s.name for s in built]
+    return pipeline, findings
+
+
+def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, Any],
+            context: dict[str, Any]) -> tuple[list[Stage], list[Finding]]:
+    origin: JsonPath = ("stages", template)
+    findings: list[Finding] = []
+    if "foreach" in body and "matrix" in body:
+        return [], [doc.finding(origin + ("matrix",), "a stage has `foreach` or `matrix`, not both",
+                                key=True, rule="foreach")]
+    items: list[tuple[str, dict[str, Any]]]
+    if "foreach" in body:
+        spec = _resolve_collection(doc, origin + ("foreach",), body["foreach"], context, findings,
+                                   allow_mapping=True)
+        if spec is None:
+            return [], findings
+        if isinstance(spec, dict):
+            items = [(f"{template}{NAME_JOIN}{name_piece(k, i)}", {"key": k, "item": v})
+                     for i, (k, v) in enumerate(spec.items())]
+        else:
+            items = [(f"{template}{NAME_JOIN}{name_piece(v, i)}", {"item": v}) for i, v in enumerate(spec)]
+    elif "matrix" in body:
+        matrix = body["matrix"]
+        if not isinstance(matrix, dict) or not matrix:
+            return [], findings
+        dims: list[tuple[str, list[Any]]] = []
+        for dim, values in matrix.items():
+            resolved = _resolve_collection(doc, origin + ("matrix", dim), values, context, findings,
+                                           allow_mapping=False)
+            if resolved is None:
+                return [], findings
+            dims.append((str(dim), list(resolved)))
+        items = []
+        for combo in itertools.product(*[list(enumerate(vals)) for _, vals in dims]):
+            pieces = [name_piece(v, i, prefix=dims[d][0]) for d, (i, v) in enumerate(combo)]
+            item = {dims[d][0]: v for d, (_, v) in enumerate(combo)}
+            items.append((template + NAME_JOIN + NAME_JOIN.join(pieces), {"item": item}))
+    else:
+        items = [(template, {})]
+    stages = []
+    for name, local in items:
+        ctx = {**context, **local} if local else context
+        stage = _stage(doc, name, template, body, defaults, ctx, findings)
+        if stage is not None:
+            stages.append(stage)
+    return stages, findings
+
+
+def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str, Any],
+                        findings: list[Finding], *, allow_mapping: bool) -> list[Any] | dict[str, Any] | None:
+    what = "`foreach`" if where[-1] == "foreach" else f"matrix `{where[-1]}`"
+    if isinstance(value, str):
+        try:
+            value = interpolate.substitute(value, context)
+        except interpolate.Undefined as exc:
+            findings.append(_undefined(doc, where, exc))
+            return None
+    if isinstance(value, list) and value:
+        return value
+    if allow_mapping and isinstance(value, dict) and value:
+        return value
+    kinds = "a non-empty list or mapping" if allow_mapping else "a non-empty list"
+    shown = "an empty list" if value == [] else "an empty mapping" if value == {} else \
+        f"{type(value).__name__} `{value}`"
+    findings.append(doc.finding(where, f"{what} must be {kinds}, not {shown}", rule="foreach"))
+    return None
+
+
+def _undefined(doc: Any, where: JsonPath, exc: interpolate.Undefined) -> Finding:
+    detail = f" ({exc.detail})" if exc.detail else ""
+    return doc.finding(where, f"undefined variable `${{{exc.name}}}`{detail}; define it in params.yaml or "
+                              "`vars:`", rule="undefined-variable")
+
+
+def _sub(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding]) -> Any:
+    if not interpolate.mentions(value):
+        return value
+    problems: list[tuple[JsonPath, interpolate.Undefined]] = []
+    result = interpolate.substitute_all(value, ctx, where, problems)
+    findings.extend(_undefined(doc, path, exc) for path, exc in problems)
+    return result
+
+
+def _strings(value: Any) -> list[tuple[int, str]]:
+    if not isinstance(value, list):
+        return []
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, str) and v]
+
+
+def _paths(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding],
+           with_flags: bool) -> list[PathEntry]:
+    entries: list[PathEntry] = []
+    if not isinstance(value, list):
+        return entries
+    for i, item in enumerate(value):
+        origin = where + (i,)
+        if isinstance(item, str) and item:
+            path = _sub(doc, origin, item, ctx, findings)
+            entries.append(PathEntry(str(path), origin))
+        elif with_flags and isinstance(item, dict) and len(item) == 1:
+            ((path, flags),) = item.items()
+            path = _sub(doc, origin, str(path), ctx, findings)
+            flags = _sub(doc, origin + (path,), flags, ctx, findings) if isinstance(flags, dict) else {}
+            entries.append(PathEntry(str(path), origin, dict(flags)))
+    return entries
+
+
+def _params(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any],
+            findings: list[Finding]) -> tuple[list[ParamRef], list[Any]]:
+    refs: list[ParamRef] = []
+    raw: list[Any] = []
+    if not isinstance(value, list):
+        return refs, raw
+    for i, item in enumerate(value):
+        origin = where + (i,)
+        item = _sub(doc, origin, item, ctx, findings)
+        if isinstance(item, str) and item:
+            refs.append(ParamRef(item, None, origin))
+            raw.append(item)
+        elif isinstance(item, dict) and len(item) == 1:
+            ((file, keys),) = item.items()
+            if keys is None:
+                refs.append(ParamRef(None, str(file), origin))
+            elif isinstance(keys, list):
+                refs.extend(ParamRef(str(k), str(file), origin + (file, j)) for j, k in enumerate(keys))
+            else:
+                continue
+            raw.append({str(file): keys})
+    return refs, raw
+
+
+def _stage(doc: Any, name: str, template: str, body: dict[str, Any], defaults: dict[str, Any],
+           ctx: dict[str, Any], findings: list[Finding]) -> Stage | None:
+    base: JsonPath = ("stages", template)
+    stage = Stage(name=name, template=template, doc=doc, origin=base)
+    for key in ("desc", "wdir"):
+        if isinstance(body.get(key), str):
+            setattr(stage, key, _sub(doc, base + (key,), body[key], ctx, findings))
+    if stage.wdir is None and isinstance(defaults.get("wdir"), str):
+        stage.wdir = defaults["wdir"]
+    for key in ("frozen", "always_changed"):
+        if isinstance(body.get(key), bool):
+            setattr(stage, key, body[key])
+    if "validate" in body and isinstance(body["validate"], str):
+        return _validate_stage(doc, stage, body, ctx, findings)
+    if "profile" in body and isinstance(body["profile"], str):
+        return _profile_stage(doc, stage, body, ctx, findings)
+    cmd = body.get("cmd")
+    if isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd)):
+        stage.cmd = _sub(doc, base + ("cmd",), cmd, ctx, findings)
+    else:
+        return None
+    stage.deps = _paths(doc, ("defaults", "deps"), defaults.get("deps"), ctx, findings, False)
+    seen = {d.path for d in stage.deps}
+    for entry in _paths(doc, base + ("deps",), body.get("deps"), ctx, findings, False):
+        if entry.path not in seen:
+            seen.add(entry.path)
+            stage.deps.append(entry)
+    refs_d, raw_d = _params(doc, ("defaults", "params"), defaults.get("params"), ctx, findings)
+    refs_s, raw_s = _params(doc, base + ("params",), body.get("params"), ctx, findings)
+    stage.params = refs_d + refs_s
+    stage.params_raw = [p for i, p in enumerate(raw_d + raw_s) if p not in (raw_d + raw_s)[:i]]
+    for key in OUTPUT_FIELDS:
+        setattr(stage, key, _paths(doc, base + (key,), body.get(key), ctx, findings, True))
+    return stage
+
+
+def _validate_stage(doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any],
+                    findings: list[Finding]) -> Stage:
+    base = stage.origin
+    stage.kind = "validate"
+    stage.wdir = None  # validate/profile paths are relative to the repository root
+    stage.data = PathEntry(str(_sub(doc, base + ("validate",), body["validate"], ctx, findings)),
+                           base + ("validate",))
+    rules = body.get("rules")
+    if isinstance(rules, str):
+        stage.rules = PathEntry(str(_sub(doc, base + ("rules",), rules, ctx, findings)), base + ("rules",))
+    else:
+        findings.append(doc.finding(base + ("validate",), f"validate stage `{stage.name}` needs `rules:` "
+                                    "(the rules file to check the data with)", rule="validate"))
+    if isinstance(body.get("reference"), str):
+        stage.reference = str(_sub(doc, base + ("reference",), body["reference"], ctx, findings))
+    report = body.get("report")
+    report_path = str(_sub(doc, base + ("report",), report, ctx, findings)) if isinstance(report, str) \
+        else f"reports/{stage.name}.json"
+    stage.report = PathEntry(report_path, base + ("report",) if isinstance(report, str) else base)
+    stage.deps = [stage.data] + ([stage.rules] if stage.rules else [])
+    stage.metrics = [PathEntry(report_path, stage.report.origin, {"cache": False})]
+    parts = ["mlops", "validate", stage.data.path]
+    if stage.rules:
+        parts += ["--rules", stage.rules.path]
+    if stage.reference:
+        parts += ["--reference", stage.reference]
+    parts += ["--report", report_path]
+    stage.cmd = shlex.join(parts)
+    return stage
+
+
+def _profile_stage(doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any],
+                   findings: list[Finding]) -> Stage:
+    base = stage.origin
+    stage.kind = "profile"
+    stage.wdir = None
+    stage.data = PathEntry(str(_sub(doc, base + ("profile",), body["profile"], ctx, findings)),
+                           base + ("profile",))
+    output = body.get("output")
+    out_path = str(_sub(doc, base + ("output",), output, ctx, findings)) if isinstance(output, str) \
+        else f"profiles/{stage.name}.json"
+    stage.report = PathEntry(out_path, base + ("output",) if isinstance(output, str) else base)
+    stage.deps = [stage.data]
+    stage.outs = [PathEntry(out_path, stage.report.origin)]
+    stage.cmd = shlex.join(["mlops", "profile", stage.data.path, "-o", out_path])
+    return stage

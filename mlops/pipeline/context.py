@@ -1,0 +1,103 @@
+"""Values for `${...}`: params.yaml (DVC loads it by default) and a file's `vars:` entries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mlops.findings import Finding
+
+_MISSING = object()
+
+
+class ParamsFiles:
+    """Reads params files once per build. `get` returns the parsed mapping, or None when unreadable."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[str, Any] = {}
+        self.problems: dict[str, str] = {}
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def get(self, rel: str) -> dict[str, Any] | None:
+        if rel not in self._cache:
+            self._cache[rel] = self._read(rel)
+        value = self._cache[rel]
+        return value if isinstance(value, dict) else None
+
+    def _read(self, rel: str) -> Any:
+        path = self.root / rel
+        if not path.is_file():
+            return None
+        try:
+            text = path.read_text("utf-8")
+            if rel.endswith(".json"):
+                data = json.loads(text)
+            elif rel.endswith(".toml"):
+                import tomllib  # type: ignore[import-not-found,unused-ignore]
+
+                data = tomllib.loads(text)
+            else:
+                import yaml
+
+                try:
+                    loader = yaml.CSafeLoader
+                except AttributeError:  # pragma: no cover
+                    loader = yaml.SafeLoader  # type: ignore[assignment]
+                data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        except Exception as exc:  # noqa: BLE001 - any parse error is reported as one line
+            self.problems[rel] = f"cannot parse {rel}: {str(exc).splitlines()[0] if str(exc) else exc}"
+            return None
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.problems[rel] = f"{rel} is not a mapping of parameters"
+            return None
+        return data
+
+
+def has_key(data: dict[str, Any], key: str) -> bool:
+    value: Any = data
+    for part in key.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return False
+    return True
+
+
+def file_context(doc: Any, params: ParamsFiles, default_params: str) -> tuple[dict[str, Any], list[Finding]]:
+    """The `${...}` context of one Pipeline file: params.yaml, then each `vars:` entry in order."""
+    context: dict[str, Any] = {}
+    findings: list[Finding] = []
+    base = params.get(default_params)
+    if base:
+        context.update(base)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    entries = data.get("vars")
+    if not isinstance(entries, list):
+        return context, findings
+    for i, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            context.update(entry)
+        elif isinstance(entry, str):
+            file, _, keys = entry.partition(":")
+            loaded = params.get(file)
+            if loaded is None:
+                why = params.problems.get(file) or f"vars file `{file}` does not exist"
+                findings.append(doc.finding(("vars", i), why, rule="vars"))
+                continue
+            if keys:
+                for key in (k.strip() for k in keys.split(",") if k.strip()):
+                    if key in loaded:
+                        context[key] = loaded[key]
+                    else:
+                        findings.append(doc.finding(("vars", i), f"`{file}` has no key `{key}`", rule="vars"))
+            else:
+                context.update(loaded)
+    return context, findings
