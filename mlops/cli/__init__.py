@@ -76,6 +76,35 @@ class LazyGroup(click.Group):
                 with formatter.section(f"{section} commands"):
                     formatter.write_dl(rows)
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """One handler maps every error to its exit code and a one-line message (SPEC section 5)."""
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code  # usage errors: 2
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            code = EXIT_INTERRUPTED
+        except MlopsError as exc:
+            click.echo(f"mlops: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            code = exc.exit_code
+        except BrokenPipeError:  # `mlops history | head`
+            code = 0
+        except Exception:  # noqa: BLE001 - the one place that turns surprises into exit 3
+            log = _write_crash_log()
+            click.echo(f"mlops: internal error (a bug in mlops); details written to {log}", err=True)
+            code = EXIT_INTERNAL
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else None
         if name and name not in COMMANDS and not name.startswith("-"):
@@ -103,33 +132,8 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: one handler maps every error to its exit code and a one-line message."""
-    try:
-        code = cli.main(args=argv, prog_name="mlops", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code  # usage errors: 2
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        code = EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        code = EXIT_INTERRUPTED
-    except MlopsError as exc:
-        click.echo(f"mlops: error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
-        code = exc.exit_code
-    except BrokenPipeError:  # `mlops history | head`
-        sys.stderr.close()
-        code = 0
-    except Exception:  # noqa: BLE001 - the one place that turns surprises into exit 3
-        log = _write_crash_log()
-        click.echo(f"mlops: internal error (a bug in mlops); details written to {log}", err=True)
-        code = EXIT_INTERNAL
-    sys.exit(code if isinstance(code, int) else 0)
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="mlops")
 
 
 def _write_crash_log() -> str:

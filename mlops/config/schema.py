@@ -44,7 +44,7 @@ def validate(doc: Located, kind: str) -> list[Finding]:
     unique: dict[tuple[int, int, str], Finding] = {}
     for f in findings:
         unique.setdefault((f.line, f.col, f.message), f)
-    return list(unique.values())
+    return sorted(unique.values(), key=lambda f: (f.line, f.col, f.message))
 
 
 def _explain(doc: Located, error: Any) -> list[Finding]:

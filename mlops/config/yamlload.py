@@ -92,6 +92,8 @@ def load_text(text: str, shown: str) -> Located:
         problem = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc):
             problem = "more than one YAML document; an mlops file holds exactly one"
+        elif mark is not None and "${" in text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else False:
+            problem += " (inside [...] or {...}, quote a value holding `${...}`, or use a block list with `- `)"
         raise YamlProblem(Finding(shown, line, col, f"YAML syntax: {problem}", rule="yaml")) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(Finding(shown, 0, 0, f"YAML syntax: {exc}", rule="yaml")) from None
@@ -119,6 +121,9 @@ class _Builder:
                                       f"document expands to more than {MAX_NODES} nodes "
                                       "(recursive or exponential aliases?)", rule="yaml"))
         self.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith("tag:yaml.org,2002:python/"):
+            raise YamlProblem(Finding(self.shown, node.start_mark.line + 1, node.start_mark.column + 1,
+                                      f"bad value: tag `{node.tag}` is not allowed in mlops files", rule="yaml"))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
