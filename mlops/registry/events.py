@@ -1,0 +1,66 @@
+"""Registry events: one per tag that follows the grammar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from mlops.registry import message as messages
+from mlops.registry.tags import ASSIGN, DEPRECATE, DEREGISTER, REGISTER, UNASSIGN
+
+# Order of kinds at the same instant and counter (as GTO's event priorities).
+PRIORITY = {DEPRECATE: 2, REGISTER: 3, DEREGISTER: 4, ASSIGN: 5, UNASSIGN: 6}
+
+
+@dataclass(eq=False)
+class Event:
+    kind: str  # register, deregister, assign, unassign, deprecate
+    artifact: str
+    tag: str
+    commit: str
+    timestamp: int  # tagger time, seconds since the epoch
+    tz: str  # tagger time zone, e.g. +0100
+    tagger: str
+    tagger_email: str
+    message: str
+    version: str | None = None  # for assignments: the version registered on `commit` (set by the fold)
+    stage: str | None = None
+    counter: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def order(self) -> tuple[int, int, int]:
+        """Tagger time, then counter: the order the fold applies events in."""
+        return (self.timestamp, self.counter if self.counter is not None else -1, PRIORITY[self.kind])
+
+    @property
+    def date(self) -> dt.datetime:
+        return to_datetime(self.timestamp, self.tz)
+
+    @property
+    def summary(self) -> str:
+        return messages.summary(self.message)
+
+    @cached_property
+    def message_data(self) -> dict[str, Any]:
+        return messages.parse(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.kind, "artifact": self.artifact, "version": self.version, "stage": self.stage,
+            "counter": self.counter, "tag": self.tag, "commit": self.commit, "date": self.date.isoformat(),
+            "tagger": self.tagger, "tagger_email": self.tagger_email, "message": self.summary,
+            "data": self.message_data,
+        }
+
+
+def to_datetime(timestamp: int, tz: str) -> dt.datetime:
+    try:
+        sign = -1 if tz.startswith("-") else 1
+        minutes = int(tz[1:3]) * 60 + int(tz[3:5])
+        zone = dt.timezone(dt.timedelta(minutes=sign * minutes))
+    except (ValueError, IndexError):
+        zone = dt.timezone.utc
+    return dt.datetime.fromtimestamp(timestamp, zone)

@@ -1,0 +1,210 @@
+"""The fold: registry events -> the state of every artifact.
+
+Stage rule (the one GTO's `gto show A#stage` applies, so both tools agree on every repository): within a
+stage, each version is in or out according to its own newest assignment or unassignment event (tagger time,
+then counter). Among the versions that are in, the one assigned most recently holds the stage; the others
+queue behind it in the same order (`which(..., back=1)` is the next one). An unassignment therefore removes
+that version only: the stage falls back to the version assigned before it, or becomes empty when none is
+left. Deregistered versions leave every stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops.registry.events import Event
+from mlops.registry.tags import ASSIGN, DEPRECATE, DEREGISTER, REGISTER, UNASSIGN, semver_key
+
+
+@dataclass(eq=False)
+class Version:
+    artifact: str
+    version: str  # vX.Y.Z; the commit hash for an assignment on a commit with no registered version
+    commit: str
+    registration: Event | None = None
+    events: list[Event] = field(default_factory=list)  # every event of this version, oldest first
+    deregistered: bool = False
+
+    @property
+    def registered(self) -> bool:
+        return self.registration is not None
+
+    @property
+    def tag(self) -> str | None:
+        return self.registration.tag if self.registration else None
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return (self.registration or self.events[0]).date
+
+    @property
+    def author(self) -> str:
+        return (self.registration or self.events[0]).tagger
+
+    @property
+    def author_email(self) -> str:
+        return (self.registration or self.events[0]).tagger_email
+
+    @property
+    def message(self) -> str:
+        return (self.registration or self.events[0]).summary
+
+    @property
+    def message_data(self) -> dict[str, Any]:
+        return self.registration.message_data if self.registration else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"artifact": self.artifact, "version": self.version, "commit": self.commit, "tag": self.tag,
+                "created_at": self.created_at.isoformat(), "author": self.author,
+                "author_email": self.author_email, "message": self.message,
+                "deregistered": self.deregistered, "registered": self.registered, "data": self.message_data}
+
+
+@dataclass(eq=False)
+class ArtifactState:
+    name: str
+    versions: list[Version] = field(default_factory=list)  # registered versions, SemVer order (oldest first)
+    events: list[Event] = field(default_factory=list)  # oldest first
+    deprecated: bool = False
+    queues: dict[str, list[Version]] = field(default_factory=dict)  # stage -> versions in it, current first
+    unregistered: list[Version] = field(default_factory=list)  # commits assigned without a version tag
+
+    @property
+    def stages(self) -> dict[str, Version | None]:
+        return {stage: (queue[0] if queue else None) for stage, queue in self.queues.items()}
+
+    @property
+    def latest(self) -> Version | None:
+        """Highest SemVer among versions not deregistered (GTO's `latest`)."""
+        live = [v for v in self.versions if not v.deregistered]
+        return live[-1] if live else None
+
+    def version(self, name: str) -> Version | None:
+        for v in self.versions:
+            if v.version == name:
+                return v
+        return None
+
+    def which(self, stage: str, back: int = 0) -> Version | None:
+        queue = self.queues.get(stage) or []
+        return queue[back] if 0 <= back < len(queue) else None
+
+    def stage_versions(self, stage: str) -> list[Version]:
+        """Every version in the stage, the current one first."""
+        return list(self.queues.get(stage) or [])
+
+    @property
+    def max_counter(self) -> int:
+        return max((e.counter or 0 for e in self.events), default=0)
+
+
+@dataclass(eq=False)
+class RegistryState:
+    artifacts: dict[str, ArtifactState] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)  # every event, oldest first
+    warnings: list[str] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)  # every tag name in the repository
+
+    def artifact(self, name: str) -> ArtifactState | None:
+        return self.artifacts.get(name)
+
+    def which(self, artifact: str, stage: str, back: int = 0) -> Version | None:
+        state = self.artifacts.get(artifact)
+        return state.which(stage, back) if state else None
+
+    def next_counter(self, artifact: str) -> int:
+        state = self.artifacts.get(artifact)
+        return (state.max_counter if state else 0) + 1
+
+    @property
+    def stage_names(self) -> list[str]:
+        return sorted({s for a in self.artifacts.values() for s in a.queues})
+
+
+def fold(events: list[Event], warnings: list[str] | None = None, tags: set[str] | None = None) -> RegistryState:
+    state = RegistryState(warnings=list(warnings or []), tags=set(tags or ()))
+    ordered = sorted(events, key=lambda e: e.order)
+    by_artifact: dict[str, list[Event]] = {}
+    for event in ordered:
+        by_artifact.setdefault(event.artifact, []).append(event)
+    for name in sorted(by_artifact):
+        state.artifacts[name] = _fold_artifact(name, by_artifact[name], state.warnings)
+    state.events = ordered
+    return state
+
+
+def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> ArtifactState:
+    art = ArtifactState(name=name, events=events)
+    versions: dict[str, Version] = {}
+    # Versions first, whatever the time order, so an assignment finds the version on its commit.
+    for e in events:
+        if e.kind != REGISTER:
+            continue
+        assert e.version is not None
+        known = versions.get(e.version)
+        if known is None:
+            versions[e.version] = Version(name, e.version, e.commit, registration=e)
+        elif known.commit != e.commit:
+            warnings.append(f"{name}: {e.version} is registered twice (tags {known.tag} and {e.tag}); "
+                            f"keeping {known.tag}")
+    by_commit: dict[str, list[Version]] = {}
+    for v in versions.values():
+        by_commit.setdefault(v.commit, []).append(v)
+    for commit, same in by_commit.items():
+        if len(same) > 1:
+            names = ", ".join(sorted((v.version for v in same), key=semver_key))
+            warnings.append(f"{name}: versions {names} are all on commit {commit[:7]}; "
+                            f"assignments on that commit count for the highest")
+    unregistered: dict[str, Version] = {}
+    # stage -> version -> (in the stage?, order of its newest assignment)
+    presence: dict[str, dict[int, tuple[bool, tuple[int, int, int], Version]]] = {}
+    for e in events:
+        if e.kind == REGISTER:
+            v = versions[e.version]  # type: ignore[index]
+            if v.commit != e.commit:
+                continue  # a duplicate on another commit: warned above
+            v.deregistered = False
+            v.events.append(e)
+        elif e.kind == DEREGISTER:
+            gone = versions.get(e.version or "")
+            if gone is None:
+                warnings.append(f"{name}: tag {e.tag} deregisters {e.version}, which was never registered")
+                continue
+            gone.deregistered = True
+            gone.events.append(e)
+        elif e.kind == DEPRECATE:
+            art.deprecated = True
+            continue
+        elif e.kind in (ASSIGN, UNASSIGN):
+            v = _version_at(e.commit, by_commit, unregistered, name, e)
+            e.version = v.version
+            v.events.append(e)
+            members = presence.setdefault(e.stage or "", {})
+            previous = members.get(id(v))
+            if e.kind == ASSIGN:
+                members[id(v)] = (True, e.order, v)
+            else:
+                members[id(v)] = (False, previous[1] if previous else e.order, v)
+        if e.kind != DEPRECATE:
+            art.deprecated = False  # any later event brings a deprecated artifact back, as in GTO
+    art.versions = sorted(versions.values(), key=lambda v: semver_key(v.version))
+    art.unregistered = list(unregistered.values())
+    for stage, in_stage in presence.items():
+        live = [(order, v) for inside, order, v in in_stage.values() if inside and not v.deregistered]
+        live.sort(key=lambda item: item[0], reverse=True)
+        art.queues[stage] = [v for _, v in live]
+    return art
+
+
+def _version_at(commit: str, by_commit: dict[str, list[Version]], unregistered: dict[str, Version],
+                artifact: str, event: Event) -> Version:
+    same = by_commit.get(commit)
+    if same:
+        live = [v for v in same if not v.deregistered] or same
+        return max(live, key=lambda v: semver_key(v.version))
+    v = unregistered.get(commit)
+    if v is None:
+        v = unregistered[commit] = Version(artifact, commit, commit)
+    return v

@@ -1,0 +1,188 @@
+"""Writing registry events: one annotated tag each, never moved or deleted once published.
+
+Counters (`A#stage#N`) are 1 + the highest counter among the artifact's tags. Two writers racing for the
+same counter cannot both win: `git tag` creates the ref only if it does not exist (a locked ref
+transaction), so the loser re-reads the tags and retries with the next counter. The same holds for a push:
+when the remote already has our tag name, the local, unpublished tag is dropped and written again with the
+next counter after fetching.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from mlops import __version__, git
+from mlops.errors import GitError, UnknownReference, UsageError
+from mlops.registry import message as messages
+from mlops.registry.read import fetch_tags, read_state
+from mlops.registry.state import RegistryState, Version
+from mlops.registry.tags import (
+    ASSIGN,
+    DEPRECATE,
+    DEREGISTER,
+    REGISTER,
+    UNASSIGN,
+    bump,
+    format_tag,
+    valid_artifact,
+    valid_stage,
+    valid_version,
+)
+
+RETRIES = 25
+
+
+class TagExists(GitError):
+    """The tag name is taken (locally or on the remote)."""
+
+
+def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, version: str | None = None,
+             bump_part: str = "patch", metadata: dict[str, Any] | None = None, message: str | None = None,
+             push: bool = False) -> str:
+    """Tag `ARTIFACT@vX.Y.Z` on REV's commit. Refuses an existing version and a second live version of the
+    artifact on one commit. Without `version`, bumps `bump_part` of the latest version (first: v0.1.0)."""
+    _check_artifact(artifact)
+    commit = git.resolve_commit(rev, root)
+    for _attempt in range(RETRIES):
+        state = read_state(root)
+        art = state.artifact(artifact)
+        if version is not None and not valid_version(version):
+            raise UsageError(f"`{version}` is not a version such as v1.2.0 (SemVer with a leading v)")
+        if art is not None:
+            on_commit = [v for v in art.versions if v.commit == commit and not v.deregistered]
+            if on_commit:
+                raise UsageError(f"{artifact} already has {on_commit[0].version} on commit {commit[:7]}; "
+                                 "one commit holds one version of an artifact")
+        latest = art.latest if art else None
+        target = version or bump(latest.version if latest else None, bump_part)
+        if art is not None and art.version(target) is not None:
+            raise UsageError(f"{artifact}@{target} is already registered (commit {art.version(target).commit[:7]})",  # type: ignore[union-attr]
+                             hint="pick another --version or use --bump")
+        data = {"event": REGISTER, "artifact": artifact, "version": target, "mlops_version": __version__,
+                **(metadata or {})}
+        text = messages.compose(message or f"Register {artifact} {target}", data)
+        name = format_tag(REGISTER, artifact, version=target)
+        try:
+            _create_tag(root, name, commit, text, push=push)
+            return name
+        except TagExists:
+            if version is not None:
+                raise UsageError(f"{artifact}@{target} is already registered (tag {name} exists)") from None
+            continue  # a racing writer took this version: bump again from the new state
+    raise GitError(f"could not register {artifact}: {RETRIES} attempts lost a race with other writers")
+
+
+def deregister(root: str | os.PathLike[str], artifact: str, version: str, *,
+               metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False) -> str:
+    def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
+        v = _live_version(state, artifact, version)
+        name = format_tag(DEREGISTER, artifact, version=version)
+        if name in state.tags:
+            name = format_tag(DEREGISTER, artifact, version=version, counter=counter)
+        data = {"event": DEREGISTER, "artifact": artifact, "version": version, "mlops_version": __version__,
+                **(metadata or {})}
+        return name, v.commit, messages.compose(message or f"Deregister {artifact} {version}", data)
+
+    return _write_with_counter(root, artifact, build, push=push)
+
+
+def deprecate(root: str | os.PathLike[str], artifact: str, *, metadata: dict[str, Any] | None = None,
+              message: str | None = None, push: bool = False) -> str:
+    def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
+        art = state.artifact(artifact)
+        if art is None or not art.events:
+            raise UnknownReference(f"artifact `{artifact}` has no registry tags")
+        if art.deprecated:
+            raise UsageError(f"{artifact} is already deprecated")
+        name = format_tag(DEPRECATE, artifact)
+        if name in state.tags:
+            name = format_tag(DEPRECATE, artifact, counter=counter)
+        data = {"event": DEPRECATE, "artifact": artifact, "mlops_version": __version__, **(metadata or {})}
+        return name, art.events[-1].commit, messages.compose(message or f"Deprecate {artifact}", data)
+
+    return _write_with_counter(root, artifact, build, push=push)
+
+
+def assign(root: str | os.PathLike[str], artifact: str, version: str, stage: str, *,
+           metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False) -> str:
+    """Tag `ARTIFACT#STAGE#N` on the version's commit; returns the tag name. `metadata` (gate results, PR,
+    merge commit, ...) goes into the message's machine-readable block."""
+    return _stage_event(root, ASSIGN, artifact, version, stage, metadata, message, push)
+
+
+def unassign(root: str | os.PathLike[str], artifact: str, version: str, stage: str, *,
+             metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False) -> str:
+    """Tag `ARTIFACT#STAGE!#N` on the version's commit: that version leaves the stage."""
+    return _stage_event(root, UNASSIGN, artifact, version, stage, metadata, message, push)
+
+
+def _stage_event(root: str | os.PathLike[str], kind: str, artifact: str, version: str, stage: str,
+                 metadata: dict[str, Any] | None, message: str | None, push: bool) -> str:
+    if not valid_stage(stage):
+        raise UsageError(f"`{stage}` is not a valid stage name (letters, digits, `-`, `_`)")
+
+    def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
+        v = _live_version(state, artifact, version)
+        if kind == UNASSIGN and v not in state.artifacts[artifact].stage_versions(stage):
+            raise UsageError(f"{artifact} {version} is not in stage {stage}")
+        name = format_tag(kind, artifact, stage=stage, counter=counter)
+        verb = "Assign" if kind == ASSIGN else "Unassign"
+        data = {"event": kind, "artifact": artifact, "version": version, "stage": stage,
+                "mlops_version": __version__, **(metadata or {})}
+        line = message or f"{verb} {artifact} {version} {'to' if kind == ASSIGN else 'from'} {stage}"
+        return name, v.commit, messages.compose(line, data)
+
+    return _write_with_counter(root, artifact, build, push=push)
+
+
+def _write_with_counter(root: str | os.PathLike[str], artifact: str, build: Any, *, push: bool) -> str:
+    for _attempt in range(RETRIES):
+        state = read_state(root)
+        counter = state.next_counter(artifact)
+        name, commit, text = build(state, counter)
+        try:
+            _create_tag(root, name, commit, text, push=push)
+            return name
+        except TagExists:
+            if push:
+                fetch_tags(root)
+            continue
+    raise GitError(f"could not write a registry tag: {RETRIES} attempts lost a race with other writers")
+
+
+def _live_version(state: RegistryState, artifact: str, version: str) -> Version:
+    art = state.artifact(artifact)
+    if art is None:
+        raise UnknownReference(f"artifact `{artifact}` has no registered versions")
+    v = art.version(version)
+    if v is None:
+        known = ", ".join(x.version for x in art.versions[-5:]) or "none"
+        raise UnknownReference(f"{artifact}@{version} is not registered (latest versions: {known})")
+    if v.deregistered:
+        raise UsageError(f"{artifact}@{version} was deregistered")
+    return v
+
+
+def _check_artifact(artifact: str) -> None:
+    if not valid_artifact(artifact):
+        raise UsageError(f"`{artifact}` is not a valid artifact name (letters, digits, `-`, `_`, `/`; "
+                         "`dir/sub:name` for one in a folder)")
+
+
+def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str, *, push: bool) -> None:
+    proc = git.run(["tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit], root, check=False, input=text)
+    if proc.returncode != 0:
+        exists = git.run(["rev-parse", "--verify", "--quiet", f"refs/tags/{name}"], root, check=False)
+        err = (proc.stderr or "").strip()
+        if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
+            raise TagExists(f"tag {name} already exists")
+        raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}")
+    if push:
+        pushed = git.run(["push", "--atomic", "--quiet", "origin", f"refs/tags/{name}"], root, check=False)
+        if pushed.returncode != 0:
+            err = (pushed.stderr or "").strip()
+            git.run(["tag", "-d", name], root, check=False)  # never published: drop it, leave no half-state
+            if "already exists" in err or "rejected" in err:
+                raise TagExists(f"tag {name} already exists on origin")
+            raise GitError(f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}")
