@@ -35,8 +35,18 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator(schema, format_checker=None)
 
 
+@lru_cache(maxsize=None)
+def _fast(kind: str) -> Any:
+    from mlops.config.fastcheck import compile_schema
+
+    return compile_schema(load_schema(kind))
+
+
 def validate(doc: Located, kind: str) -> list[Finding]:
     """All schema errors of one document, located and phrased for people."""
+    fast = _fast(kind)
+    if fast is not None and fast(doc.data):
+        return []  # valid: no need for jsonschema (or even its import)
     findings: list[Finding] = []
     for error in _validator(kind).iter_errors(doc.data):
         findings.extend(_explain(doc, error))

@@ -24,6 +24,7 @@ MAX_NODES = 200_000  # far above any real config; stops alias bombs long before 
 MAX_BYTES = 20 * 1024 * 1024
 
 JsonPath = tuple[Any, ...]
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -128,6 +129,8 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if node.tag == _STR:
+            return node.value  # the common case, without PyYAML's constructor machinery
         try:
             return self._scalar.construct_object(node, deep=True)
         except yaml.YAMLError as exc:

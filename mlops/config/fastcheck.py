@@ -1,0 +1,166 @@
+"""A fast yes/no JSON Schema check for the keyword subset our schemas use.
+
+`mlops lint` runs on every commit, and jsonschema's general validator (plus its import) was most of lint's
+time. This compiles a schema into nested closures that only answer "valid?". When the answer is no, the
+caller runs jsonschema itself for the located, explained errors, so jsonschema remains the reference for
+every message. A differential test (tests/test_fastcheck.py) checks both agree on generated documents.
+Any keyword outside the subset makes `compile_schema` return None, and callers fall back to jsonschema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+_ANNOTATIONS = {"$schema", "$id", "title", "description", "default", "examples", "errorMessage", "$comment",
+                "$defs", "deprecated"}
+
+
+class Unsupported(Exception):
+    pass
+
+
+def compile_schema(schema: dict[str, Any]) -> Check | None:
+    try:
+        return _compile(schema, schema)
+    except Unsupported:
+        return None
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "object":
+        return isinstance(value, dict)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "string":
+        return isinstance(value, str)
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "null":
+        return value is None
+    if name == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+    if name == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    raise Unsupported(name)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    # JSON equality: 1 == 1.0 but True != 1
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
+def _compile(schema: Any, root: dict[str, Any]) -> Check:
+    if schema is True:
+        return lambda v: True
+    if schema is False:
+        return lambda v: False
+    if not isinstance(schema, dict):
+        raise Unsupported(repr(schema))
+    checks: list[Check] = []
+    for key, arg in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        checks.append(_keyword(key, arg, schema, root))
+    if not checks:
+        return lambda v: True
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: all(c(v) for c in checks)
+
+
+def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:  # noqa: C901
+    if key == "type":
+        names = arg if isinstance(arg, list) else [arg]
+        for n in names:
+            _is_type(None, n)  # raises Unsupported for unknown names
+        return lambda v: any(_is_type(v, n) for n in names)
+    if key == "const":
+        return lambda v: _equal(v, arg)
+    if key == "enum":
+        return lambda v: any(_equal(v, e) for e in arg)
+    if key == "properties":
+        props = {name: _compile(sub, root) for name, sub in arg.items()}
+        return lambda v: not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props.items())
+    if key == "patternProperties":
+        pats = [(re.compile(p), _compile(sub, root)) for p, sub in arg.items()]
+        return lambda v: not isinstance(v, dict) or all(
+            c(val) for k, val in v.items() for p, c in pats if p.search(str(k)))
+    if key == "additionalProperties":
+        known = set(schema.get("properties", {}))
+        pats = [re.compile(p) for p in schema.get("patternProperties", {})]
+        sub = _compile(arg, root)
+        return lambda v: not isinstance(v, dict) or all(
+            sub(val) for k, val in v.items() if k not in known and not any(p.search(str(k)) for p in pats))
+    if key == "required":
+        return lambda v: not isinstance(v, dict) or all(r in v for r in arg)
+    if key == "propertyNames":
+        sub = _compile(arg, root)
+        return lambda v: not isinstance(v, dict) or all(sub(k) for k in v)
+    if key == "minProperties":
+        return lambda v: not isinstance(v, dict) or len(v) >= arg
+    if key == "maxProperties":
+        return lambda v: not isinstance(v, dict) or len(v) <= arg
+    if key == "items":
+        sub = _compile(arg, root)
+        return lambda v: not isinstance(v, list) or all(sub(i) for i in v)
+    if key == "minItems":
+        return lambda v: not isinstance(v, list) or len(v) >= arg
+    if key == "maxItems":
+        return lambda v: not isinstance(v, list) or len(v) <= arg
+    if key == "minLength":
+        return lambda v: not isinstance(v, str) or len(v) >= arg
+    if key == "maxLength":
+        return lambda v: not isinstance(v, str) or len(v) <= arg
+    if key == "pattern":
+        rx = re.compile(arg)
+        return lambda v: not isinstance(v, str) or rx.search(v) is not None
+    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        op = {"minimum": lambda v: v >= arg, "maximum": lambda v: v <= arg,
+              "exclusiveMinimum": lambda v: v > arg, "exclusiveMaximum": lambda v: v < arg}[key]
+        return lambda v: not _is_type(v, "number") or op(v)
+    if key in ("anyOf", "oneOf", "allOf"):
+        subs = [_compile(s, root) for s in arg]
+        if key == "anyOf":
+            return lambda v: any(s(v) for s in subs)
+        if key == "allOf":
+            return lambda v: all(s(v) for s in subs)
+        return lambda v: sum(1 for s in subs if s(v)) == 1
+    if key == "not":
+        sub = _compile(arg, root)
+        return lambda v: not sub(v)
+    if key == "if":
+        cond = _compile(arg, root)
+        then = _compile(schema.get("then", True), root)
+        other = _compile(schema.get("else", True), root)
+        return lambda v: then(v) if cond(v) else other(v)
+    if key in ("then", "else"):
+        return lambda v: True  # evaluated with `if`
+    if key == "dependentRequired":
+        return lambda v: not isinstance(v, dict) or all(
+            all(d in v for d in deps) for k, deps in arg.items() if k in v)
+    if key == "uniqueItems":
+        if not arg:
+            return lambda v: True
+        return lambda v: not isinstance(v, list) or all(
+            not _equal(a, b) for i, a in enumerate(v) for b in v[i + 1:])
+    if key == "$ref":
+        if not isinstance(arg, str) or not arg.startswith("#/"):
+            raise Unsupported(arg)
+        target: Any = root
+        for part in arg[2:].split("/"):
+            target = target[part]
+        cell: list[Check] = []
+
+        def ref(v: Any) -> bool:  # resolved lazily so recursive definitions work
+            if not cell:
+                cell.append(_compile(target, root))
+            return cell[0](v)
+
+        return ref
+    raise Unsupported(key)
