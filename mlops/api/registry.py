@@ -1,0 +1,152 @@
+"""Registry operations: register, deregister, deprecate, show, versions, history, which."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any
+
+from mlops.errors import UnknownReference, UsageError
+
+__all__ = ["register", "deregister", "deprecate", "show", "versions", "history", "which", "registry_state"]
+
+
+def _root(root: str | os.PathLike[str] | None) -> Path:
+    from mlops.config import find_root
+
+    return Path(root) if root is not None else find_root()
+
+
+def registry_state(root: str | os.PathLike[str] | None = None, *, fetch: bool = False) -> Any:
+    """The folded registry (mlops.registry.RegistryState)."""
+    from mlops.registry import read_state
+
+    return read_state(_root(root), fetch=fetch)
+
+
+def _artifacts(root: Path) -> dict[str, Any]:
+    from mlops.config import load_document, load_project
+
+    project = load_project(root)
+    doc = load_document(project.path(project.promotion), shown=project.promotion, expected_kind="Promotion")
+    return dict((doc.data or {}).get("artifacts") or {})
+
+
+def _dvc_files(root: Path) -> tuple[str, str]:
+    from mlops.config import load_project
+
+    dvc_yaml = load_project(root).dvc_yaml
+    return dvc_yaml, str(Path(dvc_yaml).with_name("dvc.lock").as_posix())
+
+
+def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bump: str | None = None,
+             message: str | None = None, push: bool = False,
+             root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Tag a new version of ARTIFACT (declared in promotion.yaml) on REV's commit."""
+    from mlops import git
+    from mlops.registry import write
+    from mlops.registry.snapshot import snapshot
+
+    base = _root(root)
+    if version and bump:
+        raise UsageError("give either --version or --bump, not both")
+    declared = _artifacts(base)
+    if artifact not in declared:
+        close = difflib.get_close_matches(artifact, list(declared), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"declared: {', '.join(sorted(declared))}"
+        raise UnknownReference(f"artifact `{artifact}` is not declared in promotion.yaml", hint=hint)
+    commit = git.resolve_commit(rev, base)
+    dvc_yaml, dvc_lock = _dvc_files(base)
+    data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
+    tag = write.register(base, artifact, commit, version=version, bump_part=bump or "patch", metadata=data,
+                         message=message, push=push)
+    return {"tag": tag, "artifact": artifact, "version": tag.split("@", 1)[1], "commit": commit,
+            "pushed": push, "data": data}
+
+
+def deregister(artifact: str, version: str, *, message: str | None = None, push: bool = False,
+               root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    from mlops.registry import write
+
+    tag = write.deregister(_root(root), artifact, version, message=message, push=push)
+    return {"tag": tag, "artifact": artifact, "version": version, "pushed": push}
+
+
+def deprecate(artifact: str, *, message: str | None = None, push: bool = False,
+              root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    from mlops.registry import write
+
+    tag = write.deprecate(_root(root), artifact, message=message, push=push)
+    return {"tag": tag, "artifact": artifact, "pushed": push}
+
+
+def _require(state: Any, artifact: str) -> Any:
+    art = state.artifact(artifact)
+    if art is None:
+        close = difflib.get_close_matches(artifact, list(state.artifacts), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "`mlops show` lists the registered artifacts"
+        raise UnknownReference(f"artifact `{artifact}` has no registry tags", hint=hint)
+    return art
+
+
+def _relevant(warnings: list[str], artifact: str | None) -> list[str]:
+    if artifact is None:
+        return list(warnings)
+    return [w for w in warnings if w.startswith(f"{artifact}:") or w.startswith("tag ")]
+
+
+def show(artifact: str | None = None, *, fetch: bool = False, deprecated: bool = True,
+         root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Every artifact (or one): latest version and the version in each stage."""
+    state = registry_state(root, fetch=fetch)
+    names = [artifact] if artifact else sorted(state.artifacts)
+    rows = []
+    stage_names = state.stage_names
+    for name in names:
+        art = _require(state, name)
+        if art.deprecated and not deprecated and not artifact:
+            continue
+        latest = art.latest
+        stages = {s: (v.version if v else None) for s, v in sorted(art.stages.items())}
+        rows.append({"artifact": name, "latest": latest.version if latest else None,
+                     "latest_commit": latest.commit if latest else None, "stages": stages,
+                     "deprecated": art.deprecated, "versions": len(art.versions)})
+    return {"artifacts": rows, "stages": stage_names, "warnings": _relevant(state.warnings, artifact)}
+
+
+def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Every registered version of ARTIFACT, newest SemVer first, with the stages each is in."""
+    state = registry_state(root)
+    art = _require(state, artifact)
+    current = {s: v for s, v in art.stages.items() if v is not None}
+    rows = []
+    for v in reversed(art.versions):
+        row = v.to_dict()
+        row["stages"] = sorted(s for s, cur in current.items() if cur is v)
+        rows.append(row)
+    return {"artifact": artifact, "versions": rows, "deprecated": art.deprecated,
+            "warnings": _relevant(state.warnings, artifact)}
+
+
+def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Every registry event, newest first, with gate, PR and merge information from the tag messages."""
+    state = registry_state(root)
+    if artifact is not None:
+        events = _require(state, artifact).events
+    else:
+        events = state.events
+    rows = [e.to_dict() for e in reversed(events)]
+    return {"events": rows, "warnings": _relevant(state.warnings, artifact)}
+
+
+def which(artifact: str, stage: str, *, back: int = 0,
+          root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage."""
+    state = registry_state(root)
+    art = _require(state, artifact)
+    found = art.which(stage, back)
+    return {"artifact": artifact, "stage": stage, "back": back,
+            "version": (found.version if found else None), "commit": found.commit if found else None,
+            "tag": found.tag if found else None, "known_stage": stage in art.queues,
+            "deprecated": art.deprecated, "warnings": _relevant(state.warnings, artifact)}

@@ -1,0 +1,224 @@
+"""Registry commands: register, deregister, deprecate, show, versions, history, which."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlops.cli.output import echo_json, json_option
+
+
+def _api() -> Any:
+    from mlops.api import registry  # direct import: reading the registry must not load other areas
+
+    return registry
+
+
+def _warn(result: dict[str, Any]) -> None:
+    for line in result.get("warnings") or []:
+        click.echo(f"warning: {line}", err=True)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> None:
+    cells = [header] + [["-" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+push_option = click.option("--push", is_flag=True, help="Push the new tag to origin (atomically).")
+message_option = click.option("-m", "--message", help="First line of the tag message.")
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("rev", default="HEAD")
+@click.option("--version", "version", metavar="vX.Y.Z", help="Version to register (SemVer with a leading v).")
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]),
+              help="Bump this part of the latest version [default: patch; the first version is v0.1.0].")
+@message_option
+@push_option
+@json_option
+def register(artifact: str, rev: str, version: str | None, bump: str | None, message: str | None, push: bool,
+             as_json: bool) -> None:
+    """Register a version of ARTIFACT on REV's commit (default HEAD): an annotated tag ARTIFACT@vX.Y.Z.
+
+    ARTIFACT must be declared in promotion.yaml. Refused (exit 2): a commit whose dvc.lock is stale against
+    its pipeline, an artifact missing from dvc.lock, a version that exists, a second version on one commit.
+    The tag message records the artifact hash, metrics, params and data hashes at REV.
+
+    \b
+    Examples:
+      mlops register churn-model
+      mlops register churn-model --bump minor -m "new features"
+      mlops register churn-model a1b2c3d --version v2.0.0 --push
+    """
+    result = _api().register(artifact, rev, version=version, bump=bump, message=message, push=push)
+    if as_json:
+        echo_json(result)
+        return
+    pushed = " and pushed it to origin" if push else ""
+    click.echo(f"Registered {artifact} {result['version']} on {result['commit'][:7]}: created tag "
+               f"{result['tag']}{pushed}")
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("version", required=False)
+@message_option
+@push_option
+def deregister(artifact: str, version: str | None, message: str | None, push: bool) -> None:
+    """Withdraw a version: tag ARTIFACT@vX.Y.Z! (the version leaves every stage; nothing is deleted).
+
+    \b
+    Examples:
+      mlops deregister churn-model v1.2.0
+      mlops deregister churn-model@v1.2.0 -m "trained on leaked labels"
+    """
+    from mlops.errors import UsageError
+
+    if version is None:
+        artifact, sep, version = artifact.partition("@")
+        if not sep:
+            raise UsageError("give the version: `mlops deregister ARTIFACT vX.Y.Z` or ARTIFACT@vX.Y.Z")
+    result = _api().deregister(artifact, version, message=message, push=push)
+    click.echo(f"Deregistered {artifact} {version}: created tag {result['tag']}")
+
+
+@click.command()
+@click.argument("artifact")
+@message_option
+@push_option
+def deprecate(artifact: str, message: str | None, push: bool) -> None:
+    """Deprecate ARTIFACT: tag ARTIFACT@deprecated (hidden by `mlops show --active`).
+
+    \b
+    Examples:
+      mlops deprecate old-model
+      mlops deprecate old-model -m "replaced by churn-model" --push
+    """
+    result = _api().deprecate(artifact, message=message, push=push)
+    click.echo(f"Deprecated {artifact}: created tag {result['tag']}")
+
+
+@click.command()
+@click.argument("artifact", required=False)
+@click.option("--fetch", is_flag=True, help="Fetch tags from origin first.")
+@click.option("--active", is_flag=True, help="Hide deprecated artifacts.")
+@json_option
+def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None:
+    """Artifacts with their latest version and the version in each stage.
+
+    \b
+    Examples:
+      mlops show
+      mlops show churn-model
+      mlops show --fetch --json
+    """
+    result = _api().show(artifact, fetch=fetch, deprecated=not active)
+    if as_json:
+        echo_json(result)
+        return
+    _warn(result)
+    if not result["artifacts"]:
+        click.echo("No registered artifacts yet (`mlops register ARTIFACT` creates the first version).")
+        return
+    stages = result["stages"]
+    rows = [[row["artifact"] + (" (deprecated)" if row["deprecated"] else ""), row["latest"]]
+            + [row["stages"].get(s) for s in stages] for row in result["artifacts"]]
+    _table(["artifact", "latest"] + [f"#{s}" for s in stages], rows)
+
+
+@click.command()
+@click.argument("artifact")
+@json_option
+def versions(artifact: str, as_json: bool) -> None:
+    """Every registered version of ARTIFACT, newest first, with its commit, date, author and stages.
+
+    \b
+    Examples:
+      mlops versions churn-model
+      mlops versions churn-model --json
+    """
+    result = _api().versions(artifact)
+    if as_json:
+        echo_json(result)
+        return
+    _warn(result)
+    rows = [[v["version"] + (" (deregistered)" if v["deregistered"] else ""), v["commit"][:7],
+             v["created_at"][:19].replace("T", " "), v["author"], ", ".join(v["stages"]) or None]
+            for v in result["versions"]]
+    _table(["version", "commit", "created", "author", "stages"], rows)
+
+
+@click.command()
+@click.argument("artifact", required=False)
+@json_option
+def history(artifact: str | None, as_json: bool) -> None:
+    """Every registry event, newest first: date, who, what, commit, and gate or PR details when recorded.
+
+    \b
+    Examples:
+      mlops history
+      mlops history churn-model
+      mlops history churn-model --json | jq '.events[0]'
+    """
+    result = _api().history(artifact)
+    if as_json:
+        echo_json(result)
+        return
+    _warn(result)
+    rows = []
+    for e in result["events"]:
+        what = {"register": f"registered {e['version']}", "deregister": f"deregistered {e['version']}",
+                "assign": f"{e['version']} -> {e['stage']}", "unassign": f"{e['version']} left {e['stage']}",
+                "deprecate": "deprecated"}[e["event"]]
+        rows.append([e["date"][:19].replace("T", " "), e["artifact"], what, e["commit"][:7], e["tagger"],
+                     _details(e["data"])])
+    _table(["date", "artifact", "event", "commit", "by", "details"], rows)
+
+
+def _details(data: dict[str, Any]) -> str | None:
+    parts = []
+    if data.get("pr") is not None:
+        parts.append(f"PR #{data['pr']}")
+    if data.get("merge_commit"):
+        parts.append(f"merge {str(data['merge_commit'])[:7]}")
+    gates = data.get("gates")
+    if isinstance(gates, list) and gates:
+        passed = sum(1 for g in gates if isinstance(g, dict) and g.get("passed"))
+        parts.append(f"gates {passed}/{len(gates)} passed")
+    return ", ".join(parts) or None
+
+
+@click.command()
+@click.argument("artifact")
+@click.argument("stage")
+@click.option("--back", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The N-th version before the current one in that stage (as ARTIFACT#STAGE~N).")
+@json_option
+def which(artifact: str, stage: str, back: int, as_json: bool) -> None:
+    """The version now in STAGE of ARTIFACT (prints nothing when the stage is empty).
+
+    The newest assignment decides, among versions whose own latest event in the stage is an assignment
+    (GTO's rule: unassigning the current version gives the stage back to the one before it).
+
+    \b
+    Examples:
+      mlops which churn-model production
+      mlops which churn-model production --back 1
+      git checkout "$(mlops which churn-model production --json | jq -r .commit)"
+    """
+    result = _api().which(artifact, stage, back=back)
+    if as_json:
+        echo_json(result)
+        return
+    _warn(result)
+    if result["version"] is not None:
+        click.echo(result["version"])
+    elif not result["known_stage"]:
+        click.echo(f"{artifact} was never assigned to stage {stage}", err=True)
+    else:
+        what = f"has no version {back} back" if back else "is empty"
+        click.echo(f"stage {stage} of {artifact} {what}", err=True)
