@@ -1,0 +1,209 @@
+"""`mlops checkout`: a version's commit and its data, in the work tree or in a separate worktree.
+
+Order matters for safety. Everything that can refuse (unknown reference, uncommitted changes, data the
+cache and the remote lack) is checked before the work tree changes, so a refused checkout changes nothing.
+Then `git checkout --detach` and one in-process `dvc checkout`. Each step is idempotent: after an
+interruption (a half-done download, or a stop between the two checkouts) running the command again finishes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops import git, refs
+from mlops.errors import DirtyTreeError, InputError
+from mlops.reproduce import dvcrepo, lock, worktree
+from mlops.reproduce.snapshot import Snapshot
+
+
+@dataclass
+class Restored:
+    path: str
+    change: str  # added | modified | deleted
+    size: int  # bytes now in the work tree (0 when deleted)
+    files: int  # 1 for a file, the file count for a directory
+
+
+@dataclass
+class CheckoutResult:
+    ref: str
+    commit: str
+    artifact: str | None
+    version: str | None
+    previous: str | None  # the branch (or commit) the work tree was on, to go back to
+    worktree: str | None  # set with --worktree
+    restored: list[Restored] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)  # paths whose data came from the DVC remote
+    missing: list[str] = field(default_factory=list)  # with allow_missing: paths left absent
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def restored_bytes(self) -> int:
+        return sum(r.size for r in self.restored)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"restored_bytes": self.restored_bytes}
+
+
+def cached_entries(snapshot: Snapshot) -> list[lock.HashEntry]:
+    """Outputs of COMMIT that DVC keeps in its cache. Outputs committed to Git (`cache: false` metrics)
+    are left out: they come with the Git checkout."""
+    entries: dict[str, lock.HashEntry] = {}
+    for stage in lock.from_snapshot(snapshot).values():
+        for path, entry in stage.outs.items():
+            if path not in snapshot.files and entry.md5:
+                entries[path] = entry
+    return list(entries.values())
+
+
+def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[str] | None = None,
+             allow_missing: bool = False) -> CheckoutResult:
+    base = Path(root)
+    resolved = refs.resolve(ref, base)
+    result = CheckoutResult(ref=ref, commit=resolved.commit, artifact=resolved.artifact,
+                            version=resolved.version, previous=None, worktree=None)
+    if into is not None:
+        return _into_worktree(base, Path(into), result, allow_missing)
+    result.previous = git.current_branch(base) or git.output(["rev-parse", "HEAD"], base).strip()
+    _require_clean(base)
+    if not dvcrepo.is_dvc_repo(base):
+        _git_checkout(base, resolved.commit, branch=_local_branch(base, ref))
+        return result
+    with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
+        repo = dvcrepo.open_repo(base)
+        try:
+            unsaved = dvcrepo.unsaved_changes(repo)
+            if unsaved:
+                raise _dirty(unsaved, "DVC-tracked, not saved in the DVC cache")
+            _ensure_cached(repo, Snapshot(base, resolved.commit), result, allow_missing)
+            _git_checkout(base, resolved.commit, branch=_local_branch(base, ref))
+            dvcrepo.reset(repo)
+            _dvc_checkout(repo, base, result, allow_missing)
+        finally:
+            repo.close()
+        result.warnings = list(warnings)
+    return result
+
+
+def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing: bool) -> CheckoutResult:
+    target = into.resolve()
+    resume = target in worktree.registered(base) and target != base.resolve()
+    if resume:  # a previous run was interrupted, or the user reuses the folder: same rules as in place
+        _require_clean(target)
+    if not dvcrepo.is_dvc_repo(base):
+        if resume:
+            _git_checkout(target, result.commit)
+        else:
+            worktree.add(base, target, result.commit)
+        result.worktree = str(target)
+        return result
+    with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
+        main = dvcrepo.open_repo(base)
+        try:
+            _ensure_cached(main, Snapshot(base, result.commit), result, allow_missing)
+            if resume:
+                _git_checkout(target, result.commit)
+            else:
+                worktree.add(base, target, result.commit)
+            result.worktree = str(target)
+            worktree.share_cache(main, target)
+        finally:
+            main.close()
+        repo = dvcrepo.open_repo(target)
+        try:
+            _dvc_checkout(repo, target, result, allow_missing)
+        finally:
+            repo.close()
+        result.warnings = list(warnings)
+    return result
+
+
+def _require_clean(root: Path) -> None:
+    dirty = git.dirty_paths(root)
+    if dirty:
+        raise _dirty(dirty, "uncommitted")
+
+
+def _dirty(paths: list[str], what: str) -> DirtyTreeError:
+    listing = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
+    hint = ("commit them, or set them aside with `git stash` (and `git stash pop` later)" if what == "uncommitted"
+            else "save them (`dvc commit` or `mlops run`, then `git commit`), or discard them with "
+                 "`dvc checkout --force`")
+    return DirtyTreeError(f"the work tree has {what} changes, which checkout would overwrite: {listing}",
+                          hint=hint)
+
+
+def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_missing: bool) -> None:
+    """Fetch from the DVC remote what the cache lacks, before anything in the work tree changes."""
+    lacking = dvcrepo.missing(repo, cached_entries(snapshot))
+    if not lacking:
+        return
+    try:
+        dvcrepo.fetch(repo, snapshot.commit)
+    except InputError:
+        if not allow_missing:
+            raise
+    still = {e.path for e in dvcrepo.missing(repo, lacking)}
+    result.fetched = sorted(e.path for e in lacking if e.path not in still)
+    if still and not allow_missing:
+        listing = ", ".join(sorted(still)[:10]) + (f" and {len(still) - 10} more" if len(still) > 10 else "")
+        raise InputError(f"neither the DVC cache nor the remote has the data of {listing} at "
+                         f"{snapshot.commit[:12]}; nothing was changed",
+                         hint="push it from where it was built (`dvc push`), or pass --allow-missing")
+    result.missing = sorted(still)
+
+
+def _local_branch(root: Path, ref: str) -> str | None:
+    """REF when it names a local branch: going back with `mlops checkout main` puts you on the branch."""
+    proc = git.run(["show-ref", "--verify", "--quiet", f"refs/heads/{ref}"], root, check=False)
+    return ref if proc.returncode == 0 else None
+
+
+def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
+    if branch:
+        git.run(["checkout", "--quiet", branch], root)
+    else:
+        git.run(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit], root)
+
+
+def _dvc_checkout(repo: Any, root: Path, result: CheckoutResult, allow_missing: bool) -> None:
+    from dvc.exceptions import CheckoutError
+
+    try:
+        changes = repo.checkout(allow_missing=allow_missing)
+    except CheckoutError as exc:
+        failed = ", ".join(sorted(_rel(root, p) for p in exc.target_infos))
+        raise InputError(f"dvc checkout could not restore {failed}",
+                         hint="run `mlops checkout` again once the DVC remote has the data") from None
+    for change in ("added", "modified", "deleted"):
+        for path in changes.get(change, []):
+            rel = _rel(root, path)
+            size, files = (0, 0) if change == "deleted" else _measure(root / rel)
+            result.restored.append(Restored(rel, change, size, files))
+    result.restored.sort(key=lambda r: r.path)
+
+
+def _rel(root: Path, path: str) -> str:
+    """DVC reports paths relative to the current directory; make them relative to the repository."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _measure(path: Path) -> tuple[int, int]:
+    if path.is_file():
+        return path.stat().st_size, 1
+    size = files = 0
+    for folder, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                size += os.stat(os.path.join(folder, name)).st_size
+                files += 1
+            except OSError:
+                pass
+    return size, files

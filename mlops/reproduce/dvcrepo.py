@@ -1,0 +1,158 @@
+"""DVC, used in-process (one import, one repository object) and as a CLI for `dvc repro`.
+
+`dvc` is imported only inside these functions: `mlops --help` and `mlops lint` never pay for it.
+DVC errors become mlops errors with DVC's own one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlops.errors import InputError, MlopsError
+from mlops.reproduce.lock import HashEntry
+
+
+def is_dvc_repo(root: str | os.PathLike[str]) -> bool:
+    return (Path(root) / ".dvc").is_dir()
+
+
+def executable() -> str:
+    """The `dvc` next to this Python (the same virtual environment), else the one on PATH."""
+    here = Path(sys.executable).parent / ("dvc.exe" if os.name == "nt" else "dvc")
+    if here.is_file():
+        return str(here)
+    found = shutil.which("dvc")
+    if not found:
+        raise InputError("dvc is not installed", hint="pip install dvc")
+    return found
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def dvc_errors(what: str) -> Iterator[list[str]]:
+    """Turn DVC exceptions into InputError; collect DVC's warnings instead of letting them print."""
+    from dvc.exceptions import DvcException
+
+    logger = logging.getLogger("dvc")
+    handler = _Collect()
+    saved = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.messages
+    except MlopsError:
+        raise
+    except DvcException as exc:
+        raise InputError(f"{what}: {_one_line(exc)}") from None
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+
+
+def open_repo(root: str | os.PathLike[str]) -> Any:
+    from dvc.exceptions import NotDvcRepoError
+    from dvc.repo import Repo
+
+    try:
+        return Repo(os.fspath(root), uninitialized=False)
+    except NotDvcRepoError:
+        raise InputError(f"not a DVC repository: {root}", hint="run `dvc init`") from None
+
+
+def reset(repo: Any) -> None:
+    """Forget what the repository object read from the work tree (after `git checkout` changed it)."""
+    repo._reset()
+
+
+def missing(repo: Any, entries: Iterable[HashEntry]) -> list[HashEntry]:
+    """The entries whose content the local cache lacks (a directory lacks any of its files)."""
+    return [e for e in entries if e.md5 and not _in_cache(repo, e)]
+
+
+def _odb(repo: Any, entry: HashEntry) -> Any:
+    return repo.cache.legacy if entry.legacy else repo.cache.local
+
+
+def _in_cache(repo: Any, entry: HashEntry) -> bool:
+    odb = _odb(repo, entry)
+    path = odb.oid_to_path(entry.md5)
+    if not os.path.exists(path):
+        return False
+    if not entry.isdir:
+        return True
+    try:
+        with open(path, encoding="utf-8") as handle:
+            listing = json.load(handle)
+    except (OSError, ValueError):
+        return False
+    return all(isinstance(item, dict) and os.path.exists(odb.oid_to_path(str(item.get("md5"))))
+               for item in listing)
+
+
+def fetch(repo: Any, commit: str) -> None:
+    """Download into the cache what COMMIT needs and the cache lacks (objects land atomically: an
+    interrupted fetch leaves whole objects, and the next one fetches the rest)."""
+    from dvc.config import NoRemoteError
+    from dvc.exceptions import DownloadError
+
+    try:
+        repo.fetch(revs=[commit], workspace=False)
+    except NoRemoteError:
+        raise InputError("the DVC cache lacks data of this version and no DVC remote is configured",
+                         hint="add one with `dvc remote add -d NAME URL`, or `dvc pull` from where it is") from None
+    except DownloadError as exc:
+        raise InputError(f"could not download from the DVC remote: {_one_line(exc)}") from None
+
+
+def unsaved_changes(repo: Any) -> list[str]:
+    """DVC-tracked workspace files that differ from the committed version and whose content is in no
+    cache: `dvc checkout` would destroy them. Paths relative to the repository root."""
+    from dvc.repo.index import build_data_index
+    from dvc_data.index.diff import ADD, MODIFY, diff
+
+    committed = repo.index.data["repo"]
+    workspace = build_data_index(repo.index, repo.root_dir, repo.fs, compute_hash=True)
+    found: list[str] = []
+    for change in diff(committed, workspace, shallow=False, hash_only=True, with_unknown=False):
+        if change.typ not in (ADD, MODIFY) or change.new is None or change.new.hash_info is None:
+            continue
+        if change.new.meta is not None and change.new.meta.isdir:
+            continue
+        oid = change.new.hash_info.value
+        if oid and repo.cache.local.exists(oid):
+            continue
+        found.append("/".join(change.key))
+    return sorted(found)
+
+
+def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path) -> subprocess.CompletedProcess[str]:
+    """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(("GIT_AUTHOR",
+                                                                                          "GIT_COMMITTER"))}
+    env.setdefault("DVC_NO_ANALYTICS", "1")
+    with open(log, "w", encoding="utf-8") as handle:
+        proc = subprocess.run([executable(), *args], cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
+                              text=True, env=env, check=False)
+    return proc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -1,0 +1,88 @@
+"""The files of one commit, listed and read with two git processes however many files are asked for."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from mlops import git
+from mlops.errors import GitError
+
+
+class Snapshot:
+    """Read-only view of the tree of COMMIT (a full hash) in the repository at ROOT."""
+
+    def __init__(self, root: str | os.PathLike[str], commit: str) -> None:
+        self.root = Path(root)
+        self.commit = commit
+        self._blobs: dict[str, bytes | None] = {}
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        """path -> blob id, for every file in the commit."""
+        out = git.output(["ls-tree", "-r", "-z", "--full-tree", self.commit], self.root)
+        files = {}
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                files[path] = parts[2]
+        return files
+
+    def glob(self, *patterns: str) -> list[str]:
+        return sorted(p for p in self.files if any(fnmatch.fnmatchcase(p, pat) for pat in patterns))
+
+    def named(self, name: str) -> list[str]:
+        """Every file called NAME (for example dvc.lock) in any folder."""
+        return sorted(p for p in self.files if p == name or p.endswith("/" + name))
+
+    def suffixed(self, suffix: str) -> list[str]:
+        return sorted(p for p in self.files if p.endswith(suffix))
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        wanted = [p for p in paths if p not in self._blobs]
+        present = [p for p in wanted if p in self.files]
+        for p in wanted:
+            self._blobs.setdefault(p, None)
+        if present:
+            request = "".join(f"{self.files[p]}\n" for p in present).encode()
+            proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input=request,
+                                  capture_output=True, env=git.clean_env(), check=False)
+            if proc.returncode != 0:
+                raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}")
+            data = proc.stdout
+            pos = 0
+            for p in present:
+                header_end = data.index(b"\n", pos)
+                header = data[pos:header_end].split()
+                size = int(header[2])
+                start = header_end + 1
+                self._blobs[p] = data[start:start + size]
+                pos = start + size + 1
+        return {p: self._blobs.get(p) for p in paths}
+
+    def read(self, path: str) -> bytes | None:
+        return self.read_many([path])[path]
+
+    def yaml(self, path: str) -> Any:
+        """Parsed YAML (or JSON) of PATH, or None when absent or unreadable."""
+        return parse_yaml(self.read(path))
+
+
+def parse_yaml(data: bytes | None) -> Any:
+    if data is None:
+        return None
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(data, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return None
