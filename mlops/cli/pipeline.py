@@ -1,0 +1,148 @@
+"""`mlops init`, `mlops compile`, `mlops import-dvc`, `mlops run`."""
+
+from __future__ import annotations
+
+import click
+
+from mlops.errors import EXIT_CHECK_FAILED
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@click.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--template", "-t", default="default", show_default=True,
+              help="Which example to start from: default (churn model) or minimal (one stage).")
+@click.option("--force", is_flag=True, help="Add the example to a non-empty folder (existing files are kept).")
+def init(directory: str, template: str, force: bool) -> None:
+    """Create an mlops project: Git and DVC repositories, an example pipeline that runs offline, data
+    rules, promotion policy, registry, pre-commit hooks and CI workflows.
+
+    DIRECTORY (default: the current folder) must be empty unless --force; no existing file is ever
+    overwritten.
+
+    \b
+    Examples:
+      mlops init demo && cd demo && mlops run
+      mlops init --template minimal my-project
+      mlops init . --force
+    """
+    from mlops import api
+
+    result = api.init_project(directory, template, force=force)
+    if result.git_initialised:
+        click.echo("initialised a Git repository")
+    if result.dvc_initialised:
+        click.echo("initialised DVC")
+    click.echo(f"created {_plural(len(result.created), 'file')} from the `{template}` template"
+               + (f"; kept {_plural(len(result.skipped), 'existing file')}: {', '.join(result.skipped)}"
+                  if result.skipped else ""))
+    for command in result.setup:
+        click.echo(f"ran: {command}")
+    if result.stages:
+        click.echo(f"compiled dvc.yaml: {_plural(len(result.stages), 'stage')}")
+    click.echo("\nnext:")
+    if directory not in (".", ""):
+        click.echo(f"  cd {directory}")
+    click.echo("  mlops run\n  git add -A && git commit -m 'Start from mlops init'")
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff when dvc.yaml is stale.")
+@click.option("--force", is_flag=True, help="Replace a dvc.yaml that mlops did not write.")
+def compile_(check: bool, force: bool) -> None:
+    """Compile every pipeline file (pipelines/*.yaml) into the root dvc.yaml.
+
+    The output is deterministic: the same files give the same bytes. foreach and matrix stages are
+    expanded into flat, readable stages (train-small, train-large); validate: and profile: stages become
+    `mlops validate` and `mlops profile` commands. Problems (cycles, missing producers, duplicate
+    outputs, undefined ${...}) are reported with their file, line and column, and nothing is written.
+
+    \b
+    Examples:
+      mlops compile
+      mlops compile --check          # in CI or as the pre-commit hook mlops-compile-check
+      mlops compile --force          # adopt a hand-written dvc.yaml (after `mlops import-dvc`)
+    """
+    from mlops import api
+
+    result = api.compile_pipelines(check=check, force=force)
+    for warning in result.warnings:
+        click.echo(warning.render(), err=True)
+    sources = ", ".join(result.sources)
+    if check:
+        if result.changed:
+            click.echo(result.diff, nl=False)
+            click.echo(f"mlops: {result.path} is stale against {sources}; run `mlops compile`", err=True)
+            raise SystemExit(EXIT_CHECK_FAILED)
+        click.echo(f"{result.path} is up to date ({_plural(len(result.stages), 'stage')})")
+        return
+    verb = "wrote" if result.written else "unchanged:"
+    click.echo(f"{verb} {result.path}: {_plural(len(result.stages), 'stage')} from {sources}")
+
+
+@click.command()
+@click.argument("path", default="dvc.yaml", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", default=None, help="Pipeline file to write. Default: pipelines/main.yaml.")
+@click.option("--force", is_flag=True, help="Overwrite the output file when it exists.")
+def import_dvc(path: str, output: str | None, force: bool) -> None:
+    """Turn an existing dvc.yaml (with its vars, foreach and matrix) into a Pipeline file.
+
+    Then `mlops compile --force` replaces the hand-written dvc.yaml with the generated one: the same
+    stages, commands, deps and outs (expanded stages are named train-small instead of train@small).
+
+    \b
+    Examples:
+      mlops import-dvc
+      mlops import-dvc dvc.yaml -o pipelines/train.yaml
+      mlops import-dvc && mlops compile --force && dvc status
+    """
+    from mlops import api
+
+    result = api.import_dvc(path, output, force=force)
+    click.echo(f"wrote {result.output}: {_plural(len(result.stages), 'stage')} from {result.source}")
+    for item in result.skipped:
+        click.echo(f"warning: not imported: {item}", err=True)
+    click.echo("next: mlops compile --force")
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(args: tuple[str, ...]) -> None:
+    """Compile dvc.yaml when it is stale, then run `dvc repro` (all stages, or the STAGES given).
+
+    DVC's output streams through and its exit status is passed on. When a validate: stage fails, the
+    failed rules are summarised at the end. Arguments after `--` go to `dvc repro` unchanged. A foreach
+    or matrix stage name selects all its expanded stages.
+
+    \b
+    Usage: mlops run [STAGE...] [-- DVC-REPRO-ARGS...]
+
+    \b
+    Examples:
+      mlops run
+      mlops run train evaluate
+      mlops run -- --force --keep-going
+    """
+    from mlops import api
+
+    items = list(args)
+    if "--" in items:
+        cut = items.index("--")
+        stages, dvc_args = items[:cut], items[cut + 1:]
+    else:
+        stages, dvc_args = items, []
+    bad = [s for s in stages if s.startswith("-")]
+    if bad:
+        raise click.UsageError(f"unknown option {bad[0]}; pass options for dvc repro after `--`")
+    result = api.run_pipeline(stages, dvc_args)
+    if result.failed_validations:
+        click.echo("", err=True)
+        for failed in result.failed_validations:
+            click.echo(f"mlops: data validation failed in stage `{failed.stage}` (report: {failed.report})",
+                       err=True)
+            for line in failed.failures:
+                click.echo(f"  - {line}", err=True)
+    raise SystemExit(result.returncode)
