@@ -121,10 +121,11 @@ def _metrics(root: Path, sa: Snapshot, sb: Snapshot, la: dict[str, lock.StageLoc
         old = flatten(_read_metric(root, sa, la, file))
         new = flatten(_read_metric(root, sb, lb, file))
         for key in sorted(set(old) | set(new)):
-            a, b = old.get(key), new.get(key)
+            a: Any = old.get(key)
+            b: Any = new.get(key)
             if a == b:
                 continue
-            delta = round(float(b) - float(a), 12) if _number(a) and _number(b) else None
+            delta = round(b - a, 12) if _number(a) and _number(b) else None
             changes.append(Change(f"{file}:{key}", a, b, delta=delta))
     return changes
 

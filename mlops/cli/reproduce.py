@@ -1,0 +1,106 @@
+"""Reproduce commands: checkout, reproduce, diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlops.cli.output import echo_json, json_option
+from mlops.errors import EXIT_CHECK_FAILED
+
+
+def _api() -> Any:
+    from mlops.api import reproduce  # direct import: no other area is loaded
+
+    return reproduce
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--worktree", "worktree", metavar="DIR", type=click.Path(file_okay=False),
+              help="Build the version in a new git worktree at DIR (sharing the DVC cache); "
+                   "the current work tree is left untouched.")
+@click.option("--allow-missing", is_flag=True,
+              help="Check out even when some data is in neither the DVC cache nor the remote.")
+@json_option
+def checkout(ref: str, worktree: str | None, allow_missing: bool, as_json: bool) -> None:
+    """Check out a version with its data: git checkout (detached) + dvc checkout.
+
+    REF is ARTIFACT@vX.Y.Z, ARTIFACT@latest, ARTIFACT#STAGE, ARTIFACT#STAGE~N or any Git revision
+    (a local branch name puts you back on that branch). Data the DVC cache lacks is downloaded from the
+    DVC remote first. Refuses (exit 2, nothing changed) when the work tree has uncommitted changes, Git or
+    DVC-tracked, and when the data is nowhere to be found. Interrupted? Run it again: it finishes the job.
+
+    \b
+    Examples:
+      mlops checkout churn-model@v1.2.0
+      mlops checkout churn-model#production
+      mlops checkout churn-model#production~1 --worktree ../prod-before
+      mlops checkout main
+    """
+    from mlops.reproduce.render import checkout_text
+
+    result = _api().checkout(ref, worktree=worktree, allow_missing=allow_missing)
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        click.echo(checkout_text(result))
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--keep", is_flag=True, help="Keep the temporary worktree and the `dvc repro` log to inspect.")
+@json_option
+def reproduce(ref: str, keep: bool, as_json: bool) -> None:
+    """Rebuild a version from its sources and check that every output has the hash in its dvc.lock.
+
+    Runs `dvc repro --force --no-run-cache --no-commit` in a temporary git worktree of REF's commit that
+    shares the DVC cache (your work tree is not touched), then compares each output's hash with the
+    commit's dvc.lock. Exit 1 when any output differs (for example an unseeded random step) or the
+    pipeline fails; exit 2 when REF is unknown or its source data cannot be found.
+
+    \b
+    Examples:
+      mlops reproduce churn-model#production
+      mlops reproduce churn-model@v1.2.0 --keep
+      mlops reproduce HEAD --json
+    """
+    from mlops.reproduce.render import reproduce_text
+
+    result = _api().reproduce(ref, keep=keep)
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        click.echo(reproduce_text(result))
+    if not result.ok:
+        raise SystemExit(EXIT_CHECK_FAILED)
+
+
+@click.command()
+@click.argument("ref_a", metavar="REF_A")
+@click.argument("ref_b", metavar="REF_B", default="HEAD")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Report format (markdown suits PR comments).")
+@json_option
+def diff(ref_a: str, ref_b: str, fmt: str, as_json: bool) -> None:
+    """What changed between two versions: params, metrics with deltas, data and output hashes
+    (dvc.lock and .dvc files), pipeline stages, and rules. Read from Git history: nothing is checked out.
+
+    REF_B defaults to HEAD. Exit 0 whether or not anything changed; 2 for an unknown reference.
+
+    \b
+    Examples:
+      mlops diff churn-model@v1.2.0 churn-model@v1.3.0
+      mlops diff churn-model#production churn-model#staging --format markdown
+      mlops diff main~3 --json
+    """
+    from mlops.reproduce.render import diff_markdown, diff_text
+
+    result = _api().diff(ref_a, ref_b)
+    if as_json or fmt == "json":
+        echo_json(result.as_dict())
+    elif fmt == "markdown":
+        click.echo(diff_markdown(result))
+    else:
+        click.echo(diff_text(result))

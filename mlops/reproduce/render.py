@@ -1,0 +1,172 @@
+"""Reports as text (terminal) and Markdown (PR comments, CI summaries). Functions return strings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlops.reproduce.checkout import CheckoutResult
+from mlops.reproduce.diff import Change, DiffResult
+from mlops.reproduce.rebuild import ReproduceResult
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _name(ref: str, commit: str, version: str | None, artifact: str | None) -> str:
+    label = f"{artifact} {version}" if artifact and version and ref != f"{artifact}@{version}" else ref
+    return f"{label} ({commit[:7]})"
+
+
+def checkout_text(r: CheckoutResult) -> str:
+    where = f" in worktree {r.worktree} (sharing the DVC cache)" if r.worktree else ""
+    lines = [f"Checked out {_name(r.ref, r.commit, r.version, r.artifact)}{where}."]
+    if r.restored:
+        lines.append(f"Restored {len(r.restored)} path(s), {size(r.restored_bytes)}:")
+        width = max(len(x.path) for x in r.restored)
+        for x in r.restored:
+            count = f" ({x.files} files)" if x.files > 1 else ""
+            shown = "" if x.change == "deleted" else f"  {size(x.size)}{count}"
+            lines.append(f"  {x.change:<9} {x.path:<{width}}{shown}".rstrip())
+    else:
+        lines.append("Data already matched this version: nothing to restore.")
+    if r.fetched:
+        lines.append(f"Downloaded from the DVC remote: {', '.join(r.fetched)}")
+    if r.missing:
+        lines.append(f"warning: left missing (no copy in the cache or remote): {', '.join(r.missing)}")
+    lines.extend(f"warning: {w}" for w in r.warnings)
+    if r.worktree:
+        lines.append(f"Remove it with: git worktree remove {r.worktree}")
+    elif r.previous and r.previous != r.ref and r.previous != r.commit:
+        back = r.previous[:12] if len(r.previous) == 40 and all(c in "0123456789abcdef" for c in r.previous) \
+            else r.previous
+        lines.append(f"Go back with: mlops checkout {back}")
+    return "\n".join(lines)
+
+
+def reproduce_text(r: ReproduceResult) -> str:
+    lines = [f"Rebuilt {_name(r.ref, r.commit, r.version, r.artifact)}: re-ran {len(r.stages)} stage(s) "
+             f"({', '.join(r.stages)}) without caches."]
+    width = max((len(o.path) for o in r.outputs), default=0)
+    for o in r.outputs:
+        if o.status == "reproduced":
+            lines.append(f"  reproduced  {o.path:<{width}}  {(o.expected or '')[:8]}  ({o.stage})")
+        elif o.status == "differs":
+            lines.append(f"  DIFFERS     {o.path:<{width}}  recorded {(o.expected or '')[:8]} {size(o.expected_size)}, "
+                         f"rebuilt {(o.actual or '')[:8]} {size(o.actual_size)}  ({o.stage})")
+            if o.files:
+                lines.append(f"              files that differ: {', '.join(o.files[:10])}"
+                             + (f" and {len(o.files) - 10} more" if len(o.files) > 10 else ""))
+        elif o.status == "missing":
+            lines.append(f"  MISSING     {o.path:<{width}}  the rebuild did not produce it  ({o.stage})")
+        else:
+            lines.append(f"  UNRECORDED  {o.path:<{width}}  stage {o.stage} is not in the commit's dvc.lock")
+    bad = len(r.differing)
+    total = len(r.outputs)
+    if bad:
+        lines.append(f"Not reproducible: {bad} of {total} output(s) differ from the commit's dvc.lock.")
+    else:
+        lines.append(f"Reproducible: all {total} output(s) match the commit's dvc.lock.")
+    if r.kept:
+        lines.append(f"Kept the worktree: {r.kept} (log: {r.log}); remove it with: git worktree remove --force {r.kept}")
+    return "\n".join(lines)
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, sort_keys=True, default=str)
+    return str(v)
+
+
+def _delta(c: Change) -> str:
+    if c.delta is None:
+        return ""
+    pct = ""
+    if isinstance(c.old, (int, float)) and c.old:
+        pct = f" ({c.delta / abs(c.old) * 100:+.1f}%)"
+    return f"{c.delta:+.6g}{pct}"
+
+
+def _data_value(v: Any) -> str:
+    if not v:
+        return "-"
+    return f"{str(v.get('md5') or '?')[:8]} {size(v.get('size'))}"
+
+
+def _rows(section: str, changes: list[Change]) -> list[list[str]]:
+    rows = []
+    for c in changes:
+        if section == "metrics":
+            rows.append([c.key, _value(c.old), _value(c.new), _delta(c)])
+        elif section == "data":
+            rows.append([c.key, _data_value(c.old), _data_value(c.new), c.detail or ""])
+        elif section == "stages":
+            rows.append([c.key, c.detail or ""])
+        else:
+            rows.append([c.key, _value(c.old), _value(c.new)] + ([c.detail] if c.detail else []))
+    return rows
+
+
+HEADERS = {
+    "params": ["param", "{a}", "{b}"],
+    "metrics": ["metric", "{a}", "{b}", "change"],
+    "data": ["path", "{a}", "{b}", "role"],
+    "stages": ["stage or file", "change"],
+    "rules": ["rule", "{a}", "{b}"],
+}
+SECTIONS = ["params", "metrics", "data", "stages", "rules"]
+
+
+def diff_text(r: DiffResult) -> str:
+    a, b = r.a.ref, r.b.ref
+    lines = [f"Changes from {_name(a, r.a.commit, r.a.version, r.a.artifact)} to "
+             f"{_name(b, r.b.commit, r.b.version, r.b.artifact)}:"]
+    if r.empty:
+        lines.append("No differences in params, metrics, data, stages or rules.")
+    for section in SECTIONS:
+        changes = getattr(r, section)
+        if not changes:
+            continue
+        header = [h.format(a=a, b=b) for h in HEADERS[section]]
+        rows = _rows(section, changes)
+        cols = max(len(header), *(len(row) for row in rows))
+        table = [header + [""] * (cols - len(header))] + [row + [""] * (cols - len(row)) for row in rows]
+        widths = [max(len(row[i]) for row in table) for i in range(cols)]
+        lines.append("")
+        lines.append(f"{section.capitalize()} ({len(changes)} changed)")
+        for row in table:
+            lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def diff_markdown(r: DiffResult) -> str:
+    a, b = r.a.ref, r.b.ref
+    lines = [f"### Changes from `{a}` ({r.a.commit[:7]}) to `{b}` ({r.b.commit[:7]})"]
+    if r.empty:
+        lines += ["", "No differences in params, metrics, data, stages or rules."]
+    for section in SECTIONS:
+        changes = getattr(r, section)
+        if not changes:
+            continue
+        header = [h.format(a=f"`{a}`", b=f"`{b}`") for h in HEADERS[section]]
+        rows = _rows(section, changes)
+        cols = max(len(header), *(len(row) for row in rows))
+        header += [""] * (cols - len(header))
+        lines += ["", f"**{section.capitalize()}** ({len(changes)} changed)", "",
+                  "| " + " | ".join(header) + " |", "|" + " --- |" * cols]
+        for row in rows:
+            cells = [cell.replace("|", "\\|") for cell in row + [""] * (cols - len(row))]
+            lines.append("| " + " | ".join(f"`{cells[0]}`" if i == 0 else c for i, c in enumerate(cells)) + " |")
+    return "\n".join(lines)
