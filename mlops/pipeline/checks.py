@@ -169,10 +169,9 @@ def _dependencies(project: Any, pipeline: Pipeline, outputs: Outputs) -> tuple[d
                 for producer in producers:
                     edges.setdefault(producer.name, set()).add(stage.name)
             elif not repo.has(path):
-                findings.append(stage.doc.finding(entry.origin, f"`{path}` (a dependency of stage "
-                                                  f"`{stage.name}`) is produced by no stage and is not in the "
-                                                  "repository (neither tracked by Git nor by a .dvc file)",
-                                                  rule="missing-dependency"))
+                findings.append(stage.doc.finding(entry.origin, f"dependency `{path}` is produced by no "
+                                                  "stage and is not in the repository (neither tracked by Git "
+                                                  "nor by a .dvc file)", rule="missing-dependency"))
     return edges, findings
 
 
@@ -196,9 +195,9 @@ def _params(project: Any, pipeline: Pipeline) -> list[Finding]:
         for ref in stage.params:
             file = stage.root_path(ref.file or project.params)
             if not files.exists(file):
-                findings.append(stage.doc.finding(ref.origin, f"params file `{file}` does not exist "
-                                                  f"(stage `{stage.name}` reads "
-                                                  f"{'`' + ref.key + '`' if ref.key else 'it'})", rule="params"))
+                findings.append(stage.doc.finding(ref.origin, f"params file `{file}` does not exist"
+                                                  + (f" (needed for `{ref.key}`)" if ref.key else ""),
+                                                  rule="params"))
                 continue
             data = files.get(file)
             if data is None:
