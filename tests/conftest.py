@@ -12,6 +12,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "examples"
+ORIGINAL_HOME = os.path.expanduser("~")  # captured before tests isolate HOME; only for pip's download cache
 
 
 @pytest.fixture(autouse=True, scope="session")
