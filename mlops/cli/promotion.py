@@ -1,0 +1,226 @@
+"""Promotion commands: promote, gate, sync, rollback, status, verify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlops.cli.output import echo_json, json_option
+from mlops.errors import EXIT_CHECK_FAILED
+
+
+def _api() -> Any:
+    from mlops.api import promotion  # direct import: promotion must not load other areas
+
+    return promotion
+
+
+def _fail() -> None:
+    raise SystemExit(EXIT_CHECK_FAILED)
+
+
+def _render_change(result: Any, verb: str) -> None:
+    from mlops.promotion import render
+
+    click.echo(render.text([result.evaluation]))
+    ev = result.evaluation
+    if not result.passed:
+        click.echo(f"{verb} refused: {len(ev.failures)} gate(s) failed; {result.registry} not changed", err=True)
+        return
+    if result.note:
+        click.echo(result.note)
+    if result.written:
+        click.echo(f"Wrote {result.registry}: {ev.artifact}.{ev.stage} = {ev.version}")
+    if result.committed:
+        click.echo(f"Committed {result.registry} as {result.committed[:12]}")
+    for tag in result.tags:
+        click.echo(f"Created tag {tag}")
+    if result.written and not result.committed:
+        hint = ("open a pull request with it; `mlops sync` tags it after the merge" if ev.review_required
+                else "commit it (or use --apply on the protected branch); `mlops sync` tags it")
+        click.echo(f"Next: {hint}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--to", "stage", required=True, metavar="STAGE", help="Stage to put the version in.")
+@click.option("--apply", is_flag=True,
+              help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
+                   "protected branch).")
+@json_option
+def promote(ref: str, stage: str, apply: bool, as_json: bool) -> None:
+    """Evaluate the gates of putting REF into STAGE; when they pass, write registry.yaml.
+
+    REF is ARTIFACT@vX.Y.Z, ARTIFACT@latest or ARTIFACT#STAGE. Refused with the reason (exit 1): a gate that
+    fails, skipping a stage, a soak not yet over, a deregistered version, a deprecated artifact. An unknown
+    artifact or stage exits 2. Without --apply only registry.yaml changes: commit it and open a pull request.
+
+    \b
+    Examples:
+      mlops promote churn-model@v1.4.0 --to staging --apply
+      mlops promote churn-model#canary --to production
+      mlops promote churn-model@latest --to staging --json
+    """
+    result = _api().promote(ref, stage, apply=apply)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _render_change(result, "promotion")
+    if not result.passed:
+        _fail()
+
+
+@click.command()
+@click.argument("artifact")
+@click.option("--stage", required=True, help="Stage to roll back.")
+@click.option("--apply", is_flag=True,
+              help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
+                   "protected branch).")
+@json_option
+def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
+    """Put back the version that held STAGE before the current one (a new assignment; nothing is deleted).
+
+    Goes through the same path as promote: registry.yaml changes, then a pull request and `mlops sync`
+    (or --apply where the stage needs no review). A version that held the stage before skips the entry
+    conditions, the comparison with the incumbent and the monitoring gate; metric bounds and validation
+    reports still apply.
+
+    \b
+    Examples:
+      mlops rollback churn-model --stage production
+      mlops rollback churn-model --stage staging --apply
+    """
+    result = _api().rollback(artifact, stage, apply=apply)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _render_change(result, "rollback")
+    if not result.passed:
+        _fail()
+
+
+@click.command()
+@click.option("--base", metavar="REV", help="Compare registry.yaml with the merge base of REV and HEAD "
+                                            "[default: origin/<protected branch>, else the branch].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown suits a PR comment or $GITHUB_STEP_SUMMARY.")
+def gate(base: str | None, fmt: str) -> None:
+    """Evaluate the gates of every stage assignment that registry.yaml changes since REV (a PR check).
+
+    Reads files from commits only and runs no code from the change: metrics and reports at each version's
+    tagged commit, monitoring histories at HEAD. Exit 1 when any gate fails.
+
+    \b
+    Examples:
+      mlops gate
+      mlops gate --base origin/main --format markdown >> "$GITHUB_STEP_SUMMARY"
+      mlops gate --base main --format json
+    """
+    from mlops.promotion import render
+
+    report = _api().gate(base)
+    if fmt == "json":
+        echo_json(report.to_dict())
+    elif fmt == "markdown":
+        click.echo(render.markdown(report.evaluations, base=report.base, notes=report.notes))
+    else:
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        click.echo(render.text(report.evaluations))
+    if not report.passed:
+        _fail()
+
+
+@click.command()
+@click.option("--push", is_flag=True, help="Push each new tag to origin.")
+@click.option("--dry-run", is_flag=True, help="Check and report, write no tag.")
+@json_option
+def sync(push: bool, dry_run: bool, as_json: bool) -> None:
+    """Write the tags that make Git match registry.yaml (on the protected branch only; elsewhere exit 2).
+
+    For every stage where registry.yaml and the tags differ: re-check the gates (incumbent and soak may have
+    changed since the pull request), check that review-required stages changed through a merge commit,
+    then write the assignment tag recording the change, the merge, the PR, the gate results and who ran
+    it. A second run does nothing. Exit 1 when anything was refused.
+
+    \b
+    Examples:
+      mlops sync
+      mlops sync --push
+      mlops sync --dry-run --json
+    """
+    report = _api().sync(push=push, dry_run=dry_run)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        if not report.actions:
+            click.echo(f"In sync: the tags match registry.yaml at {report.head[:12]}")
+        for action in report.actions:
+            ev = action.evaluation
+            if action.status == "refused":
+                click.echo(f"refused  {ev.title}: {action.reason}")
+            elif action.status == "would apply":
+                click.echo(f"would apply  {ev.title}")
+            else:
+                click.echo(f"applied  {ev.title}: {', '.join(action.tags) or 'no tag needed'}")
+    if report.refused:
+        _fail()
+
+
+@click.command()
+@json_option
+def status(as_json: bool) -> None:
+    """Where registry.yaml (the desired state) and the tags differ, and which promotions are pending.
+
+    \b
+    Examples:
+      mlops status
+      mlops status --json
+    """
+    report = _api().status()
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+    if not report.rows:
+        click.echo("no stage is assigned or named in registry.yaml")
+        return
+    rows = [["ARTIFACT", "STAGE", "REGISTRY.YAML", "TAGS", "STATE"]]
+    for r in report.rows:
+        desired = (r.desired or "(empty)") if r.managed else "-"
+        state = r.state + (" (review)" if r.review_required and r.pending else "")
+        rows.append([r.artifact, r.stage, desired, r.actual or "(empty)", state])
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    pending = len(report.pending)
+    click.echo(f"{pending} pending" if pending else "in sync")
+
+
+@click.command()
+@json_option
+def verify(as_json: bool) -> None:
+    """Check that every assignment tag of a review-required stage went through a merged pull request.
+
+    Each such tag must record a merge commit on the protected branch's first-parent history whose
+    registry.yaml says that version for that stage, and passing gate results. Exit 1 listing the tags that
+    do not (a tag pushed by hand, for example).
+
+    \b
+    Examples:
+      mlops verify
+      mlops verify --json
+    """
+    report = _api().verify()
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for check in report.failures:
+            click.echo(f"{check.tag}: " + "; ".join(check.problems))
+        ok = len(report.checks) - len(report.failures)
+        click.echo(f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok, "
+                   f"{len(report.failures)} not verified")
+    if report.failures:
+        _fail()

@@ -1,0 +1,163 @@
+"""The verdict on one promotion: entry conditions (registered, stage order, soak), then the stage's gates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mlops.promotion.duration import format_duration, iso
+from mlops.promotion.files import FileReader, flatten_numbers
+from mlops.promotion.gates import GateContext, Subject, metric_gate, monitor_gate, validation_gate
+from mlops.promotion.policy import Policy, Stage
+from mlops.promotion.results import Delta, Evaluation, GateResult
+
+
+@dataclass
+class Context:
+    """Everything an evaluation reads: the policy, the registry state (tags), files at commits, the time."""
+
+    root: Path
+    policy: Policy
+    state: Any  # mlops.registry.state.RegistryState
+    now: datetime
+    head: str
+    reader: FileReader
+
+    @property
+    def gates(self) -> GateContext:
+        return GateContext(self.root, self.reader, self.now, self.head)
+
+
+def held_before(state: Any, artifact: str, stage: str, version: str) -> bool:
+    """True when VERSION was ever assigned to STAGE: putting it back is a rollback."""
+    art = state.artifact(artifact)
+    return bool(art) and any(e.kind == "assign" and e.stage == stage and e.version == version for e in art.events)
+
+
+def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, *,
+             previous: str | None = None) -> Evaluation:
+    """Check VERSION (None: empty the stage) against the policy of STAGE, as of ctx.now and the tags."""
+    policy = ctx.policy
+    art_state = ctx.state.artifact(artifact)
+    current = ctx.state.which(artifact, stage_name)
+    stage = policy.stages.get(stage_name)
+    ev = Evaluation(artifact, stage_name, version, incumbent=current.version if current else None,
+                    previous=previous, review_required=bool(stage and stage.review_required))
+    if version is None:
+        ev.action = "unassign"
+        ev.results.extend(_known(policy, artifact, stage_name))
+        return ev
+    ev.results.extend(_known(policy, artifact, stage_name))
+    if not all(r.passed for r in ev.results) or stage is None:
+        return ev
+    entry = art_state.version(version) if art_state else None
+    if entry is None or not entry.registered:
+        ev.results.append(GateResult("state", "registered", False,
+                                     f"{artifact} {version} is not a registered version",
+                                     value=version))
+        return ev
+    ev.commit = entry.commit
+    if entry.deregistered:
+        ev.results.append(GateResult("state", "registered", False, f"{artifact} {version} is deregistered"))
+    if art_state.deprecated:
+        ev.results.append(GateResult("state", "not deprecated", False, f"{artifact} is deprecated"))
+    ev.rollback = held_before(ctx.state, artifact, stage_name, version)
+    ev.results.extend(_order(ctx, stage, artifact, version, ev.rollback))
+    art_policy = policy.artifacts[artifact]
+    subject = Subject(artifact, version, entry.commit, art_policy.metrics)
+    incumbent = None
+    if current is not None and current.version != version and getattr(current, "registered", True):
+        incumbent = Subject(artifact, current.version, current.commit, art_policy.metrics)
+    for gate in stage.gates:
+        if gate.kind == "metric":
+            ev.results.extend(metric_gate(gate, subject, incumbent, ctx.gates, ev.rollback))
+        elif gate.kind == "validation":
+            ev.results.append(validation_gate(gate, subject, ctx.gates))
+        else:
+            ev.results.append(monitor_gate(gate, subject, ctx.gates, ev.rollback))
+    ev.deltas = _deltas(ctx, stage, subject, incumbent)
+    return ev
+
+
+def _known(policy: Policy, artifact: str, stage_name: str) -> list[GateResult]:
+    if artifact not in policy.artifacts:
+        return [GateResult("state", "known artifact", False,
+                           f"`{artifact}` is not an artifact of {policy.path}")]
+    if stage_name not in policy.stages:
+        return [GateResult("state", "known stage", False,
+                           f"`{stage_name}` is not a stage of {policy.path} "
+                           f"(stages: {', '.join(policy.stages)})")]
+    if not policy.stages[stage_name].applies_to(artifact):
+        return [GateResult("state", "stage applies", False,
+                           f"stage {stage_name} is limited to {', '.join(policy.stages[stage_name].artifacts or ())}")]
+    return []
+
+
+def _order(ctx: Context, stage: Stage, artifact: str, version: str, rollback: bool) -> list[GateResult]:
+    if stage.after is None:
+        return []
+    label = f"was in {stage.after}"
+    if rollback:
+        return [GateResult("after", label, True, f"rollback: {version} held {stage.name} before", skipped=True)]
+    interval = time_in_stage(ctx.state, artifact, stage.after, version, ctx.now)
+    if interval is None:
+        return [GateResult("after", label, False,
+                           f"{artifact} {version} has not been in {stage.after}; {stage.name} comes after "
+                           f"{stage.after} (promote it there first)")]
+    start, end = interval
+    results = [GateResult("after", label, True, f"in {stage.after} since {iso(start)}")]
+    if stage.soak is not None:
+        spent = end - start
+        ok = spent >= stage.soak
+        message = (f"{format_duration(spent)} in {stage.after} since {iso(start)}" if ok else
+                   f"{artifact} {version} has been in {stage.after} for {format_duration(spent)} "
+                   f"(since {iso(start)}); soak needs {stage.soak_text} "
+                   f"(ready at {iso(start + stage.soak)})")
+        results.append(GateResult("soak", f"soak {stage.soak_text} in {stage.after}", ok, message,
+                                  value=format_duration(spent), threshold=stage.soak_text))
+    return results
+
+
+def time_in_stage(state: Any, artifact: str, stage: str, version: str,
+                  now: datetime) -> tuple[datetime, datetime] | None:
+    """The latest stretch VERSION held STAGE: (from its assignment tag's date, until replaced or now)."""
+    art = state.artifact(artifact)
+    if art is None:
+        return None
+    start: datetime | None = None
+    last: tuple[datetime, datetime] | None = None
+    for e in art.events:
+        if e.stage != stage or e.kind not in ("assign", "unassign"):
+            continue
+        if e.kind == "assign" and e.version == version:
+            if start is None:
+                start = e.date
+        elif start is not None and (e.kind == "assign" or e.version == version):
+            last = (start, e.date)
+            start = None
+    if start is not None:
+        return (start, max(now, start))
+    return last
+
+
+def _deltas(ctx: Context, stage: Stage, subject: Subject, incumbent: Subject | None) -> list[Delta]:
+    if incumbent is None or not subject.metrics_path:
+        return []
+    try:
+        mine = ctx.reader.data(subject.commit, subject.metrics_path)
+        theirs = ctx.reader.data(incumbent.commit, subject.metrics_path)
+    except (LookupError, ValueError):
+        return []
+    a, b = flatten_numbers(mine), flatten_numbers(theirs)
+    out = [Delta(name, a.get(name), b.get(name)) for name in list(a) + [n for n in b if n not in a]]
+    gated = [g.metric for g in stage.gates if g.kind == "metric" and g.slices]
+    slices_a = mine.get("slices") if isinstance(mine, dict) else None
+    slices_b = theirs.get("slices") if isinstance(theirs, dict) else None
+    for name in dict.fromkeys(m for m in gated if m):
+        for s in dict.fromkeys(list(slices_a or {}) + list(slices_b or {})):
+            va = flatten_numbers((slices_a or {}).get(s) or {}).get(name)
+            vb = flatten_numbers((slices_b or {}).get(s) or {}).get(name)
+            out.append(Delta(name, va, vb, slice=str(s)))
+    return out[:60]

@@ -1,0 +1,175 @@
+"""Gate checks on data only: metric bounds, comparison with the incumbent, validation reports, monitoring.
+
+Candidate files are read at the candidate version's tagged commit and the incumbent's at its own, so a pull
+request cannot change the numbers it is judged by. Nothing here runs code from the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mlops.promotion.files import FileReader, lookup
+from mlops.promotion.history import check_quiet, parse_history
+from mlops.promotion.policy import Gate
+from mlops.promotion.results import GateResult
+
+
+@dataclass
+class Subject:
+    """A version to check: the commit its files are read at."""
+
+    artifact: str
+    version: str
+    commit: str
+    metrics_path: str | None
+
+
+@dataclass
+class GateContext:
+    root: Path
+    reader: FileReader
+    now: datetime
+    head: str  # the commit monitoring histories are read at
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def metric_gate(gate: Gate, subject: Subject, incumbent: Subject | None, ctx: GateContext,
+                rollback: bool = False) -> list[GateResult]:
+    label = gate.describe()
+    name = gate.metric or ""
+    if not subject.metrics_path:
+        return [GateResult("metric", label, False, f"{subject.artifact} names no metrics file", metric=name)]
+    try:
+        data = ctx.reader.data(subject.commit, subject.metrics_path)
+    except (LookupError, ValueError) as exc:
+        return [GateResult("metric", label, False, f"{name}: cannot read metrics of {subject.version}: {exc}",
+                           metric=name)]
+    inc_data: Any = None
+    inc_note = ""
+    if gate.not_worse_than and incumbent is not None and not rollback:
+        try:
+            inc_data = ctx.reader.data(incumbent.commit, incumbent.metrics_path or "")
+        except (LookupError, ValueError) as exc:
+            inc_note = f"incumbent {incumbent.version}: {exc}"
+    results: list[GateResult] = []
+    for slice_name in _slices(gate, data, inc_data):
+        value, problem = _value(data, name, slice_name)
+        where = f"{name}" + (f" on slice {slice_name}" if slice_name else "")
+        if problem:
+            results.append(GateResult("metric", label, False, f"{where}: {problem} in the metrics of "
+                                      f"{subject.version} ({subject.metrics_path})", metric=name, slice=slice_name))
+            continue
+        if gate.min is not None:
+            ok = value >= gate.min
+            results.append(GateResult(
+                "metric", f"{name} >= {gate.min:g}", ok,
+                "" if ok else f"{where}: {fmt(value)} is below the minimum {gate.min:g}",
+                metric=name, slice=slice_name, value=value, threshold=gate.min))
+        if gate.max is not None:
+            ok = value <= gate.max
+            results.append(GateResult(
+                "metric", f"{name} <= {gate.max:g}", ok,
+                "" if ok else f"{where}: {fmt(value)} is above the maximum {gate.max:g}",
+                metric=name, slice=slice_name, value=value, threshold=gate.max))
+        if gate.not_worse_than:
+            results.append(_compare(gate, where, name, slice_name, value, incumbent, inc_data, inc_note, rollback))
+    return results
+
+
+def _compare(gate: Gate, where: str, name: str, slice_name: str | None, value: float,
+             incumbent: Subject | None, inc_data: Any, inc_note: str, rollback: bool) -> GateResult:
+    label = f"{name} not worse than incumbent" + (f" (tolerance {gate.tolerance:g})" if gate.tolerance else "")
+    base: dict[str, Any] = {"metric": name, "slice": slice_name, "value": value}
+    if rollback:
+        return GateResult("metric", label, True, "rollback: the version held this stage before", skipped=True,
+                          **base)
+    if incumbent is None:
+        return GateResult("metric", label, True, "no incumbent in this stage", skipped=True, **base)
+    if inc_data is None:
+        return GateResult("metric", label, True, f"nothing to compare: {inc_note}", skipped=True,
+                          incumbent=incumbent.version, **base)
+    inc_value, problem = _value(inc_data, name, slice_name)
+    if problem:
+        return GateResult("metric", label, True, f"nothing to compare: {where} {problem} in the metrics of the "
+                          f"incumbent {incumbent.version}", skipped=True, incumbent=incumbent.version, **base)
+    if gate.higher_is_better:
+        threshold = inc_value - gate.tolerance
+        ok = value >= threshold
+        word = "lower"
+    else:
+        threshold = inc_value + gate.tolerance
+        ok = value <= threshold
+        word = "higher"
+    message = "" if ok else (
+        f"{where}: {fmt(value)} vs incumbent {incumbent.version}'s {fmt(inc_value)}: {word} by "
+        f"{fmt(abs(value - inc_value))}, more than the tolerance {gate.tolerance:g} (threshold {fmt(threshold)})")
+    return GateResult("metric", label, ok, message, threshold=round(threshold, 12), incumbent=incumbent.version,
+                      incumbent_value=inc_value, **base)
+
+
+def _slices(gate: Gate, data: Any, inc_data: Any) -> list[str | None]:
+    out: list[str | None] = [None]
+    if gate.slices == "all":
+        names: list[str] = []
+        for source in (data, inc_data):
+            slices = source.get("slices") if isinstance(source, dict) else None
+            if isinstance(slices, dict):
+                names.extend(str(s) for s in slices if str(s) not in names)
+        out.extend(names)
+    elif gate.slices:
+        out.extend(gate.slices)
+    return out
+
+
+def _value(data: Any, name: str, slice_name: str | None) -> tuple[Any, str]:
+    source = data
+    if slice_name is not None:
+        slices = data.get("slices") if isinstance(data, dict) else None
+        if not isinstance(slices, dict) or slice_name not in slices:
+            return None, f"no slice `{slice_name}`"
+        source = slices[slice_name]
+    try:
+        value = lookup(source, name)
+    except KeyError:
+        return None, f"no metric `{name}`"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"`{name}` is {value!r}, not a number"
+    return float(value), ""
+
+
+def validation_gate(gate: Gate, subject: Subject, ctx: GateContext) -> GateResult:
+    label = gate.describe()
+    path = gate.path or ""
+    try:
+        report = ctx.reader.data(subject.commit, path)
+    except (LookupError, ValueError) as exc:
+        return GateResult("validation", label, False, f"validation report of {subject.version}: {exc}")
+    passed = report.get("passed") if isinstance(report, dict) else None
+    if passed is True:
+        return GateResult("validation", label, True, f"{path} at {subject.commit[:12]} says passed",
+                          value=True, threshold=True)
+    said = "passed: false" if passed is False else "no top-level `passed: true|false`"
+    return GateResult("validation", label, False, f"{path} at {subject.version} ({subject.commit[:12]}): {said}",
+                      value=passed, threshold=True)
+
+
+def monitor_gate(gate: Gate, subject: Subject, ctx: GateContext, rollback: bool = False) -> GateResult:
+    label = gate.describe()
+    if rollback:
+        return GateResult("monitor", label, True, "rollback: the version held this stage before", skipped=True)
+    raw = ctx.reader.raw(ctx.head, gate.path or "")
+    if raw is None:
+        return GateResult("monitor", label, False,
+                          f"no monitoring history {gate.path} at {ctx.head[:12]} (HEAD)")
+    check = check_quiet(parse_history(raw), subject.artifact, subject.version,
+                        gate.no_alerts_for or timedelta(0), ctx.now)
+    return GateResult("monitor", label, check.passed, check.message, value=len(check.error_alerts),
+                      threshold=0)

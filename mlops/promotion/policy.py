@@ -1,0 +1,220 @@
+"""The promotion policy (promotion.yaml): artifacts, ordered stages, their entry conditions and gates."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from mlops.config.document import Document, read_document
+from mlops.errors import ConfigError, InputError, UnknownReference
+from mlops.findings import Finding
+from mlops.promotion.duration import parse_duration
+
+DEFAULT_BRANCH = "main"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate of a stage. `kind` is metric, validation or monitor."""
+
+    index: int
+    kind: str
+    metric: str | None = None
+    min: float | None = None
+    max: float | None = None
+    not_worse_than: bool = False
+    tolerance: float = 0.0
+    higher_is_better: bool = True
+    slices: str | tuple[str, ...] | None = None  # "all", named slices, or None (overall only)
+    path: str | None = None  # validation report or monitoring history
+    no_alerts_for: timedelta | None = None
+    no_alerts_for_text: str | None = None
+    desc: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "validation":
+            return f"validation report {self.path} passed"
+        if self.kind == "monitor":
+            return f"no error alerts for {self.no_alerts_for_text} in {self.path}"
+        parts = []
+        if self.min is not None:
+            parts.append(f"{self.metric} >= {self.min:g}")
+        if self.max is not None:
+            parts.append(f"{self.metric} <= {self.max:g}")
+        if self.not_worse_than:
+            tol = f" (tolerance {self.tolerance:g})" if self.tolerance else ""
+            parts.append(f"{self.metric} not worse than incumbent{tol}")
+        text = ", ".join(parts)
+        if self.slices == "all":
+            text += ", every slice"
+        elif self.slices:
+            text += ", slices " + ", ".join(self.slices)
+        return text
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    index: int
+    after: str | None  # the stage a version must have been in first
+    soak: timedelta | None = None
+    soak_text: str | None = None
+    review_required: bool = False
+    gates: tuple[Gate, ...] = ()
+    artifacts: tuple[str, ...] | None = None  # None: every artifact
+    desc: str | None = None
+
+    def applies_to(self, artifact: str) -> bool:
+        return self.artifacts is None or artifact in self.artifacts
+
+
+@dataclass(frozen=True)
+class ArtifactPolicy:
+    name: str
+    path: str
+    type: str | None = None
+    metrics: str | None = None
+    training_data: str | None = None
+
+
+@dataclass
+class Policy:
+    path: str
+    protected_branch: str = DEFAULT_BRANCH
+    artifacts: dict[str, ArtifactPolicy] = field(default_factory=dict)
+    stages: dict[str, Stage] = field(default_factory=dict)  # in promotion order
+
+    @property
+    def stage_names(self) -> list[str]:
+        return list(self.stages)
+
+    def stage(self, name: str) -> Stage:
+        if name not in self.stages:
+            raise UnknownReference(f"unknown stage `{name}`{_hint(name, list(self.stages))}")
+        return self.stages[name]
+
+    def artifact(self, name: str) -> ArtifactPolicy:
+        if name not in self.artifacts:
+            raise UnknownReference(f"unknown artifact `{name}` (not in {self.path})"
+                                   f"{_hint(name, list(self.artifacts))}")
+        return self.artifacts[name]
+
+
+def _hint(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean `{close[0]}`?"
+    return f"; known: {', '.join(options)}" if options else ""
+
+
+def load_policy(root: Any, rel: str) -> Policy:
+    """The policy in the work tree. InputError when missing, ConfigError listing every problem."""
+    from pathlib import Path
+
+    path = Path(root) / rel
+    if not path.is_file():
+        raise InputError(f"{rel}: no promotion policy (the file does not exist)",
+                         hint="write one (see `mlops init`) or set `promotion:` in mlops.yaml")
+    return policy_from_document(read_document(path, shown=rel, expected_kind="Promotion"))
+
+
+def policy_at(root: Any, commit: str, rel: str) -> Policy:
+    """The policy as committed at COMMIT (what CI and sync use: never the unstaged work tree)."""
+    from mlops import git
+
+    raw = git.show_file(commit, rel, root)
+    if raw is None:
+        raise InputError(f"{rel}: no promotion policy at {commit[:12]}")
+    return policy_from_document(read_document(rel, shown=f"{rel}", expected_kind="Promotion", raw=raw))
+
+
+def policy_from_document(doc: Document) -> Policy:
+    if not doc.ok:
+        raise ConfigError([f for f in doc.findings if f.severity == "error"])
+    policy, findings = parse_policy(doc)
+    if findings:
+        raise ConfigError(findings)
+    return policy
+
+
+def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
+    """Build the model from a schema-valid document; return cross-reference problems as findings."""
+    data = doc.data
+    findings: list[Finding] = []
+    policy = Policy(path=doc.path, protected_branch=str(data.get("protected_branch") or DEFAULT_BRANCH))
+    for name, spec in (data.get("artifacts") or {}).items():
+        policy.artifacts[name] = ArtifactPolicy(name=name, path=spec["path"], type=spec.get("type"),
+                                                metrics=spec.get("metrics"),
+                                                training_data=spec.get("training_data"))
+    names = list((data.get("stages") or {}).keys())
+    for index, name in enumerate(names):
+        spec = data["stages"][name] or {}
+        if "after" in spec:
+            after = spec["after"]
+            if after is not None and after not in names:
+                findings.append(doc.finding(("stages", name, "after"),
+                                            f"`after: {after}` names no stage{_hint(after, names)}"))
+                after = None
+            elif after == name:
+                findings.append(doc.finding(("stages", name, "after"), "a stage cannot come after itself"))
+                after = None
+        else:
+            after = names[index - 1] if index else None
+        artifacts = spec.get("artifacts")
+        for i, art in enumerate(artifacts or []):
+            if art not in policy.artifacts:
+                findings.append(doc.finding(("stages", name, "artifacts", i),
+                                            f"unknown artifact `{art}`{_hint(art, list(policy.artifacts))}"))
+        gates = []
+        for gi, g in enumerate(spec.get("gates") or []):
+            gate = _gate(gi, g)
+            gates.append(gate)
+            if gate.kind == "metric":
+                for art in artifacts or list(policy.artifacts):
+                    a = policy.artifacts.get(art)
+                    if a is not None and not a.metrics:
+                        findings.append(doc.finding(("stages", name, "gates", gi, "metric"),
+                                                    f"metric gate on `{art}`, which names no `metrics:` file"))
+        soak = spec.get("soak")
+        if soak is not None and after is None:
+            findings.append(doc.finding(("stages", name, "soak"),
+                                        "`soak` needs a stage to soak in (this stage has no `after`)"))
+        policy.stages[name] = Stage(name=name, index=index, after=after,
+                                    soak=parse_duration(soak) if soak is not None else None, soak_text=soak,
+                                    review_required=spec.get("review") == "required", gates=tuple(gates),
+                                    artifacts=tuple(artifacts) if artifacts is not None else None,
+                                    desc=spec.get("desc"))
+    findings.extend(_cycles(doc, policy))
+    return policy, findings
+
+
+def _gate(index: int, g: dict[str, Any]) -> Gate:
+    if "validation" in g:
+        return Gate(index, "validation", path=g["validation"], desc=g.get("desc"))
+    if "monitor" in g:
+        text = g.get("no_alerts_for") or "0s"
+        return Gate(index, "monitor", path=g["monitor"], no_alerts_for=parse_duration(text),
+                    no_alerts_for_text=text, desc=g.get("desc"))
+    slices = g.get("slices")
+    return Gate(index, "metric", metric=g["metric"], min=g.get("min"), max=g.get("max"),
+                not_worse_than=g.get("not_worse_than") == "incumbent", tolerance=float(g.get("tolerance") or 0),
+                higher_is_better=bool(g.get("higher_is_better", True)),
+                slices=slices if slices == "all" or slices is None else tuple(slices), desc=g.get("desc"))
+
+
+def _cycles(doc: Document, policy: Policy) -> list[Finding]:
+    out = []
+    for name in policy.stages:
+        seen = [name]
+        current = policy.stages[name].after
+        while current is not None and current in policy.stages:
+            if current in seen:
+                if current == name:  # report a loop once per member, at its own `after`
+                    out.append(doc.finding(("stages", name, "after"),
+                                           "`after` chain loops: " + " -> ".join([*seen, current])))
+                break
+            seen.append(current)
+            current = policy.stages[current].after
+    return out

@@ -1,0 +1,109 @@
+"""A promotion repository builder shared by the promotion tests (real Git, versions as annotated tags)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+POLICY = """\
+kind: Promotion
+version: 1
+protected_branch: main
+artifacts:
+  churn-model:
+    path: models/model.pkl
+    type: model
+    metrics: metrics/eval.json
+stages:
+  staging:
+    gates:
+      - {metric: auc, min: 0.75}
+      - {validation: reports/check.json}
+  canary: {}
+  production:
+    soak: 48h
+    review: required
+    gates:
+      - {metric: auc, not_worse_than: incumbent, tolerance: 0.005, slices: all}
+      - {metric: latency_p95_ms, max: 50}
+"""
+
+REGISTRY = """\
+# desired state
+kind: Registry
+version: 1
+churn-model:
+  staging: v1.0.0   # first model
+  production: v1.0.0
+"""
+
+V1 = {"auc": 0.80, "latency_p95_ms": 30, "slices": {"north": {"auc": 0.79}, "south": {"auc": 0.77}}}
+V2 = {"auc": 0.84, "latency_p95_ms": 35, "slices": {"north": {"auc": 0.86}, "south": {"auc": 0.78}}}
+
+
+def git(root: Path, *args: str, date: datetime | None = None) -> str:
+    env = dict(os.environ)
+    if date is not None:
+        stamp = f"{int(date.timestamp())} +0000"
+        env["GIT_COMMITTER_DATE"] = stamp
+        env["GIT_AUTHOR_DATE"] = stamp
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def commit_all(root: Path, message: str) -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def tag(root: Path, name: str, rev: str = "HEAD", *, ago: timedelta | None = None, message: str = "") -> None:
+    date = datetime.now(timezone.utc) - ago if ago is not None else None
+    git(root, "tag", "-a", name, rev, "-m", message or name, date=date)
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
+
+
+def version_commit(root: Path, metrics: dict, *, passed: bool = True, label: str = "") -> str:
+    write(root, "metrics/eval.json", json.dumps(metrics))
+    write(root, "reports/check.json", json.dumps({"passed": passed}))
+    write(root, "models/model.pkl", f"model {label or json.dumps(metrics)}\n")
+    return commit_all(root, f"train {label}")
+
+
+def make_repo(root: Path, *, policy: str = POLICY, registry: str | None = REGISTRY, v2: dict | None = None,
+              v1_ago: float = 200, v2_ago: float = 100) -> dict[str, str]:
+    """main with promotion.yaml; v1 (in staging, canary and production) and v2 (in staging) registered."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    write(root, "promotion.yaml", policy)
+    if registry is not None:
+        write(root, "registry.yaml", registry)
+    c1 = version_commit(root, V1, label="v1")
+    tag(root, "churn-model@v1.0.0", c1, ago=hours(v1_ago))
+    tag(root, "churn-model#staging#2", c1, ago=hours(v1_ago - 1))
+    tag(root, "churn-model#canary#3", c1, ago=hours(v1_ago - 2))
+    tag(root, "churn-model#production#4", c1, ago=hours(v1_ago - 3))
+    c2 = version_commit(root, v2 or V2, label="v2")
+    tag(root, "churn-model@v2.0.0", c2, ago=hours(v2_ago))
+    tag(root, "churn-model#staging#6", c2, ago=hours(v2_ago - 1))
+    return {"v1": c1, "v2": c2}
+
+
+def test_builder_makes_a_registry(tmp_path: Path) -> None:
+    from mlops.registry import read_state
+
+    make_repo(tmp_path / "r")
+    state = read_state(tmp_path / "r")
+    assert state.which("churn-model", "production").version == "v1.0.0"
+    assert state.which("churn-model", "staging").version == "v2.0.0"
