@@ -10,8 +10,9 @@ from typing import Any
 from mlops.registry import message as messages
 from mlops.registry.tags import ASSIGN, DEPRECATE, DEREGISTER, REGISTER, UNASSIGN
 
-# Order of kinds at the same instant and counter (as GTO's event priorities).
-PRIORITY = {DEPRECATE: 2, REGISTER: 3, DEREGISTER: 4, ASSIGN: 5, UNASSIGN: 6}
+# Order of kinds at the same instant and counter (GTO's priorities, except that a deprecation comes last:
+# it ends an artifact's story, and any later event would bring the artifact back).
+PRIORITY = {REGISTER: 3, DEREGISTER: 4, ASSIGN: 5, UNASSIGN: 6, DEPRECATE: 7}
 
 
 @dataclass(eq=False)
