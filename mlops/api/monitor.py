@@ -1,0 +1,105 @@
+"""API: monitor a batch against a version, and the alert history (report, acknowledge)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mlops.monitor.alerts import AlertReport
+from mlops.monitor.run import MonitorOptions, MonitorResult
+
+__all__ = ["monitor", "alerts_report", "ack_alert", "monitor_report", "alerts_report_text"]
+
+
+def monitor(data: str | os.PathLike[str], *, against: str | None = None, rules: str | None = None,
+            labels: str | None = None, predictions: str | None = None, scores: str | None = None,
+            slices: Sequence[str] = (), history: str | os.PathLike[str] | None = None, record: bool = True,
+            window_time: str | datetime | None = None, root: str | os.PathLike[str] | None = None,
+            **overrides: Any) -> MonitorResult:
+    """Drift, data quality and live metrics of a batch against what the version behind `against` was trained
+    on; appends one record to the history (unless record=False) and says which alerts fired.
+
+    `overrides` take the MonitorOptions names: consecutive, min_drifted_columns, correction, severity,
+    max_metric_drop, min_rows, method, threshold, p_value, columns, label_delay, timestamp, artifact, task,
+    positive, input_format.
+    """
+    from mlops.config import find_root
+    from mlops.errors import UsageError
+    from mlops.monitor.labels import parse_time
+    from mlops.monitor.run import monitor as run
+
+    known = set(MonitorOptions.__dataclass_fields__)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise UsageError(f"unknown monitor option(s): {', '.join(unknown)}")
+    when = parse_time(window_time) if isinstance(window_time, str) else window_time
+    options = MonitorOptions(data=str(data), against=against, rules=rules, labels=labels, predictions=predictions,
+                             scores=scores, slices=list(slices), history=str(history) if history else None,
+                             record=record, window_time=when, **overrides)
+    return run(options, Path(root) if root is not None else find_root())
+
+
+def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | os.PathLike[str] | None = None,
+                  noisy_share: float = 0.3, min_fired: int = 3) -> AlertReport:
+    """Per alert rule: how often it fired, in which windows, and the share people ignored."""
+    from mlops.errors import InputError
+    from mlops.monitor.alerts import alert_report
+    from mlops.monitor.history import read_history
+
+    path = _history(history, root)
+    found = read_history(path, shown=str(history) if history else _rel(path, root))
+    if not found.exists:
+        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
+    return alert_report(found, noisy_share=noisy_share, min_fired=min_fired)
+
+
+def ack_alert(alert_id: str, resolution: str, *, history: str | os.PathLike[str] | None = None,
+              by: str | None = None, note: str | None = None,
+              root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Record that people acted on an alert or ignored it; returns the acknowledgement record."""
+    from mlops.errors import InputError
+    from mlops.monitor.alerts import make_ack
+    from mlops.monitor.history import append_record, read_history
+
+    path = _history(history, root)
+    found = read_history(path, shown=str(history) if history else _rel(path, root))
+    if not found.exists:
+        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
+    record = make_ack(found, alert_id, resolution, by=by, note=note)
+    append_record(path, record)
+    return record
+
+
+def monitor_report(result: MonitorResult, fmt: str = "text") -> str:
+    """The run as text, markdown, JSON or self-contained HTML (with trend charts over the history)."""
+    from mlops.monitor.render import render_run
+
+    return render_run(result.record, fmt, runs=result.runs, history=result.history_path, problems=result.problems)
+
+
+def alerts_report_text(report: AlertReport, fmt: str = "text") -> str:
+    from mlops.monitor.render import render_alerts
+
+    return render_alerts(report.to_dict(), fmt)
+
+
+def _history(history: str | os.PathLike[str] | None, root: str | os.PathLike[str] | None) -> Path:
+    from mlops.config import find_root
+    from mlops.monitor.history import DEFAULT_PATH
+
+    if history:
+        return Path(history)
+    return Path(root) / DEFAULT_PATH if root is not None else find_root() / DEFAULT_PATH
+
+
+def _rel(path: Path, root: str | os.PathLike[str] | None) -> str:
+    from mlops.config import find_root
+
+    base = Path(root) if root is not None else find_root()
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,188 @@
+"""`mlops monitor` and `mlops alerts report|ack`."""
+
+from __future__ import annotations
+
+import click
+
+from mlops.errors import EXIT_CHECK_FAILED
+
+FORMATS = ["text", "markdown", "json", "html"]
+
+
+@click.command()
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--against", "against", metavar="REF",
+              help="Version whose training data is the reference: churn-model#production, churn-model@v1.3.0, "
+                   "a Git revision, or REF:PATH of a data file or profile. Default: the rules file's "
+                   "drift.reference.")
+@click.option("--rules", type=click.Path(dir_okay=False), help="Rules file: data-quality rules, drift settings, "
+              "and the `alert:` and `labels:` policy.")
+@click.option("--labels", metavar="COL", help="Column with the true labels (or targets).")
+@click.option("--predictions", metavar="COL", help="Column with the model's predictions (classes, "
+              "probabilities of the positive class, or values).")
+@click.option("--scores", metavar="COL", help="Column with positive-class scores for ROC AUC, when "
+              "--predictions holds classes.")
+@click.option("--slice", "slices", metavar="COL", multiple=True, help="Report metrics per value of this column "
+              "(repeatable).")
+@click.option("--history", type=click.Path(dir_okay=False), help="History file (JSON lines) to read and append "
+              "to.  [default: monitoring/history.jsonl]")
+@click.option("--dry-run", is_flag=True, help="Read the history but do not append this run to it.")
+@click.option("--window-time", metavar="TIME", help="The window's time (ISO-8601, e.g. 2026-11-24T05:00:00Z); "
+              "labels mature relative to it.  [default: now]")
+@click.option("--artifact", help="Artifact name when --against is a plain Git revision.")
+@click.option("--consecutive", type=click.IntRange(min=1), help="Windows in a row over threshold before an "
+              "alert fires (overrides alert.consecutive).")
+@click.option("--min-drifted-columns", type=click.IntRange(min=1), help="Columns that must drift together "
+              "(overrides alert.min_drifted_columns).")
+@click.option("--correction", type=click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
+              help="Multiple-testing correction of p-values (overrides alert.correction).")
+@click.option("--severity", type=click.Choice(["error", "warn", "info"]),
+              help="Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).")
+@click.option("--max-metric-drop", type=click.FloatRange(min=0), help="Metric drop that counts: absolute for "
+              "scores, relative for errors.  [default: 0.05]")
+@click.option("--min-rows", type=click.IntRange(min=1), help="Labeled rows a slice needs before it can alert.  "
+              "[default: 30]")
+@click.option("--method", type=click.Choice(["psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger",
+                                             "tvd"]), help="Drift statistic (overrides drift.method).")
+@click.option("--threshold", type=click.FloatRange(min=0), help="Drift threshold (a p-value with --p-value).")
+@click.option("--p-value/--effect-size", "p_value", default=None, help="Judge drift by p-values (ks, chi2) "
+              "instead of effect sizes.")
+@click.option("--label-delay", metavar="DURATION", help="Label lag, e.g. 14d (overrides labels.delay).")
+@click.option("--timestamp", metavar="COL", help="Event-time column for the label lag (overrides "
+              "labels.timestamp).")
+@click.option("--task", type=click.Choice(["classification", "regression"]), help="Model task.  [default: "
+              "inferred from the labels]")
+@click.option("--positive", metavar="VALUE", help="Positive class of a binary classifier.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format on stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead "
+              "of stdout.")
+def monitor(data: str, against: str | None, rules: str | None, labels: str | None, predictions: str | None,
+            scores: str | None, slices: tuple[str, ...], history: str | None, dry_run: bool,
+            window_time: str | None, artifact: str | None, consecutive: int | None,
+            min_drifted_columns: int | None, correction: str | None, severity: str | None,
+            max_metric_drop: float | None, min_rows: int | None, method: str | None, threshold: float | None,
+            p_value: bool | None, label_delay: str | None, timestamp: str | None, task: str | None,
+            positive: str | None, fmt: str, as_json: bool, output: str | None) -> None:
+    """Compare a live batch with what a model version was trained on; alert by policy.
+
+    Computes per-feature drift against the version's training data (its profile, read at the version's
+    commit), prediction drift, the data-quality rules of --rules, and, with --labels and --predictions,
+    live metrics overall and per --slice over the rows whose labels have matured, with the gap to the
+    offline metrics recorded with the version. Appends one record to the history. An alert fires only as
+    the policy says (consecutive windows, min drifted columns, p-value correction). Exit 1 when an alert
+    of severity error fires, 0 otherwise, 2 when it cannot run.
+
+    \b
+    Examples:
+      mlops monitor live/2026-11-24.parquet --against churn-model#production
+      mlops monitor batch.csv --against churn-model#canary --rules rules/live.yaml \\
+          --labels churned --predictions score --slice plan --history monitoring/canary.jsonl
+      mlops monitor batch.parquet --against main:data/profile.json --format html -o report.html
+      mlops monitor batch.parquet --against churn-model@v1.3.0 --p-value --correction benjamini-hochberg
+    """
+    from mlops import api
+
+    result = api.monitor(data, against=against, rules=rules, labels=labels, predictions=predictions,
+                         scores=scores, slices=slices, history=history, record=not dry_run,
+                         window_time=window_time, artifact=artifact, consecutive=consecutive,
+                         min_drifted_columns=min_drifted_columns, correction=correction, severity=severity,
+                         max_metric_drop=max_metric_drop, min_rows=min_rows, method=method, threshold=threshold,
+                         p_value=p_value, label_delay=label_delay, timestamp=timestamp, task=task,
+                         positive=positive)
+    text = api.monitor_report(result, "json" if as_json else fmt)
+    _emit(text, output)
+    if result.fired:
+        errors = sum(1 for c in result.fired if c.severity == "error")
+        click.echo(f"{len(result.fired)} alert(s) fired ({errors} error): "
+                   + ", ".join(c.rule for c in result.fired[:5]) + (" ..." if len(result.fired) > 5 else ""),
+                   err=True)
+    if result.failed:
+        raise SystemExit(EXIT_CHECK_FAILED)
+
+
+@click.group()
+def alerts() -> None:
+    """Alert history: how often each alert fired and how often people ignored it.
+
+    \b
+    Examples:
+      mlops alerts report
+      mlops alerts report --history monitoring/canary.jsonl --format markdown
+      mlops alerts ack 20261124T050000Z-a1b2c3/drift:age --ignored
+    """
+
+
+@alerts.command("report")
+@click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
+              "monitoring/history.jsonl]")
+@click.option("--noisy-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Flag a rule as noisy when at least this share of its alerts were ignored.")
+@click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Judge noise only for rules that fired at least this often.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+def report(history: str | None, noisy_share: float, min_fired: int, fmt: str, as_json: bool,
+           output: str | None) -> None:
+    """Per alert rule: times fired, windows, acted/ignored, and whether it is noisy.
+
+    A rule is noisy when a large share of its alerts were ignored, or when it fires in nearly every
+    window. Noisy rules need a higher threshold, `consecutive: N`, or a p-value correction.
+
+    \b
+    Examples:
+      mlops alerts report
+      mlops alerts report --history monitoring/canary.jsonl --json
+      mlops alerts report --format html -o alerts.html
+    """
+    from mlops import api
+
+    result = api.alerts_report(history, noisy_share=noisy_share, min_fired=min_fired)
+    _emit(api.alerts_report_text(result, "json" if as_json else fmt), output)
+
+
+@alerts.command("ack")
+@click.argument("alert_id", metavar="ID")
+@click.option("--ignored", "resolution", flag_value="ignored", help="Nothing needed doing (a false alarm).")
+@click.option("--acted", "resolution", flag_value="acted", help="People acted on it.")
+@click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
+              "monitoring/history.jsonl]")
+@click.option("--by", help="Who acknowledges.  [default: git config user.email]")
+@click.option("--note", help="Why, in a few words.")
+@click.option("--json", "as_json", is_flag=True, help="Print the acknowledgement record as JSON.")
+def ack(alert_id: str, resolution: str | None, history: str | None, by: str | None, note: str | None,
+        as_json: bool) -> None:
+    """Record that an alert was acted on or ignored (appends to the history).
+
+    ID is the alert id shown by `mlops monitor` and `mlops alerts report` (RUN-ID/RULE). The latest
+    acknowledgement of an alert counts.
+
+    \b
+    Examples:
+      mlops alerts ack 20261124T050000Z-a1b2c3/drift:age --ignored
+      mlops alerts ack 20261124T050000Z-a1b2c3/metrics:plan=pro --acted --note "rolled back"
+    """
+    from mlops import api
+    from mlops.cli.output import echo_json
+    from mlops.errors import UsageError
+
+    if resolution is None:
+        raise UsageError("say what happened: --ignored or --acted")
+    record = api.ack_alert(alert_id, resolution, history=history, by=by, note=note)
+    if as_json:
+        echo_json(record)
+    else:
+        click.echo(f"{alert_id}: {resolution} (by {record['by']})")
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from mlops import atomic
+
+        atomic.write_text(output, text)
+        click.echo(f"report written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,139 @@
+"""Alert precision: how often each rule fired, in which windows, and how often people ignored it.
+
+A rule is flagged noisy when a large share of its acknowledged alerts were ignored (the alert that fired 1,000
+times and was ignored 45% of the time), or when it fires in nearly every window (an alert that is always on
+carries no information). Both suggest a higher threshold, `consecutive: N`, or a p-value correction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from mlops.errors import UnknownReference, UsageError
+from mlops.monitor.history import SCHEMA, History
+from mlops.monitor.labels import format_time
+
+RESOLUTIONS = ("ignored", "acted")
+
+
+@dataclass
+class RuleStats:
+    rule: str
+    severity: str
+    fired: int = 0
+    windows: list[str] = field(default_factory=list)  # run times in which it fired
+    acted: int = 0
+    ignored: int = 0
+    unacknowledged: int = 0
+    fire_rate: float = 0.0  # share of the windows of its artifacts in which it fired
+    ignored_share: float = 0.0  # ignored / fired
+    noisy: bool = False
+    reasons: list[str] = field(default_factory=list)
+    last_fired: str | None = None
+    open_alerts: list[str] = field(default_factory=list)  # ids not yet acknowledged
+
+
+@dataclass
+class AlertReport:
+    history: str
+    runs: int
+    alerts: int
+    acknowledged: int
+    rules: list[RuleStats]
+    problems: list[str]
+    noisy_share: float
+    always_on_rate: float
+
+    @property
+    def noisy(self) -> list[RuleStats]:
+        return [r for r in self.rules if r.noisy]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["noisy"] = [r.rule for r in self.noisy]
+        return out
+
+
+def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: float = 0.8,
+                 min_fired: int = 3) -> AlertReport:
+    """Per rule: fired count, windows, resolutions, and whether it looks noisy."""
+    resolutions = history.resolutions()
+    stats: dict[str, RuleStats] = {}
+    windows_by_artifact: dict[str, int] = {}
+    for run in history.runs:
+        key = str(run.get("artifact") or run.get("ref"))
+        windows_by_artifact[key] = windows_by_artifact.get(key, 0) + 1
+    rule_artifacts: dict[str, set[str]] = {}
+    total = 0
+    for run in history.runs:
+        for alert in run.get("alerts") or ():
+            if not isinstance(alert, dict):
+                continue
+            total += 1
+            rule = str(alert.get("rule"))
+            entry = stats.setdefault(rule, RuleStats(rule, str(alert.get("severity") or "error")))
+            entry.fired += 1
+            entry.windows.append(str(run.get("time")))
+            entry.last_fired = str(run.get("time"))
+            rule_artifacts.setdefault(rule, set()).add(str(run.get("artifact") or run.get("ref")))
+            resolution = (resolutions.get(str(alert.get("id"))) or {}).get("resolution")
+            if resolution == "acted":
+                entry.acted += 1
+            elif resolution == "ignored":
+                entry.ignored += 1
+            else:
+                entry.unacknowledged += 1
+                entry.open_alerts.append(str(alert.get("id")))
+    for entry in stats.values():
+        windows = sum(windows_by_artifact.get(a, 0) for a in rule_artifacts.get(entry.rule, ()))
+        entry.fire_rate = entry.fired / windows if windows else 0.0
+        entry.ignored_share = entry.ignored / entry.fired if entry.fired else 0.0
+        if entry.fired >= min_fired and entry.ignored_share >= noisy_share:
+            entry.reasons.append(f"ignored {entry.ignored_share:.0%} of {entry.fired} alerts")
+        if entry.fired >= min_fired and windows >= 5 and entry.fire_rate >= always_on_rate:
+            entry.reasons.append(f"fired in {entry.fire_rate:.0%} of {windows} windows")
+        entry.noisy = bool(entry.reasons)
+    rules = sorted(stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
+    acknowledged = sum(r.acted + r.ignored for r in rules)
+    return AlertReport(history.path, len(history.runs), total, acknowledged, rules, list(history.problems),
+                       noisy_share, always_on_rate)
+
+
+def make_ack(history: History, alert_id: str, resolution: str, *, by: str | None = None,
+             note: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """An acknowledgement record for an alert that is in the history (UnknownReference otherwise)."""
+    if resolution not in RESOLUTIONS:
+        raise UsageError(f"resolution is `ignored` or `acted`, not `{resolution}`")
+    known = history.alert_ids()
+    if alert_id not in known:
+        import difflib
+
+        close = difflib.get_close_matches(alert_id, sorted(known), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "`mlops alerts report` lists the open alerts"
+        raise UnknownReference(f"no alert `{alert_id}` in {history.path}", hint=hint)
+    record: dict[str, Any] = {"type": "ack", "schema": SCHEMA, "alert": alert_id, "resolution": resolution,
+                              "time": format_time(now or datetime.now(timezone.utc)), "by": by or whoami()}
+    if note:
+        record["note"] = note
+    return record
+
+
+def whoami() -> str:
+    """Who acknowledges: the Git identity, then the login name."""
+    from mlops import git
+    from mlops.errors import MlopsError
+
+    try:
+        proc = git.run(["config", "user.email"], os.getcwd(), check=False)
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip()
+    except MlopsError:
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"

@@ -1,0 +1,117 @@
+"""The monitoring history: JSON lines, one record per run or acknowledgement, appended atomically.
+
+Run record (the promotion `monitor:` gate reads this format):
+    {"type": "run", "schema": 1, "id": ..., "time": "2026-11-24T05:00:00Z", "artifact": ..., "version": ...,
+     "ref": ..., "commit": ..., "data": ..., "rows": N, "features": {...}, "metrics": {...},
+     "label_coverage": 0.8 | null, "alerts": [{"id": "<run id>/<rule>", "rule": ..., "severity": ...,
+     "message": ...}], "candidates": [...], ...}
+Acknowledgement record:
+    {"type": "ack", "schema": 1, "alert": "<alert id>", "resolution": "ignored" | "acted", "time": ..., "by": ...}
+
+Appends are one write() on an O_APPEND descriptor (mlops.atomic.append_line), so two runs writing at once
+never interleave. Readers skip lines they cannot parse and say where, so one bad line loses nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mlops import atomic
+from mlops.errors import InputError
+
+SCHEMA = 1
+DEFAULT_PATH = "monitoring/history.jsonl"
+
+
+@dataclass
+class History:
+    path: str
+    runs: list[dict[str, Any]] = field(default_factory=list)  # in file order
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "path:line: why" for lines that were skipped
+    exists: bool = True
+
+    def alert_ids(self) -> set[str]:
+        return {str(a.get("id")) for run in self.runs for a in run.get("alerts") or () if isinstance(a, dict)}
+
+    def resolutions(self) -> dict[str, dict[str, Any]]:
+        """The latest acknowledgement of each alert id."""
+        latest: dict[str, dict[str, Any]] = {}
+        for ack in self.acks:
+            latest[str(ack.get("alert"))] = ack
+        return latest
+
+
+def read_history(path: str | os.PathLike[str], *, shown: str | None = None) -> History:
+    """Every record of the file; a missing file is an empty history (`exists` False)."""
+    shown = shown or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return History(shown, exists=False)
+    except IsADirectoryError:
+        raise InputError(f"{shown}: is a folder, not a history file") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    history = History(shown)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            history.problems.append(f"{shown}:{number}: skipped a line that is not JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict):
+            history.problems.append(f"{shown}:{number}: skipped a line that is not a JSON object")
+            continue
+        kind = record.get("type")
+        if kind == "run":
+            history.runs.append(record)
+        elif kind == "ack":
+            history.acks.append(record)
+        else:
+            history.problems.append(f"{shown}:{number}: skipped a record of unknown type `{kind}`")
+    return history
+
+
+def append_record(path: str | os.PathLike[str], record: dict[str, Any]) -> None:
+    atomic.append_line(path, dumps(record))
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One line of strict JSON: NaN and infinities become null."""
+    return json.dumps(_finite(record), separators=(",", ":"), sort_keys=False, default=str)
+
+
+def new_run_id(moment: datetime) -> str:
+    """Sortable and unique: the window time plus random hex (two runs in the same second differ)."""
+    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def same_stream(history: History, *, artifact: str | None, version: str | None, ref: str) -> list[dict[str, Any]]:
+    """Earlier runs that a new run continues: same artifact and version (or the same reference when the
+    reference is not a registry version). A new version starts a new stream: its windows were compared
+    with other training data."""
+    if artifact and version:
+        return [r for r in history.runs if r.get("artifact") == artifact and r.get("version") == version]
+    return [r for r in history.runs if r.get("ref") == ref and not r.get("version")]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _finite(value.item())
+    return value

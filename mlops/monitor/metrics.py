@@ -1,0 +1,241 @@
+"""Live model metrics computed with numpy (no scikit-learn at run time), overall and per slice.
+
+Classification: accuracy, precision, recall, F1 (binary: of the positive class; multiclass: macro averages)
+and ROC AUC (binary, when scores are known). Regression: MAE and RMSE.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+# Metrics where a higher value is better; every other metric (mae, rmse) is an error.
+HIGHER_IS_BETTER = {"accuracy", "precision", "recall", "f1", "roc_auc"}
+METRICS = {CLASSIFICATION: ("accuracy", "precision", "recall", "f1", "roc_auc"), REGRESSION: ("mae", "rmse")}
+_POSITIVE_WORDS = {"1", "true", "yes", "y", "positive", "pos"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Labels and predictions ready for scoring: predicted classes plus, for binary tasks, scores."""
+
+    task: str
+    y_true: Any  # numpy array
+    y_pred: Any
+    scores: Any | None  # probability of the positive class, or None
+    positive: Any | None
+
+
+def infer_task(labels: Any, predictions: Any) -> str:
+    """Regression when the labels are non-integer numbers or many distinct numbers; else classification."""
+    import numpy as np
+
+    y = np.asarray(labels)
+    if y.dtype.kind == "f":
+        finite = y[np.isfinite(y)]
+        if finite.size and (np.any(finite != np.round(finite)) or np.unique(finite).size > 20):
+            return REGRESSION
+        return CLASSIFICATION
+    if y.dtype.kind in "iu":
+        return REGRESSION if np.unique(y).size > 20 else CLASSIFICATION
+    return CLASSIFICATION
+
+
+def prepare(labels: Any, predictions: Any, scores: Any | None = None, *, task: str | None = None,
+            positive: Any | None = None, cutoff: float = 0.5) -> Prepared:
+    """Normalise inputs to comparable class codes.
+
+    A classification task with at most two classes whose predictions are probabilities in [0, 1] (not all 0
+    or 1) uses them as scores, and predicts the positive class where the score is at least `cutoff`.
+    """
+    import numpy as np
+
+    y_true = np.asarray(labels)
+    y_pred: Any = np.asarray(predictions)
+    task = task or infer_task(y_true, y_pred)
+    if task == REGRESSION:
+        return Prepared(task, _floats(y_true), _floats(y_pred), None, None)
+    y_true = canonical(y_true)
+    classes = _classes(y_true)
+    if scores is None and len(classes) <= 2 and _is_probability(y_pred):
+        scores, y_pred = y_pred.astype(float), None
+    pos = _positive(classes, positive)
+    if y_pred is None and scores is not None:
+        negative = next((c for c in classes if c != pos), _negative_like(pos))
+        y_pred = np.where(scores >= cutoff, pos, negative).astype(y_true.dtype)
+    else:
+        y_pred = canonical(y_pred)
+        if y_pred.dtype != y_true.dtype:
+            y_true, y_pred = y_true.astype(str), y_pred.astype(str)
+            pos = str(pos)
+    if scores is not None:
+        scores = np.asarray(scores, dtype=float)
+    return Prepared(task, y_true, y_pred, scores, pos)
+
+
+def canonical(values: Any) -> Any:
+    """Class codes: booleans and integral numbers as int64, anything else as stripped strings."""
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype.kind == "b":
+        return values.astype(np.int64)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind == "f":
+        if np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+            return values.astype(np.int64)
+        return values.astype(str)
+    return np.char.strip(values.astype(str))
+
+
+def compute(prep: Prepared) -> dict[str, Any]:
+    """The metrics of one set of rows; `rows` is how many were scored."""
+    if prep.task == REGRESSION:
+        return regression_metrics(prep.y_true, prep.y_pred)
+    return classification_metrics(prep.y_true, prep.y_pred, prep.scores, prep.positive)
+
+
+def evaluate(prep: Prepared, slices: dict[str, Any] | None = None, *, max_slices: int = 50) -> dict[str, Any]:
+    """Metrics overall and for each value of each slice column (the most frequent `max_slices` values).
+
+    Slice keys read `column=value`; rows whose slice value is missing form `column=(null)`.
+    """
+    import numpy as np
+
+    result: dict[str, Any] = {"task": prep.task, "overall": compute(prep), "slices": {}}
+    for column, raw in (slices or {}).items():
+        values = np.asarray(raw, dtype=object)
+        keys = np.array(["(null)" if _missing(v) else _slice_text(v) for v in values.tolist()], dtype=object)
+        names, counts = np.unique(keys, return_counts=True)
+        order = np.argsort(-counts, kind="stable")[:max_slices]
+        for name in names[order].tolist():
+            mask = keys == name
+            part = Prepared(prep.task, prep.y_true[mask], prep.y_pred[mask],
+                            None if prep.scores is None else prep.scores[mask], prep.positive)
+            result["slices"][f"{column}={name}"] = compute(part)
+        if names.size > max_slices:
+            result.setdefault("truncated", {})[column] = int(names.size)
+    return result
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _slice_text(value: Any) -> str:
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+def classification_metrics(y_true: Any, y_pred: Any, scores: Any | None = None,
+                           positive: Any | None = None) -> dict[str, Any]:
+    """Metrics of class codes from `prepare` (or any two arrays of the same kind)."""
+    import numpy as np
+
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    n = int(y_true.size)
+    out: dict[str, Any] = {"rows": n}
+    if n == 0:
+        return out | {name: None for name in METRICS[CLASSIFICATION]}
+    out["accuracy"] = float(np.mean(y_true == y_pred))
+    classes = _classes(y_true)
+    if len(_classes(np.concatenate([y_true, y_pred]))) <= 2:
+        pos = _positive(_classes(np.concatenate([y_true, y_pred])), positive)
+        precision, recall, f1 = _prf(y_true == pos, y_pred == pos)
+    else:  # macro averages over the classes seen in the labels
+        parts = [_prf(y_true == c, y_pred == c) for c in classes]
+        precision, recall, f1 = (float(np.mean([p[i] for p in parts])) for i in range(3))
+    out.update(precision=precision, recall=recall, f1=f1, roc_auc=None)
+    if scores is not None and len(classes) == 2:
+        out["roc_auc"] = roc_auc(y_true == _positive(classes, positive), scores)
+    return out
+
+
+def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, Any]:
+    import numpy as np
+
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    keep = np.isfinite(y_true) & np.isfinite(y_pred)
+    err = y_pred[keep] - y_true[keep]
+    if err.size == 0:
+        return {"rows": 0, "mae": None, "rmse": None}
+    return {"rows": int(err.size), "mae": float(np.mean(np.abs(err))), "rmse": float(math.sqrt(np.mean(err * err)))}
+
+
+def roc_auc(truth: Any, scores: Any) -> float | None:
+    """Area under the ROC curve (Mann-Whitney U, ties counted half); None without both classes."""
+    import numpy as np
+
+    truth = np.asarray(truth, dtype=bool)
+    scores = np.asarray(scores, dtype=float)
+    keep = np.isfinite(scores)
+    truth, scores = truth[keep], scores[keep]
+    n_pos = int(truth.sum())
+    n_neg = int(truth.size - n_pos)
+    if n_pos == 0 or n_neg == 0:
+        return None
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    average_rank = ends - (counts - 1) / 2.0  # 1-based average rank of each distinct score
+    ranks = average_rank[inverse]
+    u = float(ranks[truth].sum()) - n_pos * (n_pos + 1) / 2.0
+    return u / (n_pos * n_neg)
+
+
+def _prf(truth: Any, predicted: Any) -> tuple[float, float, float]:
+    tp = float((truth & predicted).sum())
+    fp = float((~truth & predicted).sum())
+    fn = float((truth & ~predicted).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _classes(values: Any) -> list[Any]:
+    import numpy as np
+
+    return sorted(np.unique(values).tolist())
+
+
+def _positive(classes: list[Any], positive: Any | None) -> Any:
+    if positive is not None:
+        for c in classes:
+            if str(c) == str(positive):
+                return c
+        return positive
+    for c in classes:
+        if str(c).strip().lower() in _POSITIVE_WORDS:
+            return c
+    return classes[-1] if classes else 1
+
+
+def _negative_like(positive: Any) -> Any:
+    return 0 if isinstance(positive, int) else f"not {positive}"
+
+
+def _floats(values: Any) -> Any:
+    import numpy as np
+
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        from mlops.errors import InputError
+
+        raise InputError("regression labels and predictions must be numbers") from None
+
+
+def _is_probability(values: Any) -> bool:
+    import numpy as np
+
+    if values.dtype.kind != "f" or not values.size:
+        return False
+    finite = values[np.isfinite(values)]
+    return bool(finite.size) and finite.min() >= 0 and finite.max() <= 1 and bool(np.any((finite != 0) & (finite != 1)))

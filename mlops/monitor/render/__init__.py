@@ -1,0 +1,47 @@
+"""Reports of a monitoring run and of the alert history: text, markdown, JSON and self-contained HTML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+FORMATS = ("text", "markdown", "json", "html")
+
+
+def render_run(record: dict[str, Any], fmt: str, *, runs: list[dict[str, Any]] | None = None,
+               history: str | None = None, problems: list[str] | None = None) -> str:
+    """A run report. `runs` (the stream's records, this one last) feed the HTML trend charts."""
+    from mlops.monitor.history import dumps
+    from mlops.monitor.render.sections import run_sections
+
+    if fmt == "json":
+        return json.dumps(json.loads(dumps(record)), indent=2) + "\n"
+    sections = run_sections(record, history=history, problems=problems or [])
+    title = f"mlops monitor: {record.get('data')} against {record.get('ref')}"
+    return _render(sections, title, fmt, runs or [record])
+
+
+def render_alerts(report: dict[str, Any], fmt: str) -> str:
+    from mlops.monitor.render.sections import alerts_sections
+
+    if fmt == "json":
+        return json.dumps(report, indent=2, default=str) + "\n"
+    return _render(alerts_sections(report), "mlops alerts report", fmt, None)
+
+
+def _render(sections: Any, title: str, fmt: str, runs: list[dict[str, Any]] | None) -> str:
+    if fmt == "text":
+        from mlops.monitor.render import text
+
+        return text.render(sections, title)
+    if fmt == "markdown":
+        from mlops.monitor.render import markdown
+
+        return markdown.render(sections, title)
+    if fmt == "html":
+        from mlops.monitor.render import html
+
+        return html.render(sections, title, html.trend_charts(runs) if runs else None)
+    from mlops.errors import UsageError
+
+    raise UsageError(f"unknown report format `{fmt}` (one of {', '.join(FORMATS)})")

@@ -1,0 +1,192 @@
+"""A report as sections (title, lines, one table), so text, markdown and HTML say exactly the same things."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops.monitor.checks import describe_drift
+from mlops.monitor.metrics import METRICS
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    marks: list[str] = field(default_factory=list)  # per row: "" | "bad" | "warn" (HTML highlights)
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    table: Table | None = None
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != 0 and (abs(value) < 10 ** -digits or abs(value) >= 1e6):
+            return f"{value:.{digits}g}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def share(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.0%}"
+
+
+def run_sections(record: dict[str, Any], *, history: str | None, problems: list[str]) -> list[Section]:
+    out = [_summary(record, history, problems), _alerts(record)]
+    out.append(_drift(record))
+    pd = record.get("prediction_drift")
+    if pd:
+        out.append(Section("Prediction drift", [
+            f"`{pd.get('column')}` against the reference's `{pd.get('against')}`: {describe_drift(pd)}"
+            f" -> {'drifted' if pd.get('drifted') else 'no drift'}"]))
+    quality = record.get("quality")
+    if quality:
+        out.append(_quality(quality))
+    if record.get("labels") is not None or record.get("metrics") is not None:
+        out.extend(_metrics(record))
+    return out
+
+
+def _summary(record: dict[str, Any], history: str | None, problems: list[str]) -> Section:
+    ref = record.get("reference") or {}
+    who = record.get("ref")
+    if record.get("version"):
+        who = f"{who} ({record.get('artifact')}@{record.get('version')})"
+    lines = [f"Batch {record.get('data')} ({fmt(record.get('rows'))} rows) against {who}, "
+             f"commit {str(record.get('commit'))[:10]}",
+             f"Reference: {ref.get('path')} ({ref.get('kind')}, {fmt(ref.get('rows'))} rows)",
+             f"Window: {record.get('time')}   run id: {record.get('id')}"]
+    policy = record.get("policy") or {}
+    lines.append("Policy: " + ", ".join(f"{k} {v}" for k, v in policy.items()))
+    lines.append(f"History: appended to {history}" if history else "History: not recorded (--dry-run)")
+    lines.extend(problems)
+    return Section("Summary", lines)
+
+
+def _alerts(record: dict[str, Any]) -> Section:
+    fired = record.get("alerts") or []
+    fired_rules = {a.get("rule") for a in fired}
+    waiting = [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+    consecutive = (record.get("policy") or {}).get("consecutive", 1)
+    if not fired and not waiting:
+        return Section("Alerts", ["No alert: nothing over its threshold."])
+    lines = [f"{len(fired)} alert(s) fired." if fired else "No alert fired."]
+    rows = [[a.get("severity", ""), "fired", a.get("rule", ""), a.get("message", ""), a.get("id", "")] for a in fired]
+    marks = ["bad" if a.get("severity") == "error" else "warn" for a in fired]
+    for c in waiting:
+        rows.append([c.get("severity", ""), f"waiting {c.get('streak', 1)}/{consecutive}", c.get("rule", ""),
+                     c.get("message", ""), ""])
+        marks.append("")
+    return Section("Alerts", lines, Table(["severity", "status", "rule", "why", "alert id"], rows, marks))
+
+
+def _drift(record: dict[str, Any]) -> Section:
+    features = record.get("features") or {}
+    info = record.get("drift") or {}
+    drifted = info.get("drifted") or []
+    lines = [f"{len(drifted)} of {len(features)} columns drifted"
+             + (f" (p-values corrected: {info.get('correction')})" if info.get("p_value")
+                and info.get("correction") not in (None, "none") else "") + "."]
+    if 0 < len(drifted) < int(info.get("min_drifted_columns") or 1):
+        lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
+    ordered = sorted(features.items(), key=lambda kv: (not kv[1].get("drifted"), kv[0]))
+    rows, marks = [], []
+    for name, f in ordered:
+        rows.append([name, f.get("kind", ""), f.get("method", ""), fmt(f.get("statistic")), fmt(f.get("p_value")),
+                     fmt(f.get("p_adjusted")), fmt(f.get("threshold")), "DRIFT" if f.get("drifted") else "ok",
+                     fmt(f.get("null_rate_change"))])
+        marks.append("bad" if f.get("drifted") else "")
+    table = Table(["column", "kind", "method", "statistic", "p-value", "adjusted p", "threshold", "drift",
+                   "null change"], rows, marks) if rows else None
+    return Section("Feature drift", lines, table)
+
+
+def _quality(quality: dict[str, Any]) -> Section:
+    failures = quality.get("failures") or []
+    lines = ["All data-quality rules passed." if not failures else f"{len(failures)} data-quality rule(s) failed."]
+    rows = [[f.get("rule", ""), f.get("severity", ""), f.get("message", "")] for f in failures]
+    return Section("Data quality", lines, Table(["rule", "severity", "message"], rows) if rows else None)
+
+
+def _metrics(record: dict[str, Any]) -> list[Section]:
+    labels = record.get("labels") or {}
+    lines = []
+    if labels:
+        text = (f"{fmt(labels.get('counted'))} of {fmt(labels.get('rows'))} rows have a label that counts "
+                f"(coverage {share(labels.get('coverage'))})")
+        if labels.get("delay"):
+            text += (f"; label delay {labels.get('delay')}: rows after {labels.get('cutoff')} are not mature yet "
+                     f"({fmt(labels.get('rows', 0) - labels.get('mature', 0))} rows)")
+        lines.append(text + ".")
+        if labels.get("unparsed_timestamps"):
+            lines.append(f"{fmt(labels['unparsed_timestamps'])} rows have an unreadable timestamp and do not count.")
+    metrics = record.get("metrics")
+    if not metrics:
+        lines.append("No live metrics: no row has a mature label yet.")
+        return [Section("Live metrics", lines)]
+    task = metrics.get("task", "classification")
+    names = list(METRICS.get(task, ()))
+    gap = (record.get("offline_gap") or {}).get("overall") or {}
+    overall = metrics.get("overall") or {}
+    rows = [[name, fmt(overall.get(name)), fmt((gap.get(name) or {}).get("offline")),
+             _signed((gap.get(name) or {}).get("gap"))] for name in names]
+    source = record.get("offline_source")
+    lines.append(f"{task}, {fmt(overall.get('rows'))} rows scored; offline metrics from {source or 'nowhere (none recorded)'}.")
+    sections = [Section("Live metrics", lines, Table(["metric", "live", "offline", "gap"], rows))]
+    slices = metrics.get("slices") or {}
+    if slices:
+        flagged = {c.get("details", {}).get("slice") for c in record.get("candidates") or [] if c.get("kind") == "metric"}
+        srows, marks = [], []
+        for key, values in slices.items():
+            srows.append([key, fmt(values.get("rows"))] + [fmt(values.get(n)) for n in names])
+            marks.append("bad" if key in flagged else "")
+        slice_lines = []
+        if flagged - {None}:
+            slice_lines.append("Degraded: " + ", ".join(sorted(k for k in flagged if k)) + ".")
+        sections.append(Section("Metrics per slice", slice_lines, Table(["slice", "rows", *names], srows, marks)))
+    return sections
+
+
+def _signed(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{float(value):+.3f}"
+
+
+def alerts_sections(report: dict[str, Any]) -> list[Section]:
+    lines = [f"History {report['history']}: {fmt(report['runs'])} runs, {fmt(report['alerts'])} alerts fired, "
+             f"{fmt(report['acknowledged'])} acknowledged."]
+    noisy = report.get("noisy") or []
+    if noisy:
+        lines.append(f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. Consider a higher threshold, "
+                     "`consecutive: N`, `min_drifted_columns`, or a p-value correction.")
+    lines.extend(report.get("problems") or [])
+    rows, marks = [], []
+    for r in report.get("rules") or []:
+        windows = r.get("windows") or []
+        span = f"{windows[0]} .. {windows[-1]}" if len(windows) > 1 else (windows[0] if windows else "-")
+        rows.append([r["rule"], r["severity"], fmt(r["fired"]), span, fmt(r["acted"]), fmt(r["ignored"]),
+                     fmt(r["unacknowledged"]), share(r["ignored_share"]), share(r["fire_rate"]),
+                     "; ".join(r.get("reasons") or []) or "-"])
+        marks.append("warn" if r.get("noisy") else "")
+    table = Table(["rule", "severity", "fired", "windows", "acted", "ignored", "open", "ignored share",
+                   "fire rate", "noisy"], rows, marks) if rows else None
+    out = [Section("Alert report", lines, table)]
+    open_ids = [(r["rule"], i) for r in report.get("rules") or [] for i in r.get("open_alerts") or []]
+    if open_ids:
+        shown = open_ids[-20:]
+        out.append(Section("Open alerts", [f"{len(open_ids)} alert(s) not acknowledged"
+                                           + (" (the latest 20)" if len(open_ids) > 20 else "")
+                                           + ": `mlops alerts ack ID --ignored|--acted`"],
+                           Table(["alert id", "rule"], [[i, rule] for rule, i in shown])))
+    return out

@@ -1,0 +1,283 @@
+"""One monitoring run: a batch against a version's reference, turned into a history record.
+
+Steps: reference (reference.py) -> per-feature drift of the batch's profile (mlops.data.drift) with the p-value
+correction -> prediction drift -> data-quality rules -> live metrics over rows with matured labels, overall
+and per slice, and their gap to the offline metrics -> candidates -> the policy decides what fires ->
+one record appended to the history.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mlops.errors import InputError, UsageError
+from mlops.monitor import checks
+from mlops.monitor.history import SCHEMA, append_record, new_run_id, read_history, same_stream
+from mlops.monitor.labels import format_time, label_window
+from mlops.monitor.policy import AlertPolicy, Candidate, decide, judge_drift
+from mlops.monitor.reference import Reference, select_reference
+
+
+@dataclass
+class MonitorOptions:
+    data: str
+    against: str | None = None
+    rules: str | None = None
+    labels: str | None = None
+    predictions: str | None = None
+    scores: str | None = None
+    slices: list[str] = field(default_factory=list)
+    history: str | None = None  # None: monitoring/history.jsonl at the repository root
+    record: bool = True  # append to the history
+    window_time: datetime | None = None  # None: now
+    artifact: str | None = None
+    task: str | None = None
+    positive: str | None = None
+    input_format: str | None = None
+    # overrides of the rules file (None: as the file says, else the defaults)
+    consecutive: int | None = None
+    min_drifted_columns: int | None = None
+    correction: str | None = None
+    severity: str | None = None
+    max_metric_drop: float | None = None
+    min_rows: int | None = None
+    method: str | None = None
+    threshold: float | None = None
+    p_value: bool | None = None
+    columns: list[str] | None = None
+    label_delay: str | None = None
+    timestamp: str | None = None
+
+
+@dataclass
+class MonitorResult:
+    record: dict[str, Any]
+    reference: Reference
+    policy: AlertPolicy
+    candidates: list[Candidate]
+    fired: list[Candidate]
+    history_path: str | None  # where the record was appended (None: not recorded)
+    previous: list[dict[str, Any]]  # the stream's earlier runs, oldest first (for trends)
+    problems: list[str] = field(default_factory=list)  # skipped history lines
+
+    @property
+    def failed(self) -> bool:
+        """An alert of severity error fired (exit 1)."""
+        return any(c.severity == "error" for c in self.fired)
+
+    @property
+    def runs(self) -> list[dict[str, Any]]:
+        return [*self.previous, self.record]
+
+
+def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorResult:
+    rules = _rules(options.rules)
+    drift_cfg = dict(rules.get("drift") or {})
+    label_cfg = dict(rules.get("labels") or {})
+    policy = AlertPolicy.from_rules(rules.get("alert"), consecutive=options.consecutive,
+                                    min_drifted_columns=options.min_drifted_columns, correction=options.correction,
+                                    severity=options.severity, max_metric_drop=options.max_metric_drop,
+                                    min_rows=options.min_rows)
+    against = options.against or drift_cfg.get("reference")
+    if not against:
+        raise UsageError("nothing to compare with: pass --against REF (e.g. churn-model#production)")
+    if bool(options.labels) != bool(options.predictions):
+        raise UsageError("--labels and --predictions go together: metrics need both columns")
+    delay = options.label_delay or label_cfg.get("delay")
+    timestamp = options.timestamp or label_cfg.get("timestamp")
+    window = options.window_time or datetime.now(timezone.utc)
+
+    reference = select_reference(str(against), root, artifact=options.artifact)
+    frame = _read(options.data, options.input_format)
+    _require_columns(frame, options)
+
+    roles = {c for c in (options.labels, options.predictions, options.scores, timestamp) if c}
+    p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
+    features = _drift(frame, reference, options, drift_cfg, roles, p_value)
+    drifted = judge_drift(features, policy)
+
+    candidates = checks.drift_candidates(features, drifted, policy)
+    prediction_drift = _prediction_drift(frame, reference, options, drift_cfg, p_value)
+    candidates += checks.prediction_candidates(prediction_drift, policy)
+    quality = _quality(options.rules, frame) if options.rules else None
+    candidates += checks.quality_candidates((quality or {}).get("failures", []))
+
+    metrics: dict[str, Any] | None = None
+    coverage: dict[str, Any] | None = None
+    gap: dict[str, Any] | None = None
+    offline = checks.offline_metrics(reference.offline)
+    if options.labels and options.predictions:
+        metrics, coverage = _metrics(frame, options, window, delay, timestamp)
+        if metrics is not None:
+            gap = checks.offline_gap(metrics, offline)
+            candidates += checks.metric_candidates(metrics, offline, policy)
+
+    history_path = _history_path(options.history, root)
+    history = read_history(history_path, shown=_shown(history_path, root))
+    previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
+    fired = decide(candidates, previous, policy)
+
+    run_id = new_run_id(window)
+    record: dict[str, Any] = {
+        "type": "run", "schema": SCHEMA, "id": run_id, "time": format_time(window),
+        "artifact": reference.artifact, "version": reference.version, "ref": reference.ref,
+        "commit": reference.commit, "data": _shown(Path(options.data), root), "rows": int(len(frame)),
+        "features": features,
+        "metrics": metrics,
+        "label_coverage": coverage["coverage"] if coverage else None,
+        "alerts": [{"id": f"{run_id}/{c.rule}", "rule": c.rule, "severity": c.severity, "message": c.message}
+                   for c in fired],
+        "candidates": [c.to_dict() for c in candidates],
+        "drift": {"drifted": drifted, "tested": len(features), "min_drifted_columns": policy.min_drifted_columns,
+                  "correction": policy.correction, "p_value": p_value},
+        "prediction_drift": prediction_drift,
+        "quality": quality,
+        "labels": coverage,
+        "offline_gap": gap,
+        "offline_source": reference.offline_source,
+        "reference": reference.to_dict(),
+        "policy": policy.to_dict(),
+    }
+    if options.record:
+        append_record(history_path, record)
+    return MonitorResult(record, reference, policy, candidates, fired,
+                         _shown(history_path, root) if options.record else None, previous, history.problems)
+
+
+def _rules(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    from mlops.config import load_document
+
+    return dict(load_document(path, expected_kind="Rules").data or {})
+
+
+def _read(path: str, fmt: str | None) -> Any:
+    from mlops.data.source import DataSource, read_frame
+
+    source = DataSource.from_path(path, fmt)
+    frame = read_frame(source)
+    if len(frame) == 0:
+        raise InputError(f"{path}: the batch has no rows")
+    return frame
+
+
+def _require_columns(frame: Any, options: MonitorOptions) -> None:
+    wanted = [("--labels", options.labels), ("--predictions", options.predictions), ("--scores", options.scores)]
+    wanted += [("--slice", s) for s in options.slices]
+    for flag, column in wanted:
+        if column and column not in frame.columns:
+            import difflib
+
+            close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
+            raise InputError(f"{flag} column `{column}` is not in the data" +
+                             (f"; did you mean `{close[0]}`?" if close else ""))
+
+
+def _drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any], roles: set[str],
+           p_value: bool) -> dict[str, dict[str, Any]]:
+    from mlops.data.drift import drift_scores
+    from mlops.data.profile import build_profile
+
+    configured = options.columns or cfg.get("columns")
+    if isinstance(configured, list):
+        missing = [c for c in configured if c not in frame.columns]
+        if missing:
+            raise InputError(f"drift column(s) not in the data: {', '.join(missing)}")
+        columns = list(configured)
+    else:
+        columns = [str(c) for c in frame.columns if str(c) not in roles]
+    columns = [c for c in columns if c in reference.profile.columns]
+    current = build_profile(frame[columns])
+    results = drift_scores(current, reference.profile, columns, method=options.method or cfg.get("method"),
+                           per_column=cfg.get("per_column"),
+                           threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
+                           p_value=p_value)
+    features = {}
+    for name, result in results.items():
+        entry = result.to_dict()
+        entry.pop("column", None)
+        entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
+        features[name] = entry
+    return features
+
+
+def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
+                      p_value: bool) -> dict[str, Any] | None:
+    """Predictions against the reference's predictions column, else against its labels (target)."""
+    if not options.predictions:
+        return None
+    import numpy as np
+    import pandas as pd
+
+    from mlops.data.drift import drift_scores
+    from mlops.data.profile import build_profile
+    from mlops.monitor.metrics import _is_probability
+
+    columns = reference.profile.columns
+    values = frame[options.predictions]
+    if options.predictions in columns:
+        against = options.predictions
+    elif options.labels and options.labels in columns:
+        against = options.labels
+        ref_col = columns[against]
+        raw = values.to_numpy()
+        if _is_probability(np.asarray(raw)):
+            if ref_col.kind != "numeric":
+                return None  # probabilities cannot be compared with categorical labels
+            values = pd.Series(np.where(raw >= 0.5, 1, 0), index=values.index).where(values.notna())
+    else:
+        return None
+    current = build_profile(pd.DataFrame({against: values}))
+    result = drift_scores(current, reference.profile, [against], method=options.method or cfg.get("method"),
+                          threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
+                          p_value=p_value).get(against)
+    if result is None:
+        return None
+    entry = result.to_dict()
+    entry["column"] = options.predictions
+    entry["against"] = against
+    entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
+    return entry
+
+
+def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str | None,
+             timestamp: str | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    from mlops.monitor import metrics as m
+
+    labels = options.labels or ""
+    predictions = options.predictions or ""
+    lw = label_window(frame, labels, predictions, window_time=window, delay=delay, timestamp=timestamp)
+    coverage = lw.to_dict()
+    if lw.counted == 0:
+        return None, coverage
+    rows = frame[lw.mask]
+    scores = rows[options.scores].to_numpy(dtype=float) if options.scores else None
+    prep = m.prepare(rows[labels].to_numpy(), rows[predictions].to_numpy(), scores, task=options.task,
+                     positive=options.positive)
+    slices = {column: rows[column].to_numpy(dtype=object) for column in options.slices}
+    return m.evaluate(prep, slices), coverage
+
+
+def _quality(rules_path: str, frame: Any) -> dict[str, Any] | None:
+    """The rules file's data-quality checks on the batch, through the validation engine."""
+    from mlops.monitor.quality import run_quality
+
+    return run_quality(rules_path, frame)
+
+
+def _history_path(history: str | None, root: str | os.PathLike[str]) -> Path:
+    from mlops.monitor.history import DEFAULT_PATH
+
+    return Path(history) if history else Path(root) / DEFAULT_PATH
+
+
+def _shown(path: Path, root: str | os.PathLike[str]) -> str:
+    try:
+        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(path)
