@@ -93,6 +93,7 @@ def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, A
             items.append((template + NAME_JOIN + NAME_JOIN.join(pieces), {"item": item}))
     else:
         items = [(template, {})]
+    items = _distinct(items)
     stages = []
     for name, local in items:
         ctx = {**context, **local} if local else context
@@ -100,6 +101,25 @@ def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, A
         if stage is not None:
             stages.append(stage)
     return stages, findings
+
+
+def _distinct(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """Items that read the same in a name (`a b` and `a_b`) get their position appended: `x-a_b_1`."""
+    counts: dict[str, int] = {}
+    for name, _ in items:
+        counts[name] = counts.get(name, 0) + 1
+    if all(c == 1 for c in counts.values()):
+        return items
+    taken = {name for name, c in counts.items() if c == 1}
+    out = []
+    for i, (name, local) in enumerate(items):
+        if counts[name] > 1:
+            name = f"{name}_{i}"
+            while name in taken:
+                name += "_"
+        taken.add(name)
+        out.append((name, local))
+    return out
 
 
 def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str, Any],
