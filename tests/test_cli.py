@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlops import __version__
-from mlops.cli import COMMANDS, LazyGroup, cli, main
+from mlops.cli import LazyGroup, cli, main
 
 
 def _commands() -> list[str]:

@@ -88,9 +88,9 @@ def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -
         props = {name: _compile(sub, root) for name, sub in arg.items()}
         return lambda v: not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props.items())
     if key == "patternProperties":
-        pats = [(re.compile(p), _compile(sub, root)) for p, sub in arg.items()]
+        compiled = [(re.compile(p), _compile(sub, root)) for p, sub in arg.items()]
         return lambda v: not isinstance(v, dict) or all(
-            c(val) for k, val in v.items() for p, c in pats if p.search(str(k)))
+            c(val) for k, val in v.items() for p, c in compiled if p.search(str(k)))
     if key == "additionalProperties":
         known = set(schema.get("properties", {}))
         pats = [re.compile(p) for p in schema.get("patternProperties", {})]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -20,14 +20,14 @@ KINDS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(kind: str) -> dict[str, Any]:
     name = KINDS[kind]
-    text = resources.files("mlops").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    text = resources.files("mlops").joinpath("schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
     return json.loads(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> Any:
     from jsonschema import Draft202012Validator
 
@@ -35,7 +35,7 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator(schema, format_checker=None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast(kind: str) -> Any:
     from mlops.config.fastcheck import compile_schema
 
@@ -120,7 +120,7 @@ def _explain(doc: Located, error: Any) -> list[Finding]:
 def _describe(path: tuple[Any, ...]) -> str:
     if not path:
         return ""
-    parts = []
+    parts: list[str] = []
     for p in path:
         parts.append(f"[{p}]" if isinstance(p, int) else ("." if parts else "") + str(p))
     return "`" + "".join(parts) + "`"

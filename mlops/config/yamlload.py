@@ -93,7 +93,7 @@ def load_text(text: str, shown: str) -> Located:
         problem = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc):
             problem = "more than one YAML document; an mlops file holds exactly one"
-        elif mark is not None and "${" in text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else False:
+        elif mark is not None and _line(text, mark.line).count("${"):
             problem += " (inside [...] or {...}, quote a value holding `${...}`, or use a block list with `- `)"
         raise YamlProblem(Finding(shown, line, col, f"YAML syntax: {problem}", rule="yaml")) from None
     except yaml.YAMLError as exc:
@@ -184,3 +184,8 @@ def _flatten_merges(node: yaml.MappingNode, shown: str) -> list[tuple[yaml.Node,
         seen.add(key_node.value)
         out.append((key_node, value_node))
     return out
+
+
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if 0 <= index < len(lines) else ""
