@@ -1,0 +1,118 @@
+"""Data operations: validate a file against rules, profile it, infer a starter rules file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlops.data.engine import ValidationReport
+    from mlops.data.profile import Profile
+
+__all__ = ["validate", "profile", "infer_rules", "load_reference", "render_report"]
+
+
+def _root(root: str | os.PathLike[str] | None) -> Path:
+    from mlops import git
+
+    return Path(root) if root is not None else git.root(".")
+
+
+def load_reference(spec: str, root: str | os.PathLike[str] | None = None, fmt: str | None = None) -> Profile:
+    """A reference profile from `REF:PATH` (data or profile, read from Git or DVC at that revision) or from a
+    local file path. Raw data is profiled on the fly."""
+    from mlops.data.profile import build_profile, is_profile, load_profile
+    from mlops.data.source import DataSource, read_bytes_at, source_at
+
+    if os.path.isfile(spec):
+        raw = Path(spec).read_bytes()[:4096]
+        if is_profile(raw):
+            return load_profile(spec)
+        return build_profile(DataSource.from_path(spec, fmt))
+    base = _root(root)
+    from mlops.refs import split_ref_path
+
+    _, path = split_ref_path(spec)
+    if path.lower().endswith(".json"):
+        data = read_bytes_at(spec, base)
+        if is_profile(data):
+            return load_profile(data)
+        return build_profile(DataSource.from_bytes(spec, data, fmt or "jsonl"))
+    return build_profile(source_at(spec, base, fmt))
+
+
+def validate(data: str | os.PathLike[str], rules: str | os.PathLike[str], *, reference: str | None = None,
+             input_format: str | None = None, chunk_rows: int | None = None,
+             progress: Callable[[int, int | None], None] | None = None, root: str | os.PathLike[str] | None = None,
+             profile_all: bool = False) -> ValidationReport:
+    """Check DATA against a rules file. `reference` (REF:PATH or a local path) overrides `drift.reference`.
+
+    Raises ConfigError for a broken rules file and InputError for unreadable data; failed rules are in the
+    returned report (`report.passed`), not raised.
+    """
+    from mlops.data.engine import validate as run
+    from mlops.data.rules import load_rules
+    from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
+
+    spec = load_rules(rules)
+    source = DataSource.from_path(data, input_format or spec.format)
+    ref_profile = None
+    if spec.drift is not None or reference:
+        if spec.drift is None:
+            from mlops.data.rules import DriftSpec
+
+            spec.drift = DriftSpec(reference or "")
+        if reference:
+            spec.drift.reference = reference
+        ref_profile = load_reference(spec.drift.reference, root)
+    return run(source, spec, ref_profile, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, progress=progress,
+               profile_all=profile_all)
+
+
+def render_report(report: ValidationReport, fmt: str = "text", verbose: bool = False) -> str:
+    """The report as text, json, markdown or html."""
+    from mlops.data.report import render
+
+    return render(report, fmt, verbose=verbose)
+
+
+def profile(data: str | os.PathLike[str], output: str | os.PathLike[str] | None = None, *,
+            columns: list[str] | None = None, input_format: str | None = None,
+            chunk_rows: int | None = None) -> Profile:
+    """Profile a data file; write the JSON atomically to `output` when given."""
+    from mlops import atomic
+    from mlops.data.profile import build_profile
+    from mlops.data.source import DataSource
+
+    source = DataSource.from_path(data, input_format)
+    if columns:
+        lacking = [c for c in columns if c not in source.schema()]
+        if lacking:
+            from mlops.errors import InputError
+
+            raise InputError(f"{source.name}: no column {', '.join(f'`{c}`' for c in lacking)}")
+    result = build_profile(source, columns=columns, chunk_rows=chunk_rows)
+    if output is not None:
+        atomic.write_text(output, result.to_json())
+    return result
+
+
+def infer_rules(data: str | os.PathLike[str], output: str | os.PathLike[str] | None = None, *,
+                input_format: str | None = None, margin: float = 0.1, max_categories: int = 20,
+                force: bool = False) -> str:
+    """A starter rules file (YAML text) inferred from DATA; written atomically to `output` when given."""
+    from mlops import atomic
+    from mlops.data.infer import infer, scan
+    from mlops.data.source import DataSource
+    from mlops.errors import UsageError
+
+    if output is not None and Path(output).exists() and not force:
+        raise UsageError(f"{output} already exists; pass --force to overwrite it")
+    source = DataSource.from_path(data, input_format)
+    prof, unique = scan(source)
+    text = infer(prof, source.name, margin=margin, max_categories=max_categories, unique=unique)
+    if output is not None:
+        atomic.write_text(output, text)
+    return text

@@ -1,0 +1,335 @@
+"""One checker per rule: it folds chunks into a partial result, then judges it.
+
+Row checkers count failing rows (with up to 20 examples); aggregate checkers keep mergeable statistics
+(moments, sketches, hash sets) and compare them with the bounds at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mlops.data import columns as colmod
+from mlops.data.evaluate import EvalError
+from mlops.data.rules import Rule
+from mlops.data.sketch import HashSet, Moments, QuantileSketch, hash_values
+
+MAX_EXAMPLES = 20
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    scope: str
+    check: str
+    column: str | None
+    severity: str
+    status: str  # passed | failed | skipped
+    message: str = ""
+    expected: Any = None
+    observed: Any = None
+    failing: int = 0
+    checked: int = 0
+    failing_fraction: float = 0.0
+    max_fail: Any = None
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    desc: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["failing_fraction"] = round(self.failing_fraction, 6)
+        return out
+
+
+class Chunk:
+    """One chunk and what its checkers share: column views, where masks, the expression evaluator."""
+
+    def __init__(self, frame: Any, offset: int, types: dict[str, str]) -> None:
+        from mlops.data.evaluate import Evaluator
+
+        self.frame = frame
+        self.offset = offset
+        self.rows = len(frame)
+        self.types = types
+        self.evaluator = Evaluator(frame)
+        self._views: dict[str, colmod.ColumnView] = {}
+        self._where: dict[str, Any] = {}
+
+    def view(self, name: str) -> colmod.ColumnView:
+        if name not in self._views:
+            self._views[name] = colmod.view(name, self.frame[name], self.types.get(name))
+        return self._views[name]
+
+    def scope(self, rule: Rule) -> Any:
+        import numpy as np
+
+        if rule.where is None:
+            return np.ones(self.rows, dtype=bool)
+        if rule.where.text not in self._where:
+            self._where[rule.where.text] = self.evaluator.mask(rule.where)[0]
+        return self._where[rule.where.text]
+
+
+class Checker:
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.failing = 0
+        self.checked = 0
+        self.examples: list[dict[str, Any]] = []
+        self.error: str | None = None
+
+    def update(self, chunk: Chunk) -> None:
+        if self.error:
+            return
+        try:
+            self._update(chunk)
+        except EvalError as exc:
+            self.error = f"cannot evaluate: {exc.message} (at character {exc.pos + 1})"
+        except (ValueError, TypeError) as exc:
+            self.error = f"cannot evaluate: {exc}"
+
+    def _update(self, chunk: Chunk) -> None:
+        raise NotImplementedError
+
+    def _record(self, chunk: Chunk, fail: Any, scope: Any, series: Any) -> None:
+        import numpy as np
+
+        failing = fail & scope
+        self.checked += int(scope.sum())
+        count = int(failing.sum())
+        self.failing += count
+        room = MAX_EXAMPLES - len(self.examples)
+        if count and room > 0:
+            for i in np.flatnonzero(failing)[:room]:
+                value = series.iloc[int(i)] if series is not None else None
+                self.examples.append({"row": chunk.offset + int(i), "value": colmod.jsonable(value)})
+
+    def result(self, total_rows: int) -> RuleResult:
+        rule = self.rule
+        res = RuleResult(rule.id, rule.scope, rule.check, rule.column, rule.severity, "passed",
+                         expected=_expected(rule), failing=self.failing, checked=self.checked,
+                         max_fail=rule.max_fail.to_json(), examples=self.examples, desc=rule.desc)
+        res.failing_fraction = self.failing / self.checked if self.checked else 0.0
+        if self.error:
+            res.status, res.message = "failed", self.error
+            return res
+        self.judge(res)
+        return res
+
+    def judge(self, res: RuleResult) -> None:
+        if self.failing > self.rule.max_fail.allowed(self.checked):
+            res.status = "failed"
+        what = _ROW_WORDS.get(self.rule.check, "failing").format(v=self.rule.value)
+        res.message = f"{self.failing} of {self.checked} rows {what} ({res.failing_fraction:.2%})"
+        if self.rule.max_fail.to_json() is not None:
+            res.message += f"; tolerance {self.rule.max_fail.to_json()}"
+
+
+_ROW_WORDS = {
+    "type": "are not of type {v}", "nullable": "are null", "min": "are below the minimum {v}",
+    "max": "are above the maximum {v}", "gt": "are not greater than {v}", "lt": "are not less than {v}",
+    "allowed": "are not in the allowed set", "forbidden": "are in the forbidden set",
+    "pattern": "do not match the pattern", "length": "have a length outside the bounds",
+    "unique": "repeat an earlier value", "unique_key": "repeat an earlier key",
+    "duplicate_rows": "duplicate an earlier row", "expr": "fail the expression",
+    "max_null_fraction": "are null",
+}
+
+
+def _expected(rule: Rule) -> Any:
+    if rule.check == "quantiles":
+        return {str(k): v for k, v in rule.value.items()}
+    return rule.value
+
+
+class RowChecker(Checker):
+    """Rules judged row by row on one column."""
+
+    def _update(self, chunk: Chunk) -> None:
+        import numpy as np
+
+        rule = self.rule
+        v = chunk.view(rule.column or "")
+        check, value = rule.check, rule.value
+        if check == "type":
+            fail = v.bad
+        elif check == "nullable":
+            fail = v.null
+        elif check in ("min", "max", "gt", "lt"):
+            fail = colmod.compare(v, check, value)
+        elif check == "allowed":
+            fail = v.valid & ~colmod.membership(v, list(value))
+        elif check == "forbidden":
+            fail = colmod.membership(v, list(value))
+        elif check == "pattern":
+            text = v.series.astype(str)
+            fail = v.valid & ~text.str.fullmatch(str(value)).fillna(False).to_numpy(dtype=bool)
+        elif check == "length":
+            lengths = v.series.astype(str).str.len().to_numpy(dtype="float64", na_value=np.nan)
+            bad = np.zeros(chunk.rows, dtype=bool)
+            if "min" in value:
+                bad |= lengths < value["min"]
+            if "max" in value:
+                bad |= lengths > value["max"]
+            fail = v.valid & bad
+        else:  # pragma: no cover - the factory maps every row rule
+            raise ValueError(f"unknown rule {check}")
+        shown = v.series
+        if check != "type" and v.kind == "num" and v.found == "string":
+            import pandas as pd
+
+            shown = pd.Series(v.numbers, copy=False)  # the parsed numbers, not their text
+        self._record(chunk, fail, chunk.scope(rule), shown)
+
+
+class UniqueChecker(Checker):
+    """unique (one column), unique_key (several), duplicate_rows (all): hashes of what was seen before."""
+
+    def __init__(self, rule: Rule) -> None:
+        super().__init__(rule)
+        self.seen = HashSet()
+
+    def _update(self, chunk: Chunk) -> None:
+        rule = self.rule
+        scope = chunk.scope(rule)
+        if rule.check == "unique":
+            v = chunk.view(rule.column or "")
+            keep = scope & v.valid
+            series = v.series
+        else:
+            cols = rule.value if rule.check == "unique_key" else list(chunk.frame.columns)
+            series = chunk.frame[cols]
+            keep = scope
+        sub = series[keep]
+        dup = self.seen.add(hash_values(sub)) if len(sub) else keep[:0]
+        import numpy as np
+
+        fail = np.zeros(chunk.rows, dtype=bool)
+        fail[np.flatnonzero(keep)[dup]] = True
+        shown = series if rule.check == "unique" else _row_text(series)
+        self._record(chunk, fail, scope, shown)
+
+
+class _RowText:
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    @property
+    def iloc(self) -> Any:
+        return self
+
+    def __getitem__(self, i: int) -> str:
+        row = self.frame.iloc[i]
+        return ", ".join(f"{k}={colmod.jsonable(row[k])}" for k in self.frame.columns)
+
+
+def _row_text(frame: Any) -> Any:
+    return _RowText(frame)
+
+
+class ExprChecker(Checker):
+    def _update(self, chunk: Chunk) -> None:
+        assert self.rule.expr is not None
+        true, null = chunk.evaluator.mask(self.rule.expr)
+        fail = ~true & ~null
+        cols = [c for c in self.rule.expr.columns if c in chunk.frame.columns]
+        self._record(chunk, fail, chunk.scope(self.rule), _row_text(chunk.frame[cols]))
+
+
+class AggregateChecker(Checker):
+    """max_null_fraction, distinct, mean, std, quantiles, table rows."""
+
+    def __init__(self, rule: Rule) -> None:
+        super().__init__(rule)
+        self.nulls = 0
+        self.moments = Moments()
+        self.sketch = QuantileSketch()
+        self.distinct = HashSet()
+
+    def _update(self, chunk: Chunk) -> None:
+        rule = self.rule
+        scope = chunk.scope(rule)
+        if rule.check == "rows":
+            self.checked += int(scope.sum())
+            return
+        v = chunk.view(rule.column or "")
+        if rule.check == "max_null_fraction":
+            self._record(chunk, v.null, scope, v.series)
+            return
+        self.checked += int(scope.sum())
+        keep = scope & v.valid
+        if rule.check == "distinct":
+            if keep.any():
+                self.distinct.add(hash_values(v.series[keep]))
+            return
+        if v.kind not in ("num", "bool"):
+            raise ValueError(f"`{rule.check}` needs a numeric column; `{rule.column}` holds {v.found} values")
+        values = v.numbers[keep].astype("float64")
+        if rule.check in ("mean", "std"):
+            self.moments.add(values)
+        else:
+            self.sketch.add(values)
+
+    def judge(self, res: RuleResult) -> None:
+        rule = self.rule
+        if rule.check == "max_null_fraction":
+            res.observed = round(res.failing_fraction, 6)
+            res.status = "failed" if res.failing_fraction > float(rule.value) else "passed"
+            res.message = f"null fraction {res.failing_fraction:.2%} (at most {float(rule.value):.2%})"
+            return
+        res.examples = []
+        if rule.check == "rows":
+            observed: Any = self.checked
+        elif rule.check == "distinct":
+            observed = len(self.distinct)
+        elif rule.check == "mean":
+            observed = self.moments.mean if self.moments.n else None
+        elif rule.check == "std":
+            observed = self.moments.std if self.moments.n > 1 else None
+        else:
+            return self._judge_quantiles(res)
+        res.observed = observed
+        res.failing = 0
+        if observed is None:
+            res.message = "no values to compute it on"
+            return
+        low, high = rule.value.get("min"), rule.value.get("max")
+        ok = (low is None or observed >= low) and (high is None or observed <= high)
+        res.status = "passed" if ok else "failed"
+        res.message = f"{rule.check} {_fmt(observed)} (expected {_range(low, high)})"
+
+    def _judge_quantiles(self, res: RuleResult) -> None:
+        probs = sorted(self.rule.value)
+        values = self.sketch.quantiles(probs) if self.sketch.total else [None] * len(probs)
+        res.observed = {str(p): (None if v is None else float(v)) for p, v in zip(probs, values)}
+        res.failing = 0
+        bad = []
+        for p, v in zip(probs, values):
+            bounds = self.rule.value[p]
+            low, high = bounds.get("min"), bounds.get("max")
+            if v is not None and ((low is not None and v < low) or (high is not None and v > high)):
+                bad.append(f"q{p:g} = {_fmt(v)} (expected {_range(low, high)})")
+        res.status = "failed" if bad else "passed"
+        res.message = "; ".join(bad) if bad else "quantiles within bounds"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _range(low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return f"{_fmt(low)}..{_fmt(high)}"
+    return f">= {_fmt(low)}" if low is not None else f"<= {_fmt(high)}"
+
+
+def checker_for(rule: Rule) -> Checker:
+    if rule.check in ("unique", "unique_key", "duplicate_rows"):
+        return UniqueChecker(rule)
+    if rule.check == "expr":
+        return ExprChecker(rule)
+    if rule.check in ("max_null_fraction", "distinct", "mean", "std", "quantiles", "rows"):
+        return AggregateChecker(rule)
+    return RowChecker(rule)

@@ -1,0 +1,190 @@
+"""The validation engine: one chunked pass over the data, every rule's partial result merged, then judged.
+
+It reads only the columns the rules need, builds the current profile of the drift columns in the same pass,
+and reports progress through a callback (the CLI draws a bar on terminals; the core never prints).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops.data.checks import Chunk, RuleResult, checker_for
+from mlops.data.drift import DriftResult, drift_scores
+from mlops.data.profile import Profile, ProfileBuilder
+from mlops.data.rules import Rule, Rules
+from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
+
+Progress = Callable[[int, "int | None"], None]
+
+
+@dataclass
+class ValidationReport:
+    data: str
+    rules: str
+    rows: int
+    columns: list[str]
+    results: list[RuleResult] = field(default_factory=list)
+    drift: dict[str, Any] | None = None
+    drift_results: dict[str, DriftResult] = field(default_factory=dict)
+    profile: Profile | None = None  # of the current data (drift columns, or all with profile_all)
+    reference: Profile | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not any(r.status == "failed" and r.severity == "error" for r in self.results)
+
+    def summary(self) -> dict[str, int]:
+        failed = [r for r in self.results if r.status == "failed"]
+        return {
+            "rules": len(self.results),
+            "passed": sum(r.status == "passed" for r in self.results),
+            "failed": len(failed),
+            "skipped": sum(r.status == "skipped" for r in self.results),
+            "errors": sum(r.severity == "error" for r in failed),
+            "warnings": sum(r.severity == "warn" for r in failed),
+            "infos": sum(r.severity == "info" for r in failed),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "summary": self.summary(), "data": self.data, "rules": self.rules,
+                "rows": self.rows, "columns": self.columns, "results": [r.to_dict() for r in self.results],
+                "drift": self.drift}
+
+
+def _missing(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"column `{name}` is not in the data" + (f" (did you mean `{close[0]}`?)" if close else "")
+
+
+def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | None:
+    """Rules decided by the schema alone: presence, and rules on absent columns."""
+    base = RuleResult(rule.id, rule.scope, rule.check, rule.column, rule.severity, "passed", expected=rule.value,
+                      desc=rule.desc)
+    if rule.check == "required":
+        if rule.column in names:
+            base.message = "present"
+            return base
+        if rule.value:
+            base.status, base.message = "failed", _missing(rule.column or "", listing)
+        else:
+            base.status, base.message = "skipped", f"optional column `{rule.column}` is absent"
+        return base
+    if rule.column and rule.column not in names:
+        base.status, base.message = "skipped", f"column `{rule.column}` is absent"
+        return base
+    lacking = sorted(c for c in rule.columns() if c not in names)
+    if lacking:
+        base.status = "failed"
+        base.message = "; ".join(_missing(c, listing) for c in lacking)
+        return base
+    return None
+
+
+def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
+             chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None,
+             profile_all: bool = False) -> ValidationReport:
+    """Run every rule over the data; `reference` enables the drift rules."""
+    listing = source.schema()
+    names = set(listing)
+    report = ValidationReport(source.name, rules.path, 0, listing)
+    static: dict[str, RuleResult] = {}
+    active = []
+    for rule in rules.rules:
+        decided = _static(rule, names, listing)
+        if decided is not None:
+            static[rule.id] = decided
+        else:
+            active.append(checker_for(rule))
+    drift_cols: list[str] = []
+    if reference is not None and rules.drift is not None:
+        wanted = rules.drift.columns if rules.drift.columns is not None else list(reference.columns)
+        drift_cols = [c for c in wanted if c in names and c in reference.columns]
+    if rules.needs_all_columns() or profile_all:
+        read: list[str] | None = None
+    else:
+        needed = set().union(*(c.rule.columns() for c in active)) if active else set()
+        read = [c for c in listing if c in needed or c in drift_cols]
+    dtypes = {c: "str" for c, t in rules.column_types.items() if t in ("string", "category")}
+    builder = ProfileBuilder(None if profile_all else drift_cols) if (drift_cols or profile_all) else None
+    total = source.total_rows()
+    offset = 0
+    for frame in source.chunks(columns=read, chunk_rows=chunk_rows, dtypes=dtypes):
+        frame.columns = [str(c) for c in frame.columns]
+        chunk = Chunk(frame, offset, rules.column_types)
+        for checker in active:
+            checker.update(chunk)
+        if builder is not None:
+            builder.add(frame)
+        offset += len(frame)
+        if progress is not None:
+            progress(offset, total)
+    report.rows = offset
+    results = {c.rule.id: c.result(offset) for c in active}
+    results.update(static)
+    report.results = [results[r.id] for r in rules.rules]
+    report.results.extend(_extra_columns(rules, listing))
+    if builder is not None:
+        report.profile = builder.result()
+    if reference is not None and rules.drift is not None and report.profile is not None:
+        report.reference = reference
+        _judge_drift(report, rules, reference, drift_cols)
+    return report
+
+
+def _extra_columns(rules: Rules, listing: list[str]) -> list[RuleResult]:
+    if rules.extra_columns == "allow":
+        return []
+    declared = set(rules.declared) | {r.column for r in rules.rules if r.scope == "table" and r.column}
+    extra = [c for c in listing if c not in declared]
+    res = RuleResult("table.extra_columns", "table", "extra_columns", None, rules.extra_severity,
+                     "failed" if extra else "passed", expected=rules.extra_columns, observed=extra,
+                     failing=len(extra), checked=len(listing))
+    res.message = ("columns without rules: " + ", ".join(f"`{c}`" for c in extra)) if extra else "none"
+    return [res]
+
+
+def _judge_drift(report: ValidationReport, rules: Rules, reference: Profile, columns: list[str]) -> None:
+    spec = rules.drift
+    assert spec is not None and report.profile is not None
+    scores = drift_scores(report.profile, reference, columns, spec.method, spec.per_column, spec.threshold,
+                          spec.p_value)
+    report.drift_results = scores
+    sev = spec.severity
+    # with a dataset-level drift_share rule, one drifting column is information, not a failure
+    col_sev = "info" if spec.drift_share is not None else sev
+    for name, res in scores.items():
+        stat = f"{res.method} {res.statistic:.4g}" + (f", p={res.p_value:.3g}" if res.p_value is not None else "")
+        limit = f"p-value below {res.threshold:g}" if spec.p_value and res.p_value is not None else \
+            f"threshold {res.threshold:g}"
+        report.results.append(RuleResult(
+            f"drift.{name}", "drift", res.method, name, col_sev, "failed" if res.drifted else "passed",
+            message=f"{stat} ({'drifted' if res.drifted else 'within'} {limit})", expected=res.threshold,
+            observed=res.to_dict()["statistic"]))
+        if spec.max_null_rate_change is not None:
+            change = abs(res.null_rate_change)
+            report.results.append(RuleResult(
+                f"drift.{name}.null_rate", "drift", "null_rate_change", name, sev,
+                "failed" if change > spec.max_null_rate_change else "passed",
+                message=f"null share changed by {res.null_rate_change:+.2%} (at most "
+                        f"{spec.max_null_rate_change:.2%})", expected=spec.max_null_rate_change,
+                observed=round(res.null_rate_change, 6)))
+        if spec.max_new_category_rate is not None and res.new_category_rate is not None:
+            rate = res.new_category_rate
+            report.results.append(RuleResult(
+                f"drift.{name}.new_categories", "drift", "new_category_rate", name, sev,
+                "failed" if rate > spec.max_new_category_rate else "passed",
+                message=f"{rate:.2%} of rows in categories the reference never had (at most "
+                        f"{spec.max_new_category_rate:.2%})", expected=spec.max_new_category_rate,
+                observed=round(rate, 6)))
+    drifted = [n for n, r in scores.items() if r.drifted]
+    share = len(drifted) / len(scores) if scores else 0.0
+    if spec.drift_share is not None:
+        report.results.append(RuleResult(
+            "drift.share", "drift", "drift_share", None, sev, "failed" if share > spec.drift_share else "passed",
+            message=f"{len(drifted)} of {len(scores)} columns drifted ({share:.0%}; at most "
+                    f"{spec.drift_share:.0%})", expected=spec.drift_share, observed=round(share, 6)))
+    report.drift = {"reference": spec.reference, "columns": {n: r.to_dict() for n, r in scores.items()},
+                    "drifted": drifted, "share": round(share, 6)}

@@ -1,0 +1,253 @@
+"""Vectorised evaluation of a parsed expression tree over one chunk of data.
+
+Each value is an array plus a null mask. Logic is three-valued (Kleene): `null > 3` is unknown, `unknown or
+true` is true. A check fails on rows where its expression is false; unknown passes, as in SQL CHECK
+constraints. A `where:` filter keeps rows where it is true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mlops.data.expr import Binary, Col, Expr, In, IsNull, Lit, Node, Unary
+
+
+class EvalError(Exception):
+    """The data does not fit the expression (e.g. a string column compared with a number)."""
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+@dataclass
+class Val:
+    data: Any  # numpy array, or a Python scalar for literals
+    null: Any  # bool numpy array, or a bool for literals
+    kind: str  # num | str | bool | dt | null
+
+
+def _column(frame: Any, name: str, pos: int) -> Val:
+    import numpy as np
+    import pandas as pd
+
+    if name not in frame.columns:
+        raise EvalError(f"no column `{name}` in the data", pos)
+    series = frame[name]
+    dtype = series.dtype
+    null = series.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(dtype):
+        return Val(series.to_numpy(dtype=bool, na_value=False), null, "bool")
+    if pd.api.types.is_numeric_dtype(dtype):
+        return Val(series.to_numpy(dtype="float64", na_value=np.nan), null, "num")
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        values = series
+        if getattr(dtype, "tz", None) is not None:
+            values = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return Val(values.to_numpy(dtype="datetime64[ns]"), null, "dt")
+    data = series.to_numpy(dtype=object, na_value="")
+    return Val(data, null, "str")
+
+
+def _as_bool(val: Val, pos: int) -> Val:
+    import numpy as np
+
+    if val.kind in ("bool", "null"):
+        return val
+    if val.kind == "num":  # 0 is false, as in most query languages
+        return Val(np.asarray(val.data) != 0, val.null, "bool")
+    raise EvalError(f"a {_name(val.kind)} value is used as true/false", pos)
+
+
+def _name(kind: str) -> str:
+    return {"num": "number", "str": "string", "bool": "boolean", "dt": "datetime", "null": "null"}[kind]
+
+
+def _lit(value: Any) -> Val:
+    if value is None:
+        return Val(0.0, True, "null")
+    if isinstance(value, bool):
+        return Val(value, False, "bool")
+    if isinstance(value, (int, float)):
+        return Val(float(value), False, "num")
+    return Val(str(value), False, "str")
+
+
+def _align(left: Val, right: Val, pos: int, op: str) -> tuple[Val, Val]:
+    """Make both sides comparable; a string literal against a datetime column becomes a timestamp."""
+    import numpy as np
+
+    if left.kind == "null" or right.kind == "null":
+        return left, right
+    if left.kind == right.kind:
+        return left, right
+    if {left.kind, right.kind} == {"bool", "num"}:
+        return (Val(np.asarray(left.data, dtype=float), left.null, "num"),
+                Val(np.asarray(right.data, dtype=float), right.null, "num"))
+    if left.kind == "dt" and right.kind == "str" and isinstance(right.data, str):
+        return left, Val(_timestamp(right.data, pos), right.null, "dt")
+    if right.kind == "dt" and left.kind == "str" and isinstance(left.data, str):
+        return Val(_timestamp(left.data, pos), left.null, "dt"), right
+    raise EvalError(f"cannot apply `{op}` to a {_name(left.kind)} and a {_name(right.kind)}", pos)
+
+
+def _timestamp(text: str, pos: int) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise EvalError(f"`{text}` is not a date or time", pos) from None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(stamp.to_datetime64(), "ns")
+
+
+class Evaluator:
+    """Evaluates trees against one DataFrame chunk."""
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+        self.rows = len(frame)
+        self._cache: dict[str, Val] = {}
+
+    def mask(self, expr: Expr) -> tuple[Any, Any]:
+        """(true, null) boolean arrays of a boolean expression over the chunk."""
+        import numpy as np
+
+        val = _as_bool(self.eval(expr.tree), expr.tree.pos)
+        data = np.broadcast_to(np.asarray(val.data, dtype=bool), (self.rows,))
+        null = np.broadcast_to(np.asarray(val.null, dtype=bool), (self.rows,))
+        return data & ~null, null
+
+    def eval(self, node: Node) -> Val:
+        if isinstance(node, Lit):
+            return _lit(node.value)
+        if isinstance(node, Col):
+            if node.name not in self._cache:
+                self._cache[node.name] = _column(self.frame, node.name, node.pos)
+            return self._cache[node.name]
+        if isinstance(node, Unary):
+            return self._unary(node)
+        if isinstance(node, IsNull):
+            import numpy as np
+
+            val = self.eval(node.operand)
+            null = np.asarray(val.null, dtype=bool)
+            if val.kind == "num" and not isinstance(val.data, float):
+                null = null | np.isnan(val.data)
+            return Val(~null if node.negate else null, False, "bool")
+        if isinstance(node, In):
+            return self._in(node)
+        if isinstance(node, Binary):
+            if node.op in ("and", "or"):
+                return self._logic(node)
+            if node.op in ("+", "-", "*", "/", "%"):
+                return self._arith(node)
+            return self._compare(node)
+        raise EvalError("unknown expression node", node.pos)  # pragma: no cover - parser builds only these
+
+    def _unary(self, node: Unary) -> Val:
+        import numpy as np
+
+        val = self.eval(node.operand)
+        if node.op == "not":
+            val = _as_bool(val, node.operand.pos)
+            return Val(np.logical_not(val.data), val.null, "bool")
+        if val.kind != "num":
+            raise EvalError(f"cannot negate a {_name(val.kind)}", node.pos)
+        return Val(np.negative(val.data), val.null, "num")
+
+    def _logic(self, node: Binary) -> Val:
+        import numpy as np
+
+        a = _as_bool(self.eval(node.left), node.left.pos)
+        b = _as_bool(self.eval(node.right), node.right.pos)
+        ad, an = np.asarray(a.data, dtype=bool), np.asarray(a.null, dtype=bool)
+        bd, bn = np.asarray(b.data, dtype=bool), np.asarray(b.null, dtype=bool)
+        if node.op == "and":
+            false_a, false_b = ~ad & ~an, ~bd & ~bn
+            data = ad & bd
+            null = (an | bn) & ~(false_a | false_b)
+        else:
+            true_a, true_b = ad & ~an, bd & ~bn
+            data = true_a | true_b
+            null = (an | bn) & ~data
+        return Val(data & ~null, null, "bool")
+
+    def _arith(self, node: Binary) -> Val:
+        import numpy as np
+
+        a, b = self.eval(node.left), self.eval(node.right)
+        if a.kind == "null" or b.kind == "null":
+            return Val(0.0, True, "null")
+        if node.op == "+" and a.kind == "str" and b.kind == "str":
+            return Val(np.char.add(np.asarray(a.data, dtype=str), np.asarray(b.data, dtype=str)).astype(object),
+                       a.null | b.null if not isinstance(a.null, bool) else b.null, "str")
+        for side in (a, b):
+            if side.kind not in ("num", "bool"):
+                raise EvalError(f"cannot apply `{node.op}` to a {_name(side.kind)}", node.pos)
+        x = np.asarray(a.data, dtype=float) if a.kind == "bool" else a.data
+        y = np.asarray(b.data, dtype=float) if b.kind == "bool" else b.data
+        with np.errstate(all="ignore"):
+            if node.op == "+":
+                out = np.add(x, y)
+            elif node.op == "-":
+                out = np.subtract(x, y)
+            elif node.op == "*":
+                out = np.multiply(x, y)
+            elif node.op == "/":
+                out = np.true_divide(x, y)
+            else:
+                out = np.mod(x, y)
+        null = np.logical_or(a.null, b.null)
+        if not np.isscalar(out):
+            null = null | ~np.isfinite(out)
+        return Val(out, null, "num")
+
+    def _compare(self, node: Binary) -> Val:
+        import numpy as np
+
+        a, b = _align(self.eval(node.left), self.eval(node.right), node.pos, node.op)
+        if a.kind == "null" or b.kind == "null":
+            return Val(False, True, "bool")
+        if a.kind == "str" and node.op not in ("==", "!="):
+            x, y = np.asarray(a.data, dtype=object), np.asarray(b.data, dtype=object)
+        else:
+            x, y = a.data, b.data
+        ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
+               ">=": np.greater_equal}
+        with np.errstate(invalid="ignore"):
+            try:
+                out = ops[node.op](x, y)
+            except TypeError:
+                raise EvalError(f"cannot compare these values with `{node.op}`", node.pos) from None
+        return Val(np.asarray(out, dtype=bool), np.logical_or(a.null, b.null), "bool")
+
+    def _in(self, node: In) -> Val:
+        import numpy as np
+        import pandas as pd
+
+        val = self.eval(node.operand)
+        values = [v for v in node.values if v is not None]
+        has_null = len(values) < len(node.values)
+        if val.kind == "num":
+            numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            hit = np.isin(val.data, numbers)
+        elif val.kind == "dt":
+            stamps = [_timestamp(str(v), node.pos) for v in values]
+            hit = np.isin(val.data, np.array(stamps, dtype="datetime64[ns]"))
+        elif val.kind == "bool":
+            hit = np.isin(val.data, [v for v in values if isinstance(v, bool)])
+        elif val.kind == "null":
+            return Val(False, True, "bool")
+        else:
+            hit = pd.Series(val.data).isin([str(v) for v in values]).to_numpy()
+        null = np.asarray(val.null, dtype=bool)
+        if has_null:
+            hit = hit | null
+            null = np.zeros_like(null)
+        return Val(~hit if node.negate else hit, null, "bool")

@@ -1,0 +1,156 @@
+"""infer-rules: a starter rules file from a profile, with bounds widened so the next batch passes.
+
+Numeric bounds: the observed range widened by `margin` of its span and by half the 1%-99% spread beyond the
+robust quantiles (clipped at 0 when no value was negative: a negative count is a hard error worth catching).
+Mean bounds (+/- half a standard deviation) and null limits are warnings: a few nulls or a shifted mean are
+soft errors. Allowed sets only for low-cardinality columns. Comments show the observed values for review.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from mlops.data.profile import ColumnProfile, Profile, probability_grid
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else json.dumps(name)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _fmt(value)
+    return json.dumps(str(value))
+
+
+def _fmt(value: float) -> str:
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def _nice(value: float, up: bool) -> float:
+    """Round outward to 3 significant digits, so bounds read well and never tighten."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    step = 10 ** (math.floor(math.log10(abs(value))) - 2)
+    return (math.ceil(value / step) if up else math.floor(value / step)) * step
+
+
+def _quantile(col: ColumnProfile, p: float) -> float:
+    import numpy as np
+
+    if col.quantiles:
+        return float(np.interp(p, probability_grid(), np.asarray(col.quantiles, dtype=float)))
+    return float(col.min)
+
+
+def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: bool) -> tuple[list[str], str]:
+    lines: list[str] = []
+    if col.min is None:
+        return ["type: " + ("integer" if col.dtype == "integer" else "number")], "no values"
+    integer = col.dtype == "integer" or (col.values is not None and all(float(v).is_integer() for v in col.values))
+    lines.append(f"type: {'integer' if integer else 'number'}")
+    q01, q99 = _quantile(col, 0.01), _quantile(col, 0.99)
+    span = float(col.max) - float(col.min)
+    low = min(float(col.min) - margin * span, q01 - 0.5 * (q99 - q01))
+    high = max(float(col.max) + margin * span, q99 + 0.5 * (q99 - q01))
+    if float(col.min) >= 0:
+        low = max(low, 0.0)
+    low, high = _nice(low, up=False), _nice(high, up=True)
+    if integer:
+        low, high = math.floor(low), math.ceil(high)
+    observed = (f"min {_fmt(col.min)}, p1 {_fmt(q01)}, median {_fmt(_quantile(col, 0.5))}, p99 {_fmt(q99)}, "
+                f"max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, std {_fmt(col.std or 0)}")
+    if integer and col.values is not None and len(col.values) <= min(10, max_categories) and not unique \
+            and col.non_null >= 5 * len(col.values):
+        lines.append("allowed: [" + ", ".join(_fmt(v) for v in col.values) + "]")
+        return lines, observed
+    lines += [f"min: {_fmt(low)}", f"max: {_fmt(high)}"]
+    if unique:
+        lines.append("unique: true")
+    std = float(col.std or 0)
+    if std > 0 and col.mean is not None:
+        lo, hi = _nice(col.mean - 0.5 * std, up=False), _nice(col.mean + 0.5 * std, up=True)
+        lines.append(f"mean: {{value: {{min: {_fmt(lo)}, max: {_fmt(hi)}}}, severity: warn}}")
+    return lines, observed
+
+
+def _categorical(col: ColumnProfile, max_categories: int, unique: bool) -> tuple[list[str], str]:
+    kind = "boolean" if col.dtype == "boolean" else ("datetime" if col.dtype == "datetime" else "string")
+    lines = [f"type: {kind}"]
+    top = list(zip(col.values or [], col.counts or []))
+    shown = ", ".join(f"{v} x{c}" for v, c in top[:8]) + (", ..." if len(top) > 8 or col.other else "")
+    observed = f"{col.distinct if col.distinct is not None else 'many'} distinct: {shown}"
+    if kind == "string" and col.distinct is not None and 0 < col.distinct <= max_categories and not unique \
+            and col.non_null >= 2 * col.distinct:
+        lines.append("allowed: [" + ", ".join(_scalar(v) for v, _ in sorted(top, key=lambda t: str(t[0]))) + "]")
+    if unique:
+        lines.append("unique: true")
+    return lines, observed
+
+
+def _nulls(col: ColumnProfile) -> tuple[str, str]:
+    frac = col.null_fraction
+    note = f"nulls {col.nulls} ({frac:.2%})"
+    if frac == 0:
+        return "max_null_fraction: {value: 0, severity: warn}", note
+    limit = min(1.0, math.ceil(max(2 * frac, frac + 0.01) * 1000) / 1000)
+    return f"max_null_fraction: {{value: {_fmt(limit)}, severity: warn}}", note
+
+
+def infer(profile: Profile, source: str, margin: float = 0.1, max_categories: int = 20,
+          unique: set[str] | None = None) -> str:
+    """YAML text of a Rules file for the profiled data; `unique` names columns whose values never repeat."""
+    unique = unique or set()
+    out = [f"# Starter rules inferred by `mlops infer-rules` from {source} ({profile.rows} rows).",
+           "# Review every bound before relying on it: they were widened beyond what this data shows,",
+           "# and the comments give the observed values.",
+           "kind: Rules", "version: 1", "columns:"]
+    for name, col in profile.columns.items():
+        is_unique = name in unique and col.nulls == 0 and col.non_null >= 20
+        if col.kind == "numeric" and col.dtype != "datetime":
+            lines, observed = _numeric(col, margin, max_categories, is_unique)
+        else:
+            lines, observed = _categorical(col, max_categories, is_unique)
+            if col.dtype == "datetime":
+                lines = ["type: datetime"]
+                observed = "datetime values"
+        null_line, null_note = _nulls(col)
+        lines.append(null_line)
+        out.append(f"  {_key(name)}:")
+        out.append(f"    # observed: {observed}; {null_note}")
+        out += [f"    {line}" for line in lines]
+    out += ["table:", "  rows: {min: 1}", "  extra_columns: warn", ""]
+    return "\n".join(out)
+
+
+def scan(source: Any) -> tuple[Profile, set[str]]:
+    """One pass: the profile and the integer/string columns whose values never repeat."""
+    import pandas as pd
+
+    from mlops.data.profile import ProfileBuilder
+    from mlops.data.sketch import HashSet, hash_values
+
+    builder = ProfileBuilder()
+    seen: dict[str, HashSet] = {}
+    repeated: set[str] = set()
+    for frame in source.chunks():
+        frame.columns = [str(c) for c in frame.columns]
+        builder.add(frame)
+        for name in frame.columns:
+            series = frame[name]
+            if name in repeated or not (pd.api.types.is_integer_dtype(series.dtype)
+                                        or pd.api.types.is_string_dtype(series.dtype)
+                                        or series.dtype == object):
+                repeated.add(name)
+                continue
+            values = series.dropna()
+            if seen.setdefault(name, HashSet()).add(hash_values(values)).any():
+                repeated.add(name)
+    return builder.result(), set(builder.acc) - repeated

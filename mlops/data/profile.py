@@ -1,0 +1,273 @@
+"""Reference profiles: per-column summaries, a few KB each, that drift can be computed against.
+
+A numeric column keeps count, nulls, min/max, mean/std and its quantiles on a fixed probability grid, finer
+in the tails (or, with few distinct values, the exact value counts), so KS, PSI and Wasserstein computed
+against the profile match those against the raw data. A categorical column keeps its top categories.
+The JSON is deterministic: same data, same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.data.sketch import EXACT_VALUES, Counts, Moments, QuantileSketch, _plain
+from mlops.errors import InputError
+
+PROFILE_KIND = "mlops.profile"
+PROFILE_VERSION = 1
+TOP_K = 50
+
+
+def probability_grid() -> Any:
+    """Quantile probabilities stored in a profile: steps of 1/400, and 1/2000 in each outer 1%."""
+    import numpy as np
+
+    grid = np.concatenate([np.linspace(0, 1, 401), np.linspace(0, 0.01, 21), np.linspace(0.99, 1, 21)])
+    return np.unique(np.round(grid, 6))
+
+
+def _num(value: float | None) -> float | int | None:
+    import math
+
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, float):
+        rounded = float(f"{value:.10g}")
+        return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+    return value
+
+
+@dataclass
+class ColumnProfile:
+    name: str
+    kind: str  # numeric | categorical
+    dtype: str  # integer | number | boolean | string | datetime
+    count: int = 0  # rows, nulls included
+    nulls: int = 0
+    distinct: int | None = None  # None when too many to count exactly
+    min: Any = None
+    max: Any = None
+    mean: float | None = None
+    std: float | None = None
+    quantiles: list[float] | None = None  # on probability_grid()
+    values: list[Any] | None = None  # exact value counts (numeric with few values, or every category)
+    counts: list[int] | None = None
+    other: int = 0  # categorical: rows in categories beyond the top ones kept
+
+    @property
+    def non_null(self) -> int:
+        return self.count - self.nulls
+
+    @property
+    def null_fraction(self) -> float:
+        return self.nulls / self.count if self.count else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "dtype": self.dtype, "count": self.count, "nulls": self.nulls,
+                               "distinct": self.distinct}
+        if self.kind == "numeric":
+            out.update({"min": _num(self.min), "max": _num(self.max), "mean": _num(self.mean),
+                        "std": _num(self.std)})
+            if self.quantiles is not None:
+                out["quantiles"] = [_num(v) for v in self.quantiles]
+        if self.values is not None:
+            out["values"] = [_num(v) if isinstance(v, float) else v for v in self.values]
+            out["counts"] = list(self.counts or [])
+        if self.kind == "categorical":
+            out["other"] = self.other
+        return out
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnProfile:
+        return cls(name=name, kind=data["kind"], dtype=data.get("dtype", "number"), count=int(data["count"]),
+                   nulls=int(data.get("nulls", 0)), distinct=data.get("distinct"), min=data.get("min"),
+                   max=data.get("max"), mean=data.get("mean"), std=data.get("std"),
+                   quantiles=data.get("quantiles"), values=data.get("values"), counts=data.get("counts"),
+                   other=int(data.get("other", 0)))
+
+
+@dataclass
+class Profile:
+    rows: int
+    columns: dict[str, ColumnProfile] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": PROFILE_KIND, "version": PROFILE_VERSION, "rows": self.rows,
+                "columns": {name: col.to_dict() for name, col in sorted(self.columns.items())}}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
+        if not isinstance(data, dict) or data.get("kind") != PROFILE_KIND:
+            raise InputError("not an mlops profile (expected a JSON object with kind: mlops.profile)")
+        if data.get("version") != PROFILE_VERSION:
+            raise InputError(f"profile version {data.get('version')!r} is not supported (expected 1)")
+        try:
+            cols = {str(k): ColumnProfile.from_dict(str(k), v) for k, v in data.get("columns", {}).items()}
+            return cls(int(data["rows"]), cols)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"malformed profile: {exc}") from None
+
+
+def is_profile(data: bytes) -> bool:
+    head = data[:200].lstrip()
+    return head.startswith(b"{") and PROFILE_KIND.encode() in data[:4096]
+
+
+def load_profile(path_or_bytes: str | os.PathLike[str] | bytes) -> Profile:
+    """A Profile from a JSON file path or its bytes; InputError when it is not one."""
+    if isinstance(path_or_bytes, bytes):
+        raw, shown = path_or_bytes, "profile"
+    else:
+        shown = str(path_or_bytes)
+        try:
+            raw = Path(path_or_bytes).read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{shown}: no such file") from None
+        except OSError as exc:
+            raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{shown}: not a JSON profile: {exc}") from None
+    try:
+        return Profile.from_dict(data)
+    except InputError as exc:
+        raise InputError(f"{shown}: {exc.message}") from None
+
+
+def build_profile(source: Any, columns: list[str] | None = None, fmt: str | None = None,
+                  chunk_rows: int | None = None) -> Profile:
+    """Profile a data file (path or DataSource) or a pandas DataFrame, in one chunked pass."""
+    from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
+
+    builder = ProfileBuilder(columns)
+    if isinstance(source, (str, os.PathLike)):
+        source = DataSource.from_path(source, fmt)
+    if isinstance(source, DataSource):
+        for chunk in source.chunks(columns=columns, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS):
+            builder.add(chunk)
+    else:
+        builder.add(source if columns is None else source[[c for c in columns if c in source.columns]])
+    return builder.result()
+
+
+# -- accumulation --------------------------------------------------------------------------------------------
+
+def logical_dtype(dtype: Any) -> str:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "string"
+
+
+@dataclass
+class ColumnAccumulator:
+    name: str
+    dtype: str
+    rows: int = 0
+    nulls: int = 0
+    moments: Moments = field(default_factory=Moments)
+    sketch: QuantileSketch = field(default_factory=QuantileSketch)
+    exact: Counts = field(default_factory=lambda: Counts(cap=EXACT_VALUES))
+    cats: Counts = field(default_factory=Counts)
+
+    @property
+    def numeric(self) -> bool:
+        return self.dtype in ("integer", "number", "datetime")
+
+    def add(self, series: Any) -> None:
+        import numpy as np
+
+        self.rows += len(series)
+        null = series.isna().to_numpy()
+        self.nulls += int(null.sum())
+        if self.numeric:
+            if self.dtype == "datetime":
+                values = series[~null].astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
+            else:
+                values = series.to_numpy(dtype="float64", na_value=np.nan)[~null]
+            values = values[np.isfinite(values)]
+            self.moments.add(values)
+            self.sketch.add(values)
+            self.exact.add(values)
+        else:
+            values = series[~null]
+            if self.dtype == "string":
+                values = values.astype(str)
+            self.cats.add(values.to_numpy())
+
+    def merge(self, other: ColumnAccumulator) -> None:
+        self.rows += other.rows
+        self.nulls += other.nulls
+        self.moments.merge(other.moments)
+        self.sketch.merge(other.sketch)
+        self.exact.merge(other.exact)
+        self.cats.merge(other.cats)
+
+    def result(self) -> ColumnProfile:
+        col = ColumnProfile(self.name, "numeric" if self.numeric else "categorical", self.dtype, self.rows,
+                            self.nulls)
+        if self.numeric:
+            m = self.moments
+            if m.n:
+                col.min, col.max, col.mean, col.std = m.min, m.max, m.mean, m.std
+                col.quantiles = [float(v) for v in self.sketch.quantiles(probability_grid())]
+            if not self.exact.overflow:
+                items = sorted(self.exact.counts.items())
+                col.values = [float(k) for k, _ in items]
+                col.counts = [int(v) for _, v in items]
+                col.distinct = len(items)
+        else:
+            if not self.cats.overflow:
+                col.distinct = len(self.cats.counts)
+            items = sorted(self.cats.counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            top = items[:TOP_K]
+            col.values = [_plain(k) for k, _ in top]
+            col.counts = [int(v) for _, v in top]
+            col.other = sum(v for _, v in items[TOP_K:]) if not self.cats.overflow else \
+                self.rows - self.nulls - sum(col.counts)
+        return col
+
+
+class ProfileBuilder:
+    """Accumulates chunks into a Profile; `merge` combines builders of separate partitions."""
+
+    def __init__(self, columns: list[str] | None = None) -> None:
+        self.columns = columns
+        self.rows = 0
+        self.acc: dict[str, ColumnAccumulator] = {}
+
+    def add(self, frame: Any) -> None:
+        self.rows += len(frame)
+        for name in frame.columns:
+            key = str(name)
+            if self.columns is not None and key not in self.columns:
+                continue
+            if key not in self.acc:
+                self.acc[key] = ColumnAccumulator(key, logical_dtype(frame[name].dtype))
+            self.acc[key].add(frame[name])
+
+    def merge(self, other: ProfileBuilder) -> None:
+        self.rows += other.rows
+        for key, acc in other.acc.items():
+            if key in self.acc:
+                self.acc[key].merge(acc)
+            else:
+                self.acc[key] = acc
+
+    def result(self) -> Profile:
+        return Profile(self.rows, {k: a.result() for k, a in self.acc.items()})

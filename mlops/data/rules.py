@@ -1,0 +1,258 @@
+"""The rules model: a Rules document (already schema-checked) turned into a flat list of Rule objects.
+
+Every rule carries its modifiers (severity, max_fail tolerance, where filter) and the YAML path it came from,
+so problems (such as an expression syntax error) are reported at their line and column.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.data.expr import Expr, ExprError, parse
+from mlops.errors import ConfigError
+from mlops.findings import Finding
+
+SEVERITIES = ("error", "warn", "info")
+# column keys that are rules (in check order); the rest are settings
+COLUMN_RULES = ("required", "type", "nullable", "max_null_fraction", "min", "max", "gt", "lt", "allowed",
+                "forbidden", "pattern", "length", "unique", "distinct", "mean", "std", "quantiles")
+_BOUNDS_RULES = ("length", "distinct", "mean", "std")  # plain form is already an object {min, max}
+
+
+@dataclass
+class Tolerance:
+    """max_fail: a count of rows, or a fraction of the rows checked."""
+
+    count: int | None = None
+    fraction: float | None = None
+
+    def allowed(self, checked: int) -> float:
+        if self.count is not None:
+            return float(self.count)
+        if self.fraction is not None:
+            return self.fraction * checked
+        return 0.0
+
+    def to_json(self) -> Any:
+        return self.count if self.count is not None else self.fraction
+
+
+@dataclass
+class Rule:
+    id: str  # stable name in reports: age.min, table.rows, check.refund_ok, drift.age
+    scope: str  # column | table | check | drift
+    check: str  # min, max, type, rows, expr, ...
+    value: Any
+    column: str | None = None
+    severity: str = "error"
+    max_fail: Tolerance = field(default_factory=Tolerance)
+    where: Expr | None = None
+    desc: str = ""
+    expr: Expr | None = None  # checks
+    json_path: tuple[Any, ...] = ()
+
+    def columns(self) -> set[str]:
+        """Columns this rule needs read."""
+        cols: set[str] = set()
+        if self.column:
+            cols.add(self.column)
+        if self.expr:
+            cols.update(self.expr.columns)
+        if self.where:
+            cols.update(self.where.columns)
+        if self.check == "unique_key":
+            cols.update(self.value)
+        return cols
+
+
+@dataclass
+class DriftSpec:
+    reference: str
+    columns: list[str] | None = None  # None: every column shared with the reference
+    method: str | None = None
+    threshold: float | None = None
+    p_value: bool = False
+    per_column: dict[str, Any] = field(default_factory=dict)
+    drift_share: float | None = None
+    max_null_rate_change: float | None = None
+    max_new_category_rate: float | None = None
+    severity: str = "warn"
+
+
+@dataclass
+class Rules:
+    path: str
+    rules: list[Rule] = field(default_factory=list)
+    column_types: dict[str, str] = field(default_factory=dict)
+    declared: list[str] = field(default_factory=list)  # columns named under `columns:`
+    extra_columns: str = "allow"
+    extra_severity: str = "error"
+    format: str | None = None
+    drift: DriftSpec | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def columns(self) -> set[str]:
+        cols = set(self.declared)
+        for rule in self.rules:
+            cols |= rule.columns()
+        return cols
+
+    def needs_all_columns(self) -> bool:
+        return any(r.check == "duplicate_rows" for r in self.rules)
+
+
+def parse_tolerance(value: Any) -> Tolerance:
+    if value is None:
+        return Tolerance()
+    if isinstance(value, str):
+        return Tolerance(fraction=float(value.strip().rstrip("%")) / 100)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Tolerance(count=value)
+    return Tolerance(fraction=float(value))
+
+
+def load_rules(path: str | os.PathLike[str], shown: str | None = None) -> Rules:
+    """Load and check a rules file: schema findings and expression errors, all located; ConfigError if any."""
+    from mlops.config import read_document
+
+    doc = read_document(Path(path), shown=shown, expected_kind="Rules")
+    if not doc.ok:
+        raise ConfigError([f for f in doc.findings if f.severity == "error"])
+    text = Path(path).read_text("utf-8", errors="replace")
+    return build_rules(doc.data, doc.path, locate=lambda jp, msg, pos: _locate(doc, text, jp, msg, pos))
+
+
+def rules_from_dict(data: dict[str, Any], name: str = "rules") -> Rules:
+    """Rules from an already parsed mapping (API use); errors are reported without positions."""
+    return build_rules(data, name, locate=lambda jp, msg, pos: Finding(name, 0, 0,
+                                                                         f"{_describe(jp)}: {msg}", "error", "expr"))
+
+
+def _describe(json_path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in json_path)
+
+
+def _locate(doc: Any, text: str, json_path: tuple[Any, ...], message: str, pos: int | None) -> Finding:
+    """A finding at the expression's character: the YAML value's position plus the offset inside it."""
+    finding = doc.finding(json_path, message, rule="expr")
+    if pos is None or not finding.line:
+        return finding
+    lines = text.splitlines()
+    line, col = finding.line, finding.col
+    if 0 < line <= len(lines):
+        current = lines[line - 1]
+        first = current[col - 1] if 0 < col <= len(current) else ""
+        if first in "'\"":
+            col += 1 + pos
+        elif first in "|>" and line < len(lines):
+            following = lines[line]
+            line, col = line + 1, len(following) - len(following.lstrip()) + 1 + pos
+        else:
+            col += pos
+    return Finding(finding.path, line, col, message, "error", "expr")
+
+
+def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
+    findings: list[Finding] = []
+
+    def expr_at(text: Any, json_path: tuple[Any, ...], what: str) -> Expr | None:
+        if text is None:
+            return None
+        try:
+            return parse(str(text))
+        except ExprError as exc:
+            findings.append(locate(json_path, f"{what}: {exc.message}", exc.pos))
+            return None
+
+    out = Rules(path, format=data.get("format"), raw=data)
+    for name, spec in (data.get("columns") or {}).items():
+        name = str(name)
+        spec = spec or {}
+        out.declared.append(name)
+        if "type" in spec:
+            out.column_types[name] = spec["type"]
+        base = ("columns", name)
+        default_sev = spec.get("severity", "error")
+        default_tol = spec.get("max_fail")
+        default_where = expr_at(spec.get("where"), base + ("where",), "where")
+        required = spec.get("required", True)
+        out.rules.append(Rule(f"{name}.required", "column", "required", required, name, default_sev,
+                              json_path=base))
+        for key in COLUMN_RULES[1:]:
+            if key not in spec:
+                continue
+            raw = spec[key]
+            value, sev, tol, where, desc = raw, default_sev, default_tol, default_where, spec.get("desc", "")
+            if isinstance(raw, dict) and "value" in raw:
+                value = raw["value"]
+                sev = raw.get("severity", sev)
+                tol = raw.get("max_fail", tol)
+                desc = raw.get("desc", desc)
+                if "where" in raw:
+                    where = expr_at(raw["where"], base + (key, "where"), "where")
+            if key == "nullable" and value is True:
+                continue
+            if key == "unique" and value is False:
+                continue
+            if key == "pattern":
+                try:
+                    re.compile(str(value))
+                except re.error as exc:
+                    findings.append(locate(base + (key,), f"pattern: invalid regular expression: {exc}", None))
+                    continue
+            if key == "quantiles":
+                value = {float(q): b for q, b in value.items()}
+            out.rules.append(Rule(f"{name}.{key}", "column", key, value, name, sev, parse_tolerance(tol), where,
+                                  desc, json_path=base + (key,)))
+    table = data.get("table") or {}
+    tsev = table.get("severity", "error")
+    if "rows" in table:
+        raw = table["rows"]
+        value, sev, desc = raw, tsev, ""
+        if "value" in raw:
+            value, sev, desc = raw["value"], raw.get("severity", tsev), raw.get("desc", "")
+        out.rules.append(Rule("table.rows", "table", "rows", value, None, sev, desc=desc,
+                              json_path=("table", "rows")))
+    for i, col in enumerate(table.get("required_columns") or []):
+        out.rules.append(Rule(f"table.required_columns.{col}", "table", "required", True, str(col), tsev,
+                              json_path=("table", "required_columns", i)))
+    policy = table.get("extra_columns", "allow")
+    out.extra_columns = policy
+    out.extra_severity = "warn" if policy == "warn" else tsev
+    for i, key in enumerate(table.get("unique_keys") or []):
+        out.rules.append(Rule(f"table.unique_key.{'+'.join(key)}", "table", "unique_key", [str(k) for k in key],
+                              None, tsev, json_path=("table", "unique_keys", i)))
+    dup = table.get("duplicate_rows")
+    if dup is not None and dup != "allow":
+        if isinstance(dup, dict):
+            out.rules.append(Rule("table.duplicate_rows", "table", "duplicate_rows", False, None,
+                                  dup.get("severity", tsev), parse_tolerance(dup.get("max_fail")),
+                                  expr_at(dup.get("where"), ("table", "duplicate_rows", "where"), "where"),
+                                  dup.get("desc", ""), json_path=("table", "duplicate_rows")))
+        else:
+            out.rules.append(Rule("table.duplicate_rows", "table", "duplicate_rows", False, None,
+                                  "warn" if dup == "warn" else tsev, json_path=("table", "duplicate_rows")))
+    for i, check in enumerate(data.get("checks") or []):
+        jp = ("checks", i)
+        expr = expr_at(check.get("expr"), jp + ("expr",), f"check `{check.get('name')}`")
+        where = expr_at(check.get("where"), jp + ("where",), "where")
+        if expr is None:
+            continue
+        out.rules.append(Rule(f"check.{check['name']}", "check", "expr", check["expr"], None,
+                              check.get("severity", "error"), parse_tolerance(check.get("max_fail")), where,
+                              check.get("desc", ""), expr=expr, json_path=jp))
+    drift = data.get("drift")
+    if drift:
+        cols = drift.get("columns")
+        out.drift = DriftSpec(drift["reference"], None if cols in (None, "all") else [str(c) for c in cols],
+                              drift.get("method"), drift.get("threshold"), bool(drift.get("p_value", False)),
+                              dict(drift.get("per_column") or {}), drift.get("drift_share"),
+                              drift.get("max_null_rate_change"), drift.get("max_new_category_rate"),
+                              drift.get("severity", "warn"))
+    if findings:
+        raise ConfigError(findings)
+    return out

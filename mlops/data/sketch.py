@@ -1,0 +1,195 @@
+"""Mergeable partial results: each chunk reduces to these, they merge, and the merged result is judged.
+
+This is the seam for other backends (a Spark job would produce the same partials per partition).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SKETCH_POINTS = 8192  # CDF error of one compression <= 1/SKETCH_POINTS
+EXACT_VALUES = 256  # numeric columns with at most this many distinct values keep exact counts
+CATEGORY_CAP = 20_000  # distinct categories counted exactly before the tail is folded away
+
+
+@dataclass
+class Moments:
+    """Count, sum and sum of squared deviations (Chan et al.'s parallel merge), min and max."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    min: float = math.inf
+    max: float = -math.inf
+
+    def add(self, values: Any) -> None:
+        import numpy as np
+
+        if len(values) == 0:
+            return
+        other = Moments(len(values), float(np.mean(values)), float(np.var(values) * len(values)),
+                        float(np.min(values)), float(np.max(values)))
+        self.merge(other)
+
+    def merge(self, other: Moments) -> None:
+        if other.n == 0:
+            return
+        if self.n == 0:
+            self.n, self.mean, self.m2, self.min, self.max = other.n, other.mean, other.m2, other.min, other.max
+            return
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        self.mean += delta * other.n / n
+        self.m2 += other.m2 + delta * delta * self.n * other.n / n
+        self.n = n
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (ddof=1), as pandas computes it."""
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+
+@dataclass
+class QuantileSketch:
+    """Weighted sorted points whose step CDF stays within ~1/SKETCH_POINTS of the data's, however long."""
+
+    values: Any = None  # sorted float64 array
+    weights: Any = None  # float64 array, same length
+    exact: bool = True  # every point has weight 1 (no compression yet)
+
+    @property
+    def total(self) -> float:
+        return float(self.weights.sum()) if self.weights is not None else 0.0
+
+    def add(self, values: Any) -> None:
+        import numpy as np
+
+        values = np.sort(np.asarray(values, dtype="float64"))
+        if len(values) == 0:
+            return
+        self.merge(QuantileSketch(values, np.ones(len(values)), True))
+
+    def merge(self, other: QuantileSketch) -> None:
+        import numpy as np
+
+        if other.values is None or len(other.values) == 0:
+            return
+        if self.values is None or len(self.values) == 0:
+            self.values, self.weights, self.exact = other.values, other.weights, other.exact
+        else:
+            values = np.concatenate([self.values, other.values])
+            weights = np.concatenate([self.weights, other.weights])
+            order = np.argsort(values, kind="stable")
+            self.values, self.weights = values[order], weights[order]
+            self.exact = self.exact and other.exact
+        if len(self.values) > 4 * SKETCH_POINTS:
+            self._compress()
+
+    def _compress(self) -> None:
+        import numpy as np
+
+        cum = np.cumsum(self.weights)
+        total = cum[-1]
+        targets = (np.arange(SKETCH_POINTS) + 0.5) * total / SKETCH_POINTS
+        idx = np.minimum(np.searchsorted(cum, targets, side="left"), len(self.values) - 1)
+        values = self.values[idx]
+        # keep the extremes exactly: drift and bounds care about them
+        values[0], values[-1] = self.values[0], self.values[-1]
+        self.values = values
+        self.weights = np.full(SKETCH_POINTS, total / SKETCH_POINTS)
+        self.exact = False
+
+    def quantiles(self, probs: Any) -> Any:
+        """Quantiles at probabilities in [0, 1] (linear interpolation, like numpy's default for exact data)."""
+        import numpy as np
+
+        probs = np.asarray(probs, dtype="float64")
+        if self.values is None or len(self.values) == 0:
+            return np.full(len(probs), np.nan)
+        if self.exact:
+            return np.quantile(self.values, probs)
+        cum = np.cumsum(self.weights)
+        pos = (cum - self.weights / 2) / cum[-1]
+        pos = np.concatenate([[0.0], pos, [1.0]])
+        vals = np.concatenate([[self.values[0]], self.values, [self.values[-1]]])
+        return np.interp(probs, pos, vals)
+
+
+@dataclass
+class Counts:
+    """Exact value counts up to a cap of distinct values; past it, `overflow` says they are incomplete."""
+
+    cap: int = CATEGORY_CAP
+    counts: dict[Any, int] = field(default_factory=dict)
+    overflow: bool = False
+
+    def add(self, values: Any) -> None:
+        import pandas as pd
+
+        if self.overflow or len(values) == 0:
+            return
+        vc = pd.Series(values).value_counts(sort=False, dropna=True)
+        self.merge_dict({_plain(k): int(v) for k, v in vc.items()})
+
+    def merge_dict(self, other: dict[Any, int]) -> None:
+        if self.overflow:
+            return
+        for key, value in other.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+        if len(self.counts) > self.cap:
+            self.overflow = True
+            self.counts = {}
+
+    def merge(self, other: Counts) -> None:
+        if other.overflow:
+            self.overflow, self.counts = True, {}
+        else:
+            self.merge_dict(other.counts)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python values, so they hash, compare and serialise alike."""
+    if hasattr(value, "item"):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            return value
+    return value
+
+
+@dataclass
+class HashSet:
+    """The distinct 64-bit hashes seen so far (sorted array): uniqueness and distinct counts in one pass."""
+
+    seen: Any = None
+
+    def add(self, hashes: Any) -> Any:
+        """Add a chunk's hashes; return a mask of the entries already seen (earlier or within this chunk)."""
+        import numpy as np
+
+        hashes = np.asarray(hashes, dtype="uint64")
+        uniq, first = np.unique(hashes, return_index=True)
+        dup = np.ones(len(hashes), dtype=bool)
+        dup[first] = False
+        if self.seen is not None and len(self.seen):
+            pos = np.searchsorted(self.seen, hashes)
+            pos[pos >= len(self.seen)] = 0
+            dup |= self.seen[pos] == hashes
+            self.seen = np.union1d(self.seen, uniq)
+        else:
+            self.seen = uniq
+        return dup
+
+    def __len__(self) -> int:
+        return 0 if self.seen is None else len(self.seen)
+
+
+def hash_values(values: Any) -> Any:
+    """64-bit hashes of a Series or DataFrame's rows (pandas' stable hashing; nulls hash alike)."""
+    import pandas as pd
+
+    return pd.util.hash_pandas_object(values, index=False).to_numpy()

@@ -1,0 +1,239 @@
+"""Reading data: format by extension, chunked iteration, and files at a Git/DVC reference (`REF:PATH`).
+
+Every reader yields pandas DataFrames of at most `chunk_rows` rows, so memory stays bounded by the chunk size
+(Parquet row batches, CSV and JSON-lines chunks). Problems reading a file become one-line InputErrors.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from mlops.errors import InputError, UnknownReference
+
+FORMATS = ("csv", "parquet", "jsonl")
+_EXTENSIONS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+}
+DEFAULT_CHUNK_ROWS = 1_000_000
+
+
+def detect_format(name: str, forced: str | None = None) -> str:
+    """The data format of a file name (`.csv`, `.parquet`, `.jsonl`, optionally gzip'ed), or `forced`."""
+    if forced:
+        if forced not in FORMATS:
+            raise InputError(f"unknown data format `{forced}`; expected one of {', '.join(FORMATS)}")
+        return forced
+    lower = name.lower()
+    for comp in (".gz", ".bz2", ".zst", ".xz"):
+        if lower.endswith(comp):
+            lower = lower[: -len(comp)]
+    suffix = os.path.splitext(lower)[1]
+    if suffix not in _EXTENSIONS:
+        raise InputError(f"{name}: unknown data file extension `{suffix or '(none)'}`; expected .csv, .parquet "
+                         "or .jsonl", hint="force a format with --input-format csv|parquet|jsonl")
+    return _EXTENSIONS[suffix]
+
+
+@dataclass
+class DataSource:
+    """A data file on disk or in memory (read from a reference), with its format."""
+
+    name: str  # shown to the user
+    fmt: str
+    path: str | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], fmt: str | None = None) -> DataSource:
+        shown = str(path)
+        target = Path(path)
+        if not target.exists():
+            raise InputError(f"{shown}: no such file")
+        if target.is_dir():
+            raise InputError(f"{shown}: is a folder, not a data file")
+        if not os.access(target, os.R_OK):
+            raise InputError(f"{shown}: permission denied")
+        return cls(shown, detect_format(shown, fmt), path=str(target))
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes, fmt: str | None = None) -> DataSource:
+        return cls(name, detect_format(name, fmt), data=data)
+
+    def handle(self) -> Any:
+        return self.path if self.path is not None else io.BytesIO(self.data or b"")
+
+    def size(self) -> int:
+        return os.path.getsize(self.path) if self.path is not None else len(self.data or b"")
+
+    def schema(self) -> list[str]:
+        """Column names without reading the data (Parquet metadata; the header row of CSV)."""
+        for chunk in self.chunks(chunk_rows=1 if self.fmt != "parquet" else 1, only_schema=True):
+            return [str(c) for c in chunk.columns]
+        return []
+
+    def total_rows(self) -> int | None:
+        """Row count when the format knows it without reading (Parquet); None otherwise."""
+        if self.fmt != "parquet":
+            return None
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(self.handle()).metadata.num_rows)
+        except Exception:  # noqa: BLE001 - reported properly when the data is read
+            return None
+
+    def chunks(self, columns: list[str] | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+               dtypes: dict[str, str] | None = None, only_schema: bool = False) -> Iterator[Any]:
+        """Yield DataFrames of at most chunk_rows rows; `columns` limits what is read (None: all)."""
+        try:
+            if self.fmt == "parquet":
+                yield from self._parquet(columns, chunk_rows, only_schema)
+            elif self.fmt == "csv":
+                yield from self._csv(columns, chunk_rows, dtypes or {})
+            else:
+                yield from self._jsonl(columns, chunk_rows)
+        except InputError:
+            raise
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every reader failure becomes one clear line
+            raise InputError(f"{self.name}: cannot read as {self.fmt.upper()}: {_first_line(exc)}") from None
+
+    def _parquet(self, columns: list[str] | None, chunk_rows: int, only_schema: bool) -> Iterator[Any]:
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(self.handle())
+        if only_schema:
+            yield pf.schema_arrow.empty_table().to_pandas()
+            return
+        names = set(pf.schema_arrow.names)
+        cols = [c for c in columns if c in names] if columns is not None else None
+        if pf.metadata.num_rows == 0:
+            yield pf.schema_arrow.empty_table().select(cols if cols is not None else list(names)).to_pandas()
+            return
+        for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols, use_threads=True):
+            yield batch.to_pandas()
+
+    def _csv(self, columns: list[str] | None, chunk_rows: int, dtypes: dict[str, str]) -> Iterator[Any]:
+        import pandas as pd
+
+        sep = "\t" if self.name.lower().removesuffix(".gz").endswith(".tsv") else ","
+        header = pd.read_csv(self.handle(), nrows=0, sep=sep, compression=self._compression())
+        names = [str(c) for c in header.columns]
+        if not names:
+            raise InputError(f"{self.name}: empty file (no header row)")
+        if columns is not None:
+            wanted = set(columns)
+            usecols: list[str] | None = [c for c in names if c in wanted]
+        else:
+            usecols = None
+        kept = set(usecols) if usecols is not None else set(names)
+        dtype = {c: t for c, t in dtypes.items() if c in kept}
+        reader = pd.read_csv(self.handle(), sep=sep, chunksize=chunk_rows, usecols=usecols, dtype=dtype or None,
+                             compression=self._compression(), low_memory=False)
+        empty = True
+        with reader:
+            for chunk in reader:
+                empty = False
+                yield chunk
+        if empty:
+            yield header[usecols] if usecols is not None else header
+
+    def _jsonl(self, columns: list[str] | None, chunk_rows: int) -> Iterator[Any]:
+        import pandas as pd
+
+        if self.size() == 0:
+            raise InputError(f"{self.name}: empty file")
+        reader = pd.read_json(self.handle(), lines=True, chunksize=chunk_rows, compression=self._compression(),
+                              dtype=False, convert_dates=False)
+        with reader:
+            for chunk in reader:
+                chunk.columns = [str(c) for c in chunk.columns]
+                if columns is not None:
+                    chunk = chunk[[c for c in chunk.columns if c in set(columns)]]
+                yield chunk
+
+    def _compression(self) -> str | None:
+        lower = self.name.lower()
+        for ext, comp in ((".gz", "gzip"), (".bz2", "bz2"), (".zst", "zstd"), (".xz", "xz")):
+            if lower.endswith(ext):
+                return comp
+        return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_frame(source: DataSource, columns: list[str] | None = None) -> Any:
+    """The whole file as one DataFrame (for small data: tests, infer-rules samples)."""
+    import pandas as pd
+
+    parts = list(source.chunks(columns=columns))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+# -- files at a reference ----------------------------------------------------------------------------------
+
+def read_bytes_at(ref_path: str, root: str | os.PathLike[str]) -> bytes:
+    """Bytes of `REF:PATH`: Git-tracked files through `git show`, DVC-tracked ones through `dvc.api`.
+
+    REF is anything `mlops.refs.resolve` understands (a Git revision, `model@v1.2.0`, `model#prod`).
+    """
+    from mlops import git, refs
+
+    ref, path = refs.split_ref_path(ref_path)
+    commit = refs.resolve(ref, root).commit
+    path = path.lstrip("/").removeprefix("./")
+    data = git.show_file(commit, path, root)
+    if data is not None and not data.startswith(b"tree "):
+        return data
+    try:
+        return _dvc_read(path, root, commit)
+    except FileNotFoundError:
+        raise UnknownReference(f"`{ref_path}`: {path} is neither in Git nor tracked by DVC at {ref} "
+                               f"({commit[:10]})") from None
+
+
+def open_at(ref_path: str, root: str | os.PathLike[str]) -> IO[bytes]:
+    """A binary file object for `REF:PATH` (see read_bytes_at)."""
+    return io.BytesIO(read_bytes_at(ref_path, root))
+
+
+def _dvc_read(path: str, root: str | os.PathLike[str], commit: str) -> bytes:
+    try:
+        import dvc.api
+        from dvc.exceptions import DvcException
+    except ImportError:  # pragma: no cover - dvc is a dependency
+        raise FileNotFoundError(path) from None
+    try:
+        with dvc.api.open(path, repo=str(root), rev=commit, mode="rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise
+    except DvcException as exc:
+        text = _first_line(exc)
+        if "does not exist" in text or "not found" in text.lower() or "unable to find" in text.lower():
+            raise FileNotFoundError(path) from None
+        raise InputError(f"{path} at {commit[:10]}: DVC cannot read it: {text}",
+                         hint="is the DVC cache populated? try `dvc pull`") from None
+    except Exception as exc:  # noqa: BLE001 - dvc raises many kinds; all mean "cannot read it there"
+        if "NotDvcRepoError" in type(exc).__name__ or "not a dvc repo" in str(exc).lower():
+            raise FileNotFoundError(path) from None
+        raise InputError(f"{path} at {commit[:10]}: DVC cannot read it: {_first_line(exc)}") from None
+
+
+def source_at(ref_path: str, root: str | os.PathLike[str], fmt: str | None = None) -> DataSource:
+    """A DataSource for `REF:PATH` (read fully into memory: references are training sets or profiles)."""
+    from mlops import refs
+
+    _, path = refs.split_ref_path(ref_path)
+    return DataSource.from_bytes(ref_path, read_bytes_at(ref_path, root), detect_format(path, fmt))
