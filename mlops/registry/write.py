@@ -1,15 +1,19 @@
 """Writing registry events: one annotated tag each, never moved or deleted once published.
 
-Counters (`A#stage#N`) are 1 + the highest counter among the artifact's tags. Two writers racing for the
-same counter cannot both win: `git tag` creates the ref only if it does not exist (a locked ref
-transaction), so the loser re-reads the tags and retries with the next counter. The same holds for a push:
-when the remote already has our tag name, the local, unpublished tag is dropped and written again with the
-next counter after fetching.
+Counters (`A#stage#N`) are 1 + the highest counter among the artifact's tags. In one repository, writers
+take an advisory lock (`flock` on .git/mlops-registry.lock, released by the kernel if a writer dies) around
+read-count-tag, so two processes never take the same counter, even for different stages. Without the lock
+(file systems without flock), `git tag` still creates a ref only if it does not exist, and the loser retries
+with the next counter. With `push`, tags are fetched first; when origin already has our tag name, the local,
+unpublished tag is dropped and written again with the next counter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from mlops import __version__, git
@@ -43,34 +47,46 @@ def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, 
     """Tag `ARTIFACT@vX.Y.Z` on REV's commit. Refuses an existing version and a second live version of the
     artifact on one commit. Without `version`, bumps `bump_part` of the latest version (first: v0.1.0)."""
     _check_artifact(artifact)
+    if version is not None and not valid_version(version):
+        raise UsageError(f"`{version}` is not a version such as v1.2.0 (SemVer with a leading v)")
     commit = git.resolve_commit(rev, root)
+    if push:
+        fetch_tags(root)
     for _attempt in range(RETRIES):
-        state = read_state(root)
-        art = state.artifact(artifact)
-        if version is not None and not valid_version(version):
-            raise UsageError(f"`{version}` is not a version such as v1.2.0 (SemVer with a leading v)")
-        if art is not None:
-            on_commit = [v for v in art.versions if v.commit == commit and not v.deregistered]
-            if on_commit:
-                raise UsageError(f"{artifact} already has {on_commit[0].version} on commit {commit[:7]}; "
-                                 "one commit holds one version of an artifact")
-        latest = art.latest if art else None
-        target = version or bump(latest.version if latest else None, bump_part)
-        if art is not None and art.version(target) is not None:
-            raise UsageError(f"{artifact}@{target} is already registered (commit {art.version(target).commit[:7]})",  # type: ignore[union-attr]
-                             hint="pick another --version or use --bump")
-        data = {"event": REGISTER, "artifact": artifact, "version": target, "mlops_version": __version__,
-                **(metadata or {})}
-        text = messages.compose(message or f"Register {artifact} {target}", data)
-        name = format_tag(REGISTER, artifact, version=target)
-        try:
-            _create_tag(root, name, commit, text, push=push)
-            return name
-        except TagExists:
-            if version is not None:
-                raise UsageError(f"{artifact}@{target} is already registered (tag {name} exists)") from None
-            continue  # a racing writer took this version: bump again from the new state
+        with registry_lock(root):
+            state = read_state(root)
+            target = _next_version(state, artifact, commit, version, bump_part)
+            data = {"event": REGISTER, "artifact": artifact, "version": target, "mlops_version": __version__,
+                    **(metadata or {})}
+            text = messages.compose(message or f"Register {artifact} {target}", data)
+            name = format_tag(REGISTER, artifact, version=target)
+            try:
+                _create_tag(root, name, commit, text, push=push)
+                return name
+            except TagExists:
+                if version is not None:
+                    raise UsageError(f"{artifact}@{target} is already registered (tag {name} exists)") from None
+                if push:
+                    fetch_tags(root)
+                continue  # a writer elsewhere took this version: bump again from the new state
     raise GitError(f"could not register {artifact}: {RETRIES} attempts lost a race with other writers")
+
+
+def _next_version(state: RegistryState, artifact: str, commit: str, version: str | None, part: str) -> str:
+    art = state.artifact(artifact)
+    if art is None:
+        return version or bump(None, part)
+    on_commit = [v for v in art.versions if v.commit == commit and not v.deregistered]
+    if on_commit:
+        raise UsageError(f"{artifact} already has {on_commit[0].version} on commit {commit[:7]}; "
+                         "one commit holds one version of an artifact")
+    latest = art.latest
+    target = version or bump(latest.version if latest else None, part)
+    taken = art.version(target)
+    if taken is not None:
+        raise UsageError(f"{artifact}@{target} is already registered (commit {taken.commit[:7]})",
+                         hint="pick another --version or use --bump")
+    return target
 
 
 def deregister(root: str | os.PathLike[str], artifact: str, version: str, *,
@@ -137,17 +153,20 @@ def _stage_event(root: str | os.PathLike[str], kind: str, artifact: str, version
 
 
 def _write_with_counter(root: str | os.PathLike[str], artifact: str, build: Any, *, push: bool) -> str:
+    if push:
+        fetch_tags(root)
     for _attempt in range(RETRIES):
-        state = read_state(root)
-        counter = state.next_counter(artifact)
-        name, commit, text = build(state, counter)
-        try:
-            _create_tag(root, name, commit, text, push=push)
-            return name
-        except TagExists:
-            if push:
-                fetch_tags(root)
-            continue
+        with registry_lock(root):
+            state = read_state(root)
+            counter = state.next_counter(artifact)
+            name, commit, text = build(state, counter)
+            try:
+                _create_tag(root, name, commit, text, push=push)
+                return name
+            except TagExists:
+                if push:
+                    fetch_tags(root)
+                continue
     raise GitError(f"could not write a registry tag: {RETRIES} attempts lost a race with other writers")
 
 
@@ -183,6 +202,25 @@ def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str,
         if pushed.returncode != 0:
             err = (pushed.stderr or "").strip()
             git.run(["tag", "-d", name], root, check=False)  # never published: drop it, leave no half-state
-            if "already exists" in err or "rejected" in err:
+            if "already exists" in err:
                 raise TagExists(f"tag {name} already exists on origin")
             raise GitError(f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}")
+
+
+@contextlib.contextmanager
+def registry_lock(root: str | os.PathLike[str]) -> Iterator[None]:
+    """Serialise writers of one repository (flock; a no-op where flock does not exist)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: fall back on git's create-only refs
+        yield
+        return
+    git_dir = Path(root) / ".git"
+    if not git_dir.is_dir():
+        git_dir = Path(root) / git.output(["rev-parse", "--git-common-dir"], root).strip()
+    with open(git_dir / "mlops-registry.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
