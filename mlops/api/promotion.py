@@ -82,8 +82,9 @@ def status(*, root: Root = None) -> StatusReport:
     return StatusReport(rows, list(ctx.state.warnings))
 
 
-def verify(*, root: Root = None) -> VerifyReport:
-    """Check every assignment tag of a review-required stage against the merged registry.yaml history."""
+def verify(*, since: str | None = None, root: Root = None) -> VerifyReport:
+    """Check every assignment tag of a review-required stage against the merged registry.yaml history;
+    `since` (a time or a tag) skips the tags written before it, e.g. before the team adopted mlops."""
     from mlops.promotion.verify import verify as run
 
-    return run(root)
+    return run(root, since=since)

@@ -200,8 +200,10 @@ def status(as_json: bool) -> None:
 
 
 @click.command()
+@click.option("--since", metavar="TIME|TAG", help="Only tags written after this time or tag (e.g. the last one "
+                                                 "from before the team adopted mlops).")
 @json_option
-def verify(as_json: bool) -> None:
+def verify(since: str | None, as_json: bool) -> None:
     """Check that every assignment tag of a review-required stage went through a merged pull request.
 
     Each such tag must record a merge commit on the protected branch's first-parent history whose
@@ -211,9 +213,10 @@ def verify(as_json: bool) -> None:
     \b
     Examples:
       mlops verify
-      mlops verify --json
+      mlops verify --since 2026-11-01T00:00:00Z
+      mlops verify --since churn-model#production#4 --json
     """
-    report = _api().verify()
+    report = _api().verify(since=since)
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -38,7 +38,7 @@ class Provenance:
         return self.merge is not None and not self.reason
 
     def to_dict(self) -> dict[str, Any]:
-        return {"registry_change": self.change, "merge": self.merge, "pr": self.pr}
+        return {"registry_change": self.change, "merge_commit": self.merge, "pr": self.pr}
 
 
 def pr_number(message: str) -> int | None:

@@ -94,7 +94,7 @@ class Evaluation:
         """Compact gate results for a tag message."""
         out = []
         for r in self.results:
-            row: dict[str, Any] = {"gate": r.gate, "result": r.status.lower()}
+            row: dict[str, Any] = {"gate": r.gate, "passed": r.passed, "result": r.status.lower()}
             for key in ("metric", "slice", "value", "threshold", "incumbent", "incumbent_value"):
                 value = getattr(r, key)
                 if value is not None:

@@ -109,7 +109,7 @@ def tag_metadata(ctx: Context, ev: Evaluation, provenance: Provenance | None, vi
         "at": iso(ctx.now),
         "desired_at": ctx.head,
         "registry_change": provenance.change if provenance else None,
-        "merge": provenance.merge if provenance else None,
+        "merge_commit": provenance.merge if provenance else None,
         "pr": provenance.pr if provenance else None,
         "review": "merged" if provenance and provenance.reviewed else "none",
         "rollback": ev.rollback,

@@ -4,11 +4,13 @@ recorded passing gates. A tag pushed by hand, or written from a direct commit, i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from mlops import git
-from mlops.errors import UnknownReference
+from mlops.errors import UnknownReference, UsageError
 from mlops.promotion.desired import desired_at
+from mlops.promotion.duration import parse_time
 from mlops.promotion.policy import policy_at
 from mlops.promotion.session import open_context
 
@@ -54,14 +56,16 @@ def branch_ref(root: Any, branch: str) -> str:
     raise UnknownReference(f"protected branch `{branch}` not found (locally or as origin/{branch})")
 
 
-def verify(root: Any = None) -> VerifyReport:
+def verify(root: Any = None, *, since: str | None = None) -> VerifyReport:
+    """`since`: only tags written after this time (ISO 8601) or after this tag (tags from before mlops)."""
     project, ctx = open_context(root, committed=True)
+    start = _since(ctx.state, since)
     tip = branch_ref(project.root, ctx.policy.protected_branch)
     policy = policy_at(project.root, tip, project.promotion)
     first_parent = set(git.output(["rev-list", "--first-parent", tip], project.root).split())
     report = VerifyReport(policy.protected_branch)
     for event in ctx.state.events:
-        if event.kind not in ("assign", "unassign"):
+        if event.kind not in ("assign", "unassign") or (start is not None and event.date <= start):
             continue
         stage = policy.stages.get(event.stage or "")
         if stage is None or not stage.review_required or event.artifact not in policy.artifacts:
@@ -72,10 +76,22 @@ def verify(root: Any = None) -> VerifyReport:
     return report
 
 
+def _since(state: Any, since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    moment = parse_time(since)
+    if moment is not None:
+        return moment
+    for event in state.events:
+        if event.tag == since:
+            return event.date
+    raise UsageError(f"--since `{since}` is neither a time (2026-11-24T05:00:00Z) nor a registry tag")
+
+
 def _problems(project: Any, event: Any, first_parent: set[str]) -> list[str]:
     data = event.message_data
     problems: list[str] = []
-    merge = data.get("merge")
+    merge = data.get("merge_commit")
     if not merge or not isinstance(merge, str):
         problems.append("records no merge commit (not written by `mlops sync` after a merged pull request)")
     else:
@@ -90,7 +106,7 @@ def _problems(project: Any, event: Any, first_parent: set[str]) -> list[str]:
     if not isinstance(gates, list) or data.get("gates_passed") is not True:
         problems.append("records no passing gate results")
     else:
-        bad = [g.get("gate", "?") for g in gates if isinstance(g, dict) and g.get("result") not in ("pass", "skip")]
+        bad = [g.get("gate", "?") for g in gates if not isinstance(g, dict) or g.get("passed") is not True]
         if bad:
             problems.append("records failed gates: " + ", ".join(map(str, bad)))
     return problems
