@@ -152,7 +152,7 @@ class DataSource:
         if self.size() == 0:
             raise InputError(f"{self.name}: empty file")
         reader = pd.read_json(self.handle(), lines=True, chunksize=chunk_rows, compression=self._compression(),
-                              dtype=False, convert_dates=False)
+                              dtype=False)
         with reader:
             for chunk in reader:
                 chunk.columns = [str(c) for c in chunk.columns]
