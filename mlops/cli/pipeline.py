@@ -114,8 +114,9 @@ def run(args: tuple[str, ...]) -> None:
     """Compile dvc.yaml when it is stale, then run `dvc repro` (all stages, or the STAGES given).
 
     DVC's output streams through and its exit status is passed on. When a validate: stage fails, the
-    failed rules are summarised at the end. Arguments after `--` go to `dvc repro` unchanged. A foreach
-    or matrix stage name selects all its expanded stages.
+    failed rules are summarised at the end and the exit status is 1. Options after the stage names (write
+    `--` first to be explicit) go to `dvc repro` unchanged. A foreach or matrix stage name selects all
+    its expanded stages.
 
     \b
     Usage: mlops run [STAGE...] [-- DVC-REPRO-ARGS...]
@@ -129,14 +130,9 @@ def run(args: tuple[str, ...]) -> None:
     from mlops import api
 
     items = list(args)
-    if "--" in items:
-        cut = items.index("--")
-        stages, dvc_args = items[:cut], items[cut + 1:]
-    else:
-        stages, dvc_args = items, []
-    bad = [s for s in stages if s.startswith("-")]
-    if bad:
-        raise click.UsageError(f"unknown option {bad[0]}; pass options for dvc repro after `--`")
+    # click drops `--`; stage names come first, and everything from the first option on goes to dvc
+    cut = next((i for i, a in enumerate(items) if a.startswith("-")), len(items))
+    stages, dvc_args = items[:cut], items[cut:]
     result = api.run_pipeline(stages, dvc_args)
     if result.failed_validations:
         click.echo("", err=True)

@@ -91,6 +91,8 @@ def run(project: Any, targets: list[str], dvc_args: list[str]) -> RunResult:
     result = RunResult(proc.returncode, rewrote, names, command)
     if proc.returncode != 0:
         result.failed_validations = failed_validations(project, pipeline, started)
+        if result.failed_validations:
+            result.returncode = 1  # a check failed (SPEC section 5), not DVC's generic 255
     return result
 
 
