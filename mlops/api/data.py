@@ -27,7 +27,11 @@ def load_reference(spec: str, root: str | os.PathLike[str] | None = None, fmt: s
     from mlops.data.source import DataSource, read_bytes_at, source_at
 
     if os.path.isfile(spec):
-        raw = Path(spec).read_bytes()[:4096]
+        with open(spec, "rb") as handle:
+            raw = handle.read(4096)
+            if len(raw) == 4096:
+                handle.seek(-512, os.SEEK_END)
+                raw += handle.read()
         if is_profile(raw):
             return load_profile(spec)
         return build_profile(DataSource.from_path(spec, fmt))

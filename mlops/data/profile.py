@@ -116,8 +116,10 @@ class Profile:
 
 
 def is_profile(data: bytes) -> bool:
+    """Whether these bytes (a whole file, or its first and last KB) look like a profile rather than data."""
     head = data[:200].lstrip()
-    return head.startswith(b"{") and PROFILE_KIND.encode() in data[:4096]
+    marker = PROFILE_KIND.encode()
+    return head.startswith(b"{") and (marker in data[:4096] or marker in data[-512:])
 
 
 def load_profile(path_or_bytes: str | os.PathLike[str] | bytes) -> Profile:
