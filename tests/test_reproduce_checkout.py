@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from mlops.cli import cli
-from tests.test_reproduce_support import build_versions, clone, dvc, md5, sh
+from tests.test_reproduce_support import clone, dvc, md5, sh, shared_versions
 
 
 @pytest.fixture(scope="session")
 def versions(tmp_path_factory: pytest.TempPathFactory, _isolated_home: None) -> tuple[Path, Path]:
-    return build_versions(tmp_path_factory.mktemp("reproduce-versions"))
+    return shared_versions(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

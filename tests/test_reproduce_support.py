@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from mlops.reproduce.dvcrepo import executable
 
@@ -88,7 +89,6 @@ def init_project(repo: Path, remote: Path | None = None) -> None:
     repo.mkdir(parents=True)
     sh(repo, "git", "init", "-q", "-b", "main")
     dvc(repo, "init", "-q")
-    dvc(repo, "config", "core.autostage", "true")
     if remote is not None:
         remote.mkdir(parents=True, exist_ok=True)
         dvc(repo, "remote", "add", "-d", "storage", str(remote))
@@ -128,6 +128,16 @@ def build_versions(base: Path) -> tuple[Path, Path]:
     register("model", bump="minor", root=repo)
     dvc(repo, "push", "-q")
     return repo, remote
+
+
+_BUILT: dict[str, tuple[Path, Path]] = {}
+
+
+def shared_versions(factory: Any) -> tuple[Path, Path]:
+    """build_versions once per test process (the test files only clone it, never change it)."""
+    if "versions" not in _BUILT:
+        _BUILT["versions"] = build_versions(factory.mktemp("reproduce-versions"))
+    return _BUILT["versions"]
 
 
 def clone(origin: Path, dest: Path) -> Path:
