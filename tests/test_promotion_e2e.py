@@ -14,7 +14,17 @@ import pytest
 from click.testing import CliRunner
 
 from mlops.cli import cli
-from tests.test_promotion_repo import POLICY, V1, commit_all, git, hours, make_repo, tag, version_commit, write
+from tests.test_promotion_repo import (
+    POLICY,
+    V1,
+    commit_all,
+    git,
+    hours,
+    make_repo,
+    tag,
+    version_commit,
+    write,
+)
 
 GTO = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "gto")
 

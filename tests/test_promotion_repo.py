@@ -67,7 +67,7 @@ def commit_all(root: Path, message: str) -> str:
 
 def tag(root: Path, name: str, rev: str = "HEAD", *, ago: timedelta | None = None, message: str = "") -> None:
     date = datetime.now(timezone.utc) - ago if ago is not None else None
-    git(root, "tag", "-a", name, rev, "-m", message or name, date=date)
+    git(root, "tag", "-a", name, f"{rev}^{{commit}}", "-m", message or name, date=date)
 
 
 def hours(n: float) -> timedelta:

@@ -103,7 +103,8 @@ class Policy:
 
 
 def _hint(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    close = close or [o for o in options if word and o.startswith(word)][:1]
     if close:
         return f"; did you mean `{close[0]}`?"
     return f"; known: {', '.join(options)}" if options else ""
