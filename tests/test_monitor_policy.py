@@ -83,13 +83,28 @@ def test_metric_candidates_name_the_degraded_slice() -> None:
             "slices": {"plan=basic": {"rows": 500, "accuracy": 0.9, "f1": 0.9, "roc_auc": 0.95},
                        "plan=pro": {"rows": 500, "accuracy": 0.7, "f1": 0.7, "roc_auc": 0.8},
                        "plan=tiny": {"rows": 10, "accuracy": 0.1, "f1": 0.1, "roc_auc": 0.1}}}
-    offline = checks.offline_metrics({"metrics": {"acc": 0.88, "auc": 0.92}})
+    offline = checks.offline_metrics({"metrics": {"acc": 0.88, "auc": 0.92, "slices": {
+        "basic": {"accuracy": 0.9}, "plan=pro": {"accuracy": 0.86}, "tiny": {"accuracy": 0.9}}}})
     assert offline["overall"] == {"accuracy": 0.88, "roc_auc": 0.92}
     found = checks.metric_candidates(live, offline, AlertPolicy())
     assert [c.rule for c in found] == ["metrics:plan=pro"]  # overall within 0.05; tiny has too few rows
-    assert "accuracy 0.700 vs 0.880 offline" in found[0].message
+    assert "accuracy 0.700 vs 0.860 offline" in found[0].message
     gap = checks.offline_gap(live, offline)
     assert gap["overall"]["accuracy"]["gap"] == pytest.approx(-0.03)
+    assert gap["slices"]["plan=pro"]["accuracy"]["gap"] == pytest.approx(-0.16)
+
+
+def test_slices_without_offline_values_compare_with_earlier_windows() -> None:
+    """Never a slice against the overall metric: a slice with a lower base rate would alert every time."""
+    live = {"task": "classification", "overall": {"rows": 1000, "accuracy": 0.9},
+            "slices": {"plan=pro": {"rows": 500, "accuracy": 0.7}}}
+    offline = checks.offline_metrics({"accuracy": 0.9})
+    assert checks.metric_candidates(live, offline, AlertPolicy()) == []  # first window: no baseline
+    earlier = [{"metrics": {"slices": {"plan=pro": {"accuracy": a}}}} for a in (0.71, 0.69, 0.72)]
+    assert checks.metric_candidates(live, offline, AlertPolicy(), earlier) == []  # pro was always at 0.7
+    earlier = [{"metrics": {"slices": {"plan=pro": {"accuracy": a}}}} for a in (0.85, 0.86, 0.84)]
+    found = checks.metric_candidates(live, offline, AlertPolicy(), earlier)
+    assert "vs 0.850 median of 3 earlier windows" in found[0].message
 
 
 def test_small_noisy_drop_is_not_a_candidate() -> None:

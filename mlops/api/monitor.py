@@ -1,4 +1,6 @@
-"""API: monitor a batch against a version, and the alert history (report, acknowledge)."""
+"""API: monitor a batch against a version, and the alert history (report, acknowledge).
+
+The run is `monitor_batch` (not `monitor`: `mlops.api.monitor` is this module's own name)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ from typing import Any
 from mlops.monitor.alerts import AlertReport
 from mlops.monitor.run import MonitorOptions, MonitorResult
 
-__all__ = ["monitor", "alerts_report", "ack_alert", "monitor_report", "alerts_report_text"]
+__all__ = ["monitor_batch", "alerts_report", "ack_alert", "monitor_report", "alerts_report_text"]
 
 
-def monitor(data: str | os.PathLike[str], *, against: str | None = None, rules: str | None = None,
+def monitor_batch(data: str | os.PathLike[str], *, against: str | None = None, rules: str | None = None,
             labels: str | None = None, predictions: str | None = None, scores: str | None = None,
             slices: Sequence[str] = (), history: str | os.PathLike[str] | None = None, record: bool = True,
             window_time: str | datetime | None = None, root: str | os.PathLike[str] | None = None,

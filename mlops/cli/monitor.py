@@ -84,7 +84,7 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
     """
     from mlops import api
 
-    result = api.monitor(data, against=against, rules=rules, labels=labels, predictions=predictions,
+    result = api.monitor_batch(data, against=against, rules=rules, labels=labels, predictions=predictions,
                          scores=scores, slices=slices, history=history, record=not dry_run,
                          window_time=window_time, artifact=artifact, consecutive=consecutive,
                          min_drifted_columns=min_drifted_columns, correction=correction, severity=severity,

@@ -1,8 +1,9 @@
 """Candidates: what is over its threshold in this window (policy.decide then says what fires).
 
-Metric candidates compare live metrics with a baseline: for a slice, the offline metric of that slice recorded
-with the version, else the version's overall offline metric, else the live overall metric of this batch.
-A drop counts when it exceeds `max_metric_drop` (absolute for scores in [0, 1], relative for mae and rmse)
+Metric candidates compare live metrics with a baseline of the same scope (overall, or one slice): the offline
+metric recorded with the version for that scope, else the median over the stream's earlier windows. Never
+a slice against the overall metric: slices differ in base rates, and F1 of a slice with few positives is
+naturally lower, which would alert on every batch. A drop counts when it exceeds `max_metric_drop` (absolute for scores in [0, 1], relative for mae and rmse)
 and, for scores, also two standard errors of the live estimate (sqrt(p(1-p)/n)), so a slice of 40 unlucky
 rows does not page anyone.
 """
@@ -10,7 +11,7 @@ rows does not page anyone.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mlops.monitor.metrics import HIGHER_IS_BETTER, METRICS
@@ -22,6 +23,7 @@ ALIASES = {"roc_auc": ("roc_auc", "auc", "rocauc", "roc-auc"), "accuracy": ("acc
            "f1": ("f1", "f1_score", "f1-score"), "precision": ("precision",), "recall": ("recall",),
            "mae": ("mae", "mean_absolute_error"), "rmse": ("rmse", "root_mean_squared_error")}
 Z = 2.0
+BASELINE_WINDOWS = 10  # earlier windows whose median is the baseline when no offline metric exists
 
 
 def drift_candidates(features: Mapping[str, Mapping[str, Any]], drifted: list[str],
@@ -78,27 +80,52 @@ def offline_gap(live: Mapping[str, Any], offline: Mapping[str, Any]) -> dict[str
     return out
 
 
-def metric_candidates(live: Mapping[str, Any], offline: Mapping[str, Any], policy: AlertPolicy) -> list[Candidate]:
+def metric_candidates(live: Mapping[str, Any], offline: Mapping[str, Any], policy: AlertPolicy,
+                      previous: Sequence[Mapping[str, Any]] = ()) -> list[Candidate]:
     task = str(live.get("task") or "classification")
     watched = WATCHED.get(task, METRICS.get(task, ()))
-    overall = live.get("overall") or {}
     out = []
-    drops = _drops(overall, offline["overall"], watched, policy, source="offline")
-    if drops:
-        out.append(Candidate("metrics", "metric", policy.severity, "overall: " + "; ".join(drops)))
+    overall = live.get("overall") or {}
+    if int(overall.get("rows") or 0) >= policy.min_rows:
+        base, source = _baseline(offline["overall"], previous, ("overall",), watched)
+        drops = _drops(overall, base, watched, policy, source=source)
+        if drops:
+            out.append(Candidate("metrics", "metric", policy.severity, "overall: " + "; ".join(drops)))
     for key, values in (live.get("slices") or {}).items():
-        if (values.get("rows") or 0) < policy.min_rows:
+        if int(values.get("rows") or 0) < policy.min_rows:
             continue
-        recorded = _slice_offline(offline, key)
-        baseline = {m: recorded.get(m, offline["overall"].get(m, overall.get(m))) for m in watched}
-        source = {m: ("offline slice" if m in recorded else "offline" if m in offline["overall"] else "overall")
-                  for m in watched}
-        drops = _drops(values, baseline, watched, policy, source=source)
+        base, source = _baseline(_slice_offline(offline, key), previous, ("slices", key), watched)
+        drops = _drops(values, base, watched, policy, source=source)
         if drops:
             out.append(Candidate(f"metrics:{key}", "metric", policy.severity,
                                  f"slice {key} ({values.get('rows')} labeled rows): " + "; ".join(drops),
                                  details={"slice": key}))
     return out
+
+
+def _baseline(recorded: Mapping[str, float], previous: Sequence[Mapping[str, Any]], path: tuple[str, ...],
+              watched: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
+    """Per metric: the offline value, else the median of the earlier windows (None when neither exists)."""
+    import statistics
+
+    base: dict[str, float] = {}
+    source: dict[str, str] = {}
+    for metric in watched:
+        if metric in recorded:
+            base[metric], source[metric] = recorded[metric], "offline"
+            continue
+        seen = []
+        for run in previous[-BASELINE_WINDOWS:]:
+            node: Any = run.get("metrics") or {}
+            for key in path:
+                node = node.get(key) if isinstance(node, Mapping) else None
+            value = node.get(metric) if isinstance(node, Mapping) else None
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                seen.append(float(value))
+        if seen:
+            base[metric] = statistics.median(seen)
+            source[metric] = f"median of {len(seen)} earlier window{'s' if len(seen) > 1 else ''}"
+    return base, source
 
 
 def quality_candidates(failures: list[Mapping[str, Any]]) -> list[Candidate]:

@@ -106,6 +106,10 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     quality = _quality(options.rules, frame) if options.rules else None
     candidates += checks.quality_candidates((quality or {}).get("failures", []))
 
+    history_path = _history_path(options.history, root)
+    history = read_history(history_path, shown=_shown(history_path, root))
+    previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
+
     metrics: dict[str, Any] | None = None
     coverage: dict[str, Any] | None = None
     gap: dict[str, Any] | None = None
@@ -114,11 +118,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
         metrics, coverage = _metrics(frame, options, window, delay, timestamp)
         if metrics is not None:
             gap = checks.offline_gap(metrics, offline)
-            candidates += checks.metric_candidates(metrics, offline, policy)
-
-    history_path = _history_path(options.history, root)
-    history = read_history(history_path, shown=_shown(history_path, root))
-    previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
+            candidates += checks.metric_candidates(metrics, offline, policy, previous)
     fired = decide(candidates, previous, policy)
 
     run_id = new_run_id(window)
