@@ -1,7 +1,8 @@
 """infer-rules: a starter rules file from a profile, with bounds widened so the next batch passes.
 
-Numeric bounds: the observed range widened by `margin` of its span and by half the 1%-99% spread beyond the
-robust quantiles (clipped at 0 when no value was negative: a negative count is a hard error worth catching).
+Numeric bounds: each observed extreme pushed out by the larger of `margin` of the range and its distance from
+the median (so heavy tails, whose next maximum is often twice this one, still pass), clipped at 0 when no
+value was negative: a negative count or size is a hard error worth catching.
 Mean bounds (+/- half a standard deviation) and null limits are warnings: a few nulls or a shifted mean are
 soft errors. Allowed sets only for low-cardinality columns. Comments show the observed values for review.
 """
@@ -58,8 +59,13 @@ def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: boo
     lines.append(f"type: {'integer' if integer else 'number'}")
     q01, q99 = _quantile(col, 0.01), _quantile(col, 0.99)
     span = float(col.max) - float(col.min)
-    low = min(float(col.min) - margin * span, q01 - 0.5 * (q99 - q01))
-    high = max(float(col.max) + margin * span, q99 + 0.5 * (q99 - q01))
+    median = _quantile(col, 0.5)
+    # a fresh sample's extremes often pass this sample's (heavy tails double them): widen each side by the
+    # larger of `margin` of the span and the distance from the median to that extreme
+    low = float(col.min) - max(margin * span, median - float(col.min))
+    high = float(col.max) + max(margin * span, float(col.max) - median)
+    if float(col.min) >= 0 and median > 0 and float(col.max) >= 3 * median:
+        high = max(high, float(col.max) ** 2 / median)  # right-skewed: mirror the maximum in log space
     if float(col.min) >= 0:
         low = max(low, 0.0)
     low, high = _nice(low, up=False), _nice(high, up=True)

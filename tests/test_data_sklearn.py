@@ -1,0 +1,107 @@
+"""Real data (scikit-learn's bundled breast cancer and wine sets): infer rules on one half, validate the other,
+then corrupt copies and check that each kind of error is caught with the right severity and exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from mlops.cli import cli
+
+sklearn_datasets = pytest.importorskip("sklearn.datasets")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _dataset(name: str) -> pd.DataFrame:
+    loader = {"breast_cancer": sklearn_datasets.load_breast_cancer, "wine": sklearn_datasets.load_wine}[name]
+    frame = loader(as_frame=True).frame
+    frame.columns = [str(c) for c in frame.columns]
+    return frame.sample(frac=1.0, random_state=7).reset_index(drop=True)
+
+
+@pytest.fixture(params=["breast_cancer", "wine"])
+def halves(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, str]:
+    monkeypatch.chdir(tmp_path)
+    frame = _dataset(request.param)
+    half = len(frame) // 2
+    frame.iloc[:half].to_csv("first.csv", index=False)
+    frame.iloc[half:].to_csv("second.csv", index=False)
+    code, out, err = run("infer-rules", "first.csv", "-o", "rules.yaml")
+    assert code == 0, err
+    return frame.iloc[half:].reset_index(drop=True), request.param
+
+
+def _report(data: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = run("validate", data, "--rules", "rules.yaml", "--format", "json")
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+def _failed(report: dict[str, Any]) -> dict[str, str]:
+    return {r["rule"]: r["severity"] for r in report["results"] if r["status"] == "failed"}
+
+
+def test_inferred_rules_pass_on_their_data_and_on_the_other_half(halves: tuple[pd.DataFrame, str]) -> None:
+    code, report = _report("first.csv")
+    assert code == 0 and _failed(report) == {}
+    code, report = _report("second.csv")
+    assert code == 0, _failed(report)
+    assert report["passed"] is True
+    text = Path("rules.yaml").read_text()
+    assert "# observed: min " in text and "kind: Rules" in text
+    assert "unique: true" not in text or "target" not in text
+
+
+def test_a_hard_error_fails_with_exit_1(halves: tuple[pd.DataFrame, str]) -> None:
+    frame, _ = halves
+    column = frame.columns[0]
+    bad = frame.copy()
+    bad.loc[5, column] = -abs(bad[column].max()) * 10  # impossible value (all observed values are >= 0)
+    bad.to_csv("hard.csv", index=False)
+    code, report = _report("hard.csv")
+    assert code == 1
+    failed = _failed(report)
+    assert failed.get(f"{column}.min") == "error"
+    rule = {r["rule"]: r for r in report["results"]}[f"{column}.min"]
+    assert rule["failing"] == 1 and rule["examples"][0]["row"] == 5
+
+
+def test_a_few_nulls_are_a_warning(halves: tuple[pd.DataFrame, str]) -> None:
+    frame, _ = halves
+    column = frame.columns[1]
+    soft = frame.copy()
+    soft[column] = soft[column].astype(float)
+    soft.loc[[3, 10], column] = np.nan
+    soft.to_csv("soft.csv", index=False)
+    code, report = _report("soft.csv")
+    assert code == 0
+    assert _failed(report) == {f"{column}.max_null_fraction": "warn"}
+
+
+def test_a_shifted_distribution_is_a_warning_and_drift(halves: tuple[pd.DataFrame, str]) -> None:
+    frame, _ = halves
+    column = frame.columns[2]
+    shifted = frame.copy()
+    shifted[column] = shifted[column] + 0.75 * shifted[column].std()  # plausible rows, wrong mean
+    shifted.to_csv("shifted.csv", index=False)
+    code, report = _report("shifted.csv")
+    assert code == 0
+    assert _failed(report).get(f"{column}.mean") == "warn"
+    assert all(sev != "error" for sev in _failed(report).values())
+    # with the first half as the drift reference, the column is reported as drifting
+    rules = Path("rules.yaml").read_text() + "drift:\n  reference: first.csv\n  method: psi\n  severity: warn\n"
+    Path("rules.yaml").write_text(rules)
+    code, report = _report("shifted.csv")
+    assert code == 0
+    assert column in report["drift"]["drifted"]
+    assert _failed(report).get(f"drift.{column}") == "warn"
