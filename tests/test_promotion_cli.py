@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from click.testing import CliRunner
 from mlops.cli import cli
 from mlops.promotion.provenance import Tracer, pr_number
 from tests.test_promotion_repo import commit_all, git, hours, make_repo, tag, write
+
+GTO = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "gto")
 
 
 def mlops(*args: str) -> tuple[int, str, str]:
@@ -109,6 +113,8 @@ def test_sync_dry_run_unassign_and_idempotence(repo: Path) -> None:
     assert "churn-model#staging!#7, churn-model#staging!#8" in out  # every version in the stage leaves
     assert mlops("sync")[1].startswith("In sync")
     assert json.loads(mlops("status", "--json")[1])["in_sync"] is True
+    gto = subprocess.run([GTO, "show", "churn-model#staging", "--ref"], cwd=repo, capture_output=True, text=True)
+    assert gto.returncode == 0 and gto.stdout.strip() == ""  # gto agrees: the stage is empty
 
 
 def test_sync_refuses_failing_gates(repo: Path) -> None:

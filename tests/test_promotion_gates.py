@@ -26,7 +26,7 @@ from tests.test_promotion_repo import (
 NOW = datetime.now(timezone.utc)
 
 
-def _eval(root: Path, stage: str, version: str | None, now: datetime = NOW):  # type: ignore[no-untyped-def]
+def _eval(root: Path, stage: str, version: str | None, now: datetime | None = None):  # type: ignore[no-untyped-def]
     _, ctx = open_context(root, now=now)
     return evaluate(ctx, "churn-model", stage, version)
 
@@ -85,7 +85,7 @@ def test_entry_rules_order_and_soak(repo: Path) -> None:
     ev = _eval(repo, "production", "v2.0.0")
     soak = ev.failures[0]
     assert soak.kind == "soak" and "has been in canary for 10h" in soak.message and "soak needs 48h" in soak.message
-    assert _eval(repo, "production", "v2.0.0", now=NOW + hours(39)).passed
+    assert _eval(repo, "production", "v2.0.0", now=datetime.now(timezone.utc) + hours(39)).passed
 
 
 def test_soak_ends_when_replaced(repo: Path) -> None:
@@ -195,3 +195,22 @@ def test_history_parser_counts_bad_lines_and_reads_acks() -> None:
     assert len(history.runs) == 1 and history.skipped == 3 and history.acks == {"r/drift:age": "ignored"}
     check = check_quiet(history, "churn-model", "v1.0.0", hours(24), NOW)
     assert not check.passed and len(check.error_alerts) == 1  # an acknowledged alert still counts
+
+
+def test_metrics_tracked_by_dvc_are_read_from_the_cache(tmp_path: Path) -> None:
+    import hashlib
+
+    root = tmp_path / "r"
+    make_repo(root)
+    body = json.dumps({"auc": 0.5}).encode()
+    md5 = hashlib.md5(body).hexdigest()
+    cached = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(body)
+    git(root, "rm", "-q", "metrics/eval.json")
+    write(root, "dvc.lock", f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n"
+                            f"    - path: metrics/eval.json\n      md5: {md5}\n      size: {len(body)}\n")
+    write(root, ".gitignore", ".dvc/cache\n")
+    c3 = commit_all(root, "metrics in the DVC cache")
+    tag(root, "churn-model@v3.0.0", c3)
+    assert _messages(_eval(root, "staging", "v3.0.0")) == ["auc: 0.5 is below the minimum 0.75"]

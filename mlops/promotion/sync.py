@@ -55,8 +55,17 @@ def require_protected(root: Any, branch: str, what: str) -> None:
 
 
 def sync(root: Any = None, *, push: bool = False, dry_run: bool = False, now: Any = None) -> SyncReport:
-    project, ctx = open_context(root, committed=True, now=now)
-    require_protected(project.root, ctx.policy.protected_branch, "`mlops sync`")
+    from mlops.config.project import load_project
+    from mlops.promotion.policy import policy_at
+
+    base = load_project(root)
+    branch = policy_at(base.root, git.resolve_commit("HEAD", base.root), base.promotion).protected_branch
+    require_protected(base.root, branch, "`mlops sync`")
+    if push and not dry_run:
+        from mlops.registry import fetch_tags
+
+        fetch_tags(base.root)  # another sync may have written tags since this checkout
+    project, ctx = open_context(base.root, committed=True, now=now)
     report = SyncReport(ctx.policy.protected_branch, ctx.head, dry_run=dry_run)
     desired = desired_at(project.root, ctx.head, project.registry)
     tracer = Tracer(project.root, project.registry)
