@@ -207,3 +207,23 @@ def test_a_merge_that_writes_the_value_itself_is_not_a_review(repo: Path) -> Non
     tag(repo, "churn-model#canary#7", "churn-model@v2.0.0", ago=hours(72))
     code, out, _ = mlops("sync")
     assert code == 1 and "requires review: merge commit" in out
+
+
+def test_apply_creates_registry_and_a_failing_hook_leaves_nothing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "fresh"
+    make_repo(root, registry=None)
+    monkeypatch.chdir(root)
+    hook = root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'hook says no' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    code, _, err = mlops("promote", "churn-model@v2.0.0", "--to", "canary", "--apply")
+    assert code == 2 and "git commit" in err
+    assert not (root / "registry.yaml").exists() and git(root, "status", "--porcelain") == ""
+    assert tags(root, "churn-model#canary*") == ["churn-model#canary#3"]
+    hook.unlink()
+    code, out, err = mlops("promote", "churn-model@v2.0.0", "--to", "canary", "--apply")
+    assert code == 0, out + err
+    assert (root / "registry.yaml").read_text().startswith("# Desired state")
+    assert git(root, "ls-files", "registry.yaml").strip() == "registry.yaml"
+    assert tags(root, "churn-model#canary*")[-1] == "churn-model#canary#7"

@@ -41,3 +41,14 @@ def test_pr_workflow_gates_and_push_workflow_syncs() -> None:
         assert "pull_request" in yaml.safe_load(path.read_text())[True]  # YAML 1.1 reads `on:` as True
     for path in syncing:
         assert "push" in yaml.safe_load(path.read_text())[True]
+
+
+@pytest.mark.parametrize("policy", sorted(TEMPLATES.glob("*/promotion.yaml")), ids=lambda p: p.parent.name)
+def test_template_policies_load(policy: Path) -> None:
+    from mlops.promotion.desired import read_desired
+    from mlops.promotion.policy import load_policy
+
+    loaded = load_policy(policy.parent, "promotion.yaml")
+    assert loaded.stages and loaded.artifacts
+    if (policy.parent / "registry.yaml").exists():
+        read_desired(policy.parent, "registry.yaml")
