@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 from mlops.registry import message as messages
@@ -15,7 +15,7 @@ from mlops.registry.tags import ASSIGN, DEPRECATE, DEREGISTER, REGISTER, UNASSIG
 PRIORITY = {REGISTER: 3, DEREGISTER: 4, ASSIGN: 5, UNASSIGN: 6, DEPRECATE: 7}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Event:
     kind: str  # register, deregister, assign, unassign, deprecate
     artifact: str
@@ -29,7 +29,7 @@ class Event:
     version: str | None = None  # for assignments: the version registered on `commit` (set by the fold)
     stage: str | None = None
     counter: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    _data: dict[str, Any] | None = None  # the parsed message block, on first use
 
     @property
     def order(self) -> tuple[int, int, int]:
@@ -44,9 +44,11 @@ class Event:
     def summary(self) -> str:
         return messages.summary(self.message)
 
-    @cached_property
+    @property
     def message_data(self) -> dict[str, Any]:
-        return messages.parse(self.message)
+        if self._data is None:
+            self._data = messages.parse(self.message)
+        return self._data
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,10 +60,14 @@ class Event:
 
 
 def to_datetime(timestamp: int, tz: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, _zone(tz))
+
+
+@functools.lru_cache(maxsize=256)
+def _zone(tz: str) -> dt.timezone:
     try:
         sign = -1 if tz.startswith("-") else 1
         minutes = int(tz[1:3]) * 60 + int(tz[3:5])
-        zone = dt.timezone(dt.timedelta(minutes=sign * minutes))
+        return dt.timezone(dt.timedelta(minutes=sign * minutes))
     except (ValueError, IndexError):
-        zone = dt.timezone.utc
-    return dt.datetime.fromtimestamp(timestamp, zone)
+        return dt.timezone.utc

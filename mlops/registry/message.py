@@ -21,6 +21,8 @@ def compose(summary: str, data: dict[str, Any] | None) -> str:
 
 
 def strip_signature(message: str) -> str:
+    if "-----BEGIN " not in message:
+        return message
     for marker in SIGNATURE_MARKERS:
         at = message.find(marker)
         if at >= 0:

@@ -12,10 +12,11 @@ from mlops import git
 from mlops.errors import GitError
 from mlops.registry.events import Event
 from mlops.registry.state import RegistryState, fold
-from mlops.registry.tags import TagNameError, looks_like_registry_tag, parse_tag
+from mlops.registry.tags import parse_fields
 
-FIELDS = ("%(refname)", "%(objecttype)", "%(objectname)", "%(*objecttype)", "%(*objectname)",
-          "%(taggername)", "%(taggeremail)", "%(taggerdate:raw)", "%(contents)")
+# %(type) and %(object) come from the tag object itself (what it points at), so git does not peel;
+# %(tagger) is "Name <email> 1700000000 +0100" in one field.
+FIELDS = ("%(refname)", "%(objecttype)", "%(type)", "%(object)", "%(tagger)", "%(contents)")
 FORMAT = "%00".join(FIELDS) + "%00"
 N_FIELDS = len(FIELDS)
 
@@ -38,40 +39,36 @@ def parse_records(raw: str) -> tuple[list[Event], list[str], set[str]]:
     events: list[Event] = []
     warnings: list[str] = []
     names: set[str] = set()
+    append = events.append
     # Each record is N_FIELDS NUL-terminated fields followed by the newline for-each-ref adds.
     for i in range(0, len(parts) - N_FIELDS + 1, N_FIELDS):
-        ref, otype, oid, ptype, poid, tagger, email, date, contents = parts[i:i + N_FIELDS]
-        ref = ref.lstrip("\n")
-        if not ref.startswith("refs/tags/"):
-            continue
+        ref = parts[i]
+        if ref[:1] == "\n":
+            ref = ref[1:]
         name = ref[10:]
         names.add(name)
-        if not looks_like_registry_tag(name):
-            continue
-        try:
-            parsed = parse_tag(name)
-        except TagNameError:
+        if "@" not in name and "#" not in name:
+            continue  # not meant for a registry (v1.0, release-2026)
+        fields = parse_fields(name)
+        if fields is None:
             warnings.append(f"tag {name}: ignored, it does not follow the registry grammar "
                             "(ARTIFACT@vX.Y.Z, ARTIFACT#STAGE#N, ARTIFACT@deprecated)")
             continue
-        if otype != "tag":
-            warnings.append(f"{parsed.artifact}: tag {name} is a lightweight tag; ignored (registry tags are "
+        kind, artifact, version, stage, counter = fields
+        if parts[i + 1] != "tag":
+            warnings.append(f"{artifact}: tag {name} is a lightweight tag; ignored (registry tags are "
                             "annotated, as GTO reads them)")
             continue
-        if ptype != "commit":
-            warnings.append(f"{parsed.artifact}: tag {name} points at a {ptype or 'missing object'}, "
-                            "not a commit; ignored")
+        target_type = parts[i + 2]
+        if target_type != "commit":
+            warnings.append(f"{artifact}: tag {name} points at a {target_type or 'missing object'}, not a "
+                            "commit; ignored")
             continue
-        stamp, _, tz = date.partition(" ")
-        try:
-            timestamp = int(stamp)
-        except ValueError:
-            timestamp = 0
-        events.append(Event(
-            kind=parsed.kind, artifact=parsed.artifact, tag=name, commit=poid, timestamp=timestamp,
-            tz=tz or "+0000", tagger=tagger, tagger_email=email.strip("<>"), message=contents,
-            version=parsed.version, stage=parsed.stage, counter=parsed.counter,
-        ))
+        who, _, when = parts[i + 4].rpartition("> ")
+        tagger, _, email = who.partition(" <")
+        stamp, _, tz = when.partition(" ")
+        append(Event(kind, artifact, name, parts[i + 3], int(stamp) if stamp.isdigit() else 0, tz or "+0000",
+                     tagger, email, parts[i + 5], version, stage, counter))
     return events, warnings, names
 
 

@@ -202,6 +202,8 @@ def _version_at(commit: str, by_commit: dict[str, list[Version]], unregistered: 
                 artifact: str, event: Event) -> Version:
     same = by_commit.get(commit)
     if same:
+        if len(same) == 1:
+            return same[0]
         live = [v for v in same if not v.deregistered] or same
         return max(live, key=lambda v: semver_key(v.version))
     v = unregistered.get(commit)

@@ -1,0 +1,152 @@
+"""Registry read speed: mlops against gto and the git floor, in the same run, on the same repositories.
+
+One artifact with N tags (half registrations `A@vX.Y.Z` on their own commits, half assignments `A#stage#N`,
+GTO's format), built in one `git fast-import` and packed as a clone or `git gc` leaves them. Times are wall
+clock of the real commands, best of --repeat (gto once: it takes minutes). Usage:
+
+    python benchmarks/registry.py                      # 300, 1000, 3000, 10000 tags; gto up to 3000
+    python benchmarks/registry.py --sizes 300 1000 --gto-max 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+MLOPS = str(BIN / "mlops") if (BIN / "mlops").exists() else "mlops"
+GTO = str(BIN / "gto") if (BIN / "gto").exists() else "gto"
+ART = "churn-model"
+T0 = 1_700_000_000
+
+
+def build(repo: Path, n_tags: int) -> None:
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    n_versions = n_tags // 2
+    n_assign = n_tags - n_versions
+    out: list[bytes] = []
+
+    def data(text: str) -> None:
+        raw = text.encode()
+        out.append(b"data %d\n" % len(raw) + raw + b"\n")
+
+    who = "Bench <bench@example.com>"
+    for i in range(n_versions):
+        out.append(b"commit refs/heads/main\nmark :%d\n" % (i + 1))
+        out.append(f"committer {who} {T0 + i} +0000\n".encode())
+        data(f"train {i}\n")
+        if i:
+            out.append(b"from :%d\n" % i)
+        out.append(b"M 644 inline model.txt\n")
+        data(f"model {i}\n")
+    t = T0 + n_versions
+    for i in range(n_versions):
+        t += 1
+        out.append(f"tag {ART}@v0.{i}.0\nfrom :{i + 1}\ntagger {who} {t} +0000\n".encode())
+        data(f"Registering artifact {ART} version v0.{i}.0")
+    for k in range(1, n_assign + 1):
+        t += 1
+        stage = ("prod", "staging", "dev")[k % 3]
+        target = (k * 7919) % n_versions + 1
+        out.append(f"tag {ART}#{stage}#{k}\nfrom :{target}\ntagger {who} {t} +0000\n".encode())
+        data(f"Assigning stage {stage} to artifact {ART}")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(out), check=True)
+    subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
+
+
+CPU: dict[str, float] = {}  # command -> best CPU seconds (user + sys of the child), shown next to wall time
+
+
+def timed(cmd: list[str], cwd: Path, repeat: int) -> tuple[float, str]:
+    """Best wall time of `repeat` runs (and the best child CPU time in CPU, which a busy machine inflates
+    less than wall time)."""
+    best, best_cpu, output = float("inf"), float("inf"), ""
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-300:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        best, best_cpu, output = min(best, elapsed), min(best_cpu, cpu), proc.stdout
+    CPU[" ".join(cmd)] = best_cpu
+    return best, output
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 3000, 10000])
+    parser.add_argument("--gto-max", type=int, default=3000, help="skip gto above this many tags")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from mlops.registry.read import FORMAT
+
+    rows = []
+    for n in args.sizes:
+        tmp = Path(tempfile.mkdtemp(prefix=f"mlops-bench-{n}-"))
+        try:
+            repo = tmp / "repo"
+            t = time.perf_counter()
+            build(repo, n)
+            print(f"\n{n} tags (built in {time.perf_counter() - t:.1f} s)", flush=True)
+            floor, _ = timed(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], repo, args.repeat)
+            ours = {
+                "show": timed([MLOPS, "show"], repo, args.repeat),
+                "which": timed([MLOPS, "which", ART, "prod"], repo, args.repeat),
+                "history": timed([MLOPS, "history", ART], repo, args.repeat),
+            }
+            print(f"  git for-each-ref (floor)   {floor * 1000:9.1f} ms")
+            for name, (sec, _) in ours.items():
+                cpu = CPU[" ".join({"show": [MLOPS, "show"], "which": [MLOPS, "which", ART, "prod"],
+                                    "history": [MLOPS, "history", ART]}[name])]
+                print(f"  mlops {name:<20} {sec * 1000:9.1f} ms   (cpu {cpu * 1000:.0f} ms)", flush=True)
+            theirs: dict[str, tuple[float, str]] = {}
+            if n <= args.gto_max:
+                theirs = {
+                    "show": timed([GTO, "show"], repo, 1),
+                    "which": timed([GTO, "show", f"{ART}#prod", "--ref"], repo, 1),
+                    "history": timed([GTO, "history", ART], repo, 1),
+                }
+                gto_ref = theirs["which"][1].strip()
+                mine = ours["which"][1].strip()
+                agree = "agree" if gto_ref == f"{ART}@{mine}" else f"DISAGREE ({gto_ref} vs {mine})"
+                for name, (sec, _) in theirs.items():
+                    print(f"  gto {name:<22} {sec * 1000:9.1f} ms   mlops is {sec / ours[name][0]:7.1f}x faster",
+                          flush=True)
+                print(f"  {ART}#prod: gto and mlops {agree}")
+            rows.append((n, floor, ours, theirs))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    print("\nsummary (ms; ratio = gto / mlops)")
+    print(f"{'tags':>6} {'floor':>8} {'show':>8} {'which':>8} {'history':>8}   {'gto show':>9} {'ratio':>7} "
+          f"{'gto which':>10} {'ratio':>7} {'gto hist':>9} {'ratio':>7}")
+    for n, floor, ours, theirs in rows:
+        line = (f"{n:>6} {floor * 1000:8.1f} {ours['show'][0] * 1000:8.1f} {ours['which'][0] * 1000:8.1f} "
+                f"{ours['history'][0] * 1000:8.1f}")
+        for name in ("show", "which", "history"):
+            if name in theirs:
+                line += f"   {theirs[name][0] * 1000:8.0f} {theirs[name][0] / ours[name][0]:6.0f}x"
+        print(line)
+    biggest = rows[-1]
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"\nper tag at {biggest[0]}: mlops show {biggest[2]['show'][0] / biggest[0] * 1e6:.1f} us "
+          f"(linear: compare with the smaller sizes above)")
+    if os.environ.get("CI"):
+        assert biggest[2]["show"][0] <= 0.3 or biggest[0] < 10000
+
+
+if __name__ == "__main__":
+    main()
