@@ -227,3 +227,21 @@ def test_apply_creates_registry_and_a_failing_hook_leaves_nothing(tmp_path: Path
     assert (root / "registry.yaml").read_text().startswith("# Desired state")
     assert git(root, "ls-files", "registry.yaml").strip() == "registry.yaml"
     assert tags(root, "churn-model#canary*")[-1] == "churn-model#canary#7"
+
+
+def test_a_pull_request_cannot_quiet_the_monitoring_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_promotion_gates import MONITOR_POLICY, _run
+
+    root = tmp_path / "r"
+    make_repo(root, policy=MONITOR_POLICY)
+    tag(root, "churn-model#canary#7", "churn-model@v2.0.0", ago=hours(72))
+    write(root, "monitoring/canary.jsonl", _run("v2.0.0", hours(30)) + "\n" + _run("v2.0.0", hours(1), "error") + "\n")
+    commit_all(root, "history with an alert")
+    monkeypatch.chdir(root)
+    git(root, "switch", "-q", "-c", "pr")
+    write(root, "monitoring/canary.jsonl", _run("v2.0.0", hours(30)) + "\n")  # the alert line removed
+    write(root, "registry.yaml", (root / "registry.yaml").read_text().replace("production: v1.0.0",
+                                                                              "production: v2.0.0"))
+    commit_all(root, "promote, and tidy the history")
+    code, out, _ = mlops("gate", "--base", "main")
+    assert code == 1 and "1 error alert(s) in the last 1d" in out

@@ -109,7 +109,8 @@ def gate(base: str | None, fmt: str) -> None:
     """Evaluate the gates of every stage assignment that registry.yaml changes since REV (a PR check).
 
     Reads files from commits only and runs no code from the change: metrics and reports at each version's
-    tagged commit, monitoring histories at HEAD. Exit 1 when any gate fails.
+    tagged commit, monitoring histories at the tip of REV (the change cannot edit them). Exit 1 when any
+    gate fails.
 
     \b
     Examples:

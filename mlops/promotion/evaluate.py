@@ -24,10 +24,12 @@ class Context:
     now: datetime
     head: str
     reader: FileReader
+    history_at: str | None = None  # where monitoring histories are read (default HEAD)
+    history_label: str = "HEAD"
 
     @property
     def gates(self) -> GateContext:
-        return GateContext(self.root, self.reader, self.now, self.head)
+        return GateContext(self.root, self.reader, self.now, self.history_at or self.head, self.history_label)
 
 
 def held_before(state: Any, artifact: str, stage: str, version: str) -> bool:

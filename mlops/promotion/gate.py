@@ -1,7 +1,8 @@
 """`gate`: evaluate every assignment that registry.yaml changes between a base revision and HEAD (a PR check).
 
 Everything is read from commits: registry.yaml and promotion.yaml at HEAD and at the merge base, metrics and
-reports at each version's tagged commit, monitoring history at HEAD. No code from the change runs.
+reports at each version's tagged commit, monitoring histories at the base branch's tip (which the change
+cannot edit). No code from the change runs.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
     proc = git.run(["merge-base", base_tip, ctx.head], project.root, check=False)
     base_commit = proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else base_tip
     report = GateReport(base, base_commit, ctx.head)
+    # Monitoring histories come from the base branch's tip: a pull request cannot edit what it is judged by.
+    ctx.history_at, ctx.history_label = base_tip, base
     if base_commit == ctx.head and base_tip != ctx.head:
         report.notes.append(f"HEAD is an ancestor of {base}: nothing of this change to check")
     before = desired_at(project.root, base_commit, project.registry)

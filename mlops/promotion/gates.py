@@ -33,6 +33,7 @@ class GateContext:
     reader: FileReader
     now: datetime
     head: str  # the commit monitoring histories are read at
+    head_label: str = "HEAD"
 
 
 def fmt(value: Any) -> str:
@@ -168,7 +169,7 @@ def monitor_gate(gate: Gate, subject: Subject, ctx: GateContext, rollback: bool 
     raw = ctx.reader.raw(ctx.head, gate.path or "")
     if raw is None:
         return GateResult("monitor", label, False,
-                          f"no monitoring history {gate.path} at {ctx.head[:12]} (HEAD)")
+                          f"no monitoring history {gate.path} at {ctx.head[:12]} ({ctx.head_label})")
     check = check_quiet(parse_history(raw), subject.artifact, subject.version,
                         gate.no_alerts_for or timedelta(0), ctx.now)
     return GateResult("monitor", label, check.passed, check.message, value=len(check.error_alerts),
