@@ -48,11 +48,11 @@ class CheckoutResult:
         return asdict(self) | {"restored_bytes": self.restored_bytes}
 
 
-def cached_entries(snapshot: Snapshot) -> list[lock.HashEntry]:
+def cached_entries(snapshot: Snapshot, parse: lock.Parser = lock.parse_yaml) -> list[lock.HashEntry]:
     """Outputs of COMMIT that DVC keeps in its cache. Outputs committed to Git (`cache: false` metrics)
     are left out: they come with the Git checkout."""
     entries: dict[str, lock.HashEntry] = {}
-    for stage in lock.from_snapshot(snapshot).values():
+    for stage in lock.from_snapshot(snapshot, parse).values():
         for path, entry in stage.outs.items():
             if path not in snapshot.files and entry.md5:
                 entries[path] = entry
@@ -67,25 +67,44 @@ def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[
                             version=resolved.version, previous=None, worktree=None)
     if into is not None:
         return _into_worktree(base, Path(into), result, allow_missing)
-    result.previous = git.current_branch(base) or git.output(["rev-parse", "HEAD"], base).strip()
+    result.previous, branch = _heads(base, ref if resolved.artifact is None else None)
     _require_clean(base)
     if not dvcrepo.is_dvc_repo(base):
-        _git_checkout(base, resolved.commit, branch=_local_branch(base, ref))
+        _git_checkout(base, resolved.commit, branch)
         return result
     with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
         repo = dvcrepo.open_repo(base)
         try:
-            unsaved = dvcrepo.unsaved_changes(repo)
-            if unsaved:
-                raise _dirty(unsaved, "DVC-tracked, not saved in the DVC cache")
             _ensure_cached(repo, Snapshot(base, resolved.commit), result, allow_missing)
-            _git_checkout(base, resolved.commit, branch=_local_branch(base, ref))
+            _git_checkout(base, resolved.commit, branch)
             dvcrepo.reset(repo)
-            _dvc_checkout(repo, base, result, allow_missing)
+            try:
+                _dvc_checkout(repo, base, result, allow_missing)
+            except _Unsaved as exc:  # DVC checked before writing anything: put Git back, and say why
+                _git_checkout(base, result.previous, result.previous)
+                raise _dirty(exc.paths, "DVC-tracked, not saved in the DVC cache") from None
         finally:
             repo.close()
         result.warnings = list(warnings)
     return result
+
+
+def _heads(root: Path, ref: str | None) -> tuple[str, str | None]:
+    """(the branch or commit HEAD is on now, REF when it names a local branch), in one git call:
+    going back with `mlops checkout main` puts you on the branch, not on a detached commit."""
+    args = ["rev-parse", "--revs-only", "HEAD", "--symbolic-full-name", "HEAD"]
+    proc = git.run([*args, ref] if ref and not ref.startswith("-") else args, root, check=False)
+    lines = proc.stdout.split()
+    if proc.returncode != 0 or len(lines) < 2:
+        lines = git.output(args, root).split()
+    now = lines[1].removeprefix("refs/heads/") if lines[1].startswith("refs/heads/") else lines[0]
+    branch = lines[2].removeprefix("refs/heads/") if len(lines) > 2 and lines[2].startswith("refs/heads/") else None
+    return now, branch
+
+
+class _Unsaved(Exception):
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
 
 
 def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing: bool) -> CheckoutResult:
@@ -138,7 +157,7 @@ def _dirty(paths: list[str], what: str) -> DirtyTreeError:
 
 def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_missing: bool) -> None:
     """Fetch from the DVC remote what the cache lacks, before anything in the work tree changes."""
-    lacking = dvcrepo.missing(repo, cached_entries(snapshot))
+    lacking = dvcrepo.missing(repo, cached_entries(snapshot, dvcrepo.parse_yaml))
     if not lacking:
         return
     try:
@@ -156,12 +175,6 @@ def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_
     result.missing = sorted(still)
 
 
-def _local_branch(root: Path, ref: str) -> str | None:
-    """REF when it names a local branch: going back with `mlops checkout main` puts you on the branch."""
-    proc = git.run(["show-ref", "--verify", "--quiet", f"refs/heads/{ref}"], root, check=False)
-    return ref if proc.returncode == 0 else None
-
-
 def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
     if branch:
         git.run(["checkout", "--quiet", branch], root)
@@ -170,7 +183,7 @@ def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
 
 
 def _dvc_checkout(repo: Any, root: Path, result: CheckoutResult, allow_missing: bool) -> None:
-    from dvc.exceptions import CheckoutError
+    from dvc.exceptions import CheckoutError, DvcException
 
     try:
         changes = repo.checkout(allow_missing=allow_missing)
@@ -178,6 +191,11 @@ def _dvc_checkout(repo: Any, root: Path, result: CheckoutResult, allow_missing: 
         failed = ", ".join(sorted(_rel(root, p) for p in exc.target_infos))
         raise InputError(f"dvc checkout could not restore {failed}",
                          hint="run `mlops checkout` again once the DVC remote has the data") from None
+    except DvcException as exc:
+        text = str(exc)
+        if not text.startswith(dvcrepo.UNSAVED):
+            raise
+        raise _Unsaved(sorted(_rel(root, line.strip()) for line in text.splitlines()[1:] if line.strip())) from None
     for change in ("added", "modified", "deleted"):
         for path in changes.get(change, []):
             rel = _rel(root, path)

@@ -76,6 +76,19 @@ def open_repo(root: str | os.PathLike[str]) -> Any:
         raise InputError(f"not a DVC repository: {root}", hint="run `dvc init`") from None
 
 
+def parse_yaml(data: bytes | None) -> Any:
+    """YAML with the parser DVC loads anyway (checkout then pays for no second YAML library)."""
+    if data is None:
+        return None
+    from dvc.exceptions import DvcException
+    from dvc.utils.serialize import parse_yaml as parse
+
+    try:
+        return parse(data.decode("utf-8", errors="replace"), "dvc.lock")
+    except DvcException:
+        return None
+
+
 def reset(repo: Any) -> None:
     """Forget what the repository object read from the work tree (after `git checkout` changed it)."""
     repo._reset()
@@ -121,25 +134,7 @@ def fetch(repo: Any, commit: str) -> None:
         raise InputError(f"could not download from the DVC remote: {_one_line(exc)}") from None
 
 
-def unsaved_changes(repo: Any) -> list[str]:
-    """DVC-tracked workspace files that differ from the committed version and whose content is in no
-    cache: `dvc checkout` would destroy them. Paths relative to the repository root."""
-    from dvc.repo.index import build_data_index
-    from dvc_data.index.diff import ADD, MODIFY, diff
-
-    committed = repo.index.data["repo"]
-    workspace = build_data_index(repo.index, repo.root_dir, repo.fs, compute_hash=True)
-    found: list[str] = []
-    for change in diff(committed, workspace, shallow=False, hash_only=True, with_unknown=False):
-        if change.typ not in (ADD, MODIFY) or change.new is None or change.new.hash_info is None:
-            continue
-        if change.new.meta is not None and change.new.meta.isdir:
-            continue
-        oid = change.new.hash_info.value
-        if oid and repo.cache.local.exists(oid):
-            continue
-        found.append("/".join(change.key))
-    return sorted(found)
+UNSAVED = "Can't remove the following unsaved files"
 
 
 def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path) -> subprocess.CompletedProcess[str]:

@@ -15,6 +15,7 @@ from typing import Any
 from mlops.reproduce.snapshot import Snapshot, parse_yaml
 
 Reader = Callable[[list[str]], dict[str, "bytes | None"]]
+Parser = Callable[["bytes | None"], Any]
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,13 @@ def lock_files(paths: Iterable[str]) -> list[str]:
                   and not p.startswith(".dvc/") and "/.dvc/" not in p)
 
 
-def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = None) -> dict[str, StageLock]:
+def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = None,
+               parse: Parser = parse_yaml) -> dict[str, StageLock]:
     """Every stage recorded in FILES (dvc.lock and .dvc paths), keyed by stage name."""
     stages: dict[str, StageLock] = {}
     contents = read(files)
     for file in files:
-        data = parse_yaml(contents.get(file))
+        data = parse(contents.get(file))
         if not isinstance(data, dict):
             continue
         folder = posixpath.dirname(file)
@@ -89,12 +91,12 @@ def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = No
     return stages
 
 
-def stage_wdirs(files: list[str], read: Reader) -> dict[str, str]:
+def stage_wdirs(files: list[str], read: Reader, parse: Parser = parse_yaml) -> dict[str, str]:
     """`dvc.lock:stage` -> wdir, from the dvc.yaml next to each dvc.lock (only stages that set one)."""
     yamls = [posixpath.join(posixpath.dirname(f), "dvc.yaml") for f in files if f.endswith("dvc.lock")]
     found: dict[str, str] = {}
     for yaml_path, data in read(yamls).items():
-        doc = parse_yaml(data)
+        doc = parse(data)
         if not isinstance(doc, dict):
             continue
         lock = posixpath.join(posixpath.dirname(yaml_path), "dvc.lock")
@@ -104,9 +106,9 @@ def stage_wdirs(files: list[str], read: Reader) -> dict[str, str]:
     return found
 
 
-def from_snapshot(snapshot: Snapshot) -> dict[str, StageLock]:
+def from_snapshot(snapshot: Snapshot, parse: Parser = parse_yaml) -> dict[str, StageLock]:
     files = lock_files(snapshot.files)
-    return read_locks(files, snapshot.read_many, stage_wdirs(files, snapshot.read_many))
+    return read_locks(files, snapshot.read_many, stage_wdirs(files, snapshot.read_many, parse), parse)
 
 
 def from_worktree(root: str | Path, files: list[str]) -> dict[str, StageLock]:
