@@ -220,3 +220,16 @@ def test_read_is_one_git_process(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(subprocess, "run", spy)
     read_state(repo)
     assert [c[:2] for c in calls] == [["git", "for-each-ref"]]
+
+
+def test_registry_references_reach_files_at_a_version(repo: Path) -> None:
+    """REF:PATH readers (validate --reference, drift.reference) resolve through mlops.refs."""
+    source = pytest.importorskip("mlops.data.source")
+    a, b, _ = revs(repo)
+    tag(repo, "m@v1.0.0", a, T0)
+    tag(repo, "m@v2.0.0", b, T0 + 1)
+    tag(repo, "m#prod#1", a, T0 + 2)
+    assert source.read_bytes_at("m#prod:a.txt", repo) == b"a"
+    assert source.read_bytes_at("m@latest:b.txt", repo) == b"b"
+    with pytest.raises(UnknownReference):
+        source.read_bytes_at("m#staging:a.txt", repo)
