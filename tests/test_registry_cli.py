@@ -144,6 +144,14 @@ def test_register_refusals_for_bad_input(repo: Path) -> None:
     assert sh(repo, "git", "tag") == ""  # nothing half-written
 
 
+def test_register_refuses_uncommitted_lock_at_head(repo: Path) -> None:
+    (repo / "params.yaml").write_text("train:\n  lr: 0.3\n")
+    sh(repo, DVC, "repro", "-q")
+    code, _, err = mlops("register", "churn-model")
+    assert code == 2 and "dvc.lock has uncommitted changes" in err and "hint: commit dvc.lock first" in err
+    assert mlops("register", "churn-model", "HEAD~0")[0] == 2  # same commit, same answer
+
+
 def test_register_stale_when_lock_missing_or_stage_new(repo: Path) -> None:
     (repo / "dvc.yaml").write_text(DVC_YAML + "  report:\n    cmd: echo hi\n")
     sh(repo, "git", "commit", "-qam", "new stage")

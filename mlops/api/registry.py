@@ -66,6 +66,12 @@ def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bu
         raise UnknownReference(f"artifact `{artifact}` is not declared in promotion.yaml", hint=hint)
     commit = git.resolve_commit(rev, base)
     dvc_yaml, dvc_lock = _dvc_files(base)
+    if commit == git.resolve_commit("HEAD", base):
+        pending = [p for p in git.dirty_paths(base) if p in (dvc_yaml, dvc_lock)]
+        if pending:
+            raise UsageError(f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
+                             "register tags the commit, not the work tree",
+                             hint=f"commit {' and '.join(pending)} first, then register")
     data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
     tag = write.register(base, artifact, commit, version=version, bump_part=bump or "patch", metadata=data,
                          message=message, push=push)
