@@ -233,3 +233,17 @@ def test_registry_references_reach_files_at_a_version(repo: Path) -> None:
     assert source.read_bytes_at("m@latest:b.txt", repo) == b"b"
     with pytest.raises(UnknownReference):
         source.read_bytes_at("m#staging:a.txt", repo)
+
+
+def test_benchmark_builder_smoke(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_registry", Path(__file__).parent.parent / "benchmarks" / "registry.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.build(tmp_path / "b", 40)
+    state = read_state(tmp_path / "b")
+    art = state.artifacts[bench.ART]
+    assert len(art.versions) == 20 and len(state.events) == 40 and state.warnings == []
+    assert state.next_counter(bench.ART) == 21
