@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlops.config.document import read_document
 from mlops.errors import ConfigError, InputError, UnknownReference
@@ -159,3 +161,28 @@ def test_diff_desired_in_stage_order() -> None:
         ("a", "staging", "v1.0.0", "v2.0.0"), ("a", "production", "v1.0.0", "v2.0.0"), ("b", "staging", None, None)]
     removed = diff_desired(after, before, ["staging"])
     assert [(c.artifact, c.removed) for c in removed if c.removed] == [("b", True)]
+
+
+STAGES = ["staging", "canary", "production"]
+_edits = st.lists(st.tuples(st.sampled_from(["churn-model", "other", "dir/sub:model"]), st.sampled_from(STAGES),
+                            st.one_of(st.none(), st.builds("v{}.{}.{}".format, st.integers(0, 20), st.integers(0, 9),
+                                                           st.integers(0, 9)))), max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=_edits)
+def test_registry_edits_read_back_and_keep_comments(tmp_path: Path, edits: list[tuple[str, str, str | None]]) -> None:
+    (tmp_path / "registry.yaml").write_text(REGISTRY)
+    expected = read_desired(tmp_path, "registry.yaml")
+    f = RegistryFile.open(tmp_path, "registry.yaml")
+    for artifact, stage, version in edits:
+        f.set(artifact, stage, version, STAGES)
+        expected.setdefault(artifact, {})[stage] = version
+    f.save()
+    actual = read_desired(tmp_path, "registry.yaml")
+    assert actual == expected
+    text = (tmp_path / "registry.yaml").read_text()
+    assert text.startswith("# Desired state. Keep this comment.\nkind: Registry\nversion: 1\n")
+    for artifact, stages in actual.items():  # stage keys stay in policy order when mlops added them
+        added = [s for s in stages if artifact not in ("churn-model", "other")]
+        assert added == [s for s in STAGES if s in added]
