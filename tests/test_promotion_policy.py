@@ -186,3 +186,14 @@ def test_registry_edits_read_back_and_keep_comments(tmp_path: Path, edits: list[
     for artifact, stages in actual.items():  # stage keys stay in policy order when mlops added them
         added = [s for s in stages if artifact not in ("churn-model", "other")]
         assert added == [s for s in STAGES if s in added]
+
+
+def test_comments_introducing_a_key_stay_with_it(tmp_path: Path) -> None:
+    text = ("kind: Registry\nversion: 1\na:\n  staging: v1.0.0   # eol\n  # before prod\n  production: v2.0.0\n"
+            "b:\n  staging: v1.0.0\n\n  # after a blank\n  production: v2.0.0\n")
+    (tmp_path / "registry.yaml").write_text(text)
+    f = RegistryFile.open(tmp_path, "registry.yaml")
+    f.set("a", "canary", "v3.0.0", STAGES)
+    f.set("b", "canary", "v3.0.0", STAGES)
+    assert f.text() == text.replace("# eol\n", "# eol\n  canary: v3.0.0\n").replace(
+        "b:\n  staging: v1.0.0\n", "b:\n  staging: v1.0.0\n  canary: v3.0.0\n")

@@ -98,6 +98,8 @@ class RegistryFile:
                 position = i
                 break
         stages.insert(position, stage, version)
+        if position:
+            _move_trailing_comments(stages, list(stages)[position - 1], stage)
         return True
 
     def text(self) -> str:
@@ -109,6 +111,25 @@ class RegistryFile:
         text = self.text()
         parse_desired(text.encode("utf-8"), self.shown)  # never write a file we could not read back
         atomic.write_text(self.path, text)
+
+
+def _move_trailing_comments(mapping: Any, before: str, inserted: str) -> None:
+    """Full-line comments after BEFORE's line introduce the key that followed it: keep them there, after
+    the inserted key, instead of letting them end up above it."""
+    entry = mapping.ca.items.get(before)
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None:
+        return
+    first, newline, rest = token.value.partition("\n")
+    if not newline or not rest.strip():
+        return
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    token.value = first + "\n"
+    if not first.strip():  # no end-of-line comment on BEFORE: nothing of this token belongs to it
+        entry[2] = None
+    mapping.ca.items[inserted] = [None, None, CommentToken("\n" + rest, CommentMark(0), None), None]
 
 
 def _yaml() -> Any:
