@@ -174,3 +174,14 @@ def test_help_has_examples(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert "Examples:\n    mlops " in result.output
+
+
+def test_bytes_do_not_depend_on_hash_seed(features: Path) -> None:
+    outputs = []
+    for seed in ("1", "2"):
+        (features / "dvc.yaml").unlink(missing_ok=True)
+        proc = subprocess.run([sys.executable, "-m", "mlops", "compile"], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        outputs.append((features / "dvc.yaml").read_bytes())
+    assert outputs[0] == outputs[1]

@@ -29,6 +29,15 @@ def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_bef
         assert (demo / rel).is_file(), rel
     assert not (demo / "template.yaml").exists()
     assert run_cli("lint", cwd=demo).returncode == 0
+    hooks = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+                           cwd=demo, capture_output=True, text=True)
+    assert hooks.returncode == 0, hooks.stdout + hooks.stderr
+    import yaml
+
+    gate = yaml.safe_load((demo / ".github/workflows/pr-gate.yml").read_text())
+    steps = [s.get("run", "") for s in gate["jobs"]["gate"]["steps"]]
+    assert "mlops gate --base origin/$BASE --format markdown >> $GITHUB_STEP_SUMMARY" in steps
+    assert "mlops sync --push" in (demo / ".github/workflows/sync.yml").read_text()
 
     first = run_cli("run", cwd=demo)
     assert first.returncode == 0, first.stdout + first.stderr

@@ -14,10 +14,21 @@ from mlops.pipeline.context import ParamsFiles, has_key
 from mlops.pipeline.graph import Outputs, cycles
 from mlops.pipeline.model import Pipeline, Stage
 
+_LAST: list[Any] = []  # (key, pipeline, findings) of the last build: lint asks for findings, then outputs
+
+
+def _build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
+    key = (id(project), str(project.root), tuple(id(d) for d in docs))
+    if _LAST and _LAST[0][0] == key and _LAST[0][1] is project:
+        return _LAST[0][2], list(_LAST[0][3])
+    pipeline, findings = build(project, docs)
+    _LAST[:] = [(key, project, pipeline, list(findings), tuple(docs))]  # holding docs keeps their ids unique
+    return pipeline, findings
+
 
 def check_pipelines(project: Any, docs: list[Any]) -> list[Finding]:
     """Every cross-file problem of these Pipeline documents, located in the file that causes it."""
-    pipeline, findings = build(project, docs)
+    pipeline, findings = _build(project, docs)
     findings.extend(check_model(project, pipeline))
     return unique(findings)
 
@@ -36,7 +47,7 @@ def unique(findings: list[Finding]) -> list[Finding]:
 
 def pipeline_outputs(project: Any, docs: list[Any]) -> set[str]:
     """Every output path (outs, metrics, plots; relative to the root) of every expanded stage."""
-    pipeline, _ = build(project, docs)
+    pipeline, _ = _build(project, docs)
     return {stage.root_path(entry.path) for stage in pipeline.stages for entry in stage.all_outs()}
 
 
