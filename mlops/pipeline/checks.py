@@ -17,9 +17,9 @@ from mlops.pipeline.model import Pipeline, Stage
 _LAST: list[Any] = []  # (key, pipeline, findings) of the last build: lint asks for findings, then outputs
 
 
-def _build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
+def _build(project: Any, docs: list[Any], *, reuse: bool) -> tuple[Pipeline, list[Finding]]:
     key = (id(project), str(project.root), tuple(id(d) for d in docs))
-    if _LAST and _LAST[0][0] == key and _LAST[0][1] is project:
+    if reuse and _LAST and _LAST[0][0] == key and _LAST[0][1] is project:
         return _LAST[0][2], list(_LAST[0][3])
     pipeline, findings = build(project, docs)
     _LAST[:] = [(key, project, pipeline, list(findings), tuple(docs))]  # holding docs keeps their ids unique
@@ -28,7 +28,7 @@ def _build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
 
 def check_pipelines(project: Any, docs: list[Any]) -> list[Finding]:
     """Every cross-file problem of these Pipeline documents, located in the file that causes it."""
-    pipeline, findings = _build(project, docs)
+    pipeline, findings = _build(project, docs, reuse=False)
     findings.extend(check_model(project, pipeline))
     return unique(findings)
 
@@ -47,7 +47,7 @@ def unique(findings: list[Finding]) -> list[Finding]:
 
 def pipeline_outputs(project: Any, docs: list[Any]) -> set[str]:
     """Every output path (outs, metrics, plots; relative to the root) of every expanded stage."""
-    pipeline, _ = _build(project, docs)
+    pipeline, _ = _build(project, docs, reuse=True)  # lint calls this right after check_pipelines
     return {stage.root_path(entry.path) for stage in pipeline.stages for entry in stage.all_outs()}
 
 
