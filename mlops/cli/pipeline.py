@@ -109,7 +109,7 @@ def import_dvc(path: str, output: str | None, force: bool) -> None:
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, metavar="[STAGE]... [-- DVC-REPRO-ARGS]...")
 def run(args: tuple[str, ...]) -> None:
     """Compile dvc.yaml when it is stale, then run `dvc repro` (all stages, or the STAGES given).
 
@@ -117,9 +117,6 @@ def run(args: tuple[str, ...]) -> None:
     failed rules are summarised at the end and the exit status is 1. Options after the stage names (write
     `--` first to be explicit) go to `dvc repro` unchanged. A foreach or matrix stage name selects all
     its expanded stages.
-
-    \b
-    Usage: mlops run [STAGE...] [-- DVC-REPRO-ARGS...]
 
     \b
     Examples:
