@@ -171,17 +171,25 @@ def history(artifact: str | None, as_json: bool) -> None:
         echo_json(result)
         return
     _warn(result)
-    rows = []
-    for e in result["events"]:
-        what = {"register": f"registered {e['version']}", "deregister": f"deregistered {e['version']}",
-                "assign": f"{e['version']} -> {e['stage']}", "unassign": f"{e['version']} left {e['stage']}",
-                "deprecate": "deprecated"}[e["event"]]
-        rows.append([e["date"][:19].replace("T", " "), e["artifact"], what, e["commit"][:7], e["tagger"],
-                     _details(e["data"])])
+    rows = [[e["date"][:19].replace("T", " "), e["artifact"], _what(e), e["commit"][:7], e["tagger"],
+             _details(e["data"])] for e in result["events"]]
     _table(["date", "artifact", "event", "commit", "by", "details"], rows)
 
 
+def _what(e: dict[str, Any]) -> str:
+    kind = e["event"]
+    if kind == "assign":
+        return f"{e['version']} -> {e['stage']}"
+    if kind == "unassign":
+        return f"{e['version']} left {e['stage']}"
+    if kind == "deprecate":
+        return "deprecated"
+    return f"{kind}ed {e['version']}"
+
+
 def _details(data: dict[str, Any]) -> str | None:
+    if not data:
+        return None
     parts = []
     if data.get("pr") is not None:
         parts.append(f"PR #{data['pr']}")
