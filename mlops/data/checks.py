@@ -260,7 +260,9 @@ class AggregateChecker(Checker):
         keep = scope & v.valid
         if rule.check == "distinct":
             if keep.any():
-                self.distinct.add(hash_values(v.series[keep]))
+                import pandas as pd
+
+                self.distinct.add(hash_values(pd.Series(v.series[keep].unique())))
             return
         if v.kind not in ("num", "bool"):
             raise ValueError(f"`{rule.check}` needs a numeric column; `{rule.column}` holds {v.found} values")

@@ -15,7 +15,7 @@ from mlops.data.checks import Chunk, RuleResult, checker_for
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, ProfileBuilder
 from mlops.data.rules import Rule, Rules
-from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
+from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource, prefetch
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -111,7 +111,7 @@ def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
     builder = ProfileBuilder(None if profile_all else drift_cols) if (drift_cols or profile_all) else None
     total = source.total_rows()
     offset = 0
-    for frame in source.chunks(columns=read, chunk_rows=chunk_rows, dtypes=dtypes):
+    for frame in prefetch(source.chunks(columns=read, chunk_rows=chunk_rows, dtypes=dtypes)):
         frame.columns = [str(c) for c in frame.columns]
         chunk = Chunk(frame, offset, rules.column_types)
         for checker in active:

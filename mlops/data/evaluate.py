@@ -47,8 +47,7 @@ def _column(frame: Any, name: str, pos: int) -> Val:
         if getattr(dtype, "tz", None) is not None:
             values = series.dt.tz_convert("UTC").dt.tz_localize(None)
         return Val(values.to_numpy(dtype="datetime64[ns]"), null, "dt")
-    data = series.to_numpy(dtype=object, na_value="")
-    return Val(data, null, "str")
+    return Val(series, null, "str")  # kept as a Series: Arrow-backed string kernels beat object arrays
 
 
 def _as_bool(val: Val, pos: int) -> Val:
@@ -91,6 +90,27 @@ def _align(left: Val, right: Val, pos: int, op: str) -> tuple[Val, Val]:
     if right.kind == "dt" and left.kind == "str" and isinstance(left.data, str):
         return Val(_timestamp(left.data, pos), left.null, "dt"), right
     raise EvalError(f"cannot apply `{op}` to a {_name(left.kind)} and a {_name(right.kind)}", pos)
+
+
+def _compare_text(x: Any, y: Any, op: str, pos: int) -> Any:
+    """Compare strings (Series or scalars) with pandas' string kernels; nulls come out false (masked later)."""
+    import operator
+
+    import numpy as np
+    import pandas as pd
+
+    func = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}[op]
+    if not isinstance(x, pd.Series) and isinstance(y, pd.Series):
+        x, y = y, x
+        func = {"<": operator.gt, "<=": operator.ge, ">": operator.lt, ">=": operator.le}.get(op, func)
+    if not isinstance(x, pd.Series):
+        return np.asarray(func(x, y), dtype=bool)
+    try:
+        out = func(x, y)  # Series of one chunk share its index
+    except TypeError:
+        raise EvalError(f"cannot compare these values with `{op}`", pos) from None
+    return out.to_numpy(dtype=bool, na_value=False)
 
 
 def _timestamp(text: str, pos: int) -> Any:
@@ -185,8 +205,7 @@ class Evaluator:
         if a.kind == "null" or b.kind == "null":
             return Val(0.0, True, "null")
         if node.op == "+" and a.kind == "str" and b.kind == "str":
-            return Val(np.char.add(np.asarray(a.data, dtype=str), np.asarray(b.data, dtype=str)).astype(object),
-                       a.null | b.null if not isinstance(a.null, bool) else b.null, "str")
+            return Val(a.data + b.data, np.logical_or(a.null, b.null), "str")
         for side in (a, b):
             if side.kind not in ("num", "bool"):
                 raise EvalError(f"cannot apply `{node.op}` to a {_name(side.kind)}", node.pos)
@@ -214,18 +233,17 @@ class Evaluator:
         a, b = _align(self.eval(node.left), self.eval(node.right), node.pos, node.op)
         if a.kind == "null" or b.kind == "null":
             return Val(False, True, "bool")
-        if a.kind == "str" and node.op not in ("==", "!="):
-            x, y = np.asarray(a.data, dtype=object), np.asarray(b.data, dtype=object)
-        else:
-            x, y = a.data, b.data
+        null = np.logical_or(a.null, b.null)
+        if a.kind == "str":
+            return Val(_compare_text(a.data, b.data, node.op, node.pos), null, "bool")
         ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
                ">=": np.greater_equal}
         with np.errstate(invalid="ignore"):
             try:
-                out = ops[node.op](x, y)
+                out = ops[node.op](a.data, b.data)
             except TypeError:
                 raise EvalError(f"cannot compare these values with `{node.op}`", node.pos) from None
-        return Val(np.asarray(out, dtype=bool), np.logical_or(a.null, b.null), "bool")
+        return Val(np.asarray(out, dtype=bool), null, "bool")
 
     def _in(self, node: In) -> Val:
         import numpy as np

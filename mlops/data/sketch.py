@@ -161,31 +161,45 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass
 class HashSet:
-    """The distinct 64-bit hashes seen so far (sorted array): uniqueness and distinct counts in one pass."""
+    """The distinct 64-bit hashes seen so far: uniqueness and distinct counts in one pass.
 
-    seen: Any = None
+    Uses pandas' hash table (O(n) per chunk); falls back to a sorted array if that internal API is missing.
+    """
+
+    def __init__(self) -> None:
+        self.table: Any = None
+        self.sorted: Any = None
+        self.count = 0
 
     def add(self, hashes: Any) -> Any:
         """Add a chunk's hashes; return a mask of the entries already seen (earlier or within this chunk)."""
         import numpy as np
+        import pandas as pd
 
-        hashes = np.asarray(hashes, dtype="uint64")
-        uniq, first = np.unique(hashes, return_index=True)
-        dup = np.ones(len(hashes), dtype=bool)
-        dup[first] = False
-        if self.seen is not None and len(self.seen):
-            pos = np.searchsorted(self.seen, hashes)
-            pos[pos >= len(self.seen)] = 0
-            dup |= self.seen[pos] == hashes
-            self.seen = np.union1d(self.seen, uniq)
-        else:
-            self.seen = uniq
+        hashes = np.ascontiguousarray(hashes, dtype="uint64")
+        dup = pd.Series(hashes, copy=False).duplicated().to_numpy()
+        try:
+            from pandas._libs import hashtable
+
+            if self.table is None:
+                self.table = hashtable.UInt64HashTable(max(4 * len(hashes), 1024))
+            elif self.count:
+                dup = dup | (np.asarray(self.table.lookup(hashes)) >= 0)
+            fresh = hashes[~dup]
+            self.table.map_locations(fresh)
+        except (ImportError, AttributeError):  # pragma: no cover - older or newer pandas internals
+            if self.sorted is not None and len(self.sorted):
+                pos = np.searchsorted(self.sorted, hashes)
+                pos[pos >= len(self.sorted)] = 0
+                dup = dup | (self.sorted[pos] == hashes)
+            fresh = hashes[~dup]
+            self.sorted = fresh if self.sorted is None else np.union1d(self.sorted, fresh)
+        self.count += len(fresh)
         return dup
 
     def __len__(self) -> int:
-        return 0 if self.seen is None else len(self.seen)
+        return self.count
 
 
 def hash_values(values: Any) -> Any:

@@ -118,8 +118,22 @@ class DataSource:
         if pf.metadata.num_rows == 0:
             yield pf.schema_arrow.empty_table().select(cols if cols is not None else list(names)).to_pandas()
             return
-        for batch in pf.iter_batches(batch_size=chunk_rows, columns=cols, use_threads=True):
-            yield batch.to_pandas()
+        # whole row groups decode fastest (columns in parallel); several small ones are read together
+        group: list[int] = []
+        rows = 0
+        for i in range(pf.metadata.num_row_groups):
+            size = pf.metadata.row_group(i).num_rows
+            if group and rows + size > chunk_rows:
+                yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+                group, rows = [], 0
+            if size > chunk_rows:  # a row group bigger than a chunk: stream it in batches
+                for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=cols, use_threads=True):
+                    yield batch.to_pandas()
+                continue
+            group.append(i)
+            rows += size
+        if group:
+            yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
 
     def _csv(self, columns: list[str] | None, chunk_rows: int, dtypes: dict[str, str]) -> Iterator[Any]:
         import pandas as pd
@@ -166,6 +180,52 @@ class DataSource:
             if lower.endswith(ext):
                 return comp
         return None
+
+
+def _slices(table: Any, chunk_rows: int) -> Iterator[Any]:
+    for start in range(0, max(table.num_rows, 1), chunk_rows):
+        yield table.slice(start, chunk_rows).to_pandas()
+
+
+def prefetch(chunks: Iterator[Any]) -> Iterator[Any]:
+    """Read the next chunk in a background thread while the current one is checked (readers release the GIL).
+
+    At most two chunks are in memory at once.
+    """
+    import queue
+    import threading
+
+    slot: queue.Queue[Any] = queue.Queue(maxsize=1)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                slot.put(chunk)
+            slot.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            slot.put(exc)
+
+    thread = threading.Thread(target=work, name="mlops-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = slot.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                slot.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def _first_line(exc: BaseException) -> str:
