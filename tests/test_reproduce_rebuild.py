@@ -141,3 +141,18 @@ def test_cannot_proceed_cases(git_repo: Path, tmp_path: Path, monkeypatch: pytes
     assert code == 2 and "no pipeline stages" in err
     code, _, err = mlops("reproduce", "nope@v1.0.0")
     assert code == 2 and "unknown" in err
+
+
+@pytest.mark.slow
+def test_example_project_reproduces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = mlops("init", "demo")
+    assert code == 0, err
+    repo = tmp_path / "demo"
+    monkeypatch.chdir(repo)
+    code, out, err = mlops("run")
+    assert code == 0, err + out
+    commit_all(repo, "Start from mlops init")
+    code, out, err = mlops("reproduce", "HEAD")
+    assert code == 0, err + out
+    assert "Reproducible: all" in out and "models/model.pkl" in out

@@ -138,10 +138,13 @@ UNSAVED = "Can't remove the following unsaved files"
 
 
 def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path) -> subprocess.CompletedProcess[str]:
-    """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable)."""
+    """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable). As `mlops run` does,
+    this Python's bin folder comes first on PATH: stage commands (`python ...`, `mlops validate`) run in
+    the environment mlops runs in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(("GIT_AUTHOR",
                                                                                           "GIT_COMMITTER"))}
     env.setdefault("DVC_NO_ANALYTICS", "1")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     with open(log, "w", encoding="utf-8") as handle:
         proc = subprocess.run([executable(), *args], cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
                               text=True, env=env, check=False)

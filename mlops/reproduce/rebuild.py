@@ -73,7 +73,7 @@ def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False) -> 
         raise InputError(f"{ref} has no pipeline stages in a dvc.lock: nothing to rebuild",
                          hint="run the pipeline (`mlops run`) and commit dvc.lock")
     sources = [s for s in recorded.values() if s.is_source]
-    result.stages = sorted(pipeline)
+    result.stages = list(pipeline)  # dvc.lock order: the pipeline's own
 
     temp = Path(tempfile.mkdtemp(prefix=f"mlops-reproduce-{resolved.commit[:8]}-"))
     tree = temp / "worktree"
@@ -127,7 +127,7 @@ def _ensure_sources(repo: Any, snapshot: Snapshot, sources: list[lock.StageLock]
 def compare(recorded: dict[str, lock.StageLock], rebuilt: dict[str, lock.StageLock],
             tree: Path) -> list[OutputCheck]:
     checks: list[OutputCheck] = []
-    for name, stage in sorted(recorded.items()):
+    for name, stage in recorded.items():
         new_stage = rebuilt.get(name)
         for path, old in sorted(stage.outs.items()):
             new = new_stage.outs.get(path) if new_stage else None
@@ -142,7 +142,7 @@ def compare(recorded: dict[str, lock.StageLock], rebuilt: dict[str, lock.StageLo
             if status == "differs" and old.isdir:
                 check.files = _dir_differences(tree, old)
             checks.append(check)
-    for name, stage in sorted(rebuilt.items()):
+    for name, stage in rebuilt.items():
         if stage.is_source or name in recorded:
             continue
         for path, new in sorted(stage.outs.items()):
