@@ -245,3 +245,17 @@ def test_a_pull_request_cannot_quiet_the_monitoring_history(tmp_path: Path, monk
     commit_all(root, "promote, and tidy the history")
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 1 and "1 error alert(s) in the last 1d" in out
+
+
+def test_gate_on_a_change_that_repairs_registry_yaml(repo: Path) -> None:
+    good = (repo / "registry.yaml").read_text()
+    write(repo, "registry.yaml", good.replace("staging: v1.0.0", "staging: latest"))
+    commit_all(repo, "broken")
+    git(repo, "switch", "-q", "-c", "fix")
+    write(repo, "registry.yaml", good.replace("staging: v1.0.0", "staging: v2.0.0"))
+    commit_all(repo, "fixed")
+    code, out, _ = mlops("gate", "--base", "main")
+    assert code == 0, out
+    assert "note: registry.yaml at the base does not load" in out
+    assert "churn-model v2.0.0 -> staging: ok" in out
+    assert "skip  already in stage: the tags already show v1.0.0 in production" in out

@@ -214,3 +214,15 @@ def test_metrics_tracked_by_dvc_are_read_from_the_cache(tmp_path: Path) -> None:
     c3 = commit_all(root, "metrics in the DVC cache")
     tag(root, "churn-model@v3.0.0", c3)
     assert _messages(_eval(root, "staging", "v3.0.0")) == ["auc: 0.5 is below the minimum 0.75"]
+
+
+def test_entry_skips_stages_limited_to_other_artifacts(tmp_path: Path) -> None:
+    policy = POLICY.replace("  canary: {}\n", "  canary: {artifacts: [other]}\n").replace(
+        "    soak: 48h\n", "    soak: 1h\n").replace("    metrics: metrics/eval.json\n",
+                                                    "    metrics: metrics/eval.json\n  other:\n    path: o.pkl\n    metrics: o.json\n", 1)
+    root = tmp_path / "r"
+    make_repo(root, policy=policy)
+    ev = _eval(root, "production", "v2.0.0")
+    assert ev.passed, [r.message for r in ev.failures]
+    assert [r.gate for r in ev.results if r.kind in ("after", "soak")] == ["was in staging", "soak 1h in staging"]
+    assert _messages(_eval(root, "canary", "v2.0.0")) == ["stage canary is limited to other"]

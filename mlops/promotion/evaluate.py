@@ -97,27 +97,40 @@ def _known(policy: Policy, artifact: str, stage_name: str) -> list[GateResult]:
     return []
 
 
+def entry_stage(policy: Policy, stage: Stage, artifact: str) -> str | None:
+    """The stage a version must come from: `after`, skipping stages limited to other artifacts."""
+    after = stage.after
+    seen = {stage.name}
+    while after is not None and after in policy.stages and not policy.stages[after].applies_to(artifact):
+        if after in seen:
+            return None
+        seen.add(after)
+        after = policy.stages[after].after
+    return after
+
+
 def _order(ctx: Context, stage: Stage, artifact: str, version: str, rollback: bool) -> list[GateResult]:
-    if stage.after is None:
+    after = entry_stage(ctx.policy, stage, artifact)
+    if after is None:
         return []
-    label = f"was in {stage.after}"
+    label = f"was in {after}"
     if rollback:
         return [GateResult("after", label, True, f"rollback: {version} held {stage.name} before", skipped=True)]
-    interval = time_in_stage(ctx.state, artifact, stage.after, version, ctx.now)
+    interval = time_in_stage(ctx.state, artifact, after, version, ctx.now)
     if interval is None:
         return [GateResult("after", label, False,
-                           f"{artifact} {version} has not been in {stage.after}; {stage.name} comes after "
-                           f"{stage.after} (promote it there first)")]
+                           f"{artifact} {version} has not been in {after}; {stage.name} comes after "
+                           f"{after} (promote it there first)")]
     start, end = interval
-    results = [GateResult("after", label, True, f"in {stage.after} since {iso(start)}")]
+    results = [GateResult("after", label, True, f"in {after} since {iso(start)}")]
     if stage.soak is not None:
         spent = end - start
         ok = spent >= stage.soak
-        message = (f"{format_duration(spent)} in {stage.after} since {iso(start)}" if ok else
-                   f"{artifact} {version} has been in {stage.after} for {format_duration(spent)} "
+        message = (f"{format_duration(spent)} in {after} since {iso(start)}" if ok else
+                   f"{artifact} {version} has been in {after} for {format_duration(spent)} "
                    f"(since {iso(start)}); soak needs {stage.soak_text} "
                    f"(ready at {iso(start + stage.soak)})")
-        results.append(GateResult("soak", f"soak {stage.soak_text} in {stage.after}", ok, message,
+        results.append(GateResult("soak", f"soak {stage.soak_text} in {after}", ok, message,
                                   value=format_duration(spent), threshold=stage.soak_text))
     return results
 

@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from mlops import git
-from mlops.errors import UnknownReference
+from mlops.errors import ConfigError, UnknownReference
 from mlops.promotion.changes import Change, diff_desired
 from mlops.promotion.desired import desired_at
 from mlops.promotion.evaluate import evaluate
-from mlops.promotion.results import Evaluation
+from mlops.promotion.results import Evaluation, GateResult
 from mlops.promotion.session import open_context
 
 
@@ -59,7 +59,12 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
     ctx.history_at, ctx.history_label = base_tip, base
     if base_commit == ctx.head and base_tip != ctx.head:
         report.notes.append(f"HEAD is an ancestor of {base}: nothing of this change to check")
-    before = desired_at(project.root, base_commit, project.registry)
+    try:
+        before = desired_at(project.root, base_commit, project.registry)
+    except ConfigError as exc:
+        before = {}
+        report.notes.append(f"{project.registry} at the base does not load ({exc.message.splitlines()[0]}); "
+                            "every value at HEAD counts as a change")
     after = desired_at(project.root, ctx.head, project.registry)
     if git.show_file(base_commit, project.promotion, project.root) != \
             git.show_file(ctx.head, project.promotion, project.root):
@@ -77,6 +82,10 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
 def _evaluate_change(ctx: Any, change: Change) -> Evaluation:
     holder = ctx.state.which(change.artifact, change.stage)
     ev = evaluate(ctx, change.artifact, change.stage, change.after, previous=change.before)
-    if holder is not None and holder.version == change.after:
-        ev.results = [r for r in ev.results if r.kind == "state"]  # already there: nothing left to gate
+    if holder is not None and holder.version == change.after:  # already there: nothing left to gate
+        ev.rollback = False
+        ev.deltas = []
+        ev.results = [r for r in ev.results if r.kind == "state"] + [GateResult(
+            "state", "already in stage", True, f"the tags already show {change.after} in {change.stage}",
+            skipped=True)]
     return ev
