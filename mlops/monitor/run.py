@@ -92,18 +92,22 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     window = options.window_time or datetime.now(timezone.utc)
 
     reference = select_reference(str(against), root, artifact=options.artifact)
-    frame = _read(options.data, options.input_format)
-    _require_columns(frame, options)
-
+    source, schema = _open(options.data, options.input_format)
+    _require_columns(schema, options)
     roles = {c for c in (options.labels, options.predictions, options.scores, timestamp) if c}
     p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
-    features = _drift(frame, reference, options, drift_cfg, roles, p_value)
+    features, rows = _drift(source, schema, reference, options, drift_cfg, roles, p_value)
     drifted = judge_drift(features, policy)
+    # only the columns that metrics, slices and prediction drift need are held in memory at once
+    wanted = [c for c in (options.labels, options.predictions, options.scores, *options.slices) if c]
+    if timestamp and options.labels and timestamp in schema:
+        wanted.append(timestamp)
+    frame = _frame(source, list(dict.fromkeys(wanted)))
 
     candidates = checks.drift_candidates(features, drifted, policy)
     prediction_drift = _prediction_drift(frame, reference, options, drift_cfg, p_value)
     candidates += checks.prediction_candidates(prediction_drift, policy)
-    quality = _quality(options.rules, frame) if options.rules else None
+    quality = _quality(options.rules, source) if options.rules else None
     candidates += checks.quality_candidates((quality or {}).get("failures", []))
 
     history_path = _history_path(options.history, root)
@@ -125,7 +129,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     record: dict[str, Any] = {
         "type": "run", "schema": SCHEMA, "id": run_id, "time": format_time(window),
         "artifact": reference.artifact, "version": reference.version, "ref": reference.ref,
-        "commit": reference.commit, "data": _shown(Path(options.data), root), "rows": int(len(frame)),
+        "commit": reference.commit, "data": _shown(Path(options.data), root), "rows": rows,
         "features": features,
         "metrics": metrics,
         "label_coverage": coverage["coverage"] if coverage else None,
@@ -156,43 +160,58 @@ def _rules(path: str | None) -> dict[str, Any]:
     return dict(load_document(path, expected_kind="Rules").data or {})
 
 
-def _read(path: str, fmt: str | None) -> Any:
-    from mlops.data.source import DataSource, read_frame
+PROFILE_CHUNK_ROWS = 1 << 15  # the batch is profiled in chunks: memory stays bounded, whatever its size
+
+
+def _open(path: str, fmt: str | None) -> tuple[Any, list[str]]:
+    from mlops.data.source import DataSource
 
     source = DataSource.from_path(path, fmt)
-    frame = read_frame(source)
-    if len(frame) == 0:
-        raise InputError(f"{path}: the batch has no rows")
-    return frame
+    return source, source.schema()
 
 
-def _require_columns(frame: Any, options: MonitorOptions) -> None:
+def _frame(source: Any, columns: list[str]) -> Any:
+    import pandas as pd
+
+    from mlops.data.source import read_frame
+
+    return read_frame(source, columns=columns) if columns else pd.DataFrame()
+
+
+def _require_columns(schema: list[str], options: MonitorOptions) -> None:
     wanted = [("--labels", options.labels), ("--predictions", options.predictions), ("--scores", options.scores)]
     wanted += [("--slice", s) for s in options.slices]
     for flag, column in wanted:
-        if column and column not in frame.columns:
+        if column and column not in schema:
             import difflib
 
-            close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
+            close = difflib.get_close_matches(column, schema, n=1)
             raise InputError(f"{flag} column `{column}` is not in the data" +
                              (f"; did you mean `{close[0]}`?" if close else ""))
 
 
-def _drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any], roles: set[str],
-           p_value: bool) -> dict[str, dict[str, Any]]:
+def _drift(source: Any, schema: list[str], reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
+           roles: set[str], p_value: bool) -> tuple[dict[str, dict[str, Any]], int]:
     from mlops.data.drift import drift_scores
     from mlops.data.profile import build_profile
 
     configured = options.columns or cfg.get("columns")
     if isinstance(configured, list):
-        missing = [c for c in configured if c not in frame.columns]
+        missing = [c for c in configured if c not in schema]
         if missing:
             raise InputError(f"drift column(s) not in the data: {', '.join(missing)}")
         columns = list(configured)
     else:
-        columns = [str(c) for c in frame.columns if str(c) not in roles]
+        columns = [c for c in schema if c not in roles]
     columns = [c for c in columns if c in reference.profile.columns]
-    current = build_profile(frame[columns])
+    if not columns:
+        raise InputError(f"{source.name}: no column of the batch is in the reference {reference.path} "
+                         f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
+                         f"{', '.join(list(reference.profile.columns)[:8])})")
+    current = build_profile(source, columns=columns, chunk_rows=PROFILE_CHUNK_ROWS)
+    rows = int(current.rows)
+    if rows == 0:
+        raise InputError(f"{source.name}: the batch has no rows")
     results = drift_scores(current, reference.profile, columns, method=options.method or cfg.get("method"),
                            per_column=cfg.get("per_column"),
                            threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
@@ -203,7 +222,7 @@ def _drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[
         entry.pop("column", None)
         entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
         features[name] = entry
-    return features
+    return features, rows
 
 
 def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
@@ -263,11 +282,11 @@ def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str |
     return m.evaluate(prep, slices), coverage
 
 
-def _quality(rules_path: str, frame: Any) -> dict[str, Any] | None:
+def _quality(rules_path: str, source: Any) -> dict[str, Any] | None:
     """The rules file's data-quality checks on the batch, through the validation engine."""
     from mlops.monitor.quality import run_quality
 
-    return run_quality(rules_path, frame)
+    return run_quality(rules_path, source)
 
 
 def _history_path(history: str | None, root: str | os.PathLike[str]) -> Path:
