@@ -247,3 +247,13 @@ def test_help_has_examples(name: str) -> None:
     assert COMMANDS[name][0] == "mlops.cli.registry"
     code, out, _ = mlops(name, "--help")
     assert code == 0 and "Examples:\n    mlops " in out
+
+
+def test_register_push_to_a_bare_origin(repo: Path, tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    sh(tmp_path, "git", "init", "-q", "--bare", str(origin))
+    sh(repo, "git", "remote", "add", "origin", str(origin))
+    code, out, err = mlops("register", "churn-model", "--push")
+    assert code == 0, err
+    assert out.endswith("and pushed it to origin\n")
+    assert sh(origin, "git", "tag") == "churn-model@v0.1.0"
