@@ -122,7 +122,7 @@ def _order(ctx: Context, stage: Stage, artifact: str, version: str, rollback: bo
                            f"{artifact} {version} has not been in {after}; {stage.name} comes after "
                            f"{after} (promote it there first)")]
     start, end = interval
-    results = [GateResult("after", label, True, f"in {after} since {iso(start)}")]
+    results = [GateResult("after", label, True, f"in {after} since {iso(start)}", value=iso(start))]
     if stage.soak is not None:
         spent = end - start
         ok = spent >= stage.soak
