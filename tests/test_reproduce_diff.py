@@ -110,3 +110,39 @@ def test_flatten_keys_named_lists_by_name() -> None:
     doc = {"kind": "Rules", "version": 1, "checks": [{"name": "b", "expr": "x > 0"}, {"name": "a", "expr": "y"}],
            "columns": {"x": {"allowed": [1, 2]}}}
     assert flatten(doc) == {"checks.b.expr": "x > 0", "checks.a.expr": "y", "columns.x.allowed": [1, 2]}
+
+
+FOREACH = """\
+stages:
+  t:
+    foreach: [a, bb]
+    do:
+      cmd: python m.py ${item}
+      metrics:
+        - metrics/${item}.json:
+            cache: false
+"""
+
+
+def lock_text(a: str, b: str) -> str:
+    return ("schema: '2.0'\nstages:\n"
+            f"  t@a:\n    cmd: python m.py a\n    outs:\n    - path: metrics/a.json\n      hash: md5\n      md5: {a}\n"
+            f"  t@bb:\n    cmd: python m.py bb\n    outs:\n    - path: metrics/bb.json\n      hash: md5\n      md5: {b}\n")
+
+
+def test_metrics_of_foreach_stages(git_repo: Path) -> None:
+    write(git_repo, "dvc.yaml", FOREACH)
+    write(git_repo, "dvc.lock", lock_text("1" * 32, "2" * 32))
+    write(git_repo, "metrics/a.json", '{"s": 2}')
+    write(git_repo, "metrics/bb.json", '{"s": 4}')
+    commit_all(git_repo, "one")
+    write(git_repo, "dvc.lock", lock_text("3" * 32, "4" * 32))
+    write(git_repo, "metrics/a.json", '{"s": 3}')
+    write(git_repo, "metrics/bb.json", '{"s": 6}')
+    commit_all(git_repo, "two")
+    code, out, _ = mlops("diff", "HEAD~1", "HEAD", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert {c["key"]: c["delta"] for c in data["metrics"]} == {"metrics/a.json:s": 1, "metrics/bb.json:s": 2}
+    assert {c["key"]: c["detail"] for c in data["data"]} == {"metrics/a.json": "output of t@a",
+                                                              "metrics/bb.json": "output of t@bb"}

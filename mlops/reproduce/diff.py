@@ -104,12 +104,41 @@ def metric_files(snapshot: Snapshot, promotion: str) -> set[str]:
             name = next(iter(item), None) if isinstance(item, dict) else item
             if isinstance(name, str) and "${" not in name:
                 files.add(posixpath.normpath(posixpath.join(folder, name)))
+        files |= _expanded_metrics(snapshot, doc, folder)
     doc = snapshot.yaml(promotion)
     if isinstance(doc, dict) and isinstance(doc.get("artifacts"), dict):
         for artifact in doc["artifacts"].values():
             if isinstance(artifact, dict) and isinstance(artifact.get("metrics"), str):
                 files.add(artifact["metrics"])
     return files
+
+
+def _expanded_metrics(snapshot: Snapshot, doc: dict[str, Any], folder: str) -> set[str]:
+    """Metric files of foreach/matrix stages: the outputs dvc.lock recorded for `name@key` that match the
+    declared templates (`metrics/${item}.json`)."""
+    import re
+
+    patterns: dict[str, list[re.Pattern[str]]] = {}
+    for name, stage in (doc.get("stages") or {}).items():
+        if not isinstance(stage, dict) or ("foreach" not in stage and "matrix" not in stage):
+            continue
+        body = stage.get("do") if "foreach" in stage else stage  # foreach nests the stage under `do:`
+        for item in (body.get("metrics") if isinstance(body, dict) else None) or []:
+            template = next(iter(item), None) if isinstance(item, dict) else item
+            if isinstance(template, str):
+                path = posixpath.normpath(posixpath.join(folder, template))
+                regex = "".join("[^/]+" if part.startswith("${") else re.escape(part)
+                                for part in re.split(r"(\$\{[^}]*\})", path))
+                patterns.setdefault(str(name), []).append(re.compile(regex + "$"))
+    if not patterns:
+        return set()
+    found: set[str] = set()
+    for stage in lock.from_snapshot(snapshot).values():
+        base = stage.name.rsplit(":", 1)[-1].split("@", 1)[0]
+        for path in stage.outs:
+            if any(p.match(path) for p in patterns.get(base, [])):
+                found.add(path)
+    return found
 
 
 def _metrics(root: Path, sa: Snapshot, sb: Snapshot, la: dict[str, lock.StageLock],

@@ -131,7 +131,9 @@ def compare(recorded: dict[str, lock.StageLock], rebuilt: dict[str, lock.StageLo
         new_stage = rebuilt.get(name)
         for path, old in sorted(stage.outs.items()):
             new = new_stage.outs.get(path) if new_stage else None
-            if new is None or new.md5 is None:
+            # only source data was checked out: an output not on disk was not rebuilt (a frozen stage),
+            # whatever the lock still says
+            if new is None or new.md5 is None or not (tree / path).exists():
                 status = "missing"
             elif new.md5 == old.md5:
                 status = "reproduced"
