@@ -259,3 +259,18 @@ def test_gate_on_a_change_that_repairs_registry_yaml(repo: Path) -> None:
     assert "note: registry.yaml at the base does not load" in out
     assert "churn-model v2.0.0 -> staging: ok" in out
     assert "skip  already in stage: the tags already show v1.0.0 in production" in out
+
+
+def test_real_entry_point_exit_codes(repo: Path) -> None:
+    from tests.conftest import run_cli
+
+    git(repo, "switch", "-q", "-c", "pr")
+    write(repo, "registry.yaml", (repo / "registry.yaml").read_text().replace("production: v1.0.0",
+                                                                              "production: v2.0.0"))
+    commit_all(repo, "promote")
+    proc = run_cli("gate", "--format", "json", cwd=repo)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["passed"] is False
+    proc = run_cli("sync", cwd=repo)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("mlops: error: `mlops sync` runs only on the protected branch `main`")
+    assert "hint: `git switch main`" in proc.stderr
