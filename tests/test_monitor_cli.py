@@ -294,3 +294,25 @@ def test_help_has_examples() -> None:
         result = mlops(*args)
         assert result.exit_code == 0 and "Examples:" in result.output
         assert result.output.split("Examples:", 1)[1].strip().startswith("mlops ")
+
+
+def test_quality_rules_fire_at_once_with_their_severity(project: Project) -> None:
+    write(project.root, "rules/quality.yaml", """kind: Rules
+version: 1
+columns:
+  mean radius: {min: 0}
+  mean texture: {max: {value: 30, severity: warn, max_fail: 0}}
+alert: {consecutive: 3}
+""")
+    bad = project.batch("neg.csv", **{"mean radius": lambda f: -f["mean radius"]})
+    result = monitor(bad, "--rules", "rules/quality.yaml")
+    assert result.exit_code == 1, result.output
+    record = history(project.root)[-1]
+    severities = {a["rule"]: a["severity"] for a in record["alerts"]}
+    assert severities["quality:mean radius.min"] == "error"  # a hard error does not wait 3 windows
+    assert severities.get("quality:mean texture.max") in (None, "warn")
+    assert "Data quality" in result.stdout and "mean radius.min" in result.stdout
+    fine = project.batch("fine.csv", **{"mean texture": 10.0})
+    result = monitor(fine, "--rules", "rules/quality.yaml")
+    assert result.exit_code == 0, result.output
+    assert history(project.root)[-1]["quality"]["passed"] is True
