@@ -185,3 +185,28 @@ def test_bytes_do_not_depend_on_hash_seed(features: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         outputs.append((features / "dvc.yaml").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_every_check_of_the_data_a_stage_reads_runs_before_it(git_repo: Path) -> None:
+    write(git_repo, "rules/a.yaml", "kind: Rules\nversion: 1\ncolumns:\n  a: {type: integer}\n")
+    write(git_repo, "data.csv", "a\n1\n")
+    write(git_repo, "pipelines/main.yaml", """\
+kind: Pipeline
+version: 1
+stages:
+  check_a:
+    validate: data.csv
+    rules: rules/a.yaml
+  check_b:
+    validate: ./data.csv
+    rules: rules/a.yaml
+    report: out/b.json
+  use:
+    cmd: echo
+    wdir: sub
+    deps: [../data.csv]
+""")
+    (git_repo / "sub").mkdir()
+    assert CliRunner().invoke(cli, ["compile"]).exit_code == 0
+    stages = yaml.safe_load((git_repo / "dvc.yaml").read_text())["stages"]
+    assert stages["use"]["deps"] == ["../data.csv", "../reports/check_a.json", "../out/b.json"]

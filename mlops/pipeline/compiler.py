@@ -7,6 +7,7 @@ overwrites a dvc.yaml a person wrote.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ def _entries(entries: list[PathEntry]) -> list[Any]:
     return [{e.path: dict(e.flags)} if e.flags else e.path for e in entries]
 
 
-def stage_dict(stage: Stage, validation_reports: dict[str, str]) -> dict[str, Any]:
+def stage_dict(stage: Stage, validation_reports: dict[str, list[str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if stage.desc:
         out["desc"] = stage.desc
@@ -54,9 +55,10 @@ def stage_dict(stage: Stage, validation_reports: dict[str, str]) -> dict[str, An
         # a stage that reads validated data also depends on the validation report, so DVC runs the check
         # first and a failed check stops every stage behind it
         for dep in list(deps):
-            report = validation_reports.get(stage.root_path(dep))
-            if report and report not in deps and report not in {stage.root_path(d) for d in deps}:
-                deps.append(_relative(report, stage.wdir))
+            for report in validation_reports.get(stage.root_path(dep), ()):
+                shown = _relative(report, stage.wdir)
+                if shown not in deps:
+                    deps.append(shown)
     if deps:
         out["deps"] = deps
     if stage.params_raw:
@@ -75,8 +77,6 @@ def stage_dict(stage: Stage, validation_reports: dict[str, str]) -> dict[str, An
 def _relative(path: str, wdir: str | None) -> str:
     if not wdir or wdir == ".":
         return path
-    import posixpath
-
     return posixpath.relpath(path, wdir)
 
 
@@ -99,8 +99,10 @@ def artifacts_section(promotion: Any) -> dict[str, Any]:
 
 
 def render(pipeline: Pipeline, promotion: Any = None, promotion_path: str = "promotion.yaml") -> Compiled:
-    reports = {s.data.path: s.report.path for s in pipeline.stages
-               if s.kind == "validate" and s.data is not None and s.report is not None}
+    reports: dict[str, list[str]] = {}
+    for s in pipeline.stages:
+        if s.kind == "validate" and s.data is not None and s.report is not None:
+            reports.setdefault(posixpath.normpath(s.data.path), []).append(s.report.path)
     body: dict[str, Any] = {"stages": {s.name: stage_dict(s, reports) for s in pipeline.stages}}
     artifacts = artifacts_section(promotion)
     sources = list(pipeline.sources)
