@@ -28,7 +28,7 @@ from tests.test_promotion_repo import (
 
 GTO = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "gto")
 
-E2E_POLICY = POLICY.replace("soak: 48h", "soak: 3s") + \
+E2E_POLICY = POLICY.replace("soak: 48h", "soak: 6s") + \
     "      - {monitor: monitoring/canary.jsonl, no_alerts_for: 24h}\n"
 E2E_REGISTRY = """\
 # Desired state, changed through pull requests.
@@ -92,8 +92,9 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
 
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 1
-    assert "soak 3s in canary" in out and "soak needs 3s" in out
-    time.sleep(3.2)
+    assert "soak 6s in canary" in out and "soak needs 6s" in out
+    canary_at = int(git(repo, "tag", "-l", "--format=%(taggerdate:unix)", "churn-model#canary#7"))
+    time.sleep(max(0.0, canary_at + 6.2 - time.time()))  # the soak is over
     code, out, _ = mlops("gate", "--base", "main", "--format", "markdown")
     assert code == 0, out
     assert "### ✅ churn-model v2.0.0 -> production (replacing v1.0.0)" in out
