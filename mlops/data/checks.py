@@ -192,6 +192,7 @@ class UniqueChecker(Checker):
     def _update(self, chunk: Chunk) -> None:
         rule = self.rule
         scope = chunk.scope(rule)
+        v = None
         if rule.check == "unique":
             v = chunk.view(rule.column or "")
             keep = scope & v.valid
@@ -200,9 +201,16 @@ class UniqueChecker(Checker):
             cols = rule.value if rule.check == "unique_key" else list(chunk.frame.columns)
             series = chunk.frame[cols]
             keep = scope
-        sub = series[keep]
-        dup = self.seen.add(hash_values(sub)) if len(sub) else keep[:0]
         import numpy as np
+
+        sub = series[keep]
+        if v is not None and v.kind == "num":
+            # numbers are their own keys (float64 bits; + 0.0 folds -0.0): no hashing, and the same key
+            # whether a chunk's column came out int or float
+            keys = np.ascontiguousarray(v.numbers[keep] + 0.0).view("uint64")
+        else:
+            keys = hash_values(sub) if len(sub) else np.zeros(0, dtype="uint64")
+        dup = self.seen.add(keys) if len(sub) else keep[:0]
 
         fail = np.zeros(chunk.rows, dtype=bool)
         fail[np.flatnonzero(keep)[dup]] = True
