@@ -16,6 +16,8 @@ _AREAS = ("linting", "pipeline", "data", "registry", "promotion", "reproduce", "
 
 
 def __getattr__(name: str) -> Any:
+    if name in _AREAS:  # `from mlops.api import registry`: the area module itself, nothing else imported
+        return importlib.import_module(f"{__name__}.{name}")
     for area in _AREAS:
         module_name = f"{__name__}.{area}"
         if importlib.util.find_spec(module_name) is None:
