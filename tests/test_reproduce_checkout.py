@@ -205,3 +205,17 @@ def test_help_has_examples() -> None:
     for command in ("checkout", "reproduce", "diff"):
         result = CliRunner().invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and "Examples:" in result.output
+
+
+def test_untracked_file_in_the_way_is_refused(git_repo: Path) -> None:
+    first = head(git_repo)
+    (git_repo / "a.txt").write_text("committed")
+    sh(git_repo, "git", "add", "a.txt")
+    sh(git_repo, "git", "commit", "-q", "-m", "a")
+    second = head(git_repo)
+    sh(git_repo, "git", "checkout", "-q", first)
+    (git_repo / "a.txt").write_text("mine, untracked")
+    code, _, err = mlops("checkout", second)
+    assert code == 2
+    assert "untracked files would be overwritten by the checkout: a.txt" in err
+    assert (git_repo / "a.txt").read_text() == "mine, untracked" and head(git_repo) == first

@@ -68,6 +68,8 @@ def reproduce(ref: str, keep: bool, as_json: bool) -> None:
     """
     from mlops.reproduce.render import reproduce_text
 
+    if not as_json:  # a rebuild can take long: say what is going on before it starts
+        click.echo(f"Rebuilding {ref} from its sources in a temporary worktree...", err=True)
     result = _api().reproduce(ref, keep=keep)
     if as_json:
         echo_json(result.as_dict())

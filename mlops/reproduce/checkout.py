@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import git, refs
-from mlops.errors import DirtyTreeError, InputError
+from mlops.errors import DirtyTreeError, GitError, InputError
 from mlops.reproduce import dvcrepo, lock, worktree
 from mlops.reproduce.snapshot import Snapshot
 
@@ -176,10 +176,17 @@ def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_
 
 
 def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
-    if branch:
-        git.run(["checkout", "--quiet", branch], root)
-    else:
-        git.run(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit], root)
+    args = ["checkout", "--quiet", branch] if branch else ["checkout", "--quiet", "--detach", commit]
+    proc = git.run(args, root, check=False)
+    if proc.returncode == 0:
+        return
+    blocking = [line.strip() for line in proc.stderr.splitlines() if line.startswith("\t")]
+    if blocking:  # untracked files in the way: git refused before changing anything
+        listing = ", ".join(blocking[:10]) + (f" and {len(blocking) - 10} more" if len(blocking) > 10 else "")
+        raise DirtyTreeError(f"untracked files would be overwritten by the checkout: {listing}",
+                             hint="move or remove them, or set them aside with `git stash --include-untracked`")
+    detail = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    raise GitError(f"git checkout failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
 
 
 def _dvc_checkout(repo: Any, root: Path, result: CheckoutResult, allow_missing: bool) -> None:
