@@ -96,8 +96,9 @@ def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False) -> 
         proc = dvcrepo.run_cli(REPRO_ARGS, tree, log)
         if proc.returncode != 0:
             tail = _tail(log)
-            raise CheckFailed(f"`dvc repro` failed while rebuilding {ref}: {tail}",
-                              hint=f"see the full log with --keep (`dvc {' '.join(REPRO_ARGS)}` in the worktree)")
+            hint = (f"the worktree is kept at {tree}, the full log at {log}" if keep else
+                    f"run with --keep to inspect the worktree and the full log of `dvc {' '.join(REPRO_ARGS)}`")
+            raise CheckFailed(f"`dvc repro` failed while rebuilding {ref}: {tail}", hint=hint)
         rebuilt = lock.from_worktree(tree, lock.lock_files(snapshot.files))
         result.outputs = compare(pipeline, rebuilt, tree)
         if keep:
