@@ -197,6 +197,11 @@ def test_read_commands(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (code, out) == (0, "") and "never assigned to stage staging" in err
     code, out, _ = mlops("which", "churn-model", "production", "--json")
     assert json.loads(out)["version"] == "v0.1.0"
+    assert mlops("which", "churn-model#production") == (0, "v0.1.0\n", "")
+    code, out, err = mlops("which", "churn-model#production~1")
+    assert (code, out) == (0, "") and "has no version 1 back" in err
+    code, _, err = mlops("which", "churn-model")
+    assert code == 2 and "give ARTIFACT STAGE or ARTIFACT#STAGE" in err
     code, _, err = mlops("which", "churn-modle", "production")
     assert code == 2 and "did you mean `churn-model`" in err
 

@@ -204,11 +204,11 @@ def _details(data: dict[str, Any]) -> str | None:
 
 @click.command()
 @click.argument("artifact")
-@click.argument("stage")
+@click.argument("stage", required=False)
 @click.option("--back", type=click.IntRange(min=0), default=0, show_default=True,
               help="The N-th version before the current one in that stage (as ARTIFACT#STAGE~N).")
 @json_option
-def which(artifact: str, stage: str, back: int, as_json: bool) -> None:
+def which(artifact: str, stage: str | None, back: int, as_json: bool) -> None:
     """The version now in STAGE of ARTIFACT (prints nothing when the stage is empty).
 
     The newest assignment decides, among versions whose own latest event in the stage is an assignment
@@ -218,8 +218,17 @@ def which(artifact: str, stage: str, back: int, as_json: bool) -> None:
     Examples:
       mlops which churn-model production
       mlops which churn-model production --back 1
+      mlops which churn-model#production~1
       git checkout "$(mlops which churn-model production --json | jq -r .commit)"
     """
+    if stage is None:
+        from mlops.errors import UsageError
+        from mlops.refs import parse_registry_ref
+
+        parsed = parse_registry_ref(artifact)
+        if parsed is None or parsed[2] is None:
+            raise UsageError("give ARTIFACT STAGE or ARTIFACT#STAGE[~N], e.g. `mlops which churn-model production`")
+        artifact, stage, back = parsed[0], parsed[2], max(back, parsed[3])
     result = _api().which(artifact, stage, back=back)
     if as_json:
         echo_json(result)
