@@ -219,3 +219,20 @@ def test_untracked_file_in_the_way_is_refused(git_repo: Path) -> None:
     assert code == 2
     assert "untracked files would be overwritten by the checkout: a.txt" in err
     assert (git_repo / "a.txt").read_text() == "mine, untracked" and head(git_repo) == first
+
+
+def test_commit_from_before_dvc_init_and_back(git_repo: Path) -> None:
+    before_dvc = head(git_repo)
+    dvc(git_repo, "init", "-q")
+    (git_repo / "d.txt").write_text("data\n")
+    dvc(git_repo, "add", "-q", "d.txt")
+    sh(git_repo, "git", "add", "-A")
+    sh(git_repo, "git", "commit", "-q", "-m", "dvc")
+    code, out, err = mlops("checkout", before_dvc)
+    assert code == 0, err
+    assert "predates DVC" in out and "nothing to restore" not in out
+    assert not (git_repo / ".dvc" / "config").exists()
+    (git_repo / "d.txt").unlink()
+    code, out, err = mlops("checkout", "main")
+    assert code == 0, err
+    assert (git_repo / "d.txt").read_text() == "data\n" and "added     d.txt" in out

@@ -39,6 +39,7 @@ class CheckoutResult:
     fetched: list[str] = field(default_factory=list)  # paths whose data came from the DVC remote
     missing: list[str] = field(default_factory=list)  # with allow_missing: paths left absent
     warnings: list[str] = field(default_factory=list)
+    data: bool = True  # False when DVC had no part (a plain Git repository, or a commit before `dvc init`)
 
     @property
     def restored_bytes(self) -> int:
@@ -69,13 +70,25 @@ def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[
         return _into_worktree(base, Path(into), result, allow_missing)
     result.previous, branch = _heads(base, ref if resolved.artifact is None else None)
     _require_clean(base)
-    if not dvcrepo.is_dvc_repo(base):
+    snapshot = Snapshot(base, resolved.commit)
+    if not _uses_dvc(snapshot, result):
         _git_checkout(base, resolved.commit, branch)
+        return result
+    if not dvcrepo.is_dvc_repo(base):  # from a commit before `dvc init`: no DVC data here to protect
+        _git_checkout(base, resolved.commit, branch)
+        with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
+            repo = dvcrepo.open_repo(base)
+            try:
+                _ensure_cached(repo, snapshot, result, True)
+                _dvc_checkout(repo, base, result, allow_missing)
+            finally:
+                repo.close()
+            result.warnings.extend(warnings)
         return result
     with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
         repo = dvcrepo.open_repo(base)
         try:
-            _ensure_cached(repo, Snapshot(base, resolved.commit), result, allow_missing)
+            _ensure_cached(repo, snapshot, result, allow_missing)
             _git_checkout(base, resolved.commit, branch)
             dvcrepo.reset(repo)
             try:
@@ -85,8 +98,20 @@ def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[
                 raise _dirty(exc.paths, "DVC-tracked, not saved in the DVC cache") from None
         finally:
             repo.close()
-        result.warnings = list(warnings)
+        result.warnings.extend(warnings)
     return result
+
+
+def _uses_dvc(snapshot: Snapshot, result: CheckoutResult) -> bool:
+    """False for a commit from before `dvc init`: Git alone checks it out (DVC would find no pipeline
+    there and only delete data; what the current version tracks stays in the work tree, untracked)."""
+    if ".dvc/config" in snapshot.files:
+        return True
+    result.data = False
+    if not (snapshot.root / ".dvc").is_dir():
+        return False
+    result.warnings.append(f"{snapshot.commit[:7]} predates DVC in this repository: only Git files were checked out")
+    return False
 
 
 def _heads(root: Path, ref: str | None) -> tuple[str, str | None]:
@@ -112,7 +137,8 @@ def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing
     resume = target in worktree.registered(base) and target != base.resolve()
     if resume:  # a previous run was interrupted, or the user reuses the folder: same rules as in place
         _require_clean(target)
-    if not dvcrepo.is_dvc_repo(base):
+    snapshot = Snapshot(base, result.commit)
+    if not dvcrepo.is_dvc_repo(base) or not _uses_dvc(snapshot, result):  # worktree of a pre-DVC repo/commit
         if resume:
             _git_checkout(target, result.commit)
         else:
@@ -122,7 +148,7 @@ def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing
     with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
         main = dvcrepo.open_repo(base)
         try:
-            _ensure_cached(main, Snapshot(base, result.commit), result, allow_missing)
+            _ensure_cached(main, snapshot, result, allow_missing)
             if resume:
                 _git_checkout(target, result.commit)
             else:
@@ -136,7 +162,7 @@ def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing
             _dvc_checkout(repo, target, result, allow_missing)
         finally:
             repo.close()
-        result.warnings = list(warnings)
+        result.warnings.extend(warnings)
     return result
 
 

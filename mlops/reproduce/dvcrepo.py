@@ -22,7 +22,8 @@ from mlops.reproduce.lock import HashEntry
 
 
 def is_dvc_repo(root: str | os.PathLike[str]) -> bool:
-    return (Path(root) / ".dvc").is_dir()
+    """`dvc init` writes .dvc/config (tracked); a bare .dvc folder is a cache left behind by a later version."""
+    return (Path(root) / ".dvc" / "config").is_file()
 
 
 def executable() -> str:

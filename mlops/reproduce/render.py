@@ -36,7 +36,7 @@ def checkout_text(r: CheckoutResult) -> str:
             count = f" ({x.files} files)" if x.files > 1 else ""
             shown = "" if x.change == "deleted" else f"  {size(x.size)}{count}"
             lines.append(f"  {x.change:<9} {x.path:<{width}}{shown}".rstrip())
-    else:
+    elif r.data:
         lines.append("Data already matched this version: nothing to restore.")
     if r.fetched:
         lines.append(f"Downloaded from the DVC remote: {', '.join(r.fetched)}")
