@@ -236,3 +236,15 @@ def test_commit_from_before_dvc_init_and_back(git_repo: Path) -> None:
     code, out, err = mlops("checkout", "main")
     assert code == 0, err
     assert (git_repo / "d.txt").read_text() == "data\n" and "added     d.txt" in out
+
+
+@pytest.mark.slow
+def test_benchmark_smoke() -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "checkout.py"
+    proc = subprocess.run([sys.executable, str(script), "--runs", "1", "--mb", "1", "--files", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "ratio mlops / (git + dvc checkout):" in proc.stdout
