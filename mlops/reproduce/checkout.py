@@ -1,9 +1,10 @@
 """`mlops checkout`: a version's commit and its data, in the work tree or in a separate worktree.
 
-Order matters for safety. Everything that can refuse (unknown reference, uncommitted changes, data the
-cache and the remote lack) is checked before the work tree changes, so a refused checkout changes nothing.
-Then `git checkout --detach` and one in-process `dvc checkout`. Each step is idempotent: after an
-interruption (a half-done download, or a stop between the two checkouts) running the command again finishes.
+Order matters for safety. What can refuse (unknown reference, uncommitted Git changes, data the cache and
+the remote lack) is checked before the work tree changes. Then `git checkout --detach` and one in-process
+`dvc checkout`, whose own check refuses to overwrite DVC-tracked data that is in no cache: Git is then put
+back. So a refused checkout changes nothing. Each step is idempotent: after an interruption (a half-done
+download, or a stop between the two checkouts) running the command again finishes the job.
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing
         repo = dvcrepo.open_repo(target)
         try:
             _dvc_checkout(repo, target, result, allow_missing)
+        except _Unsaved as exc:
+            raise _dirty(exc.paths, "DVC-tracked, not saved in the DVC cache") from None
         finally:
             repo.close()
         result.warnings.extend(warnings)
