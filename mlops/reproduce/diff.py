@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import refs
+from mlops.errors import MlopsError
 from mlops.reproduce import lock
 from mlops.reproduce.snapshot import Snapshot, parse_yaml
 
@@ -179,10 +180,15 @@ def _read_metric(root: Path, snapshot: Snapshot, locks: dict[str, lock.StageLock
 def _from_cache(root: Path, md5: str) -> bytes | None:
     default = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
     candidates = [default]
-    if not default.exists() and (root / ".dvc").is_dir():
+    if not default.exists() and (root / ".dvc" / "config").is_file():  # a cache configured elsewhere
+        from dvc.exceptions import DvcException
+
         from mlops.reproduce import dvcrepo
 
-        repo = dvcrepo.open_repo(root)
+        try:
+            repo = dvcrepo.open_repo(root)
+        except (MlopsError, DvcException):
+            return None
         try:
             candidates.append(Path(repo.cache.local.oid_to_path(md5)))
         finally:

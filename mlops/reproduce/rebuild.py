@@ -168,9 +168,11 @@ def _dir_differences(tree: Path, old: lock.HashEntry) -> list[str]:
 
 
 def _manifest(tree: Path, oid: str) -> dict[str, str] | None:
+    from dvc.exceptions import DvcException
+
     try:
         repo = dvcrepo.open_repo(tree)
-    except InputError:
+    except (InputError, DvcException):  # only a detail of the report: without it, no file list
         return None
     try:
         path = repo.cache.local.oid_to_path(oid)
