@@ -4,8 +4,10 @@ Metric candidates compare live metrics with a baseline of the same scope (overal
 metric recorded with the version for that scope, else the median over the stream's earlier windows. Never
 a slice against the overall metric: slices differ in base rates, and F1 of a slice with few positives is
 naturally lower, which would alert on every batch. A drop counts when it exceeds `max_metric_drop` (absolute for scores in [0, 1], relative for mae and rmse)
-and, for scores, also two standard errors of the live estimate (sqrt(p(1-p)/n)), so a slice of 40 unlucky
-rows does not page anyone.
+and, for scores, also three standard errors of the difference: the live estimate's (sqrt(p(1-p)/n) with n the
+rows the metric rests on: all rows for accuracy, actual positives for recall, predicted positives for
+precision; Hanley-McNeil for ROC AUC) plus the offline estimate's when its row count was recorded. So a slice
+of 40 unlucky rows, or an offline slice metric measured on 70 test rows, does not page anyone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ WATCHED = {"classification": ("accuracy", "f1", "roc_auc"), "regression": ("mae"
 ALIASES = {"roc_auc": ("roc_auc", "auc", "rocauc", "roc-auc"), "accuracy": ("accuracy", "acc"),
            "f1": ("f1", "f1_score", "f1-score"), "precision": ("precision",), "recall": ("recall",),
            "mae": ("mae", "mean_absolute_error"), "rmse": ("rmse", "root_mean_squared_error")}
-Z = 2.0
+Z = 3.0  # one-sided, about 0.1% false candidates per metric and scope when nothing changed
 BASELINE_WINDOWS = 10  # earlier windows whose median is the baseline when no offline metric exists
 
 
@@ -53,7 +55,7 @@ def prediction_candidates(prediction_drift: Mapping[str, Any] | None, policy: Al
         return []
     against = prediction_drift.get("against")
     return [Candidate("prediction_drift", "prediction_drift", policy.severity,
-                      f"predictions drifted from the reference's `{against}`: {describe_drift(prediction_drift)}")]
+                      f"predictions drifted from the {against}: {describe_drift(prediction_drift)}")]
 
 
 def offline_metrics(snapshot: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -88,14 +90,15 @@ def metric_candidates(live: Mapping[str, Any], offline: Mapping[str, Any], polic
     overall = live.get("overall") or {}
     if int(overall.get("rows") or 0) >= policy.min_rows:
         base, source = _baseline(offline["overall"], previous, ("overall",), watched)
-        drops = _drops(overall, base, watched, policy, source=source)
+        drops = _drops(overall, base, watched, policy, source=source, offline_rows=_rows(offline["overall"]))
         if drops:
             out.append(Candidate("metrics", "metric", policy.severity, "overall: " + "; ".join(drops)))
     for key, values in (live.get("slices") or {}).items():
         if int(values.get("rows") or 0) < policy.min_rows:
             continue
-        base, source = _baseline(_slice_offline(offline, key), previous, ("slices", key), watched)
-        drops = _drops(values, base, watched, policy, source=source)
+        recorded = _slice_offline(offline, key)
+        base, source = _baseline(recorded, previous, ("slices", key), watched)
+        drops = _drops(values, base, watched, policy, source=source, offline_rows=_rows(recorded))
         if drops:
             out.append(Candidate(f"metrics:{key}", "metric", policy.severity,
                                  f"slice {key} ({values.get('rows')} labeled rows): " + "; ".join(drops),
@@ -135,7 +138,7 @@ def quality_candidates(failures: list[Mapping[str, Any]]) -> list[Candidate]:
 
 
 def _drops(live: Mapping[str, Any], baseline: Mapping[str, Any], watched: tuple[str, ...], policy: AlertPolicy,
-           *, source: str | Mapping[str, str]) -> list[str]:
+           *, source: str | Mapping[str, str], offline_rows: int | None = None) -> list[str]:
     rows = int(live.get("rows") or 0)
     out = []
     for metric in watched:
@@ -146,12 +149,37 @@ def _drops(live: Mapping[str, Any], baseline: Mapping[str, Any], watched: tuple[
         where = source if isinstance(source, str) else source.get(metric, "")
         if metric in HIGHER_IS_BETTER:
             drop = base - value
-            noise = Z * math.sqrt(max(base * (1 - base), 0.0) / rows)
-            if drop > policy.max_metric_drop and drop > noise:
+            se = standard_error(metric, base, live)
+            if offline_rows and where == "offline":
+                share = offline_rows / rows  # the offline estimate, assuming the same class balance
+                se = math.sqrt(se * se + standard_error(metric, base, live, scale=share) ** 2)
+            if drop > policy.max_metric_drop and drop > Z * se:
                 out.append(f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})")
         elif base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
             out.append(f"{metric} {_num(value)} vs {_num(base)} {where} (+{(value - base) / base if base else math.inf:.0%})")
     return out
+
+
+def standard_error(metric: str, p: float, counts: Mapping[str, Any], scale: float = 1.0) -> float:
+    """Standard error of a score estimated at p from the rows in `counts` (times `scale`)."""
+    rows = float(counts.get("rows") or 0) * scale
+    positives = counts.get("positives")
+    predicted = counts.get("predicted_positives")
+    p = min(max(p, 0.0), 1.0)
+    if metric == "roc_auc" and positives is not None:
+        n_pos, n_neg = max(positives * scale, 1.0), max(rows - positives * scale, 1.0)
+        q1, q2 = p / (2 - p), 2 * p * p / (1 + p)
+        variance = (p * (1 - p) + (n_pos - 1) * (q1 - p * p) + (n_neg - 1) * (q2 - p * p)) / (n_pos * n_neg)
+        return math.sqrt(max(variance, 0.0))
+    n = {"recall": positives, "precision": predicted,
+         "f1": min(positives, predicted) if positives is not None and predicted is not None else None}.get(metric)
+    effective = float(n) * scale if n is not None else rows
+    return math.sqrt(p * (1 - p) / max(effective, 1.0))
+
+
+def _rows(values: Mapping[str, Any]) -> int | None:
+    rows = values.get("rows")
+    return int(rows) if isinstance(rows, (int, float)) and not isinstance(rows, bool) and rows > 0 else None
 
 
 def _known(values: Mapping[str, Any]) -> dict[str, float]:
@@ -162,6 +190,9 @@ def _known(values: Mapping[str, Any]) -> dict[str, float]:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
                 out[metric] = float(value)
                 break
+    rows = _rows(values)
+    if rows:
+        out["rows"] = rows  # how many rows the offline metrics rest on (for the noise bound)
     return out
 
 
@@ -175,6 +206,8 @@ def _slice_offline(offline: Mapping[str, Any], key: str) -> dict[str, float]:
 def _gaps(live: Mapping[str, Any], offline: Mapping[str, float]) -> dict[str, Any]:
     out = {}
     for metric, recorded in offline.items():
+        if metric == "rows":
+            continue
         value = live.get(metric)
         if value is not None:
             out[metric] = {"live": value, "offline": recorded, "gap": float(value) - recorded}

@@ -148,6 +148,9 @@ def classification_metrics(y_true: Any, y_pred: Any, scores: Any | None = None,
     if len(_classes(np.concatenate([y_true, y_pred]))) <= 2:
         pos = _positive(_classes(np.concatenate([y_true, y_pred])), positive)
         precision, recall, f1 = _prf(y_true == pos, y_pred == pos)
+        # class counts: how many rows each estimate rests on (the alert policy's noise bound uses them)
+        out["positives"] = int((y_true == pos).sum())
+        out["predicted_positives"] = int((y_pred == pos).sum())
     else:  # macro averages over the classes seen in the labels
         parts = [_prf(y_true == c, y_pred == c) for c in classes]
         precision, recall, f1 = (float(np.mean([p[i] for p in parts])) for i in range(3))

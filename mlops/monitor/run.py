@@ -92,6 +92,9 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     window = options.window_time or datetime.now(timezone.utc)
 
     reference = select_reference(str(against), root, artifact=options.artifact)
+    history_path = _history_path(options.history, root)
+    history = read_history(history_path, shown=_shown(history_path, root))
+    previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
     source, schema = _open(options.data, options.input_format)
     _require_columns(schema, options)
     roles = {c for c in (options.labels, options.predictions, options.scores, timestamp) if c}
@@ -105,14 +108,11 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     frame = _frame(source, list(dict.fromkeys(wanted)))
 
     candidates = checks.drift_candidates(features, drifted, policy)
-    prediction_drift = _prediction_drift(frame, reference, options, drift_cfg, p_value)
+    prediction_drift, prediction_baseline = _prediction_drift(frame, reference, options, drift_cfg, p_value,
+                                                              previous)
     candidates += checks.prediction_candidates(prediction_drift, policy)
     quality = _quality(options.rules, source) if options.rules else None
     candidates += checks.quality_candidates((quality or {}).get("failures", []))
-
-    history_path = _history_path(options.history, root)
-    history = read_history(history_path, shown=_shown(history_path, root))
-    previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
 
     metrics: dict[str, Any] | None = None
     coverage: dict[str, Any] | None = None
@@ -139,6 +139,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
         "drift": {"drifted": drifted, "tested": len(features), "min_drifted_columns": policy.min_drifted_columns,
                   "correction": policy.correction, "p_value": p_value},
         "prediction_drift": prediction_drift,
+        "prediction_baseline": prediction_baseline,
         "quality": quality,
         "labels": coverage,
         "offline_gap": gap,
@@ -226,42 +227,42 @@ def _drift(source: Any, schema: list[str], reference: Reference, options: Monito
 
 
 def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
-                      p_value: bool) -> dict[str, Any] | None:
-    """Predictions against the reference's predictions column, else against its labels (target)."""
+                      p_value: bool, previous: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, Any]:
+    """Predictions against the reference's predictions column when it has one; else against the stream's
+    baseline window (the first run of this version, which stores its predictions' profile).
+
+    Never against the training labels: a model that is right but conservative predicts fewer positives than
+    the base rate, and that difference would alert on every batch. Returns (result, profile to store)."""
     if not options.predictions:
-        return None
-    import numpy as np
+        return None, None
     import pandas as pd
 
     from mlops.data.drift import drift_scores
-    from mlops.data.profile import build_profile
-    from mlops.monitor.metrics import _is_probability
+    from mlops.data.profile import ColumnProfile, Profile, build_profile
 
-    columns = reference.profile.columns
-    values = frame[options.predictions]
-    if options.predictions in columns:
-        against = options.predictions
-    elif options.labels and options.labels in columns:
-        against = options.labels
-        ref_col = columns[against]
-        raw = values.to_numpy()
-        if _is_probability(np.asarray(raw)):
-            if ref_col.kind != "numeric":
-                return None  # probabilities cannot be compared with categorical labels
-            values = pd.Series(np.where(raw >= 0.5, 1, 0), index=values.index).where(values.notna())
+    name = options.predictions
+    current = build_profile(pd.DataFrame({name: frame[name]}))
+    if name in reference.profile.columns:
+        baseline, against = reference.profile, f"reference {reference.path}"
     else:
-        return None
-    current = build_profile(pd.DataFrame({against: values}))
-    result = drift_scores(current, reference.profile, [against], method=options.method or cfg.get("method"),
+        stored = next((r for r in previous if isinstance(r.get("prediction_baseline"), dict)), None)
+        if stored is None:
+            return {"column": name, "against": None, "baseline": "this window (the first of this version)"}, \
+                current.columns[name].to_dict()
+        try:
+            column = ColumnProfile.from_dict(name, stored["prediction_baseline"])
+        except (KeyError, TypeError, ValueError):
+            return None, None
+        baseline, against = Profile(column.count, {name: column}), f"baseline window {stored.get('time')}"
+    result = drift_scores(current, baseline, [name], method=options.method or cfg.get("method"),
                           threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
-                          p_value=p_value).get(against)
+                          p_value=p_value).get(name)
     if result is None:
-        return None
+        return None, None
     entry = result.to_dict()
-    entry["column"] = options.predictions
     entry["against"] = against
     entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
-    return entry
+    return entry, None
 
 
 def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str | None,

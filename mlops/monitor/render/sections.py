@@ -45,10 +45,13 @@ def run_sections(record: dict[str, Any], *, history: str | None, problems: list[
     out = [_summary(record, history, problems), _alerts(record)]
     out.append(_drift(record))
     pd = record.get("prediction_drift")
-    if pd:
+    if pd and pd.get("against"):
         out.append(Section("Prediction drift", [
-            f"`{pd.get('column')}` against the reference's `{pd.get('against')}`: {describe_drift(pd)}"
+            f"`{pd.get('column')}` against the {pd.get('against')}: {describe_drift(pd)}"
             f" -> {'drifted' if pd.get('drifted') else 'no drift'}"]))
+    elif pd:
+        out.append(Section("Prediction drift", [
+            f"`{pd.get('column')}`: no reference predictions, so this window is the baseline of this version."]))
     quality = record.get("quality")
     if quality:
         out.append(_quality(quality))
