@@ -81,7 +81,7 @@ def reproduce(ref: str, keep: bool, as_json: bool) -> None:
 
 @click.command()
 @click.argument("ref_a", metavar="REF_A")
-@click.argument("ref_b", metavar="REF_B", default="HEAD")
+@click.argument("ref_b", metavar="[REF_B]", default="HEAD")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="Report format (markdown suits PR comments).")
 @json_option
