@@ -62,7 +62,7 @@ class _Bar:
                    "revision or an mlops reference such as churn-model#production. A local path works too.")
 @_input_format
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Rows per chunk (memory bound); default 1,000,000.")
+              help="Rows per chunk (memory bound); default 500,000.")
 @click.option("-v", "--verbose", is_flag=True, help="List passed and skipped rules too (text format).")
 def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, reference: str | None,
              input_format: str | None, chunk_rows: int | None, verbose: bool) -> None:

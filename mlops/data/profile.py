@@ -147,13 +147,13 @@ def load_profile(path_or_bytes: str | os.PathLike[str] | bytes) -> Profile:
 def build_profile(source: Any, columns: list[str] | None = None, fmt: str | None = None,
                   chunk_rows: int | None = None) -> Profile:
     """Profile a data file (path or DataSource) or a pandas DataFrame, in one chunked pass."""
-    from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
+    from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource, prefetch
 
     builder = ProfileBuilder(columns)
     if isinstance(source, (str, os.PathLike)):
         source = DataSource.from_path(source, fmt)
     if isinstance(source, DataSource):
-        for chunk in source.chunks(columns=columns, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS):
+        for chunk in prefetch(source.chunks(columns=columns, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS)):
             builder.add(chunk)
     else:
         builder.add(source if columns is None else source[[c for c in columns if c in source.columns]])
@@ -202,10 +202,16 @@ class ColumnAccumulator:
                 values = series[~null].astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
             else:
                 values = series.to_numpy(dtype="float64", na_value=np.nan)[~null]
-            values = values[np.isfinite(values)]
+            values = np.sort(values[np.isfinite(values)])  # one sort serves the sketch and the exact counts
             self.moments.add(values)
-            self.sketch.add(values)
-            self.exact.add(values)
+            self.sketch.add_sorted(values)
+            if not self.exact.overflow and len(values):
+                starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
+                if len(starts) + len(self.exact.counts) > self.exact.cap:
+                    self.exact.overflow, self.exact.counts = True, {}
+                else:
+                    counts = np.diff(np.concatenate([starts, [len(values)]]))
+                    self.exact.merge_dict(dict(zip(values[starts].tolist(), counts.tolist())))
         else:
             values = series[~null]
             if self.dtype == "string":
@@ -255,13 +261,23 @@ class ProfileBuilder:
 
     def add(self, frame: Any) -> None:
         self.rows += len(frame)
+        work = []
         for name in frame.columns:
             key = str(name)
             if self.columns is not None and key not in self.columns:
                 continue
             if key not in self.acc:
                 self.acc[key] = ColumnAccumulator(key, logical_dtype(frame[name].dtype))
-            self.acc[key].add(frame[name])
+            work.append((self.acc[key], frame[name]))
+        if len(work) > 1 and len(frame) >= 100_000:
+            # columns are independent and numpy's sort releases the GIL: use the machine's cores
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(len(work), os.cpu_count() or 1)) as pool:
+                list(pool.map(lambda item: item[0].add(item[1]), work))
+        else:
+            for acc, series in work:
+                acc.add(series)
 
     def merge(self, other: ProfileBuilder) -> None:
         self.rows += other.rows

@@ -68,8 +68,20 @@ class QuantileSketch:
     def add(self, values: Any) -> None:
         import numpy as np
 
-        values = np.sort(np.asarray(values, dtype="float64"))
+        self.add_sorted(np.sort(np.asarray(values, dtype="float64")))
+
+    def add_sorted(self, values: Any) -> None:
+        """Add values already sorted ascending (float64)."""
+        import numpy as np
+
         if len(values) == 0:
+            return
+        if len(values) > 4 * SKETCH_POINTS:  # summarise the chunk before merging: no big weight arrays
+            n = len(values)
+            idx = np.minimum(((np.arange(SKETCH_POINTS) + 0.5) * n / SKETCH_POINTS).astype(np.int64), n - 1)
+            part = values[idx]
+            part[0], part[-1] = values[0], values[-1]
+            self.merge(QuantileSketch(part, np.full(SKETCH_POINTS, n / SKETCH_POINTS), False))
             return
         self.merge(QuantileSketch(values, np.ones(len(values)), True))
 

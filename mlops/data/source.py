@@ -21,7 +21,7 @@ _EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
 }
-DEFAULT_CHUNK_ROWS = 1_000_000
+DEFAULT_CHUNK_ROWS = 500_000
 
 
 def detect_format(name: str, forced: str | None = None) -> str:
