@@ -316,3 +316,49 @@ alert: {consecutive: 3}
     result = monitor(fine, "--rules", "rules/quality.yaml")
     assert result.exit_code == 0, result.output
     assert history(project.root)[-1]["quality"]["passed"] is True
+
+
+def test_regression_model_against_earlier_windows(git_repo: Path) -> None:
+    """No offline metrics (a REF:PATH reference): each window is compared with the median of the earlier ones."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    data = load_diabetes(as_frame=True).frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, live = data.iloc[:250], data.iloc[250:].reset_index(drop=True)
+    features = [c for c in data.columns if c != "target"]
+    model = LinearRegression().fit(train[features], train["target"])
+    train.to_csv(git_repo / "diabetes.csv", index=False)
+    git(git_repo, "add", "diabetes.csv")
+    git(git_repo, "commit", "-q", "-m", "reference")
+    rng = np.random.default_rng(0)
+
+    def window(name: str, noise: float) -> Result:
+        batch = live.sample(n=150, replace=True, random_state=int(rng.integers(1000))).reset_index(drop=True)
+        batch["pred"] = model.predict(batch[features]) + rng.normal(0, noise, len(batch))
+        batch.to_csv(git_repo / name, index=False)
+        return mlops("monitor", name, "--against", "HEAD:diabetes.csv", "--labels", "target", "--predictions",
+                     "pred", "--max-metric-drop", "0.25", "--min-drifted-columns", "6", "--json")
+
+    first = window("w1.csv", 0.0)
+    assert first.exit_code == 0, first.output
+    record = json.loads(first.stdout)
+    assert record["metrics"]["task"] == "regression" and set(record["metrics"]["overall"]) == {"rows", "mae", "rmse"}
+    assert record["artifact"] is None and record["offline_gap"] == {"overall": {}, "slices": {}}
+    assert window("w2.csv", 0.0).exit_code == 0
+    worse = window("w3.csv", 120.0)
+    assert worse.exit_code == 1
+    alerts = {a["rule"]: a for a in json.loads(worse.stdout)["alerts"]}
+    assert "median of 2 earlier windows" in alerts["metrics"]["message"]
+    assert "prediction_drift" in alerts  # noisier predictions are spread wider than in the first window
+
+
+def test_scores_column_gives_roc_auc(project: Project) -> None:
+    batch = project.batch("scores.csv", pred=lambda f: (f["score"] >= 0.5).astype(int))
+    result = mlops("monitor", batch, "--against", "churn-model#production", "--labels", "target",
+                   "--predictions", "pred", "--scores", "score", "--json", "--dry-run", "--min-drifted-columns", "4")
+    assert result.exit_code == 0, result.output
+    overall = json.loads(result.stdout)["metrics"]["overall"]
+    assert overall["roc_auc"] > 0.9 and overall["predicted_positives"] > 0
+    without = json.loads(mlops("monitor", batch, "--against", "churn-model#production", "--labels", "target",
+                               "--predictions", "pred", "--json", "--dry-run").stdout)
+    assert without["metrics"]["overall"]["roc_auc"] is None
