@@ -1,0 +1,124 @@
+"""The chunked engine: partial results merge to the single-pass answer, memory stays bounded by the chunk."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlops.data.engine import validate
+from mlops.data.profile import ProfileBuilder, build_profile
+from mlops.data.rules import rules_from_dict
+from mlops.data.sketch import HashSet, Moments, QuantileSketch
+from mlops.data.source import DataSource
+
+RULES = {
+    "kind": "Rules", "version": 1,
+    "columns": {
+        "id": {"type": "integer", "unique": True},
+        "x": {"type": "number", "min": -3, "mean": {"min": -0.1, "max": 0.1}, "std": {"min": 0.9, "max": 1.1},
+              "quantiles": {0.5: {"min": -0.05, "max": 0.05}}},
+        "c": {"type": "string", "allowed": ["a", "b", "c"], "distinct": {"max": 3}},
+    },
+    "table": {"unique_keys": [["id", "c"]], "duplicate_rows": "error"},
+    "checks": [{"name": "bounded", "expr": "x < 3 or c == 'a'"}],
+}
+
+
+def _frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ids = np.arange(n)
+    ids[n // 2] = 7  # one duplicate id, far from its first occurrence
+    return pd.DataFrame({"id": ids, "x": rng.normal(0, 1, n), "c": rng.choice(["a", "b", "c", "d"], n,
+                                                                                 p=[0.4, 0.3, 0.299, 0.001])})
+
+
+def _outcome(report: object) -> dict[str, tuple[str, int, object]]:
+    out = {}
+    for r in report.results:  # type: ignore[attr-defined]
+        observed = r.observed
+        if isinstance(observed, float):
+            observed = round(observed, 6)
+        if isinstance(observed, dict):
+            observed = {k: round(v, 3) for k, v in observed.items()}
+        out[r.rule] = (r.status, r.failing, observed, tuple(e["row"] for e in r.examples))
+    return out
+
+
+def test_chunks_merge_to_the_single_pass_answer(tmp_path: Path) -> None:
+    frame = _frame(20_000)
+    frame.to_parquet(tmp_path / "d.parquet", row_group_size=1_500)
+    rules = rules_from_dict(RULES)
+    source = DataSource.from_path(tmp_path / "d.parquet")
+    whole = _outcome(validate(source, rules, chunk_rows=1_000_000))
+    assert whole == _outcome(validate(source, rules, chunk_rows=777))
+    assert whole["id.unique"][:2] == ("failed", 1)
+    assert whole["id.unique"][3] == (10_000,)
+    assert whole["c.allowed"][0] == "failed"
+    assert whole["x.mean"][2] == round(frame["x"].mean(), 6)
+    assert whole["x.std"][2] == round(frame["x"].std(), 6)
+
+
+def test_progress_is_reported_per_chunk(tmp_path: Path) -> None:
+    _frame(5_000).to_parquet(tmp_path / "d.parquet", row_group_size=1_000)
+    seen: list[tuple[int, int | None]] = []
+    validate(DataSource.from_path(tmp_path / "d.parquet"), rules_from_dict(RULES), chunk_rows=2_000,
+             progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(2_000, 5_000), (4_000, 5_000), (5_000, 5_000)]
+
+
+def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path: Path) -> None:
+    n = 400_000
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({f"v{i}": rng.normal(0, 1, n) for i in range(6)})
+    frame.to_parquet(tmp_path / "big.parquet", row_group_size=20_000)
+    full_bytes = int(frame.memory_usage(deep=True).sum())
+    del frame
+    rules = rules_from_dict({"kind": "Rules", "version": 1, "columns": {
+        f"v{i}": {"min": -10, "max": 10, "mean": {"min": -1, "max": 1}, "quantiles": {0.5: {"max": 1}}}
+        for i in range(6)}, "checks": [{"name": "sum", "expr": "v0 + v1 < 100"}]})
+    tracemalloc.start()
+    report = validate(DataSource.from_path(tmp_path / "big.parquet"), rules, chunk_rows=20_000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert report.passed and report.rows == n
+    assert peak < full_bytes / 3, (peak, full_bytes)
+
+
+def test_partials_merge_like_one_pass() -> None:
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(0, 1, 50_000), rng.exponential(2, 70_000)
+    whole = np.concatenate([a, b])
+    m1, m2 = Moments(), Moments()
+    m1.add(a)
+    m2.add(b)
+    m1.merge(m2)
+    assert m1.n == len(whole) and m1.mean == pytest.approx(whole.mean()) and m1.std == pytest.approx(whole.std(ddof=1))
+    s1, s2 = QuantileSketch(), QuantileSketch()
+    s1.add(a)
+    s2.add(b)
+    s1.merge(s2)
+    probs = [0.01, 0.25, 0.5, 0.9, 0.999]
+    ranks = np.searchsorted(np.sort(whole), s1.quantiles(probs)) / len(whole)
+    assert np.max(np.abs(ranks - probs)) < 1e-3
+    seen = HashSet()
+    assert not seen.add(np.array([1, 2, 3], dtype="uint64")).any()
+    assert seen.add(np.array([3, 4, 4], dtype="uint64")).tolist() == [True, False, True]
+    assert len(seen) == 4
+    left, right = ProfileBuilder(), ProfileBuilder()
+    frame = pd.DataFrame({"x": whole, "c": np.where(whole > 1, "hi", "lo")})
+    left.add(frame.iloc[:60_000])
+    right.add(frame.iloc[60_000:])
+    left.merge(right)
+    from mlops.data.drift import ks_statistic
+
+    merged, single = left.result(), build_profile(frame)
+    assert merged.to_dict()["columns"]["c"] == single.to_dict()["columns"]["c"]
+    assert merged.columns["x"].count == single.columns["x"].count
+    assert ks_statistic(merged.columns["x"], single.columns["x"]) < 1e-3
+    single = single.to_dict()
+    assert json.loads(build_profile(frame).to_json()) == single
