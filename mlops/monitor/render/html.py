@@ -60,7 +60,7 @@ def trend_charts(runs: list[dict[str, Any]]) -> list[str]:
     coverage = [r.get("label_coverage") for r in runs]
     if any(v is not None for v in coverage):
         charts.append(line_chart("Label coverage (share of rows with a mature label)", times,
-                                 {"coverage": coverage}, marks=fired))
+                                 {"coverage": coverage}, marks=fired, y_range=(0.0, 1.0)))
     return charts
 
 

@@ -11,7 +11,7 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 
 def line_chart(title: str, x_labels: list[str], series: dict[str, list[float | None]], *,
                threshold: float | None = None, width: int = 720, height: int = 260,
-               marks: list[bool] | None = None) -> str:
+               marks: list[bool] | None = None, y_range: tuple[float, float] | None = None) -> str:
     """`series[name][i]` is the value at window i (None: no value). `marks[i]` flags windows where an alert
     fired (a red tick under the axis)."""
     left, right, top, bottom = 56, 170, 28, 44
@@ -22,11 +22,14 @@ def line_chart(title: str, x_labels: list[str], series: dict[str, list[float | N
     if not values or not x_labels:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="40" role="img">'
                 f'<text x="4" y="24" font-size="13">{escape(title)}: no data yet</text></svg>')
-    lo, hi = min(values), max(values)
-    if hi - lo < 1e-12:
-        lo, hi = lo - 0.5 if lo else 0.0, hi + 0.5 if hi else 1.0
-    pad = (hi - lo) * 0.08
-    lo, hi = (0.0 if lo >= 0 and lo - pad < 0 else lo - pad), hi + pad
+    if y_range is not None:
+        lo, hi = y_range
+    else:
+        lo, hi = min(values), max(values)
+        if hi - lo < 1e-12:
+            lo, hi = lo - 0.5 if lo else 0.0, hi + 0.5 if hi else 1.0
+        pad = (hi - lo) * 0.08
+        lo, hi = (0.0 if lo >= 0 and lo - pad < 0 else lo - pad), hi + pad
     n = len(x_labels)
 
     def x(i: int) -> float:
