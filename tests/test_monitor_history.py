@@ -82,6 +82,8 @@ def test_noisy_rule_is_flagged(tmp_path: Path) -> None:
     assert "drift:age" in text and "45%" in text and "Noisy rules (1): drift:age" in text
     assert "| drift:age |" in render_alerts(report.to_dict(), "markdown")
     assert json.loads(render_alerts(report.to_dict(), "json"))["noisy"] == ["drift:age"]
+    page = render_alerts(report.to_dict(), "html")
+    assert "Alerts fired per rule, cumulative" in page and "<script" not in page
 
 
 def test_latest_ack_wins_and_unknown_ids(tmp_path: Path) -> None:

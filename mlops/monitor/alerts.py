@@ -47,6 +47,7 @@ class AlertReport:
     problems: list[str]
     noisy_share: float
     always_on_rate: float
+    run_times: list[str] = field(default_factory=list)  # every run's window time, in file order
 
     @property
     def noisy(self) -> list[RuleStats]:
@@ -100,7 +101,7 @@ def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: 
     rules = sorted(stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
     acknowledged = sum(r.acted + r.ignored for r in rules)
     return AlertReport(history.path, len(history.runs), total, acknowledged, rules, list(history.problems),
-                       noisy_share, always_on_rate)
+                       noisy_share, always_on_rate, [str(r.get("time")) for r in history.runs])
 
 
 def make_ack(history: History, alert_id: str, resolution: str, *, by: str | None = None,

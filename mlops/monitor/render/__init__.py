@@ -26,6 +26,10 @@ def render_alerts(report: dict[str, Any], fmt: str) -> str:
 
     if fmt == "json":
         return json.dumps(report, indent=2, default=str) + "\n"
+    if fmt == "html":
+        from mlops.monitor.render import html
+
+        return html.render(alerts_sections(report), "mlops alerts report", html.alert_charts(report))
     return _render(alerts_sections(report), "mlops alerts report", fmt, None)
 
 

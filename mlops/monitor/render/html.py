@@ -103,6 +103,26 @@ def _metric_charts(runs: list[dict[str, Any]], times: list[str], fired: list[boo
     return charts
 
 
+def alert_charts(report: dict[str, Any]) -> list[str]:
+    """Cumulative alerts per rule over the windows (the 10 that fired most): a steep line is a noisy rule."""
+    times = list(report.get("run_times") or [])[-MAX_WINDOWS:]
+    rules = sorted(report.get("rules") or [], key=lambda r: -int(r.get("fired") or 0))[:MAX_LINES]
+    if not times or not rules:
+        return []
+    series: dict[str, list[float | None]] = {}
+    for rule in rules:
+        fired = set(rule.get("windows") or [])
+        counts: dict[str, int] = {}
+        for t in rule.get("windows") or []:
+            counts[t] = counts.get(t, 0) + 1
+        total, line = 0, []
+        for t in times:
+            total += counts.pop(t, 0) if t in fired else 0
+            line.append(float(total))
+        series[str(rule["rule"])] = line
+    return [line_chart("Alerts fired per rule, cumulative", times, series)]
+
+
 def _get(record: dict[str, Any], *keys: str) -> float | None:
     value: Any = record
     for key in keys:
