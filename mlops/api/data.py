@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlops.data.engine import ValidationReport
@@ -47,21 +47,25 @@ def load_reference(spec: str, root: str | os.PathLike[str] | None = None, fmt: s
     return build_profile(source_at(spec, base, fmt))
 
 
-def validate(data: str | os.PathLike[str], rules: str | os.PathLike[str], *, reference: str | None = None,
+def validate(data: Any, rules: str | os.PathLike[str] | dict[str, Any], *, reference: str | None = None,
              input_format: str | None = None, chunk_rows: int | None = None,
              progress: Callable[[int, int | None], None] | None = None, root: str | os.PathLike[str] | None = None,
              profile_all: bool = False) -> ValidationReport:
-    """Check DATA against a rules file. `reference` (REF:PATH or a local path) overrides `drift.reference`.
+    """Check DATA (a path or a pandas DataFrame) against a rules file (or an already parsed mapping).
 
-    Raises ConfigError for a broken rules file and InputError for unreadable data; failed rules are in the
-    returned report (`report.passed`), not raised.
+    `reference` (REF:PATH or a local path) overrides `drift.reference`. Raises ConfigError for a broken
+    rules file and InputError for unreadable data; failed rules are in the returned report
+    (`report.passed`, `report.to_dict()`), not raised.
     """
     from mlops.data.engine import validate as run
-    from mlops.data.rules import load_rules
+    from mlops.data.rules import load_rules, rules_from_dict
     from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
 
-    spec = load_rules(rules)
-    source = DataSource.from_path(data, input_format or spec.format)
+    spec = rules_from_dict(rules) if isinstance(rules, dict) else load_rules(rules)
+    if isinstance(data, (str, os.PathLike)):
+        source = DataSource.from_path(data, input_format or spec.format)
+    else:
+        source = DataSource.from_frame(data)
     ref_profile = None
     if spec.drift is not None or reference:
         if spec.drift is None:

@@ -127,7 +127,13 @@ def load_rules(path: str | os.PathLike[str], shown: str | None = None) -> Rules:
 
 
 def rules_from_dict(data: dict[str, Any], name: str = "rules") -> Rules:
-    """Rules from an already parsed mapping (API use); errors are reported without positions."""
+    """Rules from an already parsed mapping (API use), schema-checked; errors are reported without positions."""
+    from mlops.config.schema import validate
+    from mlops.config.yamlload import Located
+
+    problems = [f for f in validate(Located(name, data), "Rules") if f.severity == "error"]
+    if problems:
+        raise ConfigError(problems)
     return build_rules(data, name, locate=lambda jp, msg, pos: Finding(name, 0, 0,
                                                                          f"{_describe(jp)}: {msg}", "error", "expr"))
 

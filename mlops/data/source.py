@@ -49,6 +49,11 @@ class DataSource:
     fmt: str
     path: str | None = None
     data: bytes | None = None
+    frame: Any = None  # an in-memory pandas DataFrame (fmt "frame")
+
+    @classmethod
+    def from_frame(cls, frame: Any, name: str = "dataframe") -> DataSource:
+        return cls(name, "frame", frame=frame)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str], fmt: str | None = None) -> DataSource:
@@ -74,12 +79,16 @@ class DataSource:
 
     def schema(self) -> list[str]:
         """Column names without reading the data (Parquet metadata; the header row of CSV)."""
-        for chunk in self.chunks(chunk_rows=1 if self.fmt != "parquet" else 1, only_schema=True):
+        if self.frame is not None:
+            return [str(c) for c in self.frame.columns]
+        for chunk in self.chunks(chunk_rows=1, only_schema=True):
             return [str(c) for c in chunk.columns]
         return []
 
     def total_rows(self) -> int | None:
         """Row count when the format knows it without reading (Parquet); None otherwise."""
+        if self.frame is not None:
+            return len(self.frame)
         if self.fmt != "parquet":
             return None
         import pyarrow.parquet as pq
@@ -92,6 +101,13 @@ class DataSource:
     def chunks(self, columns: list[str] | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                dtypes: dict[str, str] | None = None, only_schema: bool = False) -> Iterator[Any]:
         """Yield DataFrames of at most chunk_rows rows; `columns` limits what is read (None: all)."""
+        if self.frame is not None:
+            frame = self.frame
+            if columns is not None:
+                frame = frame[[c for c in frame.columns if str(c) in set(columns)]]
+            for start in range(0, max(len(frame), 1), chunk_rows):
+                yield frame.iloc[start:start + chunk_rows]
+            return
         try:
             if self.fmt == "parquet":
                 yield from self._parquet(columns, chunk_rows, only_schema)
