@@ -248,3 +248,17 @@ def test_benchmark_smoke() -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "ratio mlops / (git + dvc checkout):" in proc.stdout
+
+
+def test_stage_references(fresh: Path, bytes_at: dict[str, dict[str, str]]) -> None:
+    from mlops.registry.write import assign
+
+    assign(fresh, "model", "v0.1.0", "staging")
+    assign(fresh, "model", "v0.2.0", "staging")
+    code, out, err = mlops("checkout", "model#staging~1")
+    assert code == 0, err
+    assert data_md5s(fresh) == bytes_at["v0.1.0"]
+    assert "Checked out model v0.1.0 (" in out
+    code, _, err = mlops("checkout", "model#staging")
+    assert code == 0, err
+    assert data_md5s(fresh) == bytes_at["v0.2.0"]

@@ -156,3 +156,20 @@ def test_example_project_reproduces(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     code, out, err = mlops("reproduce", "HEAD")
     assert code == 0, err + out
     assert "Reproducible: all" in out and "models/model.pkl" in out
+
+
+@pytest.mark.slow
+def test_stage_missing_from_the_lock_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    init_project(repo)
+    write(repo, "dvc.yaml", "stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n")
+    dvc(repo, "repro", "-q")
+    commit_all(repo, "a")
+    write(repo, "dvc.yaml", "stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n"
+          "  b:\n    cmd: echo b > b.txt\n    outs: [b.txt]\n")
+    commit_all(repo, "b added, never run")
+    monkeypatch.chdir(repo)
+    code, out, err = mlops("reproduce", "HEAD", "--json")
+    assert code == 1
+    statuses = {o["path"]: o["status"] for o in json.loads(out)["outputs"]}
+    assert statuses == {"a.txt": "reproduced", "b.txt": "unrecorded"}
