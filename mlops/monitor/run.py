@@ -95,7 +95,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
-    source, schema = _open(options.data, options.input_format)
+    source, schema = _open(options.data, options.input_format or rules.get("format"))
     _require_columns(schema, options)
     roles = {c for c in (options.labels, options.predictions, options.scores, timestamp) if c}
     p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))

@@ -115,7 +115,7 @@ def alert_charts(report: dict[str, Any]) -> list[str]:
         counts: dict[str, int] = {}
         for t in rule.get("windows") or []:
             counts[t] = counts.get(t, 0) + 1
-        total, line = 0, []
+        total, line = 0, []  # type: tuple[int, list[float | None]]
         for t in times:
             total += counts.pop(t, 0) if t in fired else 0
             line.append(float(total))
