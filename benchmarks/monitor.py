@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,13 +115,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of N (Evidently: best of min(N, 2))")
     parser.add_argument("--no-evidently", action="store_true", help="time mlops only")
+    parser.add_argument("--data-dir", type=Path, default=HERE / ".data" / "monitor",
+                        help="where the generated data is kept between runs")
     args = parser.parse_args()
 
-    folder = HERE / ".data" / "monitor"
-    reference, batch = make_data(folder, args.rows)
-    repo = make_repo(folder, reference)
-    seconds, drifted = time_mlops(repo, batch, args.repeat)
-    cli_seconds = time_mlops_cli(repo, batch)
+    reference, batch = make_data(args.data_dir, args.rows)
+    repo = make_repo(args.data_dir, reference)
+    try:
+        seconds, drifted = time_mlops(repo, batch, args.repeat)
+        cli_seconds = time_mlops_cli(repo, batch)
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
     print(f"rows: {args.rows:,} x 10 numeric features ({SHIFTED} shifted)")
     print(f"mlops monitor (in process, best of {args.repeat}): {seconds:.2f} s, {drifted} columns drifted")
     print(f"mlops monitor (command line, imports included): {cli_seconds:.2f} s")

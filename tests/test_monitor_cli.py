@@ -362,3 +362,15 @@ def test_scores_column_gives_roc_auc(project: Project) -> None:
     without = json.loads(mlops("monitor", batch, "--against", "churn-model#production", "--labels", "target",
                                "--predictions", "pred", "--json", "--dry-run").stdout)
     assert without["metrics"]["overall"]["roc_auc"] is None
+
+
+def test_benchmark_smoke(tmp_path: Path) -> None:
+    """benchmarks/monitor.py runs (tiny, mlops side only); the real numbers come from running it by hand."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "monitor.py"
+    proc = subprocess.run([sys.executable, str(script), "--rows", "3000", "--repeat", "1", "--no-evidently",
+                           "--data-dir", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 columns drifted" in proc.stdout
