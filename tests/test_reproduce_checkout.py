@@ -258,7 +258,7 @@ def test_stage_references(fresh: Path, bytes_at: dict[str, dict[str, str]]) -> N
     code, out, err = mlops("checkout", "model#staging~1")
     assert code == 0, err
     assert data_md5s(fresh) == bytes_at["v0.1.0"]
-    assert "Checked out model v0.1.0 (" in out
+    assert "Checked out model#staging~1 (model@v0.1.0, " in out
     code, _, err = mlops("checkout", "model#staging")
     assert code == 0, err
     assert data_md5s(fresh) == bytes_at["v0.2.0"]

@@ -22,8 +22,10 @@ def size(n: int | None) -> str:
 
 
 def _name(ref: str, commit: str, version: str | None, artifact: str | None) -> str:
-    label = f"{artifact} {version}" if artifact and version and ref != f"{artifact}@{version}" else ref
-    return f"{label} ({commit[:7]})"
+    """`model@latest (model@v0.2.0, 5337ca9)`: what the user wrote, and what it named."""
+    if artifact and version and ref != f"{artifact}@{version}":
+        return f"{ref} ({artifact}@{version}, {commit[:7]})"
+    return f"{ref} ({commit[:7]})"
 
 
 def checkout_text(r: CheckoutResult) -> str:
