@@ -272,9 +272,12 @@ class AggregateChecker(Checker):
 
                 self.distinct.add(hash_values(pd.Series(v.series[keep].unique())))
             return
+        import numpy as np
+
         if v.kind not in ("num", "bool"):
             raise ValueError(f"`{rule.check}` needs a numeric column; `{rule.column}` holds {v.found} values")
         values = v.numbers[keep].astype("float64")
+        values = values[np.isfinite(values)]  # an infinite value has no mean; min/max rules catch it
         if rule.check in ("mean", "std"):
             self.moments.add(values)
         else:

@@ -24,7 +24,20 @@ def render(report: ValidationReport, fmt: str, verbose: bool = False) -> str:
 
 
 def to_json(report: ValidationReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, default=str, allow_nan=False) + "\n"
+    return json.dumps(clean(report.to_dict()), indent=2, default=str, allow_nan=False) + "\n"
+
+
+def clean(value: Any) -> Any:
+    """JSON has no NaN or infinity: NaN becomes null, infinities the strings "inf" and "-inf"."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value
 
 
 def _label(result: Any) -> str:
