@@ -129,3 +129,26 @@ def test_text_and_markdown_run_reports() -> None:
     assert json.loads(render_run(record, "json"))["id"] == record["id"]
     with pytest.raises(UsageError):
         render_run(record, "pdf")
+
+
+def _append_many(path: str, worker: int) -> None:
+    for n in range(100):
+        record = _run(n, ["drift:age"])
+        record["id"] = f"w{worker}-{n}"
+        record["padding"] = "x" * 20000  # larger than a pipe buffer: a torn write would show
+        append_record(path, record)
+
+
+def test_concurrent_runs_never_interleave(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = str(tmp_path / "h.jsonl")
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_append_many, args=(path, w)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    history = read_history(path)
+    assert history.problems == [] and len(history.runs) == 400
+    assert len({r["id"] for r in history.runs}) == 400

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlops.errors import UsageError
 from mlops.monitor import checks
@@ -142,3 +144,14 @@ def test_one_hundred_noise_columns() -> None:
     assert 2 <= np.mean(counts["none"]) <= 9
     assert sum(counts["bonferroni"]) <= 1
     assert sum(counts["benjamini-hochberg"]) <= 1
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1, allow_nan=False), min_size=1, max_size=60))
+def test_corrections_are_conservative_and_ordered(pvalues: list[float]) -> None:
+    names = {f"c{i}": p for i, p in enumerate(pvalues)}
+    bonf = adjust_pvalues(names, "bonferroni")
+    bh = adjust_pvalues(names, "benjamini-hochberg")
+    for name, p in names.items():
+        assert p <= bh[name] <= bonf[name] <= 1.0  # BH never stricter than Bonferroni, never below raw
+    ranked = sorted(names, key=names.__getitem__)
+    assert all(bh[a] <= bh[b] for a, b in zip(ranked, ranked[1:], strict=False))  # order kept

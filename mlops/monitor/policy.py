@@ -93,7 +93,7 @@ def adjust_pvalues(pvalues: Mapping[str, float | None], method: str) -> dict[str
         adjusted: dict[str, float] = {}
         for rank in range(m, 0, -1):  # step-up: q_(i) = min over j >= i of p_(j) * m / j
             name, p = ordered[rank - 1]
-            running = min(running, p * m / rank)
+            running = min(running, p * (m / rank))
             adjusted[name] = min(1.0, running)
         out.update(adjusted)
         return out
