@@ -124,9 +124,10 @@ def test_failing_pipeline_exits_1_with_dvc_message(tmp_path: Path, monkeypatch: 
     write(repo, "src/train.py", "raise SystemExit('boom')\n")
     commit_all(repo, "broken script, stale lock")  # the lock still says the old hash
     monkeypatch.chdir(repo)
-    code, out, err = mlops("reproduce", "HEAD")
+    code, out, err = mlops("reproduce", "HEAD", "-v")
     assert code == 1
     assert "`dvc repro` failed while rebuilding HEAD" in err
+    assert "Running stage 'train'" in err and "boom" in err  # -v streams dvc's output
     assert len(worktrees(repo)) == 1
 
 

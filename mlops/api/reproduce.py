@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,14 @@ def checkout(ref: str, *, worktree: str | os.PathLike[str] | None = None, allow_
     return run(_root(root), ref, into=worktree, allow_missing=allow_missing)
 
 
-def reproduce(ref: str, *, keep: bool = False, root: str | os.PathLike[str] | None = None) -> ReproduceResult:
+def reproduce(ref: str, *, keep: bool = False, on_line: Callable[[str], None] | None = None,
+              root: str | os.PathLike[str] | None = None) -> ReproduceResult:
     """Re-run REF's pipeline in a temporary worktree and compare every output hash with its dvc.lock.
-    The result's `ok` is False when any output differs. Raises CheckFailed when `dvc repro` fails."""
+    The result's `ok` is False when any output differs. Raises CheckFailed when `dvc repro` fails.
+    `on_line` receives `dvc repro`'s output line by line, as it runs."""
     from mlops.reproduce.rebuild import reproduce as run
 
-    return run(_root(root), ref, keep=keep)
+    return run(_root(root), ref, keep=keep, on_line=on_line)
 
 
 def diff(ref_a: str, ref_b: str, *, root: str | os.PathLike[str] | None = None) -> DiffResult:

@@ -51,8 +51,9 @@ def checkout(ref: str, worktree: str | None, allow_missing: bool, as_json: bool)
 @click.command()
 @click.argument("ref")
 @click.option("--keep", is_flag=True, help="Keep the temporary worktree and the `dvc repro` log to inspect.")
+@click.option("-v", "--verbose", is_flag=True, help="Show `dvc repro`'s output (on stderr) as it runs.")
 @json_option
-def reproduce(ref: str, keep: bool, as_json: bool) -> None:
+def reproduce(ref: str, keep: bool, verbose: bool, as_json: bool) -> None:
     """Rebuild a version from its sources and check that every output has the hash in its dvc.lock.
 
     Runs `dvc repro --force --no-run-cache --no-commit` in a temporary git worktree of REF's commit that
@@ -63,14 +64,14 @@ def reproduce(ref: str, keep: bool, as_json: bool) -> None:
     \b
     Examples:
       mlops reproduce churn-model#production
-      mlops reproduce churn-model@v1.2.0 --keep
+      mlops reproduce churn-model@v1.2.0 --keep -v
       mlops reproduce HEAD --json
     """
     from mlops.reproduce.render import reproduce_text
 
     if not as_json:  # a rebuild can take long: say what is going on before it starts
         click.echo(f"Rebuilding {ref} from its sources in a temporary worktree...", err=True)
-    result = _api().reproduce(ref, keep=keep)
+    result = _api().reproduce(ref, keep=keep, on_line=(lambda line: click.echo(line, err=True)) if verbose else None)
     if as_json:
         echo_json(result.as_dict())
     else:

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -138,18 +138,28 @@ def fetch(repo: Any, commit: str) -> None:
 UNSAVED = "Can't remove the following unsaved files"
 
 
-def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path) -> subprocess.CompletedProcess[str]:
-    """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable). As `mlops run` does,
-    this Python's bin folder comes first on PATH: stage commands (`python ...`, `mlops validate`) run in
-    the environment mlops runs in."""
+def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path,
+            on_line: Callable[[str], None] | None = None) -> int:
+    """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable) and handing each line
+    to ON_LINE as it comes. As `mlops run` does, this Python's bin folder comes first on PATH: stage
+    commands (`python ...`, `mlops validate`) run in the environment mlops runs in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(("GIT_AUTHOR",
                                                                                           "GIT_COMMITTER"))}
     env.setdefault("DVC_NO_ANALYTICS", "1")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     with open(log, "w", encoding="utf-8") as handle:
-        proc = subprocess.run([executable(), *args], cwd=cwd, stdout=handle, stderr=subprocess.STDOUT,
-                              text=True, env=env, check=False)
-    return proc
+        proc = subprocess.Popen([executable(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, env=env, encoding="utf-8", errors="replace")
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                handle.write(line)
+                if on_line is not None:
+                    on_line(line.rstrip("\n"))
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+    return code
 
 
 def _one_line(exc: BaseException) -> str:

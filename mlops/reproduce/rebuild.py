@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,9 @@ class ReproduceResult:
         return asdict(self) | {"ok": self.ok}
 
 
-def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False) -> ReproduceResult:
+def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False,
+              on_line: Callable[[str], None] | None = None) -> ReproduceResult:
+    """Rebuild REF and compare; ON_LINE receives `dvc repro`'s output line by line (the CLI's --verbose)."""
     base = Path(root)
     resolved = refs.resolve(ref, base)
     result = ReproduceResult(ref=ref, commit=resolved.commit, artifact=resolved.artifact, version=resolved.version)
@@ -93,8 +96,7 @@ def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False) -> 
                     repo.checkout(targets=[str(tree / s.file) for s in sources])
                 finally:
                     repo.close()
-        proc = dvcrepo.run_cli(REPRO_ARGS, tree, log)
-        if proc.returncode != 0:
+        if dvcrepo.run_cli(REPRO_ARGS, tree, log, on_line) != 0:
             tail = _tail(log)
             hint = (f"the worktree is kept at {tree}, the full log at {log}" if keep else
                     f"run with --keep to inspect the worktree and the full log of `dvc {' '.join(REPRO_ARGS)}`")
