@@ -196,3 +196,15 @@ def test_empty_and_all_null_columns_do_not_crash() -> None:
     out: dict[str, Any] = drift_scores(cur, ref)
     assert set(out) == {"x", "y"}
     assert DataSource  # imported for its side-free API
+
+
+def test_p_values_match_scipy_without_needing_it() -> None:
+    from scipy.stats import chi2, kstwobign
+
+    from mlops.data.pvalues import chi2_sf, kolmogorov_sf
+
+    for x in np.linspace(0.05, 6, 120):
+        assert kolmogorov_sf(x) == pytest.approx(kstwobign.sf(x), rel=1e-9, abs=1e-15)
+    for dof in (1, 2, 7, 60):
+        for stat in np.linspace(0.1, 300, 60):
+            assert chi2_sf(stat, dof) == pytest.approx(chi2.sf(stat, dof), rel=1e-9, abs=1e-300)

@@ -196,10 +196,10 @@ def _numeric(cur: ColumnProfile, ref: ColumnProfile, method: str) -> tuple[float
         n, m = cur.non_null, ref.non_null
         if n == 0 or m == 0:
             return d, None
-        from scipy.stats import kstwobign
+        from mlops.data.pvalues import kolmogorov_sf
 
         en = math.sqrt(n * m / (n + m))
-        return d, float(min(1.0, kstwobign.sf(d * en)))
+        return d, kolmogorov_sf(d * en)
     if method == "wasserstein":
         probs = (np.arange(2000) + 0.5) / 2000
         dist = float(np.mean(np.abs(_Cdf(cur).quantile(probs) - _Cdf(ref).quantile(probs))))
@@ -277,7 +277,8 @@ def _distance(method: str, p: Any, q: Any) -> float:
 def _chi2(x: Any, y: Any) -> tuple[float, float | None]:
     """Chi-square test of homogeneity on two count vectors; statistic reported as Cramer's V."""
     import numpy as np
-    from scipy.stats import chi2
+
+    from mlops.data.pvalues import chi2_sf
 
     keep = (x + y) > 0
     x, y = x[keep], y[keep]
@@ -288,4 +289,4 @@ def _chi2(x: Any, y: Any) -> tuple[float, float | None]:
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / total
     stat = float(np.sum((table - expected) ** 2 / expected))
     dof = len(x) - 1
-    return math.sqrt(stat / total), float(chi2.sf(stat, dof))
+    return math.sqrt(stat / total), chi2_sf(stat, dof)
