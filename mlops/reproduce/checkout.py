@@ -56,7 +56,7 @@ def cached_entries(snapshot: Snapshot, parse: lock.Parser = lock.parse_yaml) -> 
     entries: dict[str, lock.HashEntry] = {}
     for stage in lock.from_snapshot(snapshot, parse).values():
         for path, entry in stage.outs.items():
-            if path not in snapshot.files and entry.md5:
+            if path not in snapshot.files and entry.md5 and "://" not in path:
                 entries[path] = entry
     return list(entries.values())
 
