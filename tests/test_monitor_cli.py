@@ -286,6 +286,13 @@ def test_alerts_commands_fail_cleanly(git_repo: Path) -> None:
     assert result.exit_code == 2 and "--ignored or --acted" in result.stderr
     result = mlops("alerts", "ack", "r1/drift:a", "--acted", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["resolution"] == "acted"
+    data = json.loads(mlops("alerts", "report", "--since", "2026-10-31", "--json").stdout)
+    assert (data["runs"], data["alerts"]) == (1, 1)
+    data = json.loads(mlops("alerts", "report", "--since", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert (data["runs"], data["alerts"]) == (0, 0)
+    assert json.loads(mlops("alerts", "report", "--artifact", "other", "--json").stdout)["runs"] == 0
+    result = mlops("alerts", "report", "--since", "last week")
+    assert result.exit_code == 2 and "ISO-8601" in result.stderr
 
 
 def test_help_has_examples() -> None:

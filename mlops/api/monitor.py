@@ -45,8 +45,10 @@ def monitor_batch(data: str | os.PathLike[str], *, against: str | None = None, r
 
 
 def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | os.PathLike[str] | None = None,
-                  noisy_share: float = 0.3, min_fired: int = 3) -> AlertReport:
-    """Per alert rule: how often it fired, in which windows, and the share people ignored."""
+                  noisy_share: float = 0.3, min_fired: int = 3, artifact: str | None = None,
+                  since: str | None = None) -> AlertReport:
+    """Per alert rule: how often it fired, in which windows, and the share people ignored. `since` is a
+    duration (30d: the last 30 days) or an ISO-8601 time."""
     from mlops.errors import InputError
     from mlops.monitor.alerts import alert_report
     from mlops.monitor.history import read_history
@@ -55,7 +57,19 @@ def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | 
     found = read_history(path, shown=str(history) if history else _rel(path, root))
     if not found.exists:
         raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
+    if artifact or since:
+        found = found.filtered(artifact=artifact, since=_since(since) if since else None)
     return alert_report(found, noisy_share=noisy_share, min_fired=min_fired)
+
+
+def _since(text: str) -> datetime:
+    from datetime import timezone
+
+    from mlops.monitor.labels import _DURATION, parse_duration, parse_time
+
+    if _DURATION.match(text):
+        return datetime.now(timezone.utc) - parse_duration(text)
+    return parse_time(text)
 
 
 def ack_alert(alert_id: str, resolution: str, *, history: str | os.PathLike[str] | None = None,

@@ -121,12 +121,15 @@ def alerts() -> None:
               help="Flag a rule as noisy when at least this share of its alerts were ignored.")
 @click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True,
               help="Judge noise only for rules that fired at least this often.")
+@click.option("--artifact", help="Only the runs of this artifact.")
+@click.option("--since", metavar="WHEN", help="Only runs from then on: a duration back from now (30d) or an "
+              "ISO-8601 time.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
-def report(history: str | None, noisy_share: float, min_fired: int, fmt: str, as_json: bool,
-           output: str | None) -> None:
+def report(history: str | None, noisy_share: float, min_fired: int, artifact: str | None, since: str | None,
+           fmt: str, as_json: bool, output: str | None) -> None:
     """Per alert rule: times fired, windows, acted/ignored, and whether it is noisy.
 
     A rule is noisy when a large share of its alerts were ignored, or when it fires in nearly every
@@ -136,11 +139,13 @@ def report(history: str | None, noisy_share: float, min_fired: int, fmt: str, as
     Examples:
       mlops alerts report
       mlops alerts report --history monitoring/canary.jsonl --json
+      mlops alerts report --since 30d --artifact churn-model
       mlops alerts report --format html -o alerts.html
     """
     from mlops import api
 
-    result = api.alerts_report(history, noisy_share=noisy_share, min_fired=min_fired)
+    result = api.alerts_report(history, noisy_share=noisy_share, min_fired=min_fired, artifact=artifact,
+                               since=since)
     _emit(api.alerts_report_text(result, "json" if as_json else fmt), output)
 
 

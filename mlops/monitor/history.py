@@ -41,6 +41,25 @@ class History:
     def alert_ids(self) -> set[str]:
         return {str(a.get("id")) for run in self.runs for a in run.get("alerts") or () if isinstance(a, dict)}
 
+    def filtered(self, *, artifact: str | None = None, since: datetime | None = None) -> History:
+        """The runs of one artifact and/or from a time on (acknowledgements are kept whole)."""
+        from mlops.errors import UsageError
+        from mlops.monitor.labels import parse_time
+
+        runs = self.runs
+        if artifact:
+            runs = [r for r in runs if r.get("artifact") == artifact]
+        if since is not None:
+            kept = []
+            for r in runs:
+                try:
+                    if parse_time(str(r.get("time"))) >= since:
+                        kept.append(r)
+                except UsageError:
+                    continue  # a run without a readable time cannot be placed in the window
+            runs = kept
+        return History(self.path, runs, self.acks, self.problems, self.exists)
+
     def resolutions(self) -> dict[str, dict[str, Any]]:
         """The latest acknowledgement of each alert id."""
         latest: dict[str, dict[str, Any]] = {}
