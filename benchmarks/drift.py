@@ -122,7 +122,9 @@ def main() -> None:
         proc = subprocess.run([sys.executable, __file__, "--child", tool, str(folder)], capture_output=True,
                               text=True, check=True)
         results[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
-    if EVIDENTLY_PY.exists():
+    if os.environ.get("MLOPS_BENCH_NO_EVIDENTLY"):
+        pass
+    elif EVIDENTLY_PY.exists():
         proc = subprocess.run([str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(folder)], capture_output=True, text=True)
         if proc.returncode == 0:
             results["evidently"] = json.loads(proc.stdout.strip().splitlines()[-1])
