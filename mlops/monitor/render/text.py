@@ -14,7 +14,7 @@ def render(sections: list[Section], title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def table(t: Table, max_width: int = 70) -> list[str]:
+def table(t: Table, max_width: int = 100) -> list[str]:
     cells = [[_clip(c, max_width) for c in row] for row in [t.headers, *t.rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(t.headers))]
     lines = []
