@@ -146,3 +146,11 @@ def test_metrics_of_foreach_stages(git_repo: Path) -> None:
     assert {c["key"]: c["delta"] for c in data["metrics"]} == {"metrics/a.json:s": 1, "metrics/bb.json:s": 2}
     assert {c["key"]: c["detail"] for c in data["data"]} == {"metrics/a.json": "output of t@a",
                                                               "metrics/bb.json": "output of t@bb"}
+
+
+def test_python_api_returns_data(repo: Path) -> None:
+    from mlops import api
+
+    result = api.diff("model@v0.1.0", "model@v0.2.0", root=repo)
+    assert [(c.key, c.old, c.new) for c in result.params] == [("params.yaml:train.scale", 2, 3)]
+    assert result.a.version == "v0.1.0" and not result.empty
