@@ -381,3 +381,23 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
                            "--data-dir", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "3 columns drifted" in proc.stdout
+
+
+def test_history_is_what_the_promotion_monitor_gate_reads(project: Project) -> None:
+    """Contract with the `monitor:` gate (mlops.promotion.history): same records, same verdicts."""
+    from datetime import datetime, timedelta, timezone
+
+    from mlops.promotion.history import check_quiet, parse_history
+
+    monitor(project.batch("q1.csv"), "--rules", "rules/live.yaml", "--window-time", "2026-11-20T00:00:00Z")
+    monitor(project.batch("q2.csv"), "--rules", "rules/live.yaml", "--window-time", "2026-11-21T12:00:00Z")
+    raw = (project.root / "monitoring" / "history.jsonl").read_bytes()
+    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    assert check_quiet(parse_history(raw), "churn-model", "v1.0.0", timedelta(hours=24), now).passed
+    result = monitor(project.batch("q3.csv", shift=0.5), "--consecutive", "1",
+                     "--window-time", "2026-11-21T18:00:00Z")
+    assert result.exit_code == 1
+    parsed = parse_history((project.root / "monitoring" / "history.jsonl").read_bytes())
+    assert parsed.skipped == 0 and len(parsed.runs) == 3
+    verdict = check_quiet(parsed, "churn-model", "v1.0.0", timedelta(hours=24), now)
+    assert not verdict.passed and "error alert(s) in the last 1d" in verdict.message
