@@ -105,25 +105,22 @@ def evaluate(prep: Prepared, slices: dict[str, Any] | None = None, *, max_slices
     Slice keys read `column=value`; rows whose slice value is missing form `column=(null)`.
     """
     import numpy as np
+    import pandas as pd
 
     result: dict[str, Any] = {"task": prep.task, "overall": compute(prep), "slices": {}}
     for column, raw in (slices or {}).items():
-        values = np.asarray(raw, dtype=object)
-        keys = np.array(["(null)" if _missing(v) else _slice_text(v) for v in values.tolist()], dtype=object)
-        names, counts = np.unique(keys, return_counts=True)
-        order = np.argsort(-counts, kind="stable")[:max_slices]
-        for name in names[order].tolist():
-            mask = keys == name
+        codes, uniques = pd.factorize(pd.Series(raw), use_na_sentinel=True)
+        names = ["(null)" if code < 0 else _slice_text(uniques[code]) for code in range(-1, len(uniques))]
+        counts = np.bincount(codes + 1, minlength=len(names))  # code -1 (missing) counts at index 0
+        order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0][:max_slices]
+        for i in order:
+            mask = codes == i - 1
             part = Prepared(prep.task, prep.y_true[mask], prep.y_pred[mask],
                             None if prep.scores is None else prep.scores[mask], prep.positive)
-            result["slices"][f"{column}={name}"] = compute(part)
-        if names.size > max_slices:
-            result.setdefault("truncated", {})[column] = int(names.size)
+            result["slices"][f"{column}={names[i]}"] = compute(part)
+        if len(uniques) + int(counts[0] > 0) > max_slices:
+            result.setdefault("truncated", {})[column] = len(uniques) + int(counts[0] > 0)
     return result
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _slice_text(value: Any) -> str:
