@@ -205,9 +205,7 @@ class UniqueChecker(Checker):
 
         sub = series[keep]
         if v is not None and v.kind == "num":
-            # numbers are their own keys (float64 bits; + 0.0 folds -0.0): no hashing, and the same key
-            # whether a chunk's column came out int or float
-            keys = np.ascontiguousarray(v.numbers[keep] + 0.0).view("uint64")
+            keys = _number_keys(v.numbers[keep])
         else:
             keys = hash_values(sub) if len(sub) else np.zeros(0, dtype="uint64")
         dup = self.seen.add(keys) if len(sub) else keep[:0]
@@ -216,6 +214,21 @@ class UniqueChecker(Checker):
         fail[np.flatnonzero(keep)[dup]] = True
         shown = series if rule.check == "unique" else _row_text(series)
         self._record(chunk, fail, scope, shown)
+
+
+def _number_keys(numbers: Any) -> Any:
+    """Whole numbers are their own keys (fast, and the same whether a chunk came out int or float); other
+    numbers are hashed."""
+    import numpy as np
+    import pandas as pd
+
+    whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 2.0**62)
+    if whole.all():
+        return numbers.astype("int64").view("uint64")
+    keys = np.empty(len(numbers), dtype="uint64")
+    keys[whole] = numbers[whole].astype("int64").view("uint64")
+    keys[~whole] = pd.util.hash_array(numbers[~whole] + 0.0)
+    return keys
 
 
 class _RowText:
