@@ -74,12 +74,16 @@ def test_noisy_rule_is_flagged(tmp_path: Path) -> None:
     assert (age.fired, age.ignored, age.acted, age.unacknowledged) == (40, 18, 4, 18)
     assert age.ignored_share == pytest.approx(0.45)
     assert age.noisy and "ignored 45% of 40 alerts" in age.reasons
+    # ignored at statistics 0.00..0.17, acted on at 0.18..0.21: a threshold in between keeps the real ones
+    assert age.suggestion == ("threshold 0.175 for age (now 0.2) would have silenced 18 ignored alerts, "
+                              "keeping all 4 acted on")
     assert "fired in 100% of 40 windows" in age.reasons
     pro = by_rule["metrics:plan=pro"]
     assert pro.fired == 4 and not pro.noisy and pro.fire_rate == pytest.approx(0.1)
     assert report.noisy == [age] and report.rules[0] is age
     text = render_alerts(report.to_dict(), "text")
     assert "drift:age" in text and "45%" in text and "Noisy rules (1): drift:age" in text
+    assert "Suggestion for drift:age: threshold 0.175" in text
     assert "| drift:age |" in render_alerts(report.to_dict(), "markdown")
     assert json.loads(render_alerts(report.to_dict(), "json"))["noisy"] == ["drift:age"]
     page = render_alerts(report.to_dict(), "html")
@@ -152,3 +156,12 @@ def test_concurrent_runs_never_interleave(tmp_path: Path) -> None:
     history = read_history(path)
     assert history.problems == [] and len(history.runs) == 400
     assert len({r["id"] for r in history.runs}) == 400
+
+
+def test_threshold_suggestions() -> None:
+    from mlops.monitor.tuning import suggest
+
+    assert suggest("drift:x", [0.21, 0.24], [], 0.2) == ("threshold 0.27 for x (now 0.2) would have silenced 2 "
+                                                          "ignored alerts (none was acted on)")
+    assert suggest("drift:x", [0.21, 0.5], [0.3], 0.2).startswith("no threshold for x separates")
+    assert suggest("drift:x", [], [0.3], 0.2) is None

@@ -16,6 +16,7 @@ from typing import Any
 from mlops.errors import UnknownReference, UsageError
 from mlops.monitor.history import SCHEMA, History
 from mlops.monitor.labels import format_time
+from mlops.monitor.tuning import drift_statistic, suggest
 
 RESOLUTIONS = ("ignored", "acted")
 
@@ -35,6 +36,7 @@ class RuleStats:
     reasons: list[str] = field(default_factory=list)
     last_fired: str | None = None
     open_alerts: list[str] = field(default_factory=list)  # ids not yet acknowledged
+    suggestion: str | None = None  # a threshold that would have silenced the ignored alerts (drift rules)
 
 
 @dataclass
@@ -69,6 +71,7 @@ def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: 
         key = str(run.get("artifact") or run.get("ref"))
         windows_by_artifact[key] = windows_by_artifact.get(key, 0) + 1
     rule_artifacts: dict[str, set[str]] = {}
+    samples: dict[str, tuple[list[float], list[float], list[float]]] = {}  # ignored, acted, thresholds
     total = 0
     for run in history.runs:
         for alert in run.get("alerts") or ():
@@ -82,6 +85,12 @@ def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: 
             entry.last_fired = str(run.get("time"))
             rule_artifacts.setdefault(rule, set()).add(str(run.get("artifact") or run.get("ref")))
             resolution = (resolutions.get(str(alert.get("id"))) or {}).get("resolution")
+            measured = drift_statistic(run, rule) if resolution in RESOLUTIONS else None
+            if measured is not None:
+                ignored, acted, thresholds = samples.setdefault(rule, ([], [], []))
+                (acted if resolution == "acted" else ignored).append(measured[0])
+                if measured[1] is not None:
+                    thresholds.append(measured[1])
             if resolution == "acted":
                 entry.acted += 1
             elif resolution == "ignored":
@@ -98,6 +107,9 @@ def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: 
         if entry.fired >= min_fired and windows >= 5 and entry.fire_rate >= always_on_rate:
             entry.reasons.append(f"fired in {entry.fire_rate:.0%} of {windows} windows")
         entry.noisy = bool(entry.reasons)
+        if entry.noisy and entry.rule in samples:
+            ignored, acted, thresholds = samples[entry.rule]
+            entry.suggestion = suggest(entry.rule, ignored, acted, thresholds[-1] if thresholds else None)
     rules = sorted(stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
     acknowledged = sum(r.acted + r.ignored for r in rules)
     return AlertReport(history.path, len(history.runs), total, acknowledged, rules, list(history.problems),

@@ -173,6 +173,8 @@ def alerts_sections(report: dict[str, Any]) -> list[Section]:
     if noisy:
         lines.append(f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. Consider a higher threshold, "
                      "`consecutive: N`, `min_drifted_columns`, or a p-value correction.")
+        lines.extend(f"Suggestion for {r['rule']}: {r['suggestion']}." for r in report.get("rules") or []
+                     if r.get("suggestion"))
     lines.extend(report.get("problems") or [])
     rows, marks = [], []
     for r in report.get("rules") or []:
