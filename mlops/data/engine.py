@@ -123,7 +123,7 @@ def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
             if workers > 1 and len(frame) >= 50_000:
                 for col in {c.rule.column for c in active if c.rule.column}:
                     chunk.view(col)  # shared views first, so threads do not build them twice
-                list(pool.map(lambda checker: checker.update(chunk), active))
+                list(pool.map(_update, active, [chunk] * len(active)))
             else:
                 for checker in active:
                     checker.update(chunk)
@@ -143,6 +143,10 @@ def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
         report.reference = reference
         _judge_drift(report, rules, reference, drift_cols)
     return report
+
+
+def _update(checker: Any, chunk: Chunk) -> None:
+    checker.update(chunk)
 
 
 def _extra_columns(rules: Rules, listing: list[str]) -> list[RuleResult]:
