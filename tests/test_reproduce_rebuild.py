@@ -29,6 +29,10 @@ def worktrees(repo: Path) -> list[str]:
             if line.startswith("worktree ")]
 
 
+def cache_files_paths(repo: Path) -> list[Path]:
+    return [p for p in (repo / ".dvc" / "cache").rglob("*") if p.is_file()]
+
+
 def cache_files(repo: Path) -> set[str]:
     return {str(p) for p in (repo / ".dvc" / "cache").rglob("*") if p.is_file()}
 
@@ -50,6 +54,9 @@ def test_deterministic_version_reproduces_from_a_fresh_clone(versions: tuple[Pat
     assert "Reproducible: all 3 output(s) match" in out
     assert len(worktrees(repo)) == 1 and leftovers() == before
     assert sh(repo, "git", "status", "--porcelain") == ""
+    # only the source data came from the remote: the outputs were rebuilt, not downloaded
+    raw = sh(repo, "git", "show", "model@v0.1.0:data/raw.csv.dvc").split("md5: ")[1].split()[0]
+    assert {p.parent.name + p.name for p in cache_files_paths(repo)} == {raw}
     assert sh(repo, "git", "branch", "--show-current") == "main"
 
 
@@ -174,3 +181,13 @@ def test_stage_missing_from_the_lock_is_reported(tmp_path: Path, monkeypatch: py
     assert code == 1
     statuses = {o["path"]: o["status"] for o in json.loads(out)["outputs"]}
     assert statuses == {"a.txt": "reproduced", "b.txt": "unrecorded"}
+
+
+def test_python_api_from_outside_the_repository(versions: tuple[Path, Path], tmp_path: Path) -> None:
+    import mlops.api.reproduce  # noqa: F401 - once imported, the module shadows a function of its name
+    from mlops import api
+
+    repo = clone(versions[0], tmp_path / "clone")  # cwd stays elsewhere: the targeted fetch falls back
+    result = api.reproduce_version("model@v0.1.0", root=repo)
+    assert result.ok and [o.status for o in result.outputs] == ["reproduced"] * 3
+    assert api.checkout("model@v0.1.0", root=repo).version == "v0.1.0"

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from mlops.reproduce.diff import DiffResult
     from mlops.reproduce.rebuild import ReproduceResult
 
-__all__ = ["checkout", "reproduce", "diff"]
+# `reproduce_version`, not `reproduce`: the package attribute `mlops.api.reproduce` is this module once imported
+__all__ = ["checkout", "reproduce_version", "diff"]
 
 
 def _root(root: str | os.PathLike[str] | None) -> Path:
@@ -31,7 +32,7 @@ def checkout(ref: str, *, worktree: str | os.PathLike[str] | None = None, allow_
     return run(_root(root), ref, into=worktree, allow_missing=allow_missing)
 
 
-def reproduce(ref: str, *, keep: bool = False, on_line: Callable[[str], None] | None = None,
+def reproduce_version(ref: str, *, keep: bool = False, on_line: Callable[[str], None] | None = None,
               root: str | os.PathLike[str] | None = None) -> ReproduceResult:
     """Re-run REF's pipeline in a temporary worktree and compare every output hash with its dvc.lock.
     The result's `ok` is False when any output differs. Raises CheckFailed when `dvc repro` fails.

@@ -120,13 +120,23 @@ def _in_cache(repo: Any, entry: HashEntry) -> bool:
                for item in listing)
 
 
-def fetch(repo: Any, commit: str) -> None:
-    """Download into the cache what COMMIT needs and the cache lacks (objects land atomically: an
-    interrupted fetch leaves whole objects, and the next one fetches the rest)."""
+def fetch(repo: Any, commit: str, targets: list[str] | None = None) -> None:
+    """Download into the cache what COMMIT needs (only TARGETS, .dvc or dvc.yaml paths relative to the
+    root, when given) and the cache lacks. Objects land atomically: an interrupted fetch leaves whole
+    objects, and the next one fetches the rest."""
     from dvc.config import NoRemoteError
-    from dvc.exceptions import DownloadError
+    from dvc.exceptions import DownloadError, DvcException
 
     try:
+        if targets:  # DVC reads targets at another revision relative to the current directory
+            try:
+                repo.fetch(targets=[os.path.relpath(os.path.join(repo.root_dir, t)) for t in targets],
+                           revs=[commit], workspace=False)
+                return
+            except (NoRemoteError, DownloadError):
+                raise
+            except DvcException:  # e.g. run from outside the repository: fetch the whole version instead
+                pass
         repo.fetch(revs=[commit], workspace=False)
     except NoRemoteError:
         raise InputError("the DVC cache lacks data of this version and no DVC remote is configured",

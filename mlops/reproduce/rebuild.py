@@ -117,8 +117,8 @@ def _ensure_sources(repo: Any, snapshot: Snapshot, sources: list[lock.StageLock]
     lacking = dvcrepo.missing(repo, entries)
     if not lacking:
         return
-    try:
-        dvcrepo.fetch(repo, snapshot.commit)
+    try:  # only the sources: the outputs are what the rebuild makes
+        dvcrepo.fetch(repo, snapshot.commit, sorted({s.file for s in sources}))
     except InputError:
         pass
     still = sorted(e.path for e in dvcrepo.missing(repo, lacking))
