@@ -401,3 +401,11 @@ def test_history_is_what_the_promotion_monitor_gate_reads(project: Project) -> N
     assert parsed.skipped == 0 and len(parsed.runs) == 3
     verdict = check_quiet(parsed, "churn-model", "v1.0.0", timedelta(hours=24), now)
     assert not verdict.passed and "error alert(s) in the last 1d" in verdict.message
+
+
+def test_warn_severity_records_but_exits_0(project: Project) -> None:
+    result = monitor(project.batch("warn.csv", shift=0.5), "--severity", "warn")
+    assert result.exit_code == 0, result.output
+    assert "alert(s) fired (0 error)" in result.stderr
+    record = history(project.root)[-1]
+    assert record["alerts"] and {a["severity"] for a in record["alerts"]} == {"warn"}
