@@ -71,7 +71,8 @@ def reproduce(ref: str, keep: bool, verbose: bool, as_json: bool) -> None:
 
     if not as_json:  # a rebuild can take long: say what is going on before it starts
         click.echo(f"Rebuilding {ref} from its sources in a temporary worktree...", err=True)
-    result = _api().reproduce_version(ref, keep=keep, on_line=(lambda line: click.echo(line, err=True)) if verbose else None)
+    echo_line = (lambda line: click.echo(line, err=True)) if verbose else None
+    result = _api().reproduce_version(ref, keep=keep, on_line=echo_line)
     if as_json:
         echo_json(result.as_dict())
     else:
