@@ -409,3 +409,20 @@ def test_warn_severity_records_but_exits_0(project: Project) -> None:
     assert "alert(s) fired (0 error)" in result.stderr
     record = history(project.root)[-1]
     assert record["alerts"] and {a["severity"] for a in record["alerts"]} == {"warn"}
+
+
+def test_api_from_outside_the_repository(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlops import api
+
+    batch = project.root / project.batch("api.csv")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = api.monitor_batch(batch, against="churn-model#production", labels="target", predictions="score",
+                               root=project.root, consecutive=2)
+    assert result.record["version"] == "v1.0.0" and result.history_path == "monitoring/history.jsonl"
+    assert "Live metrics" in api.monitor_report(result, "markdown")
+    report = api.alerts_report(project.root / "monitoring" / "history.jsonl")
+    assert report.runs == 1
+    with pytest.raises(Exception, match="not a Git repository"):
+        api.monitor_batch(batch, against="churn-model#production")
