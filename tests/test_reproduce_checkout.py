@@ -262,3 +262,12 @@ def test_stage_references(fresh: Path, bytes_at: dict[str, dict[str, str]]) -> N
     code, _, err = mlops("checkout", "model#staging")
     assert code == 0, err
     assert data_md5s(fresh) == bytes_at["v0.2.0"]
+
+
+def test_console_script_exit_codes(git_repo: Path) -> None:
+    from tests.conftest import run_cli
+
+    proc = run_cli("checkout", "no-such-ref", cwd=git_repo)
+    assert proc.returncode == 2 and proc.stderr.startswith("mlops: error: unknown revision `no-such-ref`")
+    proc = run_cli("diff", "HEAD", "HEAD", "--format", "markdown", cwd=git_repo)
+    assert proc.returncode == 0 and "No differences" in proc.stdout
