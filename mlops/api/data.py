@@ -120,6 +120,10 @@ def infer_rules(data: str | os.PathLike[str], output: str | os.PathLike[str] | N
         raise UsageError(f"{output} already exists; pass --force to overwrite it")
     source = DataSource.from_path(data, input_format)
     prof, unique = scan(source)
+    if prof.rows == 0:
+        from mlops.errors import InputError
+
+        raise InputError(f"{source.name}: no rows to infer rules from")
     text = infer(prof, source.name, margin=margin, max_categories=max_categories, unique=unique)
     if output is not None:
         atomic.write_text(output, text)

@@ -172,11 +172,13 @@ def _judge_drift(report: ValidationReport, rules: Rules, reference: Profile, col
     col_sev = "info" if spec.drift_share is not None else sev
     for name, res in scores.items():
         stat = f"{res.method} {res.statistic:.4g}" + (f", p={res.p_value:.3g}" if res.p_value is not None else "")
-        limit = f"p-value below {res.threshold:g}" if spec.p_value and res.p_value is not None else \
-            f"threshold {res.threshold:g}"
+        if spec.p_value and res.p_value is not None:
+            limit = f"p-value {'below' if res.drifted else 'not below'} {res.threshold:g}"
+        else:
+            limit = f"{'above' if res.drifted else 'within'} the threshold {res.threshold:g}"
         report.results.append(RuleResult(
             f"drift.{name}", "drift", res.method, name, col_sev, "failed" if res.drifted else "passed",
-            message=f"{stat} ({'drifted' if res.drifted else 'within'} {limit})", expected=res.threshold,
+            message=f"{stat}: {'drifted, ' if res.drifted else ''}{limit}", expected=res.threshold,
             observed=res.to_dict()["statistic"]))
         if spec.max_null_rate_change is not None:
             change = abs(res.null_rate_change)
