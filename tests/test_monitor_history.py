@@ -165,3 +165,14 @@ def test_threshold_suggestions() -> None:
                                                           "ignored alerts (none was acted on)")
     assert suggest("drift:x", [0.21, 0.5], [0.3], 0.2).startswith("no threshold for x separates")
     assert suggest("drift:x", [], [0.3], 0.2) is None
+
+
+def test_long_drift_tables_are_cut_in_text_not_in_html() -> None:
+    record = _run(1, []) | {"candidates": [], "policy": {}, "drift": {"drifted": ["c000"]},
+                            "features": {f"c{i:03d}": {"method": "psi", "statistic": i / 1000, "threshold": 0.2,
+                                                       "drifted": i == 0} for i in range(100)}}
+    text = render_run(record, "text")
+    assert "Showing the 30 columns that drifted or came closest; 70 more did not drift" in text
+    assert "c000" in text and "c099" in text and "c050" not in text
+    page = render_run(record, "html")
+    assert "c050" in page and "Showing the" not in page

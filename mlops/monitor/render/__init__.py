@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 FORMATS = ("text", "markdown", "json", "html")
+MAX_FEATURES = 30  # rows of the drift table in text and markdown
 
 
 def render_run(record: dict[str, Any], fmt: str, *, runs: list[dict[str, Any]] | None = None,
@@ -16,7 +17,8 @@ def render_run(record: dict[str, Any], fmt: str, *, runs: list[dict[str, Any]] |
 
     if fmt == "json":
         return json.dumps(json.loads(dumps(record)), indent=2) + "\n"
-    sections = run_sections(record, history=history, problems=problems or [])
+    sections = run_sections(record, history=history, problems=problems or [],
+                            max_features=None if fmt == "html" else MAX_FEATURES)
     title = f"mlops monitor: {record.get('data')} against {record.get('ref')}"
     return _render(sections, title, fmt, runs or [record])
 

@@ -41,9 +41,12 @@ def share(value: Any) -> str:
     return "-" if value is None else f"{float(value):.0%}"
 
 
-def run_sections(record: dict[str, Any], *, history: str | None, problems: list[str]) -> list[Section]:
+def run_sections(record: dict[str, Any], *, history: str | None, problems: list[str],
+                 max_features: int | None = None) -> list[Section]:
+    """`max_features` limits the drift table to the drifted columns plus the highest statistics (text and
+    markdown); None shows every column."""
     out = [_summary(record, history, problems), _alerts(record)]
-    out.append(_drift(record))
+    out.append(_drift(record, max_features))
     pd = record.get("prediction_drift")
     if pd and pd.get("against"):
         out.append(Section("Prediction drift", [
@@ -93,7 +96,7 @@ def _alerts(record: dict[str, Any]) -> Section:
     return Section("Alerts", lines, Table(["severity", "status", "rule", "why", "alert id"], rows, marks))
 
 
-def _drift(record: dict[str, Any]) -> Section:
+def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
     features = record.get("features") or {}
     info = record.get("drift") or {}
     drifted = info.get("drifted") or []
@@ -103,6 +106,12 @@ def _drift(record: dict[str, Any]) -> Section:
     if 0 < len(drifted) < int(info.get("min_drifted_columns") or 1):
         lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
     ordered = sorted(features.items(), key=lambda kv: (not kv[1].get("drifted"), kv[0]))
+    if max_features is not None and len(ordered) > max(max_features, len(drifted)):
+        rest = sorted(ordered[len(drifted):], key=lambda kv: -float(kv[1].get("statistic") or 0))
+        keep = max(max_features - len(drifted), 0)
+        lines.append(f"Showing the {len(drifted) + keep} columns that drifted or came closest; "
+                     f"{len(ordered) - len(drifted) - keep} more did not drift (all in --format json or html).")
+        ordered = ordered[:len(drifted)] + rest[:keep]
     rows, marks = [], []
     for name, f in ordered:
         rows.append([name, f.get("kind", ""), f.get("method", ""), fmt(f.get("statistic")), fmt(f.get("p_value")),
