@@ -337,3 +337,17 @@ def test_examples_rules_load(case: Path) -> None:
     examples = Path(__file__).parent / "examples" / "rules" / "good"
     for path in examples.glob("*.yaml"):
         assert load_rules(path).rules
+
+
+def test_patterns_run_on_re2_so_hostile_ones_cannot_hang(case: Path) -> None:
+    import time
+
+    write(case / "slow.csv", "s\n" + "a" * 5000 + "!\n")
+    write(case / "slow.yaml", "kind: Rules\nversion: 1\ncolumns:\n  s: {pattern: '(a+)+$'}\n")
+    start = time.perf_counter()
+    code, out, _ = run("validate", "slow.csv", "--rules", "slow.yaml")
+    assert code == 1 and "FAIL s.pattern" in out
+    assert time.perf_counter() - start < 5  # Python's backtracking engine would take ages
+    write(case / "look.yaml", "kind: Rules\nversion: 1\ncolumns:\n  s: {pattern: '(?=a)a'}\n")
+    code, _, err = run("validate", "slow.csv", "--rules", "look.yaml")
+    assert code == 2 and "look.yaml:4:18: error: pattern: not supported by the RE2 engine" in err

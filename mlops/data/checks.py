@@ -162,7 +162,8 @@ class RowChecker(Checker):
         elif check == "forbidden":
             fail = colmod.membership(v, list(value))
         elif check == "pattern":
-            text = v.series.astype(str)
+            # Arrow's RE2 engine: linear time, so a hostile pattern in a pull request cannot hang CI
+            text = v.series.astype("string[pyarrow]")
             fail = v.valid & ~text.str.fullmatch(str(value)).fillna(False).to_numpy(dtype=bool)
         elif check == "length":
             lengths = v.series.astype(str).str.len().to_numpy(dtype="float64", na_value=np.nan)

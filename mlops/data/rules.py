@@ -105,6 +105,23 @@ class Rules:
         return any(r.check == "duplicate_rows" for r in self.rules)
 
 
+def pattern_problem(pattern: str) -> str | None:
+    """Patterns run on RE2 (linear time, no backtracking): no backreferences or lookaround."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pc.match_substring_regex(pa.array([""]), pattern=pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        detail = str(exc).split(":", 1)[-1].strip()
+        return f"not supported by the RE2 engine ({detail}); backreferences and lookaround are not allowed"
+    return None
+
+
 def parse_tolerance(value: Any) -> Tolerance:
     if value is None:
         return Tolerance()
@@ -205,10 +222,9 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
             if key == "unique" and value is False:
                 continue
             if key == "pattern":
-                try:
-                    re.compile(str(value))
-                except re.error as exc:
-                    findings.append(locate(base + (key,), f"pattern: invalid regular expression: {exc}", None))
+                problem = pattern_problem(str(value))
+                if problem:
+                    findings.append(locate(base + (key,), f"pattern: {problem}", None))
                     continue
             if key == "quantiles":
                 value = {float(q): b for q, b in value.items()}
