@@ -111,6 +111,7 @@ def test_same_distribution_raises_no_alert(project: Project) -> None:
                          "--window-time", f"2026-11-0{day}T00:00:00Z")
         assert result.exit_code == 0, result.output
         assert "No alert" in result.stdout
+        assert "Small batch: with 240 rows, PSI averages about 0.07 even without drift" in result.stdout
     runs = history(project.root)
     assert [r["alerts"] for r in runs] == [[], [], []]
     last = runs[-1]

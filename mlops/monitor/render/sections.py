@@ -105,6 +105,12 @@ def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
                 and info.get("correction") not in (None, "none") else "") + "."]
     if 0 < len(drifted) < int(info.get("min_drifted_columns") or 1):
         lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
+    rows, ref_rows = record.get("rows") or 0, (record.get("reference") or {}).get("rows") or 0
+    if rows and ref_rows and any(f.get("method") == "psi" for f in features.values()):
+        floor = 9 * (1 / rows + 1 / ref_rows)  # E[PSI] with 10 bins when nothing changed
+        if floor >= 0.02:
+            lines.append(f"Small batch: with {fmt(rows)} rows, PSI averages about {floor:.2f} even without drift; "
+                         "prefer `consecutive` and `min_drifted_columns` over a lower threshold.")
     ordered = sorted(features.items(), key=lambda kv: (not kv[1].get("drifted"), kv[0]))
     if max_features is not None and len(ordered) > max(max_features, len(drifted)):
         rest = sorted(ordered[len(drifted):], key=lambda kv: -float(kv[1].get("statistic") or 0))
