@@ -147,6 +147,7 @@ class RowChecker(Checker):
 
     def _update(self, chunk: Chunk) -> None:
         import numpy as np
+        import pandas as pd
 
         rule = self.rule
         v = chunk.view(rule.column or "")
@@ -163,7 +164,10 @@ class RowChecker(Checker):
             fail = colmod.membership(v, list(value))
         elif check == "pattern":
             # Arrow's RE2 engine: linear time, so a hostile pattern in a pull request cannot hang CI
-            text = v.series.astype("string[pyarrow]")
+            text = v.series
+            if pd.api.types.is_object_dtype(text.dtype):
+                text = text.astype(str).where(text.notna(), None)
+            text = text.astype("string[pyarrow]")
             fail = v.valid & ~text.str.fullmatch(str(value)).fillna(False).to_numpy(dtype=bool)
         elif check == "length":
             lengths = v.series.astype(str).str.len().to_numpy(dtype="float64", na_value=np.nan)
@@ -177,8 +181,6 @@ class RowChecker(Checker):
             raise ValueError(f"unknown rule {check}")
         shown = v.series
         if check != "type" and v.kind == "num" and v.found == "string":
-            import pandas as pd
-
             shown = pd.Series(v.numbers, copy=False)  # the parsed numbers, not their text
         self._record(chunk, fail, chunk.scope(rule), shown)
 
@@ -284,7 +286,12 @@ class AggregateChecker(Checker):
             if keep.any():
                 import pandas as pd
 
-                self.distinct.add(hash_values(pd.Series(v.series[keep].unique())))
+                kept = v.series[keep]
+                try:
+                    uniques = kept.unique()
+                except TypeError:  # unhashable cells (JSON objects, lists): count their text
+                    uniques = kept.astype(str).unique()
+                self.distinct.add(hash_values(pd.Series(uniques)))
             return
         import numpy as np
 

@@ -228,4 +228,7 @@ def hash_values(values: Any) -> Any:
     """64-bit hashes of a Series or DataFrame's rows (pandas' stable hashing; nulls hash alike)."""
     import pandas as pd
 
-    return pd.util.hash_pandas_object(values, index=False).to_numpy()
+    try:
+        return pd.util.hash_pandas_object(values, index=False).to_numpy()
+    except TypeError:  # unhashable cells (JSON objects, lists): hash their text
+        return pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
