@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlops.data.engine import validate
 from mlops.data.profile import ProfileBuilder, build_profile
@@ -122,3 +124,42 @@ def test_partials_merge_like_one_pass() -> None:
     assert ks_statistic(merged.columns["x"], single.columns["x"]) < 1e-3
     single = single.to_dict()
     assert json.loads(build_profile(frame).to_json()) == single
+
+
+def test_nested_json_cells_do_not_crash(tmp_path: Path) -> None:
+    from mlops.api.data import infer_rules
+    from mlops.api.data import validate as api_validate
+
+    (tmp_path / "n.jsonl").write_text('{"a": 1, "b": {"x": 1}}\n{"a": "two", "b": [1, 2]}\n{"a": 3, "b": null}\n')
+    report = api_validate(tmp_path / "n.jsonl", {"kind": "Rules", "version": 1, "columns": {
+        "a": {"type": "integer", "unique": True}, "b": {"pattern": "x", "unique": True,
+                                                         "distinct": {"max": 1}}}})
+    res = {r.rule: r for r in report.results}
+    assert res["a.type"].failing == 1 and res["b.pattern"].failing == 2
+    assert res["b.distinct"].observed == 2 and res["b.unique"].status == "passed"
+    assert "kind: Rules" in infer_rules(tmp_path / "n.jsonl")
+
+
+COLUMN_VALUES = st.lists(st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True),
+                                   st.sampled_from(["a", "b", "", "2024-01-01", "1"]), st.booleans()),
+                         min_size=0, max_size=12)
+
+
+@given(st.lists(COLUMN_VALUES, min_size=2, max_size=2), st.sampled_from(["integer", "number", "string", "boolean",
+                                                                          "datetime", "category"]))
+@settings(max_examples=80, deadline=None)
+def test_any_data_gets_a_report_never_a_crash(columns: list[list[object]], kind: str) -> None:
+    size = min(len(c) for c in columns)
+    frame = pd.DataFrame({"p": pd.Series(columns[0][:size], dtype=object),
+                          "q": pd.Series(columns[1][:size], dtype=object)})
+    rules = rules_from_dict({"kind": "Rules", "version": 1, "columns": {
+        "p": {"type": kind, "min": 0, "allowed": [1, "a"], "unique": True, "mean": {"max": 3},
+              "quantiles": {0.5: {"max": 2}}, "distinct": {"max": 3}, "length": {"max": 3}, "pattern": "a|1",
+              "max_null_fraction": 0.5},
+        "q": {"nullable": False, "forbidden": ["b"], "std": {"max": 1}}},
+        "table": {"unique_keys": [["p", "q"]], "duplicate_rows": "warn"},
+        "checks": [{"name": "x", "expr": "p > 1 or q == 'a'"}, {"name": "y", "expr": "q is null or p in [1, 'a']"}]})
+    report = validate(DataSource.from_frame(frame), rules, chunk_rows=3)
+    assert report.rows == size
+    json.dumps(report.to_dict(), default=str)
+    build_profile(frame).to_json()

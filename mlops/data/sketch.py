@@ -29,8 +29,9 @@ class Moments:
 
         if len(values) == 0:
             return
-        other = Moments(len(values), float(np.mean(values)), float(np.var(values) * len(values)),
-                        float(np.min(values)), float(np.max(values)))
+        with np.errstate(all="ignore"):  # huge values overflow the variance to inf, not a warning
+            other = Moments(len(values), float(np.mean(values)), float(np.var(values) * len(values)),
+                            float(np.min(values)), float(np.max(values)))
         self.merge(other)
 
     def merge(self, other: Moments) -> None:
