@@ -161,7 +161,7 @@ def _rules(path: str | None) -> dict[str, Any]:
     return dict(load_document(path, expected_kind="Rules").data or {})
 
 
-PROFILE_CHUNK_ROWS = 1 << 15  # the batch is profiled in chunks: memory stays bounded, whatever its size
+PROFILE_CHUNK_ROWS = 1 << 17  # the batch is profiled in chunks: memory stays bounded, whatever its size
 
 
 def _open(path: str, fmt: str | None) -> tuple[Any, list[str]]:
