@@ -208,3 +208,21 @@ def test_p_values_match_scipy_without_needing_it() -> None:
     for dof in (1, 2, 7, 60):
         for stat in np.linspace(0.1, 300, 60):
             assert chi2_sf(stat, dof) == pytest.approx(chi2.sf(stat, dof), rel=1e-9, abs=1e-300)
+
+
+def test_reference_by_registry_stage_and_version(git_repo: Path) -> None:
+    _data(0).to_csv(git_repo / "train.csv", index=False)
+    git(git_repo, "add", "train.csv")
+    git(git_repo, "commit", "-qm", "train")
+    git(git_repo, "tag", "-a", "churn-model@v1.0.0", "-m", "registered")
+    git(git_repo, "tag", "-a", "churn-model#production#1", "-m", "assigned")
+    (git_repo / "train.csv").write_text("x,c\n9,z\n")  # the work tree moves on
+    (git_repo / "rules.yaml").write_text(RULES.replace("{reference}", "churn-model#production:train.csv"))
+    _data(2, seed=3).to_csv(git_repo / "moved.csv", index=False)
+    code, out, _ = run("validate", "moved.csv", "--rules", "rules.yaml", "--format", "json")
+    assert code == 1 and json.loads(out)["drift"]["drifted"] == ["x"]
+    code, out, _ = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "churn-model@v1.0.0:train.csv",
+                       "--format", "json")
+    assert code == 1 and json.loads(out)["drift"]["reference"] == "churn-model@v1.0.0:train.csv"
+    code, _, err = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "churn-model#staging:train.csv")
+    assert code == 2 and "never assigned to stage staging" in err
