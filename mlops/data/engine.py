@@ -101,7 +101,10 @@ def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
             active.append(checker_for(rule))
     drift_cols: list[str] = []
     if reference is not None and rules.drift is not None:
-        wanted = rules.drift.columns if rules.drift.columns is not None else list(reference.columns)
+        # by default every shared column except identifiers (columns with a `unique` rule), which always "drift"
+        ids = {r.column for r in rules.rules if r.check == "unique"}
+        wanted = rules.drift.columns if rules.drift.columns is not None else \
+            [c for c in reference.columns if c not in ids]
         drift_cols = [c for c in wanted if c in names and c in reference.columns]
     if rules.needs_all_columns() or profile_all:
         read: list[str] | None = None
