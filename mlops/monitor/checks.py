@@ -3,10 +3,11 @@
 Metric candidates compare live metrics with a baseline of the same scope (overall, or one slice): the offline
 metric recorded with the version for that scope, else the median over the stream's earlier windows. Never
 a slice against the overall metric: slices differ in base rates, and F1 of a slice with few positives is
-naturally lower, which would alert on every batch. A drop counts when it exceeds `max_metric_drop` (absolute for scores in [0, 1], relative for mae and rmse)
-and, for scores, also three standard errors of the difference: the live estimate's (sqrt(p(1-p)/n) with n the
-rows the metric rests on: all rows for accuracy, actual positives for recall, predicted positives for
-precision; Hanley-McNeil for ROC AUC) plus the offline estimate's when its row count was recorded. So a slice
+naturally lower, which would alert on every batch. A drop counts when it exceeds `max_metric_drop` (absolute
+for scores in [0, 1], relative for mae and rmse) and, for scores, also three standard errors of the difference:
+the live estimate's (sqrt(p(1-p)/n) with n the rows the metric rests on: all rows for accuracy, actual
+positives for recall, predicted positives for precision; Hanley-McNeil for ROC AUC) plus the baseline's (the
+offline estimate's when its row count was recorded; a median of k windows about 1.25 se / sqrt(k)). So a slice
 of 40 unlucky rows, or an offline slice metric measured on 70 test rows, does not page anyone.
 """
 
@@ -150,9 +151,12 @@ def _drops(live: Mapping[str, Any], baseline: Mapping[str, Any], watched: tuple[
         if metric in HIGHER_IS_BETTER:
             drop = base - value
             se = standard_error(metric, base, live)
-            if offline_rows and where == "offline":
+            if offline_rows and where.startswith("offline"):
                 share = offline_rows / rows  # the offline estimate, assuming the same class balance
                 se = math.sqrt(se * se + standard_error(metric, base, live, scale=share) ** 2)
+            elif where.startswith("median of "):  # windows of about this size: the median's own noise
+                windows = int(where.split()[2])
+                se = math.sqrt(se * se + (1.25 * se) ** 2 / windows)
             if drop > policy.max_metric_drop and drop > Z * se:
                 out.append(f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})")
         elif base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
