@@ -40,7 +40,7 @@ def _bars(title: str, labels: list[str], series: list[tuple[str, str, list[float
                          f'fill="{colour}"><title>{_esc(labels[i])}: {name} {v:.2%}</title></rect>')
         parts.append(f'<rect x="{pad + s * 90}" y="{height + 22}" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{pad + s * 90 + 14}" y="{height + 31}" font-size="11">{_esc(name)}</text>')
-    step = max(1, n // 6)
+    step = max(1, -(-n // 5))  # at most 5 labels, so they never overlap
     for i in range(0, n, step):
         parts.append(f'<text x="{pad + i * group:.1f}" y="{height + 14}" font-size="9">{_esc(labels[i][:12])}</text>')
     parts.append(f'<line x1="{pad}" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/></svg>')
@@ -67,7 +67,7 @@ def column_chart(name: str, current: ColumnProfile | None, reference: ColumnProf
             edges = np.linspace(current.min, current.max, 21)[1:-1]
         else:
             return ""
-        labels = [f"<={e:.4g}" for e in edges] + [f">{edges[-1]:.4g}" if len(edges) else "all"]
+        labels = [f"<={e:.3g}" for e in edges] + [f">{edges[-1]:.3g}" if len(edges) else "all"]
         series = [("current", "#3366cc", _numeric_bins(current, edges))]
         if reference is not None:
             series.insert(0, ("reference", "#bbbbbb", _numeric_bins(reference, edges)))
