@@ -105,3 +105,44 @@ def test_a_shifted_distribution_is_a_warning_and_drift(halves: tuple[pd.DataFram
     assert code == 0
     assert column in report["drift"]["drifted"]
     assert _failed(report).get(f"drift.{column}") == "warn"
+
+
+def _synthetic(seed: int, n: int = 2000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    income = rng.lognormal(10, 1, n)
+    income[rng.random(n) < 0.02] = np.nan
+    return pd.DataFrame({
+        "customer_id": [f"c{seed}-{i}" for i in range(n)],
+        "age": rng.integers(18, 90, n),
+        "income": income,
+        "score": rng.beta(2, 5, n),
+        "plan": rng.choice(["basic", "pro", "enterprise"], n, p=[0.6, 0.3, 0.1]),
+        "active": rng.random(n) < 0.7,
+        "signup": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        "children": rng.poisson(1.2, n),
+    })
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_inferred_rules_pass_on_a_fresh_sample_of_mixed_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               fmt: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    for seed in range(4):
+        frame = _synthetic(seed)
+        if fmt == "csv":
+            frame.to_csv(f"s{seed}.csv", index=False)
+        else:
+            frame.to_parquet(f"s{seed}.parquet")
+    code, _, err = run("infer-rules", f"s0.{fmt}", "-o", "rules.yaml")
+    assert code == 0, err
+    text = Path("rules.yaml").read_text()
+    assert "allowed: [\"basic\", \"enterprise\", \"pro\"]" in text and "unique: true" in text
+    for seed in range(4):
+        code, report = _report(f"s{seed}.{fmt}")
+        assert code == 0 and _failed(report) == {}, (seed, _failed(report))
+    bad = _synthetic(9)
+    bad.loc[3, "age"] = -1
+    bad.loc[4, "plan"] = "platinum"
+    getattr(bad, "to_csv" if fmt == "csv" else "to_parquet")(f"bad.{fmt}", **({"index": False} if fmt == "csv" else {}))
+    code, report = _report(f"bad.{fmt}")
+    assert code == 1 and _failed(report) == {"age.min": "error", "plan.allowed": "error"}

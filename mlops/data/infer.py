@@ -73,8 +73,10 @@ def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: boo
         low, high = math.floor(low), math.ceil(high)
     observed = (f"min {_fmt(col.min)}, p1 {_fmt(q01)}, median {_fmt(_quantile(col, 0.5))}, p99 {_fmt(q99)}, "
                 f"max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, std {_fmt(col.std or 0)}")
+    # a closed set of codes (classes, flags): few values, each seen often. Counts with a thin tail (a Poisson
+    # count's 7 seen once) are an open range instead, and get min/max.
     if integer and col.values is not None and len(col.values) <= min(10, max_categories) and not unique \
-            and col.non_null >= 5 * len(col.values):
+            and min(col.counts or [0]) >= max(5, 0.005 * col.non_null):
         lines.append("allowed: [" + ", ".join(_fmt(v) for v in col.values) + "]")
         return lines, observed
     lines += [f"min: {_fmt(low)}", f"max: {_fmt(high)}"]
