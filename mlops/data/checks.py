@@ -61,10 +61,9 @@ class Chunk:
         return self._views[name]
 
     def scope(self, rule: Rule) -> Any:
-        import numpy as np
-
+        """The rows a rule applies to (its `where:`), or None for all rows (no mask to build or apply)."""
         if rule.where is None:
-            return np.ones(self.rows, dtype=bool)
+            return None
         if rule.where.text not in self._where:
             self._where[rule.where.text] = self.evaluator.mask(rule.where)[0]
         return self._where[rule.where.text]
@@ -94,8 +93,8 @@ class Checker:
     def _record(self, chunk: Chunk, fail: Any, scope: Any, series: Any) -> None:
         import numpy as np
 
-        failing = fail & scope
-        self.checked += int(scope.sum())
+        failing = fail if scope is None else fail & scope
+        self.checked += chunk.rows if scope is None else int(scope.sum())
         count = int(failing.sum())
         self.failing += count
         room = MAX_EXAMPLES - len(self.examples)
@@ -134,6 +133,10 @@ _ROW_WORDS = {
     "duplicate_rows": "duplicate an earlier row", "expr": "fail the expression",
     "max_null_fraction": "are null",
 }
+
+
+def _count(scope: Any, chunk: Chunk) -> int:
+    return chunk.rows if scope is None else int(scope.sum())
 
 
 def _expected(rule: Rule) -> Any:
@@ -193,18 +196,19 @@ class UniqueChecker(Checker):
         self.seen = HashSet()
 
     def _update(self, chunk: Chunk) -> None:
+        import numpy as np
+
         rule = self.rule
         scope = chunk.scope(rule)
         v = None
         if rule.check == "unique":
             v = chunk.view(rule.column or "")
-            keep = scope & v.valid
+            keep = v.valid if scope is None else scope & v.valid
             series = v.series
         else:
             cols = rule.value if rule.check == "unique_key" else list(chunk.frame.columns)
             series = chunk.frame[cols]
-            keep = scope
-        import numpy as np
+            keep = np.ones(chunk.rows, dtype=bool) if scope is None else scope
 
         sub = series[keep]
         if v is not None and v.kind == "num":
@@ -274,14 +278,14 @@ class AggregateChecker(Checker):
         rule = self.rule
         scope = chunk.scope(rule)
         if rule.check == "rows":
-            self.checked += int(scope.sum())
+            self.checked += _count(scope, chunk)
             return
         v = chunk.view(rule.column or "")
         if rule.check == "max_null_fraction":
             self._record(chunk, v.null, scope, v.series)
             return
-        self.checked += int(scope.sum())
-        keep = scope & v.valid
+        self.checked += _count(scope, chunk)
+        keep = v.valid if scope is None else scope & v.valid
         if rule.check == "distinct":
             if keep.any():
                 import pandas as pd
