@@ -163,3 +163,14 @@ def test_any_data_gets_a_report_never_a_crash(columns: list[list[object]], kind:
     assert report.rows == size
     json.dumps(report.to_dict(), default=str)
     build_profile(frame).to_json()
+
+
+def test_json_lines_records_with_different_keys(tmp_path: Path) -> None:
+    (tmp_path / "k.jsonl").write_text('{"a": 1}\n{"a": 2, "b": "x"}\n{"b": "y"}\n')
+    rules = rules_from_dict({"kind": "Rules", "version": 1, "columns": {
+        "a": {"type": "integer", "nullable": False}, "b": {"allowed": ["x"]}}})
+    for rows in (1, 2, 100):
+        report = validate(DataSource.from_path(tmp_path / "k.jsonl"), rules, chunk_rows=rows)
+        res = {r.rule: r for r in report.results}
+        assert res["a.nullable"].examples == [{"row": 2, "value": None}]
+        assert res["b.allowed"].examples == [{"row": 2, "value": "y"}]

@@ -122,6 +122,9 @@ def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for frame in prefetch(source.chunks(columns=read, chunk_rows=chunk_rows, dtypes=dtypes)):
             frame.columns = [str(c) for c in frame.columns]
+            absent = [c for c in (read if read is not None else listing) if c not in frame.columns]
+            if absent:  # JSON-lines chunks only have the keys their records have
+                frame = frame.assign(**{c: None for c in absent})
             chunk = Chunk(frame, offset, rules.column_types)
             if workers > 1 and len(frame) >= 50_000:
                 for col in {c.rule.column for c in active if c.rule.column}:

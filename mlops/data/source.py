@@ -81,7 +81,9 @@ class DataSource:
         """Column names without reading the data (Parquet metadata; the header row of CSV)."""
         if self.frame is not None:
             return [str(c) for c in self.frame.columns]
-        for chunk in self.chunks(chunk_rows=1, only_schema=True):
+        # JSON-lines records may differ in their keys: look at a whole first chunk
+        rows = DEFAULT_CHUNK_ROWS if self.fmt == "jsonl" else 1
+        for chunk in self.chunks(chunk_rows=rows, only_schema=True):
             return [str(c) for c in chunk.columns]
         return []
 
