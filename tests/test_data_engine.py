@@ -174,3 +174,21 @@ def test_json_lines_records_with_different_keys(tmp_path: Path) -> None:
         res = {r.rule: r for r in report.results}
         assert res["a.nullable"].examples == [{"row": 2, "value": None}]
         assert res["b.allowed"].examples == [{"row": 2, "value": "y"}]
+
+
+def test_a_partitioned_parquet_folder_is_one_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mlops.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"x": np.arange(10), "part": ["a"] * 5 + ["b"] * 5}).to_parquet("ds", partition_cols=["part"])
+    Path("r.yaml").write_text("kind: Rules\nversion: 1\ncolumns:\n  x: {max: 7, unique: true}\n"
+                              "  part: {allowed: [a, b]}\n")
+    result = CliRunner().invoke(cli, ["validate", "ds", "--rules", "r.yaml", "--chunk-rows", "3", "--format", "json"])
+    assert result.exit_code == 1
+    res = {r["rule"]: r for r in json.loads(result.stdout)["results"]}
+    assert res["x.max"]["failing"] == 2 and res["part.allowed"]["status"] == "passed"
+    Path("empty").mkdir()
+    result = CliRunner().invoke(cli, ["validate", "empty", "--rules", "r.yaml"])
+    assert result.exit_code == 2 and "is a folder without .parquet files" in result.stderr

@@ -50,7 +50,7 @@ class _Bar:
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data")
 @click.option("--rules", "rules", required=True, metavar="FILE", help="The rules file (kind: Rules).")
 @click.option("--report", "reports", multiple=True, metavar="PATH",
               help="Also write the report to PATH; its format follows the extension (.json, .md, .html, "
@@ -97,7 +97,7 @@ def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, referenc
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data")
 @click.option("-o", "--output", metavar="FILE", help="Write the profile JSON here (default: standard output).")
 @click.option("--columns", metavar="A,B,...", help="Profile only these columns (comma-separated).")
 @_input_format
@@ -125,7 +125,7 @@ def profile(data: str, output: str | None, columns: str | None, input_format: st
 
 
 @click.command(name="infer-rules")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data")
 @click.option("-o", "--output", metavar="FILE", help="Write the rules here (default: standard output).")
 @click.option("--margin", type=click.FloatRange(min=0), default=0.1, show_default=True,
               help="Widen numeric bounds by this share of the observed range.")

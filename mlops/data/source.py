@@ -62,7 +62,9 @@ class DataSource:
         if not target.exists():
             raise InputError(f"{shown}: no such file")
         if target.is_dir():
-            raise InputError(f"{shown}: is a folder, not a data file")
+            if fmt in (None, "parquet") and any(target.rglob("*.parquet")):
+                return cls(shown, "parquet-dir", path=str(target))  # a (partitioned) dataset, as Spark writes
+            raise InputError(f"{shown}: is a folder without .parquet files, not a data file")
         if not os.access(target, os.R_OK):
             raise InputError(f"{shown}: permission denied")
         return cls(shown, detect_format(shown, fmt), path=str(target))
@@ -91,6 +93,11 @@ class DataSource:
         """Row count when the format knows it without reading (Parquet); None otherwise."""
         if self.frame is not None:
             return len(self.frame)
+        if self.fmt == "parquet-dir":
+            try:
+                return int(self._dataset().count_rows())
+            except Exception:  # noqa: BLE001 - reported properly when the data is read
+                return None
         if self.fmt != "parquet":
             return None
         import pyarrow.parquet as pq
@@ -111,7 +118,9 @@ class DataSource:
                 yield frame.iloc[start:start + chunk_rows]
             return
         try:
-            if self.fmt == "parquet":
+            if self.fmt == "parquet-dir":
+                yield from self._parquet_dir(columns, chunk_rows, only_schema)
+            elif self.fmt == "parquet":
                 yield from self._parquet(columns, chunk_rows, only_schema)
             elif self.fmt == "csv":
                 yield from self._csv(columns, chunk_rows, dtypes or {})
@@ -123,6 +132,26 @@ class DataSource:
             raise
         except Exception as exc:  # noqa: BLE001 - every reader failure becomes one clear line
             raise InputError(f"{self.name}: cannot read as {self.fmt.upper()}: {_first_line(exc)}") from None
+
+    def _dataset(self) -> Any:
+        import pyarrow.dataset as ds
+
+        return ds.dataset(self.path, format="parquet", partitioning="hive")
+
+    def _parquet_dir(self, columns: list[str] | None, chunk_rows: int, only_schema: bool) -> Iterator[Any]:
+        dataset = self._dataset()
+        if only_schema:
+            yield dataset.schema.empty_table().to_pandas()
+            return
+        cols = [c for c in columns if c in set(dataset.schema.names)] if columns is not None else None
+        empty = True
+        for batch in dataset.to_batches(columns=cols, batch_size=chunk_rows):
+            if batch.num_rows:
+                empty = False
+                yield batch.to_pandas()
+        if empty:
+            table = dataset.schema.empty_table()
+            yield (table.select(cols) if cols is not None else table).to_pandas()
 
     def _parquet(self, columns: list[str] | None, chunk_rows: int, only_schema: bool) -> Iterator[Any]:
         import pyarrow.parquet as pq
