@@ -351,3 +351,30 @@ def test_patterns_run_on_re2_so_hostile_ones_cannot_hang(case: Path) -> None:
     write(case / "look.yaml", "kind: Rules\nversion: 1\ncolumns:\n  s: {pattern: '(?=a)a'}\n")
     code, _, err = run("validate", "slow.csv", "--rules", "look.yaml")
     assert code == 2 and "look.yaml:4:16: error: pattern: not supported by the RE2 engine" in err
+
+
+def test_the_full_example_runs_end_to_end(git_repo: Path) -> None:
+    """Every rule kind of tests/examples/rules/good/full.yaml, on data that passes, with its Git reference."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "examples" / "rules" / "good" / "full.yaml", git_repo / "rules.yaml")
+    rows = ["customer_id,age,plan,country,signup,active,monthly_spend,refund,extra"]
+    for i in range(200):
+        plan = ["basic", "pro", "enterprise"][i % 3]
+        spend = 150 + i % 7 if plan == "enterprise" else 20 + i % 5
+        rows.append(f"c{i},{25 + i % 40},{plan},{'DE' if i % 2 else ''},2024-0{1 + i % 9}-1{i % 10},"
+                    f"{'true' if i % 4 else 'false'},{spend},{i % 3},{i}")
+    write(git_repo / "data.csv", "\n".join(rows) + "\n")
+    code, _, err = run("profile", "data.csv", "-o", "profiles/train.json")
+    assert code == 0, err
+    import subprocess
+
+    subprocess.run(["git", "add", "profiles/train.json"], cwd=git_repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "reference"], cwd=git_repo, check=True)
+    code, out, err = run("validate", "data.csv", "--rules", "rules.yaml", "--format", "json", "--report", "r.html")
+    report = json.loads(out)
+    failed = {r["rule"]: r["severity"] for r in report["results"] if r["status"] == "failed"}
+    assert code == 0, (failed, err)
+    assert failed == {"table.extra_columns": "warn"}
+    assert report["drift"]["drifted"] == [] and set(report["drift"]["columns"]) == {"age", "monthly_spend", "plan"}
+    assert report["summary"]["skipped"] == 0
