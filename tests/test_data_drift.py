@@ -226,3 +226,12 @@ def test_reference_by_registry_stage_and_version(git_repo: Path) -> None:
     assert code == 1 and json.loads(out)["drift"]["reference"] == "churn-model@v1.0.0:train.csv"
     code, _, err = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "churn-model#staging:train.csv")
     assert code == 2 and "never assigned to stage staging" in err
+
+
+def test_discrete_and_empty_columns() -> None:
+    ref = build_profile(pd.DataFrame({"k": [3.0] * 100, "x": np.arange(100.0)}))
+    cur = build_profile(pd.DataFrame({"k": [3.0] * 50 + [4.0] * 50, "x": [np.nan] * 100}))
+    scores = drift_scores(cur, ref, method="psi")
+    assert scores["k"].drifted and scores["k"].statistic > 1  # a new value above a constant reference
+    assert scores["x"].drifted and np.isnan(scores["x"].statistic) and scores["x"].null_rate_change == 1.0
+    assert drift_scores(ref, ref)["k"].statistic == 0.0

@@ -73,6 +73,10 @@ def column_drift(cur: ColumnProfile, ref: ColumnProfile, method: str | None = No
     allowed = NUMERIC_METHODS if kind == "numeric" else CATEGORICAL_METHODS
     if method is None or method not in allowed:
         method = ("ks" if kind == "numeric" else "chi2") if p_value else "psi"
+    if cur.non_null == 0 or ref.non_null == 0:  # nothing to compare: drifted when only one side is empty
+        limit = (DEFAULT_P_VALUE if p_value else DEFAULT_THRESHOLDS[method]) if threshold is None else threshold
+        return DriftResult(cur.name, method, math.nan, None, limit, cur.non_null != ref.non_null, kind,
+                           cur.null_fraction - ref.null_fraction, None)
     if kind == "numeric":
         stat, p = _numeric(cur, ref, method)
     else:
@@ -83,8 +87,6 @@ def column_drift(cur: ColumnProfile, ref: ColumnProfile, method: str | None = No
     else:
         limit = DEFAULT_THRESHOLDS[method] if threshold is None else threshold
         drifted = stat > limit
-    if cur.non_null == 0 or ref.non_null == 0:
-        drifted = cur.non_null != ref.non_null and ref.non_null > 0
     return DriftResult(cur.name, method, stat, p, limit, bool(drifted), kind,
                        cur.null_fraction - ref.null_fraction, _new_category_rate(cur, ref))
 
@@ -164,7 +166,7 @@ def bin_edges(ref: ColumnProfile) -> Any:
 
     cdf = _Cdf(ref)
     if cdf.step and len(cdf.x) <= BINS:
-        return cdf.x[:-1]
+        return cdf.x  # one bin per reference value, and one for anything above them
     return np.unique(cdf.quantile(np.linspace(0, 1, BINS + 1)[1:-1]))
 
 

@@ -178,6 +178,8 @@ def _judge_drift(report: ValidationReport, rules: Rules, reference: Profile, col
     col_sev = "info" if spec.drift_share is not None else sev
     for name, res in scores.items():
         stat = f"{res.method} {res.statistic:.4g}" + (f", p={res.p_value:.3g}" if res.p_value is not None else "")
+        if res.statistic != res.statistic:  # NaN: one side has no values
+            stat = f"{res.method}: no non-null values in the {'current data' if res.drifted else 'data'}"
         if spec.p_value and res.p_value is not None:
             limit = f"p-value {'below' if res.drifted else 'not below'} {res.threshold:g}"
         else:
