@@ -36,10 +36,13 @@ class _Bar:
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.progress is None:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            # on standard error: standard output carries the report (`--format json > report.json`)
             self.progress = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("rows"), TimeElapsedColumn(), transient=True)
+                                     TextColumn("rows"), TimeElapsedColumn(), transient=True,
+                                     console=Console(stderr=True))
             self.progress.start()
             self.task = self.progress.add_task("rows", total=total)
         self.progress.update(self.task, completed=done)
