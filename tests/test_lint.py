@@ -136,3 +136,13 @@ def test_artifact_path_not_produced_nor_tracked(git_repo: Path) -> None:
     assert code == 1
     assert "artifact `churn-model`: metrics `metrics/eval.json` is not produced by any pipeline stage" in out
     assert "models/model.pkl" not in out
+
+
+def test_named_files_outside_project_locations_get_schema_checks_only(git_repo: Path) -> None:
+    write(git_repo, "examples/p.yaml", "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo\n"
+                                       "    deps: [not/here.csv]\n")
+    code, out = lint("examples/p.yaml")
+    assert code == 0, out
+    write(git_repo, "examples/q.yaml", "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo\n    dep: [x]\n")
+    code, out = lint("examples/q.yaml")
+    assert code == 1 and "examples/q.yaml:6:5" in out

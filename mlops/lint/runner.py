@@ -72,7 +72,10 @@ def lint_project(paths: list[str] | None = None, root: str | os.PathLike[str] | 
         docs[rel] = doc
         findings.extend(doc.findings)
 
-    findings.extend(crossfile.check(project, list(docs.values())))
+    # files named on the command line outside the project's locations (examples, fixtures) get schema
+    # checks only: their deps and paths are not this repository's
+    in_project = dict(project.all_files())
+    findings.extend(crossfile.check(project, [d for rel, d in docs.items() if rel in in_project]))
 
     files = sorted(docs)
     if selected is not None:
