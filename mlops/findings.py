@@ -27,3 +27,15 @@ class Finding:
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.path, f.line, f.col, f.message))
+
+
+def unique(findings: list[Finding]) -> list[Finding]:
+    """Drop repeats (same place, same message), keeping order: several checks may meet one problem."""
+    seen: set[tuple[str, int, int, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.path, f.line, f.col, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -11,7 +11,7 @@ from typing import Any
 from mlops.config import Document, Project, read_document
 from mlops.config.project import PROJECT_FILE, find_root, load_project
 from mlops.errors import ConfigError, GitError, InputError
-from mlops.findings import Finding, sort_findings
+from mlops.findings import Finding, sort_findings, unique
 from mlops.lint import crossfile
 
 
@@ -85,7 +85,7 @@ def lint_project(paths: list[str] | None = None, root: str | os.PathLike[str] | 
             wanted.update(rel for rel, d in docs.items() if d.kind == "Pipeline")
         findings = [f for f in findings if f.path in wanted]
         files = sorted(s for s in selected if s in docs)
-    return LintReport(str(base), files, sort_findings(_dedupe(findings)))
+    return LintReport(str(base), files, sort_findings(unique(findings)))
 
 
 def _root(root: str | os.PathLike[str] | None, *, explicit: bool) -> Path:
@@ -110,14 +110,3 @@ def _kind_by_location(project: Project, rel: str) -> str | None:
 def _has_no_kind(doc: Document) -> bool:
     data = doc.data
     return not isinstance(data, dict) or "kind" not in data
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, int, int, str]] = set()
-    out = []
-    for f in findings:
-        key = (f.path, f.line, f.col, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlops.findings import Finding
+from mlops.findings import Finding, unique
 from mlops.pipeline.build import build
 from mlops.pipeline.context import ParamsFiles, has_key
 from mlops.pipeline.graph import Outputs, cycles
@@ -31,18 +31,6 @@ def check_pipelines(project: Any, docs: list[Any]) -> list[Finding]:
     pipeline, findings = _build(project, docs, reuse=False)
     findings.extend(check_model(project, pipeline))
     return unique(findings)
-
-
-def unique(findings: list[Finding]) -> list[Finding]:
-    """Drop repeats (an expanded stage repeats its template's problem once per item), keeping order."""
-    seen: set[tuple[str, int, int, str]] = set()
-    out = []
-    for f in findings:
-        key = (f.path, f.line, f.col, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
 
 
 def pipeline_outputs(project: Any, docs: list[Any]) -> set[str]:

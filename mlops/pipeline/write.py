@@ -28,8 +28,9 @@ class CompileResult:
 def plan(project: Any) -> tuple[Compiled, Any]:
     """Read, check and render every Pipeline file; raise ConfigError with every located error."""
     from mlops.config import read_document
+    from mlops.findings import unique
     from mlops.pipeline.build import build
-    from mlops.pipeline.checks import check_model, unique
+    from mlops.pipeline.checks import check_model
     from mlops.pipeline.load import read_pipelines
 
     docs = read_pipelines(project)
