@@ -159,7 +159,7 @@ def _run(version: str, ago: timedelta, severity: str | None = None) -> str:
 @pytest.mark.parametrize(("lines", "message"), [
     (None, "no monitoring history monitoring/canary.jsonl at"),
     ([], "no monitoring runs of churn-model v2.0.0"),
-    ([_run("v2.0.0", hours(5))], "monitored for 5h only"),
+    ([_run("v2.0.0", hours(5))], "monitored for 5h"),
     ([_run("v2.0.0", hours(30)), _run("v2.0.0", hours(2), "error")], "1 error alert(s) in the last 1d; latest "
                                                                      "drift:age at"),
     ([_run("v1.0.0", hours(30))], "no monitoring runs of churn-model v2.0.0"),
