@@ -17,10 +17,13 @@ class ParamsFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[str, Any] = {}
+        self._exists: dict[str, bool] = {}
         self.problems: dict[str, str] = {}
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
+        if rel not in self._exists:  # every stage names the same few params files
+            self._exists[rel] = (self.root / rel).is_file()
+        return self._exists[rel]
 
     def get(self, rel: str) -> dict[str, Any] | None:
         if rel not in self._cache:
