@@ -116,3 +116,14 @@ def test_init_errors(tmp_path: Path, git_repo: Path) -> None:
     assert nested.returncode == 2 and "is inside the Git repository" in nested.stderr
     a_file = write(tmp_path, "file.txt", "x")
     assert run_cli("init", str(a_file), cwd=tmp_path).returncode == 2
+
+
+def test_init_creates_the_protected_branch_whatever_gits_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI machines and old Git default to `master`; the template's promotion policy protects `main`."""
+    empty = tmp_path / "gitconfig"
+    empty.write_text("[user]\n\tname = T\n\temail = t@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    proj = tmp_path / "p"
+    made = run_cli("init", str(proj), "--template", "minimal", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert git(proj, "symbolic-ref", "--short", "HEAD").strip() == "main"

@@ -102,7 +102,8 @@ def init(target: str | os.PathLike[str] = ".", template: str = "default", *, for
                              "root of its own repository", hint=f"run `mlops init` in {top}, or choose a "
                              "folder outside it")
     else:
-        git.run(["init", "-q"], root)
+        # the templates' promotion.yaml protects `main`; don't inherit a machine's `master` default
+        git.run(["init", "-q", "--initial-branch=main"], root)
         result.git_initialised = True
     for rel, source in _files(available[template]):
         dest = root / rel
