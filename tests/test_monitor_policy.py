@@ -182,3 +182,13 @@ def test_metric_alerts_are_rare_without_change_and_reliable_with_one() -> None:
                      checks.metric_candidates(window(600, broken=True), offline, AlertPolicy()))
                  for _ in range(40))
     assert caught >= 32  # 80%; consecutive windows make a real drop certain, a false one rarer still
+
+
+def test_metric_alert_settings_come_from_the_rules_file(tmp_path) -> None:
+    from mlops.config import load_document
+    from mlops.monitor.policy import AlertPolicy
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("kind: Rules\nversion: 1\nalert: {consecutive: 2, max_metric_drop: 0.02, min_rows: 100}\n")
+    policy = AlertPolicy.from_rules(load_document(path, expected_kind="Rules").data["alert"], min_rows=None)
+    assert (policy.consecutive, policy.max_metric_drop, policy.min_rows) == (2, 0.02, 100)
