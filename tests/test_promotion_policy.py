@@ -13,8 +13,8 @@ from mlops.config.document import read_document
 from mlops.errors import ConfigError, InputError, UnknownReference
 from mlops.promotion.changes import diff_desired
 from mlops.promotion.desired import RegistryFile, parse_desired, read_desired
-from mlops.promotion.duration import format_duration, parse_duration, parse_time
 from mlops.promotion.policy import load_policy, parse_policy
+from mlops.timeutil import format_duration, parse_duration, parse_time
 
 EXAMPLES = Path(__file__).parent / "examples" / "promotion" / "good"
 

@@ -65,11 +65,11 @@ def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | 
 def _since(text: str) -> datetime:
     from datetime import timezone
 
-    from mlops.monitor.labels import _DURATION, parse_duration, parse_time
+    from mlops.timeutil import DURATION, parse_duration, require_time
 
-    if _DURATION.match(text):
+    if DURATION.match(text):
         return datetime.now(timezone.utc) - parse_duration(text)
-    return parse_time(text)
+    return require_time(text)
 
 
 def ack_alert(alert_id: str, resolution: str, *, history: str | os.PathLike[str] | None = None,

@@ -7,47 +7,17 @@ count, so a report never presents accuracy over 3% of the rows as if it were the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
+from mlops import timeutil
 from mlops.errors import InputError, UsageError
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """`30m`, `48h`, `14d`, `2w` (the schemas' duration syntax)."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise UsageError(f"`{text}` is not a duration such as 30m, 48h, 14d or 2w")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
-
-
-def format_duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO-8601 time (`2026-11-24`, `2026-11-24T05:00:00Z`, with offset); naive times are UTC."""
-    value = str(text).strip()
-    try:
-        parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
-    except ValueError:
-        raise UsageError(f"`{text}` is not an ISO-8601 time such as 2026-11-24T05:00:00Z") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+# labels share the schemas' duration and time syntax with promotion
+parse_duration = timeutil.parse_duration
+parse_time = timeutil.require_time
+format_time = timeutil.iso
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlops.promotion.duration import format_duration, iso
 from mlops.promotion.files import FileReader, flatten_numbers
 from mlops.promotion.gates import GateContext, Subject, metric_gate, monitor_gate, validation_gate
 from mlops.promotion.policy import Policy, Stage
 from mlops.promotion.results import Delta, Evaluation, GateResult
+from mlops.timeutil import format_duration, iso
 
 
 @dataclass

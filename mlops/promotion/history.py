@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mlops.promotion.duration import format_duration, iso, parse_time
+from mlops.timeutil import format_duration, iso, parse_time
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from mlops.config.document import Document, read_document
 from mlops.errors import ConfigError, InputError, UnknownReference
 from mlops.findings import Finding
-from mlops.promotion.duration import parse_duration
+from mlops.timeutil import parse_duration
 
 DEFAULT_BRANCH = "main"
 

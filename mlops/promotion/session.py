@@ -7,10 +7,10 @@ from datetime import datetime
 
 from mlops import git
 from mlops.config.project import Project, load_project
-from mlops.promotion.duration import utcnow
 from mlops.promotion.evaluate import Context
 from mlops.promotion.files import FileReader
 from mlops.promotion.policy import load_policy, policy_at
+from mlops.timeutil import utcnow
 
 
 def open_context(root: str | os.PathLike[str] | None = None, *, committed: bool = False, now: datetime | None = None,

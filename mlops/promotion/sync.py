@@ -8,12 +8,12 @@ from typing import Any
 from mlops import git
 from mlops.errors import UsageError
 from mlops.promotion.desired import desired_at
-from mlops.promotion.duration import iso
 from mlops.promotion.evaluate import Context, evaluate
 from mlops.promotion.provenance import Provenance, Tracer, ci_run, who
 from mlops.promotion.results import Evaluation
 from mlops.promotion.session import open_context, refresh
 from mlops.promotion.status import compare
+from mlops.timeutil import iso
 
 
 @dataclass

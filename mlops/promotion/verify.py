@@ -10,9 +10,9 @@ from typing import Any
 from mlops import git
 from mlops.errors import UnknownReference, UsageError
 from mlops.promotion.desired import desired_at
-from mlops.promotion.duration import parse_time
 from mlops.promotion.policy import policy_at
 from mlops.promotion.session import open_context
+from mlops.timeutil import parse_time
 
 
 @dataclass

@@ -1,20 +1,24 @@
-"""Durations as policy files write them: `30s`, `30m`, `48h`, `14d`, `2w` (decimals allowed)."""
+"""Durations (`30m`, `48h`, `14d`, `2w`: the schemas' syntax) and UTC times, for every area."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
 
-from mlops.errors import InputError
+from mlops.errors import InputError, UsageError
 
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+
+
+class BadValue(UsageError, InputError):
+    """A duration or time that does not parse: a bad option or a bad file value alike (exit 2)."""
 
 
 def parse_duration(text: str) -> timedelta:
-    match = _PATTERN.match(str(text))
+    match = DURATION.match(str(text))
     if not match:
-        raise InputError(f"`{text}` is not a duration such as 30m, 48h, 14d or 2w")
+        raise BadValue(f"`{text}` is not a duration such as 30m, 48h, 14d or 2w")
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
@@ -35,8 +39,8 @@ def utcnow() -> datetime:
 
 
 def parse_time(text: str) -> datetime | None:
-    """An ISO-8601 time (a trailing Z allowed); naive times are taken as UTC. None when unreadable."""
-    if not isinstance(text, str) or not text:
+    """An ISO-8601 time in UTC (a trailing Z allowed; naive times are UTC), or None when unreadable."""
+    if not isinstance(text, str) or not text.strip():
         return None
     value = text.strip()
     if value.endswith(("Z", "z")):
@@ -47,6 +51,14 @@ def parse_time(text: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def require_time(text: str) -> datetime:
+    """parse_time for user input: a clear error instead of None."""
+    parsed = parse_time(str(text))
+    if parsed is None:
+        raise BadValue(f"`{text}` is not an ISO-8601 time such as 2026-11-24T05:00:00Z")
     return parsed
 
 
