@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 from typing import Any
 
 from mlops.errors import UnknownReference, UsageError
+from mlops.suggest import closest
 
 __all__ = ["register", "deregister", "deprecate", "show", "versions", "history", "which", "registry_state"]
 
@@ -61,8 +61,8 @@ def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bu
         raise UsageError("give either --version or --bump, not both")
     declared = _artifacts(base)
     if artifact not in declared:
-        close = difflib.get_close_matches(artifact, list(declared), n=1)
-        hint = f"did you mean `{close[0]}`?" if close else f"declared: {', '.join(sorted(declared))}"
+        match = closest(artifact, declared)
+        hint = f"did you mean `{match}`?" if match else f"declared: {', '.join(sorted(declared))}"
         raise UnknownReference(f"artifact `{artifact}` is not declared in promotion.yaml", hint=hint)
     commit = git.resolve_commit(rev, base)
     dvc_yaml, dvc_lock = _dvc_files(base)
@@ -98,8 +98,8 @@ def deprecate(artifact: str, *, message: str | None = None, push: bool = False,
 def _require(state: Any, artifact: str) -> Any:
     art = state.artifact(artifact)
     if art is None:
-        close = difflib.get_close_matches(artifact, list(state.artifacts), n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "`mlops show` lists the registered artifacts"
+        match = closest(artifact, state.artifacts)
+        hint = f"did you mean `{match}`?" if match else "`mlops show` lists the registered artifacts"
         raise UnknownReference(f"artifact `{artifact}` has no registry tags", hint=hint)
     return art
 

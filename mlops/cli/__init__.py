@@ -108,10 +108,10 @@ class LazyGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0] if args else None
         if name and name not in COMMANDS and not name.startswith("-"):
-            import difflib
+            from mlops.suggest import closest
 
-            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
-            hint = f" Did you mean `{close[0]}`?" if close else ""
+            match = closest(name, COMMANDS)
+            hint = f" Did you mean `{match}`?" if match else ""
             raise click.UsageError(f"no such command `{name}`.{hint}", ctx)
         return super().resolve_command(ctx, args)
 

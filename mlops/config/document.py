@@ -87,7 +87,6 @@ def load_document(path: str | Path, *, shown: str | None = None, expected_kind: 
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
-    import difflib
+    from mlops.suggest import did_you_mean
 
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    return f" (did you mean `{close[0]}`?)" if close else f"; expected one of {', '.join(options)}"
+    return did_you_mean(word, options, cutoff=0.5) or f"; expected one of {', '.join(options)}"

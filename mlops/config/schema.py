@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from importlib import resources
@@ -10,6 +9,7 @@ from typing import Any
 
 from mlops.config.yamlload import Located
 from mlops.findings import Finding
+from mlops.suggest import did_you_mean
 
 KINDS = {
     "Project": "project",
@@ -71,9 +71,9 @@ def _explain(doc: Located, error: Any) -> list[Finding]:
             if key in allowed or any(re.search(p, str(key)) for p in pattern_props):
                 continue
             message = f"unknown key `{key}`{' in ' + where if where else ''}"
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            if close:
-                message += f" (did you mean `{close[0]}`?)"
+            hint = did_you_mean(str(key), allowed)
+            if hint:
+                message += hint
             elif allowed and len(allowed) <= 12:
                 message += f"; allowed: {', '.join(allowed)}"
             out.append(doc.finding(path + (key,), message, key=True, rule="schema"))
@@ -93,10 +93,8 @@ def _explain(doc: Located, error: Any) -> list[Finding]:
             return _explain(doc, best)
     if validator == "enum":
         options = error.validator_value
-        close = difflib.get_close_matches(str(error.instance), [str(o) for o in options], n=1, cutoff=0.6)
         message = f"{where or 'value'}: {json.dumps(error.instance)} is not one of {', '.join(map(str, options))}"
-        if close:
-            message += f" (did you mean `{close[0]}`?)"
+        message += did_you_mean(str(error.instance), options)
         return [doc.finding(path, message, rule="schema")]
     if validator == "const":
         return [doc.finding(path, f"{where or 'value'} must be {json.dumps(error.validator_value)}",

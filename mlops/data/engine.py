@@ -6,7 +6,6 @@ and reports progress through a callback (the CLI draws a bar on terminals; the c
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, ProfileBuilder
 from mlops.data.rules import Rule, Rules
 from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource, prefetch
+from mlops.suggest import did_you_mean
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -56,8 +56,7 @@ class ValidationReport:
 
 
 def _missing(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return f"column `{name}` is not in the data" + (f" (did you mean `{close[0]}`?)" if close else "")
+    return f"column `{name}` is not in the data" + did_you_mean(name, names)
 
 
 def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | None:

@@ -161,10 +161,9 @@ def _known_paths(project: Project) -> set[str]:
 
 
 def _suggest(word: str, options: list[str]) -> str:
-    import difflib
+    from mlops.suggest import did_you_mean
 
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    return did_you_mean(word, options)
 
 
 def _has_module(name: str) -> bool:

@@ -123,10 +123,10 @@ def make_ack(history: History, alert_id: str, resolution: str, *, by: str | None
         raise UsageError(f"resolution is `ignored` or `acted`, not `{resolution}`")
     known = history.alert_ids()
     if alert_id not in known:
-        import difflib
+        from mlops.suggest import closest
 
-        close = difflib.get_close_matches(alert_id, sorted(known), n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "`mlops alerts report` lists the open alerts"
+        match = closest(alert_id, sorted(known))
+        hint = f"did you mean `{match}`?" if match else "`mlops alerts report` lists the open alerts"
         raise UnknownReference(f"no alert `{alert_id}` in {history.path}", hint=hint)
     record: dict[str, Any] = {"type": "ack", "schema": SCHEMA, "alert": alert_id, "resolution": resolution,
                               "time": format_time(now or datetime.now(timezone.utc)), "by": by or whoami()}

@@ -184,11 +184,11 @@ def _require_columns(schema: list[str], options: MonitorOptions) -> None:
     wanted += [("--slice", s) for s in options.slices]
     for flag, column in wanted:
         if column and column not in schema:
-            import difflib
+            from mlops.suggest import closest
 
-            close = difflib.get_close_matches(column, schema, n=1)
+            match = closest(column, schema)
             raise InputError(f"{flag} column `{column}` is not in the data" +
-                             (f"; did you mean `{close[0]}`?" if close else ""))
+                             (f"; did you mean `{match}`?" if match else ""))
 
 
 def _drift(source: Any, schema: list[str], reference: Reference, options: MonitorOptions, cfg: dict[str, Any],

@@ -48,10 +48,9 @@ def resolve_targets(pipeline: Any, targets: list[str]) -> list[str]:
         elif target in groups:
             chosen = groups[target]
         else:
-            import difflib
+            from mlops.suggest import did_you_mean
 
-            close = difflib.get_close_matches(target, names + list(groups), n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            hint = did_you_mean(target, names + list(groups))
             raise UsageError(f"no stage named `{target}`{hint}", hint="`dvc stage list` shows every stage")
         out.extend(n for n in chosen if n not in out)
     return out

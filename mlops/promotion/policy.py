@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from mlops.config.document import Document, read_document
 from mlops.errors import ConfigError, InputError, UnknownReference
 from mlops.findings import Finding
+from mlops.suggest import closest
 from mlops.timeutil import parse_duration
 
 DEFAULT_BRANCH = "main"
@@ -103,10 +103,9 @@ class Policy:
 
 
 def _hint(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    close = close or [o for o in options if word and o.startswith(word)][:1]
-    if close:
-        return f"; did you mean `{close[0]}`?"
+    match = closest(word, options, cutoff=0.5) or next((o for o in options if word and o.startswith(word)), None)
+    if match:
+        return f"; did you mean `{match}`?"
     return f"; known: {', '.join(options)}" if options else ""
 
 
