@@ -19,6 +19,14 @@ _ANNOTATIONS = {"$schema", "$id", "title", "description", "default", "examples",
                 "$defs", "deprecated"}
 
 
+# keyword -> (the JSON type it constrains, True for a lower bound)
+_SIZE_BOUNDS: dict[str, tuple[type[dict[Any, Any]] | type[list[Any]] | type[str], bool]] = {
+    "minProperties": (dict, True), "maxProperties": (dict, False),
+    "minItems": (list, True), "maxItems": (list, False),
+    "minLength": (str, True), "maxLength": (str, False),
+}
+
+
 class Unsupported(Exception):
     pass
 
@@ -97,26 +105,19 @@ def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -
         sub = _compile(arg, root)
         return lambda v: not isinstance(v, dict) or all(
             sub(val) for k, val in v.items() if k not in known and not any(p.search(str(k)) for p in pats))
+    if key in _SIZE_BOUNDS:
+        kind, at_least = _SIZE_BOUNDS[key]
+        if at_least:
+            return lambda v: not isinstance(v, kind) or len(v) >= arg
+        return lambda v: not isinstance(v, kind) or len(v) <= arg
     if key == "required":
         return lambda v: not isinstance(v, dict) or all(r in v for r in arg)
     if key == "propertyNames":
         sub = _compile(arg, root)
         return lambda v: not isinstance(v, dict) or all(sub(k) for k in v)
-    if key == "minProperties":
-        return lambda v: not isinstance(v, dict) or len(v) >= arg
-    if key == "maxProperties":
-        return lambda v: not isinstance(v, dict) or len(v) <= arg
     if key == "items":
         sub = _compile(arg, root)
         return lambda v: not isinstance(v, list) or all(sub(i) for i in v)
-    if key == "minItems":
-        return lambda v: not isinstance(v, list) or len(v) >= arg
-    if key == "maxItems":
-        return lambda v: not isinstance(v, list) or len(v) <= arg
-    if key == "minLength":
-        return lambda v: not isinstance(v, str) or len(v) >= arg
-    if key == "maxLength":
-        return lambda v: not isinstance(v, str) or len(v) <= arg
     if key == "pattern":
         rx = re.compile(arg)
         return lambda v: not isinstance(v, str) or rx.search(v) is not None
