@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from mlops import git
+from mlops.dvccache import read_cached
 
 
 class FileReader:
@@ -52,14 +53,7 @@ class FileReader:
         return value
 
     def _from_dvc_cache(self, commit: str, path: str) -> bytes | None:
-        md5 = self._dvc_hash(commit, path)
-        if not md5 or len(md5) < 3:
-            return None
-        cache = self.root / ".dvc" / "cache"
-        for candidate in (cache / "files" / "md5" / md5[:2] / md5[2:], cache / md5[:2] / md5[2:]):
-            if candidate.is_file():
-                return candidate.read_bytes()
-        return None
+        return read_cached(self.root, self._dvc_hash(commit, path))
 
     def _dvc_hash(self, commit: str, path: str) -> str | None:
         sidecar = git.show_file(commit, path + ".dvc", self.root)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
+from mlops.dvccache import read_cached
 from mlops.errors import InputError, UsageError
 from mlops.registry.atcommit import read_blobs
 from mlops.registry.lockcheck import load_yaml, stale_reasons
@@ -67,11 +67,7 @@ def _metrics(root: str | os.PathLike[str], commit: str, lock: dict[str, Any], pa
     raw = read_blobs(root, commit, [path])[path]
     if raw is None:
         _, out = _find_output(lock, path)
-        md5 = (out or {}).get("md5")
-        if md5:
-            cached = Path(root) / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
-            if cached.is_file():
-                raw = cached.read_bytes()
+        raw = read_cached(root, (out or {}).get("md5"))
     if raw is None:
         raise InputError(f"metrics file {path} is neither in Git nor in the DVC cache at {commit[:7]}")
     if path.endswith(".json"):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import refs
-from mlops.errors import MlopsError
+from mlops.dvccache import read_cached
 from mlops.reproduce import lock
 from mlops.reproduce.snapshot import Snapshot, parse_yaml
 
@@ -166,7 +166,7 @@ def _read_metric(root: Path, snapshot: Snapshot, locks: dict[str, lock.StageLock
         entry = next((s.outs[path] for s in locks.values() if path in s.outs), None)
         if entry is None or not entry.md5 or entry.isdir:
             return None
-        data = _from_cache(root, entry.md5)
+        data = read_cached(root, entry.md5)
     if data is None:
         return None
     if path.endswith(".json"):
@@ -176,29 +176,6 @@ def _read_metric(root: Path, snapshot: Snapshot, locks: dict[str, lock.StageLock
             return None
     return parse_yaml(data) if path.endswith((".yaml", ".yml")) else None
 
-
-def _from_cache(root: Path, md5: str) -> bytes | None:
-    default = root / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
-    candidates = [default]
-    if not default.exists() and (root / ".dvc" / "config").is_file():  # a cache configured elsewhere
-        from dvc.exceptions import DvcException
-
-        from mlops.reproduce import dvcrepo
-
-        try:
-            repo = dvcrepo.open_repo(root)
-        except (MlopsError, DvcException):
-            return None
-        try:
-            candidates.append(Path(repo.cache.local.oid_to_path(md5)))
-        finally:
-            repo.close()
-    for candidate in candidates:
-        try:
-            return candidate.read_bytes()
-        except OSError:
-            continue
-    return None
 
 
 def _number(value: Any) -> bool:
