@@ -189,3 +189,14 @@ def _flatten_merges(node: yaml.MappingNode, shown: str) -> list[tuple[yaml.Node,
 def _line(text: str, index: int) -> str:
     lines = text.splitlines()
     return lines[index] if 0 <= index < len(lines) else ""
+
+
+def parse_or_none(data: bytes | None) -> Any:
+    """Plain YAML (or JSON) of a data file at a commit (dvc.lock, params, .dvc files), None when absent or
+    unreadable. For mlops config files use load_bytes, which keeps locations and rejects duplicate keys."""
+    if data is None:
+        return None
+    try:
+        return yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return None

@@ -18,25 +18,15 @@ import hashlib
 import os
 from typing import Any
 
+from mlops.config.yamlload import parse_or_none
 from mlops.registry.atcommit import read_blobs
-
-
-def load_yaml(data: bytes | None) -> Any:
-    if data is None:
-        return None
-    import yaml
-
-    try:
-        return yaml.safe_load(data)
-    except yaml.YAMLError:
-        return None
 
 
 def stale_reasons(root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dvc.yaml",
                   dvc_lock: str = "dvc.lock") -> tuple[list[str], dict[str, Any]]:
     """(reasons dvc.lock is stale at COMMIT, the parsed lock). No reasons: current."""
     files = read_blobs(root, commit, [dvc_yaml, dvc_lock])
-    pipeline, lock = load_yaml(files[dvc_yaml]), load_yaml(files[dvc_lock])
+    pipeline, lock = parse_or_none(files[dvc_yaml]), parse_or_none(files[dvc_lock])
     if files[dvc_lock] is None:
         return [f"{dvc_lock} is not in that commit (run the pipeline and commit dvc.lock)"], {}
     if not isinstance(lock, dict) or not isinstance(lock.get("stages"), dict):
@@ -103,13 +93,13 @@ def stale_reasons(root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dv
                 what = "output" if is_out else "dependency"
                 reasons.append(f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)")
         elif not is_out:
-            tracked = load_yaml(blobs.get(f"{path}.dvc"))
+            tracked = parse_or_none(blobs.get(f"{path}.dvc"))
             if isinstance(tracked, dict):
                 tracked_outs = tracked.get("outs") or [{}]
                 if isinstance(tracked_outs[0], dict) and tracked_outs[0].get("md5") not in (None, md5):
                     reasons.append(f"dependency {path} changed ({path}.dvc has a new hash)")
     for pfile, by_stage in param_files.items():
-        current = load_yaml(blobs.get(pfile))
+        current = parse_or_none(blobs.get(pfile))
         for name, values in by_stage.items():
             for key, value in (values or {}).items():
                 found, now = _lookup(current, key)

@@ -10,10 +10,11 @@ import json
 import os
 from typing import Any
 
+from mlops.config.yamlload import parse_or_none
 from mlops.dvccache import read_cached
 from mlops.errors import InputError, UsageError
 from mlops.registry.atcommit import read_blobs
-from mlops.registry.lockcheck import load_yaml, stale_reasons
+from mlops.registry.lockcheck import stale_reasons
 
 
 def snapshot(root: str | os.PathLike[str], commit: str, artifact: str, spec: dict[str, Any], *,
@@ -75,7 +76,7 @@ def _metrics(root: str | os.PathLike[str], commit: str, lock: dict[str, Any], pa
             return json.loads(raw)
         except ValueError:
             raise InputError(f"metrics file {path} at {commit[:7]} is not valid JSON") from None
-    parsed = load_yaml(raw)
+    parsed = parse_or_none(raw)
     if parsed is None:
         raise InputError(f"metrics file {path} at {commit[:7]} cannot be read as YAML")
     return parsed

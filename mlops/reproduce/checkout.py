@@ -50,7 +50,7 @@ class CheckoutResult:
         return asdict(self) | {"restored_bytes": self.restored_bytes}
 
 
-def cached_entries(snapshot: Snapshot, parse: lock.Parser = lock.parse_yaml) -> list[lock.HashEntry]:
+def cached_entries(snapshot: Snapshot, parse: lock.Parser = lock.parse_or_none) -> list[lock.HashEntry]:
     """Outputs of COMMIT that DVC keeps in its cache. Outputs committed to Git (`cache: false` metrics)
     are left out: they come with the Git checkout."""
     entries: dict[str, lock.HashEntry] = {}

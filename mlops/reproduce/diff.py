@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from mlops import refs
+from mlops.config.yamlload import parse_or_none
 from mlops.dvccache import read_cached
 from mlops.reproduce import lock
-from mlops.reproduce.snapshot import Snapshot, parse_yaml
+from mlops.reproduce.snapshot import Snapshot
 
 MISSING = None  # value of a key absent on one side
 
@@ -174,7 +175,7 @@ def _read_metric(root: Path, snapshot: Snapshot, locks: dict[str, lock.StageLock
             return json.loads(data)
         except ValueError:
             return None
-    return parse_yaml(data) if path.endswith((".yaml", ".yml")) else None
+    return parse_or_none(data) if path.endswith((".yaml", ".yml")) else None
 
 
 

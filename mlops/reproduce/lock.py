@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops.reproduce.snapshot import Snapshot, parse_yaml
+from mlops.config.yamlload import parse_or_none
+from mlops.reproduce.snapshot import Snapshot
 
 Reader = Callable[[list[str]], dict[str, "bytes | None"]]
 Parser = Callable[["bytes | None"], Any]
@@ -59,7 +60,7 @@ def lock_files(paths: Iterable[str]) -> list[str]:
 
 
 def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = None,
-               parse: Parser = parse_yaml) -> dict[str, StageLock]:
+               parse: Parser = parse_or_none) -> dict[str, StageLock]:
     """Every stage recorded in FILES (dvc.lock and .dvc paths), keyed by stage name."""
     stages: dict[str, StageLock] = {}
     contents = read(files)
@@ -91,7 +92,7 @@ def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = No
     return stages
 
 
-def stage_wdirs(files: list[str], read: Reader, parse: Parser = parse_yaml) -> dict[str, str]:
+def stage_wdirs(files: list[str], read: Reader, parse: Parser = parse_or_none) -> dict[str, str]:
     """`dvc.lock:stage` -> wdir, from the dvc.yaml next to each dvc.lock (only stages that set one)."""
     yamls = [posixpath.join(posixpath.dirname(f), "dvc.yaml") for f in files if f.endswith("dvc.lock")]
     found: dict[str, str] = {}
@@ -106,7 +107,7 @@ def stage_wdirs(files: list[str], read: Reader, parse: Parser = parse_yaml) -> d
     return found
 
 
-def from_snapshot(snapshot: Snapshot, parse: Parser = parse_yaml) -> dict[str, StageLock]:
+def from_snapshot(snapshot: Snapshot, parse: Parser = parse_or_none) -> dict[str, StageLock]:
     files = lock_files(snapshot.files)
     return read_locks(files, snapshot.read_many, stage_wdirs(files, snapshot.read_many, parse), parse)
 

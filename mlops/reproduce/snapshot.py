@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import git
+from mlops.config.yamlload import parse_or_none
 from mlops.errors import GitError
 
 
@@ -73,16 +74,4 @@ class Snapshot:
 
     def yaml(self, path: str) -> Any:
         """Parsed YAML (or JSON) of PATH, or None when absent or unreadable."""
-        return parse_yaml(self.read(path))
-
-
-def parse_yaml(data: bytes | None) -> Any:
-    if data is None:
-        return None
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(data, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return None
+        return parse_or_none(self.read(path))
