@@ -75,3 +75,8 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subproc
     if check and proc.returncode != 0:
         raise AssertionError(f"mlops {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def tool(name: str) -> str:
+    """A console script installed beside the running interpreter (dvc, gto, ...): never a machine path."""
+    return str(Path(sys.executable).parent / name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,8 +18,9 @@ from mlops.cli import cli
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, build_profile, load_profile
 from mlops.data.source import DataSource
+from tests.conftest import tool
 
-DVC = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "dvc")
+DVC = tool("dvc")
 if not Path(DVC).exists():
     DVC = shutil.which("dvc") or "dvc"
 

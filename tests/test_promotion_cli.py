@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -12,9 +11,10 @@ from click.testing import CliRunner
 
 from mlops.cli import cli
 from mlops.promotion.provenance import Tracer, pr_number
+from tests.conftest import tool
 from tests.test_promotion_repo import commit_all, git, hours, make_repo, tag, write
 
-GTO = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "gto")
+GTO = tool("gto")
 
 
 def mlops(*args: str) -> tuple[int, str, str]:

@@ -4,7 +4,6 @@ gate before and after the soak, a --no-ff merge, sync, gto agreeing, rollback, r
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlops.cli import cli
+from tests.conftest import tool
 from tests.test_promotion_repo import (
     POLICY,
     V1,
@@ -26,7 +26,7 @@ from tests.test_promotion_repo import (
     write,
 )
 
-GTO = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "gto")
+GTO = tool("gto")
 
 E2E_POLICY = POLICY.replace("soak: 48h", "soak: 6s") + \
     "      - {monitor: monitoring/canary.jsonl, no_alerts_for: 24h}\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import tool
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "mlops" / "templates"
 WORKFLOWS = sorted(TEMPLATES.glob("*/.github/workflows/*.y*ml"))
-CHECK = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "check-jsonschema")
+CHECK = tool("check-jsonschema")
 if not Path(CHECK).exists():
     CHECK = shutil.which("check-jsonschema") or "check-jsonschema"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from mlops.cli import COMMANDS, cli
+from tests.conftest import tool
 
-DVC = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "dvc")
+DVC = tool("dvc")
 if not Path(DVC).exists():
     DVC = shutil.which("dvc") or "dvc"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -12,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from mlops.registry import read_state, write
+from tests.conftest import tool
 
-GTO = str(Path(os.environ.get("VIRTUAL_ENV", "/work/venv")) / "bin" / "gto")
+GTO = tool("gto")
 if not Path(GTO).exists():
     GTO = shutil.which("gto") or "gto"
 
