@@ -65,7 +65,7 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
         (b"kind: Pipeline\n---\nkind: Rules\n", "more than one YAML document"),
         (b"kind: [unclosed\n", "YAML syntax"),
         (b"kind: Pipelin\nversion: 1\n", "unknown kind `Pipelin` (did you mean `Pipeline`?)"),
-        (b"kind: Rules\nx: !!python/object/apply:os.system [echo hi]\n", "tag `tag:yaml.org,2002:python/object/apply:os.system` is not allowed"),
+        (b"kind: Rules\nx: !!python/object/apply:os.system [echo hi]\n", "tag `!!python/object/apply:os.system` is not allowed"),
     ],
 )
 def test_hostile_or_broken_files_give_one_clear_finding(tmp_path: Path, content: bytes, message: str) -> None:

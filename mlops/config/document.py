@@ -63,10 +63,11 @@ def read_document(path: str | Path, *, shown: str | None = None, expected_kind: 
                         [Finding(shown, 1, 1, f"an mlops file is a mapping with `kind:` and `version:`; this one is {what}",
                                  rule="schema")])
     kind = data.get("kind")
-    if kind not in schema.KINDS:
+    if not isinstance(kind, str) or kind not in schema.KINDS:
         if expected_kind is None:
             message = ("missing `kind:` (one of " + ", ".join(schema.KINDS) + ")" if kind is None
-                       else f"unknown kind `{kind}`" + _did_you_mean(str(kind), list(schema.KINDS)))
+                       else f"unknown kind `{kind}`" + _did_you_mean(str(kind), list(schema.KINDS))
+                       if isinstance(kind, str) else "`kind:` must be one word, one of " + ", ".join(schema.KINDS))
             return Document(shown, None, located, [located.finding(("kind",), message, rule="schema")])
         kind = expected_kind
     findings: list[Finding] = []

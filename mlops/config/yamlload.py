@@ -1,30 +1,61 @@
-"""YAML loading that keeps the line and column of every node.
+"""The one bounded reader for every YAML or JSON text mlops parses, keeping line and column of each value.
 
-PyYAML's composer gives us a node tree with marks; we build plain Python values from it ourselves so that
-we can (1) record where each value and key came from, (2) reject duplicate keys, which PyYAML would silently
-collapse, losing a user's setting, and (3) bound alias expansion, so a "billion laughs" file fails fast.
+Config files, files read from a commit or the DVC cache, and tag messages all come from people with push
+rights, so nothing here may crash, hang or exhaust memory on hostile input. PyYAML's C parser gives us a
+stream of events; we build plain Python values from it ourselves, in one pass, so that every limit is
+enforced in one place (docs/reference/limits.md):
+
+- size in bytes, nesting depth, and the number of values *after* alias expansion (so `&a [*a]`
+  recursion and "billion laughs" are refused before they cost anything);
+- integers of more digits than Python converts, tags outside the YAML core schema, bad values for core
+  tags (`!!int abc`), merge keys that merge themselves, control characters (located at line:col);
+- duplicate keys (PyYAML would silently keep the last one, losing a user's setting) and keys that are not
+  strings. Implicit timestamps and `=` stay the text written, so a date where a string is expected is a
+  schema finding, not a crash, and every value is JSON-serialisable.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-try:  # the C loader is several times faster; fall back when libyaml is missing
+try:  # the C parser is several times faster; fall back when libyaml is missing
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from mlops.findings import Finding
 
-MAX_NODES = 200_000  # far above any real config; stops alias bombs long before memory does
-MAX_BYTES = 20 * 1024 * 1024
+
+@dataclass(frozen=True)
+class Limits:
+    """What one reader accepts. Each number is far above any real file of its kind (limits.md says why)."""
+
+    max_bytes: int
+    max_depth: int = 64
+    max_nodes: int = 1_000_000
+    max_int_digits: int = 4300  # Python's own limit for int(str) (sys.get_int_max_str_digits)
+
+
+CONFIG = Limits(max_bytes=5 * 1024 * 1024)  # lint stays under ~3 s and ~250 MB at the cap
+DATA = Limits(max_bytes=20 * 1024 * 1024)  # dvc.lock, params and metrics at a commit or in the DVC cache
+MESSAGE = Limits(max_bytes=1024 * 1024, max_nodes=100_000)  # the JSON block of one tag message
+# kept for callers that name them
+MAX_BYTES = CONFIG.max_bytes
+MAX_NODES = CONFIG.max_nodes
 
 JsonPath = tuple[Any, ...]
-_STR = "tag:yaml.org,2002:str"
+_CORE = "tag:yaml.org,2002:"
+_STR, _INT, _MAP, _SEQ, _MERGE = _CORE + "str", _CORE + "int", _CORE + "map", _CORE + "seq", _CORE + "merge"
+_NULL, _BOOL = _CORE + "null", _CORE + "bool"
+_CORE_SCALARS = {_STR, _INT, _CORE + "float", _BOOL, _NULL}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_AS_WRITTEN = {_CORE + "timestamp", _CORE + "value"}  # implicit tags we keep as the text written
 
 
 @dataclass
@@ -57,133 +88,298 @@ class Located:
 
 
 class YamlProblem(Exception):
+    """Content the bounded reader refuses; `finding` says where and why."""
+
     def __init__(self, finding: Finding) -> None:
         super().__init__(finding.render())
         self.finding = finding
 
+    @property
+    def reason(self) -> str:
+        """The message with its location, without the path (for warnings that name the source)."""
+        f = self.finding
+        return f"line {f.line} col {f.col}: {f.message}" if f.line else f.message
 
-def load_file(path: str | Path, display: str | None = None) -> Located:
+
+def load_file(path: str | Path, display: str | None = None, limits: Limits = CONFIG) -> Located:
     """Read and parse one YAML file. Raises OSError for unreadable files, YamlProblem for bad content."""
     shown = display or str(path)
-    raw = Path(path).read_bytes()
-    return load_bytes(raw, shown)
+    with open(path, "rb") as handle:  # read one byte past the cap, never the whole of a huge file
+        raw = handle.read(limits.max_bytes + 1)
+    return load_bytes(raw, shown, limits)
 
 
-def load_bytes(raw: bytes, shown: str) -> Located:
-    if len(raw) > MAX_BYTES:
-        raise YamlProblem(Finding(shown, 0, 0, f"file is larger than {MAX_BYTES // 1024 // 1024} MB; "
-                                  "not a config file?", rule="yaml"))
+def load_bytes(raw: bytes, shown: str, limits: Limits = CONFIG, *, marks: bool = True) -> Located:
+    return load_text(decode(raw, shown, limits), shown, limits, marks=marks)
+
+
+def decode(raw: bytes, shown: str, limits: Limits = CONFIG) -> str:
+    """UTF-8 text of a file within the size cap, or YamlProblem."""
+    if len(raw) > limits.max_bytes:
+        raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)} (the cap for this kind of "
+                                  "file, where reading it stays fast); not a config file?", rule="yaml"))
     if b"\x00" in raw[:8192]:
         raise YamlProblem(Finding(shown, 0, 0, "binary file, not YAML text", rule="yaml"))
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise YamlProblem(Finding(shown, line, 1, "not UTF-8 text (binary file?)", rule="yaml")) from None
-    return load_text(text, shown)
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlProblem(Finding(shown, line, col, "not UTF-8 text (binary file?)", rule="yaml")) from None
 
 
-def load_text(text: str, shown: str) -> Located:
+def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = True) -> Located:
+    if len(text) > limits.max_bytes:
+        raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)}", rule="yaml"))
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        builder = _Builder(shown, loader, limits, marks)
+        data = builder.document()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "expected a single document" in str(exc):
-            problem = "more than one YAML document; an mlops file holds exactly one"
-        elif mark is not None and _line(text, mark.line).count("${"):
-            problem += " (inside [...] or {...}, quote a value holding `${...}`, or use a block list with `- `)"
-        raise YamlProblem(Finding(shown, line, col, f"YAML syntax: {problem}", rule="yaml")) from None
+        raise YamlProblem(_syntax_finding(exc, text, shown)) from None
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives only a character offset
+        line, col = _line_col(text, exc.position)
+        raise YamlProblem(Finding(shown, line, col, f"YAML syntax: character {_char(exc.character)} is not allowed "
+                                  f"({exc.reason})", rule="yaml")) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(Finding(shown, 0, 0, f"YAML syntax: {exc}", rule="yaml")) from None
+        raise YamlProblem(Finding(shown, 0, 0, f"YAML syntax: {str(exc).splitlines()[0]}", rule="yaml")) from None
     finally:
         loader.dispose()
-    if node is None:
-        return Located(shown, None)
-    builder = _Builder(shown)
-    data = builder.build(node, ())
     return Located(shown, data, builder.value_marks, builder.key_marks)
 
 
+def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
+    """Plain data of a JSON or YAML text from a commit, the DVC cache or a tag message. YamlProblem if bad.
+
+    JSON (the common case for metrics and tag messages) goes through the C json parser, then the same
+    depth and size bounds; anything else through the YAML reader above without recording positions.
+    """
+    text = raw if isinstance(raw, str) else decode(raw, shown, limits)
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            pass  # not JSON after all (YAML flow style, or too deep): the YAML reader says where
+        else:
+            _check_json_shape(value, shown, limits)
+            return value
+    return load_text(text, shown, limits, marks=False).data
+
+
+def parse_or_none(data: bytes | None, shown: str = "<data>") -> Any:
+    """Plain YAML (or JSON) of a data file at a commit (dvc.lock, params, .dvc files), None when absent or
+    refused. For mlops config files use load_bytes, which keeps locations."""
+    if data is None:
+        return None
+    try:
+        return load_data(data, shown)
+    except YamlProblem:
+        return None
+
+
 class _Builder:
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
+    """Python values from parser events, enforcing every limit as it goes."""
+
+    def __init__(self, shown: str, loader: Any, limits: Limits, marks: bool) -> None:
+        self.shown, self.loader, self.limits, self.marks = shown, loader, limits, marks
         self.count = 0
+        self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, number of values inside)
         self.value_marks: dict[JsonPath, tuple[int, int]] = {}
         self.key_marks: dict[JsonPath, tuple[int, int]] = {}
-        self._scalar = yaml.SafeLoader("")  # only for its scalar constructors (ints, bools, dates, ...)
+        self._scalar = yaml.SafeLoader("")  # only for its scalar constructors (ints, floats, bools)
+        self._resolvable = {k for k in loader.yaml_implicit_resolvers if k is not None} | {""}
 
-    def build(self, node: yaml.Node, path: JsonPath) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise YamlProblem(Finding(self.shown, node.start_mark.line + 1, node.start_mark.column + 1,
-                                      f"document expands to more than {MAX_NODES} nodes "
-                                      "(recursive or exponential aliases?)", rule="yaml"))
-        self.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith("tag:yaml.org,2002:python/"):
-            raise YamlProblem(Finding(self.shown, node.start_mark.line + 1, node.start_mark.column + 1,
-                                      f"bad value: tag `{node.tag}` is not allowed in mlops files", rule="yaml"))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        if node.tag == _STR:
-            return node.value  # the common case, without PyYAML's constructor machinery
-        try:
-            return self._scalar.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            raise YamlProblem(Finding(self.shown, node.start_mark.line + 1, node.start_mark.column + 1,
-                                      f"bad value: {getattr(exc, 'problem', exc)}", rule="yaml")) from None
+    def problem(self, event: Any, message: str, rule: str = "yaml") -> YamlProblem:
+        mark = event.start_mark
+        return YamlProblem(Finding(self.shown, mark.line + 1, mark.column + 1, message, rule=rule))
 
-    def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        for key_node, value_node in _flatten_merges(node, self.shown):
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlProblem(Finding(self.shown, key_node.start_mark.line + 1,
-                                          key_node.start_mark.column + 1,
-                                          "a mapping key must be a plain value, not a list or mapping",
-                                          rule="yaml"))
-            key = self._scalar.construct_object(key_node)
-            if isinstance(key, (int, float)) and not isinstance(key, bool):
-                key = key_node.value  # keep `0.5:` or `10:` as written; JSON object keys are strings
-            line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+    def document(self) -> Any:
+        get, check = self.loader.get_event, self.loader.check_event
+        get()  # stream start
+        if check(yaml.StreamEndEvent):
+            return None
+        get()  # document start
+        value, _ = self.node((), 1)
+        get()  # document end
+        if not check(yaml.StreamEndEvent):
+            raise self.problem(get(), "more than one YAML document; an mlops file holds exactly one")
+        return value
+
+    def node(self, path: JsonPath, depth: int) -> tuple[Any, int]:
+        """(value, number of values it expands to) of the next node."""
+        event = self.loader.get_event()
+        if self.marks:
+            self.value_marks[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event)
+        if depth > self.limits.max_depth:
+            raise self.problem(event, f"nested more than {self.limits.max_depth} levels deep")
+        anchor = event.anchor
+        if anchor is not None:
+            self.anchors.pop(anchor, None)  # an alias to it before it is complete is recursion
+        self._count(event, 1)  # children count themselves
+        if isinstance(event, yaml.ScalarEvent):
+            value, size = self._scalar_value(event), 1
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self._container_tag(event, _SEQ)
+            value, size = self._sequence(path, depth)
+        else:
+            self._container_tag(event, _MAP)
+            value, size = self._mapping(event, path, depth)
+        if anchor is not None:
+            self.anchors[anchor] = (value, size)
+        return value, size
+
+    def _count(self, event: Any, size: int) -> None:
+        self.count += size
+        if self.count > self.limits.max_nodes:
+            raise self.problem(event, f"document expands to more than {self.limits.max_nodes:,} values "
+                                      "(recursive or exponential aliases?)")
+
+    def _alias(self, event: Any) -> tuple[Any, int]:
+        if event.anchor not in self.anchors:
+            raise self.problem(event, f"alias `*{event.anchor}` refers to an anchor that is not defined before "
+                                      "it, or to the node that contains it (recursive aliases are refused)")
+        value, size = self.anchors[event.anchor]
+        self._count(event, size)
+        return value, size
+
+    def _container_tag(self, event: Any, expected: str) -> None:
+        if event.tag not in (None, "!", expected):
+            raise self.problem(event, f"tag `{_short(event.tag)}` is not allowed here (mlops reads the YAML core "
+                                      "schema: str, int, float, bool, null, seq, map)")
+
+    def _sequence(self, path: JsonPath, depth: int) -> tuple[list[Any], int]:
+        items: list[Any] = []
+        size = 1
+        while not self.loader.check_event(yaml.SequenceEndEvent):
+            value, n = self.node(path + (len(items),), depth + 1)
+            items.append(value)
+            size += n
+        self.loader.get_event()
+        return items, size
+
+    def _mapping(self, start: Any, path: JsonPath, depth: int) -> tuple[dict[str, Any], int]:
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        size = 1
+        while not self.loader.check_event(yaml.MappingEndEvent):
+            key_event = self.loader.peek_event()
+            key = self._key()
+            if key is _MERGE_KEY:
+                value, n = self.node(path, depth + 1)
+                self._merge(key_event, value, merged)
+                size += n
+                continue
+            line, col = key_event.start_mark.line + 1, key_event.start_mark.column + 1
             if key in result:
                 first = self.key_marks.get(path + (key,), (0, 0))
-                raise YamlProblem(Finding(self.shown, line, col,
-                                          f"duplicate key `{key}` (first at line {first[0]}); "
-                                          "YAML would silently keep only the last value", rule="duplicate-key"))
-            self.key_marks[path + (key,)] = (line, col)
-            result[key] = self.build(value_node, path + (key,))
-        return result
+                raise self.problem(key_event, f"duplicate key `{key}` (first at line {first[0]}); YAML would "
+                                              "silently keep only the last value", rule="duplicate-key")
+            if self.marks:
+                self.key_marks[path + (key,)] = (line, col)
+            result[key], n = self.node(path + (key,), depth + 1)
+            size += n
+        self.loader.get_event()
+        for key, value in merged.items():  # explicit keys win over merged ones, as in YAML 1.1
+            result.setdefault(key, value)
+        return result, size
+
+    def _key(self) -> Any:
+        event = self.loader.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            value, _ = self._alias(event)
+            if isinstance(value, str):
+                return value
+            raise self.problem(event, "a mapping key must be a string")
+        if not isinstance(event, yaml.ScalarEvent):
+            raise self.problem(event, "a mapping key must be a plain value, not a list or mapping")
+        if event.tag in (None, "!"):
+            if event.implicit[0] and event.value == "<<":
+                return _MERGE_KEY
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (event.value, 1)
+            return event.value  # `10:`, `0.5:`, `yes:` stay as written: JSON object keys are strings
+        if event.tag == _STR:
+            return event.value
+        raise self.problem(event, f"a mapping key must be a string, not `{_short(event.tag)} {event.value}`")
+
+    def _merge(self, event: Any, value: Any, merged: dict[str, Any]) -> None:
+        sources = value if isinstance(value, list) else [value]
+        for source in sources:
+            if not isinstance(source, dict):
+                raise self.problem(event, "`<<` merges only mappings")
+            for key, item in source.items():
+                merged.setdefault(key, item)
+
+    def _scalar_value(self, event: Any) -> Any:
+        tag, value = event.tag, event.value
+        if tag in (None, "!"):
+            if not event.implicit[0]:
+                return value  # quoted: a string
+            if value[:1] not in self._resolvable:
+                return value  # the common case: no implicit type starts with this character
+            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+            if tag == _STR or tag in _AS_WRITTEN:
+                return value
+        elif tag not in _CORE_SCALARS:
+            raise self.problem(event, f"tag `{_short(tag)}` is not allowed (mlops reads the YAML core schema: "
+                                      "str, int, float, bool, null, seq, map)")
+        if tag == _STR:
+            return value
+        if tag == _NULL and value in _NULLS:
+            return None
+        if tag == _BOOL and value.lower() in _BOOLS:
+            return _BOOLS[value.lower()]
+        if tag == _INT and value.isdigit() and len(value) <= self.limits.max_int_digits:
+            return int(value)
+        if tag == _INT and sum(c.isdigit() for c in value) > self.limits.max_int_digits:
+            raise self.problem(event, f"an integer of more than {self.limits.max_int_digits} digits")
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
+        try:
+            return self._scalar.construct_object(node)
+        except Exception:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, ... for `!!int abc`
+            raise self.problem(event, f"bad value `{value[:40]}` for tag `{_short(tag)}`") from None
+        finally:
+            self._scalar.constructed_objects.clear()
 
 
-def _flatten_merges(node: yaml.MappingNode, shown: str) -> list[tuple[yaml.Node, yaml.Node]]:
-    """Resolve `<<` merge keys: explicit keys win over merged ones, as in YAML 1.1."""
-    explicit: list[tuple[yaml.Node, yaml.Node]] = []
-    merged: list[tuple[yaml.Node, yaml.Node]] = []
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for source in sources:
-                if not isinstance(source, yaml.MappingNode):
-                    raise YamlProblem(Finding(shown, source.start_mark.line + 1, source.start_mark.column + 1,
-                                              "`<<` merges only mappings", rule="yaml"))
-                merged.extend(_flatten_merges(source, shown))
-        else:
-            explicit.append((key_node, value_node))
-    if not merged:
-        return explicit
-    taken = {k.value for k, _ in explicit if isinstance(k, yaml.ScalarNode)}
-    seen: set[Any] = set()
-    out = list(explicit)
-    for key_node, value_node in merged:
-        if key_node.value in taken or key_node.value in seen:
-            continue
-        seen.add(key_node.value)
-        out.append((key_node, value_node))
-    return out
+_MERGE_KEY = object()
+
+
+def _check_json_shape(value: Any, shown: str, limits: Limits) -> None:
+    """Depth and value-count bounds for parsed JSON, walked without recursion."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > limits.max_nodes:
+            raise YamlProblem(Finding(shown, 0, 0, f"more than {limits.max_nodes:,} values", rule="yaml"))
+        if depth > limits.max_depth:
+            raise YamlProblem(Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml"))
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def _syntax_finding(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Finding:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "expected a single document" in str(exc):
+        problem = "more than one YAML document; an mlops file holds exactly one"
+    elif "found undefined alias" in str(exc) or "found duplicate anchor" in str(exc):
+        problem = str(exc.problem)
+    elif mark is not None and _line(text, mark.line).count("${"):
+        problem += " (inside [...] or {...}, quote a value holding `${...}`, or use a block list with `- `)"
+    return Finding(shown, line, col, f"YAML syntax: {problem}", rule="yaml")
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    line = text.count("\n", 0, position) + 1
+    return line, position - (text.rfind("\n", 0, position) + 1) + 1
 
 
 def _line(text: str, index: int) -> str:
@@ -191,12 +387,14 @@ def _line(text: str, index: int) -> str:
     return lines[index] if 0 <= index < len(lines) else ""
 
 
-def parse_or_none(data: bytes | None) -> Any:
-    """Plain YAML (or JSON) of a data file at a commit (dvc.lock, params, .dvc files), None when absent or
-    unreadable. For mlops config files use load_bytes, which keeps locations and rejects duplicate keys."""
-    if data is None:
-        return None
-    try:
-        return yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return None
+def _char(character: int | str) -> str:
+    code = character if isinstance(character, int) else ord(character)
+    return f"U+{code:04X}"
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+def _size(n: int) -> str:
+    return f"{n // 1024 // 1024} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
