@@ -140,7 +140,7 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
         row["stages"] = sorted(s for s, cur in current.items() if cur is v)
         rows.append(row)
     return {"artifact": artifact, "versions": rows, "deprecated": art.deprecated,
-            "warnings": _relevant(state.warnings, artifact)}
+            "warnings": _relevant(state.warnings, artifact) + _message_warnings(art.events)}
 
 
 def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -151,7 +151,12 @@ def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None 
     else:
         events = state.events
     rows = [e.to_dict() for e in reversed(events)]
-    return {"events": rows, "warnings": _relevant(state.warnings, artifact)}
+    return {"events": rows, "warnings": _relevant(state.warnings, artifact) + _message_warnings(events)}
+
+
+def _message_warnings(events: list[Any]) -> list[str]:
+    """A warning for each tag whose message block the bounded reader refused (the rest still lists)."""
+    return [w for w in (e.message_warning for e in events) if w]
 
 
 def which(artifact: str, stage: str, *, back: int = 0,

@@ -29,6 +29,12 @@ class Document:
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
+    @property
+    def checkable(self) -> bool:
+        """Valid against its schema, so deeper checks can run (a duplicate key alone does not stop them)."""
+        return self.located is not None and not any(
+            f.severity == "error" and f.rule != "duplicate-key" for f in self.findings)
+
     def finding(self, json_path: tuple[Any, ...], message: str, *, key: bool = False, rule: str = "",
                 severity: str = "error") -> Finding:
         if self.located is None:
@@ -57,6 +63,7 @@ def read_document(path: str | Path, *, shown: str | None = None, expected_kind: 
     except YamlProblem as problem:
         return Document(shown, expected_kind, None, [problem.finding])
     data = located.data
+    early = list(located.problems)  # duplicate keys: reported with everything else in the file
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__.replace('list', 'list').replace('str', 'string')}"
         return Document(shown, expected_kind, located,
@@ -68,9 +75,9 @@ def read_document(path: str | Path, *, shown: str | None = None, expected_kind: 
             message = ("missing `kind:` (one of " + ", ".join(schema.KINDS) + ")" if kind is None
                        else f"unknown kind `{kind}`" + _did_you_mean(str(kind), list(schema.KINDS))
                        if isinstance(kind, str) else "`kind:` must be one word, one of " + ", ".join(schema.KINDS))
-            return Document(shown, None, located, [located.finding(("kind",), message, rule="schema")])
+            return Document(shown, None, located, early + [located.finding(("kind",), message, rule="schema")])
         kind = expected_kind
-    findings: list[Finding] = []
+    findings: list[Finding] = early
     if expected_kind and kind != expected_kind:
         findings.append(located.finding(("kind",), f"expected kind `{expected_kind}` here, found `{kind}`",
                                         rule="schema"))

@@ -66,6 +66,7 @@ class Located:
     data: Any
     value_marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Finding] = field(default_factory=list)  # found while reading; the data is still usable
 
     def where(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Best (line, col) for a path: the key's position if asked, else the value's, else a parent's."""
@@ -145,7 +146,7 @@ def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = T
         raise YamlProblem(Finding(shown, 0, 0, f"YAML syntax: {str(exc).splitlines()[0]}", rule="yaml")) from None
     finally:
         loader.dispose()
-    return Located(shown, data, builder.value_marks, builder.key_marks)
+    return Located(shown, data, builder.value_marks, builder.key_marks, builder.problems)
 
 
 def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
@@ -158,8 +159,11 @@ def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
     if text.lstrip()[:1] in ("{", "["):
         try:
             value = json.loads(text)
-        except (ValueError, RecursionError):
-            pass  # not JSON after all (YAML flow style, or too deep): the YAML reader says where
+        except RecursionError:
+            raise YamlProblem(Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep",
+                                      rule="yaml")) from None
+        except ValueError:
+            pass  # not JSON after all (YAML flow style, a huge integer): the YAML reader says where
         else:
             _check_json_shape(value, shown, limits)
             return value
@@ -186,6 +190,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, number of values inside)
         self.value_marks: dict[JsonPath, tuple[int, int]] = {}
         self.key_marks: dict[JsonPath, tuple[int, int]] = {}
+        self.problems: list[Finding] = []  # problems that do not stop the reading (duplicate keys)
         self._scalar = yaml.SafeLoader("")  # only for its scalar constructors (ints, floats, bools)
         self._resolvable = {k for k in loader.yaml_implicit_resolvers if k is not None} | {""}
 
@@ -272,11 +277,12 @@ class _Builder:
                 size += n
                 continue
             line, col = key_event.start_mark.line + 1, key_event.start_mark.column + 1
-            if key in result:
+            if key in result:  # reported, and the rest of the file still checked (the last value counts)
                 first = self.key_marks.get(path + (key,), (0, 0))
-                raise self.problem(key_event, f"duplicate key `{key}` (first at line {first[0]}); YAML would "
-                                              "silently keep only the last value", rule="duplicate-key")
-            if self.marks:
+                self.problems.append(self.problem(key_event, f"duplicate key `{key}` (first at line {first[0]}); "
+                                                             "YAML would silently keep only the last value",
+                                                  rule="duplicate-key").finding)
+            elif self.marks:
                 self.key_marks[path + (key,)] = (line, col)
             result[key], n = self.node(path + (key,), depth + 1)
             size += n

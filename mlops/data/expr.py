@@ -21,6 +21,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# The limits table for expressions (docs/reference/limits.md). The evaluator walks the tree recursively, so
+# the tree depth is bounded here, where lint and validate both parse: whatever lint accepts, validate runs.
+MAX_EXPR_CHARS = 10_000
+MAX_EXPR_DEPTH = 64  # operators applied one on another: `a+a+...` of 64 terms, or 64 nested parentheses
+
 
 class ExprError(Exception):
     """A syntax error at a 0-based character offset of the expression."""
@@ -141,6 +146,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
         self.columns: list[str] = []
 
     @property
@@ -172,6 +178,7 @@ class _Parser:
         tree = self.or_()
         if self.tok.kind != "end":
             raise self.fail_here("an operator (and, or, ==, <, +, ...) or the end")
+        _check_height(tree)
         return Expr(self.text, tree, tuple(dict.fromkeys(self.columns)))
 
     def or_(self) -> Node:
@@ -188,10 +195,19 @@ class _Parser:
             node = Binary(pos, "and", node, self.not_())
         return node
 
+    def nest(self, pos: int) -> None:
+        """One more level of recursion (`(`, `not`, unary `-`): refused past the limit, where it happens."""
+        self.depth += 1
+        if self.depth > MAX_EXPR_DEPTH:
+            raise ExprError(f"expression nested more than {MAX_EXPR_DEPTH} levels deep", pos)
+
     def not_(self) -> Node:
         if self.word("not"):
             pos = self.next().pos
-            return Unary(pos, "not", self.not_())
+            self.nest(pos)
+            node = Unary(pos, "not", self.not_())
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -273,7 +289,9 @@ class _Parser:
     def unary(self) -> Node:
         if self.op("-", "+"):
             tok = self.next()
+            self.nest(tok.pos)
             operand = self.unary()
+            self.depth -= 1
             return operand if tok.text == "+" else Unary(tok.pos, "-", operand)
         return self.postfix(self.atom())
 
@@ -304,11 +322,12 @@ class _Parser:
         if tok.kind == "name":
             return self.name()
         if self.op("("):
-            self.next()
+            self.nest(self.next().pos)
             node = self.or_()
             if not self.op(")"):
                 raise self.fail_here("`)`")
             self.next()
+            self.depth -= 1
             return node
         raise self.fail_here("a column, a literal or `(`")
 
@@ -327,6 +346,33 @@ class _Parser:
         return Col(tok.pos, word)
 
 
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, (Unary, IsNull, In)):
+        return (node.operand,)
+    return ()
+
+
+def _check_height(tree: Node) -> None:
+    """Refuse a tree deeper than the limit (the evaluator recurses once per level), at the first operator,
+    reading left to right, whose operands are already that deep. Walked without recursion."""
+    heights: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(tree, False)]
+    while stack:
+        node, done = stack.pop()
+        kids = _children(node)
+        if not done:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in reversed(kids))
+            continue
+        height = 1 + max((heights[id(kid)] for kid in kids), default=0)
+        if height > MAX_EXPR_DEPTH:
+            raise ExprError(f"expression more than {MAX_EXPR_DEPTH} operations deep; split it into "
+                            "several checks", node.pos)
+        heights[id(node)] = height
+
+
 def _number(text: str) -> int | float:
     try:
         return int(text)
@@ -343,13 +389,9 @@ def parse(text: str) -> Expr:
     """Parse an expression; raises ExprError (with a character offset) on anything outside the language."""
     if not isinstance(text, str):
         raise ExprError("an expression is a string", 0)
-    if len(text) > 10_000:
-        raise ExprError("expression longer than 10000 characters", 0)
-    parser = _Parser(text)
-    try:
-        return parser.parse()
-    except RecursionError:
-        raise ExprError("expression nested too deeply", 0) from None
+    if len(text) > MAX_EXPR_CHARS:
+        raise ExprError(f"expression longer than {MAX_EXPR_CHARS} characters", MAX_EXPR_CHARS)
+    return _Parser(text).parse()
 
 
 def lint_expression(text: str) -> str | None:

@@ -7,12 +7,12 @@ so problems (such as an expression syntax error) are reported at their line and 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlops.data.expr import Expr, ExprError, parse
+from mlops.data.pattern import PatternError, compile_pattern
 from mlops.errors import ConfigError
 from mlops.findings import Finding
 
@@ -106,20 +106,10 @@ class Rules:
 
 
 def pattern_problem(pattern: str) -> str | None:
-    """Patterns run on RE2 (linear time, no backtracking): no backreferences or lookaround."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression: {exc}"
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    """Kept for callers: the problem of a pattern, from the one compile function lint and validate share."""
+    from mlops.data.pattern import pattern_problem as problem
 
-        pc.match_substring_regex(pa.array([""]), pattern=pattern)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        detail = str(exc).split(":", 1)[-1].strip()
-        return f"not supported by the RE2 engine ({detail}); backreferences and lookaround are not allowed"
-    return None
+    return problem(pattern)
 
 
 def parse_tolerance(value: Any) -> Tolerance:
@@ -141,6 +131,16 @@ def load_rules(path: str | os.PathLike[str], shown: str | None = None) -> Rules:
         raise ConfigError([f for f in doc.findings if f.severity == "error"])
     text = Path(path).read_text("utf-8", errors="replace")
     return build_rules(doc.data, doc.path, locate=lambda jp, msg, pos: _locate(doc, text, jp, msg, pos))
+
+
+def rules_findings(doc: Any, text: str) -> list[Finding]:
+    """Every problem `load_rules` would raise for a schema-valid Rules document (lint calls this, so
+    lint and validate agree: expressions, where filters and patterns, each at its character)."""
+    try:
+        build_rules(doc.data, doc.path, locate=lambda jp, msg, pos: _locate(doc, text, jp, msg, pos))
+    except ConfigError as exc:
+        return list(exc.findings)
+    return []
 
 
 def rules_from_dict(data: dict[str, Any], name: str = "rules") -> Rules:
@@ -222,9 +222,11 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
             if key == "unique" and value is False:
                 continue
             if key == "pattern":
-                problem = pattern_problem(str(value))
-                if problem:
-                    findings.append(locate(base + (key,), f"pattern: {problem}", None))
+                try:
+                    compile_pattern(str(value))
+                except PatternError as exc:
+                    where_at = base + (key, "value") if isinstance(raw, dict) else base + (key,)
+                    findings.append(locate(where_at, f"pattern: {exc.message}", exc.pos))
                     continue
             if key == "quantiles":
                 value = {float(q): b for q, b in value.items()}

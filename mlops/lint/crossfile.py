@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
 
 from mlops.config import Document, Project
 from mlops.findings import Finding
@@ -22,8 +21,8 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
         findings.extend(pipeline_checks.check_pipelines(project, pipelines))
         outputs = pipeline_checks.pipeline_outputs(project, pipelines)
     for doc in docs:
-        if doc.kind == "Rules" and doc.ok:
-            findings.extend(_rules_expressions(doc))
+        if doc.kind == "Rules" and doc.checkable:
+            findings.extend(rules_checks(project, doc))
     if promotion is not None and promotion.ok:
         findings.extend(_promotion(project, promotion, outputs))
     if registry is not None and registry.ok:
@@ -45,30 +44,17 @@ def referenced_files(project: Project, docs: list[Document]) -> set[str]:
     return refs
 
 
-def _rules_expressions(doc: Document) -> list[Finding]:
-    """Row expressions must parse; the parser lives with the validation engine and never evaluates."""
-    if not _has_module("mlops.data.expr"):
+def rules_checks(project: Project, doc: Document) -> list[Finding]:
+    """Everything validate checks before reading data: expressions, where filters, patterns (one code path)."""
+    if not _has_module("mlops.data.rules"):
         return []
-    from mlops.data import expr as expressions
+    from mlops.data.rules import rules_findings
 
-    checker = getattr(expressions, "lint_expression", None)
-    if checker is None:
-        return []
-    findings: list[Finding] = []
-    data = doc.data
-    targets: list[tuple[tuple[Any, ...], str]] = []
-    for i, check in enumerate(data.get("checks") or []):
-        targets.append((("checks", i, "expr"), check.get("expr", "")))
-        if check.get("where"):
-            targets.append((("checks", i, "where"), check["where"]))
-    for name, column in (data.get("columns") or {}).items():
-        if isinstance(column, dict) and isinstance(column.get("where"), str):
-            targets.append((("columns", name, "where"), column["where"]))
-    for json_path, text in targets:
-        problem = checker(text)
-        if problem:
-            findings.append(doc.finding(json_path, f"expression `{text}`: {problem}", rule="expression"))
-    return findings
+    try:
+        text = project.path(doc.path).read_text("utf-8", errors="replace")
+    except OSError:
+        text = ""
+    return rules_findings(doc, text)
 
 
 def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> list[Finding]:

@@ -72,10 +72,13 @@ def lint_project(paths: list[str] | None = None, root: str | os.PathLike[str] | 
         docs[rel] = doc
         findings.extend(doc.findings)
 
-    # files named on the command line outside the project's locations (examples, fixtures) get schema
-    # checks only: their deps and paths are not this repository's
+    # files named on the command line outside the project's locations (examples, fixtures) get no
+    # cross-file checks: their deps and paths are not this repository's
     in_project = dict(project.all_files())
     findings.extend(crossfile.check(project, [d for rel, d in docs.items() if rel in in_project]))
+    for rel, doc in docs.items():  # a named Rules file elsewhere still gets every check validate makes
+        if rel not in in_project and doc.kind == "Rules" and doc.checkable:
+            findings.extend(crossfile.rules_checks(project, doc))
 
     files = sorted(docs)
     if selected is not None:

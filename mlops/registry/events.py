@@ -30,6 +30,7 @@ class Event:
     stage: str | None = None
     counter: int | None = None
     _data: dict[str, Any] | None = None  # the parsed message block, on first use
+    _problem: str | None = None  # why the block was refused, when it was
 
     @property
     def order(self) -> tuple[int, int, int]:
@@ -47,8 +48,17 @@ class Event:
     @property
     def message_data(self) -> dict[str, Any]:
         if self._data is None:
-            self._data = messages.parse(self.message)
+            self._data, self._problem = messages.parse_checked(self.message)
         return self._data
+
+    @property
+    def message_warning(self) -> str | None:
+        """Why this tag's message block was ignored (refused by the bounded reader), or None."""
+        if self._data is None:
+            self.message_data  # noqa: B018 - parses and records the problem
+        if self._problem is None:
+            return None
+        return f"{self.artifact}: tag {self.tag}: its message block is ignored ({self._problem})"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -36,22 +36,26 @@ def summary(message: str) -> str:
 
 def parse(message: str) -> dict[str, Any]:
     """The machine-readable block of a message, or {} when there is none or it does not parse."""
+    return parse_checked(message)[0]
+
+
+def parse_checked(message: str, shown: str = "tag message") -> tuple[dict[str, Any], str | None]:
+    """(the block, or {}; why a block that is there was refused, or None).
+
+    Anyone with push rights writes tag messages, so the block goes through the bounded reader: a deep,
+    huge or alias-bombed block is refused in bounded time, and the caller warns and goes on."""
+    from mlops.config.yamlload import MESSAGE, YamlProblem, load_data
+
     text = strip_signature(message)
     at = text.find("\n{")
-    if at >= 0:
-        try:
-            data = json.loads(text[at + 1:])
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            return data
-    at = text.find("\n---\n")
-    if at >= 0:
-        import yaml
-
-        try:
-            data = yaml.safe_load(text[at + 5:])
-        except yaml.YAMLError:
-            return {}
-        return data if isinstance(data, dict) else {}
-    return {}
+    block = text[at + 1:] if at >= 0 else None
+    if block is None:
+        at = text.find("\n---\n")
+        block = text[at + 5:] if at >= 0 else None
+    if block is None:
+        return {}, None
+    try:
+        data = load_data(block, shown, MESSAGE)
+    except YamlProblem as problem:
+        return {}, problem.reason
+    return (data, None) if isinstance(data, dict) else ({}, None)
