@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -12,8 +13,31 @@ def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write DATA to PATH so that readers see the old file or the new one, never half of one.
+
+    OSError (read-only file system, full disk, a parent that is a file) propagates with the path, and the
+    temporary file is removed. A device or pipe (`-o /dev/stdout`) is written in place: renaming over it
+    would replace the device itself."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write(target, data)
+    except OSError as exc:
+        if exc.filename is None:  # write() and fsync() errors name no file: name the one we were writing
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from None
+        raise
+
+
+def _write(target: Path, data: bytes) -> None:
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with open(target, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a parent is a file: say so, not "File exists"
+        raise NotADirectoryError(errno.ENOTDIR, "a parent of this path is a file, not a folder",
+                                 str(target)) from exc
     mode = None
     if target.exists():
         mode = target.stat().st_mode & 0o777

@@ -63,3 +63,10 @@ class CheckFailed(MlopsError):
 
 class GateRefused(CheckFailed):
     """A promotion gate refused a version."""
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`PATH: reason` for an OS error (the path(s) it names and the system's own words)."""
+    reason = exc.strerror or str(exc)
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from mlops import __version__
-from mlops.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, MlopsError
+from mlops.errors import EXIT_CANNOT_PROCEED, EXIT_INTERNAL, EXIT_INTERRUPTED, MlopsError, describe_os_error
 
 # name -> (module, function, section, one-line help). The help text lives here so `mlops --help` can list
 # commands without importing them.
@@ -97,6 +97,9 @@ class LazyGroup(click.Group):
             code = exc.exit_code
         except BrokenPipeError:  # `mlops history | head`
             code = 0
+        except OSError as exc:  # read-only file system, full disk, permission denied: the user's to fix
+            click.echo(f"mlops: error: {describe_os_error(exc)}", err=True)
+            code = EXIT_CANNOT_PROCEED
         except Exception:  # noqa: BLE001 - the one place that turns surprises into exit 3
             log = _write_crash_log()
             click.echo(f"mlops: internal error (a bug in mlops); details written to {log}", err=True)

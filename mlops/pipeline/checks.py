@@ -109,8 +109,11 @@ class _Repo:
         self._dvc_outs: set[str] | None = None
 
     def has(self, path: str) -> bool:
-        if (self.root / path).exists() or (self.root / (path + ".dvc")).is_file():
-            return True
+        try:
+            if (self.root / path).exists() or (self.root / (path + ".dvc")).is_file():
+                return True
+        except OSError:  # a name longer than the file system allows (ENAMETOOLONG): not on disk
+            pass
         self._load()
         assert self._tracked is not None and self._tracked_dirs is not None and self._dvc_outs is not None
         if path in self._tracked or path in self._tracked_dirs or path in self._dvc_outs:
