@@ -54,11 +54,18 @@ class Project:
         """Every mlops file that exists, with the kind its location implies."""
         files = [(p, "Pipeline") for p in self.pipeline_files()] + [(p, "Rules") for p in self.rules_files()]
         for rel, kind in ((self.promotion, "Promotion"), (self.registry, "Registry")):
-            if self.path(rel).is_file():
+            if _is_file(self.path(rel)):
                 files.append((rel, kind))
         if self.config_file:
             files.append((self.config_file, "Project"))
         return files
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name longer than the file system allows: no such file
+        return False
 
 
 def find_root(start: str | os.PathLike[str] | None = None) -> Path:

@@ -34,7 +34,7 @@ def referenced_files(project: Project, docs: list[Document]) -> set[str]:
     """Files whose problems matter when linting `docs`: rules named by their validate stages, and so on."""
     refs: set[str] = set()
     for doc in docs:
-        data = doc.data if isinstance(doc.data, dict) else {}
+        data = doc.data if isinstance(doc.data, dict) and doc.checkable else {}
         if doc.kind == "Pipeline":
             for stage in (data.get("stages") or {}).values():
                 if isinstance(stage, dict) and isinstance(stage.get("rules"), str):

@@ -143,11 +143,11 @@ class _Repo:
 def _dvc_file_outs(root: Path, rel: str) -> list[str]:
     import posixpath
 
-    import yaml
+    from mlops.config.yamlload import parse_or_none
 
     try:
-        data = yaml.safe_load((root / rel).read_text("utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        data = parse_or_none((root / rel).read_bytes(), rel)
+    except OSError:
         return []
     outs = data.get("outs") if isinstance(data, dict) else None
     base = posixpath.dirname(rel)
@@ -224,7 +224,7 @@ def _rules(project: Any, pipeline: Pipeline) -> list[Finding]:
             continue
         path = stage.rules.path
         full = Path(project.root) / path
-        if not full.is_file():
+        if not _is_file(full):
             findings.append(stage.doc.finding(stage.rules.origin, f"rules file `{path}` of validate stage "
                                               f"`{stage.name}` does not exist", rule="validate"))
             continue
@@ -238,3 +238,10 @@ def _rules(project: Any, pipeline: Pipeline) -> list[Finding]:
             continue
         findings.extend(rules.findings)
     return findings
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name longer than the file system allows: no such file
+        return False

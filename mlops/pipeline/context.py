@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -36,21 +35,14 @@ class ParamsFiles:
         if not path.is_file():
             return None
         try:
-            text = path.read_text("utf-8")
-            if rel.endswith(".json"):
-                data = json.loads(text)
-            elif rel.endswith(".toml"):
+            if rel.endswith(".toml"):
                 import tomllib  # type: ignore[import-not-found,unused-ignore]
 
-                data = tomllib.loads(text)
-            else:
-                import yaml
+                data = tomllib.loads(path.read_text("utf-8"))
+            else:  # JSON and YAML through the bounded reader: params come from pull requests too
+                from mlops.config.yamlload import load_data
 
-                try:
-                    loader = yaml.CSafeLoader
-                except AttributeError:  # pragma: no cover
-                    loader = yaml.SafeLoader  # type: ignore[assignment]
-                data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+                data = load_data(path.read_bytes(), rel)
         except Exception as exc:  # noqa: BLE001 - any parse error is reported as one line
             self.problems[rel] = f"cannot parse {rel}: {str(exc).splitlines()[0] if str(exc) else exc}"
             return None
