@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 
+from mlops.findings import Finding
 from tests.conftest import EXAMPLES, REPO_ROOT
 
 TEMPLATES = REPO_ROOT / "mlops" / "templates"
@@ -161,8 +161,7 @@ def messages(count: int, seed: int) -> Iterator[str]:
         yield data.decode("utf-8", "replace")
 
 
-def is_located(finding: object) -> bool:
+def is_located(finding: Finding) -> bool:
     """Every finding about a position carries a line and column (whole-file problems have none)."""
-    line, col, message = getattr(finding, "line"), getattr(finding, "col"), getattr(finding, "message")
-    whole_file = message.startswith(("larger than", "binary file"))
-    return whole_file or (line >= 1 and col >= 1)
+    whole_file = finding.message.startswith(("larger than", "binary file"))
+    return whole_file or (finding.line >= 1 and finding.col >= 1)

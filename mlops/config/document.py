@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.config import schema
-from mlops.config.yamlload import Located, YamlProblem, load_bytes
+from mlops.config.yamlload import CONFIG, Located, YamlProblem, load_bytes
 from mlops.errors import ConfigError, InputError
 from mlops.findings import Finding
 
@@ -51,7 +51,8 @@ def read_document(path: str | Path, *, shown: str | None = None, expected_kind: 
     shown = shown or str(path)
     if raw is None:
         try:
-            raw = Path(path).read_bytes()
+            with open(path, "rb") as handle:  # one byte past the cap: enough to refuse a huge file
+                raw = handle.read(CONFIG.max_bytes + 1)
         except FileNotFoundError:
             raise InputError(f"{shown}: no such file") from None
         except IsADirectoryError:
