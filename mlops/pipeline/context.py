@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mlops import dotted
 from mlops.findings import Finding
 
 _MISSING = object()
@@ -55,15 +56,7 @@ class ParamsFiles:
 
 
 def has_key(data: dict[str, Any], key: str) -> bool:
-    value: Any = data
-    for part in key.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return False
-    return True
+    return dotted.find(data, key)[0]
 
 
 def file_context(doc: Any, params: ParamsFiles, default_params: str) -> tuple[dict[str, Any], list[Finding]]:

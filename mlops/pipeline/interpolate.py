@@ -10,8 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mlops import dotted
+
 PATTERN = re.compile(r"(\\)?\$\{\s*([^}]*?)\s*\}")
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 class Undefined(Exception):
@@ -28,39 +29,13 @@ def has_vars(text: str) -> bool:
 
 
 def lookup(context: Mapping[str, Any], name: str) -> Any:
-    """The value at a dotted path such as `train.lr` or `models[1].name`."""
+    """The value at a dotted path such as `train.lr` or `models[1].name` (mlops.dotted)."""
     if not name:
         raise Undefined(name, "empty `${}`")
-    parts = []
-    pos = 0
-    for match in _PART.finditer(name):
-        if match.start() != pos and name[pos:match.start()] != ".":
-            raise Undefined(name, "not a dotted name")
-        parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
-        pos = match.end()
-    if pos != len(name) or not parts:
-        raise Undefined(name, "not a dotted name")
-    value: Any = context
-    for i, part in enumerate(parts):
-        if isinstance(part, int):
-            if isinstance(value, list) and part < len(value):
-                value = value[part]
-                continue
-        elif isinstance(value, Mapping) and part in value:
-            value = value[part]
-            continue
-        elif isinstance(value, list) and str(part).isdigit() and int(part) < len(value):
-            value = value[int(part)]
-            continue
-        raise Undefined(name, "" if i == 0 else f"`{_join(parts[:i])}` has no `{part}`")
-    return value
-
-
-def _join(parts: list[Any]) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else ("." if out else "") + p
-    return out
+    try:
+        return dotted.resolve(context, name)
+    except dotted.NotFound as exc:
+        raise Undefined(name, exc.detail) from None
 
 
 def format_value(value: Any) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlops.promotion.files import FileReader, flatten_numbers
+from mlops.promotion.files import CommittedFileError, FileReader, flatten_numbers
 from mlops.promotion.gates import GateContext, Subject, metric_gate, monitor_gate, validation_gate
 from mlops.promotion.policy import Policy, Stage
 from mlops.promotion.results import Delta, Evaluation, GateResult
@@ -163,7 +163,7 @@ def _deltas(ctx: Context, stage: Stage, subject: Subject, incumbent: Subject | N
     try:
         mine = ctx.reader.data(subject.commit, subject.metrics_path)
         theirs = ctx.reader.data(incumbent.commit, subject.metrics_path)
-    except (LookupError, ValueError):
+    except CommittedFileError:
         return []
     a, b = flatten_numbers(mine), flatten_numbers(theirs)
     out = [Delta(name, a.get(name), b.get(name)) for name in list(a) + [n for n in b if n not in a]]

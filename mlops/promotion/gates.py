@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mlops.promotion.files import FileReader, lookup
+from mlops.promotion.files import CommittedFileError, FileReader, lookup
 from mlops.promotion.history import check_quiet, parse_history
 from mlops.promotion.policy import Gate
 from mlops.promotion.results import GateResult
@@ -50,7 +50,7 @@ def metric_gate(gate: Gate, subject: Subject, incumbent: Subject | None, ctx: Ga
         return [GateResult("metric", label, False, f"{subject.artifact} names no metrics file", metric=name)]
     try:
         data = ctx.reader.data(subject.commit, subject.metrics_path)
-    except (LookupError, ValueError) as exc:
+    except CommittedFileError as exc:
         return [GateResult("metric", label, False, f"{name}: cannot read metrics of {subject.version}: {exc}",
                            metric=name)]
     inc_data: Any = None
@@ -58,7 +58,7 @@ def metric_gate(gate: Gate, subject: Subject, incumbent: Subject | None, ctx: Ga
     if gate.not_worse_than and incumbent is not None and not rollback:
         try:
             inc_data = ctx.reader.data(incumbent.commit, incumbent.metrics_path or "")
-        except (LookupError, ValueError) as exc:
+        except CommittedFileError as exc:
             inc_note = f"incumbent {incumbent.version}: {exc}"
     results: list[GateResult] = []
     for slice_name in _slices(gate, data, inc_data):
@@ -151,7 +151,7 @@ def validation_gate(gate: Gate, subject: Subject, ctx: GateContext) -> GateResul
     path = gate.path or ""
     try:
         report = ctx.reader.data(subject.commit, path)
-    except (LookupError, ValueError) as exc:
+    except CommittedFileError as exc:
         return GateResult("validation", label, False, f"validation report of {subject.version}: {exc}")
     passed = report.get("passed") if isinstance(report, dict) else None
     if passed is True:

@@ -16,136 +16,139 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 from typing import Any
 
+from mlops import dotted
 from mlops.config.yamlload import parse_or_none
 from mlops.registry.atcommit import read_blobs
+from mlops.reproduce.lock import StageLock, read_locks
+from mlops.reproduce.lock import join_path as _join  # one path rule for dvc.yaml and dvc.lock entries
 
 
 def stale_reasons(root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dvc.yaml",
-                  dvc_lock: str = "dvc.lock") -> tuple[list[str], dict[str, Any]]:
-    """(reasons dvc.lock is stale at COMMIT, the parsed lock). No reasons: current."""
+                  dvc_lock: str = "dvc.lock") -> tuple[list[str], dict[str, StageLock]]:
+    """(reasons dvc.lock is stale at COMMIT, its stages in the typed model of mlops.reproduce.lock, keyed
+    by stage name). No reasons: current."""
     files = read_blobs(root, commit, [dvc_yaml, dvc_lock])
-    pipeline, lock = parse_or_none(files[dvc_yaml]), parse_or_none(files[dvc_lock])
     if files[dvc_lock] is None:
         return [f"{dvc_lock} is not in that commit (run the pipeline and commit dvc.lock)"], {}
-    if not isinstance(lock, dict) or not isinstance(lock.get("stages"), dict):
+    raw_lock = parse_or_none(files[dvc_lock], dvc_lock)
+    if not isinstance(raw_lock, dict) or not isinstance(raw_lock.get("stages"), dict):
         return [f"{dvc_lock} at that commit cannot be read"], {}
+    locked = {s.name.rsplit(":", 1)[-1]: s for s in read_locks([dvc_lock], lambda paths: files).values()}
+    pipeline = parse_or_none(files[dvc_yaml], dvc_yaml)
     if not isinstance(pipeline, dict) or not isinstance(pipeline.get("stages"), dict):
-        return [f"{dvc_yaml} is missing or unreadable at that commit"], lock
-    locked: dict[str, Any] = lock["stages"]
-    stages: dict[str, Any] = pipeline["stages"]
-    produced = {o["path"]: o.get("md5") for entry in locked.values() if isinstance(entry, dict)
-                for o in entry.get("outs") or [] if isinstance(o, dict) and "path" in o}
-
+        return [f"{dvc_yaml} is missing or unreadable at that commit"], locked
+    folder = posixpath.dirname(dvc_lock)
     reasons: list[str] = []
-    to_hash: dict[str, str] = {}  # path -> md5 the lock expects, for files we will read from Git
-    param_files: dict[str, dict[str, Any]] = {}
-    for name, stage in stages.items():
-        if not isinstance(stage, dict):
-            continue
-        if "foreach" in stage or "matrix" in stage:
-            if not any(key.startswith(f"{name}@") for key in locked):
-                reasons.append(f"stage {name} has never run (not in {dvc_lock})")
-            continue
-        entry = locked.get(name)
-        if not isinstance(entry, dict):
-            reasons.append(f"stage {name} has never run (not in {dvc_lock})")
-            continue
-        templated = "${" in str(stage.get("cmd"))
-        if not templated and _cmd(stage.get("cmd")) != _cmd(entry.get("cmd")):
-            reasons.append(f"stage {name}: its command changed since dvc.lock was written")
-        deps = {d["path"]: d for d in entry.get("deps") or [] if isinstance(d, dict) and "path" in d}
-        if not templated and set(_paths(stage.get("deps"))) != set(deps):
-            reasons.append(f"stage {name}: its dependencies changed since dvc.lock was written")
-        outs_declared = set()
-        for key in ("outs", "metrics", "plots"):
-            outs_declared.update(_paths(stage.get(key)))
-        outs = {o["path"]: o for o in entry.get("outs") or [] if isinstance(o, dict) and "path" in o}
-        if not templated and outs_declared != set(outs):
-            reasons.append(f"stage {name}: its outputs changed since dvc.lock was written")
-        for path, dep in deps.items():
-            md5 = dep.get("md5")
-            if path in produced and produced[path] != md5:
-                reasons.append(f"stage {name}: dependency {path} changed (another stage produced a new one)")
-            elif path not in produced and md5 and not str(md5).endswith(".dir"):
-                to_hash.setdefault(path, md5)
-        for path, out in outs.items():
-            if out.get("md5") and not str(out["md5"]).endswith(".dir"):
-                to_hash.setdefault(f"\0out\0{path}", out["md5"])
-        for pfile, values in (entry.get("params") or {}).items():
-            param_files.setdefault(pfile, {})[name] = values
-        for pfile, keys in _declared_params(stage.get("params")).items():
-            recorded = (entry.get("params") or {}).get(pfile) or {}
-            missing = [k for k in keys if k not in recorded]
-            if missing:
-                reasons.append(f"stage {name}: parameter {missing[0]} is not recorded in dvc.lock")
+    expected = _Expected()
+    for name, stage in pipeline["stages"].items():
+        if isinstance(stage, dict):
+            reasons.extend(_stage_reasons(str(name), stage, locked, folder, dvc_lock, expected))
+    reasons.extend(_content_reasons(root, commit, expected))
+    return reasons, locked
 
-    wanted = [p.split("\0")[-1] for p in to_hash] + list(param_files)
-    wanted += [f"{p}.dvc" for p in to_hash if not p.startswith("\0")]
+
+class _Expected:
+    """What the lock says files must hold, collected while comparing stages, checked in one read."""
+
+    def __init__(self) -> None:
+        self.deps: dict[str, str] = {}  # path -> md5 of a dependency stored in Git (or by a .dvc file)
+        self.outs: dict[str, str] = {}  # path -> md5 of an output stored in Git (metrics, cache: false)
+        self.params: dict[str, dict[str, dict[str, Any]]] = {}  # params file -> stage -> {key: value}
+
+
+def _stage_reasons(name: str, stage: dict[str, Any], locked: dict[str, StageLock], folder: str,
+                   dvc_lock: str, expected: _Expected) -> list[str]:
+    if "foreach" in stage or "matrix" in stage:
+        ran = any(key.startswith(f"{name}@") for key in locked)
+        return [] if ran else [f"stage {name} has never run (not in {dvc_lock})"]
+    entry = locked.get(name)
+    if entry is None:
+        return [f"stage {name} has never run (not in {dvc_lock})"]
+    reasons: list[str] = []
+    templated = "${" in str(stage.get("cmd"))
+    if not templated and _cmd(stage.get("cmd")) != _cmd(entry.cmd):
+        reasons.append(f"stage {name}: its command changed since dvc.lock was written")
+    if not templated and _paths(stage.get("deps"), folder) != set(entry.deps):
+        reasons.append(f"stage {name}: its dependencies changed since dvc.lock was written")
+    declared_outs: set[str] = set()
+    for key in ("outs", "metrics", "plots"):
+        declared_outs |= _paths(stage.get(key), folder)
+    if not templated and declared_outs != set(entry.outs):
+        reasons.append(f"stage {name}: its outputs changed since dvc.lock was written")
+    produced = {path: out.md5 for s in locked.values() for path, out in s.outs.items()}
+    for path, dep in entry.deps.items():
+        if path in produced and produced[path] != dep.md5:
+            reasons.append(f"stage {name}: dependency {path} changed (another stage produced a new one)")
+        elif path not in produced and dep.md5 and not dep.isdir:
+            expected.deps.setdefault(path, dep.md5)
+    for path, out in entry.outs.items():
+        if out.md5 and not out.isdir:
+            expected.outs.setdefault(path, out.md5)
+    for pfile, values in entry.params.items():
+        expected.params.setdefault(pfile, {})[name] = values
+    for pfile, keys in _declared_params(stage.get("params"), folder).items():
+        missing = [k for k in keys if k not in entry.params.get(pfile, {})]
+        if missing:
+            reasons.append(f"stage {name}: parameter {missing[0]} is not recorded in dvc.lock")
+    return reasons
+
+
+def _content_reasons(root: str | os.PathLike[str], commit: str, expected: _Expected) -> list[str]:
+    """Files stored in Git whose bytes or values differ from what the lock recorded."""
+    wanted = list(expected.deps) + list(expected.outs) + list(expected.params)
+    wanted += [f"{p}.dvc" for p in expected.deps]
     blobs = read_blobs(root, commit, wanted)
-    for key, md5 in to_hash.items():
-        is_out = key.startswith("\0out\0")
-        path = key.split("\0")[-1]
-        data = blobs.get(path)
-        if data is not None:
-            if hashlib.md5(data).hexdigest() != md5:
-                what = "output" if is_out else "dependency"
-                reasons.append(f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)")
-        elif not is_out:
-            tracked = parse_or_none(blobs.get(f"{path}.dvc"))
-            if isinstance(tracked, dict):
-                tracked_outs = tracked.get("outs") or [{}]
-                if isinstance(tracked_outs[0], dict) and tracked_outs[0].get("md5") not in (None, md5):
+    reasons: list[str] = []
+    for what, table in (("dependency", expected.deps), ("output", expected.outs)):
+        for path, md5 in table.items():
+            data = blobs.get(path)
+            if data is not None:
+                if hashlib.md5(data).hexdigest() != md5:
+                    reasons.append(f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)")
+            elif what == "dependency":
+                tracked = read_locks([f"{path}.dvc"], lambda paths: blobs)
+                outs = [o for s in tracked.values() for o in s.outs.values()]
+                if outs and outs[0].md5 not in (None, md5):
                     reasons.append(f"dependency {path} changed ({path}.dvc has a new hash)")
-    for pfile, by_stage in param_files.items():
-        current = parse_or_none(blobs.get(pfile))
+    for pfile, by_stage in expected.params.items():
+        current = parse_or_none(blobs.get(pfile), pfile)
         for name, values in by_stage.items():
             for key, value in (values or {}).items():
-                found, now = _lookup(current, key)
+                found, now = dotted.find(current, key, exact_first=True)
                 if not found:
                     reasons.append(f"stage {name}: parameter {key} is no longer in {pfile}")
                 elif now != value:
                     reasons.append(f"stage {name}: parameter {key} is {now!r} in {pfile}, dvc.lock ran with {value!r}")
-    return reasons, lock
+    return reasons
 
 
-def _cmd(cmd: Any) -> Any:
+def _cmd(cmd: Any) -> str | None:
+    """A command as one string, however dvc.yaml or dvc.lock spells it (a list runs joined by &&)."""
     if isinstance(cmd, list):
-        return [str(c).strip() for c in cmd]
+        return " && ".join(str(c).strip() for c in cmd)
     return str(cmd).strip() if cmd is not None else None
 
 
-def _paths(items: Any) -> list[str]:
-    paths = []
+def _paths(items: Any, folder: str) -> set[str]:
+    """Paths a dvc.yaml entry declares, relative to the repository root (as the lock model has them)."""
+    paths: list[str] = []
     for item in items or []:
         if isinstance(item, str):
             paths.append(item)
         elif isinstance(item, dict):
             paths.extend(str(k) for k in item)
-    return paths
+    return {_join(folder, p) for p in paths}
 
 
-def _declared_params(items: Any) -> dict[str, list[str]]:
+def _declared_params(items: Any, folder: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for item in items or []:
         if isinstance(item, str):
-            found.setdefault("params.yaml", []).append(item)
+            found.setdefault(_join(folder, "params.yaml"), []).append(item)
         elif isinstance(item, dict):
             for pfile, keys in item.items():
-                found.setdefault(str(pfile), []).extend(str(k) for k in keys or [])
+                found.setdefault(_join(folder, str(pfile)), []).extend(str(k) for k in keys or [])
     return found
-
-
-def _lookup(data: Any, dotted: str) -> tuple[bool, Any]:
-    if isinstance(data, dict) and dotted in data:
-        return True, data[dotted]
-    node = data
-    for part in dotted.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False, None
-    return True, node

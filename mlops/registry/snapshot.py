@@ -1,20 +1,18 @@
 """What a registration records: the artifact's hash from dvc.lock, its metrics, params and data hashes at REV.
 
-`snapshot()` refuses (InputError/CheckFailed-free: UsageError, exit 2) a commit whose dvc.lock is stale or
-whose dvc.lock lacks the artifact, so a version tag always names a reproducible, complete state.
+`snapshot()` refuses (UsageError, exit 2) a commit whose dvc.lock is stale or whose dvc.lock lacks the
+artifact, so a version tag always names a reproducible, complete state.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
-from mlops.config.yamlload import parse_or_none
-from mlops.dvccache import read_cached
+from mlops.committed import CommittedFileError, CommittedFiles
 from mlops.errors import InputError, UsageError
-from mlops.registry.atcommit import read_blobs
 from mlops.registry.lockcheck import stale_reasons
+from mlops.reproduce.lock import HashEntry, StageLock
 
 
 def snapshot(root: str | os.PathLike[str], commit: str, artifact: str, spec: dict[str, Any], *,
@@ -29,54 +27,59 @@ def snapshot(root: str | os.PathLike[str], commit: str, artifact: str, spec: dic
     if out is None:
         raise UsageError(f"{artifact}: its path {path} is not an output of any stage in dvc.lock at {commit[:7]}",
                          hint="artifacts must be produced by the pipeline (an `outs` entry) and committed")
-    entry = lock["stages"][stage_name]
+    entry = lock[stage_name]
     data: dict[str, Any] = {
         "commit": commit,
         "path": path,
         "stage": stage_name,
-        "hash": {k: out[k] for k in ("md5", "size", "nfiles", "hash") if k in out},
-        "params": entry.get("params") or {},
-        "deps": {d["path"]: d.get("md5") for d in entry.get("deps") or [] if isinstance(d, dict) and "path" in d},
+        "hash": _hash(out),
+        "params": _params(entry),
+        "deps": {dep_path: dep.md5 for dep_path, dep in entry.deps.items()},
     }
-    if out["path"] != path:
-        data["hash"]["inside"] = out["path"]
+    if out.path != path:
+        data["hash"]["inside"] = out.path
     if spec.get("metrics"):
         data["metrics_file"] = spec["metrics"]
-        data["metrics"] = _metrics(root, commit, lock, str(spec["metrics"]))
+        data["metrics"] = _metrics(root, commit, str(spec["metrics"]))
     if spec.get("training_data"):
         _, td = _find_output(lock, str(spec["training_data"]))
         deps_md5 = data["deps"].get(spec["training_data"])
-        data["training_data"] = {"path": spec["training_data"], "md5": (td or {}).get("md5") or deps_md5}
+        data["training_data"] = {"path": spec["training_data"], "md5": (td.md5 if td else None) or deps_md5}
     return data
 
 
-def _find_output(lock: dict[str, Any], path: str) -> tuple[str, dict[str, Any] | None]:
-    inside: tuple[str, dict[str, Any] | None] = ("", None)
-    for name, entry in (lock.get("stages") or {}).items():
-        for out in (entry or {}).get("outs") or []:
-            if not isinstance(out, dict) or "path" not in out:
-                continue
-            if out["path"] == path:
+def _hash(out: HashEntry) -> dict[str, Any]:
+    """The output's hash as dvc.lock records it: md5, size, nfiles, and `hash: md5` for DVC 3 entries."""
+    found: dict[str, Any] = {"md5": out.md5}
+    if out.size is not None:
+        found["size"] = out.size
+    if out.nfiles is not None:
+        found["nfiles"] = out.nfiles
+    if not out.legacy:
+        found["hash"] = "md5"
+    return found
+
+
+def _params(entry: StageLock) -> dict[str, Any]:
+    return {pfile: dict(values) for pfile, values in entry.params.items()}
+
+
+def _find_output(lock: dict[str, StageLock], path: str) -> tuple[str, HashEntry | None]:
+    inside: tuple[str, HashEntry | None] = ("", None)
+    for name, entry in lock.items():
+        for out_path, out in entry.outs.items():
+            if out_path == path:
                 return name, out
-            if path.startswith(out["path"].rstrip("/") + "/"):
+            if path.startswith(out_path.rstrip("/") + "/"):
                 inside = (name, out)
     return inside
 
 
-def _metrics(root: str | os.PathLike[str], commit: str, lock: dict[str, Any], path: str) -> Any:
-    """The metrics file at the commit: from Git, or from the DVC cache by its md5 in dvc.lock."""
-    raw = read_blobs(root, commit, [path])[path]
-    if raw is None:
-        _, out = _find_output(lock, path)
-        raw = read_cached(root, (out or {}).get("md5"))
-    if raw is None:
-        raise InputError(f"metrics file {path} is neither in Git nor in the DVC cache at {commit[:7]}")
-    if path.endswith(".json"):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise InputError(f"metrics file {path} at {commit[:7]} is not valid JSON") from None
-    parsed = parse_or_none(raw)
-    if parsed is None:
-        raise InputError(f"metrics file {path} at {commit[:7]} cannot be read as YAML")
-    return parsed
+def _metrics(root: str | os.PathLike[str], commit: str, path: str) -> Any:
+    """The metrics file at the commit: from Git, or from the DVC cache by its md5 (mlops.committed)."""
+    try:
+        return CommittedFiles(root).data(commit, path)
+    except CommittedFileError as exc:
+        if exc.missing:
+            raise InputError(f"metrics file {path} is neither in Git nor in the DVC cache at {commit[:7]}") from None
+        raise

@@ -7,7 +7,6 @@ dvc.lock and .dvc files, stages from dvc.yaml and the pipeline files, rules from
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import posixpath
@@ -16,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import refs
-from mlops.config.yamlload import parse_or_none
-from mlops.dvccache import read_cached
+from mlops.committed import CommittedFileError, CommittedFiles
 from mlops.reproduce import lock
 from mlops.reproduce.snapshot import Snapshot
 
@@ -162,21 +160,15 @@ def _metrics(root: Path, sa: Snapshot, sb: Snapshot, la: dict[str, lock.StageLoc
 
 
 def _read_metric(root: Path, snapshot: Snapshot, locks: dict[str, lock.StageLock], path: str) -> Any:
-    data = snapshot.read(path)
-    if data is None:  # kept by DVC: read it from the local cache by the hash dvc.lock recorded
-        entry = next((s.outs[path] for s in locks.values() if path in s.outs), None)
-        if entry is None or not entry.md5 or entry.isdir:
-            return None
-        data = read_cached(root, entry.md5)
-    if data is None:
+    """A metrics file at the snapshot's commit (the one reader: Git, else the DVC cache by the hash any of
+    the commit's dvc.lock files recorded), None when absent or refused by the bounded reader."""
+    if not path.endswith((".json", ".yaml", ".yml")):
         return None
-    if path.endswith(".json"):
-        try:
-            return json.loads(data)
-        except ValueError:
-            return None
-    return parse_or_none(data) if path.endswith((".yaml", ".yml")) else None
-
+    reader = CommittedFiles(root, locks=lambda commit: locks)
+    try:
+        return reader.data(snapshot.commit, path)
+    except CommittedFileError:
+        return None
 
 
 def _number(value: Any) -> bool:

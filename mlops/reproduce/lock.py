@@ -87,7 +87,7 @@ def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = No
             stage.outs = _entries(body.get("outs"), wdir)
             for params_file, values in (body.get("params") or {}).items():
                 if isinstance(values, dict):
-                    stage.params[_join(wdir, str(params_file))] = values
+                    stage.params[join_path(wdir, str(params_file))] = values
             stages[key] = stage
     return stages
 
@@ -132,14 +132,15 @@ def _entries(items: Any, folder: str) -> dict[str, HashEntry]:
     for item in items or []:
         if not isinstance(item, dict) or "path" not in item:
             continue
-        path = _join(folder, str(item["path"]))
+        path = join_path(folder, str(item["path"]))
         md5 = item.get("md5") or item.get("etag") or item.get("checksum")
         entries[path] = HashEntry(path=path, md5=str(md5) if md5 else None, size=_int(item.get("size")),
                                   nfiles=_int(item.get("nfiles")), legacy=item.get("hash") != "md5")
     return entries
 
 
-def _join(folder: str, path: str) -> str:
+def join_path(folder: str, path: str) -> str:
+    """PATH as written in a dvc.yaml or dvc.lock in FOLDER, relative to the repository root."""
     if "://" in path or path.startswith("/"):
         return path
     return posixpath.normpath(posixpath.join(folder, path)) if folder else posixpath.normpath(path)
