@@ -136,7 +136,7 @@ def load_profile(path_or_bytes: str | os.PathLike[str] | bytes) -> Profile:
             raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: a hostile nesting
         raise InputError(f"{shown}: not a JSON profile: {exc}") from None
     try:
         return Profile.from_dict(data)

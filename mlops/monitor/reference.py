@@ -9,7 +9,6 @@ from the artifact's metrics file at the commit.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,20 +144,12 @@ def _offline(root: str | os.PathLike[str], artifact: str | None, version: str | 
             pass
     metrics_path = entry.get("metrics")
     if isinstance(metrics_path, str):
-        from mlops import git
+        from mlops.committed import CommittedFileError, CommittedFiles
 
-        raw = git.show_file(commit, metrics_path, root)
-        if raw is not None:
-            data: Any
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                import yaml
-
-                try:
-                    data = yaml.safe_load(raw)
-                except yaml.YAMLError:
-                    data = None
-            if isinstance(data, dict):
-                return data, f"{metrics_path} at {commit[:10]}"
+        try:  # from Git, else from the DVC cache: the one reader of files at a commit
+            data = CommittedFiles(root).data(commit, metrics_path)
+        except CommittedFileError:
+            data = None
+        if isinstance(data, dict):
+            return data, f"{metrics_path} at {commit[:10]}"
     return {}, None
