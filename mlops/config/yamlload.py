@@ -214,7 +214,14 @@ class _Builder:
         """(value, number of values it expands to) of the next node."""
         event = self.loader.get_event()
         if self.marks:
-            self.value_marks[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            mark = event.start_mark
+            self.value_marks[path] = (mark.line + 1, mark.column + 1)
+        if type(event) is yaml.ScalarEvent and event.anchor is None and event.tag is None \
+                and event.implicit[0] and event.value[:1] not in self._resolvable:
+            self.count += 1  # the common case, a plain string: no resolver, no constructor
+            if self.count > self.limits.max_nodes:
+                self._count(event, 0)
+            return event.value, 1
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event)
         if depth > self.limits.max_depth:
@@ -268,22 +275,23 @@ class _Builder:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         size = 1
-        while not self.loader.check_event(yaml.MappingEndEvent):
-            key_event = self.loader.peek_event()
-            key = self._key()
+        get, check = self.loader.get_event, self.loader.check_event
+        while not check(yaml.MappingEndEvent):
+            key_event = get()
+            key = self._key(key_event)
             if key is _MERGE_KEY:
                 value, n = self.node(path, depth + 1)
                 self._merge(key_event, value, merged)
                 size += n
                 continue
-            line, col = key_event.start_mark.line + 1, key_event.start_mark.column + 1
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
                 first = self.key_marks.get(path + (key,), (0, 0))
                 self.problems.append(self.problem(key_event, f"duplicate key `{key}` (first at line {first[0]}); "
                                                              "YAML would silently keep only the last value",
                                                   rule="duplicate-key").finding)
             elif self.marks:
-                self.key_marks[path + (key,)] = (line, col)
+                mark = key_event.start_mark
+                self.key_marks[path + (key,)] = (mark.line + 1, mark.column + 1)
             result[key], n = self.node(path + (key,), depth + 1)
             size += n
         self.loader.get_event()
@@ -291,8 +299,7 @@ class _Builder:
             result.setdefault(key, value)
         return result, size
 
-    def _key(self) -> Any:
-        event = self.loader.get_event()
+    def _key(self, event: Any) -> Any:
         if isinstance(event, yaml.AliasEvent):
             value, _ = self._alias(event)
             if isinstance(value, str):
@@ -300,7 +307,7 @@ class _Builder:
             raise self.problem(event, "a mapping key must be a string")
         if not isinstance(event, yaml.ScalarEvent):
             raise self.problem(event, "a mapping key must be a plain value, not a list or mapping")
-        if event.tag in (None, "!"):
+        if event.tag is None or event.tag == "!":
             if event.implicit[0] and event.value == "<<":
                 return _MERGE_KEY
             if event.anchor is not None:
