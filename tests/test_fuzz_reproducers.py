@@ -272,6 +272,27 @@ def test_compile_on_a_full_disk_leaves_nothing_half_written(git_repo: Path, monk
     assert not [p for p in git_repo.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_promote_on_a_full_disk_leaves_registry_yaml_as_it_was(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_promotion_repo import commit_all, make_repo
+
+    root = tmp_path / "r"
+    make_repo(root)
+    commit_all(root, "policy and registry") if git(root, "status", "--porcelain") else None
+    monkeypatch.chdir(root)
+    before = (root / "registry.yaml").read_bytes()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("mlops.atomic.os.fsync", full)
+    code, _, err = mlops("promote", "churn-model@v2.0.0", "--to", "canary")
+    assert code == 2, err
+    assert "registry.yaml: No space left on device" in err
+    assert (root / "registry.yaml").read_bytes() == before
+    assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_register_when_the_registry_lock_cannot_be_opened(repo: Path) -> None:  # noqa: F811
     """`repo`: a real DVC pipeline run and committed (tests/test_registry_cli.py)."""
     (repo / ".git" / "mlops-registry.lock").mkdir()
