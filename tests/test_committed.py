@@ -108,3 +108,18 @@ def test_anchors_and_merges_count_their_expanded_size() -> None:
     bomb = "a: &a [" + ",".join(["x"] * 1000) + "]\nb: [" + ",".join(["*a"] * 1000) + "]\n"
     with pytest.raises(YamlProblem, match="more than 1,000,000 values"):
         load_text(bomb, "x")
+
+
+def test_hostile_lines_of_a_monitoring_history_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    from mlops.monitor.history import read_history
+    from mlops.promotion.history import parse_history
+
+    lines = [b'{"type": "ack", "alert": "a1", "resolution": "ok"}', b"[" * 100_000 + b"]" * 100_000,
+             b'{"n": ' + b"9" * 5000 + b"}", b"not json"]
+    history = parse_history(b"\n".join(lines))
+    assert history.skipped == 3 and history.acks == {"a1": "ok"}
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    problems = read_history(path, shown="monitoring/history.jsonl").problems
+    assert problems[0] == "monitoring/history.jsonl:2: skipped a line that is not JSON (nested more than 64 levels deep)"
+    assert len(problems) == 3 and problems[2].startswith("monitoring/history.jsonl:4: skipped a line that is not JSON")

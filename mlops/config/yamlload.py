@@ -170,6 +170,22 @@ def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
     return load_text(text, shown, limits, marks=False).data
 
 
+def load_json(text: str | bytes, shown: str, limits: Limits = DATA) -> Any:
+    """Strict JSON (one line of a history file, say) within the same bounds; YamlProblem when refused."""
+    if len(text) > limits.max_bytes:
+        raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)}", rule="yaml"))
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise YamlProblem(Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep",
+                                  rule="yaml")) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
+        raise YamlProblem(Finding(shown, 0, 0, f"not JSON ({getattr(exc, 'msg', None) or exc})",
+                                  rule="yaml")) from None
+    _check_json_shape(value, shown, limits)
+    return value
+
+
 def parse_or_none(data: bytes | None, shown: str = "<data>") -> Any:
     """Plain YAML (or JSON) of a data file at a commit (dvc.lock, params, .dvc files), None when absent or
     refused. For mlops config files use load_bytes, which keeps locations."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import atomic
+from mlops.config.yamlload import YamlProblem, load_json
 from mlops.errors import InputError
 
 SCHEMA = 1
@@ -83,10 +84,11 @@ def read_history(path: str | os.PathLike[str], *, shown: str | None = None) -> H
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            history.problems.append(f"{shown}:{number}: skipped a line that is not JSON ({exc.msg})")
+        try:  # the bounded reader: a history file arrives through pull requests too
+            record = load_json(line, f"{shown}:{number}")
+        except YamlProblem as exc:
+            history.problems.append(f"{shown}:{number}: skipped a line that is not JSON "
+                                    f"({exc.finding.message.removeprefix('not JSON (').removesuffix(')')})")
             continue
         if not isinstance(record, dict):
             history.problems.append(f"{shown}:{number}: skipped a line that is not a JSON object")
