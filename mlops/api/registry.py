@@ -13,17 +13,9 @@ __all__ = ["register", "deregister", "deprecate", "show", "versions", "history",
 
 
 def _root(root: str | os.PathLike[str] | None) -> Path:
-    """The work tree root. A folder walk, as mlops.config.find_root, without importing mlops.config (YAML
-    and schema machinery): the read commands stay within their time budget at 10,000 tags."""
-    if root is not None:
-        return Path(root)
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    from mlops.errors import GitError
+    from mlops.git import find_root
 
-    raise GitError(f"not a Git repository: {here}", hint="run `git init` or `mlops init`")
+    return Path(root) if root is not None else find_root()
 
 
 def registry_state(root: str | os.PathLike[str] | None = None, *, fetch: bool = False) -> Any:
