@@ -84,9 +84,10 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
     """Put back the version that held STAGE before the current one (a new assignment; nothing is deleted).
 
     Goes through the same path as promote: registry.yaml changes, then a pull request and `mlops sync`
-    (or --apply where the stage needs no review). A version that held the stage before skips the entry
-    conditions, the comparison with the incumbent and the monitoring gate; metric bounds and validation
-    reports still apply.
+    (or --apply where the stage needs no review). The target is the newest earlier holder that left the
+    stage in good standing (replaced by a newer version); a version that was itself rolled back away from
+    is skipped and named. A rollback skips the entry conditions, the comparison with the incumbent and the
+    monitoring gate; metric bounds and validation reports still apply.
 
     \b
     Examples:
@@ -110,9 +111,10 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
 def gate(base: str | None, fmt: str) -> None:
     """Evaluate the gates of every stage assignment that registry.yaml changes since REV (a PR check).
 
-    Reads files from commits only and runs no code from the change: metrics and reports at each version's
-    tagged commit, monitoring histories at the tip of REV (the change cannot edit them). Exit 1 when any
-    gate fails.
+    Reads files from commits only and runs no code from the change. The merge base decides: its policy,
+    mlops.yaml and monitoring histories (the change cannot edit what it is judged by); a change that edits
+    them together with registry.yaml is refused. Each version must be provable (what `mlops register`
+    checks, at its commit). Exit 1 when anything is refused.
 
     \b
     Examples:
@@ -126,11 +128,15 @@ def gate(base: str | None, fmt: str) -> None:
     if fmt == "json":
         echo_json(report.to_dict())
     elif fmt == "markdown":
-        click.echo(render.markdown(report.evaluations, base=report.base, notes=report.notes))
+        notes = ([f"REFUSED: {report.refused}"] if report.refused else []) + report.notes
+        click.echo(render.markdown(report.evaluations, base=report.base, notes=notes))
     else:
         for note in report.notes:
             click.echo(f"note: {note}")
-        click.echo(render.text(report.evaluations))
+        if report.refused:
+            click.echo(f"refused: {report.refused}")
+        else:
+            click.echo(render.text(report.evaluations))
     if not report.passed:
         _fail()
 
