@@ -12,12 +12,12 @@ from mlops.promotion.evaluate import evaluate
 from mlops.promotion.history import check_quiet, parse_history
 from mlops.promotion.session import open_context
 from tests.test_promotion_repo import (
-    lock_for,
     POLICY,
     V2,
     commit_all,
     git,
     hours,
+    lock_for,
     make_repo,
     tag,
     version_commit,
