@@ -199,11 +199,14 @@ def status(as_json: bool) -> None:
     rows = [["ARTIFACT", "STAGE", "REGISTRY.YAML", "TAGS", "STATE"]]
     for r in report.rows:
         desired = (r.desired or "(empty)") if r.managed else "-"
-        state = r.state + (" (review)" if r.review_required and r.pending else "")
+        state = r.state + (" (review)" if r.review_required and r.state == "pending" else "")
         rows.append([r.artifact, r.stage, desired, r.actual or "(empty)", state])
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for r in report.rows:
+        if r.refused:
+            click.echo(f"refused by sync: {r.artifact}.{r.stage} = {r.desired or '(empty)'}: {r.refused}")
     pending = len(report.pending)
     click.echo(f"{pending} pending" if pending else "in sync")
 

@@ -73,24 +73,37 @@ def sync(root: Any = None, *, push: bool = False, dry_run: bool = False, now: An
 
 
 def _sync_locked(root: Any, head: str, branch: str, *, push: bool, dry_run: bool, now: Any) -> SyncReport:
+    report = SyncReport(branch, head, dry_run=dry_run)
+    judges = None
+    for action, judges in judge_pending(root, head, now=now, dry_run=dry_run):
+        report.actions.append(action)
+        if action.status == "refused" or dry_run:
+            continue
+        ctx = judges.context(action.provenance)[0] if action.provenance else None
+        assert ctx is not None
+        action.tags = _apply(ctx, action.evaluation, action.provenance, push=push, via="mlops sync")
+        judges.refresh()
+    return report
+
+
+def judge_pending(root: Any, head: str, *, now: Any = None, dry_run: bool = True) -> Any:
+    """Yield (SyncAction, judges) for every registry.yaml value at HEAD that the tags do not show yet, judged
+    as sync judges it; status "refused" with the reason, else "would apply" (dry run) or "applied"."""
     from mlops.config.project import load_project
     from mlops.registry import read_state
     from mlops.timeutil import utcnow
 
     project = load_project(root, commit=head)
-    state = read_state(root)
-    report = SyncReport(branch, head, dry_run=dry_run)
     desired = desired_at(project.root, head, project.registry)
     tracer = Tracer(project.root, project.registry)
-    judges = _Judges(project.root, head, now or utcnow(), state)
-    for row in compare(judges.policy_for(head), state, desired):
+    judges = _Judges(project.root, head, now or utcnow(), read_state(root))
+    for row in compare(judges.policy_for(head), judges.state, desired):
         if not row.pending:
             continue
         provenance = tracer.trace(head, row.artifact, row.stage)
         ctx, refused = judges.context(provenance)
         ev = evaluate(ctx, row.artifact, row.stage, row.desired)
         action = SyncAction(ev, "would apply" if dry_run else "applied", provenance=provenance)
-        report.actions.append(action)
         if refused:
             action.status, action.reason = "refused", refused
         elif not ev.passed:
@@ -100,11 +113,23 @@ def _sync_locked(root: Any, head: str, branch: str, *, push: bool, dry_run: bool
             action.status = "refused"
             action.reason = (f"stage {row.stage} requires review: {provenance.reason}; "
                              "change registry.yaml through a pull request merged with a merge commit")
-        if action.status == "refused" or dry_run:
-            continue
-        action.tags = _apply(ctx, ev, provenance, push=push, via="mlops sync")
-        judges.refresh()
-    return report
+        yield action, judges
+
+
+def refusals(root: Any) -> list[SyncAction]:
+    """What `mlops sync` refuses at HEAD of the protected branch (nothing elsewhere: a branch's pending
+    values are a pull request's business, not refusals)."""
+    from mlops.config.project import load_project
+    from mlops.promotion.policy import policy_at
+
+    project = load_project(root)
+    head = git.resolve_commit("HEAD", project.root)
+    if git.show_file(head, project.registry, project.root) is None:
+        return []
+    branch = policy_at(project.root, head, project.promotion).protected_branch
+    if git.current_branch(project.root) != branch:
+        return []
+    return [action for action, _ in judge_pending(project.root, head) if action.status == "refused"]
 
 
 class _Judges:
