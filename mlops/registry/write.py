@@ -227,6 +227,8 @@ def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str,
                            hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
                                 "gpg.format ssh or openpgp)")
         raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}")
+    if sign:
+        _require_signature(root, name, proc)
     if push:
         pushed = git.run(["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False)
         if pushed.returncode != 0:
@@ -235,6 +237,18 @@ def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str,
             if "already exists" in err:
                 raise TagExists(f"tag {name} already exists on origin")
             raise GitError(f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}")
+
+
+def _require_signature(root: str | os.PathLike[str], name: str, proc: git.Result) -> None:
+    """Some Git versions exit 0 and write an unsigned tag when the signing key cannot be loaded: never
+    leave such a tag behind."""
+    raw = git.run(["cat-file", "tag", "--end-of-options", name], root).stdout
+    if "-----BEGIN " in raw and " SIGNATURE-----" in raw:
+        return
+    git.run(["tag", "-d", "--end-of-options", name], root, check=False)
+    raise GitError(f"signing tag {name} failed: {git.last_line(proc) if proc.err.strip() else 'no signature'}",
+                   hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+                        "gpg.format ssh or openpgp)")
 
 
 _held: dict[str, int] = {}  # lock file -> depth, so a command holding the lock can call the writers
