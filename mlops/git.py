@@ -88,7 +88,16 @@ def last_line(result: Result) -> str:
 
 
 def _command(args: Sequence[str]) -> str:
-    return " ".join(a for a in args[:3] if not a.startswith("-")) or " ".join(args[:1])
+    """The git subcommand (`tag`, `commit`), skipping `-c key=value` options before it."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "-c":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return " ".join(args[:1])
 
 
 def output(args: Sequence[str], cwd: str | os.PathLike[str]) -> str:

@@ -155,8 +155,9 @@ class _Judges:
         from mlops.promotion.protected import policy_edits, refusal
 
         brought = provenance.merge or provenance.change
-        parents = git.output(["rev-list", "--parents", "-n", "1", "--end-of-options", brought], self.root).split() \
-            if brought else []
+        if brought is None:
+            return self._open(self.head)[1], ""
+        parents = git.output(["rev-list", "--parents", "-n", "1", "--end-of-options", brought], self.root).split()
         if len(parents) < 2:  # no commit changed the value (it was there from the start): HEAD decides
             return self._open(self.head)[1], ""
         project, ctx = self._open(parents[1])
