@@ -148,10 +148,12 @@ def gate(base: str | None, fmt: str) -> None:
 def sync(push: bool, dry_run: bool, as_json: bool) -> None:
     """Write the tags that make Git match registry.yaml (on the protected branch only; elsewhere exit 2).
 
-    For every stage where registry.yaml and the tags differ: re-check the gates (incumbent and soak may have
-    changed since the pull request), check that review-required stages changed through a merge commit,
-    then write the assignment tag recording the change, the merge, the PR, the gate results and who ran
-    it. A second run does nothing. Exit 1 when anything was refused.
+    For every stage where registry.yaml and the tags differ: re-check the gates under the policy, mlops.yaml
+    and monitoring histories of the merge commit's first parent (incumbent and soak may have changed since
+    the pull request), refuse a change that also edited those files, check that review-required stages
+    changed through a merge commit, then write the assignment tag (signed with `signing: required`)
+    recording the change, the merge, the PR, the gate results and who ran it. Runs hold the registry lock:
+    parallel runs write one tag per change, and a second run does nothing. Exit 1 when anything was refused.
 
     \b
     Examples:
@@ -181,6 +183,9 @@ def sync(push: bool, dry_run: bool, as_json: bool) -> None:
 @json_option
 def status(as_json: bool) -> None:
     """Where registry.yaml (the desired state) and the tags differ, and which promotions are pending.
+
+    States: in sync, pending, uncommitted, unmanaged; on the protected branch, a merged value that
+    `mlops sync` refuses shows as refused, with the reason and the failing gate.
 
     \b
     Examples:
@@ -216,11 +221,14 @@ def status(as_json: bool) -> None:
                                                  "from before the team adopted mlops).")
 @json_option
 def verify(since: str | None, as_json: bool) -> None:
-    """Check that every assignment tag of a review-required stage went through a merged pull request.
+    """Prove every assignment tag of a review-required stage by the merged change behind it.
 
     Each such tag must record a merge commit on the protected branch's first-parent history whose
-    registry.yaml says that version for that stage, and passing gate results. Exit 1 listing the tags that
-    do not (a tag pushed by hand, for example).
+    registry.yaml change set that stage to that version (from the merged branch), sit on that version's
+    commit, be created after the merge, be the only tag proving that change, and record passing gates; with
+    `signing: required`, its signature must verify against the allowed-signers file on the protected branch.
+    Exit 1 listing each tag that fails with every reason (a tag pushed by hand, a copied message, an extra
+    tag).
 
     \b
     Examples:
