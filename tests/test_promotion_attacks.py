@@ -258,6 +258,9 @@ def test_attack_4_option_injection_names_are_refused(repo: Path) -> None:
     assert code == 0, out + err
     assert "created tag CV_Model@v0.1.0" in out
     assert gto_ref(repo, "CV_Model@latest") == "CV_Model@v0.1.0"
+    write(repo, "registry.yaml", REGISTRY + "CV_Model:\n  staging: v0.1.0\n")
+    code, out, _ = mlops("lint")
+    assert "CV_Model" not in out and "error" not in out.replace("0 errors", ""), out
 
 
 def test_attack_4_names_never_reach_git_as_options(repo: Path) -> None:
