@@ -23,8 +23,14 @@ from mlops.promotion.policy import Policy, policy_at
 
 def open_at(root: Path, decider: str, head: str, *, now: datetime, state: Any, label: str) -> tuple[Project, Context]:
     """The project and an evaluation context as the protected commit DECIDER has them."""
+    from mlops.errors import InputError
+
     project = load_project(root, commit=decider)
-    policy = policy_at(root, decider, project.promotion)
+    try:
+        policy = policy_at(root, decider, project.promotion)
+    except InputError:
+        raise InputError(f"{project.promotion} is not in {label}, the protected side that judges this change",
+                         hint="add the policy in its own pull request, merge it, then change registry.yaml") from None
     ctx = Context(root, policy, state, now, head, FileReader(root), history_at=decider, history_label=label,
                   dvc_yaml=project.dvc_yaml)
     return project, ctx
