@@ -9,7 +9,7 @@ question GTO answers that every promotion command must answer too):
 - `mlops gate --base main`: one promotion to production evaluated (order, soak, 4 gates, slices, history).
 Target: each at most 1.0x the anchor (mlops reads tags in one for-each-ref and never imports GitPython).
 
-    python benchmarks/promotion.py [--runs 7] [--versions 200]
+    python benchmarks/promotion.py [--runs 7] [--versions 200] [--quick]
 """
 
 from __future__ import annotations
@@ -52,6 +52,16 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | N
                           env={**os.environ, **(env or {})}).stdout
 
 
+def write_pipeline(root: Path) -> None:
+    import hashlib
+
+    (root / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python train.py\n    outs:\n      - models/model.pkl\n"
+                                   "    metrics:\n      - metrics/eval.json:\n          cache: false\n")
+    outs = "".join(f"    - path: {rel}\n      md5: {hashlib.md5((root / rel).read_bytes()).hexdigest()}\n"
+                   for rel in ("models/model.pkl", "metrics/eval.json"))
+    (root / "dvc.lock").write_text("schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n" + outs)
+
+
 def build(root: Path, versions: int) -> None:
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "bench")
@@ -67,6 +77,7 @@ def build(root: Path, versions: int) -> None:
                    "slices": {f"s{j}": {"auc": 0.6 + i * 0.3 / versions} for j in range(5)}}
         (root / "metrics" / "eval.json").write_text(json.dumps(metrics))
         (root / "models" / "model.pkl").write_text(f"model {i}\n")
+        write_pipeline(root)  # versions must be provable: a current dvc.lock that produces the artifact
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", f"train {i}")
         commits.append(git(root, "rev-parse", "HEAD").strip())
@@ -118,7 +129,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--versions", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="3 runs over 50 versions (a smoke run)")
     opts = parser.parse_args()
+    if opts.quick:
+        opts.runs, opts.versions = 3, 50
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         root.mkdir()

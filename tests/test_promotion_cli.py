@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from mlops.cli import cli
 from mlops.promotion.provenance import Tracer, pr_number
 from tests.conftest import tool
-from tests.test_promotion_repo import commit_all, git, hours, make_repo, tag, write
+from tests.test_promotion_repo import V2, commit_all, git, hours, make_repo, tag, version_commit, write
 
 GTO = tool("gto")
 
@@ -142,9 +142,13 @@ def test_gate_no_changes_unknown_base_and_json(repo: Path) -> None:
     assert code == 1
     data = json.loads(out)
     assert data["base"] == "main" and data["passed"] is False
-    assert any("promotion.yaml changes in this change" in n for n in data["notes"])
-    [promotion] = data["promotions"]
-    assert (promotion["stage"], promotion["previous"], promotion["version"]) == ("production", "v1.0.0", "v2.0.0")
+    assert "edits promotion.yaml together with registry.yaml" in data["refused"]
+    assert data["promotions"] == []
+    code, out, _ = mlops("gate")
+    assert code == 1 and "refused: this change edits promotion.yaml together with registry.yaml" in out
+    git(repo, "revert", "--no-edit", "HEAD")
+    write(repo, "registry.yaml", text)
+    commit_all(repo, "promote, the policy untouched")
     code, out, _ = mlops("gate", "--format", "markdown")
     assert code == 1 and "### ❌ churn-model v2.0.0 -> production (replacing v1.0.0)" in out
     assert "| was in canary |  |  | ❌ fail: churn-model v2.0.0 has not been in canary" in out
@@ -152,13 +156,19 @@ def test_gate_no_changes_unknown_base_and_json(repo: Path) -> None:
 
 def test_rollback_needs_a_previous_version(repo: Path) -> None:
     code, _, err = mlops("rollback", "churn-model", "--stage", "production")
-    assert code == 2 and "no earlier version of churn-model held production (now v1.0.0)" in err
+    assert code == 2 and "no earlier version of churn-model left production in good standing (now v1.0.0)" in err
     code, _, err = mlops("rollback", "churn-model", "--stage", "prod")
     assert code == 2 and "unknown stage" in err
-    tag(repo, "churn-model#staging#7", "churn-model@v1.0.0")
+    tag(repo, "churn-model#staging#7", "churn-model@v1.0.0")  # staging went back from v2 to v1
+    code, _, err = mlops("rollback", "churn-model", "--stage", "staging", "--apply")
+    assert code == 2 and "skipped v2.0.0 (rolled back away from staging)" in err
+    v3 = version_commit(repo, V2, label="v3")
+    tag(repo, "churn-model@v3.0.0", v3)
+    tag(repo, "churn-model#staging#9", v3)  # v3 replaces v1: v1 leaves in good standing
     code, out, err = mlops("rollback", "churn-model", "--stage", "staging", "--apply")
     assert code == 0, out + err
-    assert "Created tag churn-model#staging#8" in out and "[rollback]" in out
+    assert "churn-model v1.0.0 -> staging (replacing v3.0.0) [rollback]" in out
+    assert "Created tag churn-model#staging#10" in out
 
 
 def test_verify_without_tags_and_outside_git(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,7 +254,7 @@ def test_a_pull_request_cannot_quiet_the_monitoring_history(tmp_path: Path, monk
                                                                               "production: v2.0.0"))
     commit_all(root, "promote, and tidy the history")
     code, out, _ = mlops("gate", "--base", "main")
-    assert code == 1 and "1 error alert(s) in the last 1d" in out
+    assert code == 1 and "refused: this change edits monitoring/canary.jsonl together with registry.yaml" in out
 
 
 def test_gate_on_a_change_that_repairs_registry_yaml(repo: Path) -> None:

@@ -138,7 +138,8 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
               if e["tag"] in ("churn-model#production#8", "churn-model#production#9")]
     assert len(synced) == 2 and all(e["data"]["gates"] and e["data"]["gates_passed"] for e in synced)
     code, out, _ = mlops("history", "churn-model")
-    assert "PR #12, merge" in out and "gates 7/7 passed" in out and "PR #13" in out
+    assert "PR #12, merge" in out and "gates 8/8 passed" in out and "PR #13" in out
+    assert "v1.0.0 -> production (rollback)" in out and "gates 2 passed, 5 skipped (rollback)" in out
 
     # a direct commit of registry.yaml on main is refused for production (review required)
     text = (repo / "registry.yaml").read_text()

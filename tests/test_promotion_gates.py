@@ -17,6 +17,7 @@ from tests.test_promotion_repo import (
     commit_all,
     git,
     hours,
+    lock_for,
     make_repo,
     tag,
     version_commit,
@@ -140,6 +141,7 @@ def test_broken_metrics_file_is_a_failed_gate(tmp_path: Path) -> None:
     root = tmp_path / "r"
     make_repo(root)
     write(root, "metrics/eval.json", "{not json")
+    write(root, "dvc.lock", lock_for(root))  # a pipeline that wrote a broken file: provable, unreadable
     c3 = commit_all(root, "broken")
     tag(root, "churn-model@v3.0.0", c3)
     [message] = _messages(_eval(root, "staging", "v3.0.0"))
@@ -208,7 +210,9 @@ def test_metrics_tracked_by_dvc_are_read_from_the_cache(tmp_path: Path) -> None:
     cached.parent.mkdir(parents=True)
     cached.write_bytes(body)
     git(root, "rm", "-q", "metrics/eval.json")
+    model = hashlib.md5((root / "models/model.pkl").read_bytes()).hexdigest()
     write(root, "dvc.lock", f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n"
+                            f"    - path: models/model.pkl\n      md5: {model}\n"
                             f"    - path: metrics/eval.json\n      md5: {md5}\n      size: {len(body)}\n")
     write(root, ".gitignore", ".dvc/cache\n")
     c3 = commit_all(root, "metrics in the DVC cache")

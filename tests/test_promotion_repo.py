@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -74,10 +75,35 @@ def hours(n: float) -> timedelta:
     return timedelta(hours=n)
 
 
+DVC_YAML = """\
+stages:
+  train:
+    cmd: python train.py
+    outs:
+      - models/model.pkl
+    metrics:
+      - metrics/eval.json:
+          cache: false
+"""
+
+
+def lock_for(root: Path) -> str:
+    """The dvc.lock `dvc repro` would write for DVC_YAML over the files now in ROOT (md5 of their bytes)."""
+    outs = []
+    for rel in ("models/model.pkl", "metrics/eval.json"):
+        data = (root / rel).read_bytes()
+        outs.append(f"    - path: {rel}\n      hash: md5\n      md5: {hashlib.md5(data).hexdigest()}\n"
+                    f"      size: {len(data)}\n")
+    return "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n" + "".join(outs)
+
+
 def version_commit(root: Path, metrics: dict, *, passed: bool = True, label: str = "") -> str:
+    """A commit that `mlops register` accepts: the pipeline's outputs with a current dvc.lock."""
     write(root, "metrics/eval.json", json.dumps(metrics))
     write(root, "reports/check.json", json.dumps({"passed": passed}))
     write(root, "models/model.pkl", f"model {label or json.dumps(metrics)}\n")
+    write(root, "dvc.yaml", DVC_YAML)
+    write(root, "dvc.lock", lock_for(root))
     return commit_all(root, f"train {label}")
 
 

@@ -233,7 +233,7 @@ def test_empty_registry_and_not_a_repository(tmp_path: Path, monkeypatch: pytest
     code, out, _ = mlops("show")
     assert code == 0 and "No registered artifacts yet" in out
     code, out, _ = mlops("history", "--json")
-    assert json.loads(out) == {"events": [], "warnings": []}
+    assert json.loads(out) == {"events": [], "refused": [], "warnings": []}
     outside = tmp_path / "outside"
     outside.mkdir()
     monkeypatch.chdir(outside)

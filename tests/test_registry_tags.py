@@ -74,7 +74,8 @@ def test_format_refuses_bad_names() -> None:
 
 
 NAME = st.from_regex(r"\A[a-zA-Z0-9]([a-zA-Z0-9_/-]{0,20}[a-zA-Z0-9])?\Z")
-DIR = st.from_regex(r"\A[a-zA-Z0-9_./-]{1,15}\Z")
+# GTO's folder grammar, minus a leading `-` (it would read as an option) and `..` (Git refuses it in a ref)
+DIR = st.from_regex(r"\A[a-zA-Z0-9_./-]{1,15}\Z").filter(lambda d: not d.startswith("-") and ".." not in d)
 VERSION = st.builds(lambda a, b, c: f"v{a}.{b}.{c}", *(st.integers(0, 999),) * 3)
 
 

@@ -79,7 +79,20 @@ def status(*, root: Root = None) -> StatusReport:
     except Exception:  # noqa: BLE001 - a broken committed file: compare with the work tree alone
         committed = None
     rows = compare(ctx.policy, ctx.state, desired, committed)
+    _mark_refused(project.root, rows)
     return StatusReport(rows, list(ctx.state.warnings))
+
+
+def _mark_refused(root: Any, rows: list[StageStatus]) -> None:
+    """On the protected branch, a committed value that sync refuses shows as refused, with the reason."""
+    from mlops.promotion.sync import refusals
+
+    if not any(r.pending and r.committed for r in rows):
+        return
+    reasons = {(a.evaluation.artifact, a.evaluation.stage): a.reason for a in refusals(root)}
+    for row in rows:
+        if row.pending and row.committed:
+            row.refused = reasons.get((row.artifact, row.stage), "")
 
 
 def verify(*, since: str | None = None, root: Root = None) -> VerifyReport:

@@ -13,17 +13,9 @@ __all__ = ["register", "deregister", "deprecate", "show", "versions", "history",
 
 
 def _root(root: str | os.PathLike[str] | None) -> Path:
-    """The work tree root. A folder walk, as mlops.config.find_root, without importing mlops.config (YAML
-    and schema machinery): the read commands stay within their time budget at 10,000 tags."""
-    if root is not None:
-        return Path(root)
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    from mlops.errors import GitError
+    from mlops.git import find_root
 
-    raise GitError(f"not a Git repository: {here}", hint="run `git init` or `mlops init`")
+    return Path(root) if root is not None else find_root()
 
 
 def registry_state(root: str | os.PathLike[str] | None = None, *, fetch: bool = False) -> Any:
@@ -49,9 +41,10 @@ def _dvc_files(root: Path) -> tuple[str, str]:
 
 
 def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bump: str | None = None,
-             message: str | None = None, push: bool = False,
+             message: str | None = None, push: bool = False, force: bool = False,
              root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Tag a new version of ARTIFACT (declared in promotion.yaml) on REV's commit."""
+    """Tag a new version of ARTIFACT (declared in promotion.yaml) on REV's commit. Refuses an artifact whose
+    bytes (its hash in dvc.lock) equal the latest version's, unless `force`."""
     from mlops import git
     from mlops.registry import write
     from mlops.registry.snapshot import snapshot
@@ -73,10 +66,27 @@ def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bu
                              "register tags the commit, not the work tree",
                              hint=f"commit {' and '.join(pending)} first, then register")
     data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
+    if not force:
+        _refuse_identical(base, artifact, commit, data)
     tag = write.register(base, artifact, commit, version=version, bump_part=bump or "patch", metadata=data,
                          message=message, push=push)
     return {"tag": tag, "artifact": artifact, "version": tag.split("@", 1)[1], "commit": commit,
             "pushed": push, "data": data}
+
+
+def _refuse_identical(root: Path, artifact: str, commit: str, data: dict[str, Any]) -> None:
+    from mlops.registry import read_state
+
+    art = read_state(root).artifact(artifact)
+    latest = art.latest if art else None
+    if latest is None or latest.commit == commit:
+        return  # a second version on one commit is refused by the writer, with its own message
+    mine, theirs = data.get("hash") or {}, (latest.message_data.get("hash") or {})
+    key = next((k for k in ("md5", "hash") if mine.get(k)), None)
+    if key and isinstance(theirs, dict) and theirs.get(key) == mine[key]:
+        raise UsageError(f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {key} "
+                         f"{mine[key]} in dvc.lock): nothing new to register",
+                         hint="pass --force to register it anyway")
 
 
 def deregister(artifact: str, version: str, *, message: str | None = None, push: bool = False,
@@ -151,12 +161,34 @@ def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None 
     else:
         events = state.events
     rows = [e.to_dict() for e in reversed(events)]
-    return {"events": rows, "warnings": _relevant(state.warnings, artifact) + _message_warnings(events)}
+    return {"events": rows, "refused": _refused(_root(root), artifact),
+            "warnings": _relevant(state.warnings, artifact) + _message_warnings(events)}
 
 
 def _message_warnings(events: list[Any]) -> list[str]:
     """A warning for each tag whose message block the bounded reader refused (the rest still lists)."""
     return [w for w in (e.message_warning for e in events) if w]
+
+
+def _refused(root: Path, artifact: str | None) -> list[dict[str, Any]]:
+    """registry.yaml values merged on the protected branch that `mlops sync` refuses, with the failing gate."""
+    if not (root / "registry.yaml").exists() and not (root / "mlops.yaml").exists():
+        return []
+    from mlops.errors import MlopsError
+    from mlops.promotion.sync import refusals
+
+    try:
+        actions = refusals(root)
+    except MlopsError:
+        return []  # history still answers from the tags when the policy cannot be read
+    out = []
+    for action in actions:
+        ev = action.evaluation
+        if artifact is None or ev.artifact == artifact:
+            failed = [r.gate for r in ev.failures]
+            out.append({"artifact": ev.artifact, "stage": ev.stage, "version": ev.version,
+                        "reason": action.reason, "failed_gates": failed})
+    return out
 
 
 def which(artifact: str, stage: str, *, back: int = 0,

@@ -84,9 +84,10 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
     """Put back the version that held STAGE before the current one (a new assignment; nothing is deleted).
 
     Goes through the same path as promote: registry.yaml changes, then a pull request and `mlops sync`
-    (or --apply where the stage needs no review). A version that held the stage before skips the entry
-    conditions, the comparison with the incumbent and the monitoring gate; metric bounds and validation
-    reports still apply.
+    (or --apply where the stage needs no review). The target is the newest earlier holder that left the
+    stage in good standing (replaced by a newer version); a version that was itself rolled back away from
+    is skipped and named. A rollback skips the entry conditions, the comparison with the incumbent and the
+    monitoring gate; metric bounds and validation reports still apply.
 
     \b
     Examples:
@@ -110,9 +111,10 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
 def gate(base: str | None, fmt: str) -> None:
     """Evaluate the gates of every stage assignment that registry.yaml changes since REV (a PR check).
 
-    Reads files from commits only and runs no code from the change: metrics and reports at each version's
-    tagged commit, monitoring histories at the tip of REV (the change cannot edit them). Exit 1 when any
-    gate fails.
+    Reads files from commits only and runs no code from the change. The merge base decides: its policy,
+    mlops.yaml and monitoring histories (the change cannot edit what it is judged by); a change that edits
+    them together with registry.yaml is refused. Each version must be provable (what `mlops register`
+    checks, at its commit). Exit 1 when anything is refused.
 
     \b
     Examples:
@@ -126,11 +128,15 @@ def gate(base: str | None, fmt: str) -> None:
     if fmt == "json":
         echo_json(report.to_dict())
     elif fmt == "markdown":
-        click.echo(render.markdown(report.evaluations, base=report.base, notes=report.notes))
+        notes = ([f"REFUSED: {report.refused}"] if report.refused else []) + report.notes
+        click.echo(render.markdown(report.evaluations, base=report.base, notes=notes))
     else:
         for note in report.notes:
             click.echo(f"note: {note}")
-        click.echo(render.text(report.evaluations))
+        if report.refused:
+            click.echo(f"refused: {report.refused}")
+        else:
+            click.echo(render.text(report.evaluations))
     if not report.passed:
         _fail()
 
@@ -142,10 +148,12 @@ def gate(base: str | None, fmt: str) -> None:
 def sync(push: bool, dry_run: bool, as_json: bool) -> None:
     """Write the tags that make Git match registry.yaml (on the protected branch only; elsewhere exit 2).
 
-    For every stage where registry.yaml and the tags differ: re-check the gates (incumbent and soak may have
-    changed since the pull request), check that review-required stages changed through a merge commit,
-    then write the assignment tag recording the change, the merge, the PR, the gate results and who ran
-    it. A second run does nothing. Exit 1 when anything was refused.
+    For every stage where registry.yaml and the tags differ: re-check the gates under the policy, mlops.yaml
+    and monitoring histories of the merge commit's first parent (incumbent and soak may have changed since
+    the pull request), refuse a change that also edited those files, check that review-required stages
+    changed through a merge commit, then write the assignment tag (signed with `signing: required`)
+    recording the change, the merge, the PR, the gate results and who ran it. Runs hold the registry lock:
+    parallel runs write one tag per change, and a second run does nothing. Exit 1 when anything was refused.
 
     \b
     Examples:
@@ -176,6 +184,9 @@ def sync(push: bool, dry_run: bool, as_json: bool) -> None:
 def status(as_json: bool) -> None:
     """Where registry.yaml (the desired state) and the tags differ, and which promotions are pending.
 
+    States: in sync, pending, uncommitted, unmanaged; on the protected branch, a merged value that
+    `mlops sync` refuses shows as refused, with the reason and the failing gate.
+
     \b
     Examples:
       mlops status
@@ -193,11 +204,14 @@ def status(as_json: bool) -> None:
     rows = [["ARTIFACT", "STAGE", "REGISTRY.YAML", "TAGS", "STATE"]]
     for r in report.rows:
         desired = (r.desired or "(empty)") if r.managed else "-"
-        state = r.state + (" (review)" if r.review_required and r.pending else "")
+        state = r.state + (" (review)" if r.review_required and r.state == "pending" else "")
         rows.append([r.artifact, r.stage, desired, r.actual or "(empty)", state])
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for r in report.rows:
+        if r.refused:
+            click.echo(f"refused by sync: {r.artifact}.{r.stage} = {r.desired or '(empty)'}: {r.refused}")
     pending = len(report.pending)
     click.echo(f"{pending} pending" if pending else "in sync")
 
@@ -207,11 +221,14 @@ def status(as_json: bool) -> None:
                                                  "from before the team adopted mlops).")
 @json_option
 def verify(since: str | None, as_json: bool) -> None:
-    """Check that every assignment tag of a review-required stage went through a merged pull request.
+    """Prove every assignment tag of a review-required stage by the merged change behind it.
 
     Each such tag must record a merge commit on the protected branch's first-parent history whose
-    registry.yaml says that version for that stage, and passing gate results. Exit 1 listing the tags that
-    do not (a tag pushed by hand, for example).
+    registry.yaml change set that stage to that version (from the merged branch), sit on that version's
+    commit, be created after the merge, be the only tag proving that change, and record passing gates; with
+    `signing: required`, its signature must verify against the allowed-signers file on the protected branch.
+    Exit 1 listing each tag that fails with every reason (a tag pushed by hand, a copied message, an extra
+    tag).
 
     \b
     Examples:

@@ -39,15 +39,18 @@ message_option = click.option("-m", "--message", help="First line of the tag mes
 @click.option("--version", "version", metavar="vX.Y.Z", help="Version to register (SemVer with a leading v).")
 @click.option("--bump", type=click.Choice(["major", "minor", "patch"]),
               help="Bump this part of the latest version [default: patch; the first version is v0.1.0].")
+@click.option("--force", is_flag=True, help="Register even when the artifact is byte-identical to the latest "
+                                            "version's.")
 @message_option
 @push_option
 @json_option
-def register(artifact: str, rev: str, version: str | None, bump: str | None, message: str | None, push: bool,
-             as_json: bool) -> None:
+def register(artifact: str, rev: str, version: str | None, bump: str | None, force: bool, message: str | None,
+             push: bool, as_json: bool) -> None:
     """Register a version of ARTIFACT on REV's commit (default HEAD): an annotated tag ARTIFACT@vX.Y.Z.
 
     ARTIFACT must be declared in promotion.yaml. Refused (exit 2): a commit whose dvc.lock is stale against
-    its pipeline, an artifact missing from dvc.lock, a version that exists, a second version on one commit.
+    its pipeline, an artifact missing from dvc.lock, a version that exists, a second version on one commit,
+    an artifact byte-identical to the latest version's (same hash in dvc.lock; --force registers it anyway).
     The tag message records the artifact hash, metrics, params and data hashes at REV.
 
     \b
@@ -56,7 +59,7 @@ def register(artifact: str, rev: str, version: str | None, bump: str | None, mes
       mlops register churn-model --bump minor -m "new features"
       mlops register churn-model a1b2c3d --version v2.0.0 --push
     """
-    result = _api().register(artifact, rev, version=version, bump=bump, message=message, push=push)
+    result = _api().register(artifact, rev, version=version, bump=bump, message=message, push=push, force=force)
     if as_json:
         echo_json(result)
         return
@@ -171,15 +174,20 @@ def history(artifact: str | None, as_json: bool) -> None:
         echo_json(result)
         return
     _warn(result)
-    rows = [[e["date"][:19].replace("T", " "), e["artifact"], _what(e), e["commit"][:7], e["tagger"],
-             _details(e["data"])] for e in result["events"]]
+    rows = [["(pending)", r["artifact"], f"{r['version'] or '(empty)'} -> {r['stage']} REFUSED", "", "mlops sync",
+             "failed: " + (", ".join(r["failed_gates"]) or r["reason"])] for r in result.get("refused", [])]
+    rows += [[e["date"][:19].replace("T", " "), e["artifact"], _what(e), e["commit"][:7], e["tagger"],
+              _details(e["data"])] for e in result["events"]]
     _table(["date", "artifact", "event", "commit", "by", "details"], rows)
+    for r in result.get("refused", []):
+        click.echo(f"refused by sync: {r['artifact']}.{r['stage']} = {r['version'] or '(empty)'}: {r['reason']}")
 
 
 def _what(e: dict[str, Any]) -> str:
     kind = e["event"]
     if kind == "assign":
-        return f"{e['version']} -> {e['stage']}"
+        rollback = " (rollback)" if (e.get("data") or {}).get("rollback") is True else ""
+        return f"{e['version']} -> {e['stage']}{rollback}"
     if kind == "unassign":
         return f"{e['version']} left {e['stage']}"
     if kind == "deprecate":
@@ -197,9 +205,23 @@ def _details(data: dict[str, Any]) -> str | None:
         parts.append(f"merge {str(data['merge_commit'])[:7]}")
     gates = data.get("gates")
     if isinstance(gates, list) and gates:
-        passed = sum(1 for g in gates if isinstance(g, dict) and g.get("passed"))
-        parts.append(f"gates {passed}/{len(gates)} passed")
+        parts.append(_gate_counts(gates, data.get("rollback") is True))
+        if any(isinstance(g, dict) and g.get("gate") == "not a rollback" for g in gates):
+            parts.append("returned with every gate (it had been rolled back away from)")
     return ", ".join(parts) or None
+
+
+def _gate_counts(gates: list[Any], rollback: bool) -> str:
+    """`gates 7/7 passed`, or `gates 1 passed, 5 skipped (rollback)`: a skipped gate is not a passed one."""
+    rows = [g for g in gates if isinstance(g, dict)]
+    skipped = sum(1 for g in rows if g.get("result") == "skip")
+    passed = sum(1 for g in rows if g.get("passed")) - skipped
+    failed = len(gates) - passed - skipped
+    if not skipped and not failed:
+        return f"gates {passed}/{len(gates)} passed"
+    text = f"gates {passed} passed" + (f", {skipped} skipped" if skipped else "")
+    text += " (rollback)" if rollback and skipped else ""
+    return text + (f", {failed} failed" if failed else "")
 
 
 @click.command()

@@ -1,12 +1,20 @@
-"""Where a repository keeps its mlops files (SPEC section 2), overridable in mlops.yaml."""
+"""Where a repository keeps its mlops files (SPEC section 2), overridable in mlops.yaml.
+
+Every configured path stays inside the repository: no absolute path, no `..` that climbs out, and files
+found through a pattern that are symlinks to something outside are left out (lint names them). A file that
+tries otherwise gets a located error, never a read or a write outside the work tree.
+"""
 
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mlops.errors import ConfigError, GitError
+from mlops.errors import ConfigError
+from mlops.git import find_root
 
 PROJECT_FILE = "mlops.yaml"
 
@@ -22,6 +30,7 @@ class Project:
     reports: str = "reports"
     dvc_yaml: str = "dvc.yaml"
     config_file: str | None = None  # mlops.yaml when present
+    outside: list[str] = field(default_factory=list)  # pattern matches that are symlinks out of the root
 
     def rel(self, path: str | os.PathLike[str]) -> str:
         """A path as users see it: relative to the root, with forward slashes."""
@@ -44,10 +53,18 @@ class Project:
 
     def _glob(self, patterns: list[str]) -> list[str]:
         found: set[str] = set()
+        top = self.root.resolve()
         for pattern in patterns:
+            if escapes(pattern):
+                continue  # refused when mlops.yaml is loaded
             for p in self.root.glob(pattern):
+                rel = p.relative_to(self.root).as_posix()
+                if not p.resolve().is_relative_to(top):
+                    if rel not in self.outside:
+                        self.outside.append(rel)
+                    continue
                 if p.is_file():
-                    found.add(p.relative_to(self.root).as_posix())
+                    found.add(rel)
         return sorted(found)
 
     def all_files(self) -> list[tuple[str, str]]:
@@ -68,33 +85,64 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def find_root(start: str | os.PathLike[str] | None = None) -> Path:
-    """The Git work tree root containing `start` (a folder walk: no git process, no GitPython)."""
-    here = Path(start or os.getcwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    raise GitError(f"not a Git repository: {here}", hint="run `git init` or `mlops init`")
+PATH_KEYS = ("promotion", "registry", "params", "reports", "dvc_yaml")
+PATTERN_KEYS = ("pipelines", "rules")
 
 
-def load_project(root: str | os.PathLike[str] | None = None) -> Project:
-    """The project settings: defaults, overridden by mlops.yaml at the root when present."""
+def escapes(path: str) -> bool:
+    """True for a path that is absolute or climbs out of the repository with `..`."""
+    text = path.replace("\\", "/")
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":") or text.startswith("~"):
+        return True
+    normal = posixpath.normpath(text)
+    return normal == ".." or normal.startswith("../")
+
+
+def load_project(root: str | os.PathLike[str] | None = None, *, commit: str | None = None) -> Project:
+    """The project settings: defaults, overridden by mlops.yaml at the root when present. With `commit`,
+    mlops.yaml as committed there (what the protected side of a promotion says)."""
     base = Path(root) if root is not None else find_root()
     project = Project(root=base)
-    config = base / PROJECT_FILE
-    if config.is_file():
-        from mlops.config.document import load_document
+    if commit is not None:
+        from mlops.git import show_file
 
-        doc = load_document(config, shown=PROJECT_FILE, expected_kind="Project")
-        data = doc.data or {}
-        for key in ("pipelines", "rules"):
-            if key in data:
-                setattr(project, key, list(data[key]))
-        for key in ("promotion", "registry", "params", "reports", "dvc_yaml"):
-            if key in data:
-                setattr(project, key, str(data[key]))
-        project.config_file = PROJECT_FILE
+        raw = show_file(commit, PROJECT_FILE, base)
+        if raw is None:
+            return project
+        from mlops.config.document import read_document
+
+        doc = read_document(PROJECT_FILE, shown=f"{PROJECT_FILE}@{commit[:12]}", expected_kind="Project", raw=raw)
+    elif (base / PROJECT_FILE).is_file():
+        from mlops.config.document import read_document
+
+        doc = read_document(base / PROJECT_FILE, shown=PROJECT_FILE, expected_kind="Project")
+    else:
+        return project
+    _apply(project, doc)
     return project
 
 
-__all__ = ["ConfigError", "Project", "find_root", "load_project"]
+def _apply(project: Project, doc: Any) -> None:
+    errors = [f for f in doc.findings if f.severity == "error"]
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if not errors:
+        for key in PATTERN_KEYS + PATH_KEYS:
+            values = data.get(key)
+            for i, value in enumerate(values if isinstance(values, list) else [values]):
+                if isinstance(value, str) and escapes(value):
+                    where = (key, i) if isinstance(values, list) else (key,)
+                    errors.append(doc.finding(where, f"`{value}` is outside the repository; every path in "
+                                              f"{PROJECT_FILE} is relative to the repository root and stays "
+                                              "inside it", rule="path-outside"))
+    if errors:
+        raise ConfigError(errors)
+    for key in PATTERN_KEYS:
+        if key in data:
+            setattr(project, key, list(data[key]))
+    for key in PATH_KEYS:
+        if key in data:
+            setattr(project, key, str(data[key]))
+    project.config_file = PROJECT_FILE
+
+
+__all__ = ["ConfigError", "Project", "escapes", "find_root", "load_project"]

@@ -27,6 +27,33 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
         findings.extend(_promotion(project, promotion, outputs))
     if registry is not None and registry.ok:
         findings.extend(_registry(project, registry, promotion))
+    findings.extend(_outside(project, promotion))
+    return findings
+
+
+def _outside(project: Project, promotion: Document | None) -> list[Finding]:
+    """Every configured path stays inside the repository (reads and writes never leave it)."""
+    from mlops.config.project import escapes
+
+    findings = [Finding(rel, 1, 1, f"`{rel}` is a symlink to a file outside the repository; mlops reads "
+                        "nothing outside the repository", "error", "path-outside")
+                for rel in project.outside]
+    if promotion is None or not isinstance(promotion.data, dict):
+        return findings
+    data = promotion.data
+    where: list[tuple[tuple[Any, ...], Any]] = [(("allowed_signers",), data.get("allowed_signers"))]
+    for name, spec in (data.get("artifacts") or {}).items():
+        for key in ("path", "metrics", "training_data", "profile"):
+            where.append((("artifacts", name, key), (spec or {}).get(key)))
+    for stage, spec in (data.get("stages") or {}).items():
+        for i, gate in enumerate((spec or {}).get("gates") or []):
+            for key in ("validation", "monitor"):
+                where.append((("stages", stage, "gates", i, key), (gate or {}).get(key)))
+    for json_path, value in where:
+        if isinstance(value, str) and escapes(value):
+            findings.append(promotion.finding(json_path, f"`{value}` is outside the repository; paths are "
+                                              "relative to the repository root and stay inside it",
+                                              rule="path-outside"))
     return findings
 
 

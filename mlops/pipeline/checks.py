@@ -166,6 +166,11 @@ def _dependencies(project: Any, pipeline: Pipeline, outputs: Outputs) -> tuple[d
             if "://" in entry.path:
                 continue  # remote dependency (s3://, https://): DVC checks it
             path = stage.root_path(entry.path)
+            if _escapes(path):
+                findings.append(stage.doc.finding(entry.origin, f"dependency `{entry.path}` is outside the "
+                                                  "repository; a stage reads files inside it only",
+                                                  rule="path-outside"))
+                continue
             producers = outputs.producers(path)
             if producers:
                 for producer in producers:
@@ -175,6 +180,12 @@ def _dependencies(project: Any, pipeline: Pipeline, outputs: Outputs) -> tuple[d
                                                   "stage and is not in the repository (neither tracked by Git "
                                                   "nor by a .dvc file)", rule="missing-dependency"))
     return edges, findings
+
+
+def _escapes(path: str) -> bool:
+    from mlops.config.project import escapes
+
+    return escapes(path)
 
 
 def _cycles(pipeline: Pipeline, edges: dict[str, set[str]]) -> list[Finding]:

@@ -57,7 +57,10 @@ def resolve_targets(pipeline: Any, targets: list[str]) -> list[str]:
 
 
 def dvc_env() -> dict[str, str]:
-    env = dict(os.environ)
+    """DVC runs git too: give it git's keep-list environment, so GIT_DIR from a hook never leaks into it."""
+    from mlops.git import clean_env
+
+    env = clean_env()
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     return env

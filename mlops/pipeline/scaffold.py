@@ -15,7 +15,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from mlops.errors import InputError, UsageError
+from mlops.errors import GitError, InputError, UsageError
 
 MANIFEST = "template.yaml"
 IGNORED = {"__pycache__", MANIFEST}
@@ -70,6 +70,15 @@ def _run(args: list[str], cwd: Path, what: str) -> None:
         raise InputError(f"{what} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
 
 
+def _enclosing_root(folder: Path) -> Path | None:
+    try:
+        from mlops.git import find_root
+
+        return find_root(folder)
+    except GitError:
+        return None
+
+
 def _command(words: list[str]) -> list[str]:
     if words and words[0] == "python":
         return [sys.executable, *words[1:]]
@@ -94,9 +103,8 @@ def init(target: str | os.PathLike[str] = ".", template: str = "default", *, for
                          hint="pass --force to add the example next to your files (none is overwritten)")
     root.mkdir(parents=True, exist_ok=True)
     result = InitResult(str(root), template)
-    inside = git.run(["rev-parse", "--show-toplevel"], root, check=False)
-    if inside.returncode == 0:
-        top = Path(inside.stdout.strip()).resolve()
+    top = _enclosing_root(root)
+    if top is not None:
         if top != root:
             raise InputError(f"{target} is inside the Git repository {top}; an mlops project lives at the "
                              "root of its own repository", hint=f"run `mlops init` in {top}, or choose a "

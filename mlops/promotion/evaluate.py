@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,16 +26,49 @@ class Context:
     reader: FileReader
     history_at: str | None = None  # where monitoring histories are read (default HEAD)
     history_label: str = "HEAD"
+    dvc_yaml: str = "dvc.yaml"  # from the protected side's mlops.yaml
+    proofs: dict[tuple[str, str], GateResult] = field(default_factory=dict)  # (artifact, version) -> proof
 
     @property
     def gates(self) -> GateContext:
         return GateContext(self.root, self.reader, self.now, self.history_at or self.head, self.history_label)
 
 
-def held_before(state: Any, artifact: str, stage: str, version: str) -> bool:
-    """True when VERSION was ever assigned to STAGE: putting it back is a rollback."""
+GOOD = "left in good standing"  # replaced by a version new to the stage
+ROLLED_BACK = "rolled back away from"  # replaced by a version that held the stage before it
+REMOVED = "removed"  # unassigned from the stage
+HOLDING = "holding"
+
+
+def standing(state: Any, artifact: str, stage: str, version: str) -> tuple[str | None, Any]:
+    """How VERSION's latest stretch in STAGE ended, and the event that ended it: (None, None) when it never
+    held the stage. Only a version that left in good standing may come back as a rollback."""
     art = state.artifact(artifact)
-    return bool(art) and any(e.kind == "assign" and e.stage == stage and e.version == version for e in art.events)
+    if art is None:
+        return None, None
+    first_seen: set[str] = set()
+    holder: str | None = None
+    result: tuple[str | None, Any] = (None, None)
+    for e in art.events:
+        if e.stage != stage or e.kind not in ("assign", "unassign"):
+            continue
+        if e.kind == "assign":
+            new = e.version not in first_seen
+            first_seen.add(e.version)
+            if e.version == version:
+                result = (HOLDING, e)
+            elif holder == version:
+                result = (GOOD if new else ROLLED_BACK, e)
+            holder = e.version
+        elif e.version == version and holder == version:
+            result, holder = (REMOVED, e), None
+    return result
+
+
+def held_before(state: Any, artifact: str, stage: str, version: str) -> bool:
+    """True when putting VERSION back into STAGE is a rollback: it held the stage and left it in good
+    standing (a newer version replaced it), not when it was itself rolled back away from or removed."""
+    return standing(state, artifact, stage, version)[0] in (GOOD, HOLDING)
 
 
 def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, *,
@@ -61,11 +94,17 @@ def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, 
                                      value=version))
         return ev
     ev.commit = entry.commit
+    ev.results.append(_proof(ctx, artifact, entry))
     if entry.deregistered:
         ev.results.append(GateResult("state", "registered", False, f"{artifact} {version} is deregistered"))
     if art_state.deprecated:
         ev.results.append(GateResult("state", "not deprecated", False, f"{artifact} is deprecated"))
     ev.rollback = held_before(ctx.state, artifact, stage_name, version)
+    how, ended = standing(ctx.state, artifact, stage_name, version)
+    if how in (ROLLED_BACK, REMOVED):
+        ev.results.append(GateResult("state", "not a rollback", True,
+                                     f"{artifact} {version} was {how} {stage_name} by {ended.tag} on "
+                                     f"{iso(ended.date)}: it returns with every gate, as a new promotion"))
     ev.results.extend(_order(ctx, stage, artifact, version, ev.rollback))
     art_policy = policy.artifacts[artifact]
     subject = Subject(artifact, version, entry.commit, art_policy.metrics)
@@ -81,6 +120,15 @@ def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, 
             ev.results.append(monitor_gate(gate, subject, ctx.gates, ev.rollback))
     ev.deltas = _deltas(ctx, stage, subject, incumbent)
     return ev
+
+
+def _proof(ctx: Context, artifact: str, entry: Any) -> GateResult:
+    from mlops.promotion.provable import proof
+
+    key = (artifact, entry.version)
+    if key not in ctx.proofs:
+        ctx.proofs[key] = proof(ctx.root, entry, ctx.policy.artifacts[artifact], ctx.dvc_yaml)
+    return ctx.proofs[key]
 
 
 def _known(policy: Policy, artifact: str, stage_name: str) -> list[GateResult]:

@@ -1,8 +1,8 @@
 """`gate`: evaluate every assignment that registry.yaml changes between a base revision and HEAD (a PR check).
 
-Everything is read from commits: registry.yaml and promotion.yaml at HEAD and at the merge base, metrics and
-reports at each version's tagged commit, monitoring histories at the base branch's tip (which the change
-cannot edit). No code from the change runs.
+Everything is read from commits: registry.yaml at HEAD and at the merge base; the policy, mlops.yaml and the
+monitoring histories at the merge base (mlops.promotion.protected: the change cannot edit what it is judged
+by); metrics and reports at each version's tagged commit. No code from the change runs.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from mlops import git
+from mlops.config.project import load_project
 from mlops.errors import ConfigError, UnknownReference
 from mlops.promotion.changes import Change, diff_desired
 from mlops.promotion.desired import desired_at
 from mlops.promotion.evaluate import evaluate
 from mlops.promotion.results import Evaluation, GateResult
-from mlops.promotion.session import open_context
 
 
 @dataclass
@@ -27,14 +27,16 @@ class GateReport:
     head: str
     evaluations: list[Evaluation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    refused: str = ""  # why the change as a whole is refused (policy files edited with registry.yaml)
 
     @property
     def passed(self) -> bool:
-        return all(ev.passed for ev in self.evaluations)
+        return not self.refused and all(ev.passed for ev in self.evaluations)
 
     def to_dict(self) -> dict[str, Any]:
         return {"base": self.base, "base_commit": self.base_commit, "head": self.head, "passed": self.passed,
-                "notes": self.notes, "promotions": [ev.to_dict() for ev in self.evaluations]}
+                "refused": self.refused or None, "notes": self.notes,
+                "promotions": [ev.to_dict() for ev in self.evaluations]}
 
 
 def default_base(root: Any, branch: str) -> str:
@@ -49,27 +51,38 @@ def default_base(root: Any, branch: str) -> str:
 
 
 def gate(base: str | None = None, *, root: Any = None, now: datetime | None = None) -> GateReport:
-    project, ctx = open_context(root, committed=True, now=now)
-    base = base or default_base(project.root, ctx.policy.protected_branch)
-    base_tip = git.resolve_commit(base, project.root)
-    proc = git.run(["merge-base", base_tip, ctx.head], project.root, check=False)
+    from mlops.config.project import find_root
+    from mlops.promotion.protected import open_at, policy_edits, refusal
+    from mlops.registry import read_state
+    from mlops.timeutil import utcnow
+
+    top = find_root(root)
+    head = git.resolve_commit("HEAD", top)
+    if base is None:
+        from mlops.promotion.policy import policy_at
+
+        project_now = load_project(top, commit=head)
+        base = default_base(top, policy_at(top, head, project_now.promotion).protected_branch)
+    base_tip = git.resolve_commit(base, top)
+    proc = git.run(["merge-base", "--end-of-options", base_tip, head], top, check=False)
     base_commit = proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else base_tip
-    report = GateReport(base, base_commit, ctx.head)
-    # Monitoring histories come from the base branch's tip: a pull request cannot edit what it is judged by.
-    ctx.history_at, ctx.history_label = base_tip, base
-    if base_commit == ctx.head and base_tip != ctx.head:
+    # The merge base decides: its policy, mlops.yaml and monitoring histories, never the change's own.
+    project, ctx = open_at(top, base_commit, head, now=now or utcnow(), state=read_state(top),
+                           label=f"merge base {base_commit[:12]}")
+    report = GateReport(base, base_commit, head)
+    if base_commit == head and base_tip != head:
         report.notes.append(f"HEAD is an ancestor of {base}: nothing of this change to check")
+    edits = policy_edits(top, base_commit, head, (project, ctx.policy))
+    if edits:
+        report.refused = refusal(edits, project.registry)
+        return report
     try:
         before = desired_at(project.root, base_commit, project.registry)
     except ConfigError as exc:
         before = {}
         report.notes.append(f"{project.registry} at the base does not load ({exc.message.splitlines()[0]}); "
                             "every value at HEAD counts as a change")
-    after = desired_at(project.root, ctx.head, project.registry)
-    if git.show_file(base_commit, project.promotion, project.root) != \
-            git.show_file(ctx.head, project.promotion, project.root):
-        report.notes.append(f"{project.promotion} changes in this change: gates are evaluated with the new "
-                            "policy; review the policy change itself")
+    after = desired_at(project.root, head, project.registry)
     for change in diff_desired(before, after, ctx.policy.stage_names):
         if change.removed:
             report.notes.append(f"{change.artifact}.{change.stage} is no longer managed in registry.yaml "

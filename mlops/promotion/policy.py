@@ -13,6 +13,7 @@ from mlops.suggest import closest
 from mlops.timeutil import parse_duration
 
 DEFAULT_BRANCH = "main"
+DEFAULT_ALLOWED_SIGNERS = ".mlops/allowed_signers"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Policy:
     protected_branch: str = DEFAULT_BRANCH
     artifacts: dict[str, ArtifactPolicy] = field(default_factory=dict)
     stages: dict[str, Stage] = field(default_factory=dict)  # in promotion order
+    signing_required: bool = False
+    allowed_signers: str = DEFAULT_ALLOWED_SIGNERS
 
     @property
     def stage_names(self) -> list[str]:
@@ -143,7 +146,9 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
     """Build the model from a schema-valid document; return cross-reference problems as findings."""
     data = doc.data
     findings: list[Finding] = []
-    policy = Policy(path=doc.path, protected_branch=str(data.get("protected_branch") or DEFAULT_BRANCH))
+    policy = Policy(path=doc.path, protected_branch=str(data.get("protected_branch") or DEFAULT_BRANCH),
+                    signing_required=data.get("signing") == "required",
+                    allowed_signers=str(data.get("allowed_signers") or DEFAULT_ALLOWED_SIGNERS))
     for name, spec in (data.get("artifacts") or {}).items():
         policy.artifacts[name] = ArtifactPolicy(name=name, path=spec["path"], type=spec.get("type"),
                                                 metrics=spec.get("metrics"),

@@ -35,6 +35,27 @@ class PromoteResult:
 
 
 def promote(ref: str, stage: str, *, root: Any = None, apply: bool = False, now: datetime | None = None) -> PromoteResult:
+    """With apply, the whole read-evaluate-commit-tag runs under the registry lock (one tag per change)."""
+    with _locked(root, apply):
+        return _promote(ref, stage, root=root, apply=apply, now=now)
+
+
+def rollback(artifact: str, stage: str, *, root: Any = None, apply: bool = False,
+             now: datetime | None = None) -> PromoteResult:
+    with _locked(root, apply):
+        return _rollback(artifact, stage, root=root, apply=apply, now=now)
+
+
+def _locked(root: Any, apply: bool) -> Any:
+    import contextlib
+
+    from mlops.config.project import find_root
+    from mlops.registry.write import registry_lock
+
+    return registry_lock(find_root(root)) if apply else contextlib.nullcontext()
+
+
+def _promote(ref: str, stage: str, *, root: Any, apply: bool, now: datetime | None) -> PromoteResult:
     from mlops.refs import resolve
 
     project, ctx = open_context(root, now=now)
@@ -45,8 +66,11 @@ def promote(ref: str, stage: str, *, root: Any = None, apply: bool = False, now:
     return _change(project, ctx, resolved.artifact, stage, resolved.version, apply=apply, verb="Promote")
 
 
-def rollback(artifact: str, stage: str, *, root: Any = None, apply: bool = False,
-             now: datetime | None = None) -> PromoteResult:
+def _rollback(artifact: str, stage: str, *, root: Any, apply: bool, now: datetime | None) -> PromoteResult:
+    """Back to the newest earlier holder that left STAGE in good standing (replaced by a newer version);
+    versions that were themselves rolled back away from are skipped, and named."""
+    from mlops.promotion.evaluate import GOOD, standing
+
     project, ctx = open_context(root, now=now)
     ctx.policy.artifact(artifact)
     ctx.policy.stage(stage)
@@ -54,12 +78,24 @@ def rollback(artifact: str, stage: str, *, root: Any = None, apply: bool = False
     current = art.which(stage) if art else None
     if current is None:
         raise InputError(f"{artifact} has no version in {stage}: nothing to roll back")
-    before = next((v for v in (art.stage_versions(stage) if art else [])[1:]
-                   if v.registered and not v.deregistered and v.version != current.version), None)
+    skipped: list[str] = []
+    before = None
+    for v in (art.stage_versions(stage) if art else [])[1:]:
+        if not v.registered or v.deregistered or v.version == current.version:
+            continue
+        how, _ended = standing(ctx.state, artifact, stage, v.version)
+        if how == GOOD:
+            before = v
+            break
+        skipped.append(f"{v.version} ({how} {stage})")
     if before is None:
-        raise InputError(f"no earlier version of {artifact} held {stage} (now {current.version})",
-                         hint=f"`mlops history {artifact}` shows what happened")
-    return _change(project, ctx, artifact, stage, before.version, apply=apply, verb="Roll back")
+        why = f"; skipped {', '.join(skipped)}" if skipped else ""
+        raise InputError(f"no earlier version of {artifact} left {stage} in good standing (now "
+                         f"{current.version}){why}", hint=f"`mlops history {artifact}` shows what happened")
+    result = _change(project, ctx, artifact, stage, before.version, apply=apply, verb="Roll back")
+    if skipped:
+        result.note = "; ".join(filter(None, [result.note, f"skipped {', '.join(skipped)}: not a rollback target"]))
+    return result
 
 
 def _change(project: Any, ctx: Context, artifact: str, stage_name: str, version: str, *, apply: bool,

@@ -18,6 +18,7 @@ class StageStatus:
     managed: bool  # registry.yaml names this stage (a missing key means "no opinion")
     review_required: bool = False
     committed: bool = True  # the desired value is the one committed at HEAD
+    refused: str = ""  # why `mlops sync` refuses it (on the protected branch), with the failing gate
 
     @property
     def state(self) -> str:
@@ -25,7 +26,9 @@ class StageStatus:
             return "unmanaged"
         if self.desired == self.actual:
             return "in sync"
-        return "pending" if self.committed else "uncommitted"
+        if not self.committed:
+            return "uncommitted"
+        return "refused" if self.refused else "pending"
 
     @property
     def pending(self) -> bool:
@@ -33,7 +36,7 @@ class StageStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {"artifact": self.artifact, "stage": self.stage, "desired": self.desired, "actual": self.actual,
-                "state": self.state, "review_required": self.review_required}
+                "state": self.state, "review_required": self.review_required, "refused": self.refused or None}
 
 
 def compare(policy: Policy, state: Any, desired: Desired, committed: Desired | None = None) -> list[StageStatus]:

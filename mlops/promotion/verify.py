@@ -1,17 +1,29 @@
-"""Audit: every assignment tag of a review-required stage came from a merged registry.yaml change and
-recorded passing gates. A tag pushed by hand, or written from a direct commit, is listed."""
+"""Audit: every stage tag of a review-required stage is proven by a merged registry.yaml change.
+
+A tag is proven when all of these hold:
+- it records a merge commit on the protected branch's first-parent history, whose registry.yaml change
+  (against its first parent) set that stage to that version, with the value coming from the merged side;
+- the tag is on that version's commit (the fold gives the version of the commit it points at);
+- it was created after that merge commit;
+- it is the only tag proving that change (a copied message or an extra tag claims a change already claimed);
+- it records passing gates, and, with `signing: required`, carries a good signature from a key in the
+  allowed-signers file as committed on the protected branch.
+Each tag that fails is listed with every reason.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from mlops import git
 from mlops.errors import UnknownReference, UsageError
-from mlops.promotion.desired import desired_at
-from mlops.promotion.policy import policy_at
-from mlops.promotion.session import open_context
+from mlops.promotion.changes import diff_desired
+from mlops.promotion.desired import Desired, parse_desired
+from mlops.promotion.policy import Policy, policy_at
 from mlops.timeutil import parse_time
 
 
@@ -22,6 +34,7 @@ class TagCheck:
     stage: str
     version: str | None
     kind: str
+    merge: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -30,12 +43,13 @@ class TagCheck:
 
     def to_dict(self) -> dict[str, Any]:
         return {"tag": self.tag, "artifact": self.artifact, "stage": self.stage, "version": self.version,
-                "event": self.kind, "ok": self.ok, "problems": self.problems}
+                "event": self.kind, "merge_commit": self.merge, "ok": self.ok, "problems": self.problems}
 
 
 @dataclass
 class VerifyReport:
     branch: str
+    signing_required: bool = False
     checks: list[TagCheck] = field(default_factory=list)
 
     @property
@@ -44,7 +58,18 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"branch": self.branch, "passed": not self.failures, "checked": len(self.checks),
+                "proven": len(self.checks) - len(self.failures), "signing_required": self.signing_required,
                 "tags": [c.to_dict() for c in self.checks]}
+
+
+@dataclass(frozen=True)
+class MergedChange:
+    merge: str
+    artifact: str
+    stage: str
+    version: str | None  # None: the stage was emptied
+    time: int  # committer time of the merge
+    from_side: bool  # the value is in the merged branch (not written by the merge commit itself)
 
 
 def branch_ref(root: Any, branch: str) -> str:
@@ -58,22 +83,147 @@ def branch_ref(root: Any, branch: str) -> str:
 
 def verify(root: Any = None, *, since: str | None = None) -> VerifyReport:
     """`since`: only tags written after this time (ISO 8601) or after this tag (tags from before mlops)."""
-    project, ctx = open_context(root, committed=True)
-    start = _since(ctx.state, since)
-    tip = branch_ref(project.root, ctx.policy.protected_branch)
-    policy = policy_at(project.root, tip, project.promotion)
-    first_parent = set(git.output(["rev-list", "--first-parent", tip], project.root).split())
-    report = VerifyReport(policy.protected_branch)
-    for event in ctx.state.events:
-        if event.kind not in ("assign", "unassign") or (start is not None and event.date <= start):
-            continue
-        stage = policy.stages.get(event.stage or "")
-        if stage is None or not stage.review_required or event.artifact not in policy.artifacts:
-            continue
-        check = TagCheck(event.tag, event.artifact, event.stage or "", event.version, event.kind)
-        check.problems = _problems(project, event, first_parent)
-        report.checks.append(check)
+    from mlops.config.project import find_root, load_project
+    from mlops.registry import read_state
+
+    top = find_root(root)
+    head_project = load_project(top, commit=git.resolve_commit("HEAD", top))
+    branch = policy_at(top, git.resolve_commit("HEAD", top), head_project.promotion).protected_branch
+    tip = branch_ref(top, branch)
+    project = load_project(top, commit=tip)
+    policy = policy_at(top, tip, project.promotion)
+    state = read_state(top)
+    start = _since(state, since)
+    changes = merged_changes(top, tip, project.registry, policy)
+    report = VerifyReport(policy.protected_branch, policy.signing_required)
+    claimed: dict[tuple[str, str, str, str | None], str] = {}
+    with _Signatures(top, tip, policy) as signatures:
+        for event in state.events:
+            if event.kind not in ("assign", "unassign") or (start is not None and event.date <= start):
+                continue
+            stage = policy.stages.get(event.stage or "")
+            if stage is None or not stage.review_required or event.artifact not in policy.artifacts:
+                continue
+            check = TagCheck(event.tag, event.artifact, event.stage or "", event.version, event.kind)
+            check.problems = _problems(top, event, changes, claimed, check)
+            check.problems.extend(_gate_problems(event.message_data))
+            if policy.signing_required:
+                check.problems.extend(signatures.problems(event.tag))
+            report.checks.append(check)
     return report
+
+
+def merged_changes(root: Path, tip: str, registry: str, policy: Policy) -> dict[str, list[MergedChange]]:
+    """Merge commit -> the registry.yaml values it changed, for every merge on TIP's first-parent history."""
+    out = git.output(["log", "--first-parent", "--format=%H %ct %P", "--end-of-options", tip, "--", registry], root)
+    rows = [line.split() for line in out.splitlines() if len(line.split()) >= 4]  # merges only
+    blobs = git.cat_file_batch(root, [f"{c}:{registry}" for row in rows for c in (row[0], row[2], row[3])])
+    found: dict[str, list[MergedChange]] = {}
+    for i, (merge, when, first, side, *_rest) in enumerate(rows):
+        at, before, theirs = (_desired(blobs[3 * i + k], registry, c) for k, c in enumerate((merge, first, side)))
+        for change in diff_desired(before, at, policy.stage_names):
+            if change.removed:
+                continue
+            from_side = theirs.get(change.artifact, {}).get(change.stage, "<absent>") == change.after
+            found.setdefault(merge, []).append(MergedChange(merge, change.artifact, change.stage, change.after,
+                                                            int(when), from_side))
+    return found
+
+
+def _desired(raw: bytes | None, registry: str, commit: str) -> Desired:
+    try:
+        return parse_desired(raw, f"{registry}@{commit[:12]}")
+    except Exception:  # noqa: BLE001 - an unreadable registry.yaml proves nothing
+        return {}
+
+
+def _problems(root: Path, event: Any, changes: dict[str, list[MergedChange]],
+              claimed: dict[tuple[str, str, str, str | None], str], check: TagCheck) -> list[str]:
+    recorded = event.message_data.get("merge_commit")
+    if not recorded or not isinstance(recorded, str):
+        return ["records no merge commit (not written by `mlops sync` after a merged pull request)"]
+    try:
+        merge = git.resolve_commit(recorded, root)
+    except UnknownReference:
+        return [f"recorded merge commit {recorded[:12]} does not exist in this repository"]
+    check.merge = merge
+    if merge not in changes:
+        return [_why_not_a_change(root, merge)]
+    want = event.version if event.kind == "assign" else None
+    mine = [c for c in changes[merge] if c.artifact == event.artifact and c.stage == event.stage]
+    if not mine:
+        return [f"merge {merge[:12]} did not change {event.artifact}.{event.stage} in registry.yaml"]
+    change = mine[0]
+    problems = []
+    if not change.from_side:
+        problems.append(f"merge commit {merge[:12]} itself wrote {event.stage}: {change.version} (it is not in "
+                        "the merged branch)")
+    if event.kind == "assign" and change.version != want:
+        problems.append(f"merge {merge[:12]} set {event.stage}: {change.version}, but the tag is on "
+                        f"{want}'s commit")
+    if event.kind == "unassign" and change.version is not None:
+        problems.append(f"merge {merge[:12]} set {event.stage}: {change.version}, not an empty stage")
+    if event.timestamp < change.time:
+        problems.append(f"created before merge {merge[:12]} (a tag cannot prove a change made after it)")
+    key = (merge, event.artifact, event.stage, event.version if event.kind == "unassign" else None)
+    if key in claimed:
+        problems.append(f"merge {merge[:12]}'s change is already proven by tag {claimed[key]} (a copied message "
+                        "or an extra tag: one tag per change)")
+    elif not problems:
+        claimed[key] = event.tag
+    return problems
+
+
+def _why_not_a_change(root: Path, merge: str) -> str:
+    parents = git.output(["rev-list", "--parents", "-n", "1", "--end-of-options", merge], root).split()[1:]
+    if len(parents) < 2:
+        return f"recorded merge {merge[:12]} is not a merge commit"
+    return (f"recorded merge {merge[:12]} is not on the first-parent history of the protected branch, or "
+            "changed nothing in registry.yaml")
+
+
+def _gate_problems(data: dict[str, Any]) -> list[str]:
+    gates = data.get("gates")
+    if not isinstance(gates, list) or data.get("gates_passed") is not True:
+        return ["records no passing gate results"]
+    bad = [g.get("gate", "?") if isinstance(g, dict) else "?" for g in gates
+           if not isinstance(g, dict) or g.get("passed") is not True]
+    return ["records failed gates: " + ", ".join(map(str, bad))] if bad else []
+
+
+class _Signatures:
+    """`git tag -v` against the allowed-signers file as committed on the protected branch."""
+
+    def __init__(self, root: Path, tip: str, policy: Policy) -> None:
+        self.root, self.tip, self.policy = root, tip, policy
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self.allowed: Path | None = None
+
+    def __enter__(self) -> _Signatures:
+        if self.policy.signing_required:
+            raw = git.show_file(self.tip, self.policy.allowed_signers, self.root)
+            if raw is not None:
+                self._dir = tempfile.TemporaryDirectory(prefix="mlops-verify-")
+                self.allowed = Path(self._dir.name) / "allowed_signers"
+                self.allowed.write_bytes(raw)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._dir is not None:
+            self._dir.cleanup()
+
+    def problems(self, tag: str) -> list[str]:
+        if self.allowed is None:
+            return [f"signing is required but {self.policy.allowed_signers} is not on "
+                    f"{self.policy.protected_branch}"]
+        proc = git.run(["-c", f"gpg.ssh.allowedSignersFile={self.allowed}", "tag", "-v", "--end-of-options",
+                        tag], self.root, check=False)
+        if proc.returncode == 0:
+            return []
+        detail = git.last_line(proc)
+        if "no signature found" in proc.stderr:
+            return ["is not signed (signing: required)"]
+        return [f"signature not verified against {self.policy.allowed_signers}: {detail}"]
 
 
 def _since(state: Any, since: str | None) -> datetime | None:
@@ -86,44 +236,3 @@ def _since(state: Any, since: str | None) -> datetime | None:
         if event.tag == since:
             return event.date
     raise UsageError(f"--since `{since}` is neither a time (2026-11-24T05:00:00Z) nor a registry tag")
-
-
-def _problems(project: Any, event: Any, first_parent: set[str]) -> list[str]:
-    data = event.message_data
-    problems: list[str] = []
-    merge = data.get("merge_commit")
-    if not merge or not isinstance(merge, str):
-        problems.append("records no merge commit (not written by `mlops sync` after a merged pull request)")
-    else:
-        try:
-            merge = git.resolve_commit(merge, project.root)
-        except UnknownReference:
-            problems.append(f"recorded merge commit {merge[:12]} does not exist in this repository")
-            merge = None
-        if merge:
-            problems.extend(_merge_problems(project, event, merge, first_parent))
-    gates = data.get("gates")
-    if not isinstance(gates, list) or data.get("gates_passed") is not True:
-        problems.append("records no passing gate results")
-    else:
-        bad = [g.get("gate", "?") for g in gates if not isinstance(g, dict) or g.get("passed") is not True]
-        if bad:
-            problems.append("records failed gates: " + ", ".join(map(str, bad)))
-    return problems
-
-
-def _merge_problems(project: Any, event: Any, merge: str, first_parent: set[str]) -> list[str]:
-    out = []
-    parents = git.output(["rev-list", "--parents", "-n", "1", merge], project.root).split()[1:]
-    if len(parents) < 2:
-        out.append(f"recorded merge {merge[:12]} is not a merge commit")
-    if merge not in first_parent:
-        out.append(f"recorded merge {merge[:12]} is not on the first-parent history of the protected branch")
-    want = event.version if event.kind == "assign" else None
-    try:
-        have = desired_at(project.root, merge, project.registry).get(event.artifact, {}).get(event.stage, "<absent>")
-    except Exception as exc:  # noqa: BLE001 - an unreadable registry.yaml is itself the finding
-        return [*out, f"registry.yaml at {merge[:12]} does not load: {exc}"]
-    if have != want:
-        out.append(f"registry.yaml at merge {merge[:12]} says {event.stage}: {have}, not {want}")
-    return out

@@ -6,10 +6,8 @@ No GitPython, no per-tag git process: the cost is one subprocess plus a linear p
 from __future__ import annotations
 
 import os
-import subprocess
 
 from mlops import git
-from mlops.errors import GitError
 from mlops.registry.events import Event
 from mlops.registry.state import RegistryState, fold
 from mlops.registry.tags import parse_fields
@@ -22,15 +20,8 @@ N_FIELDS = len(FIELDS)
 
 
 def for_each_ref(root: str | os.PathLike[str]) -> str:
-    try:
-        proc = subprocess.run(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], cwd=root,
-                              capture_output=True, env=git.clean_env())
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git for-each-ref failed: {detail[-1] if detail else proc.returncode}")
-    return proc.stdout.decode("utf-8", "replace")
+    proc = git.run_bytes(["for-each-ref", f"--format={FORMAT}", "refs/tags"], root)
+    return proc.stdout
 
 
 def parse_records(raw: str) -> tuple[list[Event], list[str], set[str]]:

@@ -8,7 +8,8 @@
 | deprecate    | `A@deprecated`          | `A@deprecated#N`      |
 
 An artifact `dir/sub:name` is written `dir/sub=name` in tag names. Names follow GTO: letters, digits, and
-`-`, `_`, `/` inside; the folder part may also hold `.`.
+`-`, `_`, `/` inside; the folder part may also hold `.`. Stricter than GTO in one way only: the folder part
+never starts with `-` (it would read as an option) and holds no `..` (Git refuses it in a tag name).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DEPRECATE = "deprecate"
 KINDS = (REGISTER, DEREGISTER, ASSIGN, UNASSIGN, DEPRECATE)
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"
-DIRNAME = r"[a-zA-Z0-9_./-]+"
+DIRNAME = r"(?!-)(?:(?!\.\.)[a-zA-Z0-9_./-])+"
 SEMVER = (r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)"
           r"(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?"
           r"(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?")

@@ -2,18 +2,24 @@
 
 Counters (`A#stage#N`) are 1 + the highest counter among the artifact's tags. In one repository, writers
 take an advisory lock (`flock` on .git/mlops-registry.lock, released by the kernel if a writer dies) around
-read-count-tag, so two processes never take the same counter, even for different stages. Without the lock
+read-count-tag, so two processes never take the same counter, even for different stages. The lock is the one
+lock of every registry writer (`register`, `sync`, `promote --apply`, `rollback --apply`): a command takes it
+around its whole read-decide-write, and it is re-entrant within a process. Without the lock
 (file systems without flock), `git tag` still creates a ref only if it does not exist, and the loser retries
 with the next counter. With `push`, tags are fetched first; when origin already has our tag name, the local,
 unpublished tag is dropped and written again with the next counter.
+
+Ties: GTO orders the events of an artifact by tagger time alone (seconds), so two events of one artifact in
+the same second could fold differently in gto and mlops. A writer waits for the next second instead.
+Tags are signed (`git tag -s`, Git's own signing as configured) when the caller asks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from mlops import __version__, git
@@ -43,7 +49,7 @@ class TagExists(GitError):
 
 def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, version: str | None = None,
              bump_part: str = "patch", metadata: dict[str, Any] | None = None, message: str | None = None,
-             push: bool = False) -> str:
+             push: bool = False, sign: bool = False) -> str:
     """Tag `ARTIFACT@vX.Y.Z` on REV's commit. Refuses an existing version and a second live version of the
     artifact on one commit. Without `version`, bumps `bump_part` of the latest version (first: v0.1.0)."""
     _check_artifact(artifact)
@@ -60,8 +66,9 @@ def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, 
                     **(metadata or {})}
             text = messages.compose(message or f"Register {artifact} {target}", data)
             name = format_tag(REGISTER, artifact, version=target)
+            _wait_for_next_second(state, artifact)
             try:
-                _create_tag(root, name, commit, text, push=push)
+                _create_tag(root, name, commit, text, push=push, sign=sign)
                 return name
             except TagExists:
                 if version is not None:
@@ -121,20 +128,22 @@ def deprecate(root: str | os.PathLike[str], artifact: str, *, metadata: dict[str
 
 
 def assign(root: str | os.PathLike[str], artifact: str, version: str, stage: str, *,
-           metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False) -> str:
+           metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False,
+           sign: bool = False) -> str:
     """Tag `ARTIFACT#STAGE#N` on the version's commit; returns the tag name. `metadata` (gate results, PR,
     merge commit, ...) goes into the message's machine-readable block."""
-    return _stage_event(root, ASSIGN, artifact, version, stage, metadata, message, push)
+    return _stage_event(root, ASSIGN, artifact, version, stage, metadata, message, push, sign)
 
 
 def unassign(root: str | os.PathLike[str], artifact: str, version: str, stage: str, *,
-             metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False) -> str:
+             metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False,
+             sign: bool = False) -> str:
     """Tag `ARTIFACT#STAGE!#N` on the version's commit: that version leaves the stage."""
-    return _stage_event(root, UNASSIGN, artifact, version, stage, metadata, message, push)
+    return _stage_event(root, UNASSIGN, artifact, version, stage, metadata, message, push, sign)
 
 
 def _stage_event(root: str | os.PathLike[str], kind: str, artifact: str, version: str, stage: str,
-                 metadata: dict[str, Any] | None, message: str | None, push: bool) -> str:
+                 metadata: dict[str, Any] | None, message: str | None, push: bool, sign: bool) -> str:
     if not valid_stage(stage):
         raise UsageError(f"`{stage}` is not a valid stage name (letters, digits, `-`, `_`)")
 
@@ -149,10 +158,11 @@ def _stage_event(root: str | os.PathLike[str], kind: str, artifact: str, version
         line = message or f"{verb} {artifact} {version} {'to' if kind == ASSIGN else 'from'} {stage}"
         return name, v.commit, messages.compose(line, data)
 
-    return _write_with_counter(root, artifact, build, push=push)
+    return _write_with_counter(root, artifact, build, push=push, sign=sign)
 
 
-def _write_with_counter(root: str | os.PathLike[str], artifact: str, build: Any, *, push: bool) -> str:
+def _write_with_counter(root: str | os.PathLike[str], artifact: str, build: Any, *, push: bool,
+                        sign: bool = False) -> str:
     if push:
         fetch_tags(root)
     for _attempt in range(RETRIES):
@@ -160,8 +170,9 @@ def _write_with_counter(root: str | os.PathLike[str], artifact: str, build: Any,
             state = read_state(root)
             counter = state.next_counter(artifact)
             name, commit, text = build(state, counter)
+            _wait_for_next_second(state, artifact)
             try:
-                _create_tag(root, name, commit, text, push=push)
+                _create_tag(root, name, commit, text, push=push, sign=sign)
                 return name
             except TagExists:
                 if push:
@@ -189,38 +200,82 @@ def _check_artifact(artifact: str) -> None:
                          "`dir/sub:name` for one in a folder)")
 
 
-def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str, *, push: bool) -> None:
-    proc = git.run(["tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit], root, check=False, input=text)
+def _wait_for_next_second(state: RegistryState, artifact: str, *, limit: float = 2.0) -> None:
+    """Never write a second event of ARTIFACT in the second of its newest one (see the module notes)."""
+    art = state.artifact(artifact)
+    if art is None or not art.events or os.environ.get("GIT_COMMITTER_DATE"):
+        return  # a pinned date cannot move forward by waiting
+    newest = max(e.timestamp for e in art.events)
+    wait = newest + 1 - time.time()
+    if 0 < wait <= limit:
+        time.sleep(wait)
+
+
+def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str, *, push: bool,
+                sign: bool = False) -> None:
+    mode = "-s" if sign else "-a"
+    proc = git.run(["tag", mode, "--cleanup=verbatim", "-F", "-", "--end-of-options", name, commit], root,
+                   check=False, input=text)
     if proc.returncode != 0:
-        exists = git.run(["rev-parse", "--verify", "--quiet", f"refs/tags/{name}"], root, check=False)
+        exists = git.run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root,
+                         check=False)
         err = (proc.stderr or "").strip()
         if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
             raise TagExists(f"tag {name} already exists")
+        if sign:
+            raise GitError(f"signing tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}",
+                           hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+                                "gpg.format ssh or openpgp)")
         raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}")
+    if sign:
+        _require_signature(root, name, proc)
     if push:
-        pushed = git.run(["push", "--atomic", "--quiet", "origin", f"refs/tags/{name}"], root, check=False)
+        pushed = git.run(["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False)
         if pushed.returncode != 0:
             err = (pushed.stderr or "").strip()
-            git.run(["tag", "-d", name], root, check=False)  # never published: drop it, leave no half-state
+            git.run(["tag", "-d", "--end-of-options", name], root, check=False)  # never published: drop it, leave no half-state
             if "already exists" in err:
                 raise TagExists(f"tag {name} already exists on origin")
             raise GitError(f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}")
 
 
+def _require_signature(root: str | os.PathLike[str], name: str, proc: git.Result) -> None:
+    """Some Git versions exit 0 and write an unsigned tag when the signing key cannot be loaded: never
+    leave such a tag behind."""
+    raw = git.run(["cat-file", "tag", "--end-of-options", name], root).stdout
+    if "-----BEGIN " in raw and " SIGNATURE-----" in raw:
+        return
+    git.run(["tag", "-d", "--end-of-options", name], root, check=False)
+    raise GitError(f"signing tag {name} failed: {git.last_line(proc) if proc.err.strip() else 'no signature'}",
+                   hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+                        "gpg.format ssh or openpgp)")
+
+
+_held: dict[str, int] = {}  # lock file -> depth, so a command holding the lock can call the writers
+
+
 @contextlib.contextmanager
 def registry_lock(root: str | os.PathLike[str]) -> Iterator[None]:
-    """Serialise writers of one repository (flock; a no-op where flock does not exist)."""
+    """Serialise the registry writers of one repository (flock, re-entrant within a process; a no-op where
+    flock does not exist)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: fall back on git's create-only refs
         yield
         return
-    git_dir = Path(root) / ".git"
-    if not git_dir.is_dir():
-        git_dir = Path(root) / git.output(["rev-parse", "--git-common-dir"], root).strip()
-    with open(git_dir / "mlops-registry.lock", "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    path = str(git.git_dir(root) / "mlops-registry.lock")
+    if _held.get(path):
+        _held[path] += 1
         try:
             yield
         finally:
+            _held[path] -= 1
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        _held[path] = 1
+        try:
+            yield
+        finally:
+            _held.pop(path, None)
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -153,8 +153,9 @@ def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path,
     """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable) and handing each line
     to ON_LINE as it comes. As `mlops run` does, this Python's bin folder comes first on PATH: stage
     commands (`python ...`, `mlops validate`) run in the environment mlops runs in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(("GIT_AUTHOR",
-                                                                                          "GIT_COMMITTER"))}
+    from mlops.git import clean_env
+
+    env = clean_env()  # git's keep-list: no GIT_DIR from a hook, GIT_SSL_CAINFO and GIT_CONFIG_* kept
     env.setdefault("DVC_NO_ANALYTICS", "1")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     with open(log, "w", encoding="utf-8") as handle:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 
 from mlops import git
 from mlops.config.yamlload import parse_or_none
-from mlops.errors import GitError
 
 
 class Snapshot:
@@ -53,20 +51,9 @@ class Snapshot:
         for p in wanted:
             self._blobs.setdefault(p, None)
         if present:
-            request = "".join(f"{self.files[p]}\n" for p in present).encode()
-            proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, input=request,
-                                  capture_output=True, env=git.clean_env(), check=False)
-            if proc.returncode != 0:
-                raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}")
-            data = proc.stdout
-            pos = 0
-            for p in present:
-                header_end = data.index(b"\n", pos)
-                header = data[pos:header_end].split()
-                size = int(header[2])
-                start = header_end + 1
-                self._blobs[p] = data[start:start + size]
-                pos = start + size + 1
+            for p, blob in zip(present, git.cat_file_batch(self.root, [self.files[p] for p in present]),
+                               strict=True):
+                self._blobs[p] = blob
         return {p: self._blobs.get(p) for p in paths}
 
     def read(self, path: str) -> bytes | None:
