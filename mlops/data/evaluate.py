@@ -29,7 +29,11 @@ class Val:
     kind: str  # num | str | bool | dt | null
 
 
-def _column(frame: Any, name: str, pos: int) -> Val:
+_DECLARED = {"integer": "num", "number": "num", "boolean": "bool", "datetime": "dt", "string": "str",
+             "category": "str"}
+
+
+def _column(frame: Any, name: str, pos: int, declared: str | None = None) -> Val:
     import numpy as np
     import pandas as pd
 
@@ -38,6 +42,16 @@ def _column(frame: Any, name: str, pos: int) -> Val:
     series = frame[name]
     dtype = series.dtype
     null = series.isna().to_numpy()
+    if null.all():
+        # no values in this chunk (a header-only file, a chunk of nulls that a CSV reader typed as floats): the
+        # column has its declared kind, or, undeclared, behaves as `null`; every comparison is unknown either way
+        kind = _DECLARED.get(declared or "", "null")
+        empty = {"num": np.full(len(series), np.nan), "bool": np.zeros(len(series), dtype=bool),
+                 "dt": np.full(len(series), np.datetime64("NaT"), dtype="datetime64[ns]"), "str": series}
+        return Val(empty.get(kind, np.zeros(len(series))), null, kind)
+    if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        series = series.astype("boolean")  # true/false with nulls, as Python objects
+        dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return Val(series.to_numpy(dtype=bool, na_value=False), null, "bool")
     if pd.api.types.is_numeric_dtype(dtype):
@@ -129,9 +143,10 @@ def _timestamp(text: str, pos: int) -> Any:
 class Evaluator:
     """Evaluates trees against one DataFrame chunk."""
 
-    def __init__(self, frame: Any) -> None:
+    def __init__(self, frame: Any, types: dict[str, str] | None = None) -> None:
         self.frame = frame
         self.rows = len(frame)
+        self.types = types or {}  # declared column types: what an empty column is
         self._cache: dict[str, Val] = {}
 
     def mask(self, expr: Expr) -> tuple[Any, Any]:
@@ -148,7 +163,7 @@ class Evaluator:
             return _lit(node.value)
         if isinstance(node, Col):
             if node.name not in self._cache:
-                self._cache[node.name] = _column(self.frame, node.name, node.pos)
+                self._cache[node.name] = _column(self.frame, node.name, node.pos, self.types.get(node.name))
             return self._cache[node.name]
         if isinstance(node, Unary):
             return self._unary(node)
@@ -177,6 +192,8 @@ class Evaluator:
         if node.op == "not":
             val = _as_bool(val, node.operand.pos)
             return Val(np.logical_not(val.data), val.null, "bool")
+        if val.kind == "null":
+            return val
         if val.kind != "num":
             raise EvalError(f"cannot negate a {_name(val.kind)}", node.pos)
         return Val(np.negative(val.data), val.null, "num")
@@ -222,9 +239,11 @@ class Evaluator:
                 out = np.true_divide(x, y)
             else:
                 out = np.mod(x, y)
-        null = np.logical_or(a.null, b.null)
-        if not np.isscalar(out):
-            null = null | ~np.isfinite(out)
+        # inf is a value (inf + 1 == inf); division by zero and an undefined result (inf - inf) are null, so a
+        # comparison with them is unknown
+        null = np.logical_or(a.null, b.null) | np.isnan(out)
+        if node.op in ("/", "%"):
+            null = null | (np.asarray(y) == 0)
         return Val(out, null, "num")
 
     def _compare(self, node: Binary) -> Val:
@@ -261,7 +280,7 @@ class Evaluator:
         elif val.kind == "bool":
             hit = np.isin(val.data, [v for v in values if isinstance(v, bool)])
         elif val.kind == "null":
-            return Val(False, True, "bool")
+            hit = np.zeros(np.shape(val.null), dtype=bool)
         else:
             hit = pd.Series(val.data).isin([str(v) for v in values]).to_numpy()
         null = np.asarray(val.null, dtype=bool)
