@@ -51,14 +51,12 @@ class Chunk:
         self.offset = offset
         self.rows = len(frame)
         self.types = types
-        self.evaluator = Evaluator(frame, types)
         self._views: dict[str, colmod.ColumnView] = {}
         self._where: dict[str, Any] = {}
-
-    def view(self, name: str) -> colmod.ColumnView:
-        if name not in self._views:
-            self._views[name] = colmod.view(name, self.frame[name], self.types.get(name))
-        return self._views[name]
+        # the evaluator shares the views through a closure, not a bound method: a cycle back to this chunk
+        # would keep every chunk's arrays alive until the garbage collector runs
+        self.view = _viewer(frame, types, self._views)
+        self.evaluator = Evaluator(frame, self.view)
 
     def scope(self, rule: Rule) -> Any:
         """The rows a rule applies to (its `where:`), or None for all rows (no mask to build or apply)."""
@@ -67,6 +65,15 @@ class Chunk:
         if rule.where.text not in self._where:
             self._where[rule.where.text] = self.evaluator.mask(rule.where)[0]
         return self._where[rule.where.text]
+
+
+def _viewer(frame: Any, types: dict[str, str], views: dict[str, colmod.ColumnView]) -> Any:
+    def view(name: str) -> colmod.ColumnView:
+        if name not in views:
+            views[name] = colmod.view(name, frame[name], types.get(name))
+        return views[name]
+
+    return view
 
 
 class Checker:

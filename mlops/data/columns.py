@@ -23,6 +23,7 @@ class ColumnView:
     bad: Any  # bool array: non-null values that do not conform to the declared type
     numbers: Any = None  # float64 array (num), datetime64[ns] (dt), bool (bool)
     found: str = ""  # what the data holds, for messages
+    declared: str | None = None  # the rule's type, if any
 
     @property
     def valid(self) -> Any:
@@ -30,6 +31,13 @@ class ColumnView:
 
 
 def view(name: str, series: Any, declared: str | None) -> ColumnView:
+    """The column as its declared type sees it (or as its values are, undeclared)."""
+    seen = _view(name, series, declared)
+    seen.declared = declared
+    return seen
+
+
+def _view(name: str, series: Any, declared: str | None) -> ColumnView:
     import numpy as np
     import pandas as pd
 

@@ -7,10 +7,14 @@ constraints. A `where:` filter keeps rows where it is true.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops.data.expr import Binary, Col, Expr, In, IsNull, Lit, Node, Unary
+
+if TYPE_CHECKING:
+    from mlops.data.columns import ColumnView
 
 
 class EvalError(Exception):
@@ -29,39 +33,21 @@ class Val:
     kind: str  # num | str | bool | dt | null
 
 
-_DECLARED = {"integer": "num", "number": "num", "boolean": "bool", "datetime": "dt", "string": "str",
-             "category": "str"}
-
-
-def _column(frame: Any, name: str, pos: int, declared: str | None = None) -> Val:
-    import numpy as np
-    import pandas as pd
+def _column(frame: Any, name: str, pos: int, view: Callable[[str], ColumnView] | None) -> Val:
+    """A column through its declared type, as the column rules see it (mlops.data.columns): a CSV text column
+    declared datetime holds timestamps, values that do not fit the type are null here (the `type` rule counts
+    them), and an undeclared column without values behaves as `null`."""
+    from mlops.data.columns import view as column_view
 
     if name not in frame.columns:
         raise EvalError(f"no column `{name}` in the data", pos)
-    series = frame[name]
-    dtype = series.dtype
-    null = series.isna().to_numpy()
-    if null.all():
-        # no values in this chunk (a header-only file, a chunk of nulls that a CSV reader typed as floats): the
-        # column has its declared kind, or, undeclared, behaves as `null`; every comparison is unknown either way
-        kind = _DECLARED.get(declared or "", "null")
-        empty = {"num": np.full(len(series), np.nan), "bool": np.zeros(len(series), dtype=bool),
-                 "dt": np.full(len(series), np.datetime64("NaT"), dtype="datetime64[ns]"), "str": series}
-        return Val(empty.get(kind, np.zeros(len(series))), null, kind)
-    if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
-        series = series.astype("boolean")  # true/false with nulls, as Python objects
-        dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return Val(series.to_numpy(dtype=bool, na_value=False), null, "bool")
-    if pd.api.types.is_numeric_dtype(dtype):
-        return Val(series.to_numpy(dtype="float64", na_value=np.nan), null, "num")
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = series
-        if getattr(dtype, "tz", None) is not None:
-            values = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        return Val(values.to_numpy(dtype="datetime64[ns]"), null, "dt")
-    return Val(series, null, "str")  # kept as a Series: Arrow-backed string kernels beat object arrays
+    v = view(name) if view is not None else column_view(name, frame[name], None)
+    null = v.null | v.bad if v.bad.any() else v.null
+    if v.declared is None and null.all():
+        return Val(v.numbers if v.numbers is not None else v.series, null, "null")
+    if v.kind == "str":
+        return Val(v.series, null, "str")  # a Series: Arrow-backed string kernels beat object arrays
+    return Val(v.numbers, null, v.kind)
 
 
 def _as_bool(val: Val, pos: int) -> Val:
@@ -143,10 +129,10 @@ def _timestamp(text: str, pos: int) -> Any:
 class Evaluator:
     """Evaluates trees against one DataFrame chunk."""
 
-    def __init__(self, frame: Any, types: dict[str, str] | None = None) -> None:
+    def __init__(self, frame: Any, view: Callable[[str], ColumnView] | None = None) -> None:
         self.frame = frame
         self.rows = len(frame)
-        self.types = types or {}  # declared column types: what an empty column is
+        self.view = view  # a column seen through its declared type (the chunk's shared views)
         self._cache: dict[str, Val] = {}
 
     def mask(self, expr: Expr) -> tuple[Any, Any]:
@@ -163,7 +149,7 @@ class Evaluator:
             return _lit(node.value)
         if isinstance(node, Col):
             if node.name not in self._cache:
-                self._cache[node.name] = _column(self.frame, node.name, node.pos, self.types.get(node.name))
+                self._cache[node.name] = _column(self.frame, node.name, node.pos, self.view)
             return self._cache[node.name]
         if isinstance(node, Unary):
             return self._unary(node)
