@@ -488,12 +488,13 @@ def test_infinities_are_values_in_checks(case: Path, chunk: str) -> None:
     """`f + k == i` with inf on both sides holds; only a real mismatch fails (item 14)."""
     write(case / "d.csv", "f,k,i\ninf,1,inf\n-inf,2,-inf\n1.5,1,3\n")
     rules = _rules(case, "checks:\n  - {name: sum, expr: f + k == i}\n  - {name: finite, expr: f < 1000}\n"
-                         "  - {name: by_zero, expr: k / 0 > 1}\n")
+                         "  - {name: by_zero, expr: k / 0 > 1}\n  - {name: small_sum, expr: f + k < 1000}\n")
     code, report, _ = _json("d.csv", "--rules", rules, "--chunk-rows", chunk)
     res = results(report)
     assert res["check.sum"]["failing"] == 1 and res["check.sum"]["examples"][0]["row"] == 2
     assert res["check.finite"]["failing"] == 1  # +inf is not below 1000; -inf is
     assert res["check.by_zero"]["failing"] == 0  # division by zero is null: unknown passes
+    assert res["check.small_sum"]["failing"] == 1  # inf + 1 is inf, not null
     assert code == 1
 
 

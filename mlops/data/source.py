@@ -115,7 +115,7 @@ class DataSource:
             if columns is not None:
                 frame = frame[[c for c in frame.columns if str(c) in set(columns)]]
             for start in range(0, max(len(frame), 1), chunk_rows):
-                yield frame.iloc[start:start + chunk_rows]
+                yield _booleans(frame.iloc[start:start + chunk_rows].copy())
             return
         try:
             if self.fmt == "parquet-dir":
