@@ -38,7 +38,7 @@ def halves(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     frame.iloc[half:].to_csv("second.csv", index=False)
     code, out, err = run("infer-rules", "first.csv", "-o", "rules.yaml")
     assert code == 0, err
-    return frame.iloc[half:].reset_index(drop=True), request.param
+    return frame.iloc[:half].reset_index(drop=True), request.param  # corrupted copies of what rules came from
 
 
 def _report(data: str) -> tuple[int, dict[str, Any]]:
@@ -54,12 +54,15 @@ def _failed(report: dict[str, Any]) -> dict[str, str]:
 def test_inferred_rules_pass_on_their_data_and_on_the_other_half(halves: tuple[pd.DataFrame, str]) -> None:
     code, report = _report("first.csv")
     assert code == 0 and _failed(report) == {}
-    code, report = _report("second.csv")
-    assert code == 0, _failed(report)
-    assert report["passed"] is True
     text = Path("rules.yaml").read_text()
     assert "# observed: min " in text and "kind: Rules" in text
     assert "unique: true" not in text or "target" not in text
+    # bounds stay near the observed range (10% of it by default), so 284 rows of heavy-tailed measurements do
+    # not bound the next 284: only range rules can fail, on a few extreme rows, and the review says which
+    code, report = _report("second.csv")
+    failed = [r for r in report["results"] if r["status"] == "failed"]
+    assert all(r["check"] in ("min", "max") and r["failing"] <= 3 for r in failed), _failed(report)
+    assert sum(r["status"] == "passed" for r in report["results"]) > 10 * len(failed)
 
 
 def test_a_hard_error_fails_with_exit_1(halves: tuple[pd.DataFrame, str]) -> None:
@@ -92,7 +95,8 @@ def test_a_shifted_distribution_is_a_warning_and_drift(halves: tuple[pd.DataFram
     frame, name = halves
     column = {"breast_cancer": "mean radius", "wine": "alcohol"}[name]
     shifted = frame.copy()
-    shifted[column] = shifted[column] + 0.75 * shifted[column].std()  # plausible rows, wrong mean
+    top = np.sort(frame[column].to_numpy())[int(0.6 * len(frame)):]
+    shifted[column] = np.random.default_rng(0).choice(top, len(frame))  # plausible rows, wrong mean
     shifted.to_csv("shifted.csv", index=False)
     code, report = _report("shifted.csv")
     assert code == 0
@@ -137,12 +141,46 @@ def test_inferred_rules_pass_on_a_fresh_sample_of_mixed_types(tmp_path: Path, mo
     assert code == 0, err
     text = Path("rules.yaml").read_text()
     assert "allowed: [\"basic\", \"enterprise\", \"pro\"]" in text and "unique: true" in text
+    # the lognormal income is flagged for review: fresh samples exceed its observed maximum
+    assert "right-skewed (max 22x the median): a new batch's maximum is often higher" in text
     for seed in range(4):
         code, report = _report(f"s{seed}.{fmt}")
-        assert code == 0 and _failed(report) == {}, (seed, _failed(report))
+        assert set(_failed(report)) <= {"income.max"}, (seed, _failed(report))
     bad = _synthetic(9)
     bad.loc[3, "age"] = -1
     bad.loc[4, "plan"] = "platinum"
     getattr(bad, "to_csv" if fmt == "csv" else "to_parquet")(f"bad.{fmt}", **({"index": False} if fmt == "csv" else {}))
     code, report = _report(f"bad.{fmt}")
-    assert code == 1 and _failed(report) == {"age.min": "error", "plan.allowed": "error"}
+    assert code == 1 and set(_failed(report)) - {"income.max"} == {"age.min", "plan.allowed"}
+
+
+def test_inferred_bounds_are_ones_a_reviewer_can_accept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cases a new user hit: a probability bounded by 3.46, a max of 14600 for 111.77, a negative mean
+    bound on a non-negative column, min 0 for ages from 18."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(5)
+    n = 1000
+    amount = rng.lognormal(0, 1.2, n)
+    amount = amount * 111.77 / amount.max()
+    pd.DataFrame({
+        "proba": np.clip(rng.beta(0.5, 3, n), 0, 0.899),
+        "amount": amount,
+        "age": rng.integers(18, 91, n),
+        "share": np.r_[0.0, 1.0, rng.random(n - 2)],
+    }).to_csv("d.csv", index=False)
+    code, out, err = run("infer-rules", "d.csv")
+    assert code == 0, err
+    import yaml
+
+    rules = yaml.safe_load(out)["columns"]
+    assert rules["proba"]["min"] == 0 and 0.899 <= rules["proba"]["max"] <= 1
+    assert 111.77 <= rules["amount"]["max"] <= 111.77 * 1.11 and rules["amount"]["min"] == 0
+    assert rules["amount"]["mean"]["value"]["min"] >= 0  # never negative: no value was
+    assert 10 <= rules["age"]["min"] <= 18 and 90 <= rules["age"]["max"] <= 98
+    assert (rules["share"]["min"], rules["share"]["max"]) == (0, 1)  # a probability stays within [0, 1]
+    assert 0 <= rules["proba"]["mean"]["value"]["min"] <= rules["proba"]["mean"]["value"]["max"] <= 1
+    assert "# min/max: the observed range widened by 0.1 of its width on each side (--margin 0.1)" in out
+    # and what was inferred passes on the data it came from, through the CLI
+    Path("rules.yaml").write_text(out)
+    code, report = _report("d.csv")
+    assert code == 0 and _failed(report) == {}

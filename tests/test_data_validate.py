@@ -378,3 +378,176 @@ def test_the_full_example_runs_end_to_end(git_repo: Path) -> None:
     assert failed == {"table.extra_columns": "warn"}
     assert report["drift"]["drifted"] == [] and set(report["drift"]["columns"]) == {"age", "monthly_spend", "plan"}
     assert report["summary"]["skipped"] == 0
+
+
+# -- issue 15: what a new user hit, through the CLI -----------------------------------------------------------
+
+def _rules(case: Path, text: str, name: str = "r.yaml") -> str:
+    write(case / name, "kind: Rules\nversion: 1\n" + text)
+    return name
+
+
+def _json(*args: str) -> tuple[int, dict[str, Any], str]:
+    code, out, err = run("validate", *args, "--format", "json")
+    assert code in (0, 1), err
+    return code, json.loads(out), err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("chunk", ["1000", "500000"])
+def test_rows_are_counted_whatever_columns_the_rules_read(case: Path, fmt: str, chunk: str) -> None:
+    """Only `table.rows`, or a misspelled column: every row is counted (item 1)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"age": range(2250), "plan": ["basic"] * 2250})
+    if fmt == "csv":
+        frame.to_csv(case / "d.csv", index=False)
+    else:
+        frame.to_parquet(case / "d.parquet", row_group_size=700)
+    rows = _rules(case, "table:\n  rows: {min: 100, max: 5000}\n")
+    code, out, _ = run("validate", f"d.{fmt}", "--rules", rows, "--chunk-rows", chunk)
+    assert code == 0 and f"d.{fmt}: passed against r.yaml (2250 rows, 1 rules: 1 passed)" in out
+    typo = _rules(case, "columns:\n  agee: {min: 18}\ntable:\n  rows: {min: 100, max: 5000}\n", "typo.yaml")
+    code, report, _ = _json(f"d.{fmt}", "--rules", typo, "--chunk-rows", chunk)
+    assert code == 1 and report["rows"] == 2250
+    failed = {r["rule"]: r["message"] for r in report["results"] if r["status"] == "failed"}
+    assert failed == {"agee.required": "column `agee` is not in the data (did you mean `age`?)"}
+
+
+@pytest.mark.parametrize("chunk", ["1", "2", "500000"])
+def test_integers_with_nulls_are_one_value_across_chunks(case: Path, chunk: str) -> None:
+    """`k,i / 0,5 / 1, / 2,5`: a chunk with the null reads 5.0, one without 5; they are the same value (item 10)."""
+    write(case / "d.csv", "k,i\n0,5\n1,\n2,5\n")
+    rules = _rules(case, "columns:\n  i: {distinct: {max: 1}, unique: {value: true, severity: warn}}\n"
+                         "table:\n  unique_keys: [[i]]\n  duplicate_rows: error\n")
+    code, report, _ = _json("d.csv", "--rules", rules, "--chunk-rows", chunk)
+    res = results(report)
+    assert res["i.distinct"]["observed"] == 1 and res["i.distinct"]["status"] == "passed"
+    assert res["i.unique"]["failing"] == 1 and res["table.unique_key.i"]["failing"] == 1
+    assert [e["row"] for e in res["table.unique_key.i"]["examples"]] == [2]
+    assert res["table.duplicate_rows"]["failing"] == 0 and code == 1
+
+
+def test_integers_with_nulls_in_parquet_row_groups(case: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    values = pd.array(np.arange(600_000) % 1000, dtype="Int64")
+    values[::7] = pd.NA  # some row groups read as floats, others as integers
+    pd.DataFrame({"i": values}).to_parquet(case / "d.parquet", row_group_size=100_000)
+    rules = _rules(case, "columns:\n  i: {distinct: {min: 1000, max: 1000}}\n")
+    code, report, _ = _json("d.parquet", "--rules", rules)
+    assert code == 0 and results(report)["i.distinct"]["observed"] == 1000
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_booleans_with_nulls(case: Path, fmt: str) -> None:
+    """`type: boolean` and `b != true` on a column with a null (item 11)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"b": pd.array([True, None, False, True], dtype="boolean")})
+    if fmt == "csv":
+        frame.to_csv(case / "d.csv", index=False)
+    else:
+        frame.to_parquet(case / "d.parquet")
+    rules = _rules(case, "columns:\n  b: {type: boolean, allowed: [true, false], nullable: false}\n"
+                         "checks:\n  - {name: not_true, expr: b != true}\n")
+    for chunk in ("1", "3", "500000"):
+        code, report, _ = _json(f"d.{fmt}", "--rules", rules, "--chunk-rows", chunk)
+        res = results(report)
+        assert (res["b.type"]["status"], res["b.allowed"]["status"]) == ("passed", "passed"), res["b.type"]
+        assert res["b.nullable"]["failing"] == 1 and res["check.not_true"]["failing"] == 2
+        assert res["check.not_true"]["examples"][0] == {"row": 0, "value": "b=True"} and code == 1
+
+
+def test_a_column_without_values_takes_its_declared_type(case: Path) -> None:
+    """An empty CSV column declared datetime, and a header-only file (item 12)."""
+    write(case / "d.csv", "k,d\n1,\n2,\n")
+    rules = _rules(case, 'columns:\n  d: {type: datetime, min: "2020-01-01"}\n'
+                         "checks:\n  - {name: recent, expr: \"d > '2020-01-01' or d is null\"}\n")
+    code, out, err = run("validate", "d.csv", "--rules", rules, "-v")
+    assert code == 0, out + err
+    assert "ok   d.min: 0 of 2 rows are below the minimum 2020-01-01" in out
+    write(case / "h.csv", "k,d,f\n")
+    every = _rules(case, 'columns:\n  d: {type: datetime, min: "2020-01-01"}\n'
+                         "  f: {type: number, mean: {min: 1}, std: {max: 2}, quantiles: {0.5: {min: 0}}, "
+                         "min: {value: 0, where: 'k > 1'}, unique: true, distinct: {max: 3}}\n"
+                         "  k: {type: integer, nullable: false, max_null_fraction: 0}\n"
+                         "table:\n  rows: {max: 10}\n  unique_keys: [[k, d]]\n  duplicate_rows: error\n"
+                         "checks:\n  - {name: c, expr: f + k > 0, where: \"d > '2021-01-01'\"}\n", "every.yaml")
+    code, report, _ = _json("h.csv", "--rules", every)
+    assert code == 0 and report["rows"] == 0
+    assert {r["status"] for r in report["results"]} == {"passed"}
+    assert results(report)["f.mean"]["message"] == "no values to compute it on"
+    code, report, _ = _json("h.csv", "--rules", _rules(case, "table:\n  rows: {min: 1}\n", "one.yaml"))
+    assert code == 1 and results(report)["table.rows"]["message"] == "rows 0 (expected >= 1)"
+
+
+@pytest.mark.parametrize("chunk", ["1", "500000"])
+def test_infinities_are_values_in_checks(case: Path, chunk: str) -> None:
+    """`f + k == i` with inf on both sides holds; only a real mismatch fails (item 14)."""
+    write(case / "d.csv", "f,k,i\ninf,1,inf\n-inf,2,-inf\n1.5,1,3\n")
+    rules = _rules(case, "checks:\n  - {name: sum, expr: f + k == i}\n  - {name: finite, expr: f < 1000}\n"
+                         "  - {name: by_zero, expr: k / 0 > 1}\n  - {name: small_sum, expr: f + k < 1000}\n")
+    code, report, _ = _json("d.csv", "--rules", rules, "--chunk-rows", chunk)
+    res = results(report)
+    assert res["check.sum"]["failing"] == 1 and res["check.sum"]["examples"][0]["row"] == 2
+    assert res["check.finite"]["failing"] == 1  # +inf is not below 1000; -inf is
+    assert res["check.by_zero"]["failing"] == 0  # division by zero is null: unknown passes
+    assert res["check.small_sum"]["failing"] == 1  # inf + 1 is inf, not null
+    assert code == 1
+
+
+@pytest.mark.parametrize("chunk", ["1", "2", "500000"])
+def test_a_blank_line_in_a_one_column_csv_is_a_null_row(case: Path, chunk: str) -> None:
+    """Many writers (pandas before 3, R, spreadsheets) write a one-column null as an empty line: a row (item 15)."""
+    write(case / "d.csv", "x\n1.0\n\n3.0\n4.0\n")
+    rules = _rules(case, "columns:\n  x: {nullable: false}\ntable:\n  rows: {min: 4, max: 4}\n")
+    code, out, _ = run("validate", "d.csv", "--rules", rules, "--chunk-rows", chunk)
+    assert code == 1 and "FAIL x.nullable: 1 of 4 rows are null (25.00%) e.g. row 1: null" in out
+    assert "(4 rows, 3 rules: 2 passed, 1 failed)" in out
+    write(case / "two.csv", "x,y\n1,2\n\n3,4\n")  # with more columns an empty line is no row
+    code, out, _ = run("validate", "two.csv", "--rules", _rules(case, "table:\n  rows: {max: 2}\n", "t.yaml"))
+    assert code == 0 and "(2 rows" in out
+
+
+def test_dictionary_encoded_parquet_compares_by_value(case: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"n": pa.array([3, 1, None, 3]).dictionary_encode(),
+                      "s": pa.array(["b", "a", None, "b"]).dictionary_encode()})
+    pq.write_table(table, case / "d.parquet")
+    rules = _rules(case, "columns:\n  n: {type: integer, min: 2, distinct: {max: 2}}\n"
+                         "  s: {type: string, min: b, allowed: [a, b]}\n"
+                         "checks:\n  - {name: c, expr: n > 2 or s == 'a'}\n")
+    code, report, _ = _json("d.parquet", "--rules", rules, "--chunk-rows", "1")
+    res = results(report)
+    assert res["n.min"]["failing"] == 1 and res["s.min"]["failing"] == 1 and res["n.distinct"]["observed"] == 2
+    assert res["s.allowed"]["status"] == res["check.c"]["status"] == "passed" and code == 1
+
+
+def test_monitor_reads_the_parquet_folder_that_validate_accepts(git_repo: Path) -> None:
+    """One data reader for both commands (item 8)."""
+    import subprocess
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(0, 1, 400), "g": rng.choice(["a", "b"], 400)})
+    (git_repo / "data").mkdir()
+    frame.to_csv(git_repo / "data" / "train.csv", index=False)
+    subprocess.run(["git", "add", "data"], cwd=git_repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "train"], cwd=git_repo, check=True)
+    for part in (0, 1):
+        (git_repo / "live" / f"day=2026-11-0{part + 1}").mkdir(parents=True)
+        frame.iloc[part * 200:(part + 1) * 200].to_parquet(git_repo / "live" / f"day=2026-11-0{part + 1}" / "p.parquet")
+    write(git_repo / "r.yaml", "kind: Rules\nversion: 1\ntable:\n  rows: {min: 400, max: 400}\n")
+    code, out, err = run("validate", "live", "--rules", "r.yaml")
+    assert code == 0 and "live: passed against r.yaml (400 rows" in out, err
+    result = CliRunner().invoke(cli, ["monitor", "live", "--against", "HEAD:data/train.csv", "--dry-run",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["rows"] == 400 and {"x", "g"} <= set(record["features"])

@@ -10,7 +10,7 @@ FORMATS = ["text", "markdown", "json", "html"]
 
 
 @click.command()
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data")  # a file or a Parquet folder: the same reader as `validate`
 @click.option("--against", "against", metavar="REF",
               help="Version whose training data is the reference: churn-model#production, churn-model@v1.3.0, "
                    "a Git revision, or REF:PATH of a data file or profile. Default: the rules file's "

@@ -12,7 +12,7 @@ from typing import Any
 from mlops.data import columns as colmod
 from mlops.data.evaluate import EvalError
 from mlops.data.rules import Rule
-from mlops.data.sketch import HashSet, Moments, QuantileSketch, hash_values
+from mlops.data.sketch import HashSet, Moments, QuantileSketch
 
 MAX_EXAMPLES = 20
 
@@ -51,14 +51,12 @@ class Chunk:
         self.offset = offset
         self.rows = len(frame)
         self.types = types
-        self.evaluator = Evaluator(frame)
         self._views: dict[str, colmod.ColumnView] = {}
         self._where: dict[str, Any] = {}
-
-    def view(self, name: str) -> colmod.ColumnView:
-        if name not in self._views:
-            self._views[name] = colmod.view(name, self.frame[name], self.types.get(name))
-        return self._views[name]
+        # the evaluator shares the views through a closure, not a bound method: a cycle back to this chunk
+        # would keep every chunk's arrays alive until the garbage collector runs
+        self.view = _viewer(frame, types, self._views)
+        self.evaluator = Evaluator(frame, self.view)
 
     def scope(self, rule: Rule) -> Any:
         """The rows a rule applies to (its `where:`), or None for all rows (no mask to build or apply)."""
@@ -67,6 +65,15 @@ class Chunk:
         if rule.where.text not in self._where:
             self._where[rule.where.text] = self.evaluator.mask(rule.where)[0]
         return self._where[rule.where.text]
+
+
+def _viewer(frame: Any, types: dict[str, str], views: dict[str, colmod.ColumnView]) -> Any:
+    def view(name: str) -> colmod.ColumnView:
+        if name not in views:
+            views[name] = colmod.view(name, frame[name], types.get(name))
+        return views[name]
+
+    return view
 
 
 class Checker:
@@ -200,7 +207,6 @@ class UniqueChecker(Checker):
 
         rule = self.rule
         scope = chunk.scope(rule)
-        v = None
         if rule.check == "unique":
             v = chunk.view(rule.column or "")
             keep = v.valid if scope is None else scope & v.valid
@@ -210,12 +216,8 @@ class UniqueChecker(Checker):
             series = chunk.frame[cols]
             keep = np.ones(chunk.rows, dtype=bool) if scope is None else scope
 
-        sub = series[keep]
-        if v is not None and v.kind == "num":
-            keys = _number_keys(v.numbers[keep])
-        else:
-            keys = hash_values(sub) if len(sub) else np.zeros(0, dtype="uint64")
-        dup = self.seen.add(keys) if len(sub) else keep[:0]
+        keys = _row_keys(chunk, [rule.column or ""] if rule.check == "unique" else list(series.columns))[keep]
+        dup = self.seen.add(keys) if len(keys) else keep[:0]
 
         fail = np.zeros(chunk.rows, dtype=bool)
         fail[np.flatnonzero(keep)[dup]] = True
@@ -223,19 +225,14 @@ class UniqueChecker(Checker):
         self._record(chunk, fail, scope, shown)
 
 
-def _number_keys(numbers: Any) -> Any:
-    """Whole numbers are their own keys (fast, and the same whether a chunk came out int or float); other
-    numbers are hashed."""
-    import numpy as np
+def _row_keys(chunk: Chunk, names: list[str]) -> Any:
+    """One 64-bit key per row of these columns, by value (see columns.value_keys)."""
     import pandas as pd
 
-    whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 2.0**62)
-    if whole.all():
-        return numbers.astype("int64").view("uint64")
-    keys = np.empty(len(numbers), dtype="uint64")
-    keys[whole] = numbers[whole].astype("int64").view("uint64")
-    keys[~whole] = pd.util.hash_array(numbers[~whole] + 0.0)
-    return keys
+    if len(names) == 1:
+        return colmod.value_keys(chunk.view(names[0]))
+    keys = pd.DataFrame({i: colmod.value_keys(chunk.view(name)) for i, name in enumerate(names)})
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy()
 
 
 class _RowText:
@@ -247,8 +244,8 @@ class _RowText:
         return self
 
     def __getitem__(self, i: int) -> str:
-        row = self.frame.iloc[i]
-        return ", ".join(f"{k}={colmod.jsonable(row[k])}" for k in self.frame.columns)
+        # column by column: a row of mixed dtypes would turn 1 into 1.0
+        return ", ".join(f"{k}={colmod.jsonable(self.frame[k].iloc[i])}" for k in self.frame.columns)
 
 
 def _row_text(frame: Any) -> Any:
@@ -286,16 +283,10 @@ class AggregateChecker(Checker):
             return
         self.checked += _count(scope, chunk)
         keep = v.valid if scope is None else scope & v.valid
+        if not keep.any():  # nothing to add (a chunk of nulls, a header-only file): no kind to object to
+            return
         if rule.check == "distinct":
-            if keep.any():
-                import pandas as pd
-
-                kept = v.series[keep]
-                try:
-                    uniques = kept.unique()
-                except TypeError:  # unhashable cells (JSON objects, lists): count their text
-                    uniques = kept.astype(str).unique()
-                self.distinct.add(hash_values(pd.Series(uniques)))
+            self.distinct.add(_distinct_keys(v, keep))
             return
         import numpy as np
 
@@ -349,6 +340,20 @@ class AggregateChecker(Checker):
                 bad.append(f"q{p:g} = {_fmt(v)} (expected {_range(low, high)})")
         res.status = "failed" if bad else "passed"
         res.message = "; ".join(bad) if bad else "quantiles within bounds"
+
+
+def _distinct_keys(v: colmod.ColumnView, keep: Any) -> Any:
+    """The keys of a chunk's distinct values; text is made unique before it is hashed (few values, many rows)."""
+    import pandas as pd
+
+    if v.kind == "str":
+        kept = v.series[keep]
+        try:
+            uniques = pd.Series(kept.unique())
+        except TypeError:  # unhashable cells (JSON objects, lists): count their text
+            uniques = pd.Series(kept.astype(str).unique())
+        return colmod.value_keys(colmod.view(v.name, uniques, None))
+    return pd.unique(colmod.value_keys(v)[keep])
 
 
 def _fmt(value: Any) -> str:

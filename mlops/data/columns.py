@@ -23,6 +23,7 @@ class ColumnView:
     bad: Any  # bool array: non-null values that do not conform to the declared type
     numbers: Any = None  # float64 array (num), datetime64[ns] (dt), bool (bool)
     found: str = ""  # what the data holds, for messages
+    declared: str | None = None  # the rule's type, if any
 
     @property
     def valid(self) -> Any:
@@ -30,12 +31,23 @@ class ColumnView:
 
 
 def view(name: str, series: Any, declared: str | None) -> ColumnView:
+    """The column as its declared type sees it (or as its values are, undeclared)."""
+    seen = _view(name, series, declared)
+    seen.declared = declared
+    return seen
+
+
+def _view(name: str, series: Any, declared: str | None) -> ColumnView:
     import numpy as np
     import pandas as pd
 
     dtype = series.dtype
     null = series.isna().to_numpy()
     none = np.zeros(len(series), dtype=bool)
+    if declared is not None and null.all():
+        # no values (a header-only file, an empty CSV column read as floats, a chunk of nulls): the column is
+        # what its rule declares, so `min: "2020-01-01"` on an empty datetime column is no type error
+        return _declared_view(name, series, null, declared)
     if pd.api.types.is_bool_dtype(dtype):
         values = series.to_numpy(dtype=bool, na_value=False)
         bad = ~null if declared in ("integer", "number", "string", "datetime") else none
@@ -73,16 +85,83 @@ def view(name: str, series: Any, declared: str | None) -> ColumnView:
         return ColumnView(name, series, null, "dt", bad, stamps.to_numpy(dtype="datetime64[ns]"), "string")
     if declared == "boolean":
         lowered = series.astype(str).str.strip().str.lower()
-        is_true = lowered.isin(_TRUE).to_numpy()
-        is_false = lowered.isin(_FALSE).to_numpy()
-        if pd.api.types.is_object_dtype(dtype):
-            is_true |= series.map(lambda v: v is True).to_numpy(dtype=bool)
-            is_false |= series.map(lambda v: v is False).to_numpy(dtype=bool)
+        is_true = lowered.isin(_TRUE).to_numpy(dtype=bool)
+        is_false = lowered.isin(_FALSE).to_numpy(dtype=bool)
+        if pd.api.types.is_object_dtype(dtype):  # Python booleans among other objects
+            is_true = is_true | series.map(lambda v: v is True).to_numpy(dtype=bool)
+            is_false = is_false | series.map(lambda v: v is False).to_numpy(dtype=bool)
         return ColumnView(name, series, null, "bool", ~null & ~(is_true | is_false), is_true, "string")
     bad = none
     if declared == "string" and pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) != "string":
         bad = ~null & ~series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     return ColumnView(name, series, null, "str", bad, None, "string")
+
+
+_KINDS = {"integer": "num", "number": "num", "datetime": "dt", "boolean": "bool"}
+
+
+def _declared_view(name: str, series: Any, null: Any, declared: str) -> ColumnView:
+    import numpy as np
+
+    kind = _KINDS.get(declared, "str")
+    size = len(series)
+    numbers: Any = {"num": np.full(size, np.nan), "dt": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]"),
+                    "bool": np.zeros(size, dtype=bool)}.get(kind)
+    return ColumnView(name, series, null, kind, np.zeros(size, dtype=bool), numbers, declared)
+
+
+_NULL_KEY = 0x9E3779B97F4A7C15  # the key of a null: nulls are alike in keys and rows
+
+
+def value_keys(view: ColumnView) -> Any:
+    """One 64-bit key per row that depends on the value only, never on how a chunk was typed: 5 in an integer
+    chunk and 5.0 in a chunk that a null made float get the same key, and so do true and a nullable true.
+    Used by unique, distinct, unique_keys and duplicate_rows."""
+    import numpy as np
+    import pandas as pd
+
+    series, valid = view.series, view.valid
+    if view.kind == "num" and pd.api.types.is_integer_dtype(series.dtype):
+        keys = series.to_numpy(dtype="int64", na_value=0).view("uint64")  # exact, even beyond 2**53
+    elif view.kind == "num":
+        keys = _number_keys(np.where(valid, view.numbers, 0.0))
+    elif view.kind == "bool":
+        keys = np.asarray(view.numbers, dtype="uint64")
+    elif view.kind == "dt":
+        keys = np.asarray(view.numbers).view("int64").view("uint64")
+    else:
+        keys = _text_keys(series)
+    if view.bad.any():  # values of the wrong type are keyed by their text
+        keys = keys.copy()
+        keys[view.bad] = _text_keys(series[view.bad])
+    return np.where(view.null, np.uint64(_NULL_KEY), keys)
+
+
+def _number_keys(numbers: Any) -> Any:
+    """Whole numbers are their own keys (fast, and equal for 5 and 5.0); other numbers are hashed."""
+    import numpy as np
+    import pandas as pd
+
+    with np.errstate(invalid="ignore"):
+        whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 2.0**62)
+    if whole.all():
+        return numbers.astype("int64").view("uint64")
+    keys = np.empty(len(numbers), dtype="uint64")
+    keys[whole] = numbers[whole].astype("int64").view("uint64")
+    keys[~whole] = pd.util.hash_array(numbers[~whole] + 0.0)  # + 0.0: -0.0 and 0.0 alike
+    return keys
+
+
+def _text_keys(series: Any) -> Any:
+    import pandas as pd
+
+    values = series.to_numpy(dtype=object)
+    try:
+        return pd.util.hash_array(values)
+    except TypeError:  # unhashable cells (JSON objects, lists): key their text
+        import numpy as np
+
+        return pd.util.hash_array(np.array([str(v) for v in values], dtype=object))
 
 
 def _to_datetime(series: Any) -> Any:

@@ -7,10 +7,14 @@ constraints. A `where:` filter keeps rows where it is true.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops.data.expr import Binary, Col, Expr, In, IsNull, Lit, Node, Unary
+
+if TYPE_CHECKING:
+    from mlops.data.columns import ColumnView
 
 
 class EvalError(Exception):
@@ -29,25 +33,21 @@ class Val:
     kind: str  # num | str | bool | dt | null
 
 
-def _column(frame: Any, name: str, pos: int) -> Val:
-    import numpy as np
-    import pandas as pd
+def _column(frame: Any, name: str, pos: int, view: Callable[[str], ColumnView] | None) -> Val:
+    """A column through its declared type, as the column rules see it (mlops.data.columns): a CSV text column
+    declared datetime holds timestamps, values that do not fit the type are null here (the `type` rule counts
+    them), and an undeclared column without values behaves as `null`."""
+    from mlops.data.columns import view as column_view
 
     if name not in frame.columns:
         raise EvalError(f"no column `{name}` in the data", pos)
-    series = frame[name]
-    dtype = series.dtype
-    null = series.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(dtype):
-        return Val(series.to_numpy(dtype=bool, na_value=False), null, "bool")
-    if pd.api.types.is_numeric_dtype(dtype):
-        return Val(series.to_numpy(dtype="float64", na_value=np.nan), null, "num")
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = series
-        if getattr(dtype, "tz", None) is not None:
-            values = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        return Val(values.to_numpy(dtype="datetime64[ns]"), null, "dt")
-    return Val(series, null, "str")  # kept as a Series: Arrow-backed string kernels beat object arrays
+    v = view(name) if view is not None else column_view(name, frame[name], None)
+    null = v.null | v.bad if v.bad.any() else v.null
+    if v.declared is None and null.all():
+        return Val(v.numbers if v.numbers is not None else v.series, null, "null")
+    if v.kind == "str":
+        return Val(v.series, null, "str")  # a Series: Arrow-backed string kernels beat object arrays
+    return Val(v.numbers, null, v.kind)
 
 
 def _as_bool(val: Val, pos: int) -> Val:
@@ -129,9 +129,10 @@ def _timestamp(text: str, pos: int) -> Any:
 class Evaluator:
     """Evaluates trees against one DataFrame chunk."""
 
-    def __init__(self, frame: Any) -> None:
+    def __init__(self, frame: Any, view: Callable[[str], ColumnView] | None = None) -> None:
         self.frame = frame
         self.rows = len(frame)
+        self.view = view  # a column seen through its declared type (the chunk's shared views)
         self._cache: dict[str, Val] = {}
 
     def mask(self, expr: Expr) -> tuple[Any, Any]:
@@ -148,7 +149,7 @@ class Evaluator:
             return _lit(node.value)
         if isinstance(node, Col):
             if node.name not in self._cache:
-                self._cache[node.name] = _column(self.frame, node.name, node.pos)
+                self._cache[node.name] = _column(self.frame, node.name, node.pos, self.view)
             return self._cache[node.name]
         if isinstance(node, Unary):
             return self._unary(node)
@@ -177,6 +178,8 @@ class Evaluator:
         if node.op == "not":
             val = _as_bool(val, node.operand.pos)
             return Val(np.logical_not(val.data), val.null, "bool")
+        if val.kind == "null":
+            return val
         if val.kind != "num":
             raise EvalError(f"cannot negate a {_name(val.kind)}", node.pos)
         return Val(np.negative(val.data), val.null, "num")
@@ -222,9 +225,11 @@ class Evaluator:
                 out = np.true_divide(x, y)
             else:
                 out = np.mod(x, y)
-        null = np.logical_or(a.null, b.null)
-        if not np.isscalar(out):
-            null = null | ~np.isfinite(out)
+        # inf is a value (inf + 1 == inf); division by zero and an undefined result (inf - inf) are null, so a
+        # comparison with them is unknown
+        null = np.logical_or(a.null, b.null) | np.isnan(out)
+        if node.op in ("/", "%"):
+            null = null | (np.asarray(y) == 0)
         return Val(out, null, "num")
 
     def _compare(self, node: Binary) -> Val:
@@ -261,7 +266,7 @@ class Evaluator:
         elif val.kind == "bool":
             hit = np.isin(val.data, [v for v in values if isinstance(v, bool)])
         elif val.kind == "null":
-            return Val(False, True, "bool")
+            hit = np.zeros(np.shape(val.null), dtype=bool)
         else:
             hit = pd.Series(val.data).isin([str(v) for v in values]).to_numpy()
         null = np.asarray(val.null, dtype=bool)

@@ -1,8 +1,8 @@
-"""infer-rules: a starter rules file from a profile, with bounds widened so the next batch passes.
+"""infer-rules: a starter rules file from a profile, with bounds a reviewer can accept.
 
-Numeric bounds: each observed extreme pushed out by the larger of `margin` of the range and its distance from
-the median (so heavy tails, whose next maximum is often twice this one, still pass), clipped at 0 when no
-value was negative: a negative count or size is a hard error worth catching.
+Numeric bounds: the observed range widened by `margin` of its width on each side (stated in the file), never
+below 0 when no value was negative (a negative count or size is a hard error worth catching) and within [0, 1]
+when every value was (probabilities, shares).
 Mean bounds (+/- half a standard deviation) and null limits are warnings: a few nulls or a shifted mean are
 soft errors. Allowed sets only for low-cardinality columns. Comments show the observed values for review.
 """
@@ -51,6 +51,25 @@ def _quantile(col: ColumnProfile, p: float) -> float:
     return float(col.min)
 
 
+def numeric_bounds(lowest: float, highest: float, margin: float, integer: bool) -> tuple[float, float]:
+    """min and max for a column observed in [lowest, highest]: each side moved out by `margin` of the range
+    (of the value itself for a constant column), rounded outward to 3 significant digits; never below 0 when no
+    value was negative (a negative count or size is worth catching), and within [0, 1] when every value was
+    (a probability or a share)."""
+    span = highest - lowest if highest > lowest else abs(highest)
+    low, high = lowest - margin * span, highest + margin * span
+    if lowest >= 0:
+        low = max(low, 0.0)
+    if lowest >= 0 and highest <= 1 and not integer:
+        high = min(high, 1.0)
+    low, high = _nice(low, up=False), _nice(high, up=True)
+    if integer:
+        low, high = math.floor(low), math.ceil(high)
+    if lowest >= 0 and highest <= 1 and not integer:  # rounding outward must not leave [0, 1]
+        low, high = max(low, 0.0), min(high, 1.0)
+    return low, high
+
+
 def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: bool) -> tuple[list[str], str]:
     lines: list[str] = []
     if col.min is None:
@@ -58,19 +77,7 @@ def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: boo
     integer = col.dtype == "integer" or (col.values is not None and all(float(v).is_integer() for v in col.values))
     lines.append(f"type: {'integer' if integer else 'number'}")
     q01, q99 = _quantile(col, 0.01), _quantile(col, 0.99)
-    span = float(col.max) - float(col.min)
-    median = _quantile(col, 0.5)
-    # a fresh sample's extremes often pass this sample's (heavy tails double them): widen each side by the
-    # larger of `margin` of the span and the distance from the median to that extreme
-    low = float(col.min) - max(margin * span, median - float(col.min))
-    high = float(col.max) + max(margin * span, float(col.max) - median)
-    if float(col.min) >= 0 and median > 0 and float(col.max) >= 3 * median:
-        high = max(high, float(col.max) ** 2 / median)  # right-skewed: mirror the maximum in log space
-    if float(col.min) >= 0:
-        low = max(low, 0.0)
-    low, high = _nice(low, up=False), _nice(high, up=True)
-    if integer:
-        low, high = math.floor(low), math.ceil(high)
+    low, high = numeric_bounds(float(col.min), float(col.max), margin, integer)
     observed = (f"min {_fmt(col.min)}, p1 {_fmt(q01)}, median {_fmt(_quantile(col, 0.5))}, p99 {_fmt(q99)}, "
                 f"max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, std {_fmt(col.std or 0)}")
     # a closed set of codes (classes, flags): few values, each seen often. Counts with a thin tail (a Poisson
@@ -80,11 +87,18 @@ def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: boo
         lines.append("allowed: [" + ", ".join(_fmt(v) for v in col.values) + "]")
         return lines, observed
     lines += [f"min: {_fmt(low)}", f"max: {_fmt(high)}"]
+    median = _quantile(col, 0.5)
+    if float(col.min) >= 0 and median > 0 and float(col.max) >= 5 * median:
+        observed += (f"; right-skewed (max {float(col.max) / median:.0f}x the median): a new batch's maximum is "
+                     "often higher, raise max or give it a max_fail")
     if unique:
         lines.append("unique: true")
     std = float(col.std or 0)
     if std > 0 and col.mean is not None:
-        lo, hi = _nice(col.mean - 0.5 * std, up=False), _nice(col.mean + 0.5 * std, up=True)
+        # a mean lies within the values' own bounds: never negative for a non-negative column, nor above 1 for
+        # probabilities
+        lo = max(_nice(col.mean - 0.5 * std, up=False), low)
+        hi = min(_nice(col.mean + 0.5 * std, up=True), high)
         lines.append(f"mean: {{value: {{min: {_fmt(lo)}, max: {_fmt(hi)}}}, severity: warn}}")
     return lines, observed
 
@@ -117,8 +131,10 @@ def infer(profile: Profile, source: str, margin: float = 0.1, max_categories: in
     """YAML text of a Rules file for the profiled data; `unique` names columns whose values never repeat."""
     unique = unique or set()
     out = [f"# Starter rules inferred by `mlops infer-rules` from {source} ({profile.rows} rows).",
-           "# Review every bound before relying on it: they were widened beyond what this data shows,",
-           "# and the comments give the observed values.",
+           "# Review every bound before relying on it; the comments give the observed values.",
+           f"# min/max: the observed range widened by {margin:g} of its width on each side (--margin {margin:g}),",
+           "# never below 0 for a column without negative values, within [0, 1] for one whose values all are.",
+           "# mean: the observed mean +/- half a standard deviation, a warning.",
            "kind: Rules", "version: 1", "columns:"]
     for name, col in profile.columns.items():
         is_unique = name in unique and col.nulls == 0 and col.non_null >= 20

@@ -115,7 +115,7 @@ class DataSource:
             if columns is not None:
                 frame = frame[[c for c in frame.columns if str(c) in set(columns)]]
             for start in range(0, max(len(frame), 1), chunk_rows):
-                yield frame.iloc[start:start + chunk_rows]
+                yield _booleans(frame.iloc[start:start + chunk_rows].copy())
             return
         try:
             if self.fmt == "parquet-dir":
@@ -141,41 +141,46 @@ class DataSource:
     def _parquet_dir(self, columns: list[str] | None, chunk_rows: int, only_schema: bool) -> Iterator[Any]:
         dataset = self._dataset()
         if only_schema:
-            yield dataset.schema.empty_table().to_pandas()
+            yield _to_pandas(dataset.schema.empty_table())
             return
         cols = [c for c in columns if c in set(dataset.schema.names)] if columns is not None else None
         empty = True
         for batch in dataset.to_batches(columns=cols, batch_size=chunk_rows):
             if batch.num_rows:
                 empty = False
-                yield batch.to_pandas()
+                yield _to_pandas(batch)
         if empty:
             table = dataset.schema.empty_table()
-            yield (table.select(cols) if cols is not None else table).to_pandas()
+            yield _to_pandas(table.select(cols) if cols is not None else table)
 
     def _parquet(self, columns: list[str] | None, chunk_rows: int, only_schema: bool) -> Iterator[Any]:
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(self.handle())
         if only_schema:
-            yield pf.schema_arrow.empty_table().to_pandas()
+            yield _to_pandas(pf.schema_arrow.empty_table())
             return
-        names = set(pf.schema_arrow.names)
-        cols = [c for c in columns if c in names] if columns is not None else None
-        if pf.metadata.num_rows == 0:
-            yield pf.schema_arrow.empty_table().select(cols if cols is not None else list(names)).to_pandas()
+        names = pf.schema_arrow.names
+        cols = [c for c in columns if c in set(names)] if columns is not None else None
+        meta = pf.metadata
+        if cols == []:  # no column needed (say, only `table.rows`): the row count is in the metadata
+            sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+            yield from _row_counts(sum(sizes), chunk_rows)
+            return
+        if meta.num_rows == 0:
+            yield _to_pandas(pf.schema_arrow.empty_table().select(cols if cols is not None else names))
             return
         # whole row groups decode fastest (columns in parallel); several small ones are read together
         group: list[int] = []
         rows = 0
-        for i in range(pf.metadata.num_row_groups):
-            size = pf.metadata.row_group(i).num_rows
+        for i in range(meta.num_row_groups):
+            size = meta.row_group(i).num_rows
             if group and rows + size > chunk_rows:
                 yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
                 group, rows = [], 0
             if size > chunk_rows:  # a row group bigger than a chunk: stream it in batches
                 for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=cols, use_threads=True):
-                    yield batch.to_pandas()
+                    yield _to_pandas(batch)
                 continue
             group.append(i)
             rows += size
@@ -190,22 +195,27 @@ class DataSource:
         names = [str(c) for c in header.columns]
         if not names:
             raise InputError(f"{self.name}: empty file (no header row)")
-        if columns is not None:
+        count_only = columns is not None and not any(c in set(names) for c in columns)
+        if count_only:  # no column needed (say, only `table.rows`): parse the first one to count the rows
+            usecols: list[str] | None = names[:1]
+        elif columns is not None:
             wanted = set(columns)
-            usecols: list[str] | None = [c for c in names if c in wanted]
+            usecols = [c for c in names if c in wanted]
         else:
             usecols = None
         kept = set(usecols) if usecols is not None else set(names)
         dtype = {c: t for c, t in dtypes.items() if c in kept}
+        # in a one-column file an empty line is a row whose value is null (pandas writes a null that way);
+        # with more columns it is not a row at all
         reader = pd.read_csv(self.handle(), sep=sep, chunksize=chunk_rows, usecols=usecols, dtype=dtype or None,
-                             compression=self._compression(), low_memory=False)
+                             compression=self._compression(), low_memory=False, skip_blank_lines=len(names) > 1)
         empty = True
         with reader:
             for chunk in reader:
                 empty = False
-                yield chunk
+                yield chunk[[]] if count_only else _booleans(chunk)
         if empty:
-            yield header[usecols] if usecols is not None else header
+            yield header[[]] if count_only else (header[usecols] if usecols is not None else header)
 
     def _jsonl(self, columns: list[str] | None, chunk_rows: int) -> Iterator[Any]:
         import pandas as pd
@@ -219,7 +229,7 @@ class DataSource:
                 chunk.columns = [str(c) for c in chunk.columns]
                 if columns is not None:
                     chunk = chunk[[c for c in chunk.columns if c in set(columns)]]
-                yield chunk
+                yield _booleans(chunk)
 
     def _compression(self) -> str | None:
         lower = self.name.lower()
@@ -231,7 +241,49 @@ class DataSource:
 
 def _slices(table: Any, chunk_rows: int) -> Iterator[Any]:
     for start in range(0, max(table.num_rows, 1), chunk_rows):
-        yield table.slice(start, chunk_rows).to_pandas()
+        yield _to_pandas(table.slice(start, chunk_rows))
+
+
+def _row_counts(total: int, chunk_rows: int) -> Iterator[Any]:
+    """Frames without columns that carry only their length: counting rows reads no values."""
+    import pandas as pd
+
+    for start in range(0, max(total, 1), chunk_rows):
+        yield pd.DataFrame(index=pd.RangeIndex(min(chunk_rows, total - start)))
+
+
+def _to_pandas(table: Any) -> Any:
+    """An Arrow table or batch as pandas, with the same dtypes whatever the chunk holds.
+
+    Dictionary-encoded columns are decoded (a categorical would compare and hash unlike its values), and
+    booleans become pandas' nullable boolean (Arrow gives object arrays for a chunk with a null, bool without).
+    Integers with nulls still come out as float64 in some chunks: rules compare numbers by value.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    if any(pa.types.is_dictionary(f.type) for f in table.schema):
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        table = table.cast(pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                                      for f in table.schema]))
+    mapping = {pa.bool_(): pd.BooleanDtype()}
+    frame = table.to_pandas(types_mapper=mapping.get)
+    if table.num_columns == 0:  # pandas has no rows without columns; keep the length
+        frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    return frame
+
+
+def _booleans(frame: Any) -> Any:
+    """Text formats: a column of true/false with nulls comes out as Python objects; make it a nullable boolean
+    (as a chunk without nulls would be), so `type: boolean` and `b != true` see booleans in every chunk."""
+    import pandas as pd
+
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_object_dtype(series.dtype) and len(series) and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+            frame[name] = series.astype("boolean")
+    return frame
 
 
 def prefetch(chunks: Iterator[Any]) -> Iterator[Any]:
