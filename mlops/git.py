@@ -103,3 +103,13 @@ def require_clean(cwd: str | os.PathLike[str], what: str = "this command") -> No
 def tracked_files(cwd: str | os.PathLike[str]) -> set[str]:
     out = output(["ls-files", "-z"], cwd)
     return {p for p in out.split("\0") if p}
+
+
+def identity(cwd: str | os.PathLike[str] = ".") -> str | None:
+    """`Name <email>` as Git itself would record it (`git var GIT_AUTHOR_IDENT`): GIT_AUTHOR_NAME/EMAIL
+    win over the config files, as they do for commits and tags. None when Git has no identity."""
+    proc = run(["var", "GIT_AUTHOR_IDENT"], cwd, check=False)
+    ident = proc.stdout.strip()
+    if proc.returncode != 0 or not ident:
+        return None
+    return ident.rsplit(" ", 2)[0]  # drop the timestamp and zone Git appends
