@@ -271,6 +271,8 @@ def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str |
 
     labels = options.labels or ""
     predictions = options.predictions or ""
+    if options.task != "regression":
+        m.require_comparable(frame[labels].to_numpy(), frame[predictions].to_numpy(), labels, predictions)
     lw = label_window(frame, labels, predictions, window_time=window, delay=delay, timestamp=timestamp)
     coverage = lw.to_dict()
     if lw.counted == 0:
