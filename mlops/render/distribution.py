@@ -60,7 +60,7 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
         if broken or lo - span <= value <= hi + span:  # a bound far away would squash the data into one bar
             marks.append((value, f"{label} {svg.tick_label(value)}"))
             lo, hi = min(lo, value), max(hi, value)
-    edges = _edges(lo, hi, bounds)
+    edges = _edges(lo, hi, bounds, integer=current.dtype == "integer")
     interior = np.asarray(edges, dtype=float)
     share_now = bin_probs(current, interior)[1:-1]
     bad = [(bounds.min is not None and right <= _below(bounds.min)) or (bounds.max is not None and left >= bounds.max)
@@ -102,13 +102,19 @@ def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, curren
                     value_format=lambda v: f"{v:.2f}%")
 
 
-def _edges(lo: float, hi: float, bounds: Bounds) -> list[float]:
+def _edges(lo: float, hi: float, bounds: Bounds, *, integer: bool = False) -> list[float]:
     """Equal bins over [lo, hi], with each bound an edge: below a min means strictly below (an integer
-    column's 18s are inside `min: 18`), above a max strictly above."""
+    column's 18s are inside `min: 18`), above a max strictly above. Integer columns get bins of a whole
+    number of values (no comb of alternately full and empty bins)."""
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
-    width = (hi - lo) / BINS
-    edges = [lo + width * i for i in range(BINS + 1)]
+    if integer:
+        width = float(max(1, math.ceil((hi - lo + 1) / BINS)))
+        lo = math.floor(lo) - 0.5
+        count = max(1, math.ceil((hi + 0.5 - lo) / width))
+    else:
+        width, count = (hi - lo) / BINS, BINS
+    edges = [lo + width * i for i in range(count + 1)]
     for bound in (_below(bounds.min) if bounds.min is not None else None, bounds.max):
         if bound is not None and lo < bound < hi:
             edges = [e for e in edges if abs(e - bound) > width * 0.25] + [bound]
