@@ -105,10 +105,11 @@ def tracked_files(cwd: str | os.PathLike[str]) -> set[str]:
     return {p for p in out.split("\0") if p}
 
 
-def identity(cwd: str | os.PathLike[str] = ".") -> str | None:
-    """`Name <email>` as Git itself would record it (`git var GIT_AUTHOR_IDENT`): GIT_AUTHOR_NAME/EMAIL
-    win over the config files, as they do for commits and tags. None when Git has no identity."""
-    proc = run(["var", "GIT_AUTHOR_IDENT"], cwd, check=False)
+def identity(cwd: str | os.PathLike[str] = ".", role: str = "author") -> str | None:
+    """`Name <email>` as Git itself would record it (`git var GIT_AUTHOR_IDENT`, or GIT_COMMITTER_IDENT for
+    role="committer", the tagger of a tag): GIT_AUTHOR_NAME/EMAIL win over the config files, as they do for
+    commits and tags. None when Git has no identity."""
+    proc = run(["var", "GIT_COMMITTER_IDENT" if role == "committer" else "GIT_AUTHOR_IDENT"], cwd, check=False)
     ident = proc.stdout.strip()
     if proc.returncode != 0 or not ident:
         return None

@@ -32,3 +32,10 @@ def test_alerts_ack_records_the_environment_identity(git_repo: Path, monkeypatch
     assert result.stdout.strip() == "r1/drift:a: ignored (by On Call <oncall@example.com>)"
     last = json.loads((git_repo / "monitoring/history.jsonl").read_text().splitlines()[-1])
     assert last["by"] == "On Call <oncall@example.com>"  # not test@example.com from ~/.gitconfig
+
+
+def test_committer_identity_is_the_tagger(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "CI Bot")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "bot@example.com")
+    assert git.identity(git_repo, "committer") == "CI Bot <bot@example.com>"
+    assert git.identity(git_repo) == "Test Author <author@example.com>"
