@@ -197,3 +197,14 @@ def require_clean(cwd: str | os.PathLike[str], what: str = "this command") -> No
 def tracked_files(cwd: str | os.PathLike[str]) -> set[str]:
     out = output(["ls-files", "-z"], cwd)
     return {p for p in out.split("\0") if p}
+
+
+def identity(cwd: str | os.PathLike[str] = ".", role: str = "author") -> str | None:
+    """`Name <email>` as Git itself would record it (`git var GIT_AUTHOR_IDENT`, or GIT_COMMITTER_IDENT for
+    role="committer", the tagger of a tag): GIT_AUTHOR_NAME/EMAIL win over the config files, as they do for
+    commits and tags. None when Git has no identity."""
+    proc = run(["var", "GIT_COMMITTER_IDENT" if role == "committer" else "GIT_AUTHOR_IDENT"], cwd, check=False)
+    ident = proc.stdout.strip()
+    if proc.returncode != 0 or not ident:
+        return None
+    return ident.rsplit(" ", 2)[0]  # drop the timestamp and zone Git appends

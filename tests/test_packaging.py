@@ -20,7 +20,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                            "-w", str(out), str(ROOT)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return next(out.glob("mlops-*.whl"))
+    return next(out.glob("git_mlops-*.whl"))
 
 
 @pytest.mark.slow

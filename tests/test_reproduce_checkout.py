@@ -66,7 +66,7 @@ def test_fresh_clone_restores_v1_bytes_exactly(fresh: Path, bytes_at: dict[str, 
     assert head(fresh) == tag_commit(fresh, "model@v0.1.0")
     assert data_md5s(fresh) == bytes_at["v0.1.0"]
     assert "Checked out model@v0.1.0" in out
-    assert "Downloaded from the DVC remote" in out and "models/model.txt" in out
+    assert "Downloaded from DVC remote `storage`" in out and "models/model.txt" in out
     assert "added     data/raw.csv" in out
     # and forward again to v2, then back by branch name
     code, out, err = mlops("checkout", "model@latest")
@@ -127,7 +127,7 @@ def test_data_nowhere_to_be_found_changes_nothing(fresh: Path, tmp_path: Path) -
     before = head(fresh)
     code, _, err = mlops("checkout", "model@v0.1.0")
     assert code == 2
-    assert "neither the DVC cache nor the remote" in err and "nothing was changed" in err
+    assert "does not have the data of" in err and "nothing was changed" in err
     assert head(fresh) == before
     code, out, err = mlops("checkout", "model@v0.1.0", "--allow-missing")
     assert code == 0, err

@@ -93,7 +93,8 @@ def monitor_report(result: MonitorResult, fmt: str = "text") -> str:
     """The run as text, markdown, JSON or self-contained HTML (with trend charts over the history)."""
     from mlops.monitor.render import render_run
 
-    return render_run(result.record, fmt, runs=result.runs, history=result.history_path, problems=result.problems)
+    return render_run(result.record, fmt, runs=result.runs, history=result.history_path, problems=result.problems,
+                      profiles=(result.reference.profile, result.profile))
 
 
 def alerts_report_text(report: AlertReport, fmt: str = "text") -> str:

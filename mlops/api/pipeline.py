@@ -60,8 +60,9 @@ def run_pipeline(stages: list[str] | None = None, dvc_args: list[str] | None = N
 
 
 def init_project(target: str | os.PathLike[str] = ".", template: str = "default", *,
-                 force: bool = False) -> InitResult:
-    """Create (or fill) a Git + DVC repository with the example project of a template."""
+                 force: bool = False, install_spec: str | None = None) -> InitResult:
+    """Create (or fill) a Git + DVC repository with the example project of a template. `install_spec` is
+    the pip requirement its CI workflows install mlops with (default: mlops.pipeline.install_spec)."""
     from mlops.pipeline.scaffold import init
 
-    return init(target, template, force=force)
+    return init(target, template, force=force, install=install_spec)

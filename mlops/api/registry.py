@@ -196,8 +196,35 @@ def which(artifact: str, stage: str, *, back: int = 0,
     """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage."""
     state = registry_state(root)
     art = _require(state, artifact)
+    if stage not in art.queues:
+        _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))
     found = art.which(stage, back)
     return {"artifact": artifact, "stage": stage, "back": back,
             "version": (found.version if found else None), "commit": found.commit if found else None,
             "tag": found.tag if found else None, "known_stage": stage in art.queues,
             "deprecated": art.deprecated, "warnings": _relevant(state.warnings, artifact)}
+
+
+def _declared_stages(root: Path) -> set[str]:
+    """The stages promotion.yaml declares (none when it is missing or broken: the tags still answer)."""
+    from mlops.errors import MlopsError
+
+    try:
+        from mlops.config import load_document, load_project
+
+        project = load_project(root)
+        doc = load_document(project.path(project.promotion), shown=project.promotion, expected_kind="Promotion")
+    except MlopsError:
+        return set()
+    stages = (doc.data or {}).get("stages") if isinstance(doc.data, dict) else None
+    return {str(s) for s in stages} if isinstance(stages, dict) else set()
+
+
+def _require_stage(stage: str, known: set[str]) -> None:
+    """A stage neither declared nor ever assigned is a typo, not an empty stage: exit 2 with a suggestion."""
+    if stage in known:
+        return
+    match = closest(stage, known, cutoff=0.5) or next((s for s in sorted(known) if s.startswith(stage)), None)
+    listing = ", ".join(sorted(known)) or "none yet"
+    raise UnknownReference(f"unknown stage `{stage}` (stages: {listing})",
+                           hint=f"did you mean `{match}`?" if match else None)

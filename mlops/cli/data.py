@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from mlops.cli.output import echo_json, json_option
+from mlops.cli.output import echo_json, json_alias, json_option, report_format
 from mlops.errors import CheckFailed
 
 _FORMATS = ["text", "json", "markdown", "html"]
-_BY_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-              ".txt": "text"}
 _input_format = click.option("--input-format", type=click.Choice(["csv", "parquet", "jsonl"]), default=None,
                              help="Read DATA as this format instead of guessing from its extension.")
 
@@ -55,9 +52,9 @@ class _Bar:
 @click.command()
 @click.argument("data")
 @click.option("--rules", "rules", required=True, metavar="FILE", help="The rules file (kind: Rules).")
-@click.option("--report", "reports", multiple=True, metavar="PATH",
+@click.option("-o", "--output", "--report", "reports", multiple=True, metavar="PATH",
               help="Also write the report to PATH; its format follows the extension (.json, .md, .html, "
-                   ".txt). Repeatable. Written even when rules fail.")
+                   ".txt; any other is refused). Repeatable. Written even when rules fail.")
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True,
               help="Format printed on standard output.")
 @click.option("--reference", metavar="REF:PATH",
@@ -67,6 +64,7 @@ class _Bar:
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=None, metavar="N",
               help="Rows per chunk (memory bound); default 500,000.")
 @click.option("-v", "--verbose", is_flag=True, help="List passed and skipped rules too (text format).")
+@json_alias
 def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, reference: str | None,
              input_format: str | None, chunk_rows: int | None, verbose: bool) -> None:
     """Check a CSV, Parquet or JSON-lines file against a rules file.
@@ -80,18 +78,17 @@ def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, referenc
       mlops validate data/batch.csv --rules rules/clean.yaml --report reports/check.json
       mlops validate data/batch.csv --rules rules/clean.yaml --format markdown > comment.md
       mlops validate data/batch.csv --rules rules/clean.yaml --reference main:data/train.parquet
-      mlops validate data/batch.csv --rules rules/clean.yaml --report report.html
+      mlops validate data/batch.csv --rules rules/clean.yaml -o report.html --json
     """
     from mlops import atomic
 
+    kinds = {path: report_format(path, fmt, _FORMATS) for path in reports}  # refuse .pdf before reading data
     api = _api()
     with _Bar() as bar:
         report = api.validate(data, rules, reference=reference, input_format=input_format, chunk_rows=chunk_rows,
                               progress=bar if sys.stderr.isatty() else None,
-                              profile_all=any(Path(p).suffix.lower() in (".html", ".htm") for p in reports)
-                              or fmt == "html")
-    for path in reports:
-        kind = _BY_SUFFIX.get(Path(path).suffix.lower(), fmt)
+                              profile_all="html" in kinds.values() or fmt == "html")
+    for path, kind in kinds.items():
         atomic.write_text(path, api.render_report(report, kind))
     click.echo(api.render_report(report, fmt, verbose=verbose), nl=False)
     if not report.passed:

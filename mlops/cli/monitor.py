@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mlops.cli.output import emit, json_alias, output_option, report_format
 from mlops.errors import EXIT_CHECK_FAILED
 
 FORMATS = ["text", "markdown", "json", "html"]
@@ -55,16 +56,15 @@ FORMATS = ["text", "markdown", "json", "html"]
 @click.option("--positive", metavar="VALUE", help="Positive class of a binary classifier.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format on stdout.")
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead "
-              "of stdout.")
+@output_option
+@json_alias
 def monitor(data: str, against: str | None, rules: str | None, labels: str | None, predictions: str | None,
             scores: str | None, slices: tuple[str, ...], history: str | None, dry_run: bool,
             window_time: str | None, artifact: str | None, consecutive: int | None,
             min_drifted_columns: int | None, correction: str | None, severity: str | None,
             max_metric_drop: float | None, min_rows: int | None, method: str | None, threshold: float | None,
             p_value: bool | None, label_delay: str | None, timestamp: str | None, task: str | None,
-            positive: str | None, fmt: str, as_json: bool, output: str | None) -> None:
+            positive: str | None, fmt: str, output: str | None) -> None:
     """Compare a live batch with what a model version was trained on; alert by policy.
 
     Computes per-feature drift against the version's training data (its profile, read at the version's
@@ -84,6 +84,7 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
     """
     from mlops import api
 
+    fmt = report_format(output, fmt, FORMATS) if output else fmt  # refuse .pdf before any work
     result = api.monitor_batch(data, against=against, rules=rules, labels=labels, predictions=predictions,
                          scores=scores, slices=slices, history=history, record=not dry_run,
                          window_time=window_time, artifact=artifact, consecutive=consecutive,
@@ -91,8 +92,8 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
                          max_metric_drop=max_metric_drop, min_rows=min_rows, method=method, threshold=threshold,
                          p_value=p_value, label_delay=label_delay, timestamp=timestamp, task=task,
                          positive=positive)
-    text = api.monitor_report(result, "json" if as_json else fmt)
-    _emit(text, output)
+    text = api.monitor_report(result, fmt)
+    emit(text, output)
     if result.fired:
         errors = sum(1 for c in result.fired if c.severity == "error")
         click.echo(f"{len(result.fired)} alert(s) fired ({errors} error): "
@@ -126,10 +127,10 @@ def alerts() -> None:
               "ISO-8601 time.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@output_option
+@json_alias
 def report(history: str | None, noisy_share: float, min_fired: int, artifact: str | None, since: str | None,
-           fmt: str, as_json: bool, output: str | None) -> None:
+           fmt: str, output: str | None) -> None:
     """Per alert rule: times fired, windows, acted/ignored, and whether it is noisy.
 
     A rule is noisy when a large share of its alerts were ignored, or when it fires in nearly every
@@ -144,9 +145,10 @@ def report(history: str | None, noisy_share: float, min_fired: int, artifact: st
     """
     from mlops import api
 
+    fmt = report_format(output, fmt, FORMATS) if output else fmt
     result = api.alerts_report(history, noisy_share=noisy_share, min_fired=min_fired, artifact=artifact,
                                since=since)
-    _emit(api.alerts_report_text(result, "json" if as_json else fmt), output)
+    emit(api.alerts_report_text(result, fmt), output)
 
 
 @alerts.command("ack")
@@ -155,7 +157,7 @@ def report(history: str | None, noisy_share: float, min_fired: int, artifact: st
 @click.option("--acted", "resolution", flag_value="acted", help="People acted on it.")
 @click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
               "monitoring/history.jsonl]")
-@click.option("--by", help="Who acknowledges.  [default: git config user.email]")
+@click.option("--by", help="Who acknowledges.  [default: Git's identity, `git var GIT_AUTHOR_IDENT`]")
 @click.option("--note", help="Why, in a few words.")
 @click.option("--json", "as_json", is_flag=True, help="Print the acknowledgement record as JSON.")
 def ack(alert_id: str, resolution: str | None, history: str | None, by: str | None, note: str | None,
@@ -181,13 +183,3 @@ def ack(alert_id: str, resolution: str | None, history: str | None, by: str | No
         echo_json(record)
     else:
         click.echo(f"{alert_id}: {resolution} (by {record['by']})")
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        from mlops import atomic
-
-        atomic.write_text(output, text)
-        click.echo(f"report written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)

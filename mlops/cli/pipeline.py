@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mlops.cli.output import findings_once
 from mlops.errors import EXIT_CHECK_FAILED
 
 
@@ -16,22 +17,28 @@ def _plural(n: int, word: str) -> str:
 @click.option("--template", "-t", default="default", show_default=True,
               help="Which example to start from: default (churn model) or minimal (one stage).")
 @click.option("--force", is_flag=True, help="Add the example to a non-empty folder (existing files are kept).")
-def init(directory: str, template: str, force: bool) -> None:
+@click.option("--install-spec", metavar="REQUIREMENT", envvar="MLOPS_INSTALL_SPEC", show_envvar=True,
+              help="What the generated CI workflows `pip install` to get mlops, e.g. "
+                   "'git-mlops @ git+https://github.com/ORG/mlops@v0.1.0'.  [default: where this mlops was "
+                   "installed from when pip recorded a URL, else git-mlops==THIS-VERSION]")
+def init(directory: str, template: str, force: bool, install_spec: str | None) -> None:
     """Create an mlops project: Git and DVC repositories, an example pipeline that runs offline, data
     rules, promotion policy, registry, pre-commit hooks and CI workflows.
 
     DIRECTORY (default: the current folder) must be empty unless --force; no existing file is ever
-    overwritten.
+    overwritten. The CI workflows install this mlops: the requirement is written into them (and the
+    README) now, and printed; change it with --install-spec or MLOPS_INSTALL_SPEC.
 
     \b
     Examples:
       mlops init demo && cd demo && mlops run
       mlops init --template minimal my-project
       mlops init . --force
+      mlops init demo --install-spec 'git-mlops @ git+https://github.com/ORG/mlops@v0.1.0'
     """
     from mlops import api
 
-    result = api.init_project(directory, template, force=force)
+    result = api.init_project(directory, template, force=force, install_spec=install_spec)
     if result.git_initialised:
         click.echo("initialised a Git repository")
     if result.dvc_initialised:
@@ -43,6 +50,10 @@ def init(directory: str, template: str, force: bool) -> None:
         click.echo(f"ran: {command}")
     if result.stages:
         click.echo(f"compiled dvc.yaml: {_plural(len(result.stages), 'stage')}")
+    click.echo(f"CI installs mlops with: pip install \"{result.install}\"")
+    if result.install_origin == "version":
+        click.echo("  (this version from the package index; if your CI's index does not have it, run init with "
+                   "--install-spec, or edit the `pip install` lines in .github/workflows/)")
     click.echo("\nnext:")
     if directory not in (".", ""):
         click.echo(f"  cd {directory}")
@@ -68,7 +79,8 @@ def compile_(check: bool, force: bool) -> None:
     """
     from mlops import api
 
-    result = api.compile_pipelines(check=check, force=force)
+    with findings_once():
+        result = api.compile_pipelines(check=check, force=force)
     for warning in result.warnings:
         click.echo(warning.render(), err=True)
     sources = ", ".join(result.sources)
@@ -130,7 +142,8 @@ def run(args: tuple[str, ...]) -> None:
     # click drops `--`; stage names come first, and everything from the first option on goes to dvc
     cut = next((i for i, a in enumerate(items) if a.startswith("-")), len(items))
     stages, dvc_args = items[:cut], items[cut:]
-    result = api.run_pipeline(stages, dvc_args)
+    with findings_once():
+        result = api.run_pipeline(stages, dvc_args)
     if result.failed_validations:
         click.echo("", err=True)
         for failed in result.failed_validations:

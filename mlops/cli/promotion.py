@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mlops.cli.output import echo_json, json_option
+from mlops.cli.output import echo_json, emit, json_alias, json_option, output_option, report_format
 from mlops.errors import EXIT_CHECK_FAILED
 
 
@@ -108,7 +108,9 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
                                             "[default: origin/<protected branch>, else the branch].")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="markdown suits a PR comment or $GITHUB_STEP_SUMMARY.")
-def gate(base: str | None, fmt: str) -> None:
+@output_option
+@json_alias
+def gate(base: str | None, fmt: str, output: str | None) -> None:
     """Evaluate the gates of every stage assignment that registry.yaml changes since REV (a PR check).
 
     Reads files from commits only and runs no code from the change. The merge base decides: its policy,
@@ -120,23 +122,23 @@ def gate(base: str | None, fmt: str) -> None:
     Examples:
       mlops gate
       mlops gate --base origin/main --format markdown >> "$GITHUB_STEP_SUMMARY"
-      mlops gate --base main --format json
+      mlops gate --base main --json -o gate.json
     """
+    import json
+
     from mlops.promotion import render
 
+    fmt = report_format(output, fmt, ("text", "markdown", "json")) if output else fmt
     report = _api().gate(base)
     if fmt == "json":
-        echo_json(report.to_dict())
+        text = json.dumps(report.to_dict(), indent=2, default=str)
     elif fmt == "markdown":
         notes = ([f"REFUSED: {report.refused}"] if report.refused else []) + report.notes
-        click.echo(render.markdown(report.evaluations, base=report.base, notes=notes))
+        text = render.markdown(report.evaluations, base=report.base, notes=notes)
     else:
-        for note in report.notes:
-            click.echo(f"note: {note}")
-        if report.refused:
-            click.echo(f"refused: {report.refused}")
-        else:
-            click.echo(render.text(report.evaluations))
+        text = "".join(f"note: {note}\n" for note in report.notes)
+        text += f"refused: {report.refused}\n" if report.refused else render.text(report.evaluations)
+    emit(text, output)
     if not report.passed:
         _fail()
 

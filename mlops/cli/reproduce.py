@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mlops.cli.output import echo_json, json_option
+from mlops.cli.output import echo_json, emit, json_alias, json_option, output_option, report_format
 from mlops.errors import EXIT_CHECK_FAILED
 
 
@@ -86,8 +86,9 @@ def reproduce(ref: str, keep: bool, verbose: bool, as_json: bool) -> None:
 @click.argument("ref_b", metavar="[REF_B]", default="HEAD")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="Report format (markdown suits PR comments).")
-@json_option
-def diff(ref_a: str, ref_b: str, fmt: str, as_json: bool) -> None:
+@output_option
+@json_alias
+def diff(ref_a: str, ref_b: str, fmt: str, output: str | None) -> None:
     """What changed between two versions: params, metrics with deltas, data and output hashes
     (dvc.lock and .dvc files), pipeline stages, and rules. Read from Git history: nothing is checked out.
 
@@ -98,13 +99,18 @@ def diff(ref_a: str, ref_b: str, fmt: str, as_json: bool) -> None:
       mlops diff churn-model@v1.2.0 churn-model@v1.3.0
       mlops diff churn-model#production churn-model#staging --format markdown
       mlops diff main~3 --json
+      mlops diff churn-model#production churn-model#staging -o diff.md
     """
+    import json
+
     from mlops.reproduce.render import diff_markdown, diff_text
 
+    fmt = report_format(output, fmt, ("text", "markdown", "json")) if output else fmt
     result = _api().diff(ref_a, ref_b)
-    if as_json or fmt == "json":
-        echo_json(result.as_dict())
+    if fmt == "json":
+        text = json.dumps(result.as_dict(), indent=2, default=str)
     elif fmt == "markdown":
-        click.echo(diff_markdown(result))
+        text = diff_markdown(result)
     else:
-        click.echo(diff_text(result))
+        text = diff_text(result)
+    emit(text, output)

@@ -141,9 +141,9 @@ def whoami() -> str:
     from mlops.errors import MlopsError
 
     try:
-        proc = git.run(["config", "user.email"], os.getcwd(), check=False)
-        if proc.returncode == 0 and proc.stdout.strip():
-            return proc.stdout.strip()
+        ident = git.identity(os.getcwd())
+        if ident:
+            return ident
     except MlopsError:
         pass
     try:

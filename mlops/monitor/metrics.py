@@ -239,3 +239,43 @@ def _is_probability(values: Any) -> bool:
         return False
     finite = values[np.isfinite(values)]
     return bool(finite.size) and finite.min() >= 0 and finite.max() <= 1 and bool(np.any((finite != 0) & (finite != 1)))
+
+
+def require_comparable(labels: Any, predictions: Any, label_column: str, prediction_column: str) -> None:
+    """Numbers against text (0/1 labels, a `plan` column as --predictions) can never match: that is a wrong
+    column, not a model with accuracy 0. InputError naming both columns and what they hold."""
+    kinds = {label_column: _value_kind(labels), prediction_column: _value_kind(predictions)}
+    if {kinds[label_column], kinds[prediction_column]} != {"numbers", "text"}:
+        return
+    from mlops.errors import InputError
+
+    shown = {c: _examples(v) for c, v in ((label_column, labels), (prediction_column, predictions))}
+    raise InputError(f"--predictions column `{prediction_column}` holds {kinds[prediction_column]} "
+                     f"({shown[prediction_column]}) but --labels column `{label_column}` holds "
+                     f"{kinds[label_column]} ({shown[label_column]}): no prediction can equal a label",
+                     hint="pass the column with the model's predicted classes or probabilities as --predictions")
+
+
+def _value_kind(values: Any) -> str:
+    """numbers (booleans too) | text (strings that are not numbers) | other (empty, mixed)."""
+    import numpy as np
+    import pandas as pd
+
+    array = np.asarray(values)
+    if array.dtype.kind in "biuf":
+        return "numbers"
+    series = pd.Series(array[:10_000]).dropna()
+    if series.empty:
+        return "other"
+    text = series.astype(str).str.strip()
+    numeric = pd.to_numeric(text, errors="coerce").notna() | text.str.lower().isin(["true", "false"])
+    if numeric.all():
+        return "numbers"
+    return "text" if not numeric.any() else "other"
+
+
+def _examples(values: Any, limit: int = 3) -> str:
+    import pandas as pd
+
+    seen = pd.Series(values[:10_000]).dropna().astype(str).unique()[:limit]
+    return ", ".join(f"'{v}'" for v in seen) or "no values"

@@ -63,6 +63,7 @@ class MonitorResult:
     history_path: str | None  # where the record was appended (None: not recorded)
     previous: list[dict[str, Any]]  # the stream's earlier runs, oldest first (for trends)
     problems: list[str] = field(default_factory=list)  # skipped history lines
+    profile: Any = None  # the batch's profile of the drift columns (the HTML report draws it)
 
     @property
     def failed(self) -> bool:
@@ -99,7 +100,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     _require_columns(schema, options)
     roles = {c for c in (options.labels, options.predictions, options.scores, timestamp) if c}
     p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
-    features, rows = _drift(source, schema, reference, options, drift_cfg, roles, p_value)
+    features, rows, profile = _drift(source, schema, reference, options, drift_cfg, roles, p_value)
     drifted = judge_drift(features, policy)
     # only the columns that metrics, slices and prediction drift need are held in memory at once
     wanted = [c for c in (options.labels, options.predictions, options.scores, *options.slices) if c]
@@ -150,7 +151,8 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     if options.record:
         append_record(history_path, record)
     return MonitorResult(record, reference, policy, candidates, fired,
-                         _shown(history_path, root) if options.record else None, previous, history.problems)
+                         _shown(history_path, root) if options.record else None, previous, history.problems,
+                         profile)
 
 
 def _rules(path: str | None) -> dict[str, Any]:
@@ -192,7 +194,7 @@ def _require_columns(schema: list[str], options: MonitorOptions) -> None:
 
 
 def _drift(source: Any, schema: list[str], reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
-           roles: set[str], p_value: bool) -> tuple[dict[str, dict[str, Any]], int]:
+           roles: set[str], p_value: bool) -> tuple[dict[str, dict[str, Any]], int, Any]:
     from mlops.data.drift import drift_scores
     from mlops.data.profile import build_profile
 
@@ -223,7 +225,7 @@ def _drift(source: Any, schema: list[str], reference: Reference, options: Monito
         entry.pop("column", None)
         entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
         features[name] = entry
-    return features, rows
+    return features, rows, current
 
 
 def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
@@ -271,6 +273,8 @@ def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str |
 
     labels = options.labels or ""
     predictions = options.predictions or ""
+    if options.task != "regression":
+        m.require_comparable(frame[labels].to_numpy(), frame[predictions].to_numpy(), labels, predictions)
     lw = label_window(frame, labels, predictions, window_time=window, delay=delay, timestamp=timestamp)
     coverage = lw.to_dict()
     if lw.counted == 0:

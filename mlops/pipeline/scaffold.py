@@ -31,6 +31,8 @@ class InitResult:
     dvc_initialised: bool = False
     setup: list[str] = field(default_factory=list)  # commands run after copying
     stages: list[str] = field(default_factory=list)
+    install: str = ""  # the pip requirement the CI workflows and README install mlops with
+    install_origin: str = ""  # option | environment | source | version (mlops.pipeline.install_spec)
 
 
 def templates() -> dict[str, Traversable]:
@@ -87,8 +89,10 @@ def _command(words: list[str]) -> list[str]:
     return words
 
 
-def init(target: str | os.PathLike[str] = ".", template: str = "default", *, force: bool = False) -> InitResult:
+def init(target: str | os.PathLike[str] = ".", template: str = "default", *, force: bool = False,
+         install: str | None = None) -> InitResult:
     from mlops import git
+    from mlops.pipeline.install_spec import PLACEHOLDER, install_spec
 
     available = templates()
     if template not in available:
@@ -101,8 +105,9 @@ def init(target: str | os.PathLike[str] = ".", template: str = "default", *, for
         raise InputError(f"{target} is not empty ({', '.join(sorted(existing)[:5])}"
                          f"{', ...' if len(existing) > 5 else ''})",
                          hint="pass --force to add the example next to your files (none is overwritten)")
+    spec, origin = install_spec(install)
     root.mkdir(parents=True, exist_ok=True)
-    result = InitResult(str(root), template)
+    result = InitResult(str(root), template, install=spec, install_origin=origin)
     top = _enclosing_root(root)
     if top is not None:
         if top != root:
@@ -122,6 +127,8 @@ def init(target: str | os.PathLike[str] = ".", template: str = "default", *, for
         data = source.read_bytes()
         if rel.endswith(".md"):
             data = data.replace(b"{{project}}", root.name.encode())
+        if rel.endswith((".md", ".yml", ".yaml")):
+            data = data.replace(PLACEHOLDER, spec.encode())
         dest.write_bytes(data)
         if rel.startswith("src/") and rel.endswith(".py"):
             dest.chmod(0o755)

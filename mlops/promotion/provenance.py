@@ -110,8 +110,7 @@ class Tracer:
 def who(root: Path) -> str:
     """Who ran the command: the CI actor when there is one, else Git's committer identity."""
     actor = os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN")
-    proc = git.run(["var", "GIT_COMMITTER_IDENT"], root, check=False)
-    ident = proc.stdout.strip().rsplit(" ", 2)[0] if proc.returncode == 0 else ""
+    ident = git.identity(root, "committer") or ""  # the tagger of the tags it writes
     if actor:
         return f"{actor} (CI; git identity {ident})" if ident else f"{actor} (CI)"
     return ident or "unknown"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import git, refs
-from mlops.errors import DirtyTreeError, GitError, InputError
+from mlops.errors import DirtyTreeError, GitError, InputError, MlopsError
 from mlops.reproduce import dvcrepo, lock, worktree
 from mlops.reproduce.snapshot import Snapshot
 
@@ -38,6 +38,7 @@ class CheckoutResult:
     worktree: str | None  # set with --worktree
     restored: list[Restored] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)  # paths whose data came from the DVC remote
+    remote: str | None = None  # the DVC remote tried, `name (url, from where)`, when the cache lacked data
     missing: list[str] = field(default_factory=list)  # with allow_missing: paths left absent
     warnings: list[str] = field(default_factory=list)
     data: bool = True  # False when DVC had no part (a plain Git repository, or a commit before `dvc init`)
@@ -77,14 +78,21 @@ def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[
         return result
     if not dvcrepo.is_dvc_repo(base):  # from a commit before `dvc init`: no DVC data here to protect
         _git_checkout(base, resolved.commit, branch)
-        with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
-            repo = dvcrepo.open_repo(base)
-            try:
-                _ensure_cached(repo, snapshot, result, True)
-                _dvc_checkout(repo, base, result, allow_missing)
-            finally:
-                repo.close()
-            result.warnings.extend(warnings)
+        try:  # DVC can only be opened once Git has written .dvc/config: put Git back if the data is nowhere
+            with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
+                repo = dvcrepo.open_repo(base)
+                try:
+                    _ensure_cached(repo, snapshot, result, allow_missing)
+                    _dvc_checkout(repo, base, result, allow_missing)
+                finally:
+                    repo.close()
+                result.warnings.extend(_useful(warnings))
+        except MlopsError as exc:
+            if result.previous is None:  # nothing was checked out before (a fresh clone of an empty HEAD)
+                exc.message += f" (Git now has {resolved.commit[:7]} checked out, without its DVC data)"
+                raise
+            _git_checkout(base, result.previous, result.previous)
+            raise
         return result
     with dvcrepo.dvc_errors("dvc checkout failed") as warnings:
         repo = dvcrepo.open_repo(base)
@@ -95,11 +103,12 @@ def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[
             try:
                 _dvc_checkout(repo, base, result, allow_missing)
             except _Unsaved as exc:  # DVC checked before writing anything: put Git back, and say why
-                _git_checkout(base, result.previous, result.previous)
+                if result.previous is not None:
+                    _git_checkout(base, result.previous, result.previous)
                 raise _dirty(exc.paths, "DVC-tracked, not saved in the DVC cache") from None
         finally:
             repo.close()
-        result.warnings.extend(warnings)
+        result.warnings.extend(_useful(warnings))
     return result
 
 
@@ -115,17 +124,22 @@ def _uses_dvc(snapshot: Snapshot, result: CheckoutResult) -> bool:
     return False
 
 
-def _heads(root: Path, ref: str | None) -> tuple[str, str | None]:
-    """(the branch or commit HEAD is on now, REF when it names a local branch), in one git call:
-    going back with `mlops checkout main` puts you on the branch, not on a detached commit."""
-    args = ["rev-parse", "--revs-only", "HEAD", "--symbolic-full-name", "HEAD"]
-    proc = git.run([*args, ref] if ref and not ref.startswith("-") else args, root, check=False)
-    lines = proc.stdout.split()
-    if proc.returncode != 0 or len(lines) < 2:
-        lines = git.output(args, root).split()
-    now = lines[1].removeprefix("refs/heads/") if lines[1].startswith("refs/heads/") else lines[0]
-    branch = lines[2].removeprefix("refs/heads/") if len(lines) > 2 and lines[2].startswith("refs/heads/") else None
+def _heads(root: Path, ref: str | None) -> tuple[str | None, str | None]:
+    """(the branch or commit HEAD is on now, REF when it names a local branch): going back with `mlops
+    checkout main` puts you on the branch, not on a detached commit. The first is None in a fresh clone
+    whose HEAD names a branch with no commit yet (a bare origin whose HEAD names a missing branch)."""
+    commit = git.run(["rev-parse", "--verify", "--quiet", "HEAD"], root, check=False).stdout.strip()
+    now = (git.current_branch(root) or commit) if commit else None
+    branch = None
+    if ref and not ref.startswith("-"):
+        found = git.run(["rev-parse", "--verify", "--quiet", f"refs/heads/{ref}"], root, check=False)
+        branch = ref if found.returncode == 0 else None
     return now, branch
+
+
+def _useful(warnings: list[str]) -> list[str]:
+    """DVC's own warning about missing cache files repeats, as hashes, what mlops reports by path."""
+    return [w for w in warnings if "cache files do not exist" not in w]
 
 
 class _Unsaved(Exception):
@@ -165,7 +179,7 @@ def _into_worktree(base: Path, into: Path, result: CheckoutResult, allow_missing
             raise _dirty(exc.paths, "DVC-tracked, not saved in the DVC cache") from None
         finally:
             repo.close()
-        result.warnings.extend(warnings)
+        result.warnings.extend(_useful(warnings))
     return result
 
 
@@ -185,23 +199,38 @@ def _dirty(paths: list[str], what: str) -> DirtyTreeError:
 
 
 def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_missing: bool) -> None:
-    """Fetch from the DVC remote what the cache lacks, before anything in the work tree changes."""
+    """Fetch from the DVC remote what the cache lacks, before anything in the work tree changes. The remote
+    is the one configured now (mlops.reproduce.dvcrepo.pull_entries); the error says which remote was tried
+    and whether it could not be reached or lacks the objects."""
     lacking = dvcrepo.missing(repo, cached_entries(snapshot, dvcrepo.parse_yaml))
     if not lacking:
         return
     try:
-        dvcrepo.fetch(repo, snapshot.commit)
+        pulled = dvcrepo.pull_entries(repo, snapshot.root, snapshot.commit, lacking)
     except InputError:
         if not allow_missing:
             raise
-    still = {e.path for e in dvcrepo.missing(repo, lacking)}
+        result.missing = sorted(e.path for e in lacking)
+        result.warnings.append("no DVC remote is configured: the data the cache lacks was left missing")
+        return
+    result.remote = pulled.describe()
+    still = {e.path for e in pulled.lacking}
     result.fetched = sorted(e.path for e in lacking if e.path not in still)
-    if still and not allow_missing:
-        listing = ", ".join(sorted(still)[:10]) + (f" and {len(still) - 10} more" if len(still) > 10 else "")
-        raise InputError(f"neither the DVC cache nor the remote has the data of {listing} at "
-                         f"{snapshot.commit[:12]}; nothing was changed",
-                         hint="push it from where it was built (`dvc push`), or pass --allow-missing")
     result.missing = sorted(still)
+    if not still:
+        return
+    listing = ", ".join(sorted(still)[:10]) + (f" and {len(still) - 10} more" if len(still) > 10 else "")
+    if pulled.unreachable:
+        problem = f"{pulled.describe()} is unreachable ({pulled.unreachable})"
+        hint = "check its URL and credentials (`dvc remote list`; `dvc remote modify --local` to change them here)"
+    else:
+        problem = f"{pulled.describe()} does not have the data of {listing}"
+        hint = f"push it from where it was built (`dvc push -r {pulled.remote}`)"
+    if allow_missing:
+        result.warnings.append(problem)
+        return
+    raise InputError(f"the DVC cache lacks {listing} at {snapshot.commit[:12]} and {problem}; nothing was changed",
+                     hint=f"{hint}, or pass --allow-missing")
 
 
 def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +68,12 @@ def dvc_errors(what: str) -> Iterator[list[str]]:
         logger.propagate = saved
 
 
-def open_repo(root: str | os.PathLike[str]) -> Any:
+def open_repo(root: str | os.PathLike[str], config: dict[str, Any] | None = None) -> Any:
     from dvc.exceptions import NotDvcRepoError
     from dvc.repo import Repo
 
     try:
-        return Repo(os.fspath(root), uninitialized=False)
+        return Repo(os.fspath(root), uninitialized=False, config=config)
     except NotDvcRepoError:
         raise InputError(f"not a DVC repository: {root}", hint="run `dvc init`") from None
 
@@ -143,6 +144,97 @@ def fetch(repo: Any, commit: str, targets: list[str] | None = None) -> None:
                          hint="add one with `dvc remote add -d NAME URL`, or `dvc pull` from where it is") from None
     except DownloadError as exc:
         raise InputError(f"could not download from the DVC remote: {_one_line(exc)}") from None
+
+
+@dataclass
+class Pulled:
+    """What one attempt to fill the cache from a DVC remote found."""
+
+    remote: str  # the remote's name
+    url: str
+    source: str  # where its settings came from: "this checkout's DVC config" or "the DVC config at <commit>"
+    unreachable: str | None = None  # why the remote could not be read at all
+    lacking: list[HashEntry] = field(default_factory=list)  # entries still not in the cache afterwards
+
+    def describe(self) -> str:
+        return f"DVC remote `{self.remote}` ({self.url}, from {self.source})"
+
+
+def pull_entries(repo: Any, root: Path, commit: str, entries: list[HashEntry]) -> Pulled:
+    """Fetch ENTRIES' objects into the cache from the remote configured now (this work tree's DVC config,
+    .dvc/config.local included), else from the default remote of COMMIT's own .dvc/config. Never from a
+    remote chosen by COMMIT when the work tree names one: an old commit may predate `dvc remote add`, or
+    name a remote that moved. InputError when no remote is configured anywhere."""
+    name = repo.config["core"].get("remote")
+    if name:
+        return _pull(repo, str(name), entries, "this checkout's DVC config")
+    found = remote_at(root, commit)
+    if found is None:
+        raise InputError("no DVC remote is configured (in this checkout or at "
+                         f"{commit[:7]}) to download the data the cache lacks",
+                         hint="add one with `dvc remote add -d NAME URL` (or `--local` to keep it out of Git), "
+                              "or pass --allow-missing")
+    name, settings = found
+    other = open_repo(root, config={"core": {"remote": name}, "remote": {name: settings}})
+    try:
+        return _pull(other, name, entries, f"the DVC config at {commit[:7]}")
+    finally:
+        other.close()
+
+
+def remote_at(root: Path, commit: str) -> tuple[str, dict[str, Any]] | None:
+    """(name, settings) of the default remote in COMMIT's .dvc/config, a relative local URL made absolute
+    the way DVC reads it (relative to .dvc/)."""
+    from configobj import ConfigObj, ConfigObjError
+
+    from mlops import git
+
+    raw = git.show_file(commit, ".dvc/config", root)
+    if not raw:
+        return None
+    try:
+        conf = ConfigObj(raw.decode("utf-8", errors="replace").splitlines())
+    except ConfigObjError:
+        return None
+    name = (conf.get("core") or {}).get("remote")
+    settings = dict(conf.get(f'remote "{name}"') or {}) if name else {}
+    url = str(settings.get("url") or "")
+    if not url:
+        return None
+    if "://" not in url and not os.path.isabs(url):
+        settings["url"] = os.path.normpath(os.path.join(root, ".dvc", url))
+    return str(name), settings
+
+
+def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled:
+    from dvc.config import NoRemoteError, RemoteNotFoundError
+    from dvc.exceptions import DvcException
+    from dvc_data.hashfile.hash_info import HashInfo
+
+    try:
+        remote = repo.cloud.get_remote(name, "fetch")
+    except (NoRemoteError, RemoteNotFoundError) as exc:
+        raise InputError(f"DVC remote `{name}` ({source}): {_one_line(exc)}",
+                         hint="`dvc remote list` shows the remotes; fix the name with `dvc remote default`") from None
+    url = remote.fs.unstrip_protocol(remote.path)
+    pulled = Pulled(name, url, source)
+    try:
+        if not remote.fs.exists(remote.path):
+            pulled.unreachable = "it does not exist"
+            pulled.lacking = list(entries)
+            return pulled
+        quiet = logging.getLogger("dvc.data_cloud")  # its "missing cache files" warning lists bare hashes
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            repo.cloud.pull({HashInfo("md5-dos2unix" if e.legacy else "md5", e.md5) for e in entries if e.md5},
+                            remote=name)
+        finally:
+            quiet.setLevel(level)
+    except (DvcException, OSError) as exc:  # a network error, credentials, a permission denied
+        pulled.unreachable = _one_line(exc)
+    pulled.lacking = missing(repo, entries)
+    return pulled
 
 
 UNSAVED = "Can't remove the following unsaved files"

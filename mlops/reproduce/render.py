@@ -41,9 +41,9 @@ def checkout_text(r: CheckoutResult) -> str:
     elif r.data:
         lines.append("Data already matched this version: nothing to restore.")
     if r.fetched:
-        lines.append(f"Downloaded from the DVC remote: {', '.join(r.fetched)}")
+        lines.append(f"Downloaded from {r.remote or 'the DVC remote'}: {', '.join(r.fetched)}")
     if r.missing:
-        lines.append(f"warning: left missing (no copy in the cache or remote): {', '.join(r.missing)}")
+        lines.append(f"warning: left missing (in neither the DVC cache nor the remote): {', '.join(r.missing)}")
     lines.extend(f"warning: {w}" for w in r.warnings)
     if r.worktree:
         lines.append(f"Remove it with: git worktree remove {r.worktree}")

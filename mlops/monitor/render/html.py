@@ -1,51 +1,80 @@
-"""A self-contained HTML report: inline CSS and SVG, no script, nothing fetched from the network."""
+"""A monitoring run and the alert history as self-contained HTML pages, through mlops.render (one stylesheet,
+one set of charts): a verdict banner, the sections every format shares, reference-against-live distributions of
+every drifted or failing feature, and trends over the windows."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from mlops.monitor.checks import WATCHED
-from mlops.monitor.render.sections import Section, Table
-from mlops.monitor.render.svg import line_chart
+from mlops.monitor.render.sections import Section
+from mlops.render import html
+from mlops.render.svg import line_chart
 
 MAX_WINDOWS = 200
 MAX_LINES = 10
-
-CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1100px}
-h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;font-size:13px;margin:8px 0}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}tr.bad td{background:#fde8e8}tr.warn td{background:#fff6df}
-p{margin:4px 0;font-size:14px}.charts svg{display:block;margin:10px 0}
-"""
+MAX_DISTRIBUTIONS = 24
 
 
-def render(sections: list[Section], title: str, charts: list[str] | None = None) -> str:
-    body = [f"<h1>{escape(title)}</h1>"]
+def render(sections: list[Section], title: str, charts: list[str] | None = None, *,
+           banner: str = "", figures: list[tuple[str, str]] | None = None) -> str:
+    body = [f"<h1>{html.esc(title)}</h1>", banner] if banner else [f"<h1>{html.esc(title)}</h1>"]
     for section in sections:
-        body.append(f"<h2>{escape(section.title)}</h2>")
-        body.extend(f"<p>{escape(line)}</p>" for line in section.lines)
+        body.append(f"<h2>{html.esc(section.title)}</h2>")
+        body.extend(f"<p>{html.esc(line)}</p>" for line in section.lines)
         if section.table is not None:
-            body.append(table(section.table))
+            body.append(html.table(section.table.headers, section.table.rows, section.table.marks))
+        if figures and section.title == "Feature drift":
+            body += ["<h2>Reference against live: drifted and failing features</h2>",
+                     "<p>Share of rows per bin (numbers) or per value (categories), the version's reference in "
+                     "grey, this batch in blue.</p>", html.charts(figures)]
     if charts:
-        body.append('<h2>Trends</h2><div class="charts">')
-        body.extend(charts)
-        body.append("</div>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+        body += ["<h2>Trends</h2>", html.charts([(c, "") for c in charts])]
+    return html.page(title, body)
 
 
-def table(t: Table) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in t.headers)
-    rows = []
-    for n, cells in enumerate(t.rows):
-        mark = t.marks[n] if n < len(t.marks) else ""
-        cls = f' class="{mark}"' if mark else ""
-        rows.append(f"<tr{cls}>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+def run_banner(record: dict[str, Any]) -> str:
+    """ALERT when an alert fired, WATCH when a rule is over its threshold but the policy waits, else OK."""
+    fired = record.get("alerts") or []
+    fired_rules = {a.get("rule") for a in fired}
+    waiting = [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+    drifted = (record.get("drift") or {}).get("drifted") or []
+    tested = len(record.get("features") or {})
+    detail = f"{len(drifted)} of {tested} features drifted"
+    failures = ((record.get("quality") or {}).get("failures")) or []
+    if failures:
+        detail += f"; {len(failures)} data-quality rule(s) failed"
+    if fired:
+        errors = sum(1 for a in fired if a.get("severity") == "error")
+        rules = ", ".join(str(a.get("rule")) for a in fired[:4]) + (" ..." if len(fired) > 4 else "")
+        return html.banner("bad" if errors else "warn", "ALERT",
+                           f"{len(fired)} alert(s) fired ({errors} error): {rules}. {detail}.")
+    if waiting:
+        return html.banner("warn", "WATCH", f"{len(waiting)} rule(s) over threshold, not yet alerting "
+                                            f"(the policy waits for consecutive windows). {detail}.")
+    return html.banner("ok", "OK", f"No alert. {detail}.")
+
+
+def distribution_figures(record: dict[str, Any], profiles: tuple[Any, Any] | None) -> list[tuple[str, str]]:
+    """Reference against live for every drifted feature and every feature a rule flagged."""
+    from mlops.render.distribution import column_chart
+
+    if not profiles or profiles[0] is None or profiles[1] is None:
+        return []
+    reference, current = profiles[0].columns, profiles[1].columns
+    features = record.get("features") or {}
+    flagged = [str(c.get("rule", "")).removeprefix("drift:") for c in record.get("candidates") or []]
+    flagged += [str(f.get("rule", "")).split(".")[0] for f in (record.get("quality") or {}).get("failures") or []]
+    names = [n for n, f in features.items() if f.get("drifted")] + [n for n in flagged if n in current]
+    figures = []
+    for name in list(dict.fromkeys(names))[:MAX_DISTRIBUTIONS]:
+        svg = column_chart(name, current.get(name), reference.get(name), current_name="live")
+        if svg:
+            f = features.get(name) or {}
+            caption = (f"{f.get('method')} {f.get('statistic')} (threshold {f.get('threshold')})"
+                       f"{': drifted' if f.get('drifted') else ''}" if f else "flagged by a data-quality rule")
+            figures.append((svg, caption))
+    return figures
 
 
 def trend_charts(runs: list[dict[str, Any]]) -> list[str]:
@@ -111,16 +140,15 @@ def alert_charts(report: dict[str, Any]) -> list[str]:
         return []
     series: dict[str, list[float | None]] = {}
     for rule in rules:
-        fired = set(rule.get("windows") or [])
         counts: dict[str, int] = {}
         for t in rule.get("windows") or []:
             counts[t] = counts.get(t, 0) + 1
         total, line = 0, []  # type: tuple[int, list[float | None]]
         for t in times:
-            total += counts.pop(t, 0) if t in fired else 0
+            total += counts.pop(t, 0)
             line.append(float(total))
         series[str(rule["rule"])] = line
-    return [line_chart("Alerts fired per rule, cumulative", times, series)]
+    return [line_chart("Alerts fired per rule, cumulative", times, series, integer=True, y_label="alerts")]
 
 
 def _get(record: dict[str, Any], *keys: str) -> float | None:

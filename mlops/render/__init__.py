@@ -1,0 +1,1 @@
+"""Rendering shared by every report: HTML pages with one stylesheet (html.py) and inline SVG charts (svg.py)."""
