@@ -59,6 +59,8 @@ def convert(data: Any, source: str, has_own_params: bool = False) -> tuple[dict[
     for key in ("metrics", "plots", "params"):
         if isinstance(data.get(key), list) and data[key]:
             out[key] = [_rebase_plot(e, base) if key == "plots" else _rebase(e, base) for e in data[key]]
+        elif data.get(key):
+            skipped.append(f"top-level `{key}` (DVC reads only a list here, and refuses this file)")
     return out, list(stages), skipped
 
 
