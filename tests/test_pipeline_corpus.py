@@ -9,8 +9,8 @@ DVC loads every original and every adopted copy once, all in one process (tests/
 from __future__ import annotations
 
 import json
-import re
 import posixpath
+import re
 import shutil
 import subprocess
 import sys
