@@ -158,6 +158,8 @@ def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str
 
 
 def _undefined(doc: Any, where: JsonPath, exc: interpolate.Undefined) -> Finding:
+    if isinstance(exc, interpolate.NotText):
+        return doc.finding(where, f"`${{{exc.name}}}`: {exc.detail}", rule="interpolation")
     detail = f" ({exc.detail})" if exc.detail else ""
     return doc.finding(where, f"undefined variable `${{{exc.name}}}`{detail}; define it in params.yaml or "
                               "`vars:`", rule="undefined-variable")

@@ -29,6 +29,10 @@ class Undefined(Exception):
         self.detail = detail
 
 
+class NotText(Undefined):
+    """A defined `${name}` whose value (a mapping or list) cannot be written inside a longer string."""
+
+
 def has_vars(text: str) -> bool:
     return "${" in text
 
@@ -138,7 +142,7 @@ def substitute(text: str, context: Mapping[str, Any], in_cmd: bool = False) -> A
         try:
             return format_value(value, in_cmd)
         except TypeError as exc:
-            raise Undefined(match.group(2), str(exc)) from None
+            raise NotText(match.group(2), str(exc)) from None
 
     return PATTERN.sub(repl, text)
 
