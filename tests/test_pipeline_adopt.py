@@ -171,3 +171,16 @@ def test_adoption_of_a_current_lock_reruns_nothing(git_repo: Path) -> None:
     assert (git_repo / "dvc.lock").read_text() == lock_before  # the lock keeps DVC's own keys
     listed = run_cli("run", "--", "--dry", cwd=git_repo)
     assert listed.returncode == 0, listed.stderr
+
+
+def test_the_registry_staleness_check_sees_each_foreach_stage(git_repo: Path) -> None:
+    """`mlops register` checks dvc.lock at a commit; compiled foreach/matrix stages are checked one by one."""
+    from mlops.registry.lockcheck import stale_reasons
+
+    write(git_repo, "dvc.yaml", "stages:\n  echo:\n    foreach: [a, b]\n    do:\n      cmd: echo ${item}\n")
+    write(git_repo, "dvc.lock", "schema: '2.0'\nstages:\n  echo@a:\n    cmd: echo a\n  echo@b:\n    cmd: echo OLD\n")
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "lock")
+    commit = git(git_repo, "rev-parse", "HEAD").strip()
+    reasons, _ = stale_reasons(git_repo, commit)
+    assert reasons == ["stage echo@b: its command changed since dvc.lock was written"]

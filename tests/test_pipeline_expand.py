@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from mlops.config import load_project
 from mlops.config.document import read_document
 from mlops.pipeline import interpolate
-from mlops.pipeline.build import build, dvc_key
+from mlops.pipeline.build import build
 from mlops.pipeline.compiler import render
+from mlops.pipeline.expansion import dvc_key
 
 
 def _build(root: Path, pipeline: str, params: str | None = None):  # type: ignore[no-untyped-def]

@@ -6,28 +6,17 @@ already tells the user), so lint can report cross-file problems of the parts tha
 
 from __future__ import annotations
 
-import itertools
 import shlex
 from typing import Any
 
 from mlops.findings import Finding
 from mlops.pipeline import interpolate
 from mlops.pipeline.context import ParamsFiles, file_context
+from mlops.pipeline.expansion import foreach_items, matrix_items
 from mlops.pipeline.model import TOP_LEVEL, Group, JsonPath, ParamRef, PathEntry, Pipeline, Stage
 
 NAME_JOIN = "@"  # DVC's own names for foreach/matrix stages (`train@small`), so dvc.lock entries carry over
 OUTPUT_FIELDS = ("outs", "metrics", "plots")
-
-
-def dvc_key(value: Any) -> str:
-    """How DVC writes a value in a generated stage name (its `to_str`)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _composite(value: Any) -> bool:
-    return isinstance(value, (dict, list))
 
 
 def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
@@ -93,19 +82,13 @@ def _items(doc: Any, template: str, body: dict[str, Any], context: dict[str, Any
            findings: list[Finding]) -> Group | None:
     """DVC's generated keys and each one's `item`/`key`, exactly as DVC names them (`train@small`)."""
     origin: JsonPath = ("stages", template)
-    items: dict[str, dict[str, Any]] = {}
     if "foreach" in body:
         spec = _resolve_collection(doc, origin + ("foreach",), body["foreach"], context, findings,
                                    allow_mapping=True)
         if spec is None:
             return None
-        if isinstance(spec, dict):
-            items = {dvc_key(k): {"key": k, "item": v} for k, v in spec.items()}
-        elif any(_composite(v) for v in spec):
-            items = {str(i): {"item": v} for i, v in enumerate(spec)}
-        else:
-            items = {dvc_key(v): {"item": v} for v in spec}
-            _warn_collapsed(doc, origin + ("foreach",), template, len(spec), items, findings)
+        items = foreach_items(spec)
+        _warn_collapsed(doc, origin + ("foreach",), template, len(spec), items, findings)
         return Group("foreach", spec, items)
     matrix = body["matrix"]
     if not isinstance(matrix, dict) or not matrix:
@@ -117,10 +100,7 @@ def _items(doc: Any, template: str, body: dict[str, Any], context: dict[str, Any
         if resolved is None:
             return None
         dims[str(dim)] = list(resolved)
-    for combo in itertools.product(*[list(enumerate(vals)) for vals in dims.values()]):
-        pieces = [f"{dim}{i}" if _composite(v) else dvc_key(v) for dim, (i, v) in zip(dims, combo)]
-        key = "-".join(pieces)
-        items[key] = {"key": key, "item": {dim: v for dim, (_, v) in zip(dims, combo)}}
+    items = matrix_items(dims)
     total = 1
     for values in dims.values():
         total *= len(values)

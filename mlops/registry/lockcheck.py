@@ -9,7 +9,7 @@ commit, often not the checked-out one, so it makes the same comparison from what
   dependency produced by another stage has the md5 that stage's lock entry gives its output;
 - every output stored in Git (metrics with `cache: false`) has the md5 the lock recorded.
 Outputs that live only in the DVC cache are trusted by their hash in dvc.lock. Folder dependencies stored in
-Git and stages expanded by DVC (`foreach`, `matrix`, `${...}`) are checked by presence only.
+Git and foreach/matrix stages over a `${...}` reference (DVC expands those) are checked by presence only.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ def stale_reasons(root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dv
         return [f"{dvc_lock} at that commit cannot be read"], {}
     if not isinstance(pipeline, dict) or not isinstance(pipeline.get("stages"), dict):
         return [f"{dvc_yaml} is missing or unreadable at that commit"], lock
+    from mlops.pipeline.expansion import generated_stages
+
     locked: dict[str, Any] = lock["stages"]
-    stages: dict[str, Any] = pipeline["stages"]
+    stages: dict[str, Any] = generated_stages(pipeline["stages"])  # `train@small` checked like any stage
     produced = {o["path"]: o.get("md5") for entry in locked.values() if isinstance(entry, dict)
                 for o in entry.get("outs") or [] if isinstance(o, dict) and "path" in o}
 
