@@ -207,3 +207,27 @@ def test_the_lint_path_imports_no_heavy_modules(git_repo: Path) -> None:
             "print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_outputs_tracked_by_a_dvc_file_are_flagged_and_lint_exits_1(git_repo: Path) -> None:
+    write(git_repo, "data.dvc", "outs:\n- md5: 0123456789abcdef0123456789abcdef.dir\n  path: data\n")
+    write(git_repo, "models/model.pkl.dvc", "outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: model.pkl\n")
+    git(git_repo, "add", "-A")
+    write(git_repo, "pipelines/main.yaml", """\
+kind: Pipeline
+version: 1
+stages:
+  clean:
+    cmd: echo clean
+    outs:
+      - data/clean.csv
+      - models/model.pkl
+      - reports/ok.json
+""")
+    findings = _check(git_repo)
+    assert _one(findings, "data/clean.csv").startswith("pipelines/main.yaml:7:9: error: output `data/clean.csv` "
+                                                       "lies inside `data`, tracked by `data.dvc`; DVC refuses")
+    assert "output `models/model.pkl` is tracked by `models/model.pkl.dvc`" in _one(findings, "models/model.pkl")
+    assert not [f for f in findings if "reports/ok.json" in f]
+    lint = subprocess.run([sys.executable, "-m", "mlops", "lint"], cwd=git_repo, capture_output=True, text=True)
+    assert lint.returncode == 1 and "tracked by `data.dvc`" in lint.stdout + lint.stderr

@@ -14,6 +14,7 @@ from mlops.config.document import read_document
 from mlops.pipeline import interpolate
 from mlops.pipeline.build import build
 from mlops.pipeline.compiler import render
+from mlops.pipeline.expansion import dvc_key
 
 
 def _build(root: Path, pipeline: str, params: str | None = None):  # type: ignore[no-untyped-def]
@@ -31,13 +32,14 @@ def test_substitute_keeps_types_for_a_whole_reference_and_formats_inside_text() 
     assert interpolate.substitute("${train.sizes}", ctx) == ["a", "b"]
     assert interpolate.substitute("--lr ${train.lr} --on ${ train.on }", ctx) == "--lr 0.1 --on true"
     assert interpolate.substitute("${models[0].name}", ctx) == "x"
-    assert interpolate.substitute(r"echo \${HOME}", ctx) == "echo ${HOME}"
+    # an escaped `\${` stays escaped: the text goes to dvc.yaml, where DVC reads it as a literal `${`
+    assert interpolate.substitute(r"echo \${HOME} ${train.lr}", ctx) == r"echo \${HOME} 0.1"
     with pytest.raises(interpolate.Undefined) as exc:
         interpolate.substitute("${train.nope}", ctx)
     assert "`train` has no `nope`" in exc.value.detail
 
 
-def test_foreach_list_dict_and_matrix_give_flat_readable_names(tmp_path: Path) -> None:
+def test_foreach_list_dict_and_matrix_take_dvcs_own_names(tmp_path: Path) -> None:
     pipeline, findings = _build(tmp_path, """\
 kind: Pipeline
 version: 1
@@ -59,13 +61,13 @@ stages:
     cmd: fit ${item.lr} ${item.model.name}
 """, "sizes: [small, large]\n")
     assert findings == []
-    assert pipeline.names() == ["train-small", "train-large", "region-eu", "region-us",
-                                "grid-0_1-model0", "grid-0_1-model1", "grid-0_01-model0", "grid-0_01-model1"]
+    assert pipeline.names() == ["train@small", "train@large", "region@eu", "region@us",
+                                "grid@0.1-model0", "grid@0.1-model1", "grid@0.01-model0", "grid@0.01-model1"]
     by_name = {s.name: s for s in pipeline.stages}
-    assert by_name["train-large"].cmd == "python train.py large"
-    assert by_name["train-large"].outs[0].path == "models/large.pkl"
-    assert by_name["region-us"].cmd == "python region.py us 2"
-    assert by_name["grid-0_01-model1"].cmd == "fit 0.01 b"
+    assert by_name["train@large"].cmd == "python train.py large"
+    assert by_name["train@large"].outs[0].path == "models/large.pkl"
+    assert by_name["region@us"].cmd == "python region.py us 2"
+    assert by_name["grid@0.01-model1"].cmd == "fit 0.01 b"
 
 
 def test_undefined_variables_and_foreach_over_a_scalar_are_located(tmp_path: Path) -> None:
@@ -105,9 +107,14 @@ def test_compile_is_deterministic_and_expanded_names_are_unique(tmp_path: Path, 
     assert out1 == out2  # same input, same bytes
     assert [f.render() for f in findings1] == [f.render() for f in findings2]
     names_ = first.names()
-    assert len(set(names_)) == len(names_), names_  # expansions never collide, even `a b` and `a_b`
-    assert len(names_) == len(items) + len(list(__import__("itertools").product(*dims)))
-    assert all(n.replace("-", "").replace("_", "").isalnum() for n in names_)
+    assert len(set(names_)) == len(names_), names_
+    # DVC's names: the item as text; items that read the same (1 and "1") are one stage, as in DVC
+    keys = {dvc_key(v) for v in items}
+    combos = {"-".join(dvc_key(v) for v in combo) for combo in __import__("itertools").product(*dims)}
+    assert names_ == [f"train@{k}" for k in dict.fromkeys(dvc_key(v) for v in items)] + \
+        [f"grid@{k}" for k in dict.fromkeys("-".join(dvc_key(v) for v in c)
+                                            for c in __import__("itertools").product(*dims))]
+    assert len(names_) == len(keys) + len(combos)
     from mlops.pipeline.checks import check_model
 
     assert not [f for f in check_model(load_project(tmp_path), first) if f.rule == "duplicate-stage"]

@@ -120,14 +120,29 @@ def _relevant(warnings: list[str], artifact: str | None) -> list[str]:
     return [w for w in warnings if w.startswith(f"{artifact}:") or w.startswith("tag ")]
 
 
+def _annotations(root: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]:
+    from mlops.registry.read import artifact_annotations
+
+    return artifact_annotations(_root(root))
+
+
 def show(artifact: str | None = None, *, fetch: bool = False, deprecated: bool = True,
          root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Every artifact (or one): latest version and the version in each stage."""
+    """Every artifact (or one): latest version, the version in each stage, and its GTO annotation.
+
+    Artifacts annotated in artifacts.yaml or dvc.yaml but without any tag are listed too (`registered`
+    false), as `gto show` lists them."""
     state = registry_state(root, fetch=fetch)
-    names = [artifact] if artifact else sorted(state.artifacts)
+    notes = _annotations(root)
+    names = [artifact] if artifact else sorted(set(state.artifacts) | set(notes))
     rows = []
     stage_names = state.stage_names
     for name in names:
+        if name not in state.artifacts and name in notes:
+            rows.append({"artifact": name, "latest": None, "latest_commit": None,
+                         "stages": dict.fromkeys(stage_names), "deprecated": False, "versions": 0,
+                         "registered": False, "annotation": notes[name]})
+            continue
         art = _require(state, name)
         if art.deprecated and not deprecated and not artifact:
             continue
@@ -135,13 +150,18 @@ def show(artifact: str | None = None, *, fetch: bool = False, deprecated: bool =
         stages = {s: (v.version if v else None) for s, v in sorted(art.stages.items())}
         rows.append({"artifact": name, "latest": latest.version if latest else None,
                      "latest_commit": latest.commit if latest else None, "stages": stages,
-                     "deprecated": art.deprecated, "versions": len(art.versions)})
+                     "deprecated": art.deprecated, "versions": len(art.versions), "registered": True,
+                     "annotation": notes.get(name)})
     return {"artifacts": rows, "stages": stage_names, "warnings": _relevant(state.warnings, artifact)}
 
 
 def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Every registered version of ARTIFACT, newest SemVer first, with the stages each is in."""
     state = registry_state(root)
+    notes = _annotations(root)
+    if state.artifact(artifact) is None and artifact in notes:
+        return {"artifact": artifact, "versions": [], "deprecated": False, "annotation": notes[artifact],
+                "warnings": _relevant(state.warnings, artifact)}
     art = _require(state, artifact)
     current = {s: v for s, v in art.stages.items() if v is not None}
     rows = []
@@ -150,6 +170,7 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
         row["stages"] = sorted(s for s, cur in current.items() if cur is v)
         rows.append(row)
     return {"artifact": artifact, "versions": rows, "deprecated": art.deprecated,
+            "annotation": notes.get(artifact),
             "warnings": _relevant(state.warnings, artifact) + _message_warnings(art.events)}
 
 

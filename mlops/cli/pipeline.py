@@ -103,7 +103,8 @@ def import_dvc(path: str, output: str | None, force: bool) -> None:
     """Turn an existing dvc.yaml (with its vars, foreach and matrix) into a Pipeline file.
 
     Then `mlops compile --force` replaces the hand-written dvc.yaml with the generated one: the same
-    stages, commands, deps and outs (expanded stages are named train-small instead of train@small).
+    stages, commands, deps and outs, and DVC's own foreach/matrix names (train@small), so dvc.lock
+    entries stay valid and nothing re-runs.
 
     \b
     Examples:

@@ -130,9 +130,24 @@ def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None
         click.echo("No registered artifacts yet (`mlops register ARTIFACT` creates the first version).")
         return
     stages = result["stages"]
-    rows = [[row["artifact"] + (" (deprecated)" if row["deprecated"] else ""), row["latest"]]
+    rows = [[("" if row.get("registered", True) else "*") + row["artifact"]
+             + (" (deprecated)" if row["deprecated"] else ""), row["latest"]]
             + [row["stages"].get(s) for s in stages] for row in result["artifacts"]]
     _table(["artifact", "latest"] + [f"#{s}" for s in stages], rows)
+    if not all(row.get("registered", True) for row in result["artifacts"]):
+        click.echo("* annotated in artifacts.yaml or dvc.yaml, no version registered yet (as `gto show` marks it)")
+    if artifact and result["artifacts"] and result["artifacts"][0].get("annotation"):
+        click.echo(_annotation_line(result["artifacts"][0]["annotation"]))
+
+
+def _annotation_line(note: dict[str, Any]) -> str:
+    """GTO's annotation of an artifact on one line: type, path, labels, description."""
+    parts = [f"{key}: {note[key]}" for key in ("type", "path") if note.get(key)]
+    if note.get("labels"):
+        parts.append("labels: " + ", ".join(note["labels"]))
+    if note.get("description"):
+        parts.append(f"description: {note['description']}")
+    return "  ".join(parts) + f"  (from {note['source']})"
 
 
 @click.command()
@@ -151,6 +166,11 @@ def versions(artifact: str, as_json: bool) -> None:
         echo_json(result)
         return
     _warn(result)
+    if result.get("annotation"):
+        click.echo(_annotation_line(result["annotation"]))
+    if not result["versions"]:
+        click.echo(f"No versions of {artifact} registered yet (`mlops register {artifact}` creates the first).")
+        return
     rows = [[v["version"] + (" (deregistered)" if v["deregistered"] else ""), v["commit"][:7],
              v["created_at"][:19].replace("T", " "), v["author"], ", ".join(v["stages"]) or None]
             for v in result["versions"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
 from mlops.config import Document, Project
 from mlops.findings import Finding

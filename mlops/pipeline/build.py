@@ -6,30 +6,17 @@ already tells the user), so lint can report cross-file problems of the parts tha
 
 from __future__ import annotations
 
-import itertools
-import re
 import shlex
 from typing import Any
 
 from mlops.findings import Finding
 from mlops.pipeline import interpolate
 from mlops.pipeline.context import ParamsFiles, file_context
-from mlops.pipeline.model import JsonPath, ParamRef, PathEntry, Pipeline, Stage
+from mlops.pipeline.expansion import foreach_items, matrix_items
+from mlops.pipeline.model import TOP_LEVEL, Group, JsonPath, ParamRef, PathEntry, Pipeline, Stage
 
-NAME_JOIN = "-"  # foreach/matrix stage names: `train-small`, `train-lr0_1-small` (see docs: why not `@`)
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+NAME_JOIN = "@"  # DVC's own names for foreach/matrix stages (`train@small`), so dvc.lock entries carry over
 OUTPUT_FIELDS = ("outs", "metrics", "plots")
-
-
-def name_piece(value: Any, index: int, prefix: str = "") -> str:
-    """The readable part an item adds to a stage name: the value itself, or its position."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, (str, int, float)):
-        text = _UNSAFE.sub("_", str(value)).strip("_") or str(index)
-    else:
-        text = f"{prefix}{index}"
-    return text
 
 
 def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
@@ -44,82 +31,90 @@ def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
         context, problems = file_context(doc, params, project.params)
         findings.extend(problems)
         defaults: dict[str, Any] = data["defaults"] if isinstance(data.get("defaults"), dict) else {}
+        _top_level(data, pipeline)
         stages = data.get("stages")
-        if not isinstance(stages, dict):
-            continue
-        for template, body in stages.items():
+        for template, body in (stages.items() if isinstance(stages, dict) else ()):
             if not isinstance(body, dict):
                 continue
-            built, problems = _expand(doc, str(template), body, defaults, context)
+            built, problems, group = _expand(doc, str(template), body, defaults, context)
             findings.extend(problems)
             pipeline.stages.extend(built)
             pipeline.by_template[(doc.path, str(template))] = [s.name for s in built]
+            if group is not None and built:
+                pipeline.groups[built[0].name] = group
     return pipeline, findings
 
 
+def _top_level(data: dict[str, Any], pipeline: Pipeline) -> None:
+    """Top-level `metrics`, `plots` and `params` (DVC's lists outside stages), kept in file order."""
+    for key in TOP_LEVEL:
+        entries = data.get(key)
+        if isinstance(entries, list):
+            seen = pipeline.top_level.setdefault(key, [])
+            seen.extend(e for e in entries if e not in seen)
+
+
 def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, Any],
-            context: dict[str, Any]) -> tuple[list[Stage], list[Finding]]:
+            context: dict[str, Any]) -> tuple[list[Stage], list[Finding], Group | None]:
     origin: JsonPath = ("stages", template)
     findings: list[Finding] = []
     if "foreach" in body and "matrix" in body:
         return [], [doc.finding(origin + ("matrix",), "a stage has `foreach` or `matrix`, not both",
-                                key=True, rule="foreach")]
-    items: list[tuple[str, dict[str, Any]]]
+                                key=True, rule="foreach")], None
+    if "foreach" not in body and "matrix" not in body:
+        stage = _stage(doc, template, template, body, defaults, context, findings)
+        return ([stage] if stage is not None else []), findings, None
+    group = _items(doc, template, body, context, findings)
+    if group is None:
+        return [], findings, None
+    stages = []
+    for key, local in group.items.items():
+        stage = _stage(doc, f"{template}{NAME_JOIN}{key}", template, body, defaults, {**context, **local},
+                       findings)
+        if stage is not None:
+            stages.append(stage)
+    placeholders = {name: interpolate.Local(f"${{{name}}}") for name in ("item", "key")}
+    group.template = _stage(doc, template, template, body, defaults, {**context, **placeholders}, [])
+    return stages, findings, group
+
+
+def _items(doc: Any, template: str, body: dict[str, Any], context: dict[str, Any],
+           findings: list[Finding]) -> Group | None:
+    """DVC's generated keys and each one's `item`/`key`, exactly as DVC names them (`train@small`)."""
+    origin: JsonPath = ("stages", template)
     if "foreach" in body:
         spec = _resolve_collection(doc, origin + ("foreach",), body["foreach"], context, findings,
                                    allow_mapping=True)
         if spec is None:
-            return [], findings
-        if isinstance(spec, dict):
-            items = [(f"{template}{NAME_JOIN}{name_piece(k, i)}", {"key": k, "item": v})
-                     for i, (k, v) in enumerate(spec.items())]
-        else:
-            items = [(f"{template}{NAME_JOIN}{name_piece(v, i)}", {"item": v}) for i, v in enumerate(spec)]
-    elif "matrix" in body:
-        matrix = body["matrix"]
-        if not isinstance(matrix, dict) or not matrix:
-            return [], findings
-        dims: list[tuple[str, list[Any]]] = []
-        for dim, values in matrix.items():
-            resolved = _resolve_collection(doc, origin + ("matrix", dim), values, context, findings,
-                                           allow_mapping=False)
-            if resolved is None:
-                return [], findings
-            dims.append((str(dim), list(resolved)))
-        items = []
-        for combo in itertools.product(*[list(enumerate(vals)) for _, vals in dims]):
-            pieces = [name_piece(v, i, prefix=dims[d][0]) for d, (i, v) in enumerate(combo)]
-            item = {dims[d][0]: v for d, (_, v) in enumerate(combo)}
-            items.append((template + NAME_JOIN + NAME_JOIN.join(pieces), {"item": item}))
-    else:
-        items = [(template, {})]
-    items = _distinct(items)
-    stages = []
-    for name, local in items:
-        ctx = {**context, **local} if local else context
-        stage = _stage(doc, name, template, body, defaults, ctx, findings)
-        if stage is not None:
-            stages.append(stage)
-    return stages, findings
+            return None
+        items = foreach_items(spec)
+        _warn_collapsed(doc, origin + ("foreach",), template, len(spec), items, findings)
+        return Group("foreach", spec, items)
+    matrix = body["matrix"]
+    if not isinstance(matrix, dict) or not matrix:
+        return None
+    dims: dict[str, list[Any]] = {}
+    for dim, values in matrix.items():
+        resolved = _resolve_collection(doc, origin + ("matrix", dim), values, context, findings,
+                                       allow_mapping=False)
+        if resolved is None:
+            return None
+        dims[str(dim)] = list(resolved)
+    items = matrix_items(dims)
+    total = 1
+    for values in dims.values():
+        total *= len(values)
+    _warn_collapsed(doc, origin + ("matrix",), template, total, items, findings)
+    return Group("matrix", dims, items)
 
 
-def _distinct(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Items that read the same in a name (`a b` and `a_b`) get their position appended: `x-a_b_1`."""
-    counts: dict[str, int] = {}
-    for name, _ in items:
-        counts[name] = counts.get(name, 0) + 1
-    if all(c == 1 for c in counts.values()):
-        return items
-    taken = {name for name, c in counts.items() if c == 1}
-    out = []
-    for i, (name, local) in enumerate(items):
-        if counts[name] > 1:
-            name = f"{name}_{i}"
-            while name in taken:
-                name += "_"
-        taken.add(name)
-        out.append((name, local))
-    return out
+def _warn_collapsed(doc: Any, where: JsonPath, template: str, count: int, items: dict[str, Any],
+                    findings: list[Finding]) -> None:
+    """Items that read the same (`1` and `"1"`) make one stage in DVC, which keeps the last silently."""
+    if len(items) < count:
+        findings.append(doc.finding(where, f"{count - len(items)} item(s) of `{template}` read the same as "
+                                    "another and make no stage of their own (DVC keeps the last); make "
+                                    "the items distinct", severity="warning", rule="foreach"))
 
 
 def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str, Any],
@@ -143,16 +138,19 @@ def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str
 
 
 def _undefined(doc: Any, where: JsonPath, exc: interpolate.Undefined) -> Finding:
+    if isinstance(exc, interpolate.NotText):
+        return doc.finding(where, f"`${{{exc.name}}}`: {exc.detail}", rule="interpolation")
     detail = f" ({exc.detail})" if exc.detail else ""
     return doc.finding(where, f"undefined variable `${{{exc.name}}}`{detail}; define it in params.yaml or "
                               "`vars:`", rule="undefined-variable")
 
 
-def _sub(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding]) -> Any:
+def _sub(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding],
+         in_cmd: bool = False) -> Any:
     if not interpolate.mentions(value):
         return value
     problems: list[tuple[JsonPath, interpolate.Undefined]] = []
-    result = interpolate.substitute_all(value, ctx, where, problems)
+    result = interpolate.substitute_all(value, ctx, where, problems, in_cmd)
     findings.extend(_undefined(doc, path, exc) for path, exc in problems)
     return result
 
@@ -223,7 +221,7 @@ def _stage(doc: Any, name: str, template: str, body: dict[str, Any], defaults: d
         return _profile_stage(doc, stage, body, ctx, findings)
     cmd = body.get("cmd")
     if isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd)):
-        stage.cmd = _sub(doc, base + ("cmd",), cmd, ctx, findings)
+        stage.cmd = _sub(doc, base + ("cmd",), cmd, ctx, findings, in_cmd=True)
     else:
         return None
     stage.deps = _paths(doc, ("defaults", "deps"), defaults.get("deps"), ctx, findings, False)

@@ -44,8 +44,10 @@ def check_model(project: Any, pipeline: Pipeline) -> list[Finding]:
     findings.extend(_duplicate_names(pipeline))
     outputs, problems = _outputs(pipeline)
     findings.extend(problems)
-    edges, problems = _dependencies(project, pipeline, outputs)
+    repo = _Repo(Path(project.root))
+    edges, problems = _dependencies(repo, pipeline, outputs)
     findings.extend(problems)
+    findings.extend(_outputs_tracked_by_dvc_files(repo, pipeline))
     findings.extend(_cycles(pipeline, edges))
     findings.extend(_params(project, pipeline))
     findings.extend(_rules(project, pipeline))
@@ -122,6 +124,17 @@ class _Repo:
 
         return any(parent in self._dvc_outs for parent in ancestors(path))
 
+    def dvc_file_tracking(self, path: str) -> str | None:
+        """The path (itself or a folder above it) that a .dvc file tracks, if any."""
+        from mlops.pipeline.graph import ancestors
+
+        self._load()
+        assert self._dvc_outs is not None
+        for candidate in [path, *ancestors(path)]:
+            if candidate in self._dvc_outs or (self.root / (candidate + ".dvc")).is_file():
+                return candidate
+        return None
+
     def _load(self) -> None:
         if self._tracked is not None:
             return
@@ -155,8 +168,7 @@ def _dvc_file_outs(root: Path, rel: str) -> list[str]:
             if isinstance(o, dict) and isinstance(o.get("path"), str)]
 
 
-def _dependencies(project: Any, pipeline: Pipeline, outputs: Outputs) -> tuple[dict[str, set[str]], list[Finding]]:
-    repo = _Repo(Path(project.root))
+def _dependencies(repo: _Repo, pipeline: Pipeline, outputs: Outputs) -> tuple[dict[str, set[str]], list[Finding]]:
     edges: dict[str, set[str]] = {}
     findings = []
     for stage in pipeline.stages:
@@ -186,6 +198,22 @@ def _escapes(path: str) -> bool:
     from mlops.config.project import escapes
 
     return escapes(path)
+
+
+def _outputs_tracked_by_dvc_files(repo: _Repo, pipeline: Pipeline) -> list[Finding]:
+    """DVC refuses a stage output that a .dvc file already tracks, or one inside a .dvc-tracked folder."""
+    findings = []
+    for stage in pipeline.stages:
+        for entry in stage.all_outs():
+            path = stage.root_path(entry.path)
+            tracked = repo.dvc_file_tracking(path)
+            if tracked is None:
+                continue
+            where = "is tracked by" if tracked == path else f"lies inside `{tracked}`, tracked by"
+            findings.append(stage.doc.finding(entry.origin, f"output `{path}` {where} `{tracked}.dvc`; DVC "
+                                              "refuses a stage output that a .dvc file tracks (`dvc remove "
+                                              f"{tracked}.dvc` to let the stage produce it)", rule="tracked-output"))
+    return findings
 
 
 def _cycles(pipeline: Pipeline, edges: dict[str, set[str]]) -> list[Finding]:

@@ -1,9 +1,10 @@
 """`mlops import-dvc`: turn an existing dvc.yaml (vars, foreach, matrix) into a Pipeline file.
 
-The Pipeline keeps DVC's `${...}` and expansions, so compiling it gives a dvc.yaml with the same commands,
-deps and outs. Names of expanded stages change from DVC's `train@small` to mlops' flat `train-small`
-(DVC does not accept a literal `@` in a stage name). What has no Pipeline equivalent (top-level plots,
-metrics and params lists, `meta`) is left out and listed in `skipped`.
+The Pipeline keeps DVC's `${...}`, foreach and matrix, so compiling it gives back DVC's own stages, with
+DVC's names (`train@small`) and so the same dvc.lock entries. Top-level `metrics`, `plots` and `params`
+are kept too; a dvc.yaml in a sub-folder is rebased onto the repository root (its `wdir`, its own
+params.yaml for `${...}`, its paths). What has no Pipeline equivalent (`meta`, `artifacts`, which live in
+promotion.yaml) is left out and listed in `skipped`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 from mlops.errors import InputError
 
 STAGE_KEYS = ("desc", "cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen", "always_changed")
+DVC_TOP_LEVEL = ("stages", "vars", "metrics", "plots", "params", "artifacts", "datasets")
+CHECKPOINT_REASON = ("DVC 3.0 removed checkpoint experiments and ignores this flag; remove it "
+                     "(DVCLive's `Live(resume=True)` resumes an interrupted training)")
 
 
 @dataclass
@@ -28,53 +32,93 @@ class Imported:
     written: bool = False
 
 
-def convert(data: Any, source: str) -> tuple[dict[str, Any], list[str], list[str]]:
+def convert(data: Any, source: str, has_own_params: bool = False) -> tuple[dict[str, Any], list[str], list[str]]:
     """(pipeline mapping, stage names, skipped parts) from a parsed dvc.yaml."""
-    if not isinstance(data, dict) or not isinstance(data.get("stages"), dict):
-        raise InputError(f"{source}: no `stages:` mapping; is this a dvc.yaml?")
+    if not isinstance(data, dict) or not any(key in data for key in DVC_TOP_LEVEL):
+        raise InputError(f"{source}: none of dvc.yaml's keys ({', '.join(DVC_TOP_LEVEL[:5])}); "
+                         "is this a dvc.yaml?")
+    if "stages" in data and not isinstance(data["stages"], dict):
+        raise InputError(f"{source}: `stages:` is not a mapping of stage names; is this a dvc.yaml?")
     base = posixpath.dirname(source)
     skipped: list[str] = []
     out: dict[str, Any] = {"kind": "Pipeline", "version": 1}
-    if isinstance(data.get("vars"), list):
-        out["vars"] = [_rebase_var(v, base) for v in data["vars"]]
+    entries = [_rebase(v, base) for v in data["vars"]] if isinstance(data.get("vars"), list) else []
+    if base and has_own_params:  # DVC reads `${...}` from the folder's own params.yaml, not the root's
+        own = posixpath.join(base, "params.yaml")
+        entries = [own] + [e for e in entries if e != own]
+    if entries:
+        out["vars"] = entries
     for key in data:
-        if key not in ("stages", "vars"):
+        if key not in ("stages", "vars", "metrics", "plots", "params"):
             skipped.append(f"top-level `{key}`" + (" (list artifacts in promotion.yaml; `mlops compile` "
                                                    "writes them)" if key == "artifacts" else ""))
-    stages: dict[str, Any] = {}
-    for name, body in data["stages"].items():
-        if not isinstance(body, dict):
-            raise InputError(f"{source}: stage `{name}` is not a mapping")
-        stage: dict[str, Any] = {}
-        if "foreach" in body:
-            stage["foreach"] = body["foreach"]
-            inner: dict[str, Any] = body["do"] if isinstance(body.get("do"), dict) else {}
-        else:
-            if "matrix" in body:
-                stage["matrix"] = body["matrix"]
-            inner = body
-        for key in inner:
-            if key not in STAGE_KEYS and key not in ("matrix", "foreach", "do"):
-                skipped.append(f"`{key}` of stage `{name}`")
-        for key in STAGE_KEYS:
-            if key in inner:
-                stage[key] = inner[key]
-        if base:
-            stage["wdir"] = posixpath.normpath(posixpath.join(base, str(stage.get("wdir", "."))))
-        stages[str(name)] = stage
-    out["stages"] = stages
+    stages = {str(name): _stage(name, body, base, source, skipped)
+              for name, body in (data.get("stages") or {}).items()}
+    if stages:
+        out["stages"] = stages
+    for key in ("metrics", "plots", "params"):
+        if isinstance(data.get(key), list) and data[key]:
+            out[key] = [_rebase_plot(e, base) if key == "plots" else _rebase(e, base) for e in data[key]]
+        elif data.get(key):
+            skipped.append(f"top-level `{key}` (DVC reads only a list here, and refuses this file)")
     return out, list(stages), skipped
 
 
-def _rebase_var(entry: Any, base: str) -> Any:
-    if isinstance(entry, str) and base:
-        return posixpath.join(base, entry)
+def _stage(name: Any, body: Any, base: str, source: str, skipped: list[str]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InputError(f"{source}: stage `{name}` is not a mapping")
+    stage: dict[str, Any] = {}
+    if "foreach" in body:
+        stage["foreach"] = body["foreach"]
+        inner: dict[str, Any] = body["do"] if isinstance(body.get("do"), dict) else {}
+    else:
+        if "matrix" in body:
+            stage["matrix"] = body["matrix"]
+        inner = body
+    for key in inner:
+        if key not in STAGE_KEYS and key not in ("matrix", "foreach", "do"):
+            skipped.append(f"`{key}` of stage `{name}`")
+    for key in ("outs", "metrics", "plots"):
+        for entry in inner.get(key) or []:
+            if isinstance(entry, dict) and any(isinstance(f, dict) and f.get("checkpoint") for f in entry.values()):
+                raise InputError(f"{source}: stage `{name}`: `checkpoint: true` on `{next(iter(entry))}` is "
+                                 f"not supported: {CHECKPOINT_REASON}")
+    for key in STAGE_KEYS:
+        if key in inner:
+            stage[key] = inner[key]
+    if base:
+        stage["wdir"] = posixpath.normpath(posixpath.join(base, str(stage.get("wdir", "."))))
+    return stage
+
+
+def _rebase(entry: Any, base: str) -> Any:
+    """A path of a sub-folder dvc.yaml, relative to the root (mappings: their keys are the paths)."""
+    if not base:
+        return entry
+    if isinstance(entry, str):
+        return posixpath.normpath(posixpath.join(base, entry))
+    if isinstance(entry, dict):
+        return {_rebase(k, base) if isinstance(k, str) else k: v for k, v in entry.items()}
     return entry
+
+
+def _rebase_plot(entry: Any, base: str) -> Any:
+    """A top-level plot: a path, `{path: props}`, or `{id: {x/y: {path: field}}}` whose inner keys are paths."""
+    if not base or not isinstance(entry, dict):
+        return _rebase(entry, base)
+    out: dict[str, Any] = {}
+    for key, props in entry.items():
+        axes = {a: props.get(a) for a in ("x", "y")} if isinstance(props, dict) else {}
+        if any(isinstance(v, dict) for v in axes.values()):
+            props = {**props, **{a: _rebase(v, base) for a, v in axes.items() if isinstance(v, dict)}}
+            out[key] = props
+        else:
+            out[_rebase(key, base)] = props
+    return out
 
 
 def import_dvc(project: Any, source: str = "dvc.yaml", output: str | None = None, *,
                force: bool = False) -> Imported:
-
     from mlops import atomic
     from mlops.pipeline.compiler import dump, is_generated
 
@@ -92,8 +136,9 @@ def import_dvc(project: Any, source: str = "dvc.yaml", output: str | None = None
     try:
         data = load_data(text, source)
     except YamlProblem as exc:
-        raise InputError(f"{source}: not valid YAML: {exc.reason}") from None
-    pipeline, names, skipped = convert(data, project.rel(path))
+        raise InputError(exc.finding.render()) from None
+    own_params = path.parent != Path(project.root) and (path.parent / "params.yaml").is_file()
+    pipeline, names, skipped = convert(data, project.rel(path), own_params)
     output = output or "pipelines/main.yaml"
     target = Path(project.root) / output
     if target.exists() and not force:

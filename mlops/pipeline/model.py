@@ -66,6 +66,19 @@ class Stage:
         return [*self.outs, *self.metrics, *self.plots]
 
 
+TOP_LEVEL = ("metrics", "plots", "params")  # DVC's top-level lists, written as they are
+
+
+@dataclass
+class Group:
+    """One foreach/matrix stage: what DVC iterates over and each generated key's `item`/`key`."""
+
+    kind: str  # foreach | matrix
+    collection: Any  # the resolved foreach list/mapping, or the matrix's resolved dimensions
+    items: dict[str, dict[str, Any]]  # DVC's key (`small`, `linear-0.1`) -> {"item": ..., "key": ...}
+    template: Stage | None = None  # the stage with `${item...}`/`${key}` left for DVC
+
+
 @dataclass
 class Pipeline:
     """Every stage of every Pipeline file, in a stable order (file path, then order in the file)."""
@@ -73,6 +86,8 @@ class Pipeline:
     stages: list[Stage] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     by_template: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (file, template) -> names
+    groups: dict[str, Group] = field(default_factory=dict)  # first generated name -> its foreach/matrix
+    top_level: dict[str, list[Any]] = field(default_factory=dict)  # metrics/plots/params outside stages
 
     def names(self) -> list[str]:
         return [s.name for s in self.stages]

@@ -52,7 +52,7 @@ def plan(project: Any) -> tuple[Compiled, Any]:
     if errors:
         raise ConfigError(sort_findings(errors))
     compiled = render(pipeline, promotion, project.promotion)
-    compiled.findings = findings
+    compiled.findings = findings + compiled.findings  # render warns about stages it writes one by one
     return compiled, pipeline
 
 

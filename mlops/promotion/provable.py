@@ -44,7 +44,7 @@ def problems_at(root: Any, commit: str, spec: Any, dvc_yaml: str, recorded: dict
     if out is None:
         return [f"{path} is not an output of any stage in {lock_path}"]
     want = (recorded.get("hash") or {}) if isinstance(recorded, dict) else {}
-    have = {k: out[k] for k in ("md5", "hash") if k in out}
+    have = {"md5": out.md5} if out.md5 else {}
     if isinstance(want, dict) and want.get("md5") and have.get("md5") and want["md5"] != have["md5"]:
         return [f"the artifact hash in {lock_path} ({have['md5']}) is not the one its registration recorded "
                 f"({want['md5']})"]

@@ -9,7 +9,7 @@ commit, often not the checked-out one, so it makes the same comparison from what
   dependency produced by another stage has the md5 that stage's lock entry gives its output;
 - every output stored in Git (metrics with `cache: false`) has the md5 the lock recorded.
 Outputs that live only in the DVC cache are trusted by their hash in dvc.lock. Folder dependencies stored in
-Git and stages expanded by DVC (`foreach`, `matrix`, `${...}`) are checked by presence only.
+Git and foreach/matrix stages over a `${...}` reference (DVC expands those) are checked by presence only.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def stale_reasons(root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dv
     folder = posixpath.dirname(dvc_lock)
     reasons: list[str] = []
     expected = _Expected()
-    for name, stage in pipeline["stages"].items():
+    from mlops.pipeline.expansion import generated_stages
+
+    for name, stage in generated_stages(pipeline["stages"]).items():  # `train@small` checked like any stage
         if isinstance(stage, dict):
             reasons.extend(_stage_reasons(str(name), stage, locked, folder, dvc_lock, expected))
     reasons.extend(_content_reasons(root, commit, expected))

@@ -6,6 +6,7 @@ No GitPython, no per-tag git process: the cost is one subprocess plus a linear p
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from mlops import git
 from mlops.registry.events import Event
@@ -73,3 +74,39 @@ def read_state(root: str | os.PathLike[str], *, fetch: bool = False, remote: str
 
 def fetch_tags(root: str | os.PathLike[str], remote: str = "origin") -> None:
     git.run(["fetch", "--quiet", "--no-write-fetch-head", remote, "refs/tags/*:refs/tags/*"], root)
+
+
+ANNOTATION_FILES = ("artifacts.yaml", "dvc.yaml")  # GTO's own file first: it wins where both name an artifact
+
+
+def artifact_annotations(root: str | os.PathLike[str], rev: str = "HEAD") -> dict[str, dict[str, Any]]:
+    """Artifact annotations at REV, as GTO reads them: name -> {type, path, description, labels}.
+
+    From `artifacts.yaml` (GTO's file: `description`) and dvc.yaml's `artifacts:` (DVC's: `desc`), read
+    from the commit, not the work tree, so every clone agrees. Entries that are not mappings are skipped.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for path in ANNOTATION_FILES:
+        raw = git.show_file(rev, path, root)
+        if raw is None:
+            continue
+        from mlops.config.yamlload import parse_or_none  # only when there is a file: YAML costs an import
+
+        data = parse_or_none(raw)
+        if path == "dvc.yaml":
+            data = data.get("artifacts") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            continue
+        for name, spec in data.items():
+            if str(name) in found or not isinstance(spec, dict):
+                continue
+            labels = spec.get("labels")
+            found[str(name)] = {
+                "type": spec.get("type") if isinstance(spec.get("type"), str) else None,
+                "path": spec.get("path") if isinstance(spec.get("path"), str) else None,
+                "description": next((spec[k] for k in ("description", "desc") if isinstance(spec.get(k), str)),
+                                    None),
+                "labels": [str(label) for label in labels] if isinstance(labels, list) else [],
+                "source": path,
+            }
+    return found

@@ -33,7 +33,11 @@ class Version:
 
     @property
     def tag(self) -> str | None:
-        return self.registration.tag if self.registration else None
+        """The registration tag; for a commit held without a version tag, the tag that first named it
+        (its first assignment), which is what GTO gives as its ref."""
+        if self.registration:
+            return self.registration.tag
+        return self.events[0].tag if self.events else None
 
     @property
     def created_at(self) -> dt.datetime:
@@ -82,10 +86,10 @@ class ArtifactState:
         return live[-1] if live else None
 
     def version(self, name: str) -> Version | None:
-        for v in self.versions:
-            if v.version == name:
-                return v
-        return None
+        """The version of that name; when registered on two commits, the newest live registration."""
+        named = [v for v in self.versions if v.version == name]
+        live = [v for v in named if not v.deregistered] or named
+        return live[-1] if live else None
 
     def which(self, stage: str, back: int = 0) -> Version | None:
         queue = self.queues.get(stage) or []
@@ -137,18 +141,7 @@ def fold(events: list[Event], warnings: list[str] | None = None, tags: set[str] 
 
 def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> ArtifactState:
     art = ArtifactState(name=name, events=events)
-    versions: dict[str, Version] = {}
-    # Versions first, whatever the time order, so an assignment finds the version on its commit.
-    for e in events:
-        if e.kind != REGISTER:
-            continue
-        assert e.version is not None
-        known = versions.get(e.version)
-        if known is None:
-            versions[e.version] = Version(name, e.version, e.commit, registration=e)
-        elif known.commit != e.commit:
-            warnings.append(f"{name}: {e.version} is registered twice (tags {known.tag} and {e.tag}); "
-                            f"keeping {known.tag}")
+    versions = _registered_versions(name, events, warnings)
     by_commit: dict[str, list[Version]] = {}
     for v in versions.values():
         by_commit.setdefault(v.commit, []).append(v)
@@ -162,18 +155,18 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     presence: dict[str, dict[int, tuple[bool, tuple[int, int, int], Version]]] = {}
     for e in events:
         if e.kind == REGISTER:
-            v = versions[e.version]  # type: ignore[index]
-            if v.commit != e.commit:
-                continue  # a duplicate on another commit: warned above
-            v.deregistered = False
+            v = versions[(e.version or "", e.commit)]
+            v.deregistered = False  # registered again by hand after a deregistration: live again, as in GTO
             v.events.append(e)
         elif e.kind == DEREGISTER:
-            gone = versions.get(e.version or "")
-            if gone is None:
+            named = [v for (version, _), v in versions.items() if version == e.version]
+            on_commit = [v for v in named if v.commit == e.commit]
+            if not named:
                 warnings.append(f"{name}: tag {e.tag} deregisters {e.version}, which was never registered")
                 continue
-            gone.deregistered = True
-            gone.events.append(e)
+            for gone in on_commit or named:
+                gone.deregistered = True
+                gone.events.append(e)
         elif e.kind == DEPRECATE:
             art.deprecated = True
             continue
@@ -189,6 +182,7 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
                 members[id(v)] = (False, previous[1] if previous else e.order, v)
         if e.kind != DEPRECATE:
             art.deprecated = False  # any later event brings a deprecated artifact back, as in GTO
+    # a stable sort: one name registered on two commits stays in registration order (latest: the newest)
     art.versions = sorted(versions.values(), key=lambda v: semver_key(v.version))
     art.unregistered = list(unregistered.values())
     for stage, in_stage in presence.items():
@@ -196,6 +190,22 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
         live.sort(key=lambda item: item[0], reverse=True)
         art.queues[stage] = [v for _, v in live]
     return art
+
+
+def _registered_versions(name: str, events: list[Event], warnings: list[str]) -> dict[tuple[str, str], Version]:
+    """One Version per (version, commit), as GTO keeps them: a version registered again by hand on another
+    commit is a second version of that name (assignments on either commit find it), with a warning."""
+    versions: dict[tuple[str, str], Version] = {}
+    for e in events:
+        if e.kind != REGISTER or (e.version or "", e.commit) in versions:
+            continue
+        assert e.version is not None
+        earlier = [v for (version, _), v in versions.items() if version == e.version]
+        if earlier:
+            warnings.append(f"{name}: {e.version} is registered on two commits (tags {earlier[0].tag} and "
+                            f"{e.tag}); both count, as in GTO")
+        versions[(e.version, e.commit)] = Version(name, e.version, e.commit, registration=e)
+    return versions
 
 
 def _version_at(commit: str, by_commit: dict[str, list[Version]], unregistered: dict[str, Version],
