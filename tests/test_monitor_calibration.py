@@ -112,6 +112,11 @@ def test_inferred_exclusions_from_the_data() -> None:
     assert inferred_exclusion(profile.columns["name"]).startswith("high cardinality: 500 distinct values")
     assert inferred_exclusion(profile.columns["x"]) is None  # floats never repeat: not an identifier
     assert inferred_exclusion(profile.columns["flag"]) is None
+    small = build_profile(pd.DataFrame({"customer_id": [7, 3, 9, 1] * 5 + [11] * 0, "n": range(20)}))
+    small.columns["customer_id"].unique = True  # 20 distinct ids
+    assert inferred_exclusion(small.columns["customer_id"]).startswith("identifier: no value repeats")
+    small.columns["n"].unique, small.columns["n"].increasing = True, False
+    assert inferred_exclusion(small.columns["n"]) is None  # 20 unique rows alone prove nothing
 
 
 def test_profile_keeps_the_order_flags() -> None:

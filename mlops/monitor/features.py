@@ -6,18 +6,22 @@ shown in the report, when:
   - a role names it: --labels, --predictions, --scores, the rules' `labels.timestamp`;
   - the rules say so: `alert.exclude`, or a column rule `unique: true` (an identifier) or `type: datetime`;
   - the data says so: datetime values; values that increase row after row (a counter, an id, a timestamp);
-    integers that never repeat in the reference; text with about as many distinct values as rows.
+    integers that never repeat in the reference; text with about as many distinct values as rows (from 100
+    reference rows, or 20 when the name also says so: id, customer_id, uuid, key).
 `drift.columns` (or --columns) names the columns to check explicitly and turns the guessing off.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from mlops.data.profile import ColumnProfile, Profile
 
 MIN_ROWS = 100  # uniqueness and cardinality mean little on fewer reference rows
+MIN_ROWS_NAMED = 20  # ... unless the column is also named like an identifier
+ID_NAME = re.compile(r"(?i:(^|[_\W])(id|uuid|guid|key)$)|[a-z](Id|ID|Uuid|UUID|Key)$")
 HIGH_CARDINALITY = 0.5  # distinct values per non-null row above which text looks like an identifier
 
 
@@ -48,12 +52,13 @@ def inferred_exclusion(reference: ColumnProfile, current: ColumnProfile | None =
     for side, col in (("reference", reference), ("batch", current)):
         if col is not None and col.increasing:
             return f"monotone: increases row after row in the {side} (a counter, an id or a timestamp)"
-    if reference.non_null >= MIN_ROWS:
+    named = bool(ID_NAME.search(reference.name))
+    if reference.non_null >= (MIN_ROWS_NAMED if named else MIN_ROWS):
         if reference.unique:
             return f"identifier: no value repeats in the reference's {reference.non_null:,} rows"
         if reference.kind == "categorical" and reference.dtype != "boolean":
             distinct = reference.distinct
-            if distinct is None or distinct >= HIGH_CARDINALITY * reference.non_null:
+            if distinct is None or distinct >= (0.9 if named else HIGH_CARDINALITY) * reference.non_null:
                 shown = f"{distinct:,}" if distinct is not None else "over 20,000"
                 return f"high cardinality: {shown} distinct values in {reference.non_null:,} rows (an identifier?)"
     return None

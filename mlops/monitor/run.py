@@ -204,7 +204,11 @@ def _require_columns(schema: list[str], options: MonitorOptions) -> None:
 def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
     named = [(options.labels, "label column (--labels)"), (options.predictions, "predictions (--predictions)"),
              (options.scores, "scores (--scores)"), (timestamp, "event-time column (--timestamp)")]
-    return {column: why for column, why in named if column}
+    out: dict[str, str] = {}
+    for column, why in named:
+        if column:
+            out.setdefault(column, why)
+    return out
 
 
 def _fixed_mode(options: MonitorOptions, cfg: dict[str, Any], p_value: bool) -> bool:
