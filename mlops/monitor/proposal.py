@@ -93,14 +93,15 @@ def _consecutive(stuck: list[Any], current: int, history: Any) -> Change:
     rules = {s.rule for s in stuck}
     streaks: dict[tuple[Any, Any, str], int] = {}
     for run in history.runs:  # replay: would the alert have waited for one more window?
-        stream = (run.get("artifact") or run.get("ref"), run.get("version"))
+        artifact, version = run.get("artifact") or run.get("ref"), run.get("version")
         present = {str(c.get("rule")) for c in run.get("candidates") or () if isinstance(c, dict)}
         for rule in rules:
-            streaks[(*stream, rule)] = streaks.get((*stream, rule), 0) + 1 if rule in present else 0
+            key = (artifact, version, rule)
+            streaks[key] = streaks.get(key, 0) + 1 if rule in present else 0
         for alert in run.get("alerts") or ():
             if not isinstance(alert, dict) or alert.get("rule") not in rules:
                 continue
-            kept = streaks.get((*stream, str(alert.get("rule"))), 0) >= current + 1
+            kept = streaks.get((artifact, version, str(alert.get("rule"))), 0) >= current + 1
             acted = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") == "acted"
             change.fired_before += 1
             change.fired_after += kept

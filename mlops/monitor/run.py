@@ -335,7 +335,7 @@ def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions,
             return None, None
         baseline, against = Profile(column.count, {name: column}), f"baseline window {stored.get('time')}"
     if calibrated is not None:
-        return _calibrated_prediction(current, baseline, name, alert, calibrated, against), None
+        return _calibrated_prediction(current, baseline, name, alert or {}, calibrated, against), None
     result = drift_scores(current, baseline, [name], method=options.method or cfg.get("method"),
                           threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
                           p_value=p_value).get(name)
