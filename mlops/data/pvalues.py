@@ -83,8 +83,10 @@ def ks_pvalue(d: float, n: int, m: int) -> float:
     return kolmogorov_sf((en + 0.12 + 0.11 / en) * d)
 
 
-def count_test(k_current: float, n_current: float, k_reference: float, n_reference: float) -> float:
-    """Two-sided p-value that a share (nulls, one category) is the same in both samples.
+def count_test(k_current: float, n_current: float, k_reference: float, n_reference: float,
+               alternative: str = "two-sided") -> float:
+    """p-value that a share (nulls, one category) is the same in both samples (`alternative`: two-sided, or
+    greater: the batch's share is higher).
 
     Conditional on the total T = k_current + k_reference, k_current is Binomial(T, n_current / (n_current +
     n_reference)) under the null (the Poisson-conditional test). Its variance is at least the hypergeometric
@@ -97,6 +99,8 @@ def count_test(k_current: float, n_current: float, k_reference: float, n_referen
     k = round(k_current)
     t = round(total)
     upper = binomial_sf(k, t, q)  # P(X >= k)
+    if alternative == "greater":
+        return upper
     lower = 1.0 - binomial_sf(k + 1, t, q)  # P(X <= k)
     return max(0.0, min(1.0, 2 * min(upper, lower)))
 

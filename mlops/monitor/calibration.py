@@ -7,7 +7,8 @@ m rows, so no threshold has to be guessed per size:
     continuous column, repeated values count once (a resampled or replayed feed is not new evidence);
   - mix of a categorical column: each category's share (and the share outside the reference's top
     categories) by the conditional binomial test, Bonferroni across the column's categories;
-  - completeness: the null share by the same conditional binomial test.
+  - completeness: a rise of the null share, by the same conditional binomial test (one-sided: data lost is
+    the failure; nulls replaced by a default value show up as a change of distribution or mix instead).
 The p-values of all checks of a batch are then corrected together (Bonferroni by default) at the policy's
 `alpha`, so noise alone raises any alert in at most about alpha of the windows, at any batch size.
 Material: the effect must also reach a size a person cares about: a KS distance of 0.1 (a tenth of the rows
@@ -124,7 +125,8 @@ def null_check(cur: ColumnProfile, ref: ColumnProfile, threshold: float) -> dict
 
     change = cur.null_fraction - ref.null_fraction
     return {"reference": _round(ref.null_fraction), "current": _round(cur.null_fraction),
-            "change": _round(change), "p_value": count_test(cur.nulls, cur.count, ref.nulls, ref.count),
+            "change": _round(change),
+            "p_value": count_test(cur.nulls, cur.count, ref.nulls, ref.count, alternative="greater"),
             "threshold": threshold, "drifted": False}
 
 
@@ -145,7 +147,7 @@ def judge(features: dict[str, dict[str, Any]], alpha: float, correction: str) ->
         which, name = key.split("\x00", 1)
         f = features[name]
         target = f if which == "dist" else f["nulls"]
-        effect = target.get("statistic") if which == "dist" else abs(float(target["change"]))
+        effect = target.get("statistic") if which == "dist" else float(target["change"])  # nulls: a rise
         target["p_adjusted"] = _round(q)
         target["alpha"] = alpha
         target["drifted"] = bool(q is not None and q < alpha and effect is not None

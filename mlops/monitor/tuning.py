@@ -178,8 +178,9 @@ def expected_rates(change: Change, seen: list[tuple[dict[str, Any], dict[str, An
         p = float((last.get("category") or {}).get("reference") or 0) if kind == "mix" else \
             float(last.get("reference") or 0)
         sd0 = math.sqrt(max(p * (1 - p), 1 / n) * (1 / n + 1 / m))
-        needed = max(t, _normal_isf(level / 2) * sd0)
-        change.false_alarm_rate = min(level, 2 * _normal_sf(needed / sd0))
+        sides = 1 if kind == "nulls" else 2  # completeness watches rises only
+        needed = max(t, _normal_isf(level / sides) * sd0)
+        change.false_alarm_rate = min(level, sides * _normal_sf(needed / sd0))
         q = min(max(p + target, 1 / n), 1 - 1 / n)
         sd1 = math.sqrt(q * (1 - q) / n + p * (1 - p) / m)
         change.power = _normal_sf((needed - target) / max(sd1, 1e-12))
