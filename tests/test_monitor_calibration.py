@@ -96,10 +96,11 @@ def test_identifiers_and_timestamps_are_left_out_with_the_reason(reference: Prof
 
 
 def test_what_the_rules_and_roles_say_is_left_out() -> None:
-    rules = {"labels": {"timestamp": "ts"}, "alert": {"exclude": ["free_text"]},
+    rules = {"labels": {"timestamp": "ts", "column": "target", "predictions": "p"}, "alert": {"exclude": ["free_text"]},
              "columns": {"order_no": {"unique": True}, "day": {"type": "datetime"}, "age": {"min": 0}}}
     out = declared_exclusions(rules, {"churned": "label column (--labels)"})
     assert out == {"churned": "label column (--labels)", "ts": "event-time column (labels.timestamp)",
+                   "target": "label column (labels.column)", "p": "predictions (labels.predictions)",
                    "free_text": "listed in alert.exclude", "order_no": "identifier (unique: true in the rules)",
                    "day": "timestamp (type: datetime in the rules)"}
 

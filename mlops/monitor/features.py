@@ -3,7 +3,8 @@
 Drifting identifiers and timestamps is noise by construction (a new day has new ids and new times), and the
 label and predictions have their own checks (metrics, prediction drift). A column is left out, with the reason
 shown in the report, when:
-  - a role names it: --labels, --predictions, --scores, the rules' `labels.timestamp`;
+  - a role names it: --labels, --predictions, --scores, the rules' `labels.column`, `labels.predictions`,
+    `labels.timestamp`;
   - the rules say so: `alert.exclude`, or a column rule `unique: true` (an identifier) or `type: datetime`;
   - the data says so: datetime values; values that increase row after row (a counter, an id, a timestamp);
     integers that never repeat in the reference; text with about as many distinct values as rows (from 100
@@ -28,9 +29,11 @@ HIGH_CARDINALITY = 0.5  # distinct values per non-null row above which text look
 def declared_exclusions(rules: Mapping[str, Any], roles: Mapping[str, str]) -> dict[str, str]:
     """column -> why it is not a feature, from the command's roles and the rules file."""
     out = dict(roles)
-    timestamp = (rules.get("labels") or {}).get("timestamp") if isinstance(rules.get("labels"), Mapping) else None
-    if isinstance(timestamp, str):
-        out.setdefault(timestamp, "event-time column (labels.timestamp)")
+    labels = rules.get("labels") if isinstance(rules.get("labels"), Mapping) else {}
+    for key, why in (("column", "label column (labels.column)"), ("predictions", "predictions (labels.predictions)"),
+                     ("timestamp", "event-time column (labels.timestamp)")):
+        if isinstance((labels or {}).get(key), str):
+            out.setdefault(labels[key], why)
     alert = rules.get("alert") if isinstance(rules.get("alert"), Mapping) else {}
     for name in (alert or {}).get("exclude") or ():
         out.setdefault(str(name), "listed in alert.exclude")
