@@ -235,3 +235,21 @@ def test_discrete_and_empty_columns() -> None:
     assert scores["k"].drifted and scores["k"].statistic > 1  # a new value above a constant reference
     assert scores["x"].drifted and np.isnan(scores["x"].statistic) and scores["x"].null_rate_change == 1.0
     assert drift_scores(ref, ref)["k"].statistic == 0.0
+
+
+def test_calibration_pvalues_match_scipy() -> None:
+    from mlops.data.pvalues import binomial_sf, count_test, ks_pvalue
+
+    for k, n, p in [(5, 100, 0.01), (280, 20_280, 0.0196), (15, 15, 0.002), (3, 10, 0.5), (0, 10, 0.3),
+                    (11, 10, 0.3)]:
+        assert binomial_sf(k, n, p) == pytest.approx(stats.binom.sf(k - 1, n, p), rel=1e-9, abs=1e-300)
+    # the conditional test is never less conservative than Fisher's exact test
+    for table in [(15, 100, 0, 5_000), (40, 200, 800, 5_000), (3, 50, 10, 1_000)]:
+        k, n, r, m = table
+        fisher = stats.fisher_exact([[k, n - k], [r, m - r]], alternative="greater").pvalue
+        assert count_test(k, n, r, m, alternative="greater") >= fisher * (1 - 1e-9)
+        assert count_test(k, n, r, m) <= 1.0
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(0.3, size=2_000)
+    exact = stats.ks_2samp(a, b, method="asymp")
+    assert ks_pvalue(exact.statistic, 300, 2_000) == pytest.approx(exact.pvalue, rel=0.1)

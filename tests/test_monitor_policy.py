@@ -44,7 +44,7 @@ def _features(pvalues: dict[str, float]) -> dict[str, dict]:
 
 def test_correction_changes_the_verdict() -> None:
     features = _features({"a": 0.001, "b": 0.02, "c": 0.5, "d": 0.04})
-    assert sorted(judge_drift(features, AlertPolicy())) == ["a", "b", "d"]
+    assert sorted(judge_drift(features, AlertPolicy(correction="none"))) == ["a", "b", "d"]
     features = _features({"a": 0.001, "b": 0.02, "c": 0.5, "d": 0.04})
     assert judge_drift(features, AlertPolicy(correction="bonferroni")) == ["a"]
     assert features["b"]["p_adjusted"] == pytest.approx(0.08)
@@ -55,7 +55,7 @@ def test_correction_changes_the_verdict() -> None:
 
 def test_min_drifted_columns() -> None:
     features = _features({"a": 0.001, "b": 0.5})
-    drifted = judge_drift(features, AlertPolicy())
+    drifted = judge_drift(features, AlertPolicy(correction="none"))
     assert checks.drift_candidates(features, drifted, AlertPolicy(min_drifted_columns=2)) == []
     found = checks.drift_candidates(features, drifted, AlertPolicy(min_drifted_columns=1))
     assert [c.rule for c in found] == ["drift:a"]

@@ -13,7 +13,7 @@ from typing import Any
 from mlops.monitor.alerts import AlertReport
 from mlops.monitor.run import MonitorOptions, MonitorResult
 
-__all__ = ["monitor_batch", "alerts_report", "ack_alert", "monitor_report", "alerts_report_text"]
+__all__ = ["monitor_batch", "alerts_report", "ack_alert", "monitor_report", "alerts_report_text", "alerts_tune"]
 
 
 def monitor_batch(data: str | os.PathLike[str], *, against: str | None = None, rules: str | None = None,
@@ -24,7 +24,7 @@ def monitor_batch(data: str | os.PathLike[str], *, against: str | None = None, r
     """Drift, data quality and live metrics of a batch against what the version behind `against` was trained
     on; appends one record to the history (unless record=False) and says which alerts fired.
 
-    `overrides` take the MonitorOptions names: consecutive, min_drifted_columns, correction, severity,
+    `overrides` take the MonitorOptions names: consecutive, min_drifted_columns, correction, alpha, severity,
     max_metric_drop, min_rows, method, threshold, p_value, columns, label_delay, timestamp, artifact, task,
     positive, input_format.
     """
@@ -60,6 +60,42 @@ def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | 
     if artifact or since:
         found = found.filtered(artifact=artifact, since=_since(since) if since else None)
     return alert_report(found, noisy_share=noisy_share, min_fired=min_fired)
+
+
+def alerts_tune(rules: str | os.PathLike[str], *, history: str | os.PathLike[str] | None = None,
+                branch: str | None = None, root: str | os.PathLike[str] | None = None, noisy_share: float = 0.3,
+                min_fired: int = 3, artifact: str | None = None, since: str | None = None) -> Any:
+    """A proposed change of the rules file's alert policy from the acknowledgement history (a Proposal:
+    changes with their expected false-alarm rate and power, and a unified diff). Never edits the file: with
+    `branch`, the change is committed on that new branch (from HEAD) instead, ready for a pull request."""
+    from mlops.config import find_root
+    from mlops.errors import InputError, UsageError
+    from mlops.monitor.history import read_history
+    from mlops.monitor.proposal import commit_on_branch, propose
+
+    base = Path(root) if root is not None else find_root()
+    path = _history(history, base)
+    found = read_history(path, shown=str(history) if history else _rel(path, base))
+    if not found.exists:
+        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
+    if artifact or since:
+        found = found.filtered(artifact=artifact, since=_since(since) if since else None)
+    rules_path = Path(rules)
+    if rules_path.is_dir():
+        raise UsageError(f"{rules}: is a folder; name the rules file the alert policy is in")
+    shown = _rel(rules_path, base)
+    proposal = propose(found, rules_path, shown, noisy_share=noisy_share, min_fired=min_fired)
+    if branch and proposal.changes:
+        from mlops import git
+
+        if shown.startswith("/") or shown.startswith(".."):
+            raise UsageError(f"{rules}: is outside the repository; --branch commits inside it")
+        git.require_clean(base, "alerts tune --branch")
+        message = "alerts: tune the alert policy from acknowledgements\n\n" + "\n".join(
+            f"- {c.key}: {c.old} -> {c.new} ({c.why})" for c in proposal.changes)
+        proposal.commit = commit_on_branch(base, shown, proposal.after, branch, message)
+        proposal.branch = branch
+    return proposal
 
 
 def _since(text: str) -> datetime:

@@ -37,6 +37,9 @@ FORMATS = ["text", "markdown", "json", "html"]
               "(overrides alert.min_drifted_columns).")
 @click.option("--correction", type=click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
               help="Multiple-testing correction of p-values (overrides alert.correction).")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="False-alarm budget per window of the calibrated checks (overrides alert.alpha).  "
+                   "[default: 0.005]")
 @click.option("--severity", type=click.Choice(["error", "warn", "info"]),
               help="Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).")
 @click.option("--max-metric-drop", type=click.FloatRange(min=0), help="Metric drop that counts: absolute for "
@@ -61,7 +64,7 @@ FORMATS = ["text", "markdown", "json", "html"]
 def monitor(data: str, against: str | None, rules: str | None, labels: str | None, predictions: str | None,
             scores: str | None, slices: tuple[str, ...], history: str | None, dry_run: bool,
             window_time: str | None, artifact: str | None, consecutive: int | None,
-            min_drifted_columns: int | None, correction: str | None, severity: str | None,
+            min_drifted_columns: int | None, correction: str | None, alpha: float | None, severity: str | None,
             max_metric_drop: float | None, min_rows: int | None, method: str | None, threshold: float | None,
             p_value: bool | None, label_delay: str | None, timestamp: str | None, task: str | None,
             positive: str | None, fmt: str, output: str | None) -> None:
@@ -88,7 +91,8 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
     result = api.monitor_batch(data, against=against, rules=rules, labels=labels, predictions=predictions,
                          scores=scores, slices=slices, history=history, record=not dry_run,
                          window_time=window_time, artifact=artifact, consecutive=consecutive,
-                         min_drifted_columns=min_drifted_columns, correction=correction, severity=severity,
+                         min_drifted_columns=min_drifted_columns, correction=correction, alpha=alpha,
+                         severity=severity,
                          max_metric_drop=max_metric_drop, min_rows=min_rows, method=method, threshold=threshold,
                          p_value=p_value, label_delay=label_delay, timestamp=timestamp, task=task,
                          positive=positive)
@@ -105,11 +109,12 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
 
 @click.group()
 def alerts() -> None:
-    """Alert history: how often each alert fired and how often people ignored it.
+    """Alert history: how often each alert fired and how often people ignored it; tune the policy from it.
 
     \b
     Examples:
       mlops alerts report
+      mlops alerts tune --rules rules/live.yaml
       mlops alerts report --history monitoring/canary.jsonl --format markdown
       mlops alerts ack 20261124T050000Z-a1b2c3/drift:age --ignored
     """
@@ -183,3 +188,68 @@ def ack(alert_id: str, resolution: str | None, history: str | None, by: str | No
         echo_json(record)
     else:
         click.echo(f"{alert_id}: {resolution} (by {record['by']})")
+
+
+@alerts.command("tune")
+@click.option("--rules", type=click.Path(dir_okay=False), required=True,
+              help="Rules file whose `alert:` policy the proposal changes (created in the proposal if missing).")
+@click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
+              "monitoring/history.jsonl]")
+@click.option("--branch", metavar="NAME", help="Commit the proposal on this new branch (from HEAD) instead of "
+              "printing the diff; the work tree and the current branch are left alone.")
+@click.option("--noisy-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Tune rules when at least this share of their alerts were ignored.")
+@click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Tune only rules that fired at least this often.")
+@click.option("--artifact", help="Only the runs of this artifact.")
+@click.option("--since", metavar="WHEN", help="Only runs from then on: a duration (30d) or an ISO-8601 time.")
+@click.option("--json", "as_json", is_flag=True, help="Print the proposal (changes, expected rates, diff) as JSON.")
+def tune(rules: str, history: str | None, branch: str | None, noisy_share: float, min_fired: int,
+         artifact: str | None, since: str | None, as_json: bool) -> None:
+    """Propose a change to the alert policy from what people did about alerts.
+
+    Reads the acknowledgements (`mlops alerts ack --acted|--ignored`) and each check's measured effect and
+    noise in the history. For a noisy rule whose ignored alerts all had smaller effects than the acted-on
+    ones, it raises that column's materiality threshold in between; otherwise it asks for one more window
+    in a row (`alert.consecutive`). Prints a unified diff of the rules file on stdout and, on stderr, each
+    change with the alerts it would have kept and silenced, its expected false-alarm rate per window and
+    its detection power. Never edits the file: `git apply` the diff, or use --branch and open a pull
+    request. Exit 0 (also when there is nothing to change), 2 when it cannot run.
+
+    \b
+    Examples:
+      mlops alerts tune --rules rules/live.yaml
+      mlops alerts tune --rules rules/live.yaml | git apply
+      mlops alerts tune --rules rules/live.yaml --branch tune-alerts --since 90d
+    """
+    from mlops import api
+    from mlops.cli.output import echo_json
+
+    proposal = api.alerts_tune(rules, history=history, branch=branch, noisy_share=noisy_share,
+                               min_fired=min_fired, artifact=artifact, since=since)
+    if as_json:
+        echo_json(proposal.to_dict())
+        return
+    for note in proposal.notes:
+        click.echo(f"note: {note}", err=True)
+    if not proposal.changes:
+        click.echo("No change to propose: no noisy rule with ignored alerts that a threshold would fix.", err=True)
+        return
+    for change in proposal.changes:
+        click.echo(_describe_change(change), err=True)
+    if proposal.branch:
+        click.echo(f"committed on branch {proposal.branch} ({proposal.commit[:10] if proposal.commit else ''}); "
+                   f"push it and open a pull request", err=True)
+    else:
+        click.echo(proposal.diff(), nl=False)
+
+
+def _describe_change(change: object) -> str:
+    c: dict = change.to_dict()  # type: ignore[attr-defined]
+    rate = "-" if c["false_alarm_rate"] is None else f"{c['false_alarm_rate']:.2%}"
+    power = "-" if c["power"] is None else f"{c['power']:.0%}"
+    return (f"{c['key']}: {c['old']} -> {c['new']} ({c['rule']}): {c['why']}. Replayed on {c['windows']} "
+            f"window(s): fired {c['fired_before']} -> {c['fired_after']}, acted-on alerts kept "
+            f"{c['acted_kept']} of {c['acted']}. Expected false alarms per window {rate}; power {power} "
+            f"for {c['power_for']}.")
+

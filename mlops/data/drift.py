@@ -227,6 +227,14 @@ def _category_counts(col: ColumnProfile) -> dict[Any, float]:
     return out
 
 
+def category_counts(col: ColumnProfile) -> dict[Any, float]:
+    """Rows per category (keys as strings; the reference's tail beyond its top categories under OTHER)."""
+    return _category_counts(col)
+
+
+OTHER = "\x00other"
+
+
 def _key(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -20,6 +20,7 @@ from mlops.errors import InputError
 PROFILE_KIND = "mlops.profile"
 PROFILE_VERSION = 1
 TOP_K = 50
+ORDER_MIN_ROWS = 20  # fewer values are increasing or unique by chance too often to mean anything
 
 
 def probability_grid() -> Any:
@@ -57,6 +58,8 @@ class ColumnProfile:
     values: list[Any] | None = None  # exact value counts (numeric with few values, or every category)
     counts: list[int] | None = None
     other: int = 0  # categorical: rows in categories beyond the top ones kept
+    increasing: bool = False  # numeric: strictly increasing in row order (a counter, an id, a timestamp)
+    unique: bool = False  # integer: no value repeats (within each chunk read): an identifier?
 
     @property
     def non_null(self) -> int:
@@ -79,6 +82,10 @@ class ColumnProfile:
             out["counts"] = list(self.counts or [])
         if self.kind == "categorical":
             out["other"] = self.other
+        if self.increasing:  # written only when true, so other profiles keep their bytes
+            out["increasing"] = True
+        if self.unique:
+            out["unique"] = True
         return out
 
     @classmethod
@@ -87,7 +94,8 @@ class ColumnProfile:
                    nulls=int(data.get("nulls", 0)), distinct=data.get("distinct"), min=data.get("min"),
                    max=data.get("max"), mean=data.get("mean"), std=data.get("std"),
                    quantiles=data.get("quantiles"), values=data.get("values"), counts=data.get("counts"),
-                   other=int(data.get("other", 0)))
+                   other=int(data.get("other", 0)), increasing=data.get("increasing") is True,
+                   unique=data.get("unique") is True)
 
 
 @dataclass
@@ -186,6 +194,10 @@ class ColumnAccumulator:
     sketch: QuantileSketch = field(default_factory=QuantileSketch)
     exact: Counts = field(default_factory=lambda: Counts(cap=EXACT_VALUES))
     cats: Counts = field(default_factory=Counts)
+    increasing: bool = True  # so far: every value above the one before it
+    repeats: bool = False  # a value seen twice (within a chunk)
+    first: float | None = None
+    last: float | None = None
 
     @property
     def numeric(self) -> bool:
@@ -202,7 +214,11 @@ class ColumnAccumulator:
                 values = series[~null].astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
             else:
                 values = series.to_numpy(dtype="float64", na_value=np.nan)[~null]
-            values = np.sort(values[np.isfinite(values)])  # one sort serves the sketch and the exact counts
+            values = values[np.isfinite(values)]
+            self._order(values)
+            values = np.sort(values)  # one sort serves the sketch and the exact counts
+            if len(values) > 1 and not self.repeats and bool(np.any(values[1:] == values[:-1])):
+                self.repeats = True
             self.moments.add(values)
             self.sketch.add_sorted(values)
             if not self.exact.overflow and len(values):
@@ -218,7 +234,26 @@ class ColumnAccumulator:
                 values = values.astype(str)
             self.cats.add(values.to_numpy())
 
+    def _order(self, values: Any) -> None:
+        """Track whether the values arrive strictly increasing (row order, across chunks)."""
+        import numpy as np
+
+        if not len(values):
+            return
+        if self.increasing:
+            inside = len(values) < 2 or bool(np.all(values[1:] > values[:-1]))
+            self.increasing = inside and (self.last is None or float(values[0]) > self.last)
+        if self.first is None:
+            self.first = float(values[0])
+        self.last = float(values[-1])
+
     def merge(self, other: ColumnAccumulator) -> None:
+        if other.first is not None:
+            self.increasing = self.increasing and other.increasing and (self.last is None or
+                                                                        other.first > self.last)
+            self.first = other.first if self.first is None else self.first
+            self.last = other.last
+        self.repeats = self.repeats or other.repeats
         self.rows += other.rows
         self.nulls += other.nulls
         self.moments.merge(other.moments)
@@ -233,6 +268,8 @@ class ColumnAccumulator:
             m = self.moments
             if m.n:
                 col.min, col.max, col.mean, col.std = m.min, m.max, m.mean, m.std
+                col.increasing = self.increasing and m.n >= ORDER_MIN_ROWS
+                col.unique = self.dtype == "integer" and not self.repeats and m.n >= ORDER_MIN_ROWS
                 col.quantiles = [float(v) for v in self.sketch.quantiles(probability_grid())]
             if not self.exact.overflow:
                 items = sorted(self.exact.counts.items())

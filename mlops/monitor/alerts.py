@@ -1,5 +1,6 @@
 """Alert precision: how often each rule fired, in which windows, and how often people ignored it.
 
+Precision is acted / (acted + ignored): of the alerts people judged, the share that needed doing.
 A rule is flagged noisy when a large share of its acknowledged alerts were ignored (the alert that fired 1,000
 times and was ignored 45% of the time), or when it fires in nearly every window (an alert that is always on
 carries no information). Both suggest a higher threshold, `consecutive: N`, or a p-value correction.
@@ -32,6 +33,7 @@ class RuleStats:
     unacknowledged: int = 0
     fire_rate: float = 0.0  # share of the windows of its artifacts in which it fired
     ignored_share: float = 0.0  # ignored / fired
+    precision: float | None = None  # acted / (acted + ignored): the share of judged alerts that were real
     noisy: bool = False
     reasons: list[str] = field(default_factory=list)
     last_fired: str | None = None
@@ -102,6 +104,8 @@ def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: 
         windows = sum(windows_by_artifact.get(a, 0) for a in rule_artifacts.get(entry.rule, ()))
         entry.fire_rate = entry.fired / windows if windows else 0.0
         entry.ignored_share = entry.ignored / entry.fired if entry.fired else 0.0
+        judged = entry.acted + entry.ignored
+        entry.precision = entry.acted / judged if judged else None
         if entry.fired >= min_fired and entry.ignored_share >= noisy_share:
             entry.reasons.append(f"ignored {entry.ignored_share:.0%} of {entry.fired} alerts")
         if entry.fired >= min_fired and windows >= 5 and entry.fire_rate >= always_on_rate:

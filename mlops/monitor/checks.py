@@ -37,18 +37,63 @@ def drift_candidates(features: Mapping[str, Mapping[str, Any]], drifted: list[st
     out = []
     for name in drifted:
         f = features[name]
-        out.append(Candidate(f"drift:{name}", "drift", policy.severity,
+        prefix = "mix" if f.get("judged_by") == "calibrated" and f.get("kind") == "categorical" else "drift"
+        out.append(Candidate(f"{prefix}:{name}", "drift", policy.severity,
                              f"{name}: {describe_drift(f)} ({len(drifted)} of {len(features)} columns drifted)"))
     return out
 
 
+def completeness_candidates(features: Mapping[str, Mapping[str, Any]], columns: list[str],
+                            policy: AlertPolicy) -> list[Candidate]:
+    """A credible, material change of a column's null share (rule `nulls:COL`)."""
+    out = []
+    for name in columns:
+        n = features[name]["nulls"]
+        out.append(Candidate(f"nulls:{name}", "completeness", policy.severity,
+                             f"{name}: nulls {_pct(n.get('reference'))} -> {_pct(n.get('current'))} "
+                             f"({_points(n.get('change'))}; material from {_points(n.get('threshold'), sign=False)}), "
+                             f"{_p(n)}"))
+    return out
+
+
 def describe_drift(f: Mapping[str, Any]) -> str:
+    if f.get("judged_by") == "calibrated":
+        return _describe_calibrated(f)
     method = f.get("method") or "drift"
     if f.get("judged_by") == "p_value" and f.get("p_value") is not None:
         p = f.get("p_adjusted") if f.get("p_adjusted") is not None else f.get("p_value")
         label = "adjusted p" if f.get("p_adjusted") is not None else "p"
         return f"{method} {label} {_num(p)} {'<' if f.get('drifted') else '>='} {_num(f.get('threshold'))}"
     return f"{method} {_num(f.get('statistic'))} {'>' if f.get('drifted') else '<='} {_num(f.get('threshold'))}"
+
+
+def _describe_calibrated(f: Mapping[str, Any]) -> str:
+    if f.get("statistic") is None:
+        return "no values to compare on one side"
+    if f.get("method") == "share":
+        c = f.get("category") or {}
+        change = float(c.get("current") or 0) - float(c.get("reference") or 0)
+        return (f"share of `{c.get('value')}` {_pct(c.get('reference'))} -> {_pct(c.get('current'))} "
+                f"({_points(change)}; material from {_points(f.get('threshold'), sign=False)}), {_p(f)}")
+    shift = f.get("mean_shift_sd")
+    mean = f", mean {float(shift):+.2f} sd" if isinstance(shift, (int, float)) else ""
+    return f"KS distance {_num(f.get('statistic'))} (material from {_num(f.get('threshold'))}){mean}, {_p(f)}"
+
+
+def _p(f: Mapping[str, Any]) -> str:
+    p = f.get("p_adjusted") if f.get("p_adjusted") is not None else f.get("p_value")
+    ok = p is not None and f.get("alpha") is not None and float(p) < float(f["alpha"])
+    return f"adjusted p {_num(p)} {'<' if ok else '>='} {_num(f.get('alpha'))}"
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value):.1%}"
+
+
+def _points(value: Any, sign: bool = True) -> str:
+    if value is None:
+        return "n/a"
+    return f"{100 * float(value):{'+' if sign else ''}.1f} points"
 
 
 def prediction_candidates(prediction_drift: Mapping[str, Any] | None, policy: AlertPolicy) -> list[Candidate]:

@@ -2,7 +2,9 @@
 
 A *candidate* is anything over its threshold in this window (a drifted column, a metric drop, a failed
 data-quality rule). It *fires* only as the policy says:
-  - `correction` (bonferroni, benjamini-hochberg) adjusts p-values across the columns tested together, so
+  - `alpha` is the false-alarm budget of a window: with the default `correction: bonferroni`, noise alone
+    makes any calibrated drift, mix or completeness check of the batch fire in at most about alpha of windows;
+  - `correction` (bonferroni, benjamini-hochberg, none) adjusts p-values across the checks of a batch, so
     100 columns of pure noise at alpha 0.05 no longer give about 5 alerts per batch;
   - `min_drifted_columns`: drift candidates exist only when at least this many columns drift in the window;
   - `consecutive: N`: a drift, prediction-drift or metric candidate fires only when the same rule was a
@@ -21,13 +23,15 @@ from mlops.errors import UsageError
 
 SEVERITIES = ("error", "warn", "info")
 CORRECTIONS = ("none", "bonferroni", "benjamini-hochberg")
+DEFAULT_ALPHA = 0.005  # per window: at most one false drift alert in about 200 windows
 
 
 @dataclass(frozen=True)
 class AlertPolicy:
     consecutive: int = 1
     min_drifted_columns: int = 1
-    correction: str = "none"
+    correction: str = "bonferroni"
+    alpha: float = DEFAULT_ALPHA
     severity: str = "error"
     max_metric_drop: float = 0.05  # absolute for scores in [0, 1]; relative increase for errors (mae, rmse)
     min_rows: int = 30  # labeled rows a slice needs before its metrics can raise an alert
@@ -41,6 +45,8 @@ class AlertPolicy:
             raise UsageError(f"unknown correction `{self.correction}` (one of {', '.join(CORRECTIONS)})")
         if self.severity not in SEVERITIES:
             raise UsageError(f"unknown severity `{self.severity}` (one of {', '.join(SEVERITIES)})")
+        if not 0 < self.alpha < 1:
+            raise UsageError("`alpha` (the false-alarm budget per window) is a number between 0 and 1")
         if not self.max_metric_drop >= 0:
             raise UsageError("the metric drop threshold is a number >= 0")
 
@@ -54,7 +60,7 @@ class AlertPolicy:
 
     def to_dict(self) -> dict[str, Any]:
         return {"consecutive": self.consecutive, "min_drifted_columns": self.min_drifted_columns,
-                "correction": self.correction, "severity": self.severity,
+                "correction": self.correction, "alpha": self.alpha, "severity": self.severity,
                 "max_metric_drop": self.max_metric_drop, "min_rows": self.min_rows}
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from mlops.errors import InputError, UsageError
 from mlops.monitor import checks
+from mlops.monitor.calibration import Materiality, judge
 from mlops.monitor.history import SCHEMA, append_record, new_run_id, read_history, same_stream
 from mlops.monitor.labels import format_time, label_window
 from mlops.monitor.policy import AlertPolicy, Candidate, decide, judge_drift
@@ -42,6 +43,7 @@ class MonitorOptions:
     consecutive: int | None = None
     min_drifted_columns: int | None = None
     correction: str | None = None
+    alpha: float | None = None
     severity: str | None = None
     max_metric_drop: float | None = None
     min_rows: int | None = None
@@ -81,6 +83,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     label_cfg = dict(rules.get("labels") or {})
     policy = AlertPolicy.from_rules(rules.get("alert"), consecutive=options.consecutive,
                                     min_drifted_columns=options.min_drifted_columns, correction=options.correction,
+                                    alpha=options.alpha,
                                     severity=options.severity, max_metric_drop=options.max_metric_drop,
                                     min_rows=options.min_rows)
     against = options.against or drift_cfg.get("reference")
@@ -98,9 +101,11 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
     source, schema = _open(options.data, options.input_format or rules.get("format"))
     _require_columns(schema, options)
-    roles = {c for c in (options.labels, options.predictions, options.scores, timestamp) if c}
+    roles = _roles(options, timestamp)
     p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
-    features, rows, profile = _drift(source, schema, reference, options, drift_cfg, roles, p_value)
+    fixed = _fixed_mode(options, drift_cfg, p_value)
+    features, rows, excluded, profile = _drift(source, schema, reference, options, rules, roles, p_value, fixed)
+    by_kind = judge(features, policy.alpha, policy.correction)
     drifted = judge_drift(features, policy)
     # only the columns that metrics, slices and prediction drift need are held in memory at once
     wanted = [c for c in (options.labels, options.predictions, options.scores, *options.slices) if c]
@@ -109,8 +114,10 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     frame = _frame(source, list(dict.fromkeys(wanted)))
 
     candidates = checks.drift_candidates(features, drifted, policy)
+    candidates += checks.completeness_candidates(features, by_kind["nulls"], policy)
     prediction_drift, prediction_baseline = _prediction_drift(frame, reference, options, drift_cfg, p_value,
-                                                              previous)
+                                                              previous, None if fixed else policy,
+                                                              dict(rules.get("alert") or {}))
     candidates += checks.prediction_candidates(prediction_drift, policy)
     quality = _quality(options.rules, source) if options.rules else None
     candidates += checks.quality_candidates((quality or {}).get("failures", []))
@@ -138,7 +145,10 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
                    for c in fired],
         "candidates": [c.to_dict() for c in candidates],
         "drift": {"drifted": drifted, "tested": len(features), "min_drifted_columns": policy.min_drifted_columns,
-                  "correction": policy.correction, "p_value": p_value},
+                  "correction": policy.correction, "p_value": p_value,
+                  "mode": "fixed" if fixed else "calibrated", "alpha": policy.alpha, "nulls": by_kind["nulls"],
+                  "mix": by_kind["mix"], "excluded": excluded,
+                  "materiality": Materiality.from_rules(rules.get("alert")).to_dict()},
         "prediction_drift": prediction_drift,
         "prediction_baseline": prediction_baseline,
         "quality": quality,
@@ -193,43 +203,114 @@ def _require_columns(schema: list[str], options: MonitorOptions) -> None:
                              (f"; did you mean `{match}`?" if match else ""))
 
 
-def _drift(source: Any, schema: list[str], reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
-           roles: set[str], p_value: bool) -> tuple[dict[str, dict[str, Any]], int, Any]:
-    from mlops.data.drift import drift_scores
-    from mlops.data.profile import build_profile
+def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
+    named = [(options.labels, "label column (--labels)"), (options.predictions, "predictions (--predictions)"),
+             (options.scores, "scores (--scores)"), (timestamp, "event-time column (--timestamp)")]
+    out: dict[str, str] = {}
+    for column, why in named:
+        if column:
+            out.setdefault(column, why)
+    return out
 
+
+def _fixed_mode(options: MonitorOptions, cfg: dict[str, Any], p_value: bool) -> bool:
+    """A method or threshold set for every column (or p-values) judges drift the old way: fixed thresholds."""
+    return bool(p_value or options.method or options.threshold is not None or cfg.get("method")
+                or cfg.get("threshold") is not None)
+
+
+def _drift(source: Any, schema: list[str], reference: Reference, options: MonitorOptions, rules: dict[str, Any],
+           roles: dict[str, str], p_value: bool,
+           fixed: bool) -> tuple[dict[str, dict[str, Any]], int, dict[str, str], Any]:
+    from mlops.data.profile import build_profile
+    from mlops.monitor.features import declared_exclusions, exclude_inferred
+
+    cfg = dict(rules.get("drift") or {})
     configured = options.columns or cfg.get("columns")
+    excluded: dict[str, str] = {}
     if isinstance(configured, list):
         missing = [c for c in configured if c not in schema]
         if missing:
             raise InputError(f"drift column(s) not in the data: {', '.join(missing)}")
         columns = list(configured)
     else:
-        columns = [c for c in schema if c not in roles]
+        declared = declared_exclusions(rules, roles)
+        excluded = {c: why for c, why in declared.items() if c in schema}
+        columns = [c for c in schema if c not in declared]
     columns = [c for c in columns if c in reference.profile.columns]
-    if not columns:
+    if not columns and not excluded:
         raise InputError(f"{source.name}: no column of the batch is in the reference {reference.path} "
                          f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
                          f"{', '.join(list(reference.profile.columns)[:8])})")
-    current = build_profile(source, columns=columns, chunk_rows=PROFILE_CHUNK_ROWS)
+    current = build_profile(source, columns=columns or schema[:1], chunk_rows=PROFILE_CHUNK_ROWS)
     rows = int(current.rows)
     if rows == 0:
         raise InputError(f"{source.name}: the batch has no rows")
-    results = drift_scores(current, reference.profile, columns, method=options.method or cfg.get("method"),
-                           per_column=cfg.get("per_column"),
-                           threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
-                           p_value=p_value)
-    features = {}
-    for name, result in results.items():
-        entry = result.to_dict()
-        entry.pop("column", None)
-        entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
+    if not isinstance(configured, list):
+        inferred = exclude_inferred(columns, reference.profile, current)
+        excluded.update(inferred)
+        columns = [c for c in columns if c not in inferred]
+    alert = dict(rules.get("alert") or {})
+    features = _column_results(current, reference.profile, columns, options, cfg, alert, p_value, fixed)
+    return features, rows, excluded, current  # the batch profile: the HTML report draws its distributions
+
+
+def assess_profiles(current: Any, reference: Any, rules: dict[str, Any] | None = None,
+                    roles: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str], list[Candidate]]:
+    """Feature drift, mix and completeness of a batch profile against a reference profile, at the rules'
+    settings (the defaults when None): (features, columns left out and why, candidates). What `monitor`
+    does for one window, without a repository or history (benchmarks/alerts.py replays thousands)."""
+    from mlops.monitor.features import declared_exclusions, exclude_inferred
+
+    rules = dict(rules or {})
+    policy = AlertPolicy.from_rules(rules.get("alert"))
+    excluded = declared_exclusions(rules, dict(roles or {}))
+    columns = [c for c in current.columns if c in reference.columns and c not in excluded]
+    inferred = exclude_inferred(columns, reference, current)
+    excluded.update(inferred)
+    columns = [c for c in columns if c not in inferred]
+    options = MonitorOptions(data="")
+    cfg = dict(rules.get("drift") or {})
+    features = _column_results(current, reference, columns, options, cfg, dict(rules.get("alert") or {}),
+                               bool(cfg.get("p_value")), _fixed_mode(options, cfg, bool(cfg.get("p_value"))))
+    by_kind = judge(features, policy.alpha, policy.correction)
+    drifted = judge_drift(features, policy)
+    candidates = checks.drift_candidates(features, drifted, policy)
+    candidates += checks.completeness_candidates(features, by_kind["nulls"], policy)
+    return features, excluded, candidates
+
+
+def _column_results(current: Any, reference: Any, columns: list[str], options: MonitorOptions,
+                    cfg: dict[str, Any], alert: dict[str, Any], p_value: bool,
+                    fixed: bool) -> dict[str, dict[str, Any]]:
+    """Per column: calibrated checks, or the fixed method/threshold (everywhere, or per column)."""
+    from mlops.data.drift import drift_scores
+    from mlops.monitor.calibration import Materiality, column_checks, null_check
+
+    per_column = cfg.get("per_column") or {}
+    features: dict[str, dict[str, Any]] = {}
+    for name in columns:
+        override = per_column.get(name) or {}
+        materiality = Materiality.from_rules(alert, name)
+        if fixed or "method" in override or "threshold" in override:
+            result = drift_scores(current, reference, [name], method=options.method or cfg.get("method"),
+                                  per_column=per_column,
+                                  threshold=options.threshold if options.threshold is not None
+                                  else cfg.get("threshold"), p_value=p_value)[name]
+            entry = result.to_dict()
+            entry.pop("column", None)
+            entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
+            entry["nulls"] = null_check(current.columns[name], reference.columns[name], materiality.nulls)
+        else:
+            entry = column_checks(current.columns[name], reference.columns[name], materiality)
         features[name] = entry
-    return features, rows, current
+    return features
 
 
 def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
-                      p_value: bool, previous: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, Any]:
+                      p_value: bool, previous: list[dict[str, Any]],
+                      calibrated: AlertPolicy | None = None,
+                      alert: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, Any]:
     """Predictions against the reference's predictions column when it has one; else against the stream's
     baseline window (the first run of this version, which stores its predictions' profile).
 
@@ -256,6 +337,8 @@ def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions,
         except (KeyError, TypeError, ValueError):
             return None, None
         baseline, against = Profile(column.count, {name: column}), f"baseline window {stored.get('time')}"
+    if calibrated is not None:
+        return _calibrated_prediction(current, baseline, name, alert or {}, calibrated, against), None
     result = drift_scores(current, baseline, [name], method=options.method or cfg.get("method"),
                           threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
                           p_value=p_value).get(name)
@@ -265,6 +348,17 @@ def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions,
     entry["against"] = against
     entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
     return entry, None
+
+
+def _calibrated_prediction(current: Any, baseline: Any, name: str, alert: dict[str, Any], policy: AlertPolicy,
+                           against: str) -> dict[str, Any]:
+    from mlops.monitor.calibration import Materiality, column_checks
+
+    entry = column_checks(current.columns[name], baseline.columns[name], Materiality.from_rules(alert))
+    entry.pop("nulls", None)
+    judge({name: entry}, policy.alpha, "none")  # one test: nothing to correct across
+    entry.update({"column": name, "against": against})
+    return entry
 
 
 def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str | None,

@@ -9,6 +9,7 @@ lose real alerts, and `consecutive` or `min_drifted_columns` is the better fix.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -54,3 +55,166 @@ def _round_up(value: float) -> float:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
+
+
+# -- proposals: `mlops alerts tune` -------------------------------------------------------------------------
+
+KEY_BY_KIND = {"drift": "min_shift", "mix": "min_share_change", "nulls": "min_null_rate_change"}
+
+
+@dataclass
+class Change:
+    """One proposed change of the alert policy, with what it would have done and what to expect."""
+
+    rule: str
+    key: str  # dotted path in the rules file: alert.columns.amount.min_shift, alert.consecutive
+    old: Any
+    new: Any
+    why: str
+    windows: int = 0  # past windows replayed
+    fired_before: int = 0
+    fired_after: int = 0
+    acted: int = 0
+    acted_kept: int = 0
+    false_alarm_rate: float | None = None  # per window, from noise alone, at the typical batch size
+    power: float | None = None  # chance to fire on a change of size `power_for`
+    power_for: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def observations(history: Any, rule: str) -> list[tuple[dict[str, Any], dict[str, Any], str | None]]:
+    """(run, the rule's check in that run, resolution of its alert) for every run that checked the column."""
+    kind, _, column = rule.partition(":")
+    resolutions = history.resolutions()
+    out = []
+    for run in history.runs:
+        feature = (run.get("features") or {}).get(column)
+        if not isinstance(feature, dict) or feature.get("judged_by") != "calibrated":
+            continue
+        check = feature.get("nulls") if kind == "nulls" else feature
+        if not isinstance(check, dict):
+            continue
+        alert = next((a for a in run.get("alerts") or () if isinstance(a, dict) and a.get("rule") == rule), None)
+        resolution = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") if alert else None
+        out.append((run, {**check, "kind": feature.get("kind"), "fired": alert is not None}, resolution))
+    return out
+
+
+def effect(check: dict[str, Any], kind: str) -> float | None:
+    value = abs(float(check["change"])) if kind == "nulls" and check.get("change") is not None \
+        else check.get("statistic")
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def threshold_change(rule: str, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]],
+                     current: float) -> Change | None:
+    """Raise a column's materiality threshold above the ignored alerts when that keeps the acted-on ones."""
+    kind, _, column = rule.partition(":")
+    ignored = [e for _, c, r in seen if r == "ignored" and (e := effect(c, kind)) is not None]
+    acted = [e for _, c, r in seen if r == "acted" and (e := effect(c, kind)) is not None]
+    if not ignored or (acted and min(acted) <= max(ignored)):
+        return None
+    top = max(ignored)
+    new = _round_up((top + min(acted)) / 2 if acted else top * 1.1)
+    if acted and new > min(acted):
+        new = (top + min(acted)) / 2
+    new = max(new, current)
+    if new >= 1:
+        return None
+    key = f"alert.columns.{column}.{KEY_BY_KIND[kind]}"
+    why = (f"ignored {len(ignored)} alert(s) with {_label(kind)} up to {_num(top)}" +
+           (f"; acted on {len(acted)} from {_num(min(acted))}" if acted else "; none was acted on"))
+    change = Change(rule, key, current, new, why)
+    _replay(change, seen, kind)
+    return change
+
+
+def _replay(change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], kind: str) -> None:
+    change.windows = len(seen)
+    for _, check, resolution in seen:
+        size = effect(check, kind)
+        credible = _credible(check)
+        now = bool(check.get("fired"))
+        after = now and size is not None and size >= float(change.new) - 1e-12 and credible
+        change.fired_before += now
+        change.fired_after += after
+        if resolution == "acted":
+            change.acted += 1
+            change.acted_kept += after
+
+
+def _credible(check: dict[str, Any]) -> bool:
+    q = check.get("p_adjusted") if check.get("p_adjusted") is not None else check.get("p_value")
+    alpha = check.get("alpha")
+    return q is not None and alpha is not None and float(q) < float(alpha)
+
+
+def expected_rates(change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]],
+                   alpha: float) -> None:
+    """Expected false-alarm rate per window (noise only) and power, at the median batch size seen."""
+    import statistics
+
+    kind = change.rule.partition(":")[0]
+    runs = [(run, check) for run, check, _ in seen]
+    if not runs:
+        return
+    n = statistics.median(float(run.get("rows") or 0) for run, _ in runs) or 1.0
+    m = statistics.median(float((run.get("reference") or {}).get("rows") or 0) for run, _ in runs) or n
+    checks = statistics.median(2 * len(run.get("features") or {}) for run, _ in runs) or 1
+    level = alpha / checks  # Bonferroni: the share of alpha each check gets
+    last = runs[-1][1]
+    t = float(change.new)
+    acted = [e for _, c, r in seen if r == "acted" and (e := effect(c, kind)) is not None]
+    target = min(acted) if acted else 1.5 * t
+    if kind == "drift":
+        en = math.sqrt(n * m / (n + m))
+        needed = max(t, _ks_critical(level) / en)
+        change.false_alarm_rate = min(level, _ks_sf(needed, en))
+        change.power = _normal_sf((needed - target) / (0.5 * math.sqrt(1 / n + 1 / m)))
+        change.power_for = f"a KS distance of {_num(target)}"
+    else:
+        p = float((last.get("category") or {}).get("reference") or 0) if kind == "mix" else \
+            float(last.get("reference") or 0)
+        sd0 = math.sqrt(max(p * (1 - p), 1 / n) * (1 / n + 1 / m))
+        sides = 1 if kind == "nulls" else 2  # completeness watches rises only
+        needed = max(t, _normal_isf(level / sides) * sd0)
+        change.false_alarm_rate = min(level, sides * _normal_sf(needed / sd0))
+        q = min(max(p + target, 1 / n), 1 - 1 / n)
+        sd1 = math.sqrt(q * (1 - q) / n + p * (1 - p) / m)
+        change.power = _normal_sf((needed - target) / max(sd1, 1e-12))
+        change.power_for = f"a change of {100 * target:.1f} points"
+
+
+def _ks_sf(d: float, en: float) -> float:
+    from mlops.data.pvalues import kolmogorov_sf
+
+    return kolmogorov_sf((en + 0.12 + 0.11 / en) * d)
+
+
+def _ks_critical(level: float) -> float:
+    """lambda with Kolmogorov's P(K > lambda) = level (bisection)."""
+    from mlops.data.pvalues import kolmogorov_sf
+
+    lo, hi = 0.2, 10.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if kolmogorov_sf(mid) > level else (lo, mid)
+    return hi
+
+
+def _normal_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def _normal_isf(p: float) -> float:
+    lo, hi = -10.0, 40.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _normal_sf(mid) > p else (lo, mid)
+    return hi
+
+
+def _label(kind: str) -> str:
+    return {"drift": "KS distance", "mix": "share change", "nulls": "null-rate change"}[kind]

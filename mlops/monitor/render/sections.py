@@ -103,6 +103,18 @@ def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
     lines = [f"{len(drifted)} of {len(features)} columns drifted"
              + (f" (p-values corrected: {info.get('correction')})" if info.get("p_value")
                 and info.get("correction") not in (None, "none") else "") + "."]
+    if info.get("mode") == "calibrated":
+        m = info.get("materiality") or {}
+        lines.append(f"Calibrated: a column drifts when its change is credible for these batch and reference sizes "
+                     f"({info.get('correction')}-corrected p < {fmt(info.get('alpha'))} over all checks) and "
+                     f"material (KS >= {fmt(m.get('min_shift'))}, a category's share +/- "
+                     f"{share(m.get('min_share_change'))}, nulls +/- {share(m.get('min_null_rate_change'))}).")
+    for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed")):
+        if info.get(kind):
+            lines.append(f"{label}: {', '.join(info[kind])}.")
+    excluded = info.get("excluded") or {}
+    if excluded:
+        lines.append("Not features, left out: " + "; ".join(f"{c} ({why})" for c, why in excluded.items()) + ".")
     if 0 < len(drifted) < int(info.get("min_drifted_columns") or 1):
         lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
     rows, ref_rows = record.get("rows") or 0, (record.get("reference") or {}).get("rows") or 0
@@ -186,8 +198,8 @@ def alerts_sections(report: dict[str, Any]) -> list[Section]:
              f"{fmt(report['acknowledged'])} acknowledged."]
     noisy = report.get("noisy") or []
     if noisy:
-        lines.append(f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. Consider a higher threshold, "
-                     "`consecutive: N`, `min_drifted_columns`, or a p-value correction.")
+        lines.append(f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. `mlops alerts tune` proposes a change "
+                     "to the alert policy (a higher materiality threshold, or `consecutive: N`).")
         lines.extend(f"Suggestion for {r['rule']}: {r['suggestion']}." for r in report.get("rules") or []
                      if r.get("suggestion"))
     lines.extend(report.get("problems") or [])
@@ -196,11 +208,12 @@ def alerts_sections(report: dict[str, Any]) -> list[Section]:
         windows = r.get("windows") or []
         span = f"{windows[0]} .. {windows[-1]}" if len(windows) > 1 else (windows[0] if windows else "-")
         rows.append([r["rule"], r["severity"], fmt(r["fired"]), span, fmt(r["acted"]), fmt(r["ignored"]),
-                     fmt(r["unacknowledged"]), share(r["ignored_share"]), share(r["fire_rate"]),
+                     fmt(r["unacknowledged"]), share(r["ignored_share"]),
+                     share(r["precision"]) if r.get("precision") is not None else "-", share(r["fire_rate"]),
                      "; ".join(r.get("reasons") or []) or "-"])
         marks.append("warn" if r.get("noisy") else "")
     table = Table(["rule", "severity", "fired", "windows", "acted", "ignored", "open", "ignored share",
-                   "fire rate", "noisy"], rows, marks) if rows else None
+                   "precision", "fire rate", "noisy"], rows, marks) if rows else None
     out = [Section("Alert report", lines, table)]
     open_ids = [(r["rule"], i) for r in report.get("rules") or [] for i in r.get("open_alerts") or []]
     if open_ids:
