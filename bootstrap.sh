@@ -27,7 +27,7 @@ python -m pip install --quiet --upgrade pip
 case "$what" in
   demo)
     echo "== installing mlops"
-    python -m pip install --quiet -e "$REPO"
+    python -m pip install --quiet -e "$REPO" pre-commit   # pre-commit: the demo project's commit hooks
     DIR="${1:-$(mktemp -d "${TMPDIR:-/tmp}/mlops-demo.XXXXXX")/demo}"
     echo "== mlops init $DIR && mlops run"
     mlops init "$DIR"

@@ -261,6 +261,27 @@ def _children(schema: dict[str, Any], path: str, rows: dict[str, KeyRow]) -> Non
             _children(variant, path, rows)
 
 
+def _below(rows: dict[str, KeyRow], parent: str) -> list[str]:
+    return [p for p in rows if p.startswith(parent + ".") or p.startswith(parent + "[]")]
+
+
+def _shared_forms(rows: dict[str, KeyRow]) -> dict[str, tuple[tuple[str, str, bool, str], ...]]:
+    """Keys whose sub-keys repeat, identically, under three or more keys (a rule's `{value, severity, ...}`
+    form): listed once instead of under every rule."""
+    children: dict[str, tuple[tuple[str, str, bool, str], ...]] = {}
+    for parent in rows:
+        direct = [r for p, r in rows.items() if p.startswith(parent + ".") and "." not in p[len(parent) + 1:]
+                  and "[" not in p[len(parent) + 1:]]
+        if len(direct) >= 3 and len(_below(rows, parent)) == len(direct):
+            # `value` takes whatever the plain form takes, so its type does not tell the forms apart
+            children[parent] = tuple((name, "as the plain form" if name == "value" else r.types, r.required,
+                                      r.description) for name, r in ((r.path[len(parent) + 1:], r) for r in direct))
+    counts: dict[tuple[tuple[str, str, bool, str], ...], int] = {}
+    for group in children.values():
+        counts[group] = counts.get(group, 0) + 1
+    return {parent: group for parent, group in children.items() if counts[group] >= 3}
+
+
 def _examples(stem: str, verdict: str) -> list[Path]:
     folder = REPO / "tests" / "examples" / stem / verdict
     return sorted(folder.glob("*.y*ml")) if folder.is_dir() else []
@@ -277,8 +298,22 @@ def _file_page(stem: str, kind: str, location: str) -> str:
            " ".join(str(schema.get("description", "")).split()), "",
            "## Keys", "", "`<name>` stands for a name you choose; `[]` for each entry of a list.", "",
            "| key | type | required | description |", "| --- | --- | --- | --- |"]
+    shared = _shared_forms(rows)
+    hidden = {child for parent in shared for child in _below(rows, parent)}
     for row in rows.values():
-        out.append(f"| `{row.path}` | {row.types} | {'yes' if row.required else ''} | {_md_cell(row.description)} |")
+        if row.path in hidden:
+            continue
+        note = " Object form: see [below](#object-forms)." if row.path in shared else ""
+        out.append(f"| `{row.path}` | {row.types} | {'yes' if row.required else ''} | "
+                   f"{_md_cell(row.description)}{note} |")
+    if shared:
+        out += ["", "## Object forms", "",
+                "Keys marked *object form* take either a plain value or a mapping with these keys:", ""]
+        for group in dict.fromkeys(shared.values()):
+            out += ["| key | type | required | description |", "| --- | --- | --- | --- |"]
+            out += [f"| `{name}` | {types} | {'yes' if req else ''} | {_md_cell(desc)} |"
+                    for name, types, req, desc in group]
+            out.append("")
     out += ["", "## Examples", ""]
     for example in _examples(stem, "good"):
         out += [f"### {example.name}", "", "```yaml", example.read_text(encoding="utf-8").rstrip(), "```", ""]
@@ -296,6 +331,31 @@ def _file_page(stem: str, kind: str, location: str) -> str:
 # ---------------------------------------------------------------- Python API
 
 
+class _Raw:
+    """An annotation shown as written in the source (`str`, not `'str'`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _signature(func: Any) -> str:
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return "(...)"
+
+    def plain(annotation: Any) -> Any:
+        if annotation is inspect.Parameter.empty:
+            return annotation
+        return _Raw(annotation if isinstance(annotation, str) else inspect.formatannotation(annotation))
+
+    params = [p.replace(annotation=plain(p.annotation)) for p in sig.parameters.values()]
+    return str(sig.replace(parameters=params, return_annotation=plain(sig.return_annotation)))
+
+
 def _api_page() -> str:
     import mlops.api
 
@@ -303,7 +363,10 @@ def _api_page() -> str:
            "Every command has a function in `mlops.api` that returns data (dataclasses or dicts) and never prints; "
            "the CLI is a thin layer over it. Functions load on first use, so `import mlops.api` is cheap.", "",
            "```python", "from mlops import api", "", "report = api.lint()", "state = api.registry_state()",
-           "print(api.which(\"churn-model\", \"production\"))", "```", ""]
+           "print(api.which(\"churn-model\", \"production\"))", "```", "",
+           "`reproduce_version` and `monitor_batch` are not called `reproduce` and `monitor`: Python binds "
+           "`mlops.api.reproduce` and `mlops.api.monitor` to the area modules of those names once they are "
+           "imported.", ""]
     for area in mlops.api._AREAS:
         module = importlib.import_module(f"mlops.api.{area}")
         names = list(getattr(module, "__all__", ()))
@@ -312,10 +375,7 @@ def _api_page() -> str:
         out += [f"## {area}", "", " ".join((inspect.getdoc(module) or "").split()), ""]
         for name in names:
             func = getattr(module, name)
-            try:
-                signature = str(inspect.signature(func))
-            except (TypeError, ValueError):
-                signature = "(...)"
+            signature = _signature(func)
             out += [f"### {name}", "", "```python", f"mlops.api.{name}{signature}", "```", ""]
             doc = inspect.getdoc(func) or ""
             if doc:
