@@ -54,7 +54,7 @@ def test_reference_covers_every_command_option_and_schema_key(gen: ModuleType) -
     pages = gen.render()
     assert set(COMMANDS) <= set(gen.EXIT_CODES), "add the exit codes of new commands to EXIT_CODES"
     register = pages[REPO / "docs" / "reference" / "commands" / "register.md"]
-    for text in ("# mlops register", "`--bump`", "`major\\|minor\\|patch`", "mlops register churn-model --bump minor",
+    for text in ("# mlops register", "`--bump`", "`major` \\| `minor` \\| `patch`", "mlops register churn-model --bump minor",
                  "## Exit codes", "| 2 | refused"):
         assert text in register
     alerts = pages[REPO / "docs" / "reference" / "commands" / "alerts.md"]
