@@ -106,3 +106,26 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+MENTION = re.compile(r"(?:^|[\s(`$])mlops\s+([a-z][a-z-]*)((?:\s+[^\s|;&>#]+)*)")
+STOP = re.compile(r"\s(?:--\s|\|\s|&&|;|>|#|\\\|)")
+
+
+def command_mentions(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, command words, options) for every `mlops CMD ... --option` written in code, so a test can
+    check the options against the real command. Arguments after a bare `--` belong to another tool."""
+    out: list[tuple[int, str, list[str]]] = []
+    fenced = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if FENCE.match(line):
+            fenced = not fenced
+            continue
+        segments = [re.split(r"\s#", line, maxsplit=1)[0]] if fenced else re.findall(r"`([^`]+)`", line)
+        for segment in segments:
+            for match in MENTION.finditer(segment):
+                rest = STOP.split(match.group(2) + " ", 1)[0]
+                options = re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", rest)
+                words = [match.group(1), *re.findall(r"^\s+([a-z][a-z-]*)", rest)[:1]]
+                out.append((number, " ".join(words), options))
+    return out

@@ -93,6 +93,54 @@ def test_link_checker_finds_broken_links_and_anchors(links: ModuleType, tmp_path
     assert any("`../../etc/passwd`: it leaves the repository" in f for f in found)
 
 
+def _options(command_words: str) -> set[str] | None:
+    """Every option spelling of `mlops WORDS` (a group's subcommand when the second word names one)."""
+    import importlib
+
+    import click
+
+    from mlops.cli import COMMANDS
+
+    name, _, sub = command_words.partition(" ")
+    if name not in COMMANDS:
+        return None
+    module, attr = COMMANDS[name][:2]
+    command = getattr(importlib.import_module(module), attr)
+    if isinstance(command, click.Group) and sub in command.commands:
+        command = command.commands[sub]
+    spellings = {"-h", "--help"}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            spellings.update(param.opts + param.secondary_opts)
+    return spellings
+
+
+def test_written_commands_use_real_options(gen: ModuleType, links: ModuleType) -> None:
+    """Hand-written examples in the README and the guides name options that exist, so a renamed option
+    shows up here instead of in a newcomer's terminal."""
+    generated = {p for p in gen.render() if p.suffix == ".md"}
+    wrong = []
+    for page in links.pages():
+        if page in generated:
+            continue
+        for line, words, options in links.command_mentions(page):
+            known = _options(words)
+            wrong += [f"{page.relative_to(REPO)}:{line}: `mlops {words.split()[0]}` has no option `{o}`"
+                      for o in options if known is not None and o not in known]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_option_check_reads_code_only(links: ModuleType, tmp_path: Path) -> None:
+    page = tmp_path / "p.md"
+    page.write_text("Run `mlops register churn-model --bumpy minor` or mlops register --prose.\n"
+                    "```bash\nmlops run train -- --force  # dvc's own option\n"
+                    "mlops alerts ack ID --ignored | tee x\n```\n", encoding="utf-8")
+    assert links.command_mentions(page) == [(1, "register churn-model", ["--bumpy"]), (3, "run train", []),
+                                            (4, "alerts ack", ["--ignored"])]
+    assert _options("register") and "--bumpy" not in (_options("register") or set())
+    assert "--ignored" in (_options("alerts ack") or set())
+
+
 def test_slugs_follow_mkdocs_and_github(links: ModuleType) -> None:
     assert links.mkdocs_slug("The fold: which version is in a stage") == "the-fold-which-version-is-in-a-stage"
     assert links.mkdocs_slug("Why lint has its own `fast` path") == "why-lint-has-its-own-fast-path"
