@@ -541,7 +541,7 @@ def _oracle_settings(examples: int) -> Any:
                                            HealthCheck.data_too_large])
 
 
-@_oracle_settings(int(os.environ.get("MLOPS_ORACLE_EXAMPLES", "40")))
+@_oracle_settings(int(os.environ.get("MLOPS_ORACLE_EXAMPLES", "50")))
 @given(case=cases())
 def test_validate_agrees_with_the_plain_pandas_oracle(case: Any, tmp_path: Path) -> None:
     table, doc, trees = case

@@ -134,7 +134,7 @@ def value_keys(view: ColumnView) -> Any:
     if view.bad.any():  # values of the wrong type are keyed by their text
         keys = keys.copy()
         keys[view.bad] = _text_keys(series[view.bad])
-    return np.where(view.null, np.uint64(_NULL_KEY), keys)
+    return np.where(view.null, np.uint64(_NULL_KEY), keys) if view.null.any() else keys
 
 
 def _number_keys(numbers: Any) -> Any:

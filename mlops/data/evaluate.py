@@ -44,7 +44,9 @@ def _column(frame: Any, name: str, pos: int, view: Callable[[str], ColumnView] |
     v = view(name) if view is not None else column_view(name, frame[name], None)
     null = v.null | v.bad if v.bad.any() else v.null
     if v.declared is None and null.all():
-        return Val(v.numbers if v.numbers is not None else v.series, null, "null")
+        import numpy as np
+
+        return Val(np.zeros(len(null)), null, "null")
     if v.kind == "str":
         return Val(v.series, null, "str")  # a Series: Arrow-backed string kernels beat object arrays
     return Val(v.numbers, null, v.kind)
