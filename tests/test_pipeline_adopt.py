@@ -184,3 +184,30 @@ def test_the_registry_staleness_check_sees_each_foreach_stage(git_repo: Path) ->
     commit = git(git_repo, "rev-parse", "HEAD").strip()
     reasons, _ = stale_reasons(git_repo, commit)
     assert reasons == ["stage echo@b: its command changed since dvc.lock was written"]
+
+
+def test_a_foreach_whose_items_differ_is_written_stage_by_stage_with_a_warning(git_repo: Path) -> None:
+    write(git_repo, "rules/a.yaml", "kind: Rules\nversion: 1\ncolumns:\n  x: {type: integer}\n")
+    write(git_repo, "data/a.csv", "x\n1\n")
+    write(git_repo, "data/b.csv", "x\n1\n")
+    write(git_repo, "pipelines/main.yaml", """\
+kind: Pipeline
+version: 1
+stages:
+  check_a:
+    validate: data/a.csv
+    rules: rules/a.yaml
+  train:
+    foreach: [a, b]
+    cmd: echo ${item}
+    deps: ['data/${item}.csv']
+    outs: ['model-${item}.txt']
+""")
+    result = run_cli("compile", cwd=git_repo)
+    assert result.returncode == 0, result.stderr
+    assert "pipelines/main.yaml:7:3: warning: `train@a` would not read the same once DVC fills in `${item}`" \
+        in result.stderr
+    stages = yaml.safe_load((git_repo / "dvc.yaml").read_text())["stages"]
+    assert set(stages) == {"check_a", "train-a", "train-b"}
+    assert stages["train-a"]["deps"] == ["data/a.csv", "reports/check_a.json"]  # only a's data is validated
+    assert stages["train-b"]["deps"] == ["data/b.csv"]
