@@ -211,3 +211,34 @@ stages:
     assert set(stages) == {"check_a", "train-a", "train-b"}
     assert stages["train-a"]["deps"] == ["data/a.csv", "reports/check_a.json"]  # only a's data is validated
     assert stages["train-b"]["deps"] == ["data/b.csv"]
+
+
+def test_stage_vars_are_kept_and_resolved_as_dvc_resolves_them(git_repo: Path) -> None:
+    write(git_repo, "params.yaml", "lr: 1\n")
+    write(git_repo, "conf/model.yaml", "model: {name: tree, depth: 3}\nother: 1\n")
+    write(git_repo, "dvc.yaml", """\
+stages:
+  train:
+    wdir: conf
+    vars:
+      - model.yaml:model
+      - tag: v2
+    cmd: python fit.py ${model.name} ${model.depth} ${tag} ${lr}
+  shards:
+    foreach: [a, b]
+    do:
+      vars:
+        - suffix: csv
+      cmd: echo ${item}.${suffix}
+""")
+    subprocess.run([tool("dvc"), "init", "-q"], cwd=git_repo, check=True)
+    before = _stages(git_repo)
+    assert before == {"train": "python fit.py tree 3 v2 1", "shards@a": "echo a.csv", "shards@b": "echo b.csv"}
+    compiled = _adopt(git_repo)
+    assert compiled.returncode == 0, compiled.stderr
+    assert _stages(git_repo) == before
+    write(git_repo, "pipelines/main.yaml", (git_repo / "pipelines/main.yaml").read_text().replace(
+        "model.yaml:model", "model.yaml:nope"))
+    broken = run_cli("compile", cwd=git_repo)
+    assert broken.returncode == 2 and "pipelines/main.yaml:" in broken.stderr
+    assert "`conf/model.yaml` has no key `nope`" in broken.stderr
