@@ -60,7 +60,7 @@ def compile_vs_stage_list(runs: int) -> None:
         subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=root, check=True)
         (root / "dvc.yaml").unlink(missing_ok=True)
         mlops = timed([sys.executable, "-m", "mlops", "compile"], root, runs)
-        stages = (root / "dvc.yaml").read_text().count("\n    cmd: ")
+        stages = TEMPLATES * ITEMS  # written as DVC foreach groups: DVC generates the 1,000 stages
         dvc = timed([sys.executable, "-m", "dvc", "stage", "list"], root, runs)
         print(f"compile {stages} stages: mlops compile {mlops:.2f}s, dvc stage list {dvc:.2f}s, "
               f"ratio {mlops / dvc:.2f}x (target <= 0.25x)")

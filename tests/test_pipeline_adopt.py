@@ -91,9 +91,9 @@ def test_a_stage_less_dvclive_file_is_imported(git_repo: Path) -> None:
     compiled = run_cli("compile", cwd=git_repo)
     assert compiled.returncode == 0, compiled.stderr
     written = yaml.safe_load((git_repo / "dvc.yaml").read_text())
-    assert written == {"stages": {}, "metrics": ["results/train/metrics.json"],
+    assert written == {"metrics": ["results/train/metrics.json"],
                        "plots": [{"results/train/plots/metrics": {"x": "step"}}],
-                       "params": ["results/train/params.yaml"]} or "stages" not in written
+                       "params": ["results/train/params.yaml"]}  # no empty `stages:`: DVC reads it as it was
 
 
 def test_checkpoint_outputs_are_refused_at_import_with_dvcs_reason(git_repo: Path) -> None:
@@ -184,3 +184,61 @@ def test_the_registry_staleness_check_sees_each_foreach_stage(git_repo: Path) ->
     commit = git(git_repo, "rev-parse", "HEAD").strip()
     reasons, _ = stale_reasons(git_repo, commit)
     assert reasons == ["stage echo@b: its command changed since dvc.lock was written"]
+
+
+def test_a_foreach_whose_items_differ_is_written_stage_by_stage_with_a_warning(git_repo: Path) -> None:
+    write(git_repo, "rules/a.yaml", "kind: Rules\nversion: 1\ncolumns:\n  x: {type: integer}\n")
+    write(git_repo, "data/a.csv", "x\n1\n")
+    write(git_repo, "data/b.csv", "x\n1\n")
+    write(git_repo, "pipelines/main.yaml", """\
+kind: Pipeline
+version: 1
+stages:
+  check_a:
+    validate: data/a.csv
+    rules: rules/a.yaml
+  train:
+    foreach: [a, b]
+    cmd: echo ${item}
+    deps: ['data/${item}.csv']
+    outs: ['model-${item}.txt']
+""")
+    result = run_cli("compile", cwd=git_repo)
+    assert result.returncode == 0, result.stderr
+    assert "pipelines/main.yaml:7:3: warning: `train@a` would not read the same once DVC fills in `${item}`" \
+        in result.stderr
+    stages = yaml.safe_load((git_repo / "dvc.yaml").read_text())["stages"]
+    assert set(stages) == {"check_a", "train-a", "train-b"}
+    assert stages["train-a"]["deps"] == ["data/a.csv", "reports/check_a.json"]  # only a's data is validated
+    assert stages["train-b"]["deps"] == ["data/b.csv"]
+
+
+def test_stage_vars_are_kept_and_resolved_as_dvc_resolves_them(git_repo: Path) -> None:
+    write(git_repo, "params.yaml", "lr: 1\n")
+    write(git_repo, "conf/model.yaml", "model: {name: tree, depth: 3}\nother: 1\n")
+    write(git_repo, "dvc.yaml", """\
+stages:
+  train:
+    wdir: conf
+    vars:
+      - model.yaml:model
+      - tag: v2
+    cmd: python fit.py ${model.name} ${model.depth} ${tag} ${lr}
+  shards:
+    foreach: [a, b]
+    do:
+      vars:
+        - suffix: csv
+      cmd: echo ${item}.${suffix}
+""")
+    subprocess.run([tool("dvc"), "init", "-q"], cwd=git_repo, check=True)
+    before = _stages(git_repo)
+    assert before == {"train": "python fit.py tree 3 v2 1", "shards@a": "echo a.csv", "shards@b": "echo b.csv"}
+    compiled = _adopt(git_repo)
+    assert compiled.returncode == 0, compiled.stderr
+    assert _stages(git_repo) == before
+    write(git_repo, "pipelines/main.yaml", (git_repo / "pipelines/main.yaml").read_text().replace(
+        "model.yaml:model", "model.yaml:nope"))
+    broken = run_cli("compile", cwd=git_repo)
+    assert broken.returncode == 2 and "pipelines/main.yaml:" in broken.stderr
+    assert "`conf/model.yaml` has no key `nope`" in broken.stderr

@@ -11,7 +11,7 @@ from typing import Any
 
 from mlops.findings import Finding
 from mlops.pipeline import interpolate
-from mlops.pipeline.context import ParamsFiles, file_context
+from mlops.pipeline.context import ParamsFiles, apply_vars, file_context
 from mlops.pipeline.expansion import foreach_items, matrix_items
 from mlops.pipeline.model import TOP_LEVEL, Group, JsonPath, ParamRef, PathEntry, Pipeline, Stage
 
@@ -36,13 +36,27 @@ def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
         for template, body in (stages.items() if isinstance(stages, dict) else ()):
             if not isinstance(body, dict):
                 continue
-            built, problems, group = _expand(doc, str(template), body, defaults, context)
+            built, problems, group = _expand(doc, str(template), body, defaults,
+                                             _stage_context(doc, str(template), body, defaults, context, params,
+                                                            findings))
             findings.extend(problems)
             pipeline.stages.extend(built)
             pipeline.by_template[(doc.path, str(template))] = [s.name for s in built]
             if group is not None and built:
                 pipeline.groups[built[0].name] = group
     return pipeline, findings
+
+
+def _stage_context(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, Any],
+                   context: dict[str, Any], params: ParamsFiles, findings: list[Finding]) -> dict[str, Any]:
+    """The file's context plus the stage's own `vars` (DVC's stage vars; files relative to its wdir)."""
+    if not isinstance(body.get("vars"), list):
+        return context
+    wdir = body.get("wdir", defaults.get("wdir", ""))
+    base = wdir if isinstance(wdir, str) and "${" not in wdir and wdir != "." else ""
+    local = dict(context)
+    findings.extend(apply_vars(doc, body["vars"], ("stages", template, "vars"), params, base, local))
+    return local
 
 
 def _top_level(data: dict[str, Any], pipeline: Pipeline) -> None:

@@ -67,25 +67,34 @@ def file_context(doc: Any, params: ParamsFiles, default_params: str) -> tuple[di
     if base:
         context.update(base)
     data = doc.data if isinstance(doc.data, dict) else {}
-    entries = data.get("vars")
-    if not isinstance(entries, list):
-        return context, findings
-    for i, entry in enumerate(entries):
+    findings.extend(apply_vars(doc, data.get("vars"), ("vars",), params, "", context))
+    return context, findings
+
+
+def apply_vars(doc: Any, entries: Any, where: tuple[Any, ...], params: ParamsFiles, base: str,
+               context: dict[str, Any]) -> list[Finding]:
+    """Add each `vars` entry to context, in order: a mapping, or a params file (`file:key1,key2`) relative
+    to `base` (a stage's wdir for stage `vars`, as DVC reads them)."""
+    import posixpath
+
+    findings: list[Finding] = []
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict):
             context.update(entry)
         elif isinstance(entry, str):
             file, _, keys = entry.partition(":")
+            file = posixpath.normpath(posixpath.join(base, file)) if base else file
             loaded = params.get(file)
             if loaded is None:
                 why = params.problems.get(file) or f"vars file `{file}` does not exist"
-                findings.append(doc.finding(("vars", i), why, rule="vars"))
+                findings.append(doc.finding(where + (i,), why, rule="vars"))
                 continue
             if keys:
                 for key in (k.strip() for k in keys.split(",") if k.strip()):
                     if key in loaded:
                         context[key] = loaded[key]
                     else:
-                        findings.append(doc.finding(("vars", i), f"`{file}` has no key `{key}`", rule="vars"))
+                        findings.append(doc.finding(where + (i,), f"`{file}` has no key `{key}`", rule="vars"))
             else:
                 context.update(loaded)
-    return context, findings
+    return findings

@@ -16,7 +16,8 @@ from typing import Any
 
 from mlops.errors import InputError
 
-STAGE_KEYS = ("desc", "cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen", "always_changed")
+STAGE_KEYS = ("desc", "vars", "cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen",
+              "always_changed")
 DVC_TOP_LEVEL = ("stages", "vars", "metrics", "plots", "params", "artifacts", "datasets")
 CHECKPOINT_REASON = ("DVC 3.0 removed checkpoint experiments and ignores this flag; remove it "
                      "(DVCLive's `Live(resume=True)` resumes an interrupted training)")
