@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
-import resource
+import re
 import subprocess
 import sys
 import time
@@ -303,18 +303,12 @@ def test_register_when_the_registry_lock_cannot_be_opened(repo: Path) -> None:  
 
 
 @pytest.mark.slow
-def test_lint_of_a_2mb_rules_file_is_linear(tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import lint_large
-
-    root = tmp_path / "wide"
-    root.mkdir()
-    git(root, "init", "-q")
-    write(root, "rules/wide.yaml", lint_large.rules_text(50_000))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = run_cli("lint", "rules/wide.yaml", cwd=root)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    assert cpu < 6  # about 1.8 s on the reference machine; generous for a loaded CI runner
-    assert after.ru_maxrss / 1024 < 200  # MB: peak RSS of the largest child so far
+def test_lint_of_a_2mb_rules_file_is_linear() -> None:
+    """benchmarks/lint_large.py in its own process, so the peak RSS is lint's, not this test session's."""
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "lint_large.py"
+    proc = subprocess.run([sys.executable, str(bench)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    found = re.search(r"([\d.]+) s CPU, peak RSS (\d+) MB, exit 0", proc.stdout)
+    assert found, proc.stdout
+    assert float(found.group(1)) < 8  # about 2 s on an idle 2-core machine; generous for a loaded runner
+    assert int(found.group(2)) < 200
