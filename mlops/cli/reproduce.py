@@ -108,3 +108,5 @@ def diff(ref_a: str, ref_b: str, fmt: str, as_json: bool) -> None:
         click.echo(diff_markdown(result))
     else:
         click.echo(diff_text(result))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
