@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
-import resource
+import re
 import subprocess
 import sys
 import time
@@ -230,8 +230,11 @@ def test_an_alias_bomb_read_from_a_commit_does_not_stall_diff(git_repo: Path) ->
     git(git_repo, "commit", "-qam", "bomb")
     start = time.perf_counter()
     code, _, err = mlops("diff", "HEAD~1", "HEAD")
-    assert code in (0, 2), err
+    assert code == 0, err
+    assert "warning: params.yaml at " in err and "is ignored: line 7 col 8: document expands to more than" in err
     assert time.perf_counter() - start < 10
+    code, out, _ = mlops("diff", "HEAD~1", "HEAD", "--json")
+    assert code == 0 and json.loads(out)["warnings"][0].startswith("params.yaml at ")
 
 
 # -- OS errors: exit 2 with the path and the reason, nothing half-written -------------------------------------
@@ -303,18 +306,12 @@ def test_register_when_the_registry_lock_cannot_be_opened(repo: Path) -> None:  
 
 
 @pytest.mark.slow
-def test_lint_of_a_2mb_rules_file_is_linear(tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    import lint_large
-
-    root = tmp_path / "wide"
-    root.mkdir()
-    git(root, "init", "-q")
-    write(root, "rules/wide.yaml", lint_large.rules_text(50_000))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = run_cli("lint", "rules/wide.yaml", cwd=root)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    assert cpu < 6  # about 1.8 s on the reference machine; generous for a loaded CI runner
-    assert after.ru_maxrss / 1024 < 200  # MB: peak RSS of the largest child so far
+def test_lint_of_a_2mb_rules_file_is_linear() -> None:
+    """benchmarks/lint_large.py in its own process, so the peak RSS is lint's, not this test session's."""
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "lint_large.py"
+    proc = subprocess.run([sys.executable, str(bench)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    found = re.search(r"([\d.]+) s CPU, peak RSS (\d+) MB, exit 0", proc.stdout)
+    assert found, proc.stdout
+    assert float(found.group(1)) < 8  # about 2 s on an idle 2-core machine; generous for a loaded runner
+    assert int(found.group(2)) < 200

@@ -114,3 +114,5 @@ def diff(ref_a: str, ref_b: str, fmt: str, output: str | None) -> None:
     else:
         text = diff_text(result)
     emit(text, output)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)

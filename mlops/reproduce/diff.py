@@ -48,6 +48,7 @@ class DiffResult:
     data: list[Change] = field(default_factory=list)
     stages: list[Change] = field(default_factory=list)
     rules: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # files at either commit the bounded reader refused
 
     @property
     def empty(self) -> bool:
@@ -71,6 +72,7 @@ def diff(root: str | os.PathLike[str], ref_a: str, ref_b: str) -> DiffResult:
     result.data = _data(la, lb)
     result.stages = _stages(sa, sb, project.pipelines)
     result.rules = _documents(sa, sb, project.rules)
+    result.warnings = list(dict.fromkeys(sa.problems + sb.problems))
     return result
 
 
@@ -167,7 +169,9 @@ def _read_metric(root: Path, snapshot: Snapshot, locks: dict[str, lock.StageLock
     reader = CommittedFiles(root, locks=lambda commit: locks)
     try:
         return reader.data(snapshot.commit, path)
-    except CommittedFileError:
+    except CommittedFileError as exc:
+        if not exc.missing:
+            snapshot.problems.append(f"{exc.message}; ignored")
         return None
 
 

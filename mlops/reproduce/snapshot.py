@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import git
-from mlops.config.yamlload import parse_or_none
+from mlops.config.yamlload import YamlProblem, load_data
 
 
 class Snapshot:
@@ -20,6 +20,7 @@ class Snapshot:
         self.root = Path(root)
         self.commit = commit
         self._blobs: dict[str, bytes | None] = {}
+        self.problems: list[str] = []  # files refused by the bounded reader
 
     @cached_property
     def files(self) -> dict[str, str]:
@@ -60,5 +61,13 @@ class Snapshot:
         return self.read_many([path])[path]
 
     def yaml(self, path: str) -> Any:
-        """Parsed YAML (or JSON) of PATH, or None when absent or unreadable."""
-        return parse_or_none(self.read(path))
+        """Parsed YAML (or JSON) of PATH through the bounded reader, or None when absent or refused (the
+        reason is kept in `problems`, for the command to warn about)."""
+        raw = self.read(path)
+        if raw is None:
+            return None
+        try:
+            return load_data(raw, path)
+        except YamlProblem as problem:
+            self.problems.append(f"{path} at {self.commit[:10]} is ignored: {problem.reason}")
+            return None
