@@ -159,7 +159,7 @@ def test_rollback_needs_a_previous_version(repo: Path) -> None:
     assert code == 2 and "no earlier version of churn-model left production in good standing (now v1.0.0)" in err
     code, _, err = mlops("rollback", "churn-model", "--stage", "prod")
     assert code == 2 and "unknown stage" in err
-    tag(repo, "churn-model#staging#7", "churn-model@v1.0.0")  # staging went back from v2 to v1
+    tag(repo, "churn-model#staging#7", "churn-model@v1.0.0", ago=hours(1))  # staging went back from v2 to v1
     code, _, err = mlops("rollback", "churn-model", "--stage", "staging", "--apply")
     assert code == 2 and "skipped v2.0.0 (rolled back away from staging)" in err
     v3 = version_commit(repo, V2, label="v3")

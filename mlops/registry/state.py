@@ -2,7 +2,8 @@
 
 Stage rule (the one GTO's `gto show A#stage` applies, so both tools agree on every repository): within a
 stage, each version is in or out according to its own newest assignment or unassignment event (tagger time,
-then counter). Among the versions that are in, the one assigned most recently holds the stage; the others
+then counter). Two assignments in one second are ordered as GTO orders them: the earlier-registered version
+wins. Among the versions that are in, the one assigned most recently holds the stage; the others
 queue behind it in the same order (`which(..., back=1)` is the next one). An unassignment therefore removes
 that version only: the stage falls back to the version assigned before it, or becomes empty when none is
 left. Deregistered versions leave every stage.
@@ -185,9 +186,14 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     # a stable sort: one name registered on two commits stays in registration order (latest: the newest)
     art.versions = sorted(versions.values(), key=lambda v: semver_key(v.version))
     art.unregistered = list(unregistered.values())
+    # Ties (two assignments in one second): GTO keeps its versions newest-registered first and sorts stably by
+    # assignment time, then reverses, so the version registered EARLIER wins a tie. The same rule here keeps
+    # both tools' answers equal on tags written by hand or by other tools (mlops itself never writes a tie).
+    seniority = {id(versions[e.version]): -i for i, e in enumerate(events)
+                 if e.kind == REGISTER and e.version in versions and versions[e.version].registration is e}
     for stage, in_stage in presence.items():
         live = [(order, v) for inside, order, v in in_stage.values() if inside and not v.deregistered]
-        live.sort(key=lambda item: item[0], reverse=True)
+        live.sort(key=lambda item: (item[0][0], seniority.get(id(item[1]), -len(events))), reverse=True)
         art.queues[stage] = [v for _, v in live]
     return art
 
