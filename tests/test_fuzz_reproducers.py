@@ -129,7 +129,7 @@ def test_a_long_dependency_path(git_repo: Path) -> None:
 def test_an_absolute_glob_in_mlops_yaml(git_repo: Path) -> None:
     code, out = lint_file(git_repo, "mlops.yaml", 'kind: Project\nversion: 1\nrules: ["/tmp/*.yaml"]\n')
     assert code == 1
-    assert "mlops.yaml:3:9: error: `rules[0]`: a glob relative to the repository root, not an absolute path" in out
+    assert "mlops.yaml:3:9: error: `rules[0]`: an absolute path is outside the repository: give a glob relative to the repository root" in out
     code, _, err = mlops("compile")
     assert code == 2 and "mlops.yaml:3:9: error:" in err
 

@@ -43,19 +43,25 @@ def _outside(project: Project, promotion: Document | None) -> list[Finding]:
         return findings
     data = promotion.data
     where: list[tuple[tuple[Any, ...], Any]] = [(("allowed_signers",), data.get("allowed_signers"))]
-    for name, spec in (data.get("artifacts") or {}).items():
+    for name, spec in _mapping(data.get("artifacts")).items():
         for key in ("path", "metrics", "training_data", "profile"):
-            where.append((("artifacts", name, key), (spec or {}).get(key)))
-    for stage, spec in (data.get("stages") or {}).items():
-        for i, gate in enumerate((spec or {}).get("gates") or []):
+            where.append((("artifacts", name, key), _mapping(spec).get(key)))
+    for stage, spec in _mapping(data.get("stages")).items():
+        gates = _mapping(spec).get("gates")
+        for i, gate in enumerate(gates if isinstance(gates, list) else []):
             for key in ("validation", "monitor"):
-                where.append((("stages", stage, "gates", i, key), (gate or {}).get(key)))
+                where.append((("stages", stage, "gates", i, key), _mapping(gate).get(key)))
     for json_path, value in where:
         if isinstance(value, str) and escapes(value):
             findings.append(promotion.finding(json_path, f"`{value}` is outside the repository; paths are "
                                               "relative to the repository root and stay inside it",
                                               rule="path-outside"))
     return findings
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    """The value when it is a mapping, else empty: the schema reports a wrong shape, this must not crash."""
+    return value if isinstance(value, dict) else {}
 
 
 def referenced_files(project: Project, docs: list[Document]) -> set[str]:

@@ -131,7 +131,7 @@ class _Repo:
         self._load()
         assert self._dvc_outs is not None
         for candidate in [path, *ancestors(path)]:
-            if candidate in self._dvc_outs or (self.root / (candidate + ".dvc")).is_file():
+            if candidate in self._dvc_outs or _is_file(self.root / (candidate + ".dvc")):
                 return candidate
         return None
 
