@@ -117,7 +117,7 @@ def test_hostile_lines_of_a_monitoring_history_are_skipped_with_a_reason(tmp_pat
     lines = [b'{"type": "ack", "alert": "a1", "resolution": "ok"}', b"[" * 100_000 + b"]" * 100_000,
              b'{"n": ' + b"9" * 5000 + b"}", b"not json"]
     history = parse_history(b"\n".join(lines))
-    assert history.skipped == 3 and history.acks == {"a1": "ok"}
+    assert history.skipped == 3 and history.acknowledged() == {"a1": "ok"}
     path = tmp_path / "history.jsonl"
     path.write_bytes(b"\n".join(lines))
     problems = read_history(path, shown="monitoring/history.jsonl").problems

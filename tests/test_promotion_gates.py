@@ -194,7 +194,7 @@ def test_history_parser_counts_bad_lines_and_reads_acks() -> None:
                      json.dumps({"type": "ack", "schema": 1, "alert": "r/drift:age", "resolution": "ignored"}),
                      json.dumps({"type": "run", "time": "garbage"})]).encode()
     history = parse_history(raw)
-    assert len(history.runs) == 1 and history.skipped == 3 and history.acks == {"r/drift:age": "ignored"}
+    assert len(history.runs) == 1 and history.skipped == 3 and history.acknowledged() == {"r/drift:age": "ignored"}
     check = check_quiet(history, "churn-model", "v1.0.0", hours(24), NOW)
     assert not check.passed and len(check.error_alerts) == 1  # an acknowledged alert still counts
 

@@ -61,6 +61,14 @@ class History:
             runs = kept
         return History(self.path, runs, self.acks, self.problems, self.exists)
 
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+    def acknowledged(self) -> dict[str, str]:
+        """alert id -> its latest resolution ("acted", "ignored", ...)."""
+        return {alert: str(ack.get("resolution") or "") for alert, ack in self.resolutions().items()}
+
     def resolutions(self) -> dict[str, dict[str, Any]]:
         """The latest acknowledgement of each alert id."""
         latest: dict[str, dict[str, Any]] = {}
@@ -80,11 +88,23 @@ def read_history(path: str | os.PathLike[str], *, shown: str | None = None) -> H
         raise InputError(f"{shown}: is a folder, not a history file") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    return parse_history(text, shown)
+
+
+def parse_history(raw: bytes | str, shown: str = "history") -> History:
+    """The one parser of the history format, for a file, a commit's copy (the `monitor:` gate) or a test.
+
+    Every line goes through the bounded JSON reader: a history file arrives through pull requests too. A line
+    that is not a JSON object, of an unknown type, or a run without a readable time (it cannot be placed in
+    any window) is skipped and named in `problems`."""
+    from mlops.timeutil import parse_time
+
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     history = History(shown)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:  # the bounded reader: a history file arrives through pull requests too
+        try:
             record = load_json(line, f"{shown}:{number}")
         except YamlProblem as exc:
             history.problems.append(f"{shown}:{number}: skipped a line that is not JSON "
@@ -94,7 +114,9 @@ def read_history(path: str | os.PathLike[str], *, shown: str | None = None) -> H
             history.problems.append(f"{shown}:{number}: skipped a line that is not a JSON object")
             continue
         kind = record.get("type")
-        if kind == "run":
+        if kind == "run" and parse_time(str(record.get("time", ""))) is None:
+            history.problems.append(f"{shown}:{number}: skipped a run without a readable time")
+        elif kind == "run":
             history.runs.append(record)
         elif kind == "ack":
             history.acks.append(record)

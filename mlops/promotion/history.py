@@ -1,4 +1,5 @@
-"""The monitoring history (JSON lines) as the `monitor:` gate reads it.
+"""The monitoring history (JSON lines) as the `monitor:` gate reads it: typed runs over the one History that
+mlops.monitor.history parses.
 
 Each line is one JSON object. `{"type": "run", ...}` records one monitoring run of a version (its fired
 alerts in `alerts`); `{"type": "ack", ...}` acknowledges an alert. Lines that are not JSON objects, or of
@@ -7,10 +8,10 @@ another type, are skipped and counted, so one torn line never hides the rest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mlops.config.yamlload import YamlProblem, load_json
+from mlops.monitor.history import History, parse_history
 from mlops.timeutil import format_duration, iso, parse_time
 
 
@@ -31,41 +32,20 @@ class Run:
     alerts: tuple[Alert, ...] = ()
 
 
-@dataclass
-class History:
-    runs: list[Run] = field(default_factory=list)
-    acks: dict[str, str] = field(default_factory=dict)  # alert id -> resolution
-    skipped: int = 0
-
-
-def parse_history(raw: bytes) -> History:
-    history = History()
-    for line in raw.decode("utf-8", "replace").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:  # the bounded reader: a history file arrives through pull requests too
-            record = load_json(line, "history")
-        except YamlProblem:
-            history.skipped += 1
-            continue
-        if not isinstance(record, dict):
-            history.skipped += 1
-            continue
-        if record.get("type") == "ack" and isinstance(record.get("alert"), str):
-            history.acks[record["alert"]] = str(record.get("resolution") or "")
-            continue
-        moment = parse_time(record.get("time", ""))
-        if record.get("type") != "run" or moment is None:
-            history.skipped += 1
-            continue
+def typed_runs(history: History) -> list[Run]:
+    """The history's runs as the gate reads them, oldest first."""
+    runs = []
+    for record in history.runs:
+        moment = parse_time(str(record.get("time", "")))
+        if moment is None:
+            continue  # the parser already skips these; a hand-built History may not
         alerts = tuple(Alert(str(a.get("id", "")), str(a.get("rule", "")), str(a.get("severity", "error")),
                              str(a.get("message", "")))
                        for a in record.get("alerts") or [] if isinstance(a, dict))
-        history.runs.append(Run(str(record.get("id", "")), moment, str(record.get("artifact", "")),
-                                str(record.get("version", "")), alerts))
-    history.runs.sort(key=lambda r: r.time)
-    return history
+        runs.append(Run(str(record.get("id", "")), moment, str(record.get("artifact", "")),
+                        str(record.get("version", "")), alerts))
+    runs.sort(key=lambda r: r.time)
+    return runs
 
 
 @dataclass(frozen=True)
@@ -82,7 +62,7 @@ def check_quiet(history: History, artifact: str, version: str, window: timedelta
 
     An acknowledged alert still counts: an acknowledgement says someone saw it, not that the version is fine.
     """
-    runs = [r for r in history.runs if r.artifact == artifact and r.version == version and r.time <= now]
+    runs = [r for r in typed_runs(history) if r.artifact == artifact and r.version == version and r.time <= now]
     if not runs:
         return QuietCheck(False, f"no monitoring runs of {artifact} {version}", 0, None)
     first = runs[0].time
@@ -98,3 +78,6 @@ def check_quiet(history: History, artifact: str, version: str, window: timedelta
                                  f"needs {format_duration(window)}", len(runs), first)
     return QuietCheck(True, f"{len(recent)} run(s) in the last {format_duration(window)}, no error alerts; "
                             f"monitored since {iso(first)}", len(runs), first)
+
+
+__all__ = ["Alert", "History", "QuietCheck", "Run", "check_quiet", "parse_history", "typed_runs"]

@@ -189,8 +189,9 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     # Ties (two assignments in one second): GTO keeps its versions newest-registered first and sorts stably by
     # assignment time, then reverses, so the version registered EARLIER wins a tie. The same rule here keeps
     # both tools' answers equal on tags written by hand or by other tools (mlops itself never writes a tie).
-    seniority = {id(versions[e.version]): -i for i, e in enumerate(events)
-                 if e.kind == REGISTER and e.version in versions and versions[e.version].registration is e}
+    registered = {id(e): v for v in versions.values() if v.registration is not None for e in [v.registration]}
+    seniority = {id(registered[id(e)]): -i for i, e in enumerate(events)
+                 if e.kind == REGISTER and id(e) in registered}
     for stage, in_stage in presence.items():
         live = [(order, v) for inside, order, v in in_stage.values() if inside and not v.deregistered]
         live.sort(key=lambda item: (item[0][0], seniority.get(id(item[1]), -len(events))), reverse=True)
