@@ -90,8 +90,9 @@ class LazyGroup(click.Group):
         except (click.Abort, KeyboardInterrupt):
             click.echo("Interrupted.", err=True)
             code = EXIT_INTERRUPTED
-        except MlopsError as exc:
-            click.echo(f"mlops: error: {exc.message}", err=True)
+        except MlopsError as exc:  # CheckFailed included: exit 1, with a line only when the report needs one
+            if exc.message:
+                click.echo(f"mlops: error: {exc.message}", err=True)
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
             code = exc.exit_code

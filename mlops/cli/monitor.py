@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlops.cli.output import emit, json_alias, output_option, report_format
-from mlops.errors import EXIT_CHECK_FAILED
+from mlops.errors import CheckFailed
 
 FORMATS = ["text", "markdown", "json", "html"]
 
@@ -104,7 +104,7 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
                    + ", ".join(c.rule for c in result.fired[:5]) + (" ..." if len(result.fired) > 5 else ""),
                    err=True)
     if result.failed:
-        raise SystemExit(EXIT_CHECK_FAILED)
+        raise CheckFailed("")  # the alert line above says why
 
 
 @click.group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from mlops.cli.output import findings_once
-from mlops.errors import EXIT_CHECK_FAILED
+from mlops.errors import CheckFailed
 
 
 def _plural(n: int, word: str) -> str:
@@ -87,8 +87,7 @@ def compile_(check: bool, force: bool) -> None:
     if check:
         if result.changed:
             click.echo(result.diff, nl=False)
-            click.echo(f"mlops: {result.path} is stale against {sources}; run `mlops compile`", err=True)
-            raise SystemExit(EXIT_CHECK_FAILED)
+            raise CheckFailed(f"{result.path} is stale against {sources}; run `mlops compile`")
         click.echo(f"{result.path} is up to date ({_plural(len(result.stages), 'stage')})")
         return
     verb = "wrote" if result.written else "unchanged:"

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from mlops.cli.output import echo_json, emit, json_alias, json_option, output_option, report_format
-from mlops.errors import EXIT_CHECK_FAILED
+from mlops.errors import CheckFailed
 
 
 def _api() -> Any:
@@ -19,7 +19,7 @@ def _api() -> Any:
 
 
 def _fail() -> None:
-    raise SystemExit(EXIT_CHECK_FAILED)
+    raise CheckFailed("")  # the report above says which gate or tag failed
 
 
 def _render_change(result: Any, verb: str) -> None:

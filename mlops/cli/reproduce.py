@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from mlops.cli.output import echo_json, emit, json_alias, json_option, output_option, report_format
-from mlops.errors import EXIT_CHECK_FAILED
+from mlops.errors import CheckFailed
 
 
 def _api() -> Any:
@@ -78,7 +78,7 @@ def reproduce(ref: str, keep: bool, verbose: bool, as_json: bool) -> None:
     else:
         click.echo(reproduce_text(result))
     if not result.ok:
-        raise SystemExit(EXIT_CHECK_FAILED)
+        raise CheckFailed("")  # the report above names each mismatch
 
 
 @click.command()
