@@ -95,7 +95,11 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     timestamp = options.timestamp or label_cfg.get("timestamp")
     window = options.window_time or datetime.now(timezone.utc)
 
-    reference = select_reference(str(against), root, artifact=options.artifact)
+    from mlops.config.project import load_project
+
+    # the policy file mlops.yaml names (`promotion:`), as lint, gate and sync read it
+    reference = select_reference(str(against), root, artifact=options.artifact,
+                                 promotion_file=load_project(root).promotion)
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
