@@ -43,7 +43,7 @@ case "$what" in
     python -m pip install --quiet -e "$REPO[dev]"
     cd "$REPO"
     echo "== tests"
-    python -m pytest -q -p no:cacheprovider "$@"
+    python -m pytest -q -p no:cacheprovider --cov --cov-report=term "$@"  # line coverage, floor in pyproject.toml
     ;;
   *) usage ;;
 esac
