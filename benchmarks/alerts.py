@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -367,6 +368,9 @@ def main() -> None:
         if not EVIDENTLY_PY.exists():
             print(f"Evidently skipped: no {EVIDENTLY_PY} (see this script's docstring)")
         else:
+            batches = sum(len(d) for c in cells for d in c.deployments)
+            print(f"mlops done in {mlops_seconds:.0f} s; Evidently on the same {batches:,} batches "
+                  "(about a second each)...", file=sys.stderr, flush=True)
             with tempfile.TemporaryDirectory(prefix="mlops-alerts-") as folder:
                 evidently = run_evidently(references, cells, Path(folder))
     summary = summarize(cells, mlops, evidently)

@@ -73,9 +73,11 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
     Computes per-feature drift against the version's training data (its profile, read at the version's
     commit), prediction drift, the data-quality rules of --rules, and, with --labels and --predictions,
     live metrics overall and per --slice over the rows whose labels have matured, with the gap to the
-    offline metrics recorded with the version. Appends one record to the history. An alert fires only as
-    the policy says (consecutive windows, min drifted columns, p-value correction). Exit 1 when an alert
-    of severity error fires, 0 otherwise, 2 when it cannot run.
+    offline metrics recorded with the version. Appends one record to the history. By default a column
+    alerts (drift:, mix:, nulls:) only when its change is credible for the batch and reference sizes
+    (Bonferroni-corrected across all checks at --alpha) and material; identifiers, timestamps, the label
+    and the predictions are left out. An alert fires only as the policy says (consecutive windows, min
+    drifted columns). Exit 1 when an alert of severity error fires, 0 otherwise, 2 when it cannot run.
 
     \b
     Examples:

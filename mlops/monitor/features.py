@@ -29,12 +29,13 @@ HIGH_CARDINALITY = 0.5  # distinct values per non-null row above which text look
 def declared_exclusions(rules: Mapping[str, Any], roles: Mapping[str, str]) -> dict[str, str]:
     """column -> why it is not a feature, from the command's roles and the rules file."""
     out = dict(roles)
-    found = rules.get("labels")
-    labels: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    labels = rules.get("labels")
+    labels = labels if isinstance(labels, Mapping) else {}
     for key, why in (("column", "label column (labels.column)"), ("predictions", "predictions (labels.predictions)"),
                      ("timestamp", "event-time column (labels.timestamp)")):
-        if isinstance(labels.get(key), str):
-            out.setdefault(labels[key], why)
+        column = labels.get(key)
+        if isinstance(column, str):
+            out.setdefault(column, why)
     alert = rules.get("alert") if isinstance(rules.get("alert"), Mapping) else {}
     for name in (alert or {}).get("exclude") or ():
         out.setdefault(str(name), "listed in alert.exclude")
