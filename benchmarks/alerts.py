@@ -53,6 +53,7 @@ class Cell:
 
 # -- tables --------------------------------------------------------------------------------------------------
 
+
 def real_table(name: str) -> Any:
     from sklearn import datasets
 
@@ -72,23 +73,26 @@ def production(rows: int, rng: Any, start: int = 0) -> Any:
     country_p = (1 / np.arange(1, 31) ** 1.2) / (1 / np.arange(1, 31) ** 1.2).sum()
     discount = rng.gamma(2.0, 5.0, rows)
     discount[rng.random(rows) < 0.03] = np.nan  # a few nulls, always
-    return pd.DataFrame({
-        "customer_id": rng.choice(10**9, rows, replace=False) + 10**9,
-        "event_time": pd.Timestamp("2026-01-01") + pd.to_timedelta(start + np.arange(rows), unit="s"),
-        "amount": np.round(rng.lognormal(3.5, 1.1, rows), 2),
-        "items": rng.poisson(2.5, rows),
-        "age": np.clip(rng.normal(41, 12, rows).round(), 18, 90).astype(int),
-        "tenure_days": rng.exponential(400, rows),
-        "score": rng.beta(2, 5, rows),
-        "discount": discount,
-        "plan": rng.choice(plans, rows, p=plan_p),
-        "country": rng.choice(countries, rows, p=country_p),
-        "is_mobile": rng.random(rows) < 0.35,
-        "has_coupon": rng.random(rows) < 0.10,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": rng.choice(10**9, rows, replace=False) + 10**9,
+            "event_time": pd.Timestamp("2026-01-01") + pd.to_timedelta(start + np.arange(rows), unit="s"),
+            "amount": np.round(rng.lognormal(3.5, 1.1, rows), 2),
+            "items": rng.poisson(2.5, rows),
+            "age": np.clip(rng.normal(41, 12, rows).round(), 18, 90).astype(int),
+            "tenure_days": rng.exponential(400, rows),
+            "score": rng.beta(2, 5, rows),
+            "discount": discount,
+            "plan": rng.choice(plans, rows, p=plan_p),
+            "country": rng.choice(countries, rows, p=country_p),
+            "is_mobile": rng.random(rows) < 0.35,
+            "has_coupon": rng.random(rows) < 0.10,
+        }
+    )
 
 
 # -- scenarios -----------------------------------------------------------------------------------------------
+
 
 def shift(batch: Any, column: str, sd: float, size: float) -> Any:
     batch = batch.copy()
@@ -126,31 +130,61 @@ def real_cells(name: str, deployments: int, rng: Any) -> tuple[Any, list[Cell]]:
     few_hundred = min(300, len(holdout))
     cells = []
     for rows in sorted({small, len(holdout)}):
-        cells.append(Cell(name, "real", "none", rows, [[(holdout.sample(rows, random_state=_seed(rng)), None)
-                                                        for _ in range(BATCHES)] for _ in range(deployments)]))
+        cells.append(
+            Cell(
+                name,
+                "real",
+                "none",
+                rows,
+                [
+                    [(holdout.sample(rows, random_state=_seed(rng)), None) for _ in range(BATCHES)]
+                    for _ in range(deployments)
+                ],
+            )
+        )
     # +0.5 sd is a target at >= 1,000 rows: these tables are smaller (batches drawn with replacement from a few
     # hundred rows would repeat records and no longer be independent draws), so it runs on the synthetic table
     cell = Cell(name, "real", "mean+1.5sd", few_hundred)
     for _ in range(deployments):
         column = str(rng.choice(numeric))
         sd = float(reference[column].std())
-        cell.deployments.append([(shift(holdout.sample(few_hundred, random_state=_seed(rng)), column, sd, 1.5),
-                                  column) for _ in range(BATCHES)])
+        cell.deployments.append(
+            [
+                (shift(holdout.sample(few_hundred, random_state=_seed(rng)), column, sd, 1.5), column)
+                for _ in range(BATCHES)
+            ]
+        )
     cells.append(cell)
     cell = Cell(name, "real", "nulls", few_hundred)
     for _ in range(deployments):
         column = str(rng.choice(complete))
-        cell.deployments.append([(add_nulls(holdout.sample(few_hundred, random_state=_seed(rng)), column, rng),
-                                  column) for _ in range(BATCHES)])
+        cell.deployments.append(
+            [
+                (add_nulls(holdout.sample(few_hundred, random_state=_seed(rng)), column, rng), column)
+                for _ in range(BATCHES)
+            ]
+        )
     cells.append(cell)
     return reference, cells
 
 
-def synthetic_cells(sizes: list[int], deployments: int, rng: Any, reference_rows: int) -> tuple[Any, list[Cell]]:
+def synthetic_cells(
+    sizes: list[int], deployments: int, rng: Any, reference_rows: int
+) -> tuple[Any, list[Cell]]:
     reference = production(reference_rows, rng)
     continuous = ["amount", "age", "tenure_days", "score", "items"]
     categorical = ["plan", "country"]
-    complete = ["amount", "items", "age", "tenure_days", "score", "plan", "country", "is_mobile", "has_coupon"]
+    complete = [
+        "amount",
+        "items",
+        "age",
+        "tenure_days",
+        "score",
+        "plan",
+        "country",
+        "is_mobile",
+        "has_coupon",
+    ]
     clock = [reference_rows]
 
     def batch(rows: int) -> Any:
@@ -159,8 +193,15 @@ def synthetic_cells(sizes: list[int], deployments: int, rng: Any, reference_rows
 
     cells = []
     for rows in sizes:
-        cells.append(Cell("production", "synthetic", "none", rows,
-                          [[(batch(rows), None) for _ in range(BATCHES)] for _ in range(deployments)]))
+        cells.append(
+            Cell(
+                "production",
+                "synthetic",
+                "none",
+                rows,
+                [[(batch(rows), None) for _ in range(BATCHES)] for _ in range(deployments)],
+            )
+        )
         scenarios = []
         if rows >= 1000:
             scenarios += ["mean+0.5sd", "category"]
@@ -174,16 +215,26 @@ def synthetic_cells(sizes: list[int], deployments: int, rng: Any, reference_rows
                     column = str(rng.choice(continuous))
                     size = 0.5 if scenario == "mean+0.5sd" else 1.5
                     sd = float(reference[column].std())
-                    cell.deployments.append([(shift(batch(cell.rows), column, sd, size), column)
-                                             for _ in range(BATCHES)])
+                    cell.deployments.append(
+                        [(shift(batch(cell.rows), column, sd, size), column) for _ in range(BATCHES)]
+                    )
                 elif scenario == "category":
                     column = str(rng.choice(categorical))
                     counts = reference[column].value_counts()
-                    cell.deployments.append([(move_category(batch(rows), column, counts.index[0], counts.index[1],
-                                                            rng), column) for _ in range(BATCHES)])
+                    cell.deployments.append(
+                        [
+                            (
+                                move_category(batch(rows), column, counts.index[0], counts.index[1], rng),
+                                column,
+                            )
+                            for _ in range(BATCHES)
+                        ]
+                    )
                 else:
                     column = str(rng.choice(complete))
-                    cell.deployments.append([(add_nulls(batch(rows), column, rng), column) for _ in range(BATCHES)])
+                    cell.deployments.append(
+                        [(add_nulls(batch(rows), column, rng), column) for _ in range(BATCHES)]
+                    )
             cells.append(cell)
     return reference, cells
 
@@ -193,6 +244,7 @@ def _seed(rng: Any) -> int:
 
 
 # -- mlops -----------------------------------------------------------------------------------------------------
+
 
 def run_mlops(reference: Any, cells: list[Cell]) -> dict[tuple[str, str, int], dict[str, Any]]:
     from mlops.data.profile import build_profile
@@ -215,9 +267,13 @@ def run_mlops(reference: Any, cells: list[Cell]) -> dict[tuple[str, str, int], d
                     wrong += sum(1 for r in errors if r.split(":", 1)[1] != target)
             alarms += fired
             detected += right
-        out[(cell.table, cell.scenario, cell.rows)] = {"deployments": len(cell.deployments), "fired": alarms,
-                                                       "named": detected, "wrong_alerts": wrong,
-                                                       "excluded": sorted(excluded)}
+        out[(cell.table, cell.scenario, cell.rows)] = {
+            "deployments": len(cell.deployments),
+            "fired": alarms,
+            "named": detected,
+            "wrong_alerts": wrong,
+            "excluded": sorted(excluded),
+        }
     return out
 
 
@@ -260,7 +316,9 @@ print(json.dumps(out))
 """
 
 
-def run_evidently(references: dict[str, Any], cells: list[Cell], folder: Path) -> dict[tuple[str, str, int], Any]:
+def run_evidently(
+    references: dict[str, Any], cells: list[Cell], folder: Path
+) -> dict[tuple[str, str, int], Any]:
     jobs = []
     for table, frame in references.items():
         path = folder / f"reference-{table}.parquet"
@@ -270,10 +328,17 @@ def run_evidently(references: dict[str, Any], cells: list[Cell], folder: Path) -
             for k, (frame, _) in enumerate(deployment):
                 path = folder / f"batch-{i}-{j}-{k}.parquet"
                 frame.drop(columns=[c for c in NOT_FEATURES if c in frame.columns]).to_parquet(path)
-                jobs.append({"id": [i, j, k], "reference": str(folder / f"reference-{cell.table}.parquet"),
-                             "batch": str(path)})
+                jobs.append(
+                    {
+                        "id": [i, j, k],
+                        "reference": str(folder / f"reference-{cell.table}.parquet"),
+                        "batch": str(path),
+                    }
+                )
     (folder / "jobs.json").write_text(json.dumps(jobs))
-    proc = subprocess.run([str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(folder)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(folder)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"Evidently failed: {proc.stderr.strip()[-2000:]}")
     results = {tuple(r["id"]): r for r in json.loads(proc.stdout.strip().splitlines()[-1])}
@@ -286,16 +351,22 @@ def run_evidently(references: dict[str, Any], cells: list[Cell], folder: Path) -
             dataset += any(r["dataset"] for r in runs)
             any_column += any(r["columns"] for r in runs)
             named += target is not None and any(target in r["columns"] for r in runs)
-        out[(cell.table, cell.scenario, cell.rows)] = {"dataset": dataset, "any_column": any_column,
-                                                       "named": named}
+        out[(cell.table, cell.scenario, cell.rows)] = {
+            "dataset": dataset,
+            "any_column": any_column,
+            "named": named,
+        }
     return out
 
 
 # -- report ----------------------------------------------------------------------------------------------------
 
+
 def summarize(cells: list[Cell], mlops: dict[Any, Any], evidently: dict[Any, Any] | None) -> dict[str, Any]:
-    print(f"{'table':14} {'scenario':11} {'rows':>7} {'deploy':>6} | {'mlops':>7} {'named':>6} {'wrong':>5} | "
-          f"{'Ev. set':>7} {'Ev. col':>7} {'Ev. named':>9}")
+    print(
+        f"{'table':14} {'scenario':11} {'rows':>7} {'deploy':>6} | {'mlops':>7} {'named':>6} {'wrong':>5} | "
+        f"{'Ev. set':>7} {'Ev. col':>7} {'Ev. named':>9}"
+    )
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     for cell in cells:
         key = (cell.table, cell.scenario, cell.rows)
@@ -303,11 +374,16 @@ def summarize(cells: list[Cell], mlops: dict[Any, Any], evidently: dict[Any, Any
         n = m["deployments"]
         is_none = cell.scenario == "none"
         ours = m["fired"] if is_none else m["named"]
-        ev = ("-", "-", "-") if e is None else (_pct(e["dataset"], n), _pct(e["any_column"], n),
-                                                 "-" if is_none else _pct(e["named"], n))
-        print(f"{cell.table:14} {cell.scenario:11} {cell.rows:>7,} {n:>6} | {_pct(ours, n):>7} "
-              f"{'' if is_none else _pct(m['named'], n):>6} {m['wrong_alerts']:>5} | {ev[0]:>7} {ev[1]:>7} "
-              f"{ev[2]:>9}")
+        ev = (
+            ("-", "-", "-")
+            if e is None
+            else (_pct(e["dataset"], n), _pct(e["any_column"], n), "-" if is_none else _pct(e["named"], n))
+        )
+        print(
+            f"{cell.table:14} {cell.scenario:11} {cell.rows:>7,} {n:>6} | {_pct(ours, n):>7} "
+            f"{'' if is_none else _pct(m['named'], n):>6} {m['wrong_alerts']:>5} | {ev[0]:>7} {ev[1]:>7} "
+            f"{ev[2]:>9}"
+        )
         t = totals["none" if is_none else "power"]
         t[0] += n
         t[1] += ours
@@ -316,20 +392,35 @@ def summarize(cells: list[Cell], mlops: dict[Any, Any], evidently: dict[Any, Any
             t[3] += e["any_column"] if is_none else e["named"]
             t[4] += 1
     none, power = totals["none"], totals["power"]
-    summary = {"false_alarm_rate": none[1] / max(none[0], 1), "power": power[1] / max(power[0], 1),
-               "no_drift_deployments": none[0], "drift_deployments": power[0]}
+    summary = {
+        "false_alarm_rate": none[1] / max(none[0], 1),
+        "power": power[1] / max(power[0], 1),
+        "no_drift_deployments": none[0],
+        "drift_deployments": power[0],
+    }
     print()
-    print(f"mlops (defaults): false alarms {summary['false_alarm_rate']:.1%} of {none[0]} no-drift deployments "
-          f"(target <= 2%); power {summary['power']:.1%} of {power[0]} drift deployments, naming the column "
-          "(target >= 95%)")
+    print(
+        f"mlops (defaults): false alarms {summary['false_alarm_rate']:.1%} of {none[0]} no-drift deployments "
+        f"(target <= 2%); power {summary['power']:.1%} of {power[0]} drift deployments, naming the column "
+        "(target >= 95%)"
+    )
     if evidently:
-        summary.update({"evidently_dataset_false_alarms": none[2] / none[0], "evidently_column_false_alarms":
-                        none[3] / none[0], "evidently_dataset_power": power[2] / power[0],
-                        "evidently_column_power": power[3] / power[0]})
-        print(f"Evidently DataDriftPreset, dataset verdict: false alarms {summary['evidently_dataset_false_alarms']:.1%}"
-              f", drift detected {summary['evidently_dataset_power']:.1%} (without naming a column)")
-        print(f"Evidently DataDriftPreset, per column: false alarms {summary['evidently_column_false_alarms']:.1%}, "
-              f"power {summary['evidently_column_power']:.1%} (naming the column)")
+        summary.update(
+            {
+                "evidently_dataset_false_alarms": none[2] / none[0],
+                "evidently_column_false_alarms": none[3] / none[0],
+                "evidently_dataset_power": power[2] / power[0],
+                "evidently_column_power": power[3] / power[0],
+            }
+        )
+        print(
+            f"Evidently DataDriftPreset, dataset verdict: false alarms {summary['evidently_dataset_false_alarms']:.1%}"
+            f", drift detected {summary['evidently_dataset_power']:.1%} (without naming a column)"
+        )
+        print(
+            f"Evidently DataDriftPreset, per column: false alarms {summary['evidently_column_false_alarms']:.1%}, "
+            f"power {summary['evidently_column_power']:.1%} (naming the column)"
+        )
     excluded = sorted({c for m in mlops.values() for c in m["excluded"]})
     print(f"left out of drift by mlops (not features): {', '.join(excluded) or 'none'}")
     return summary
@@ -342,8 +433,12 @@ def _pct(part: int, whole: int) -> str:
 def main() -> None:
     import numpy as np
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a few minutes: fewer deployments, batches <= 10,000")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a few minutes: fewer deployments, batches <= 10,000"
+    )
     parser.add_argument("--deployments", type=int, help="deployments per setting [default: 40; quick: 8]")
     parser.add_argument("--no-evidently", action="store_true", help="mlops only")
     parser.add_argument("--seed", type=int, default=0)
@@ -357,7 +452,9 @@ def main() -> None:
     for name in REAL:
         references[name], made = real_cells(name, deployments, rng)
         cells += made
-    references["production"], made = synthetic_cells(sizes, deployments, rng, 20_000 if args.quick else 50_000)
+    references["production"], made = synthetic_cells(
+        sizes, deployments, rng, 20_000 if args.quick else 50_000
+    )
     cells += made
     mlops: dict[Any, Any] = {}
     for table, reference in references.items():
@@ -369,8 +466,12 @@ def main() -> None:
             print(f"Evidently skipped: no {EVIDENTLY_PY} (see this script's docstring)")
         else:
             batches = sum(len(d) for c in cells for d in c.deployments)
-            print(f"mlops done in {mlops_seconds:.0f} s; Evidently on the same {batches:,} batches "
-                  "(about a second each)...", file=sys.stderr, flush=True)
+            print(
+                f"mlops done in {mlops_seconds:.0f} s; Evidently on the same {batches:,} batches "
+                "(about a second each)...",
+                file=sys.stderr,
+                flush=True,
+            )
             with tempfile.TemporaryDirectory(prefix="mlops-alerts-") as folder:
                 evidently = run_evidently(references, cells, Path(folder))
     summary = summarize(cells, mlops, evidently)

@@ -31,14 +31,28 @@ def build(root: Path) -> None:
     (root / "src" / "step.py").write_text("print('step')\n")
     (root / "params.yaml").write_text("train:\n  lr: 0.1\n  epochs: 3\n")
     items = "[" + ", ".join(f"shard{i:03d}" for i in range(ITEMS)) + "]"
-    lines = ["kind: Pipeline", "version: 1", "vars:", f"  - shards: {items}", "defaults:",
-             "  deps: [src/step.py]", "stages:"]
+    lines = [
+        "kind: Pipeline",
+        "version: 1",
+        "vars:",
+        f"  - shards: {items}",
+        "defaults:",
+        "  deps: [src/step.py]",
+        "stages:",
+    ]
     for t in range(TEMPLATES):
         dep = "src/step.py" if t == 0 else f"out/s{t - 1}/${{item}}.csv"
-        lines += [f"  s{t}:", "    foreach: ${shards}", f"    desc: step {t} of ${{item}}",
-                  f"    cmd: python src/step.py --step {t} --shard ${{item}} --lr ${{train.lr}}",
-                  "    deps:", f"      - {dep}", "    params: [train.lr, train.epochs]",
-                  "    outs:", f"      - out/s{t}/${{item}}.csv"]
+        lines += [
+            f"  s{t}:",
+            "    foreach: ${shards}",
+            f"    desc: step {t} of ${{item}}",
+            f"    cmd: python src/step.py --step {t} --shard ${{item}} --lr ${{train.lr}}",
+            "    deps:",
+            f"      - {dep}",
+            "    params: [train.lr, train.epochs]",
+            "    outs:",
+            f"      - out/s{t}/${{item}}.csv",
+        ]
     (root / "pipelines" / "big.yaml").write_text("\n".join(lines) + "\n")
 
 
@@ -62,8 +76,10 @@ def compile_vs_stage_list(runs: int) -> None:
         mlops = timed([sys.executable, "-m", "mlops", "compile"], root, runs)
         stages = TEMPLATES * ITEMS  # written as DVC foreach groups: DVC generates the 1,000 stages
         dvc = timed([sys.executable, "-m", "dvc", "stage", "list"], root, runs)
-        print(f"compile {stages} stages: mlops compile {mlops:.2f}s, dvc stage list {dvc:.2f}s, "
-              f"ratio {mlops / dvc:.2f}x (target <= 0.25x)")
+        print(
+            f"compile {stages} stages: mlops compile {mlops:.2f}s, dvc stage list {dvc:.2f}s, "
+            f"ratio {mlops / dvc:.2f}x (target <= 0.25x)"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -71,17 +87,23 @@ def compile_vs_stage_list(runs: int) -> None:
 def run_overhead(runs: int) -> None:
     base = Path(tempfile.mkdtemp(prefix="mlops-bench-run-"))
     try:
-        subprocess.run([sys.executable, "-m", "mlops", "init", "demo"], cwd=base, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "mlops", "init", "demo"], cwd=base, check=True, capture_output=True
+        )
         demo = base / "demo"
         subprocess.run([sys.executable, "-m", "mlops", "run"], cwd=demo, check=True, capture_output=True)
         dvc = timed([sys.executable, "-m", "dvc", "repro"], demo, runs)
         mlops = timed([sys.executable, "-m", "mlops", "run"], demo, runs)
-        print(f"up-to-date example: mlops run {mlops:.2f}s, dvc repro {dvc:.2f}s, ratio {mlops / dvc:.2f}x, "
-              f"overhead {mlops - dvc:+.2f}s (target <= 1.05x + 0.2s, i.e. <= {dvc * 1.05 + 0.2:.2f}s)")
+        print(
+            f"up-to-date example: mlops run {mlops:.2f}s, dvc repro {dvc:.2f}s, ratio {mlops / dvc:.2f}x, "
+            f"overhead {mlops - dvc:+.2f}s (target <= 1.05x + 0.2s, i.e. <= {dvc * 1.05 + 0.2:.2f}s)"
+        )
         forced_dvc = timed([sys.executable, "-m", "dvc", "repro", "-f"], demo, max(1, runs // 2))
         forced_mlops = timed([sys.executable, "-m", "mlops", "run", "--", "-f"], demo, max(1, runs // 2))
-        print(f"full example run (-f): mlops run {forced_mlops:.2f}s, dvc repro {forced_dvc:.2f}s, "
-              f"ratio {forced_mlops / forced_dvc:.2f}x")
+        print(
+            f"full example run (-f): mlops run {forced_mlops:.2f}s, dvc repro {forced_dvc:.2f}s, "
+            f"ratio {forced_mlops / forced_dvc:.2f}x"
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -34,8 +34,9 @@ def generate(folder: Path, rows: int) -> None:
 
     rng = np.random.default_rng(0)
     ref = pd.DataFrame({c: rng.normal(i, 1 + i / 10, rows) for i, c in enumerate(COLUMNS)})
-    cur = pd.DataFrame({c: rng.normal(i + (0.1 if i % 3 == 0 else 0), 1 + i / 10, rows)
-                        for i, c in enumerate(COLUMNS)})
+    cur = pd.DataFrame(
+        {c: rng.normal(i + (0.1 if i % 3 == 0 else 0), 1 + i / 10, rows) for i, c in enumerate(COLUMNS)}
+    )
     ref.to_parquet(folder / "ref.parquet")
     cur.to_parquet(folder / "cur.parquet")
 
@@ -53,8 +54,11 @@ def run_mlops(folder: Path) -> dict[str, object]:
     psi = drift_scores(current, reference, method="psi")
     ks = drift_scores(current, reference, method="ks")
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "psi": {c: r.statistic for c, r in psi.items()},
-            "ks": {c: r.statistic for c, r in ks.items()}}
+    return {
+        "seconds": seconds,
+        "psi": {c: r.statistic for c, r in psi.items()},
+        "ks": {c: r.statistic for c, r in ks.items()},
+    }
 
 
 def run_numpy(folder: Path) -> dict[str, object]:
@@ -116,16 +120,24 @@ def main() -> None:
     folder = Path(os.environ.get("MLOPS_BENCH_DIR", tempfile.gettempdir())) / f"mlops-drift-{args.rows}"
     if not (folder / "cur.parquet").exists():
         folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, __file__, "--generate", str(folder), "--rows", str(args.rows)], check=True)
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(folder), "--rows", str(args.rows)], check=True
+        )
     results = {}
     for tool in ("mlops", "numpy"):
-        proc = subprocess.run([sys.executable, __file__, "--child", tool, str(folder)], capture_output=True,
-                              text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", tool, str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results[tool] = json.loads(proc.stdout.strip().splitlines()[-1])
     if os.environ.get("MLOPS_BENCH_NO_EVIDENTLY"):
         pass
     elif EVIDENTLY_PY.exists():
-        proc = subprocess.run([str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(folder)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(folder)], capture_output=True, text=True
+        )
         if proc.returncode == 0:
             results["evidently"] = json.loads(proc.stdout.strip().splitlines()[-1])
         else:

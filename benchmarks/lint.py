@@ -32,7 +32,14 @@ def build(root: Path) -> list[str]:
     paths = []
     for f in range(FILES):
         (root / "data" / f"raw{f}.csv").write_text("a\n1\n")
-        lines = ["kind: Pipeline", "version: 1", f"desc: pipeline {f}", "defaults:", "  deps: [src/step.py]", "stages:"]
+        lines = [
+            "kind: Pipeline",
+            "version: 1",
+            f"desc: pipeline {f}",
+            "defaults:",
+            "  deps: [src/step.py]",
+            "stages:",
+        ]
         for s in range(STAGES):
             dep = f"data/raw{f}.csv" if s == 0 else f"out/p{f}/s{s - 1}.parquet"
             lines += [
@@ -70,7 +77,11 @@ def main() -> None:
     args = parser.parse_args()
     bindir = Path(sys.executable).parent
     mlops = [str(bindir / "mlops")] if (bindir / "mlops").exists() else [sys.executable, "-m", "mlops"]
-    cj = str(bindir / "check-jsonschema") if (bindir / "check-jsonschema").exists() else shutil.which("check-jsonschema")
+    cj = (
+        str(bindir / "check-jsonschema")
+        if (bindir / "check-jsonschema").exists()
+        else shutil.which("check-jsonschema")
+    )
     schema = Path(__file__).resolve().parent.parent / "mlops" / "schemas" / "pipeline.schema.json"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"

@@ -44,8 +44,12 @@ def run(columns: int) -> tuple[float, float, float, int, int]:
         path = root / "rules" / "wide.yaml"
         path.write_text(rules_text(columns))
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "mlops", "lint", "rules/wide.yaml"], cwd=root,
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "mlops", "lint", "rules/wide.yaml"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.perf_counter() - start
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # git init ran before: tiny, and counted
         peak_kb = usage.ru_maxrss  # KB on Linux
@@ -61,8 +65,10 @@ def main() -> None:
     args = parser.parse_args()
     columns = 5_000 if args.quick else args.columns
     seconds, cpu, peak_mb, size, code = run(columns)
-    print(f"mlops lint, one rules file of {columns} columns ({size / 1e6:.2f} MB): "
-          f"{seconds:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_mb:.0f} MB, exit {code}")
+    print(
+        f"mlops lint, one rules file of {columns} columns ({size / 1e6:.2f} MB): "
+        f"{seconds:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_mb:.0f} MB, exit {code}"
+    )
 
 
 if __name__ == "__main__":

@@ -58,8 +58,9 @@ def make_data(folder: Path, rows: int) -> tuple[Path, Path]:
     if not reference.exists() or not batch.exists():
         rng = np.random.default_rng(0)
         pd.DataFrame({f"f{i}": rng.normal(0, 1 + i / 10, rows) for i in range(10)}).to_parquet(reference)
-        pd.DataFrame({f"f{i}": rng.normal(0.6 if i < SHIFTED else 0, 1 + i / 10, rows)
-                      for i in range(10)}).to_parquet(batch)
+        pd.DataFrame(
+            {f"f{i}": rng.normal(0.6 if i < SHIFTED else 0, 1 + i / 10, rows) for i in range(10)}
+        ).to_parquet(batch)
     return reference, batch
 
 
@@ -68,8 +69,13 @@ def make_repo(folder: Path, reference: Path) -> Path:
     from mlops.data.profile import build_profile
 
     repo = Path(tempfile.mkdtemp(prefix="repo-", dir=folder))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@b"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
     (repo / "profile.json").write_text(build_profile(str(reference)).to_json())
     subprocess.run(["git", "add", "profile.json"], cwd=repo, check=True)
@@ -83,8 +89,9 @@ def time_mlops(repo: Path, batch: Path, repeat: int) -> tuple[float, int]:
     best, drifted = float("inf"), -1
     for _ in range(repeat):
         start = time.perf_counter()
-        result = api.monitor_batch(batch, against="HEAD:profile.json", root=repo,
-                                   history=repo / "monitoring" / "history.jsonl")
+        result = api.monitor_batch(
+            batch, against="HEAD:profile.json", root=repo, history=repo / "monitoring" / "history.jsonl"
+        )
         api.monitor_report(result, "text")
         best = min(best, time.perf_counter() - start)
         drifted = len(result.record["drift"]["drifted"])
@@ -93,8 +100,12 @@ def time_mlops(repo: Path, batch: Path, repeat: int) -> tuple[float, int]:
 
 def time_mlops_cli(repo: Path, batch: Path) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "mlops", "monitor", str(batch), "--against", "HEAD:profile.json",
-                           "--dry-run"], cwd=repo, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops", "monitor", str(batch), "--against", "HEAD:profile.json", "--dry-run"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"mlops monitor failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -102,8 +113,11 @@ def time_mlops_cli(repo: Path, batch: Path) -> float:
 
 
 def time_evidently(batch: Path, reference: Path, repeat: int) -> tuple[float, int]:
-    proc = subprocess.run([str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(batch), str(reference), str(repeat)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(EVIDENTLY_PY), "-c", EVIDENTLY_SCRIPT, str(batch), str(reference), str(repeat)],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"Evidently failed: {proc.stderr.strip().splitlines()[-1:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -111,12 +125,18 @@ def time_evidently(batch: Path, reference: Path, repeat: int) -> tuple[float, in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of N (Evidently: best of min(N, 2))")
     parser.add_argument("--no-evidently", action="store_true", help="time mlops only")
-    parser.add_argument("--data-dir", type=Path, default=HERE / ".data" / "monitor",
-                        help="where the generated data is kept between runs")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=HERE / ".data" / "monitor",
+        help="where the generated data is kept between runs",
+    )
     args = parser.parse_args()
 
     reference, batch = make_data(args.data_dir, args.rows)
@@ -135,8 +155,10 @@ def main() -> None:
         print(f"Evidently is not installed in {EVIDENTLY_PY.parent.parent}; see this script's docstring.")
         raise SystemExit(2)
     ev_seconds, ev_drifted = time_evidently(batch, reference, min(args.repeat, 2))
-    print(f"Evidently DataDriftPreset (in process, best of {min(args.repeat, 2)}): {ev_seconds:.2f} s, "
-          f"{ev_drifted} columns drifted")
+    print(
+        f"Evidently DataDriftPreset (in process, best of {min(args.repeat, 2)}): {ev_seconds:.2f} s, "
+        f"{ev_drifted} columns drifted"
+    )
     ratio = ev_seconds / seconds
     print(f"ratio: mlops is {ratio:.1f}x faster (target >= 20x) {'OK' if ratio >= 20 else 'BELOW TARGET'}")
     print(f"ratio, mlops command line vs Evidently in process: {ev_seconds / cli_seconds:.1f}x")

@@ -48,18 +48,31 @@ stages:
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, input=stdin,
-                          env={**os.environ, **(env or {})}).stdout
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+    ).stdout
 
 
 def write_pipeline(root: Path) -> None:
     import hashlib
 
-    (root / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python train.py\n    outs:\n      - models/model.pkl\n"
-                                   "    metrics:\n      - metrics/eval.json:\n          cache: false\n")
-    outs = "".join(f"    - path: {rel}\n      md5: {hashlib.md5((root / rel).read_bytes()).hexdigest()}\n"
-                   for rel in ("models/model.pkl", "metrics/eval.json"))
-    (root / "dvc.lock").write_text("schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n" + outs)
+    (root / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: python train.py\n    outs:\n      - models/model.pkl\n"
+        "    metrics:\n      - metrics/eval.json:\n          cache: false\n"
+    )
+    outs = "".join(
+        f"    - path: {rel}\n      md5: {hashlib.md5((root / rel).read_bytes()).hexdigest()}\n"
+        for rel in ("models/model.pkl", "metrics/eval.json")
+    )
+    (root / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n" + outs
+    )
 
 
 def build(root: Path, versions: int) -> None:
@@ -73,8 +86,11 @@ def build(root: Path, versions: int) -> None:
     start = int(time.time()) - versions * 4 * 3600 - 86400 * 3
     commits = []
     for i in range(versions):
-        metrics = {"auc": 0.6 + i * 0.3 / versions, "latency_p95_ms": 40,
-                   "slices": {f"s{j}": {"auc": 0.6 + i * 0.3 / versions} for j in range(5)}}
+        metrics = {
+            "auc": 0.6 + i * 0.3 / versions,
+            "latency_p95_ms": 40,
+            "slices": {f"s{j}": {"auc": 0.6 + i * 0.3 / versions} for j in range(5)},
+        }
         (root / "metrics" / "eval.json").write_text(json.dumps(metrics))
         (root / "models" / "model.pkl").write_text(f"model {i}\n")
         write_pipeline(root)  # versions must be provable: a current dvc.lock that produces the artifact
@@ -91,21 +107,50 @@ def build(root: Path, versions: int) -> None:
             counter += 1
             events.append((f"churn-model#{stage}#{counter + len(commits)}", when + (k + 1) * 3600))
         for name, moment in events:
-            git(root, "tag", "-a", name, commit, "-m", name,
-                env={"GIT_COMMITTER_DATE": f"{moment} +0000"})
+            git(root, "tag", "-a", name, commit, "-m", name, env={"GIT_COMMITTER_DATE": f"{moment} +0000"})
     last = commits[-1]
     n = len(commits)
-    git(root, "tag", "-a", f"churn-model@v{n}.0.0", last, "-m", "last", env={"GIT_COMMITTER_DATE": f"{start + n * 14400} +0000"})
-    git(root, "tag", "-a", f"churn-model#canary#{10 * n}", last, "-m", "canary",
-        env={"GIT_COMMITTER_DATE": f"{int(time.time()) - 7200} +0000"})
+    git(
+        root,
+        "tag",
+        "-a",
+        f"churn-model@v{n}.0.0",
+        last,
+        "-m",
+        "last",
+        env={"GIT_COMMITTER_DATE": f"{start + n * 14400} +0000"},
+    )
+    git(
+        root,
+        "tag",
+        "-a",
+        f"churn-model#canary#{10 * n}",
+        last,
+        "-m",
+        "canary",
+        env={"GIT_COMMITTER_DATE": f"{int(time.time()) - 7200} +0000"},
+    )
     now = time.time()
     for h in range(50):
         moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - h * 1800))
-        lines.append(json.dumps({"type": "run", "schema": 1, "id": f"r{h}", "time": moment,
-                                 "artifact": "churn-model", "version": f"v{n}.0.0", "alerts": []}))
+        lines.append(
+            json.dumps(
+                {
+                    "type": "run",
+                    "schema": 1,
+                    "id": f"r{h}",
+                    "time": moment,
+                    "artifact": "churn-model",
+                    "version": f"v{n}.0.0",
+                    "alerts": [],
+                }
+            )
+        )
     (root / "monitoring" / "canary.jsonl").write_text("\n".join(lines) + "\n")
-    (root / "registry.yaml").write_text(f"kind: Registry\nversion: 1\nchurn-model:\n  staging: v{n - 1}.0.0\n"
-                                        f"  canary: v{n}.0.0\n  production: v{n - 1}.0.0\n")
+    (root / "registry.yaml").write_text(
+        f"kind: Registry\nversion: 1\nchurn-model:\n  staging: v{n - 1}.0.0\n"
+        f"  canary: v{n}.0.0\n  production: v{n - 1}.0.0\n"
+    )
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "policy")
     git(root, "switch", "-q", "-c", "pr")
@@ -126,7 +171,9 @@ def timed(cwd: Path, args: list[str], runs: int, ok: tuple[int, ...] = (0,)) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--versions", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="3 runs over 50 versions (a smoke run)")
@@ -141,8 +188,10 @@ def main() -> None:
         print(f"{opts.versions} versions, {opts.versions * 4} tags; median of {opts.runs} fresh processes")
         print(f"anchor  gto show churn-model#production --ref   {anchor * 1000:7.0f} ms")
         git(root, "switch", "-q", "main")
-        rows = [("mlops status", timed(root, [MLOPS, "status"], opts.runs)),
-                ("mlops sync --dry-run", timed(root, [MLOPS, "sync", "--dry-run"], opts.runs, (0, 1)))]
+        rows = [
+            ("mlops status", timed(root, [MLOPS, "status"], opts.runs)),
+            ("mlops sync --dry-run", timed(root, [MLOPS, "sync", "--dry-run"], opts.runs, (0, 1))),
+        ]
         git(root, "switch", "-q", "pr")
         rows.append(("mlops gate --base main", timed(root, [MLOPS, "gate", "--base", "main"], opts.runs)))
         for name, seconds in rows:

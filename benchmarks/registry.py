@@ -84,12 +84,15 @@ def timed(cmd: list[str], cwd: Path, repeat: int) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 3000, 10000])
     parser.add_argument("--gto-max", type=int, default=3000, help="skip gto above this many tags")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--commands", nargs="+", default=["show", "which", "history"],
-                        choices=["show", "which", "history"])
+    parser.add_argument(
+        "--commands", nargs="+", default=["show", "which", "history"], choices=["show", "which", "history"]
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -104,10 +107,16 @@ def main() -> None:
             build(repo, n)
             print(f"\n{n} tags (built in {time.perf_counter() - t:.1f} s)", flush=True)
             floor, _ = timed(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], repo, args.repeat)
-            mine = {"show": [MLOPS, "show"], "which": [MLOPS, "which", ART, "prod"],
-                    "history": [MLOPS, "history", ART]}
-            gtos = {"show": [GTO, "show"], "which": [GTO, "show", f"{ART}#prod", "--ref"],
-                    "history": [GTO, "history", ART]}
+            mine = {
+                "show": [MLOPS, "show"],
+                "which": [MLOPS, "which", ART, "prod"],
+                "history": [MLOPS, "history", ART],
+            }
+            gtos = {
+                "show": [GTO, "show"],
+                "which": [GTO, "show", f"{ART}#prod", "--ref"],
+                "history": [GTO, "history", ART],
+            }
             ours = {name: timed(mine[name], repo, args.repeat) for name in args.commands}
             print(f"  git for-each-ref (floor)   {floor * 1000:9.1f} ms")
             for name, (sec, _) in ours.items():
@@ -118,22 +127,33 @@ def main() -> None:
                 theirs = {name: timed(gtos[name], repo, 1) for name in args.commands}
                 for name, (sec, _) in theirs.items():
                     ratio_cpu = CPU[" ".join(gtos[name])] / CPU[" ".join(mine[name])]
-                    print(f"  gto {name:<22} {sec * 1000:9.1f} ms   mlops is {sec / ours[name][0]:7.1f}x faster "
-                          f"(cpu {CPU[' '.join(gtos[name])] * 1000:.0f} ms: {ratio_cpu:.1f}x)", flush=True)
+                    print(
+                        f"  gto {name:<22} {sec * 1000:9.1f} ms   mlops is {sec / ours[name][0]:7.1f}x faster "
+                        f"(cpu {CPU[' '.join(gtos[name])] * 1000:.0f} ms: {ratio_cpu:.1f}x)",
+                        flush=True,
+                    )
                 if "which" in theirs:
                     gto_ref, ours_which = theirs["which"][1].strip(), ours["which"][1].strip()
-                    agree = "agree" if gto_ref == f"{ART}@{ours_which}" else f"DISAGREE ({gto_ref} vs {ours_which})"
+                    agree = (
+                        "agree"
+                        if gto_ref == f"{ART}@{ours_which}"
+                        else f"DISAGREE ({gto_ref} vs {ours_which})"
+                    )
                     print(f"  {ART}#prod: gto and mlops {agree}")
             rows.append((n, floor, ours, theirs))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
     print("\nsummary (ms; ratio = gto / mlops)")
-    print(f"{'tags':>6} {'floor':>8} {'show':>8} {'which':>8} {'history':>8}   {'gto show':>9} {'ratio':>7} "
-          f"{'gto which':>10} {'ratio':>7} {'gto hist':>9} {'ratio':>7}")
+    print(
+        f"{'tags':>6} {'floor':>8} {'show':>8} {'which':>8} {'history':>8}   {'gto show':>9} {'ratio':>7} "
+        f"{'gto which':>10} {'ratio':>7} {'gto hist':>9} {'ratio':>7}"
+    )
     for n, floor, ours, theirs in rows:
         line = f"{n:>6} {floor * 1000:8.1f}" + "".join(
-            f" {ours[name][0] * 1000:8.1f}" if name in ours else f" {'-':>8}" for name in ("show", "which", "history"))
+            f" {ours[name][0] * 1000:8.1f}" if name in ours else f" {'-':>8}"
+            for name in ("show", "which", "history")
+        )
         for name in ("show", "which", "history"):
             if name in theirs:
                 line += f"   {theirs[name][0] * 1000:8.0f} {theirs[name][0] / ours[name][0]:6.0f}x"
@@ -143,8 +163,10 @@ def main() -> None:
     biggest = rows[-1]
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     first = args.commands[0]
-    print(f"\nper tag at {biggest[0]}: mlops {first} {biggest[2][first][0] / biggest[0] * 1e6:.1f} us "
-          f"(linear: compare with the smaller sizes above)")
+    print(
+        f"\nper tag at {biggest[0]}: mlops {first} {biggest[2][first][0] / biggest[0] * 1e6:.1f} us "
+        f"(linear: compare with the smaller sizes above)"
+    )
 
 
 if __name__ == "__main__":

@@ -62,19 +62,21 @@ def generate(path: Path, rows: int) -> None:
     country = rng.choice(np.array(COUNTRIES, dtype=object), rows)
     country[rng.random(rows) < 0.02] = None
     users = rng.integers(0, 10**9, rows).astype(str)
-    frame = pd.DataFrame({
-        "id": np.arange(rows, dtype="int64"),
-        "age": rng.integers(18, 90, rows),
-        "income": income,
-        "score": rng.random(rows),
-        "ratio": rng.normal(0, 1, rows),
-        "count": rng.integers(0, 500, rows),
-        "plan": rng.choice(np.array(PLANS, dtype=object), rows),
-        "country": country,
-        "email": np.char.add(np.char.add("u", users), "@example.com").astype(object),
-        "flag": rng.random(rows) < 0.5,
-        "segment": rng.choice(np.array(["a", "b", "c", "d"], dtype=object), rows),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(rows, dtype="int64"),
+            "age": rng.integers(18, 90, rows),
+            "income": income,
+            "score": rng.random(rows),
+            "ratio": rng.normal(0, 1, rows),
+            "count": rng.integers(0, 500, rows),
+            "plan": rng.choice(np.array(PLANS, dtype=object), rows),
+            "country": country,
+            "email": np.char.add(np.char.add("u", users), "@example.com").astype(object),
+            "flag": rng.random(rows) < 0.5,
+            "segment": rng.choice(np.array(["a", "b", "c", "d"], dtype=object), rows),
+        }
+    )
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=1_000_000)
 
 
@@ -90,15 +92,21 @@ def run_floor(path: str) -> int:
     fails += [int((df["income"] < 0).sum()), int(df["income"].isna().mean() > 0.1)]
     fails += [int((df["score"] < 0).sum()), int((df["score"] > 1).sum())]
     fails += [int(not 0.4 <= df["score"].mean() <= 0.6), int(not 0.4 <= df["score"].median() <= 0.6)]
-    fails += [int((df["ratio"] <= -10).sum()), int((df["ratio"] >= 10).sum()), int(not 0.5 <= df["ratio"].std() <= 2)]
+    fails += [
+        int((df["ratio"] <= -10).sum()),
+        int((df["ratio"] >= 10).sum()),
+        int(not 0.5 <= df["ratio"].std() <= 2),
+    ]
     fails += [int((df["count"] < 0).sum()), int((df["count"] > 1000).sum())]
     plan = df["plan"]
     fails += [int((~plan.isin(PLANS) & plan.notna()).sum()), int(plan.isna().sum()), int(plan.nunique() > 10)]
     country = df["country"]
     fails += [int((~country.isin(COUNTRIES) & country.notna()).sum()), int(country.isna().mean() > 0.1)]
     email = df["email"]
-    fails += [int((~email.str.fullmatch(r"[a-z0-9]+@[a-z]+\.com") & email.notna()).sum()),
-              int((email.str.len() > 40).sum())]
+    fails += [
+        int((~email.str.fullmatch(r"[a-z0-9]+@[a-z]+\.com") & email.notna()).sum()),
+        int((email.str.len() > 40).sum()),
+    ]
     fails += [int(df["segment"].isin(["legacy", "unknown"]).sum()), int(n < 1000)]
     fails += [int((~(df["score"] * 100 <= df["age"] + 100)).sum())]
     fails += [int((~((df["plan"] != "enterprise") | (df["income"] > 10)) & df["income"].notna()).sum())]
@@ -113,25 +121,51 @@ def run_pandera(path: str) -> int:
     import pandas as pd
     import pandera.pandas as pa
 
-    schema = pa.DataFrameSchema({
-        "id": pa.Column(int, unique=True, nullable=False),
-        "age": pa.Column(int, [pa.Check.ge(0), pa.Check.le(120)]),
-        "income": pa.Column(float, [pa.Check.ge(0), pa.Check(lambda s: s.isna().mean() <= 0.1, element_wise=False,
-                                                             ignore_na=False)], nullable=True),
-        "score": pa.Column(float, [pa.Check.ge(0), pa.Check.le(1), pa.Check(lambda s: 0.4 <= s.mean() <= 0.6),
-                                   pa.Check(lambda s: 0.4 <= s.median() <= 0.6)]),
-        "ratio": pa.Column(float, [pa.Check.gt(-10), pa.Check.lt(10), pa.Check(lambda s: 0.5 <= s.std() <= 2)]),
-        "count": pa.Column(int, [pa.Check.ge(0), pa.Check.le(1000)]),
-        "plan": pa.Column(str, [pa.Check.isin(PLANS), pa.Check(lambda s: s.nunique() <= 10)], nullable=False),
-        "country": pa.Column(str, [pa.Check.isin(COUNTRIES), pa.Check(lambda s: s.isna().mean() <= 0.1,
-                                                                      ignore_na=False)], nullable=True),
-        "email": pa.Column(str, [pa.Check.str_matches(r"[a-z0-9]+@[a-z]+\.com$"),
-                                 pa.Check.str_length(max_value=40)]),
-        "flag": pa.Column(bool),
-        "segment": pa.Column(str, pa.Check.notin(["legacy", "unknown"])),
-    }, checks=[pa.Check(lambda d: len(d) >= 1000),
-               pa.Check(lambda d: d["score"] * 100 <= d["age"] + 100),
-               pa.Check(lambda d: (d["plan"] != "enterprise") | (d["income"] > 10) | d["income"].isna())])
+    schema = pa.DataFrameSchema(
+        {
+            "id": pa.Column(int, unique=True, nullable=False),
+            "age": pa.Column(int, [pa.Check.ge(0), pa.Check.le(120)]),
+            "income": pa.Column(
+                float,
+                [
+                    pa.Check.ge(0),
+                    pa.Check(lambda s: s.isna().mean() <= 0.1, element_wise=False, ignore_na=False),
+                ],
+                nullable=True,
+            ),
+            "score": pa.Column(
+                float,
+                [
+                    pa.Check.ge(0),
+                    pa.Check.le(1),
+                    pa.Check(lambda s: 0.4 <= s.mean() <= 0.6),
+                    pa.Check(lambda s: 0.4 <= s.median() <= 0.6),
+                ],
+            ),
+            "ratio": pa.Column(
+                float, [pa.Check.gt(-10), pa.Check.lt(10), pa.Check(lambda s: 0.5 <= s.std() <= 2)]
+            ),
+            "count": pa.Column(int, [pa.Check.ge(0), pa.Check.le(1000)]),
+            "plan": pa.Column(
+                str, [pa.Check.isin(PLANS), pa.Check(lambda s: s.nunique() <= 10)], nullable=False
+            ),
+            "country": pa.Column(
+                str,
+                [pa.Check.isin(COUNTRIES), pa.Check(lambda s: s.isna().mean() <= 0.1, ignore_na=False)],
+                nullable=True,
+            ),
+            "email": pa.Column(
+                str, [pa.Check.str_matches(r"[a-z0-9]+@[a-z]+\.com$"), pa.Check.str_length(max_value=40)]
+            ),
+            "flag": pa.Column(bool),
+            "segment": pa.Column(str, pa.Check.notin(["legacy", "unknown"])),
+        },
+        checks=[
+            pa.Check(lambda d: len(d) >= 1000),
+            pa.Check(lambda d: d["score"] * 100 <= d["age"] + 100),
+            pa.Check(lambda d: (d["plan"] != "enterprise") | (d["income"] > 10) | d["income"].isna()),
+        ],
+    )
     df = pd.read_parquet(path)
     try:
         schema.validate(df, lazy=True)
@@ -161,8 +195,9 @@ def child(tool: str, path: str, rules: str) -> None:
 
 
 def measure(tool: str, path: Path, rules: Path) -> dict[str, float]:
-    proc = subprocess.run([sys.executable, __file__, "--child", tool, str(path), str(rules)], capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", tool, str(path), str(rules)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{tool} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -175,8 +210,11 @@ def main() -> None:
     parser.add_argument("--child", nargs=3, metavar=("TOOL", "DATA", "RULES"))
     parser.add_argument("--generate", metavar="PATH")
     parser.add_argument("--tools", default="floor,mlops,pandera")
-    parser.add_argument("--quick", action="store_true", help="1M rows, floor and mlops only (a quick check that "
-                        "validation did not get slower)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1M rows, floor and mlops only (a quick check that validation did not get slower)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rows, args.tools = min(args.rows, 1_000_000), "floor,mlops"
@@ -192,7 +230,9 @@ def main() -> None:
     if not data.exists():
         print(f"generating {args.rows} rows -> {data}", flush=True)
         # in a child: Linux carries a parent's peak RSS into its children, and this one would be large
-        subprocess.run([sys.executable, __file__, "--generate", str(data), "--rows", str(args.rows)], check=True)
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(data), "--rows", str(args.rows)], check=True
+        )
     rules = folder / "rules.yaml"
     rules.write_text(RULES)
     best: dict[str, dict[str, float]] = {}
@@ -205,11 +245,17 @@ def main() -> None:
     for tool, res in best.items():
         print(f"{tool:8} {res['seconds']:8.2f} {res['peak_bytes'] / 2**20:8.0f} {res['result']:8}")
     if "mlops" in best and "floor" in best:
-        print(f"mlops / floor time:     {best['mlops']['seconds'] / best['floor']['seconds']:.2f}x (target <= 1.1)")
+        print(
+            f"mlops / floor time:     {best['mlops']['seconds'] / best['floor']['seconds']:.2f}x (target <= 1.1)"
+        )
     if "mlops" in best and "pandera" in best:
-        print(f"mlops / pandera time:   {best['mlops']['seconds'] / best['pandera']['seconds']:.2f}x (target <= 0.6)")
-        print(f"mlops / pandera memory: {best['mlops']['peak_bytes'] / best['pandera']['peak_bytes']:.2f}x "
-              "(target <= 0.5)")
+        print(
+            f"mlops / pandera time:   {best['mlops']['seconds'] / best['pandera']['seconds']:.2f}x (target <= 0.6)"
+        )
+        print(
+            f"mlops / pandera memory: {best['mlops']['peak_bytes'] / best['pandera']['peak_bytes']:.2f}x "
+            "(target <= 0.5)"
+        )
 
 
 if __name__ == "__main__":

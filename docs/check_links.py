@@ -83,7 +83,9 @@ def problems(path: Path) -> list[str]:
             target = match.group(1).strip("<>")
             where = f"{rel}:{number}: broken link `{target}`"
             if re.match(r"^[a-z][a-z0-9+.-]*:", target):
-                out.append(f"{rel}:{number}: link outside the repository `{target}`: keep the docs self-contained")
+                out.append(
+                    f"{rel}:{number}: link outside the repository `{target}`: keep the docs self-contained"
+                )
                 continue
             file_part, _, anchor = target.partition("#")
             resolved = (path.parent / file_part).resolve() if file_part else path

@@ -36,8 +36,9 @@ def _write(target: Path, data: bytes) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:  # a parent is a file: say so, not "File exists"
-        raise NotADirectoryError(errno.ENOTDIR, "a parent of this path is a file, not a folder",
-                                 str(target)) from exc
+        raise NotADirectoryError(
+            errno.ENOTDIR, "a parent of this path is a file, not a folder", str(target)
+        ) from exc
     mode = None
     if target.exists():
         mode = target.stat().st_mode & 0o777

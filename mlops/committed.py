@@ -32,8 +32,9 @@ class CommittedFileError(InputError):
 class CommittedFiles:
     """Reads, and caches, files of one or more commits for one command run."""
 
-    def __init__(self, root: str | os.PathLike[str],
-                 locks: Callable[[str], dict[str, StageLock]] | None = None) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], locks: Callable[[str], dict[str, StageLock]] | None = None
+    ) -> None:
         """LOCKS (commit -> its stages) when the caller has already read every dvc.lock of the commit;
         by default the root dvc.lock and PATH.dvc are read when a file is not in Git."""
         self.root = Path(root)
@@ -77,8 +78,18 @@ class CommittedFiles:
         known = self._hashes[commit]
         if path not in known:
             stages = self._locks(commit) if self._locks else _recorded_stages(self.root, commit, path)
-            known[path] = next((entry.md5 for stage in stages.values() for entry in stage.outs.values()
-                                if entry.path == path and entry.md5 and not entry.isdir), None) or ""
+            known[path] = (
+                next(
+                    (
+                        entry.md5
+                        for stage in stages.values()
+                        for entry in stage.outs.values()
+                        if entry.path == path and entry.md5 and not entry.isdir
+                    ),
+                    None,
+                )
+                or ""
+            )
         return known[path] or None
 
     def _from_dvc_cache(self, commit: str, path: str) -> bytes | None:

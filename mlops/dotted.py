@@ -27,7 +27,7 @@ def split(name: str) -> list[str | int] | None:
     parts: list[str | int] = []
     pos = 0
     for match in _PART.finditer(name):
-        if match.start() != pos and name[pos:match.start()] != ".":
+        if match.start() != pos and name[pos : match.start()] != ".":
             return None
         parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
         pos = match.end()

@@ -17,8 +17,10 @@ def read_cached(root: str | os.PathLike[str], md5: str | None) -> bytes | None:
         return None
     base = Path(root)
     cache = base / ".dvc" / "cache"
-    candidates = [cache / "files" / "md5" / md5[:2] / md5[2:],  # DVC 3
-                  cache / md5[:2] / md5[2:]]  # DVC 2
+    candidates = [
+        cache / "files" / "md5" / md5[:2] / md5[2:],  # DVC 3
+        cache / md5[:2] / md5[2:],
+    ]  # DVC 2
     found = _read_first(candidates)
     if found is None and _cache_configured(base):
         configured = _configured_path(base, md5)

@@ -22,21 +22,42 @@ from pathlib import Path
 
 from mlops.errors import DirtyTreeError, GitError
 
-_KEEP = frozenset({
-    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-    "GIT_COMMITTER_DATE", "GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT", "GIT_SSL_CAINFO",
-    "GIT_SSL_NO_VERIFY", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL", "GIT_ASKPASS",
-    "GIT_TERMINAL_PROMPT", "GIT_CONFIG_COUNT", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-    "GIT_CONFIG_PARAMETERS",
-})
+_KEEP = frozenset(
+    {
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_COMMITTER_DATE",
+        "GIT_EXEC_PATH",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSH_VARIANT",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_NO_VERIFY",
+        "GIT_HTTP_PROXY_AUTHMETHOD",
+        "GIT_ALLOW_PROTOCOL",
+        "GIT_ASKPASS",
+        "GIT_TERMINAL_PROMPT",
+        "GIT_CONFIG_COUNT",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_PARAMETERS",
+    }
+)
 _KEEP_PREFIXES = ("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")
 
 
 def clean_env(extra: dict[str, str] | None = None, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for git (and for tools that run git, such as dvc): the keep-list above."""
     source = os.environ if base is None else base
-    env = {k: v for k, v in source.items()
-           if not k.startswith("GIT_") or k in _KEEP or k.startswith(_KEEP_PREFIXES)}
+    env = {
+        k: v
+        for k, v in source.items()
+        if not k.startswith("GIT_") or k in _KEEP or k.startswith(_KEEP_PREFIXES)
+    }
     env.setdefault("GIT_TERMINAL_PROMPT", "0")
     if extra:
         env.update(extra)
@@ -61,8 +82,14 @@ class Result:
         return self.err.decode("utf-8", "replace")
 
 
-def run_bytes(args: Sequence[str], cwd: str | os.PathLike[str], *, check: bool = True,
-              input: bytes | None = None, env: dict[str, str] | None = None) -> Result:
+def run_bytes(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str],
+    *,
+    check: bool = True,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> Result:
     """Run `git ARGS`; with `check`, a non-zero exit raises GitError naming the command and git's last line."""
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, input=input, env=clean_env(env))
@@ -76,8 +103,14 @@ def run_bytes(args: Sequence[str], cwd: str | os.PathLike[str], *, check: bool =
     return result
 
 
-def run(args: Sequence[str], cwd: str | os.PathLike[str], *, check: bool = True, input: str | None = None,
-        env: dict[str, str] | None = None) -> Result:
+def run(
+    args: Sequence[str],
+    cwd: str | os.PathLike[str],
+    *,
+    check: bool = True,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Result:
     """As run_bytes, with text input."""
     return run_bytes(args, cwd, check=check, input=None if input is None else input.encode("utf-8"), env=env)
 
@@ -129,7 +162,9 @@ def resolve_commit(rev: str, cwd: str | os.PathLike[str]) -> str:
     """Full commit hash of a revision (tags are peeled), or UnknownReference."""
     from mlops.errors import UnknownReference
 
-    proc = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd, check=False)
+    proc = run(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd, check=False
+    )
     if proc.returncode != 0 or not proc.stdout.strip():
         raise UnknownReference(f"unknown revision `{rev}`")
     return proc.stdout.strip()
@@ -151,7 +186,7 @@ def cat_file_batch(root: str | os.PathLike[str], objects: Iterable[str]) -> list
         pos = end + 1
         if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag"):
             size = int(header[2])
-            found.append(out[pos:pos + size] if header[1] == b"blob" else None)
+            found.append(out[pos : pos + size] if header[1] == b"blob" else None)
             pos += size + 1
         else:  # "<object> missing" or "ambiguous"
             found.append(None)
@@ -190,8 +225,10 @@ def require_clean(cwd: str | os.PathLike[str], what: str = "this command") -> No
     dirty = dirty_paths(cwd)
     if dirty:
         listing = ", ".join(dirty[:10]) + (f" and {len(dirty) - 10} more" if len(dirty) > 10 else "")
-        raise DirtyTreeError(f"the work tree has uncommitted changes ({listing}); {what} would touch it",
-                             hint="commit them or `git stash` first")
+        raise DirtyTreeError(
+            f"the work tree has uncommitted changes ({listing}); {what} would touch it",
+            hint="commit them or `git stash` first",
+        )
 
 
 def tracked_files(cwd: str | os.PathLike[str]) -> set[str]:
@@ -203,7 +240,9 @@ def identity(cwd: str | os.PathLike[str] = ".", role: str = "author") -> str | N
     """`Name <email>` as Git itself would record it (`git var GIT_AUTHOR_IDENT`, or GIT_COMMITTER_IDENT for
     role="committer", the tagger of a tag): GIT_AUTHOR_NAME/EMAIL win over the config files, as they do for
     commits and tags. None when Git has no identity."""
-    proc = run(["var", "GIT_COMMITTER_IDENT" if role == "committer" else "GIT_AUTHOR_IDENT"], cwd, check=False)
+    proc = run(
+        ["var", "GIT_COMMITTER_IDENT" if role == "committer" else "GIT_AUTHOR_IDENT"], cwd, check=False
+    )
     ident = proc.stdout.strip()
     if proc.returncode != 0 or not ident:
         return None

@@ -65,8 +65,10 @@ def resolve(ref: str, root: str | os.PathLike[str], *, state: object | None = No
             return Resolved(ref, git.resolve_commit(ref, root))
         except UnknownReference:
             known = ", ".join(sorted(registry.artifacts)) or "none yet"
-            raise UnknownReference(f"unknown artifact `{artifact}` in `{ref}` (registered artifacts: {known})",
-                                   hint="`mlops show` lists them") from None
+            raise UnknownReference(
+                f"unknown artifact `{artifact}` in `{ref}` (registered artifacts: {known})",
+                hint="`mlops show` lists them",
+            ) from None
     if version == "latest":
         found = art.latest
         if found is None:
@@ -83,8 +85,9 @@ def resolve(ref: str, root: str | os.PathLike[str], *, state: object | None = No
     if found is None:
         if stage not in art.queues:
             stages = ", ".join(sorted(art.queues)) or "none"
-            raise UnknownReference(f"`{ref}`: {artifact} was never assigned to stage {stage} "
-                                   f"(stages: {stages})")
+            raise UnknownReference(
+                f"`{ref}`: {artifact} was never assigned to stage {stage} (stages: {stages})"
+            )
         held = len(art.stage_versions(stage))
         what = "is empty" if not held else f"holds {held} version(s), so ~{back} goes back too far"
         raise UnknownReference(f"`{ref}`: stage {stage} of {artifact} {what}")

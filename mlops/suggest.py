@@ -1,4 +1,4 @@
-""""Did you mean" for every misspelled name a user can type: keys, kinds, stages, artifacts, columns."""
+""" "Did you mean" for every misspelled name a user can type: keys, kinds, stages, artifacts, columns."""
 
 from __future__ import annotations
 

@@ -31,10 +31,16 @@ def stage_view(root: str, stage: Any) -> dict[str, Any]:
             params[_rel(root, dep.fs_path)] = sorted(keys) if keys else None
         else:
             deps.append(_rel(root, dep.fs_path))
-    return {"cmd": stage.cmd, "wdir": _rel(root, stage.wdir), "deps": sorted(deps),
-            "outs": sorted(_out(root, o) for o in stage.outs), "params": params,
-            "frozen": bool(stage.frozen), "always_changed": bool(stage.always_changed),
-            "desc": stage.desc}
+    return {
+        "cmd": stage.cmd,
+        "wdir": _rel(root, stage.wdir),
+        "deps": sorted(deps),
+        "outs": sorted(_out(root, o) for o in stage.outs),
+        "params": params,
+        "frozen": bool(stage.frozen),
+        "always_changed": bool(stage.always_changed),
+        "desc": stage.desc,
+    }
 
 
 def _top_level(root: str, index: Any) -> dict[str, Any]:

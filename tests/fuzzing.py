@@ -14,39 +14,134 @@ from mlops.findings import Finding
 from tests.conftest import EXAMPLES, REPO_ROOT
 
 TEMPLATES = REPO_ROOT / "mlops" / "templates"
-LOCATION = {"Pipeline": "pipelines/fuzz.yaml", "Rules": "rules/fuzz.yaml", "Promotion": "promotion.yaml",
-            "Registry": "registry.yaml", "Project": "mlops.yaml"}
+LOCATION = {
+    "Pipeline": "pipelines/fuzz.yaml",
+    "Rules": "rules/fuzz.yaml",
+    "Promotion": "promotion.yaml",
+    "Registry": "registry.yaml",
+    "Project": "mlops.yaml",
+}
 
 HOSTILE_VALUES = [
-    "&a [*a]", "*nowhere", "!!int abc", "!!bool maybe", "!!float x", "!!null 1", "!!python/object:os.system x",
-    "!!timestamp 2020-01-01", "!!binary aGVsbG8=", "!!set {a: null}", "!!omap [a: 1]", "!custom x",
-    "2020-01-01", "2020-01-01 10:00:00", "1e999", "-.inf", ".nan", "0x1F", "0o17", "1_000", "0b101", "190:20:30",
-    "yes", "~", "=", "''", '""', "[]", "{}", "[[[[[[[[[[]]]]]]]]]]", "{<<: *a}", "&a {<<: *a}",
-    '"a\\x07b"', '"\\u2028"', "'\t'", "|\n  block", ">-\n  folded", "1" * 4301, "-" + "9" * 5000,
-    "[" * 300 + "]" * 300, "{a: " * 100 + "1" + "}" * 100, "x" * 5000, "'${a.b}'", "${a}", "[${a}, b]",
-    "a\x00b", "\ufeff", "\U0001f600", "\ud7ff", "? [a, b]\n  : c", "&x 1", "*x", "[*x, *x, *x]",
+    "&a [*a]",
+    "*nowhere",
+    "!!int abc",
+    "!!bool maybe",
+    "!!float x",
+    "!!null 1",
+    "!!python/object:os.system x",
+    "!!timestamp 2020-01-01",
+    "!!binary aGVsbG8=",
+    "!!set {a: null}",
+    "!!omap [a: 1]",
+    "!custom x",
+    "2020-01-01",
+    "2020-01-01 10:00:00",
+    "1e999",
+    "-.inf",
+    ".nan",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "0b101",
+    "190:20:30",
+    "yes",
+    "~",
+    "=",
+    "''",
+    '""',
+    "[]",
+    "{}",
+    "[[[[[[[[[[]]]]]]]]]]",
+    "{<<: *a}",
+    "&a {<<: *a}",
+    '"a\\x07b"',
+    '"\\u2028"',
+    "'\t'",
+    "|\n  block",
+    ">-\n  folded",
+    "1" * 4301,
+    "-" + "9" * 5000,
+    "[" * 300 + "]" * 300,
+    "{a: " * 100 + "1" + "}" * 100,
+    "x" * 5000,
+    "'${a.b}'",
+    "${a}",
+    "[${a}, b]",
+    "a\x00b",
+    "\ufeff",
+    "\U0001f600",
+    "\ud7ff",
+    "? [a, b]\n  : c",
+    "&x 1",
+    "*x",
+    "[*x, *x, *x]",
 ]
 HOSTILE_LINES = [
-    "<<: *a", "<<: [*a, *b]", "? [a]\n: b", "!!bool production: 1", "!!int 1: x", "? {a: 1}\n: b",
-    "&a x: 1", "*a : 1", "---", "...", "%YAML 1.1", "%TAG ! tag:example.com,2000:", "kind: [Rules]",
-    "kind: {Rules: 1}", "version: 1.0", "version: !!str 1", "desc: &a [*a]", "x: &a {<<: *a}",
+    "<<: *a",
+    "<<: [*a, *b]",
+    "? [a]\n: b",
+    "!!bool production: 1",
+    "!!int 1: x",
+    "? {a: 1}\n: b",
+    "&a x: 1",
+    "*a : 1",
+    "---",
+    "...",
+    "%YAML 1.1",
+    "%TAG ! tag:example.com,2000:",
+    "kind: [Rules]",
+    "kind: {Rules: 1}",
+    "version: 1.0",
+    "version: !!str 1",
+    "desc: &a [*a]",
+    "x: &a {<<: *a}",
     "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
     "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]",
     "x:\n" + "".join("  " * i + "- \n" for i in range(1, 120)),
 ]
-HOSTILE_EXPRESSIONS = ["+".join(["a"] * 490), "(" * 2000 + "a" + ")" * 2000, "not " * 500 + "a",
-                       "-" * 1000 + "a", "a.__class__", "__import__('os')", "a(1)", "a[0]", "'unterminated",
-                       "a in []", "a == b == c", "1 / 0 > 1", "a is not null and b in ['x', 1, null]"]
-HOSTILE_PATTERNS = ["(?=a)a", "(a)\\1", "(" * 2000 + "a" + ")" * 2000, "a{1001}", "((a{100}){100}){100}",
-                    "\\p{L}+", "[z-a]", "(?P<n>a)(?P=n)", "x" * 2000, "(?i)abc", "[[:alpha:]]+", "\\C"]
+HOSTILE_EXPRESSIONS = [
+    "+".join(["a"] * 490),
+    "(" * 2000 + "a" + ")" * 2000,
+    "not " * 500 + "a",
+    "-" * 1000 + "a",
+    "a.__class__",
+    "__import__('os')",
+    "a(1)",
+    "a[0]",
+    "'unterminated",
+    "a in []",
+    "a == b == c",
+    "1 / 0 > 1",
+    "a is not null and b in ['x', 1, null]",
+]
+HOSTILE_PATTERNS = [
+    "(?=a)a",
+    "(a)\\1",
+    "(" * 2000 + "a" + ")" * 2000,
+    "a{1001}",
+    "((a{100}){100}){100}",
+    "\\p{L}+",
+    "[z-a]",
+    "(?P<n>a)(?P=n)",
+    "x" * 2000,
+    "(?i)abc",
+    "[[:alpha:]]+",
+    "\\C",
+]
 
 
 def seed_files() -> list[tuple[str, bytes]]:
     """(kind, content) of every seed: the examples and the `mlops init` templates."""
     seeds: list[tuple[str, bytes]] = []
     for path in sorted(EXAMPLES.rglob("*.yaml")):
-        kind = {"pipeline": "Pipeline", "rules": "Rules", "promotion": "Promotion", "registry": "Registry",
-                "project": "Project"}[path.relative_to(EXAMPLES).parts[0]]
+        kind = {
+            "pipeline": "Pipeline",
+            "rules": "Rules",
+            "promotion": "Promotion",
+            "registry": "Registry",
+            "project": "Project",
+        }[path.relative_to(EXAMPLES).parts[0]]
         seeds.append((kind, path.read_bytes()))
     for path in sorted(TEMPLATES.rglob("*.yaml")):
         text = path.read_bytes()
@@ -67,13 +162,16 @@ def _flip(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
     if not data:
         return data
     i = rng.randrange(len(data))
-    return data[:i] + bytes([rng.randrange(256)]) + data[i + 1:]
+    return data[:i] + bytes([rng.randrange(256)]) + data[i + 1 :]
 
 
 def _control(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
     i = rng.randrange(len(data) + 1)
-    return data[:i] + rng.choice([b"\x07", b"\x00", b"\x1b", b"\t", b"\r", b"\x85", b"\xff", b"\xe2\x80\xa8"]) \
+    return (
+        data[:i]
+        + rng.choice([b"\x07", b"\x00", b"\x1b", b"\t", b"\r", b"\x85", b"\xff", b"\xe2\x80\xa8"])
         + data[i:]
+    )
 
 
 def _truncate(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
@@ -83,20 +181,20 @@ def _truncate(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
 def _delete_lines(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
     lines = data.split(b"\n")
     i = rng.randrange(len(lines))
-    return b"\n".join(lines[:i] + lines[i + rng.randint(1, 3):])
+    return b"\n".join(lines[:i] + lines[i + rng.randint(1, 3) :])
 
 
 def _duplicate_line(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
     lines = data.split(b"\n")
     i = rng.randrange(len(lines))
-    return b"\n".join(lines[:i + 1] + [lines[i]] + lines[i + 1:])
+    return b"\n".join(lines[: i + 1] + [lines[i]] + lines[i + 1 :])
 
 
 def _splice(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
     other = rng.choice(others).split(b"\n")
     lines = data.split(b"\n")
     i, j = rng.randrange(len(lines) + 1), rng.randrange(len(other))
-    return b"\n".join(lines[:i] + other[j:j + rng.randint(1, 4)] + lines[i:])
+    return b"\n".join(lines[:i] + other[j : j + rng.randint(1, 4)] + lines[i:])
 
 
 def _hostile_value(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
@@ -133,8 +231,20 @@ def _hostile_expression(data: bytes, rng: random.Random, others: list[bytes]) ->
     return _hostile_value(data, rng, others)
 
 
-_MUTATIONS = [_flip, _control, _truncate, _delete_lines, _duplicate_line, _splice, _hostile_value,
-              _hostile_value, _hostile_line, _hostile_line, _hostile_expression, _hostile_expression]
+_MUTATIONS = [
+    _flip,
+    _control,
+    _truncate,
+    _delete_lines,
+    _duplicate_line,
+    _splice,
+    _hostile_value,
+    _hostile_value,
+    _hostile_line,
+    _hostile_line,
+    _hostile_expression,
+    _hostile_expression,
+]
 
 
 def inputs(count: int, seed: int) -> Iterator[tuple[str, bytes]]:
@@ -150,9 +260,11 @@ def inputs(count: int, seed: int) -> Iterator[tuple[str, bytes]]:
 def messages(count: int, seed: int) -> Iterator[str]:
     """Tag messages: mlops's own JSON block and hand-written YAML blocks, mutated."""
     rng = random.Random(seed)
-    base = [b'Register churn v1.0.0\n\n{\n  "metrics": {"auc": 0.9, "f1": [1, 2]},\n  "commit": "abc"\n}\n',
-            b"Assign churn v1.0.0 to production\n\n---\ngates: {auc: passed}\npr: 12\n",
-            b"Deprecate churn\n"]
+    base = [
+        b'Register churn v1.0.0\n\n{\n  "metrics": {"auc": 0.9, "f1": [1, 2]},\n  "commit": "abc"\n}\n',
+        b"Assign churn v1.0.0 to production\n\n---\ngates: {auc: passed}\npr: 12\n",
+        b"Deprecate churn\n",
+    ]
     for _ in range(count):
         data = mutate(rng.choice(base), rng, base)
         if rng.random() < 0.1:

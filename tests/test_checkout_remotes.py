@@ -88,8 +88,9 @@ def test_version_older_than_dvc_remote_add_uses_the_remote_configured_now(fresh:
     assert "Downloaded from DVC remote `storage`" in out and "this checkout's DVC config" in out
 
 
-def test_fresh_clone_of_a_bare_repo_whose_head_names_a_missing_branch(origin: Path, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fresh_clone_of_a_bare_repo_whose_head_names_a_missing_branch(
+    origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = origin / f"empty-head-{tmp_path.name}"
     sh(origin, "git", "clone", "-q", str(origin / "bare.git"), repo.name)
     monkeypatch.chdir(repo)
@@ -151,8 +152,9 @@ def test_back_from_a_commit_without_any_remote_uses_the_target_commits_remote(fr
     assert (fresh / "model.txt").read_text() == "two\n"
 
 
-def test_checkout_from_a_commit_without_dvc_puts_git_back_when_data_is_nowhere(git_repo: Path,
-                                                                                tmp_path: Path) -> None:
+def test_checkout_from_a_commit_without_dvc_puts_git_back_when_data_is_nowhere(
+    git_repo: Path, tmp_path: Path
+) -> None:
     before_dvc = head(git_repo)
     dvc(git_repo, "init", "-q")
     (tmp_path / "remote").mkdir()

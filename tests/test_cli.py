@@ -54,8 +54,9 @@ def test_unknown_command_suggests_and_exits_2() -> None:
     assert "Did you mean `lint`?" in result.output
 
 
-def test_internal_error_exits_3_with_a_log(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                                           git_repo: Path) -> None:
+def test_internal_error_exits_3_with_a_log(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], git_repo: Path
+) -> None:
     import mlops.api.linting as api_lint
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -85,8 +86,9 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch, git_repo: Path) -> No
     assert exc.value.code == 130
 
 
-def test_user_errors_are_one_line_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_errors_are_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exc:
         main(["lint"])

@@ -27,8 +27,12 @@ def test_a_file_from_git_then_from_the_dvc_cache_by_the_lock_or_dvc_file(git_rep
     write(git_repo, "metrics/git.json", '{"auc": 0.8}')
     kept = b'{"auc": 0.9, "slices": [{"auc": 0.7}]}'
     md5 = _cache(git_repo, kept)
-    write(git_repo, "dvc.lock", f"schema: '2.0'\nstages:\n  eval:\n    cmd: x\n    outs:\n"
-                                f"    - path: metrics/dvc.json\n      md5: {md5}\n      hash: md5\n")
+    write(
+        git_repo,
+        "dvc.lock",
+        f"schema: '2.0'\nstages:\n  eval:\n    cmd: x\n    outs:\n"
+        f"    - path: metrics/dvc.json\n      md5: {md5}\n      hash: md5\n",
+    )
     sidecar = _cache(git_repo, b"a: 1\n")
     write(git_repo, "data/side.yaml.dvc", f"outs:\n- md5: {sidecar}\n  path: side.yaml\n")
     git(git_repo, "add", "-A")
@@ -45,14 +49,22 @@ def test_a_file_from_git_then_from_the_dvc_cache_by_the_lock_or_dvc_file(git_rep
 
 def test_hostile_committed_files_are_one_error_type_in_bounded_time(git_repo: Path) -> None:
     write(git_repo, "deep.json", "[" * 100_000 + "]" * 100_000)
-    write(git_repo, "bomb.yaml", "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)))
+    write(
+        git_repo,
+        "bomb.yaml",
+        "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
+        ),
+    )
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-qm", "hostile")
     reader = CommittedFiles(git_repo)
     with pytest.raises(CommittedFileError, match="deep.json at .* is not valid JSON: nested more than 64"):
         reader.data("HEAD", "deep.json")
-    with pytest.raises(CommittedFileError, match="bomb.yaml at .* is not valid YAML: line 7 col 8: document expands to more"):
+    with pytest.raises(
+        CommittedFileError, match="bomb.yaml at .* is not valid YAML: line 7 col 8: document expands to more"
+    ):
         reader.data("HEAD", "bomb.yaml")
 
 
@@ -82,12 +94,15 @@ def test_the_gate_lookup_and_interpolation_share_it() -> None:
         metric(data, "slices.1")
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"a": ' + "[" * 70 + "]" * 70 + "}", "nested more than 64 levels deep"),
-    ('{"n": ' + "9" * 5000 + "}", "an integer of more than 4300 digits"),
-    ("a: !!python/name:os.system x\n", "is not allowed"),
-    ("x" * (MESSAGE.max_bytes + 1), "larger than 1 MB"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"a": ' + "[" * 70 + "]" * 70 + "}", "nested more than 64 levels deep"),
+        ('{"n": ' + "9" * 5000 + "}", "an integer of more than 4300 digits"),
+        ("a: !!python/name:os.system x\n", "is not allowed"),
+        ("x" * (MESSAGE.max_bytes + 1), "larger than 1 MB"),
+    ],
+)
 def test_data_limits(text: str, message: str) -> None:
     with pytest.raises(YamlProblem, match=message):
         load_data(text.encode(), "x", MESSAGE)
@@ -95,8 +110,16 @@ def test_data_limits(text: str, message: str) -> None:
 
 def test_values_are_json_and_keys_are_strings() -> None:
     doc = load_text("d: 2020-01-01\n10: a\nyes: b\nnull: c\ne: =\nf: !!str 1\ng: 0x1F\nh: ~\n", "x")
-    assert doc.data == {"d": "2020-01-01", "10": "a", "yes": "b", "null": "c", "e": "=", "f": "1", "g": 31,
-                        "h": None}
+    assert doc.data == {
+        "d": "2020-01-01",
+        "10": "a",
+        "yes": "b",
+        "null": "c",
+        "e": "=",
+        "f": "1",
+        "g": 31,
+        "h": None,
+    }
     json.dumps(doc.data)
     assert doc.where(("g",)) == (7, 4)
 
@@ -114,12 +137,21 @@ def test_hostile_lines_of_a_monitoring_history_are_skipped_with_a_reason(tmp_pat
     from mlops.monitor.history import read_history
     from mlops.promotion.history import parse_history
 
-    lines = [b'{"type": "ack", "alert": "a1", "resolution": "ok"}', b"[" * 100_000 + b"]" * 100_000,
-             b'{"n": ' + b"9" * 5000 + b"}", b"not json"]
+    lines = [
+        b'{"type": "ack", "alert": "a1", "resolution": "ok"}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"n": ' + b"9" * 5000 + b"}",
+        b"not json",
+    ]
     history = parse_history(b"\n".join(lines))
     assert history.skipped == 3 and history.acknowledged() == {"a1": "ok"}
     path = tmp_path / "history.jsonl"
     path.write_bytes(b"\n".join(lines))
     problems = read_history(path, shown="monitoring/history.jsonl").problems
-    assert problems[0] == "monitoring/history.jsonl:2: skipped a line that is not JSON (nested more than 64 levels deep)"
-    assert len(problems) == 3 and problems[2].startswith("monitoring/history.jsonl:4: skipped a line that is not JSON")
+    assert (
+        problems[0]
+        == "monitoring/history.jsonl:2: skipped a line that is not JSON (nested more than 64 levels deep)"
+    )
+    assert len(problems) == 3 and problems[2].startswith(
+        "monitoring/history.jsonl:4: skipped a line that is not JSON"
+    )

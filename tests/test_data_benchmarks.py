@@ -13,21 +13,35 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 @pytest.mark.slow
 def test_validate_benchmark_runs_on_tiny_data(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(BENCH / "validate.py"), "--rows", "3000", "--tools", "floor,mlops"],
-                          capture_output=True, text=True, env={"MLOPS_BENCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin",
-                                                               "HOME": str(tmp_path)})
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "validate.py"), "--rows", "3000", "--tools", "floor,mlops"],
+        capture_output=True,
+        text=True,
+        env={"MLOPS_BENCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "mlops / floor time:" in proc.stdout
-    lines = {line.split()[0]: line.split() for line in proc.stdout.splitlines()
-             if line.startswith(("floor ", "mlops ")) and "/" not in line}
+    lines = {
+        line.split()[0]: line.split()
+        for line in proc.stdout.splitlines()
+        if line.startswith(("floor ", "mlops ")) and "/" not in line
+    }
     assert lines["mlops"][3] == "0" and lines["floor"][3] == "0"  # the same 30 rules pass on valid data
 
 
 @pytest.mark.slow
 def test_drift_benchmark_agrees_with_the_full_sample(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(BENCH / "drift.py"), "--rows", "20000"], capture_output=True,
-                          text=True, env={"MLOPS_BENCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                                          "MLOPS_BENCH_NO_EVIDENTLY": "1"})
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "drift.py"), "--rows", "20000"],
+        capture_output=True,
+        text=True,
+        env={
+            "MLOPS_BENCH_DIR": str(tmp_path),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "MLOPS_BENCH_NO_EVIDENTLY": "1",
+        },
+    )
     assert proc.returncode == 0, proc.stderr
     ks_error = float(proc.stdout.split("max |KS mlops - KS full sample|:")[1].split()[0])
     assert ks_error < 1e-3

@@ -37,10 +37,22 @@ def git(cwd: Path, *args: str) -> str:
 def _frames(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     n, m = 60_000, 45_000
-    ref = pd.DataFrame({"normal": rng.normal(0, 1, n), "lognormal": rng.lognormal(0, 1, n),
-                        "count": rng.poisson(3, n), "uniform": rng.uniform(-5, 5, n)})
-    cur = pd.DataFrame({"normal": rng.normal(0.05, 1.1, m), "lognormal": rng.lognormal(0.1, 0.9, m),
-                        "count": rng.poisson(3.3, m), "uniform": rng.uniform(-5, 6, m)})
+    ref = pd.DataFrame(
+        {
+            "normal": rng.normal(0, 1, n),
+            "lognormal": rng.lognormal(0, 1, n),
+            "count": rng.poisson(3, n),
+            "uniform": rng.uniform(-5, 5, n),
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "normal": rng.normal(0.05, 1.1, m),
+            "lognormal": rng.lognormal(0.1, 0.9, m),
+            "count": rng.poisson(3.3, m),
+            "uniform": rng.uniform(-5, 6, m),
+        }
+    )
     return ref, cur
 
 
@@ -65,7 +77,9 @@ def test_ks_psi_wasserstein_against_profiles_match_raw_data(tmp_path: Path) -> N
     wd = drift_scores(cur_profile, ref_profile, method="wasserstein")
     for col in ref.columns:
         assert ks[col].statistic == pytest.approx(stats.ks_2samp(cur[col], ref[col]).statistic, abs=1e-3), col
-        assert psi[col].statistic == pytest.approx(_raw_psi(cur[col].to_numpy(), ref[col].to_numpy()), abs=2e-3)
+        assert psi[col].statistic == pytest.approx(
+            _raw_psi(cur[col].to_numpy(), ref[col].to_numpy()), abs=2e-3
+        )
         expected = stats.wasserstein_distance(cur[col], ref[col]) / ref[col].std()
         assert wd[col].statistic == pytest.approx(expected, rel=0.02, abs=2e-3), col
 
@@ -92,21 +106,26 @@ def test_p_values_categorical_methods_and_result_shape() -> None:
     rng = np.random.default_rng(1)
     ref = pd.DataFrame({"c": rng.choice(list("abc"), 5000, p=[0.5, 0.3, 0.2]), "x": rng.normal(0, 1, 5000)})
     same = pd.DataFrame({"c": rng.choice(list("abc"), 4000, p=[0.5, 0.3, 0.2]), "x": rng.normal(0, 1, 4000)})
-    moved = pd.DataFrame({"c": rng.choice(list("abcd"), 4000, p=[0.3, 0.3, 0.2, 0.2]), "x": rng.normal(1, 1, 4000)})
+    moved = pd.DataFrame(
+        {"c": rng.choice(list("abcd"), 4000, p=[0.3, 0.3, 0.2, 0.2]), "x": rng.normal(1, 1, 4000)}
+    )
     pr, ps, pm = build_profile(ref), build_profile(same), build_profile(moved)
     calm = drift_scores(ps, pr, p_value=True)
     assert calm["c"].method == "chi2" and calm["x"].method == "ks"
     assert calm["c"].p_value > 0.01 and calm["x"].p_value > 0.01 and not calm["x"].drifted
     loud = drift_scores(pm, pr, p_value=True)
     assert loud["c"].p_value < 1e-6 and loud["c"].drifted and loud["x"].drifted
-    expected = stats.chi2_contingency(pd.crosstab(
-        np.concatenate([np.zeros(4000), np.ones(5000)]), np.concatenate([moved["c"], ref["c"]])))
+    expected = stats.chi2_contingency(
+        pd.crosstab(np.concatenate([np.zeros(4000), np.ones(5000)]), np.concatenate([moved["c"], ref["c"]]))
+    )
     assert loud["c"].p_value == pytest.approx(expected.pvalue, rel=1e-6, abs=1e-300)
     assert loud["c"].new_category_rate == pytest.approx((moved["c"] == "d").mean())
     for method in ("psi", "jensen_shannon", "hellinger", "tvd"):
         res = drift_scores(pm, pr, columns=["c"], method=method)["c"]
         assert res.method == method and res.drifted and res.p_value is None
-    res = drift_scores(pm, pr, columns=["x"], per_column={"x": {"method": "hellinger", "threshold": 0.9}})["x"]
+    res = drift_scores(pm, pr, columns=["x"], per_column={"x": {"method": "hellinger", "threshold": 0.9}})[
+        "x"
+    ]
     assert isinstance(res, DriftResult) and res.method == "hellinger" and not res.drifted
     assert set(res.to_dict()) >= {"column", "method", "statistic", "p_value", "threshold", "drifted", "kind"}
 
@@ -149,8 +168,9 @@ def test_drift_against_a_git_revision_and_a_local_profile(git_repo: Path) -> Non
     assert {r["rule"]: r["status"] for r in report["results"]}["drift.x"] == "failed"
     # a profile, from a local path, gives the same verdict
     code, _, _ = run("profile", "same.csv", "-o", "profile.json")
-    code, out, _ = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "profile.json",
-                       "--format", "json")
+    code, out, _ = run(
+        "validate", "moved.csv", "--rules", "rules.yaml", "--reference", "profile.json", "--format", "json"
+    )
     assert code == 1 and json.loads(out)["drift"]["drifted"] == ["x"]
     code, _, err = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "nosuch:train.csv")
     assert code == 2 and "unknown revision `nosuch`" in err
@@ -221,10 +241,20 @@ def test_reference_by_registry_stage_and_version(git_repo: Path) -> None:
     _data(2, seed=3).to_csv(git_repo / "moved.csv", index=False)
     code, out, _ = run("validate", "moved.csv", "--rules", "rules.yaml", "--format", "json")
     assert code == 1 and json.loads(out)["drift"]["drifted"] == ["x"]
-    code, out, _ = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "churn-model@v1.0.0:train.csv",
-                       "--format", "json")
+    code, out, _ = run(
+        "validate",
+        "moved.csv",
+        "--rules",
+        "rules.yaml",
+        "--reference",
+        "churn-model@v1.0.0:train.csv",
+        "--format",
+        "json",
+    )
     assert code == 1 and json.loads(out)["drift"]["reference"] == "churn-model@v1.0.0:train.csv"
-    code, _, err = run("validate", "moved.csv", "--rules", "rules.yaml", "--reference", "churn-model#staging:train.csv")
+    code, _, err = run(
+        "validate", "moved.csv", "--rules", "rules.yaml", "--reference", "churn-model#staging:train.csv"
+    )
     assert code == 2 and "never assigned to stage staging" in err
 
 
@@ -240,8 +270,14 @@ def test_discrete_and_empty_columns() -> None:
 def test_calibration_pvalues_match_scipy() -> None:
     from mlops.data.pvalues import binomial_sf, count_test, ks_pvalue
 
-    for k, n, p in [(5, 100, 0.01), (280, 20_280, 0.0196), (15, 15, 0.002), (3, 10, 0.5), (0, 10, 0.3),
-                    (11, 10, 0.3)]:
+    for k, n, p in [
+        (5, 100, 0.01),
+        (280, 20_280, 0.0196),
+        (15, 15, 0.002),
+        (3, 10, 0.5),
+        (0, 10, 0.3),
+        (11, 10, 0.3),
+    ]:
         assert binomial_sf(k, n, p) == pytest.approx(stats.binom.sf(k - 1, n, p), rel=1e-9, abs=1e-300)
     # the conditional test is never less conservative than Fisher's exact test
     for table in [(15, 100, 0, 5_000), (40, 200, 800, 5_000), (3, 50, 10, 1_000)]:

@@ -19,11 +19,17 @@ from mlops.data.sketch import HashSet, Moments, QuantileSketch
 from mlops.data.source import DataSource
 
 RULES = {
-    "kind": "Rules", "version": 1,
+    "kind": "Rules",
+    "version": 1,
     "columns": {
         "id": {"type": "integer", "unique": True},
-        "x": {"type": "number", "min": -3, "mean": {"min": -0.1, "max": 0.1}, "std": {"min": 0.9, "max": 1.1},
-              "quantiles": {0.5: {"min": -0.05, "max": 0.05}}},
+        "x": {
+            "type": "number",
+            "min": -3,
+            "mean": {"min": -0.1, "max": 0.1},
+            "std": {"min": 0.9, "max": 1.1},
+            "quantiles": {0.5: {"min": -0.05, "max": 0.05}},
+        },
         "c": {"type": "string", "allowed": ["a", "b", "c"], "distinct": {"max": 3}},
     },
     "table": {"unique_keys": [["id", "c"]], "duplicate_rows": "error"},
@@ -35,8 +41,13 @@ def _frame(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     ids = np.arange(n)
     ids[n // 2] = 7  # one duplicate id, far from its first occurrence
-    return pd.DataFrame({"id": ids, "x": rng.normal(0, 1, n), "c": rng.choice(["a", "b", "c", "d"], n,
-                                                                                 p=[0.4, 0.3, 0.299, 0.001])})
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "x": rng.normal(0, 1, n),
+            "c": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.299, 0.001]),
+        }
+    )
 
 
 def _outcome(report: object) -> dict[str, tuple[str, int, object]]:
@@ -68,8 +79,12 @@ def test_chunks_merge_to_the_single_pass_answer(tmp_path: Path) -> None:
 def test_progress_is_reported_per_chunk(tmp_path: Path) -> None:
     _frame(5_000).to_parquet(tmp_path / "d.parquet", row_group_size=1_000)
     seen: list[tuple[int, int | None]] = []
-    validate(DataSource.from_path(tmp_path / "d.parquet"), rules_from_dict(RULES), chunk_rows=2_000,
-             progress=lambda done, total: seen.append((done, total)))
+    validate(
+        DataSource.from_path(tmp_path / "d.parquet"),
+        rules_from_dict(RULES),
+        chunk_rows=2_000,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(2_000, 5_000), (4_000, 5_000), (5_000, 5_000)]
 
 
@@ -80,9 +95,22 @@ def test_memory_is_bounded_by_the_chunk_not_the_file(tmp_path: Path) -> None:
     frame.to_parquet(tmp_path / "big.parquet", row_group_size=20_000)
     full_bytes = int(frame.memory_usage(deep=True).sum())
     del frame
-    rules = rules_from_dict({"kind": "Rules", "version": 1, "columns": {
-        f"v{i}": {"min": -10, "max": 10, "mean": {"min": -1, "max": 1}, "quantiles": {0.5: {"max": 1}}}
-        for i in range(6)}, "checks": [{"name": "sum", "expr": "v0 + v1 < 100"}]})
+    rules = rules_from_dict(
+        {
+            "kind": "Rules",
+            "version": 1,
+            "columns": {
+                f"v{i}": {
+                    "min": -10,
+                    "max": 10,
+                    "mean": {"min": -1, "max": 1},
+                    "quantiles": {0.5: {"max": 1}},
+                }
+                for i in range(6)
+            },
+            "checks": [{"name": "sum", "expr": "v0 + v1 < 100"}],
+        }
+    )
     tracemalloc.start()
     report = validate(DataSource.from_path(tmp_path / "big.parquet"), rules, chunk_rows=20_000)
     _, peak = tracemalloc.get_traced_memory()
@@ -99,7 +127,11 @@ def test_partials_merge_like_one_pass() -> None:
     m1.add(a)
     m2.add(b)
     m1.merge(m2)
-    assert m1.n == len(whole) and m1.mean == pytest.approx(whole.mean()) and m1.std == pytest.approx(whole.std(ddof=1))
+    assert (
+        m1.n == len(whole)
+        and m1.mean == pytest.approx(whole.mean())
+        and m1.std == pytest.approx(whole.std(ddof=1))
+    )
     s1, s2 = QuantileSketch(), QuantileSketch()
     s1.add(a)
     s2.add(b)
@@ -130,35 +162,75 @@ def test_nested_json_cells_do_not_crash(tmp_path: Path) -> None:
     from mlops.api.data import infer_rules
     from mlops.api.data import validate as api_validate
 
-    (tmp_path / "n.jsonl").write_text('{"a": 1, "b": {"x": 1}}\n{"a": "two", "b": [1, 2]}\n{"a": 3, "b": null}\n')
-    report = api_validate(tmp_path / "n.jsonl", {"kind": "Rules", "version": 1, "columns": {
-        "a": {"type": "integer", "unique": True}, "b": {"pattern": "x", "unique": True,
-                                                         "distinct": {"max": 1}}}})
+    (tmp_path / "n.jsonl").write_text(
+        '{"a": 1, "b": {"x": 1}}\n{"a": "two", "b": [1, 2]}\n{"a": 3, "b": null}\n'
+    )
+    report = api_validate(
+        tmp_path / "n.jsonl",
+        {
+            "kind": "Rules",
+            "version": 1,
+            "columns": {
+                "a": {"type": "integer", "unique": True},
+                "b": {"pattern": "x", "unique": True, "distinct": {"max": 1}},
+            },
+        },
+    )
     res = {r.rule: r for r in report.results}
     assert res["a.type"].failing == 1 and res["b.pattern"].failing == 2
     assert res["b.distinct"].observed == 2 and res["b.unique"].status == "passed"
     assert "kind: Rules" in infer_rules(tmp_path / "n.jsonl")
 
 
-COLUMN_VALUES = st.lists(st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=True, allow_infinity=True),
-                                   st.sampled_from(["a", "b", "", "2024-01-01", "1"]), st.booleans()),
-                         min_size=0, max_size=12)
+COLUMN_VALUES = st.lists(
+    st.one_of(
+        st.none(),
+        st.integers(-5, 5),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from(["a", "b", "", "2024-01-01", "1"]),
+        st.booleans(),
+    ),
+    min_size=0,
+    max_size=12,
+)
 
 
-@given(st.lists(COLUMN_VALUES, min_size=2, max_size=2), st.sampled_from(["integer", "number", "string", "boolean",
-                                                                          "datetime", "category"]))
+@given(
+    st.lists(COLUMN_VALUES, min_size=2, max_size=2),
+    st.sampled_from(["integer", "number", "string", "boolean", "datetime", "category"]),
+)
 @settings(max_examples=80, deadline=None)
 def test_any_data_gets_a_report_never_a_crash(columns: list[list[object]], kind: str) -> None:
     size = min(len(c) for c in columns)
-    frame = pd.DataFrame({"p": pd.Series(columns[0][:size], dtype=object),
-                          "q": pd.Series(columns[1][:size], dtype=object)})
-    rules = rules_from_dict({"kind": "Rules", "version": 1, "columns": {
-        "p": {"type": kind, "min": 0, "allowed": [1, "a"], "unique": True, "mean": {"max": 3},
-              "quantiles": {0.5: {"max": 2}}, "distinct": {"max": 3}, "length": {"max": 3}, "pattern": "a|1",
-              "max_null_fraction": 0.5},
-        "q": {"nullable": False, "forbidden": ["b"], "std": {"max": 1}}},
-        "table": {"unique_keys": [["p", "q"]], "duplicate_rows": "warn"},
-        "checks": [{"name": "x", "expr": "p > 1 or q == 'a'"}, {"name": "y", "expr": "q is null or p in [1, 'a']"}]})
+    frame = pd.DataFrame(
+        {"p": pd.Series(columns[0][:size], dtype=object), "q": pd.Series(columns[1][:size], dtype=object)}
+    )
+    rules = rules_from_dict(
+        {
+            "kind": "Rules",
+            "version": 1,
+            "columns": {
+                "p": {
+                    "type": kind,
+                    "min": 0,
+                    "allowed": [1, "a"],
+                    "unique": True,
+                    "mean": {"max": 3},
+                    "quantiles": {0.5: {"max": 2}},
+                    "distinct": {"max": 3},
+                    "length": {"max": 3},
+                    "pattern": "a|1",
+                    "max_null_fraction": 0.5,
+                },
+                "q": {"nullable": False, "forbidden": ["b"], "std": {"max": 1}},
+            },
+            "table": {"unique_keys": [["p", "q"]], "duplicate_rows": "warn"},
+            "checks": [
+                {"name": "x", "expr": "p > 1 or q == 'a'"},
+                {"name": "y", "expr": "q is null or p in [1, 'a']"},
+            ],
+        }
+    )
     report = validate(DataSource.from_frame(frame), rules, chunk_rows=3)
     assert report.rows == size
     json.dumps(report.to_dict(), default=str)
@@ -167,8 +239,13 @@ def test_any_data_gets_a_report_never_a_crash(columns: list[list[object]], kind:
 
 def test_json_lines_records_with_different_keys(tmp_path: Path) -> None:
     (tmp_path / "k.jsonl").write_text('{"a": 1}\n{"a": 2, "b": "x"}\n{"b": "y"}\n')
-    rules = rules_from_dict({"kind": "Rules", "version": 1, "columns": {
-        "a": {"type": "integer", "nullable": False}, "b": {"allowed": ["x"]}}})
+    rules = rules_from_dict(
+        {
+            "kind": "Rules",
+            "version": 1,
+            "columns": {"a": {"type": "integer", "nullable": False}, "b": {"allowed": ["x"]}},
+        }
+    )
     for rows in (1, 2, 100):
         report = validate(DataSource.from_path(tmp_path / "k.jsonl"), rules, chunk_rows=rows)
         res = {r.rule: r for r in report.results}
@@ -182,10 +259,15 @@ def test_a_partitioned_parquet_folder_is_one_dataset(tmp_path: Path, monkeypatch
     from mlops.cli import cli
 
     monkeypatch.chdir(tmp_path)
-    pd.DataFrame({"x": np.arange(10), "part": ["a"] * 5 + ["b"] * 5}).to_parquet("ds", partition_cols=["part"])
-    Path("r.yaml").write_text("kind: Rules\nversion: 1\ncolumns:\n  x: {max: 7, unique: true}\n"
-                              "  part: {allowed: [a, b]}\n")
-    result = CliRunner().invoke(cli, ["validate", "ds", "--rules", "r.yaml", "--chunk-rows", "3", "--format", "json"])
+    pd.DataFrame({"x": np.arange(10), "part": ["a"] * 5 + ["b"] * 5}).to_parquet(
+        "ds", partition_cols=["part"]
+    )
+    Path("r.yaml").write_text(
+        "kind: Rules\nversion: 1\ncolumns:\n  x: {max: 7, unique: true}\n  part: {allowed: [a, b]}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["validate", "ds", "--rules", "r.yaml", "--chunk-rows", "3", "--format", "json"]
+    )
     assert result.exit_code == 1
     res = {r["rule"]: r for r in json.loads(result.stdout)["results"]}
     assert res["x.max"]["failing"] == 2 and res["part.allowed"]["status"] == "passed"

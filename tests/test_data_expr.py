@@ -67,21 +67,36 @@ def _ref(node: Any, row: dict[str, Any]) -> Any:
         return None
     if node.op in ("+", "-", "*"):
         return {"+": left + right, "-": left - right, "*": left * right}[node.op]
-    return {"==": left == right, "!=": left != right, "<": left < right, "<=": left <= right, ">": left > right,
-            ">=": left >= right}[node.op]
+    return {
+        "==": left == right,
+        "!=": left != right,
+        "<": left < right,
+        "<=": left <= right,
+        ">": left > right,
+        ">=": left >= right,
+    }[node.op]
 
 
 NUMBER = st.sampled_from(["x", "y", "1", "2.5", "0", "-3"])
-COMPARE = st.builds(lambda a, op, b: f"{a} {op} {b}", NUMBER, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
-                    NUMBER)
-ATOM = st.one_of(COMPARE, st.sampled_from(["x is null", "y is not null", "x in [1, 2]", "y not in [0]",
-                                           "true", "false"]),
-                 st.builds(lambda a, op, b, c: f"{a} {op} {b} > {c}", NUMBER, st.sampled_from(["+", "-", "*"]),
-                           NUMBER, NUMBER))
-EXPR = st.recursive(ATOM, lambda inner: st.one_of(
-    st.builds(lambda a, b: f"({a}) and ({b})", inner, inner),
-    st.builds(lambda a, b: f"({a}) or ({b})", inner, inner),
-    st.builds(lambda a: f"not ({a})", inner)), max_leaves=6)
+COMPARE = st.builds(
+    lambda a, op, b: f"{a} {op} {b}", NUMBER, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), NUMBER
+)
+ATOM = st.one_of(
+    COMPARE,
+    st.sampled_from(["x is null", "y is not null", "x in [1, 2]", "y not in [0]", "true", "false"]),
+    st.builds(
+        lambda a, op, b, c: f"{a} {op} {b} > {c}", NUMBER, st.sampled_from(["+", "-", "*"]), NUMBER, NUMBER
+    ),
+)
+EXPR = st.recursive(
+    ATOM,
+    lambda inner: st.one_of(
+        st.builds(lambda a, b: f"({a}) and ({b})", inner, inner),
+        st.builds(lambda a, b: f"({a}) or ({b})", inner, inner),
+        st.builds(lambda a: f"not ({a})", inner),
+    ),
+    max_leaves=6,
+)
 
 FRAME = pd.DataFrame({"x": [1.0, 2.0, None, -3.0, 0.0, 2.5], "y": [None, 0.0, 1.0, 2.5, -3.0, 2.0]})
 

@@ -31,11 +31,35 @@ from mlops.data.rules import rules_from_dict
 from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
 
 # pandas' default missing-value markers: in a CSV file these fields are null (rule-semantics.md, "Reading")
-CSV_NULLS = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-             "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
+CSV_NULLS = {
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+}
 KINDS = {"i": "int", "k": "int", "f": "float", "s": "str", "b": "bool", "t": "time"}
-TYPES = {"int": ["integer", "number"], "float": ["number"], "str": ["string", "category"], "bool": ["boolean"],
-         "time": ["datetime"]}
+TYPES = {
+    "int": ["integer", "number"],
+    "float": ["number"],
+    "str": ["string", "category"],
+    "bool": ["boolean"],
+    "time": ["datetime"],
+}
 WORDS = ["", "a", "b", "ab", "é", "日本", "NA", " x", "a,b", 'q"', "Zz"]
 PATTERNS = ["[a-z]*", "a.*", ".", "\\w+", "[^a]*"]
 BASE = datetime(2020, 1, 1)
@@ -43,13 +67,17 @@ BASE = datetime(2020, 1, 1)
 
 # -- tables ------------------------------------------------------------------------------------------------
 
+
 def _values(kind: str) -> st.SearchStrategy[Any]:
     none = st.none()
     if kind == "int":
         return st.one_of(none, st.integers(-3, 3))
     if kind == "float":
-        return st.one_of(none, st.sampled_from([math.nan, math.inf, -math.inf, -0.0]),
-                         st.integers(-8, 8).map(lambda k: k / 4))
+        return st.one_of(
+            none,
+            st.sampled_from([math.nan, math.inf, -math.inf, -0.0]),
+            st.integers(-8, 8).map(lambda k: k / 4),
+        )
     if kind == "str":
         return st.one_of(none, st.sampled_from(WORDS), st.text(st.sampled_from("abé日 "), max_size=3))
     if kind == "bool":
@@ -70,8 +98,13 @@ def write_csv(table: dict[str, list[Any]], path: Path) -> None:
 
 
 def write_parquet(table: dict[str, list[Any]], path: Path, dictionary: bool, group: int) -> None:
-    types = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(), "bool": pa.bool_(),
-             "time": pa.timestamp("us")}
+    types = {
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "str": pa.string(),
+        "bool": pa.bool_(),
+        "time": pa.timestamp("us"),
+    }
     arrays = []
     for name, values in table.items():
         array = pa.array(values, type=types[KINDS[name]], from_pandas=False)
@@ -86,7 +119,9 @@ def as_read(table: dict[str, list[Any]], fmt: str) -> pd.DataFrame:
     for name, values in table.items():
         kind = KINDS[name]
         if kind in ("int", "float"):
-            clean = [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values]
+            clean = [
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values
+            ]
             out[name] = pd.Series(pd.array(clean, dtype="Float64"))
         elif kind == "str":
             clean = [None if v is None or (fmt == "csv" and v in CSV_NULLS) else v for v in values]
@@ -99,6 +134,7 @@ def as_read(table: dict[str, list[Any]], fmt: str) -> pd.DataFrame:
 
 
 # -- expressions: a tree the oracle evaluates itself, rendered into the rules file -------------------------
+
 
 @dataclass(frozen=True)
 class E:
@@ -170,8 +206,10 @@ def predicates(draw: Any, names: list[str], depth: int = 0) -> E:
 @st.composite
 def numbers(draw: Any, names: list[str]) -> E:
     numeric = [n for n in names if KINDS[n] in ("int", "float")]
-    leaf = st.one_of(st.sampled_from(numeric).map(lambda n: E("col", (n,))), _lit_for("float").map(
-        lambda v: E("lit", (v,))))
+    leaf = st.one_of(
+        st.sampled_from(numeric).map(lambda n: E("col", (n,))),
+        _lit_for("float").map(lambda v: E("lit", (v,))),
+    )
     node = draw(leaf)
     for _ in range(draw(st.integers(0, 2))):
         op = draw(st.sampled_from(["+", "-", "*", "/", "%", "neg"]))
@@ -224,7 +262,9 @@ def evaluate(node: E, frame: pd.DataFrame) -> pd.Series:
         fx = x.to_numpy(dtype="float64", na_value=np.nan)
         fy = y.to_numpy(dtype="float64", na_value=np.nan)
         with np.errstate(all="ignore"):
-            out = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "%": np.mod}[op](fx, fy)
+            out = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "%": np.mod}[op](
+                fx, fy
+            )
         if op in ("/", "%"):
             out = np.where(fy == 0, np.nan, out)  # division by zero is null
         return _num(out)
@@ -242,6 +282,7 @@ def evaluate(node: E, frame: pd.DataFrame) -> pd.Series:
 
 # -- rules -------------------------------------------------------------------------------------------------
 
+
 def _bound(kind: str) -> st.SearchStrategy[Any]:
     if kind in ("int", "float"):
         return st.integers(-8, 8).map(lambda k: k / 4 if k % 2 else k // 2)
@@ -252,8 +293,11 @@ def _bound(kind: str) -> st.SearchStrategy[Any]:
 
 def _stat_bounds() -> st.SearchStrategy[dict[str, float]]:
     value = st.integers(-8, 8).map(lambda k: k / 4)
-    return st.one_of(st.builds(lambda lo: {"min": lo}, value), st.builds(lambda hi: {"max": hi}, value),
-                     st.builds(lambda lo, hi: {"min": min(lo, hi), "max": max(lo, hi)}, value, value))
+    return st.one_of(
+        st.builds(lambda lo: {"min": lo}, value),
+        st.builds(lambda hi: {"max": hi}, value),
+        st.builds(lambda lo, hi: {"min": min(lo, hi), "max": max(lo, hi)}, value, value),
+    )
 
 
 @st.composite
@@ -292,8 +336,9 @@ def rules_files(draw: Any, table: dict[str, list[Any]]) -> tuple[dict[str, Any],
             elif key == "distinct":
                 spec[key] = draw(st.sampled_from([{"max": 1}, {"max": 3}, {"min": 2}]))
             elif key in ("allowed", "forbidden"):
-                spec[key] = draw(st.lists(_lit_for(kind) if kind != "time" else _bound(kind), min_size=1,
-                                          max_size=3))
+                spec[key] = draw(
+                    st.lists(_lit_for(kind) if kind != "time" else _bound(kind), min_size=1, max_size=3)
+                )
             elif key in ("min", "max", "gt", "lt"):
                 spec[key] = draw(_bound(kind))
             elif key in ("mean", "std"):
@@ -322,13 +367,15 @@ def rules_files(draw: Any, table: dict[str, list[Any]]) -> tuple[dict[str, Any],
     if draw(st.booleans()):
         table_rules["rows"] = draw(st.sampled_from([{"min": 1}, {"max": 3}, {"min": 2, "max": 5}]))
     if draw(st.integers(0, 3)) == 0:
-        table_rules["required_columns"] = draw(st.lists(st.sampled_from(names + ["gone"]), min_size=1,
-                                                        max_size=2, unique=True))
+        table_rules["required_columns"] = draw(
+            st.lists(st.sampled_from(names + ["gone"]), min_size=1, max_size=2, unique=True)
+        )
     if draw(st.integers(0, 3)) == 0:
         table_rules["extra_columns"] = "error"
     if declared and draw(st.booleans()):
-        table_rules["unique_keys"] = [draw(st.lists(st.sampled_from(declared), min_size=1, max_size=3,
-                                                    unique=True))]
+        table_rules["unique_keys"] = [
+            draw(st.lists(st.sampled_from(declared), min_size=1, max_size=3, unique=True))
+        ]
     if duplicate_rows:
         table_rules["duplicate_rows"] = "error"
     checks = []
@@ -394,8 +441,9 @@ def _near(value: float, bounds: dict[str, float]) -> bool:
     return any(abs(value - b) <= 1e-9 * max(1.0, abs(b)) for b in bounds.values())
 
 
-def _column_rule(name: str, key: str, value: Any, frame: pd.DataFrame, scope: np.ndarray,
-                 kind: str) -> tuple[str, int] | tuple[str, None]:
+def _column_rule(
+    name: str, key: str, value: Any, frame: pd.DataFrame, scope: np.ndarray, kind: str
+) -> tuple[str, int] | tuple[str, None]:
     series = frame[name]
     null = series.isna().to_numpy()
     valid = scope & ~null
@@ -410,8 +458,12 @@ def _column_rule(name: str, key: str, value: Any, frame: pd.DataFrame, scope: np
         return ("failed" if checked and failing / checked > float(value) else "passed"), None
     if key in ("min", "max", "gt", "lt"):
         limit: Any = pd.Timestamp(value) if kind == "time" else value
-        ok = {"min": lambda v: v >= limit, "max": lambda v: v <= limit, "gt": lambda v: v > limit,
-              "lt": lambda v: v < limit}[key]
+        ok = {
+            "min": lambda v: v >= limit,
+            "max": lambda v: v <= limit,
+            "gt": lambda v: v > limit,
+            "lt": lambda v: v < limit,
+        }[key]
         return "count", sum(1 for i in np.flatnonzero(valid) if not ok(values[i]))
     if key in ("allowed", "forbidden"):
         if kind == "time":
@@ -441,7 +493,9 @@ def _column_rule(name: str, key: str, value: Any, frame: pd.DataFrame, scope: np
         stat = float(finite.mean()) if key == "mean" else float(finite.std(ddof=1))
         if _near(stat, value):
             return "unknown", None
-        return ("passed" if value.get("min", -math.inf) <= stat <= value.get("max", math.inf) else "failed"), None
+        return (
+            "passed" if value.get("min", -math.inf) <= stat <= value.get("max", math.inf) else "failed"
+        ), None
     assert key == "quantiles"
     if not len(finite):
         return "passed", None
@@ -515,7 +569,11 @@ def compare(table: dict[str, list[Any]], doc: dict[str, Any], trees: dict[str, E
     EXPRS.update(trees)
     rows = len(next(iter(table.values())))
     rules = rules_from_dict(yaml.safe_load(yaml.safe_dump(doc, allow_unicode=True)))
-    sources = [("csv", folder / "t.csv"), ("parquet", folder / "t.parquet"), ("parquet", folder / "d.parquet")]
+    sources = [
+        ("csv", folder / "t.csv"),
+        ("parquet", folder / "t.parquet"),
+        ("parquet", folder / "d.parquet"),
+    ]
     write_csv(table, sources[0][1])
     write_parquet(table, sources[1][1], dictionary=False, group=rows // 2 or 1)
     write_parquet(table, sources[2][1], dictionary=True, group=3)
@@ -536,9 +594,16 @@ def compare(table: dict[str, list[Any]], doc: dict[str, Any], trees: dict[str, E
 
 
 def _oracle_settings(examples: int) -> Any:
-    return settings(max_examples=examples, deadline=None, print_blob=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+        ],
+    )
 
 
 @_oracle_settings(int(os.environ.get("MLOPS_ORACLE_EXAMPLES", "50")))
@@ -560,20 +625,44 @@ def test_validate_agrees_with_the_oracle_on_many_more_cases(case: Any, tmp_path:
 
 EDGE_CASES = [
     # an integer column with nulls, keyed alike in every chunk
-    ({"k": [0, 1, 2], "i": [5, None, 5]}, {"columns": {"k": {"type": "integer"},
-                                                      "i": {"type": "integer", "distinct": {"max": 1}}},
-                                          "table": {"unique_keys": [["i"]], "duplicate_rows": "error"}}),
+    (
+        {"k": [0, 1, 2], "i": [5, None, 5]},
+        {
+            "columns": {"k": {"type": "integer"}, "i": {"type": "integer", "distinct": {"max": 1}}},
+            "table": {"unique_keys": [["i"]], "duplicate_rows": "error"},
+        },
+    ),
     # booleans with nulls: type and `b != true`
-    ({"b": [True, None, False]}, {"columns": {"b": {"type": "boolean"}},
-                                  "checks": [{"name": "b_not_true", "expr": "b != true"}]}),
+    (
+        {"b": [True, None, False]},
+        {"columns": {"b": {"type": "boolean"}}, "checks": [{"name": "b_not_true", "expr": "b != true"}]},
+    ),
     # inf is a value
-    ({"f": [1.5, math.inf, 2.0], "i": [1, 2, 3]}, {"columns": {"f": {"type": "number"}, "i": {"type": "integer"}},
-                                                  "checks": [{"name": "sum", "expr": "f + i < 100"}]}),
+    (
+        {"f": [1.5, math.inf, 2.0], "i": [1, 2, 3]},
+        {
+            "columns": {"f": {"type": "number"}, "i": {"type": "integer"}},
+            "checks": [{"name": "sum", "expr": "f + i < 100"}],
+        },
+    ),
     # no rows at all
-    ({"f": [], "t": []}, {"columns": {"f": {"type": "number", "mean": {"min": 1}, "std": {"max": 0},
-                                            "quantiles": {0.5: {"min": 3}}, "min": {"value": 0, "where": "f > 1"}},
-                                      "t": {"type": "datetime", "min": "2020-01-01"}},
-                          "table": {"rows": {"max": 0}}, "checks": [{"name": "c", "expr": "t > '2020-01-01'"}]}),
+    (
+        {"f": [], "t": []},
+        {
+            "columns": {
+                "f": {
+                    "type": "number",
+                    "mean": {"min": 1},
+                    "std": {"max": 0},
+                    "quantiles": {0.5: {"min": 3}},
+                    "min": {"value": 0, "where": "f > 1"},
+                },
+                "t": {"type": "datetime", "min": "2020-01-01"},
+            },
+            "table": {"rows": {"max": 0}},
+            "checks": [{"name": "c", "expr": "t > '2020-01-01'"}],
+        },
+    ),
     # a one-column CSV whose nulls are blank lines
     ({"f": [1.0, None, 3.0, None]}, {"columns": {"f": {"type": "number", "nullable": False}}}),
 ]
@@ -581,16 +670,21 @@ EDGE_CASES = [
 
 def _tree_of(text: str) -> E:
     """Parse the few expressions of EDGE_CASES into oracle trees (a tiny, separate reading)."""
-    trees = {"b != true": E("!=", (E("col", ("b",)), E("lit", (True,)))),
-             "f + i < 100": E("<", (E("+", (E("col", ("f",)), E("col", ("i",)))), E("lit", (100,)))),
-             "f > 1": E(">", (E("col", ("f",)), E("lit", (1,)))),
-             "t > '2020-01-01'": E(">", (E("col", ("t",)), E("lit", (BASE,))))}
+    trees = {
+        "b != true": E("!=", (E("col", ("b",)), E("lit", (True,)))),
+        "f + i < 100": E("<", (E("+", (E("col", ("f",)), E("col", ("i",)))), E("lit", (100,)))),
+        "f > 1": E(">", (E("col", ("f",)), E("lit", (1,)))),
+        "t > '2020-01-01'": E(">", (E("col", ("t",)), E("lit", (BASE,)))),
+    }
     return trees[text]
 
 
 @pytest.mark.parametrize(("table", "doc"), EDGE_CASES)
-def test_edge_cases_agree_with_the_oracle(table: dict[str, list[Any]], doc: dict[str, Any], tmp_path: Path) -> None:
+def test_edge_cases_agree_with_the_oracle(
+    table: dict[str, list[Any]], doc: dict[str, Any], tmp_path: Path
+) -> None:
     doc = {"kind": "Rules", "version": 1, **doc}
     texts = [c["expr"] for c in doc.get("checks", [])] + [
-        spec["min"]["where"] for spec in doc["columns"].values() if isinstance(spec.get("min"), dict)]
+        spec["min"]["where"] for spec in doc["columns"].values() if isinstance(spec.get("min"), dict)
+    ]
     compare(table, doc, {t: _tree_of(t) for t in texts}, tmp_path)

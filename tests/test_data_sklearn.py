@@ -30,7 +30,9 @@ def _dataset(name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(params=["breast_cancer", "wine"])
-def halves(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.DataFrame, str]:
+def halves(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pd.DataFrame, str]:
     monkeypatch.chdir(tmp_path)
     frame = _dataset(request.param)
     half = len(frame) // 2
@@ -95,7 +97,7 @@ def test_a_shifted_distribution_is_a_warning_and_drift(halves: tuple[pd.DataFram
     frame, name = halves
     column = {"breast_cancer": "mean radius", "wine": "alcohol"}[name]
     shifted = frame.copy()
-    top = np.sort(frame[column].to_numpy())[int(0.6 * len(frame)):]
+    top = np.sort(frame[column].to_numpy())[int(0.6 * len(frame)) :]
     shifted[column] = np.random.default_rng(0).choice(top, len(frame))  # plausible rows, wrong mean
     shifted.to_csv("shifted.csv", index=False)
     code, report = _report("shifted.csv")
@@ -103,7 +105,9 @@ def test_a_shifted_distribution_is_a_warning_and_drift(halves: tuple[pd.DataFram
     assert _failed(report).get(f"{column}.mean") == "warn"
     assert all(sev != "error" for sev in _failed(report).values())
     # with the first half as the drift reference, the column is reported as drifting
-    rules = Path("rules.yaml").read_text() + "drift:\n  reference: first.csv\n  method: psi\n  severity: warn\n"
+    rules = (
+        Path("rules.yaml").read_text() + "drift:\n  reference: first.csv\n  method: psi\n  severity: warn\n"
+    )
     Path("rules.yaml").write_text(rules)
     code, report = _report("shifted.csv")
     assert code == 0
@@ -115,21 +119,24 @@ def _synthetic(seed: int, n: int = 2000) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     income = rng.lognormal(10, 1, n)
     income[rng.random(n) < 0.02] = np.nan
-    return pd.DataFrame({
-        "customer_id": [f"c{seed}-{i}" for i in range(n)],
-        "age": rng.integers(18, 90, n),
-        "income": income,
-        "score": rng.beta(2, 5, n),
-        "plan": rng.choice(["basic", "pro", "enterprise"], n, p=[0.6, 0.3, 0.1]),
-        "active": rng.random(n) < 0.7,
-        "signup": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
-        "children": rng.poisson(1.2, n),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{seed}-{i}" for i in range(n)],
+            "age": rng.integers(18, 90, n),
+            "income": income,
+            "score": rng.beta(2, 5, n),
+            "plan": rng.choice(["basic", "pro", "enterprise"], n, p=[0.6, 0.3, 0.1]),
+            "active": rng.random(n) < 0.7,
+            "signup": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            "children": rng.poisson(1.2, n),
+        }
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_inferred_rules_pass_on_a_fresh_sample_of_mixed_types(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                               fmt: str) -> None:
+def test_inferred_rules_pass_on_a_fresh_sample_of_mixed_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     for seed in range(4):
         frame = _synthetic(seed)
@@ -140,7 +147,7 @@ def test_inferred_rules_pass_on_a_fresh_sample_of_mixed_types(tmp_path: Path, mo
     code, _, err = run("infer-rules", f"s0.{fmt}", "-o", "rules.yaml")
     assert code == 0, err
     text = Path("rules.yaml").read_text()
-    assert "allowed: [\"basic\", \"enterprise\", \"pro\"]" in text and "unique: true" in text
+    assert 'allowed: ["basic", "enterprise", "pro"]' in text and "unique: true" in text
     # the lognormal income is flagged for review: fresh samples exceed its observed maximum
     assert "right-skewed (max 22x the median): a new batch's maximum is often higher" in text
     for seed in range(4):
@@ -149,12 +156,16 @@ def test_inferred_rules_pass_on_a_fresh_sample_of_mixed_types(tmp_path: Path, mo
     bad = _synthetic(9)
     bad.loc[3, "age"] = -1
     bad.loc[4, "plan"] = "platinum"
-    getattr(bad, "to_csv" if fmt == "csv" else "to_parquet")(f"bad.{fmt}", **({"index": False} if fmt == "csv" else {}))
+    getattr(bad, "to_csv" if fmt == "csv" else "to_parquet")(
+        f"bad.{fmt}", **({"index": False} if fmt == "csv" else {})
+    )
     code, report = _report(f"bad.{fmt}")
     assert code == 1 and set(_failed(report)) - {"income.max"} == {"age.min", "plan.allowed"}
 
 
-def test_inferred_bounds_are_ones_a_reviewer_can_accept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inferred_bounds_are_ones_a_reviewer_can_accept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The cases a new user hit: a probability bounded by 3.46, a max of 14600 for 111.77, a negative mean
     bound on a non-negative column, min 0 for ages from 18."""
     monkeypatch.chdir(tmp_path)
@@ -162,12 +173,14 @@ def test_inferred_bounds_are_ones_a_reviewer_can_accept(tmp_path: Path, monkeypa
     n = 1000
     amount = rng.lognormal(0, 1.2, n)
     amount = amount * 111.77 / amount.max()
-    pd.DataFrame({
-        "proba": np.clip(rng.beta(0.5, 3, n), 0, 0.899),
-        "amount": amount,
-        "age": rng.integers(18, 91, n),
-        "share": np.r_[0.0, 1.0, rng.random(n - 2)],
-    }).to_csv("d.csv", index=False)
+    pd.DataFrame(
+        {
+            "proba": np.clip(rng.beta(0.5, 3, n), 0, 0.899),
+            "amount": amount,
+            "age": rng.integers(18, 91, n),
+            "share": np.r_[0.0, 1.0, rng.random(n - 2)],
+        }
+    ).to_csv("d.csv", index=False)
     code, out, err = run("infer-rules", "d.csv")
     assert code == 0, err
     import yaml

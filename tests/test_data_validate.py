@@ -88,8 +88,11 @@ def test_failing_rules_exit_1_with_a_json_report(case: Path) -> None:
 
 def test_warnings_alone_pass_with_exit_0(case: Path) -> None:
     write(case / "ok.csv", "id,email\n1,a@b.com\n2,bad\n3,\n")
-    write(case / "warn.yaml", "kind: Rules\nversion: 1\ncolumns:\n  id: {type: integer, unique: true}\n"
-          "  email: {pattern: '^[^@]+@[^@]+$', severity: warn}\n")
+    write(
+        case / "warn.yaml",
+        "kind: Rules\nversion: 1\ncolumns:\n  id: {type: integer, unique: true}\n"
+        "  email: {pattern: '^[^@]+@[^@]+$', severity: warn}\n",
+    )
     code, out, _ = run("validate", "ok.csv", "--rules", "warn.yaml")
     assert code == 0
     assert "WARN email.pattern" in out and "passed against warn.yaml" in out
@@ -98,7 +101,9 @@ def test_warnings_alone_pass_with_exit_0(case: Path) -> None:
 def test_modifiers_max_fail_count_fraction_percent_and_where(case: Path) -> None:
     rows = "x,kind\n" + "".join(f"{-1 if i < 3 else i},{'test' if i < 2 else 'live'}\n" for i in range(100))
     write(case / "m.csv", rows)
-    write(case / "m.yaml", """\
+    write(
+        case / "m.yaml",
+        """\
 kind: Rules
 version: 1
 columns:
@@ -109,7 +114,8 @@ checks:
   - {name: percent, expr: x >= 0, max_fail: "2%"}
   - {name: live_only, expr: x >= 0, where: "kind == 'live'"}
   - {name: info_only, expr: x >= 0, severity: info}
-""")
+""",
+    )
     code, _, _ = run("validate", "m.csv", "--rules", "m.yaml", "--report", "m.json")
     res = results(json.loads((case / "m.json").read_text()))
     assert res["x.min"]["status"] == "passed" and res["x.min"]["failing"] == 3
@@ -123,7 +129,9 @@ checks:
 
 def test_table_rules(case: Path) -> None:
     write(case / "t.csv", "a,b,c\n1,x,1\n1,x,1\n2,y,3\n2,z,4\n")
-    write(case / "t.yaml", """\
+    write(
+        case / "t.yaml",
+        """\
 kind: Rules
 version: 1
 columns:
@@ -135,7 +143,8 @@ table:
   extra_columns: error
   unique_keys: [[a, b]]
   duplicate_rows: warn
-""")
+""",
+    )
     code, out, _ = run("validate", "t.csv", "--rules", "t.yaml", "--format", "json")
     assert code == 1
     res = results(json.loads(out))
@@ -150,7 +159,9 @@ table:
 
 def test_statistics_rules(case: Path) -> None:
     write(case / "s.csv", "v\n" + "".join(f"{i}\n" for i in range(1, 101)))
-    write(case / "s.yaml", """\
+    write(
+        case / "s.yaml",
+        """\
 kind: Rules
 version: 1
 columns:
@@ -159,7 +170,8 @@ columns:
     std: {max: 10}
     quantiles: {0.5: {min: 50, max: 51}, 0.9: {max: 80}}
     length: {max: 2}
-""")
+""",
+    )
     code, out, _ = run("validate", "s.csv", "--rules", "s.yaml", "--format", "json")
     res = results(json.loads(out))
     assert res["v.mean"]["status"] == "passed" and res["v.mean"]["observed"] == pytest.approx(50.5)
@@ -171,7 +183,9 @@ columns:
 
 def test_hostile_expressions_are_located_errors_and_nothing_runs(case: Path) -> None:
     sentinel = case / "PWNED"
-    write(case / "evil.yaml", f"""\
+    write(
+        case / "evil.yaml",
+        f"""\
 kind: Rules
 version: 1
 columns:
@@ -187,13 +201,20 @@ checks:
     expr: open('/etc/passwd')
   - name: subscript
     expr: refund[0] > 1
-""")
+""",
+    )
     code, out, err = run("validate", "data.csv", "--rules", "evil.yaml")
     assert code == 2 and out == ""
     assert not sentinel.exists()
     lines = err.strip().splitlines()
-    assert lines[0] == "mlops: error: evil.yaml:4:29: error: where: names starting with `__` are not allowed (`__class__`)"
-    assert "evil.yaml:7:11: error: check `evil`: names starting with `__` are not allowed (`__import__`)" in lines
+    assert (
+        lines[0]
+        == "mlops: error: evil.yaml:4:29: error: where: names starting with `__` are not allowed (`__class__`)"
+    )
+    assert (
+        "evil.yaml:7:11: error: check `evil`: names starting with `__` are not allowed (`__import__`)"
+        in lines
+    )
     assert "evil.yaml:9:18: error: check `attr`: attribute access is not allowed in expressions" in lines
     assert "evil.yaml:11:13: error: check `lam`: `lambda` is not part of the expression language" in lines
     assert "evil.yaml:13:15: error: check `call`: function calls are not allowed in expressions" in lines
@@ -201,15 +222,18 @@ checks:
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("bad", "expected"), [
-    ("age == ", "expression ends early"),
-    ("age = 3", "unexpected `=`: use `==` to compare"),
-    ("age > 3 && plan == 'x'", "use `and`"),
-    ("1 < age < 3", "chained comparisons"),
-    ("plan in []", "empty list"),
-    ("'unterminated", "unterminated string"),
-    ("age $ 3", "unexpected character `$`"),
-])
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ("age == ", "expression ends early"),
+        ("age = 3", "unexpected `=`: use `==` to compare"),
+        ("age > 3 && plan == 'x'", "use `and`"),
+        ("1 < age < 3", "chained comparisons"),
+        ("plan in []", "empty list"),
+        ("'unterminated", "unterminated string"),
+        ("age $ 3", "unexpected character `$`"),
+    ],
+)
 def test_expression_syntax_errors(bad: str, expected: str) -> None:
     from mlops.data.expr import ExprError, parse
 
@@ -224,8 +248,14 @@ def test_expression_semantics() -> None:
     from mlops.data.evaluate import Evaluator
     from mlops.data.expr import parse
 
-    frame = pd.DataFrame({"a": [1.0, None, 3.0, 4.0], "s": ["x", "y", None, "z"], "b": [True, False, True, False],
-                          "t": pd.to_datetime(["2024-01-01", "2024-06-01", None, "2025-01-01"])})
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, None, 3.0, 4.0],
+            "s": ["x", "y", None, "z"],
+            "b": [True, False, True, False],
+            "t": pd.to_datetime(["2024-01-01", "2024-06-01", None, "2025-01-01"]),
+        }
+    )
     ev = Evaluator(frame)
 
     def truth(text: str) -> list[Any]:
@@ -253,26 +283,34 @@ def test_expression_type_mismatch_fails_the_rule_with_a_message(case: Path) -> N
 
 
 def test_missing_column_and_type_mismatch_are_failed_rules(case: Path) -> None:
-    write(case / "x.yaml", "kind: Rules\nversion: 1\ncolumns:\n  agee: {type: integer, min: 0}\n"
-          "  plan: {type: integer}\n  opt: {required: false, min: 3}\nchecks:\n  - {name: c, expr: nothere > 1}\n")
+    write(
+        case / "x.yaml",
+        "kind: Rules\nversion: 1\ncolumns:\n  agee: {type: integer, min: 0}\n"
+        "  plan: {type: integer}\n  opt: {required: false, min: 3}\nchecks:\n  - {name: c, expr: nothere > 1}\n",
+    )
     code, out, err = run("validate", "data.csv", "--rules", "x.yaml", "--verbose")
     assert code == 1
     assert "FAIL agee.required: column `agee` is not in the data (did you mean `age`?)" in out
     assert "skip agee.min: column `agee` is absent" in out
     assert "skip opt.required: optional column `opt` is absent" in out
-    assert "FAIL plan.type: 5 of 5 rows are not of type integer (100.00%) e.g. row 0: \"basic\"" in out
+    assert 'FAIL plan.type: 5 of 5 rows are not of type integer (100.00%) e.g. row 0: "basic"' in out
     assert "FAIL check.c: column `nothere` is not in the data" in out
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("missing.csv", None, "missing.csv: no such file"),
-    ("data.xlsx", b"PK\x03\x04", "unknown data file extension `.xlsx`"),
-    ("trunc.parquet", b"PAR1\x00\x01\x02", "trunc.parquet: cannot read as PARQUET"),
-    ("empty.csv", b"", "empty.csv: cannot read as CSV"),
-    ("bad.jsonl", b'{"a": 1}\n{"a": \n', "bad.jsonl: cannot read as JSONL"),
-])
-def test_unreadable_data_exits_2_with_one_line(case: Path, name: str, content: bytes | None, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.csv", None, "missing.csv: no such file"),
+        ("data.xlsx", b"PK\x03\x04", "unknown data file extension `.xlsx`"),
+        ("trunc.parquet", b"PAR1\x00\x01\x02", "trunc.parquet: cannot read as PARQUET"),
+        ("empty.csv", b"", "empty.csv: cannot read as CSV"),
+        ("bad.jsonl", b'{"a": 1}\n{"a": \n', "bad.jsonl: cannot read as JSONL"),
+    ],
+)
+def test_unreadable_data_exits_2_with_one_line(
+    case: Path, name: str, content: bytes | None, message: str
+) -> None:
     if content is not None:
         (case / name).write_bytes(content)
     code, out, err = run("validate", name, "--rules", "rules.yaml")
@@ -293,16 +331,20 @@ def test_broken_rules_file_exits_2_located(case: Path) -> None:
 def test_parquet_jsonl_and_chunks_give_the_same_results(case: Path) -> None:
     import pandas as pd
 
-    frame = pd.read_csv(case / "data.csv", dtype={"customer_id": "str", "plan": "str", "email": "str", "age": "str",
-                                                   "signup": "str"})
+    frame = pd.read_csv(
+        case / "data.csv",
+        dtype={"customer_id": "str", "plan": "str", "email": "str", "age": "str", "signup": "str"},
+    )
     frame.to_parquet(case / "data.parquet")
     frame.to_json(case / "data.jsonl", orient="records", lines=True)
 
     def outcome(*args: str) -> dict[str, tuple[str, int, list[Any]]]:
         code, out, err = run("validate", *args, "--rules", "rules.yaml", "--format", "json")
         assert code == 1, err
-        return {r["rule"]: (r["status"], r["failing"], [e["row"] for e in r["examples"]])
-                for r in json.loads(out)["results"]}
+        return {
+            r["rule"]: (r["status"], r["failing"], [e["row"] for e in r["examples"]])
+            for r in json.loads(out)["results"]
+        }
 
     base = outcome("data.csv")
     assert outcome("data.parquet") == base
@@ -314,8 +356,18 @@ def test_parquet_jsonl_and_chunks_give_the_same_results(case: Path) -> None:
 
 
 def test_markdown_and_html_reports(case: Path) -> None:
-    code, out, _ = run("validate", "data.csv", "--rules", "rules.yaml", "--format", "markdown",
-                       "--report", "r.html", "--report", "r.md")
+    code, out, _ = run(
+        "validate",
+        "data.csv",
+        "--rules",
+        "rules.yaml",
+        "--format",
+        "markdown",
+        "--report",
+        "r.html",
+        "--report",
+        "r.md",
+    )
     assert code == 1
     assert out.startswith("### :x: Data validation: `data.csv` against `rules.yaml`")
     assert "| error | `age.min` | 1 (20.00%) |" in out
@@ -362,8 +414,10 @@ def test_the_full_example_runs_end_to_end(git_repo: Path) -> None:
     for i in range(200):
         plan = ["basic", "pro", "enterprise"][i % 3]
         spend = 150 + i % 7 if plan == "enterprise" else 20 + i % 5
-        rows.append(f"c{i},{25 + i % 40},{plan},{'DE' if i % 2 else ''},2024-0{1 + i % 9}-1{i % 10},"
-                    f"{'true' if i % 4 else 'false'},{spend},{i % 3},{i}")
+        rows.append(
+            f"c{i},{25 + i % 40},{plan},{'DE' if i % 2 else ''},2024-0{1 + i % 9}-1{i % 10},"
+            f"{'true' if i % 4 else 'false'},{spend},{i % 3},{i}"
+        )
     write(git_repo / "data.csv", "\n".join(rows) + "\n")
     code, _, err = run("profile", "data.csv", "-o", "profiles/train.json")
     assert code == 0, err
@@ -371,16 +425,23 @@ def test_the_full_example_runs_end_to_end(git_repo: Path) -> None:
 
     subprocess.run(["git", "add", "profiles/train.json"], cwd=git_repo, check=True)
     subprocess.run(["git", "commit", "-qm", "reference"], cwd=git_repo, check=True)
-    code, out, err = run("validate", "data.csv", "--rules", "rules.yaml", "--format", "json", "--report", "r.html")
+    code, out, err = run(
+        "validate", "data.csv", "--rules", "rules.yaml", "--format", "json", "--report", "r.html"
+    )
     report = json.loads(out)
     failed = {r["rule"]: r["severity"] for r in report["results"] if r["status"] == "failed"}
     assert code == 0, (failed, err)
     assert failed == {"table.extra_columns": "warn"}
-    assert report["drift"]["drifted"] == [] and set(report["drift"]["columns"]) == {"age", "monthly_spend", "plan"}
+    assert report["drift"]["drifted"] == [] and set(report["drift"]["columns"]) == {
+        "age",
+        "monthly_spend",
+        "plan",
+    }
     assert report["summary"]["skipped"] == 0
 
 
 # -- issue 15: what a new user hit, through the CLI -----------------------------------------------------------
+
 
 def _rules(case: Path, text: str, name: str = "r.yaml") -> str:
     write(case / name, "kind: Rules\nversion: 1\n" + text)
@@ -418,8 +479,11 @@ def test_rows_are_counted_whatever_columns_the_rules_read(case: Path, fmt: str, 
 def test_integers_with_nulls_are_one_value_across_chunks(case: Path, chunk: str) -> None:
     """`k,i / 0,5 / 1, / 2,5`: a chunk with the null reads 5.0, one without 5; they are the same value (item 10)."""
     write(case / "d.csv", "k,i\n0,5\n1,\n2,5\n")
-    rules = _rules(case, "columns:\n  i: {distinct: {max: 1}, unique: {value: true, severity: warn}}\n"
-                         "table:\n  unique_keys: [[i]]\n  duplicate_rows: error\n")
+    rules = _rules(
+        case,
+        "columns:\n  i: {distinct: {max: 1}, unique: {value: true, severity: warn}}\n"
+        "table:\n  unique_keys: [[i]]\n  duplicate_rows: error\n",
+    )
     code, report, _ = _json("d.csv", "--rules", rules, "--chunk-rows", chunk)
     res = results(report)
     assert res["i.distinct"]["observed"] == 1 and res["i.distinct"]["status"] == "passed"
@@ -450,8 +514,11 @@ def test_booleans_with_nulls(case: Path, fmt: str) -> None:
         frame.to_csv(case / "d.csv", index=False)
     else:
         frame.to_parquet(case / "d.parquet")
-    rules = _rules(case, "columns:\n  b: {type: boolean, allowed: [true, false], nullable: false}\n"
-                         "checks:\n  - {name: not_true, expr: b != true}\n")
+    rules = _rules(
+        case,
+        "columns:\n  b: {type: boolean, allowed: [true, false], nullable: false}\n"
+        "checks:\n  - {name: not_true, expr: b != true}\n",
+    )
     for chunk in ("1", "3", "500000"):
         code, report, _ = _json(f"d.{fmt}", "--rules", rules, "--chunk-rows", chunk)
         res = results(report)
@@ -463,18 +530,25 @@ def test_booleans_with_nulls(case: Path, fmt: str) -> None:
 def test_a_column_without_values_takes_its_declared_type(case: Path) -> None:
     """An empty CSV column declared datetime, and a header-only file (item 12)."""
     write(case / "d.csv", "k,d\n1,\n2,\n")
-    rules = _rules(case, 'columns:\n  d: {type: datetime, min: "2020-01-01"}\n'
-                         "checks:\n  - {name: recent, expr: \"d > '2020-01-01' or d is null\"}\n")
+    rules = _rules(
+        case,
+        'columns:\n  d: {type: datetime, min: "2020-01-01"}\n'
+        "checks:\n  - {name: recent, expr: \"d > '2020-01-01' or d is null\"}\n",
+    )
     code, out, err = run("validate", "d.csv", "--rules", rules, "-v")
     assert code == 0, out + err
     assert "ok   d.min: 0 of 2 rows are below the minimum 2020-01-01" in out
     write(case / "h.csv", "k,d,f\n")
-    every = _rules(case, 'columns:\n  d: {type: datetime, min: "2020-01-01"}\n'
-                         "  f: {type: number, mean: {min: 1}, std: {max: 2}, quantiles: {0.5: {min: 0}}, "
-                         "min: {value: 0, where: 'k > 1'}, unique: true, distinct: {max: 3}}\n"
-                         "  k: {type: integer, nullable: false, max_null_fraction: 0}\n"
-                         "table:\n  rows: {max: 10}\n  unique_keys: [[k, d]]\n  duplicate_rows: error\n"
-                         "checks:\n  - {name: c, expr: f + k > 0, where: \"d > '2021-01-01'\"}\n", "every.yaml")
+    every = _rules(
+        case,
+        'columns:\n  d: {type: datetime, min: "2020-01-01"}\n'
+        "  f: {type: number, mean: {min: 1}, std: {max: 2}, quantiles: {0.5: {min: 0}}, "
+        "min: {value: 0, where: 'k > 1'}, unique: true, distinct: {max: 3}}\n"
+        "  k: {type: integer, nullable: false, max_null_fraction: 0}\n"
+        "table:\n  rows: {max: 10}\n  unique_keys: [[k, d]]\n  duplicate_rows: error\n"
+        "checks:\n  - {name: c, expr: f + k > 0, where: \"d > '2021-01-01'\"}\n",
+        "every.yaml",
+    )
     code, report, _ = _json("h.csv", "--rules", every)
     assert code == 0 and report["rows"] == 0
     assert {r["status"] for r in report["results"]} == {"passed"}
@@ -487,8 +561,11 @@ def test_a_column_without_values_takes_its_declared_type(case: Path) -> None:
 def test_infinities_are_values_in_checks(case: Path, chunk: str) -> None:
     """`f + k == i` with inf on both sides holds; only a real mismatch fails (item 14)."""
     write(case / "d.csv", "f,k,i\ninf,1,inf\n-inf,2,-inf\n1.5,1,3\n")
-    rules = _rules(case, "checks:\n  - {name: sum, expr: f + k == i}\n  - {name: finite, expr: f < 1000}\n"
-                         "  - {name: by_zero, expr: k / 0 > 1}\n  - {name: small_sum, expr: f + k < 1000}\n")
+    rules = _rules(
+        case,
+        "checks:\n  - {name: sum, expr: f + k == i}\n  - {name: finite, expr: f < 1000}\n"
+        "  - {name: by_zero, expr: k / 0 > 1}\n  - {name: small_sum, expr: f + k < 1000}\n",
+    )
     code, report, _ = _json("d.csv", "--rules", rules, "--chunk-rows", chunk)
     res = results(report)
     assert res["check.sum"]["failing"] == 1 and res["check.sum"]["examples"][0]["row"] == 2
@@ -515,15 +592,24 @@ def test_dictionary_encoded_parquet_compares_by_value(case: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"n": pa.array([3, 1, None, 3]).dictionary_encode(),
-                      "s": pa.array(["b", "a", None, "b"]).dictionary_encode()})
+    table = pa.table(
+        {
+            "n": pa.array([3, 1, None, 3]).dictionary_encode(),
+            "s": pa.array(["b", "a", None, "b"]).dictionary_encode(),
+        }
+    )
     pq.write_table(table, case / "d.parquet")
-    rules = _rules(case, "columns:\n  n: {type: integer, min: 2, distinct: {max: 2}}\n"
-                         "  s: {type: string, min: b, allowed: [a, b]}\n"
-                         "checks:\n  - {name: c, expr: n > 2 or s == 'a'}\n")
+    rules = _rules(
+        case,
+        "columns:\n  n: {type: integer, min: 2, distinct: {max: 2}}\n"
+        "  s: {type: string, min: b, allowed: [a, b]}\n"
+        "checks:\n  - {name: c, expr: n > 2 or s == 'a'}\n",
+    )
     code, report, _ = _json("d.parquet", "--rules", rules, "--chunk-rows", "1")
     res = results(report)
-    assert res["n.min"]["failing"] == 1 and res["s.min"]["failing"] == 1 and res["n.distinct"]["observed"] == 2
+    assert (
+        res["n.min"]["failing"] == 1 and res["s.min"]["failing"] == 1 and res["n.distinct"]["observed"] == 2
+    )
     assert res["s.allowed"]["status"] == res["check.c"]["status"] == "passed" and code == 1
 
 
@@ -542,12 +628,15 @@ def test_monitor_reads_the_parquet_folder_that_validate_accepts(git_repo: Path) 
     subprocess.run(["git", "commit", "-qm", "train"], cwd=git_repo, check=True)
     for part in (0, 1):
         (git_repo / "live" / f"day=2026-11-0{part + 1}").mkdir(parents=True)
-        frame.iloc[part * 200:(part + 1) * 200].to_parquet(git_repo / "live" / f"day=2026-11-0{part + 1}" / "p.parquet")
+        frame.iloc[part * 200 : (part + 1) * 200].to_parquet(
+            git_repo / "live" / f"day=2026-11-0{part + 1}" / "p.parquet"
+        )
     write(git_repo / "r.yaml", "kind: Rules\nversion: 1\ntable:\n  rows: {min: 400, max: 400}\n")
     code, out, err = run("validate", "live", "--rules", "r.yaml")
     assert code == 0 and "live: passed against r.yaml (400 rows" in out, err
-    result = CliRunner().invoke(cli, ["monitor", "live", "--against", "HEAD:data/train.csv", "--dry-run",
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["monitor", "live", "--against", "HEAD:data/train.csv", "--dry-run", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["rows"] == 400 and {"x", "g"} <= set(record["features"])

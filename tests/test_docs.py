@@ -39,7 +39,9 @@ def test_generated_reference_is_up_to_date(gen: ModuleType) -> None:
     assert not stale, f"run `python docs/gen_reference.py` and commit the result; stale: {stale}"
 
 
-def test_a_changed_command_makes_the_reference_stale(gen: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_changed_command_makes_the_reference_stale(
+    gen: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
     pages = gen.render()
     page = REPO / "docs" / "reference" / "commands" / "register.md"
     pages[page] = pages[page].replace("--bump", "--bump-it")
@@ -54,8 +56,14 @@ def test_reference_covers_every_command_option_and_schema_key(gen: ModuleType) -
     pages = gen.render()
     assert set(COMMANDS) <= set(gen.EXIT_CODES), "add the exit codes of new commands to EXIT_CODES"
     register = pages[REPO / "docs" / "reference" / "commands" / "register.md"]
-    for text in ("# mlops register", "`--bump`", "`major` \\| `minor` \\| `patch`", "mlops register churn-model --bump minor",
-                 "## Exit codes", "| 2 | refused"):
+    for text in (
+        "# mlops register",
+        "`--bump`",
+        "`major` \\| `minor` \\| `patch`",
+        "mlops register churn-model --bump minor",
+        "## Exit codes",
+        "| 2 | refused",
+    ):
         assert text in register
     alerts = pages[REPO / "docs" / "reference" / "commands" / "alerts.md"]
     assert "## mlops alerts ack" in alerts and "## mlops alerts report" in alerts
@@ -74,15 +82,18 @@ def test_links_resolve(links: ModuleType) -> None:
     assert not found, "\n".join(found)
 
 
-def test_link_checker_finds_broken_links_and_anchors(links: ModuleType, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_link_checker_finds_broken_links_and_anchors(
+    links: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.md").write_text("# Page A\n\n## The fold: which version\n", encoding="utf-8")
     (docs / "b.md").write_text(
         "[ok](a.md#the-fold-which-version) [gone](missing.md) [anchor](a.md#nope)\n"
         "[out](https://example.com) [up](../../etc/passwd)\n"
-        "`[in code](nowhere.md)`\n```\n[fenced](nowhere.md)\n```\n", encoding="utf-8")
+        "`[in code](nowhere.md)`\n```\n[fenced](nowhere.md)\n```\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(links, "REPO", tmp_path)
     monkeypatch.setattr(links, "DOCS", docs)
     found = links.problems(docs / "b.md")
@@ -125,24 +136,35 @@ def test_written_commands_use_real_options(gen: ModuleType, links: ModuleType) -
             continue
         for line, words, options in links.command_mentions(page):
             known = _options(words)
-            wrong += [f"{page.relative_to(REPO)}:{line}: `mlops {words.split()[0]}` has no option `{o}`"
-                      for o in options if known is not None and o not in known]
+            wrong += [
+                f"{page.relative_to(REPO)}:{line}: `mlops {words.split()[0]}` has no option `{o}`"
+                for o in options
+                if known is not None and o not in known
+            ]
     assert not wrong, "\n".join(wrong)
 
 
 def test_option_check_reads_code_only(links: ModuleType, tmp_path: Path) -> None:
     page = tmp_path / "p.md"
-    page.write_text("Run `mlops register churn-model --bumpy minor` or mlops register --prose.\n"
-                    "```bash\nmlops run train -- --force  # dvc's own option\n"
-                    "mlops alerts ack ID --ignored | tee x\n```\n", encoding="utf-8")
-    assert links.command_mentions(page) == [(1, "register churn-model", ["--bumpy"]), (3, "run train", []),
-                                            (4, "alerts ack", ["--ignored"])]
+    page.write_text(
+        "Run `mlops register churn-model --bumpy minor` or mlops register --prose.\n"
+        "```bash\nmlops run train -- --force  # dvc's own option\n"
+        "mlops alerts ack ID --ignored | tee x\n```\n",
+        encoding="utf-8",
+    )
+    assert links.command_mentions(page) == [
+        (1, "register churn-model", ["--bumpy"]),
+        (3, "run train", []),
+        (4, "alerts ack", ["--ignored"]),
+    ]
     assert _options("register") and "--bumpy" not in (_options("register") or set())
     assert "--ignored" in (_options("alerts ack") or set())
 
 
 def test_slugs_follow_mkdocs_and_github(links: ModuleType) -> None:
-    assert links.mkdocs_slug("The fold: which version is in a stage") == "the-fold-which-version-is-in-a-stage"
+    assert (
+        links.mkdocs_slug("The fold: which version is in a stage") == "the-fold-which-version-is-in-a-stage"
+    )
     assert links.mkdocs_slug("Why lint has its own `fast` path") == "why-lint-has-its-own-fast-path"
     assert links.github_slug("A taste of each story") == "a-taste-of-each-story"
 

@@ -34,15 +34,41 @@ def _good_docs(kind: str) -> list[Any]:
     return [load_file(p).data for p in sorted(folder.glob("*.yaml"))]
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-2, 2, allow_nan=False),
-                    st.sampled_from(["x", "", "v1.2.0", "48h", "psi", "error", "incumbent", "all", "Pipeline",
-                                     "Rules", "Promotion", "Registry", "Project", "${item}", "a b"]))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(-2, 2, allow_nan=False),
+    st.sampled_from(
+        [
+            "x",
+            "",
+            "v1.2.0",
+            "48h",
+            "psi",
+            "error",
+            "incumbent",
+            "all",
+            "Pipeline",
+            "Rules",
+            "Promotion",
+            "Registry",
+            "Project",
+            "${item}",
+            "a b",
+        ]
+    ),
+)
 
 
 def _values(keys: list[str]) -> st.SearchStrategy[Any]:
-    return st.recursive(scalars, lambda children: st.one_of(
-        st.lists(children, max_size=3),
-        st.dictionaries(st.sampled_from(keys), children, max_size=4)), max_leaves=12)
+    return st.recursive(
+        scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=3), st.dictionaries(st.sampled_from(keys), children, max_size=4)
+        ),
+        max_leaves=12,
+    )
 
 
 def _mutate(doc: Any, data: st.DataObject, keys: list[str]) -> Any:
@@ -80,7 +106,10 @@ def test_agrees_with_jsonschema(kind: str, data: st.DataObject) -> None:
     fast = compile_schema(schema)
     reference = Draft202012Validator(schema)
     good = _good_docs(kind)
-    doc = _mutate(data.draw(st.sampled_from(good)), data, keys) if good and data.draw(st.booleans()) \
+    doc = (
+        _mutate(data.draw(st.sampled_from(good)), data, keys)
+        if good and data.draw(st.booleans())
         else data.draw(_values(keys))
+    )
     assert fast is not None
     assert fast(doc) == reference.is_valid(doc), doc

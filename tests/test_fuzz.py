@@ -50,8 +50,13 @@ def _lint_inputs(root: Path, count: int, seed: int) -> dict[str, object]:
         unlocated.extend((content, f.render()) for f in report.findings if not fuzzing.is_located(f))
         if kind == "Rules" and report.ok:
             accepted_rules.append(content)
-    return {"crashes": crashes, "unlocated": unlocated, "findings": findings, "slowest": slowest,
-            "accepted_rules": accepted_rules}
+    return {
+        "crashes": crashes,
+        "unlocated": unlocated,
+        "findings": findings,
+        "slowest": slowest,
+        "accepted_rules": accepted_rules,
+    }
 
 
 def _assert_clean(result: dict[str, object]) -> None:
@@ -95,9 +100,47 @@ def test_tag_messages_never_crash_the_reader() -> None:
     assert refused  # the deep and bombed blocks were refused, with a reason
 
 
-_EXPR_TOKENS = ["a", "b", "`c d`", "1", "2.5", "1e3", "'x'", '"y"', "true", "null", "+", "-", "*", "/", "%",
-                "==", "!=", "<", "<=", ">", ">=", "and", "or", "not", "is", "is not", "in", "not in", "(", ")",
-                "[", "]", ",", "=", "&&", ".", "__x", "lambda", " "]
+_EXPR_TOKENS = [
+    "a",
+    "b",
+    "`c d`",
+    "1",
+    "2.5",
+    "1e3",
+    "'x'",
+    '"y"',
+    "true",
+    "null",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "and",
+    "or",
+    "not",
+    "is",
+    "is not",
+    "in",
+    "not in",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "=",
+    "&&",
+    ".",
+    "__x",
+    "lambda",
+    " ",
+]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,10 +21,12 @@ from mlops.cli import cli
 from tests.conftest import git, run_cli, write
 from tests.test_registry_cli import repo, template  # noqa: F401 - fixtures: a committed DVC pipeline run
 
-ALIAS_BOMB = ("a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-              "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-              "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-              "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n")
+ALIAS_BOMB = (
+    "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+    "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n"
+)
 
 
 def mlops(*args: str) -> tuple[int, str, str]:
@@ -45,6 +47,7 @@ RULES = "kind: Rules\nversion: 1\n"
 
 
 # -- config files: the loader ------------------------------------------------------------------------------
+
 
 def test_bad_value_for_a_core_tag(git_repo: Path) -> None:
     code, out = lint_file(git_repo, "rules/a.yaml", RULES + "table: {rows: {min: !!int abc}}\n")
@@ -93,7 +96,10 @@ def test_merge_keys_still_work(git_repo: Path) -> None:
 
 def test_a_key_with_a_bool_tag(git_repo: Path) -> None:
     code, out = lint_file(git_repo, "registry.yaml", "kind: Registry\nversion: 1\n!!bool production: 1\n")
-    assert code == 1 and "registry.yaml:3:1: error: a mapping key must be a string, not `!!bool production`" in out
+    assert (
+        code == 1
+        and "registry.yaml:3:1: error: a mapping key must be a string, not `!!bool production`" in out
+    )
 
 
 def test_an_alias_bomb_in_a_config_file(git_repo: Path) -> None:
@@ -129,7 +135,10 @@ def test_a_long_dependency_path(git_repo: Path) -> None:
 def test_an_absolute_glob_in_mlops_yaml(git_repo: Path) -> None:
     code, out = lint_file(git_repo, "mlops.yaml", 'kind: Project\nversion: 1\nrules: ["/tmp/*.yaml"]\n')
     assert code == 1
-    assert "mlops.yaml:3:9: error: `rules[0]`: an absolute path is outside the repository: give a glob relative to the repository root" in out
+    assert (
+        "mlops.yaml:3:9: error: `rules[0]`: an absolute path is outside the repository: give a glob relative to the repository root"
+        in out
+    )
     code, _, err = mlops("compile")
     assert code == 2 and "mlops.yaml:3:9: error:" in err
 
@@ -144,6 +153,7 @@ def test_a_duplicate_key_does_not_hide_other_findings(git_repo: Path) -> None:
 
 # -- expressions and patterns: one parser, one limits table --------------------------------------------------
 
+
 def _validate(root: Path, rules: str) -> tuple[int, str]:
     write(root, "data.csv", "a,b\nx,1\ny,2\n")
     write(root, "contracts/r.yaml", rules)
@@ -155,7 +165,10 @@ def _validate(root: Path, rules: str) -> tuple[int, str]:
 def test_a_490_term_expression_is_refused_by_lint_and_validate_alike(git_repo: Path) -> None:
     rules = RULES + "checks:\n  - name: sum\n    expr: " + "+".join(["b"] * 490) + " > 0\n"
     code, out = lint_file(git_repo, "contracts/r.yaml", rules)
-    assert code == 1 and "contracts/r.yaml:5:138: error: check `sum`: expression more than 64 operations deep" in out
+    assert (
+        code == 1
+        and "contracts/r.yaml:5:138: error: check `sum`: expression more than 64 operations deep" in out
+    )
     code, out = _validate(git_repo, rules)
     assert code == 2 and "contracts/r.yaml:5:138: error: check `sum`: expression more than 64" in out
 
@@ -200,6 +213,7 @@ def test_a_named_rules_file_outside_rules_gets_every_check(git_repo: Path) -> No
 
 # -- data from commits and tag messages: warn and go on ---------------------------------------------------------
 
+
 def _tag(root: Path, name: str, message: str) -> None:
     subprocess.run(["git", "tag", "-a", name, "-F", "-"], cwd=root, input=message.encode(), check=True)
 
@@ -231,13 +245,16 @@ def test_an_alias_bomb_read_from_a_commit_does_not_stall_diff(git_repo: Path) ->
     start = time.perf_counter()
     code, _, err = mlops("diff", "HEAD~1", "HEAD")
     assert code == 0, err
-    assert "warning: params.yaml at " in err and "is ignored: line 7 col 8: document expands to more than" in err
+    assert (
+        "warning: params.yaml at " in err and "is ignored: line 7 col 8: document expands to more than" in err
+    )
     assert time.perf_counter() - start < 10
     code, out, _ = mlops("diff", "HEAD~1", "HEAD", "--json")
     assert code == 0 and json.loads(out)["warnings"][0].startswith("params.yaml at ")
 
 
 # -- OS errors: exit 2 with the path and the reason, nothing half-written -------------------------------------
+
 
 def test_profile_and_validate_reports_on_a_full_disk(git_repo: Path) -> None:
     write(git_repo, "data.csv", "a,b\nx,1\n")
@@ -259,11 +276,21 @@ def test_profile_and_validate_reports_under_a_file(git_repo: Path) -> None:
     assert code == 2 and "file/sub: Not a directory" in err
 
 
-def test_compile_on_a_full_disk_leaves_nothing_half_written(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(git_repo, "pipelines/p.yaml", "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo hi\n    outs: [o]\n")
+def test_compile_on_a_full_disk_leaves_nothing_half_written(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        git_repo,
+        "pipelines/p.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo hi\n    outs: [o]\n",
+    )
     assert mlops("compile")[0] == 0
     before = (git_repo / "dvc.yaml").read_bytes()
-    write(git_repo, "pipelines/p.yaml", "kind: Pipeline\nversion: 1\nstages:\n  b:\n    cmd: echo b\n    outs: [o]\n")
+    write(
+        git_repo,
+        "pipelines/p.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  b:\n    cmd: echo b\n    outs: [o]\n",
+    )
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -275,8 +302,9 @@ def test_compile_on_a_full_disk_leaves_nothing_half_written(git_repo: Path, monk
     assert not [p for p in git_repo.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_promote_on_a_full_disk_leaves_registry_yaml_as_it_was(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_promote_on_a_full_disk_leaves_registry_yaml_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.test_promotion_repo import commit_all, make_repo
 
     root = tmp_path / "r"

@@ -15,10 +15,20 @@ from mlops.errors import GitError
 from tests.conftest import git, write
 
 
-def test_keep_list_drops_hook_variables_and_keeps_transport_and_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {"GIT_DIR": "/elsewhere/.git", "GIT_INDEX_FILE": "/tmp/index", "GIT_WORK_TREE": "/x",
-                       "GIT_SSL_CAINFO": "/etc/ca.pem", "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "a.b",
-                       "GIT_CONFIG_VALUE_0": "c", "GIT_SSH_COMMAND": "ssh -i k", "GIT_ASKPASS": "/bin/pass"}.items():
+def test_keep_list_drops_hook_variables_and_keeps_transport_and_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in {
+        "GIT_DIR": "/elsewhere/.git",
+        "GIT_INDEX_FILE": "/tmp/index",
+        "GIT_WORK_TREE": "/x",
+        "GIT_SSL_CAINFO": "/etc/ca.pem",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "a.b",
+        "GIT_CONFIG_VALUE_0": "c",
+        "GIT_SSH_COMMAND": "ssh -i k",
+        "GIT_ASKPASS": "/bin/pass",
+    }.items():
         monkeypatch.setenv(key, value)
     env = mgit.clean_env()
     assert not {"GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"} & set(env)
@@ -27,7 +37,9 @@ def test_keep_list_drops_hook_variables_and_keeps_transport_and_config(monkeypat
     assert env["GIT_AUTHOR_NAME"] == "Test Author" and env["GIT_TERMINAL_PROMPT"] == "0"
 
 
-def test_config_passed_through_the_environment_reaches_git(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_passed_through_the_environment_reaches_git(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
     monkeypatch.setenv("GIT_CONFIG_KEY_0", "mlops.probe")
     monkeypatch.setenv("GIT_CONFIG_VALUE_0", "seen")
@@ -42,8 +54,13 @@ def test_git_dir_from_a_hook_does_not_redirect_mlops(tmp_path: Path, git_repo: P
     git(other, "tag", "-a", "elsewhere@v1.0.0", "-m", "not this repository")
     git(git_repo, "tag", "-a", "here@v1.0.0", "-m", "this repository")
     env = {**os.environ, "GIT_DIR": str(other / ".git"), "GIT_INDEX_FILE": str(other / ".git" / "index")}
-    proc = subprocess.run([sys.executable, "-m", "mlops", "show", "--json"], cwd=git_repo, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops", "show", "--json"],
+        cwd=git_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert [a["artifact"] for a in json.loads(proc.stdout)["artifacts"]] == ["here"]
 
@@ -98,7 +115,13 @@ def test_the_registry_lock_is_reentrant_within_a_process(git_repo: Path) -> None
     with registry_lock(git_repo), registry_lock(git_repo):
         assert (git_repo / ".git" / "mlops-registry.lock").exists()
     probe = subprocess.run(
-        [sys.executable, "-c", "import fcntl,sys; f=open(sys.argv[1],'a+b'); "
-         "fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)", str(git_repo / ".git" / "mlops-registry.lock")],
-        capture_output=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl,sys; f=open(sys.argv[1],'a+b'); "
+            "fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)",
+            str(git_repo / ".git" / "mlops-registry.lock"),
+        ],
+        capture_output=True,
+    )
     assert probe.returncode == 0  # released after the outer block

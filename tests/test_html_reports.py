@@ -33,10 +33,23 @@ def chromium() -> str:
 
 def screenshot(page: Path, out: Path) -> bytes:
     """What a person sees: the page rendered by a real browser, with no network."""
-    proc = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--no-first-run", f"--user-data-dir={out.parent / 'chrome-profile'}",
-                           "--window-size=1200,1600", f"--screenshot={out}", page.resolve().as_uri()],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--user-data-dir={out.parent / 'chrome-profile'}",
+            "--window-size=1200,1600",
+            f"--screenshot={out}",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert out.is_file(), f"no screenshot from chromium (exit {proc.returncode}): {proc.stderr[-2000:]}"
     data = out.read_bytes()
     assert data.startswith(PNG) and len(data) > 20_000, "the screenshot is empty or blank"
@@ -72,12 +85,18 @@ def people(git_repo: Path) -> Path:
     refund = rng.gamma(2, 15, n).round(2)
     refund[rng.choice(n, 15, replace=False)] *= -1
     plan = rng.choice(["basic", "pro", "enterprise"], n, p=[0.6, 0.3, 0.1])
-    frame = pd.DataFrame({"age": age, "refund": refund, "plan": plan, "churned": (rng.random(n) < 0.3).astype(int)})
+    frame = pd.DataFrame(
+        {"age": age, "refund": refund, "plan": plan, "churned": (rng.random(n) < 0.3).astype(int)}
+    )
     frame["score"] = (frame["churned"] * 0.4 + rng.random(n) * 0.6).round(3)
     frame.to_csv(git_repo / "people.csv", index=False)
-    write(git_repo, "rules/people.yaml", "kind: Rules\nversion: 1\ncolumns:\n"
-                                         "  age: {type: integer, min: 18, max: 120}\n  refund: {type: number, min: 0}\n"
-                                         "  plan: {type: string, allowed: [basic, pro]}\n")
+    write(
+        git_repo,
+        "rules/people.yaml",
+        "kind: Rules\nversion: 1\ncolumns:\n"
+        "  age: {type: integer, min: 18, max: 120}\n  refund: {type: number, min: 0}\n"
+        "  plan: {type: string, allowed: [basic, pro]}\n",
+    )
     return git_repo
 
 
@@ -108,9 +127,20 @@ def test_monitor_and_alerts_reports_render(people: Path) -> None:
     live["refund"] = live["refund"] * 2.5  # drifts
     live.to_csv(people / "live.csv", index=False)
     for day in (1, 2, 3):
-        code, _, err = mlops("monitor", "live.csv", "--against", "HEAD:people.csv", "--labels", "churned",
-                             "--predictions", "score", "--window-time", f"2026-11-0{day}T00:00:00Z",
-                             "-o", f"monitor{day}.html")
+        code, _, err = mlops(
+            "monitor",
+            "live.csv",
+            "--against",
+            "HEAD:people.csv",
+            "--labels",
+            "churned",
+            "--predictions",
+            "score",
+            "--window-time",
+            f"2026-11-0{day}T00:00:00Z",
+            "-o",
+            f"monitor{day}.html",
+        )
         assert code == 1, err
     page = (people / "monitor3.html").read_text()
     self_contained(page)
@@ -119,14 +149,18 @@ def test_monitor_and_alerts_reports_render(people: Path) -> None:
     assert ">reference</text>" in page and ">live</text>" in page  # legends
     screenshot(people / "monitor3.html", people / "monitor.png")
 
-    history = [json.loads(line) for line in (people / "monitoring" / "history.jsonl").read_text().splitlines()]
+    history = [
+        json.loads(line) for line in (people / "monitoring" / "history.jsonl").read_text().splitlines()
+    ]
     first = history[0]["alerts"][0]["id"]
     assert mlops("alerts", "ack", first, "--ignored")[0] == 0
     code, _, err = mlops("alerts", "report", "-o", "alerts.html")
     assert code == 0, err
     page = (people / "alerts.html").read_text()
     self_contained(page)
-    assert '<div class="banner warn" role="status"><strong>NOISY</strong>1 noisy rule(s): drift:refund' in page
+    assert (
+        '<div class="banner warn" role="status"><strong>NOISY</strong>1 noisy rule(s): drift:refund' in page
+    )
     chart = re.search(r'<svg[^>]*aria-label="Alerts fired per rule, cumulative".*?</svg>', page, re.S)
     assert chart is not None
     assert y_ticks(chart[0]) == ["0", "1", "2", "3"]  # whole counts, not 1.08, 2.16, ...
@@ -134,12 +168,15 @@ def test_monitor_and_alerts_reports_render(people: Path) -> None:
     screenshot(people / "alerts.html", people / "alerts.png")
 
 
-@pytest.mark.parametrize(("lo", "hi", "integer", "expected"), [
-    (0, 3.24, False, [0, 1, 2, 3, 4]),
-    (0, 3, True, [0, 1, 2, 3]),
-    (0, 0.42, False, [0, 0.1, 0.2, 0.3, 0.4, 0.5]),
-    (0, 1873, False, [0, 500, 1000, 1500, 2000]),
-    (-66.9, 212, False, [-100, 0, 100, 200, 300]),
-])
+@pytest.mark.parametrize(
+    ("lo", "hi", "integer", "expected"),
+    [
+        (0, 3.24, False, [0, 1, 2, 3, 4]),
+        (0, 3, True, [0, 1, 2, 3]),
+        (0, 0.42, False, [0, 0.1, 0.2, 0.3, 0.4, 0.5]),
+        (0, 1873, False, [0, 500, 1000, 1500, 2000]),
+        (-66.9, 212, False, [-100, 0, 100, 200, 300]),
+    ],
+)
 def test_ticks_are_round(lo: float, hi: float, integer: bool, expected: list[float]) -> None:
     assert nice_ticks(lo, hi, 5, integer=integer) == expected

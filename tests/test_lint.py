@@ -41,8 +41,11 @@ def test_clean_project_exits_0(git_repo: Path) -> None:
 
 
 def test_mistakes_are_located_sorted_and_counted(git_repo: Path) -> None:
-    write(git_repo, "pipelines/train.yaml", "kind: Pipeline\nversion: 1\nstages:\n  train:\n    cmd: python t.py\n"
-                                            "    dep: [a]\n")
+    write(
+        git_repo,
+        "pipelines/train.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  train:\n    cmd: python t.py\n    dep: [a]\n",
+    )
     write(git_repo, "registry.yaml", "kind: Registry\nversion: 1\nchurn-modle:\n  prod: v1.0.0\n")
     write(git_repo, "promotion.yaml", PROMOTION)
     write(git_repo, "models/model.pkl.dvc", "outs:\n- path: model.pkl\n")
@@ -51,9 +54,14 @@ def test_mistakes_are_located_sorted_and_counted(git_repo: Path) -> None:
     code, out = lint()
     assert code == 1
     lines = out.strip().splitlines()
-    assert lines[0] == "pipelines/train.yaml:6:5: error: unknown key `dep` in `stages.train` (did you mean `deps`?)"
-    assert lines[1] == ("registry.yaml:3:1: error: unknown artifact `churn-modle` (did you mean `churn-model`?) "
-                        "(artifacts are defined in promotion.yaml)")
+    assert (
+        lines[0]
+        == "pipelines/train.yaml:6:5: error: unknown key `dep` in `stages.train` (did you mean `deps`?)"
+    )
+    assert lines[1] == (
+        "registry.yaml:3:1: error: unknown artifact `churn-modle` (did you mean `churn-model`?) "
+        "(artifacts are defined in promotion.yaml)"
+    )
     assert lines[-1].endswith("errors, 0 warnings")
 
 
@@ -62,7 +70,10 @@ def test_registry_with_unknown_stage_and_promotion_with_unknown_after(git_repo: 
     write(git_repo, "registry.yaml", "kind: Registry\nversion: 1\nchurn-model:\n  prodution: v1.0.0\n")
     code, out = lint()
     assert code == 1
-    assert "promotion.yaml:10:12: error: stage `production`: `after: stagin` names no stage (did you mean `staging`?)" in out
+    assert (
+        "promotion.yaml:10:12: error: stage `production`: `after: stagin` names no stage (did you mean `staging`?)"
+        in out
+    )
     assert "registry.yaml:4:3: error: unknown stage `prodution` for `churn-model`" in out
 
 
@@ -126,8 +137,11 @@ def test_project_file_moves_locations(git_repo: Path) -> None:
 
 def test_artifact_path_not_produced_nor_tracked(git_repo: Path) -> None:
     write(git_repo, "promotion.yaml", PROMOTION)
-    write(git_repo, "pipelines/p.yaml", "kind: Pipeline\nversion: 1\nstages:\n  s:\n    cmd: echo\n"
-                                        "    outs: [models/model.pkl]\n")
+    write(
+        git_repo,
+        "pipelines/p.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  s:\n    cmd: echo\n    outs: [models/model.pkl]\n",
+    )
     code, out = lint()
     try:
         import mlops.pipeline.checks  # noqa: F401
@@ -139,10 +153,17 @@ def test_artifact_path_not_produced_nor_tracked(git_repo: Path) -> None:
 
 
 def test_named_files_outside_project_locations_get_schema_checks_only(git_repo: Path) -> None:
-    write(git_repo, "examples/p.yaml", "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo\n"
-                                       "    deps: [not/here.csv]\n")
+    write(
+        git_repo,
+        "examples/p.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo\n    deps: [not/here.csv]\n",
+    )
     code, out = lint("examples/p.yaml")
     assert code == 0, out
-    write(git_repo, "examples/q.yaml", "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo\n    dep: [x]\n")
+    write(
+        git_repo,
+        "examples/q.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo\n    dep: [x]\n",
+    )
     code, out = lint("examples/q.yaml")
     assert code == 1 and "examples/q.yaml:6:5" in out

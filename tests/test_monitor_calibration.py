@@ -20,16 +20,18 @@ def production(rows: int, rng: np.random.Generator, start: int = 0) -> pd.DataFr
     plan_p = np.concatenate([[0.4, 0.25, 0.15], np.full(20, 0.01)])
     discount = rng.gamma(2.0, 5.0, rows)
     discount[rng.random(rows) < 0.03] = np.nan
-    return pd.DataFrame({
-        "customer_id": rng.choice(10**9, rows, replace=False),
-        "event_time": pd.Timestamp("2026-01-01") + pd.to_timedelta(start + np.arange(rows), unit="s"),
-        "amount": rng.lognormal(3.5, 1.1, rows).round(2),
-        "items": rng.poisson(2.5, rows),
-        "score": rng.normal(0, 1, rows),
-        "discount": discount,
-        "plan": rng.choice(plans, rows, p=plan_p),
-        "is_mobile": rng.random(rows) < 0.35,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": rng.choice(10**9, rows, replace=False),
+            "event_time": pd.Timestamp("2026-01-01") + pd.to_timedelta(start + np.arange(rows), unit="s"),
+            "amount": rng.lognormal(3.5, 1.1, rows).round(2),
+            "items": rng.poisson(2.5, rows),
+            "score": rng.normal(0, 1, rows),
+            "discount": discount,
+            "plan": rng.choice(plans, rows, p=plan_p),
+            "is_mobile": rng.random(rows) < 0.35,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,18 +98,32 @@ def test_identifiers_and_timestamps_are_left_out_with_the_reason(reference: Prof
 
 
 def test_what_the_rules_and_roles_say_is_left_out() -> None:
-    rules = {"labels": {"timestamp": "ts", "column": "target", "predictions": "p"}, "alert": {"exclude": ["free_text"]},
-             "columns": {"order_no": {"unique": True}, "day": {"type": "datetime"}, "age": {"min": 0}}}
+    rules = {
+        "labels": {"timestamp": "ts", "column": "target", "predictions": "p"},
+        "alert": {"exclude": ["free_text"]},
+        "columns": {"order_no": {"unique": True}, "day": {"type": "datetime"}, "age": {"min": 0}},
+    }
     out = declared_exclusions(rules, {"churned": "label column (--labels)"})
-    assert out == {"churned": "label column (--labels)", "ts": "event-time column (labels.timestamp)",
-                   "target": "label column (labels.column)", "p": "predictions (labels.predictions)",
-                   "free_text": "listed in alert.exclude", "order_no": "identifier (unique: true in the rules)",
-                   "day": "timestamp (type: datetime in the rules)"}
+    assert out == {
+        "churned": "label column (--labels)",
+        "ts": "event-time column (labels.timestamp)",
+        "target": "label column (labels.column)",
+        "p": "predictions (labels.predictions)",
+        "free_text": "listed in alert.exclude",
+        "order_no": "identifier (unique: true in the rules)",
+        "day": "timestamp (type: datetime in the rules)",
+    }
 
 
 def test_inferred_exclusions_from_the_data() -> None:
-    frame = pd.DataFrame({"seq": np.arange(500) * 3, "name": [f"user{i}" for i in range(500)],
-                          "x": np.random.default_rng(0).normal(size=500), "flag": [True, False] * 250})
+    frame = pd.DataFrame(
+        {
+            "seq": np.arange(500) * 3,
+            "name": [f"user{i}" for i in range(500)],
+            "x": np.random.default_rng(0).normal(size=500),
+            "flag": [True, False] * 250,
+        }
+    )
     profile = build_profile(frame)
     assert inferred_exclusion(profile.columns["seq"]).startswith("monotone: increases row after row")
     assert inferred_exclusion(profile.columns["name"]).startswith("high cardinality: 500 distinct values")
@@ -154,9 +170,17 @@ def test_per_column_materiality_and_fixed_thresholds(reference: Profile) -> None
 
 
 def test_judge_corrects_across_every_check() -> None:
-    features = {f"c{i}": {"judged_by": "calibrated", "kind": "numeric", "p_value": 0.001, "statistic": 0.3,
-                          "threshold": 0.1, "nulls": {"p_value": 1.0, "change": 0.0, "threshold": 0.02}}
-                for i in range(3)}
+    features = {
+        f"c{i}": {
+            "judged_by": "calibrated",
+            "kind": "numeric",
+            "p_value": 0.001,
+            "statistic": 0.3,
+            "threshold": 0.1,
+            "nulls": {"p_value": 1.0, "change": 0.0, "threshold": 0.02},
+        }
+        for i in range(3)
+    }
     assert judge(features, 0.005, "none")["drift"] == ["c0", "c1", "c2"]
     assert judge(features, 0.005, "bonferroni")["drift"] == []  # 0.001 * 6 checks > 0.005
     assert features["c0"]["p_adjusted"] == pytest.approx(0.006)

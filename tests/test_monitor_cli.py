@@ -16,8 +16,14 @@ from click.testing import CliRunner, Result
 from mlops.cli import cli
 from tests.conftest import git, write
 
-FEATURES = ["mean radius", "mean texture", "mean smoothness", "mean compactness", "mean symmetry",
-            "worst area"]
+FEATURES = [
+    "mean radius",
+    "mean texture",
+    "mean smoothness",
+    "mean compactness",
+    "mean symmetry",
+    "worst area",
+]
 RULES = """kind: Rules
 version: 1
 alert: {consecutive: 3, min_drifted_columns: 2}
@@ -37,13 +43,25 @@ class Project:
         frame["target"] = data["target"]
         frame = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
         self.root = root
-        self.train, self.live = frame.iloc[:320].reset_index(drop=True), frame.iloc[320:].reset_index(drop=True)
+        self.train, self.live = (
+            frame.iloc[:320].reset_index(drop=True),
+            frame.iloc[320:].reset_index(drop=True),
+        )
         self.model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(
-            self.train[FEATURES], self.train["target"])
+            self.train[FEATURES], self.train["target"]
+        )
         self.rng = np.random.default_rng(1)
 
-    def batch(self, name: str, *, rows: int = 240, shift: float = 0.0, flip_slice: str | None = None,
-              flip_share: float = 0.0, **extra: Any) -> str:
+    def batch(
+        self,
+        name: str,
+        *,
+        rows: int = 240,
+        shift: float = 0.0,
+        flip_slice: str | None = None,
+        flip_share: float = 0.0,
+        **extra: Any,
+    ) -> str:
         """A bootstrap sample of the live rows, optionally shifted, scored by the model."""
         picked = self.live.sample(n=rows, replace=True, random_state=int(self.rng.integers(1 << 30)))
         picked = picked.reset_index(drop=True)
@@ -69,7 +87,10 @@ def project(git_repo: Path) -> Project:
     p = Project(git_repo)
     (git_repo / "data").mkdir()
     p.train.to_csv(git_repo / "data" / "train.csv", index=False)
-    write(git_repo, "promotion.yaml", """kind: Promotion
+    write(
+        git_repo,
+        "promotion.yaml",
+        """kind: Promotion
 version: 1
 artifacts:
   churn-model:
@@ -79,13 +100,16 @@ artifacts:
 stages:
   staging: {}
   production: {}
-""")
+""",
+    )
     write(git_repo, "rules/live.yaml", RULES)
     write(git_repo, ".gitignore", "live/\nmonitoring/\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "train")
-    offline = evaluate(prepare(p.train["target"].to_numpy(), p.model.predict_proba(p.train[FEATURES])[:, 1]),
-                       {"size": p.train["size"].to_numpy()})
+    offline = evaluate(
+        prepare(p.train["target"].to_numpy(), p.model.predict_proba(p.train[FEATURES])[:, 1]),
+        {"size": p.train["size"].to_numpy()},
+    )
     offline = {**offline["overall"], "slices": offline["slices"]}  # a sliced evaluation, as teams record it
     register(git_repo, "churn-model", version="v1.0.0", metadata={"metrics": offline})
     assign(git_repo, "churn-model", "v1.0.0", "production")
@@ -97,8 +121,19 @@ def mlops(*args: str) -> Result:
 
 
 def monitor(data: str, *args: str) -> Result:
-    return mlops("monitor", data, "--against", "churn-model#production", "--labels", "target",
-                 "--predictions", "score", "--slice", "size", *args)
+    return mlops(
+        "monitor",
+        data,
+        "--against",
+        "churn-model#production",
+        "--labels",
+        "target",
+        "--predictions",
+        "score",
+        "--slice",
+        "size",
+        *args,
+    )
 
 
 def history(root: Path, name: str = "monitoring/history.jsonl") -> list[dict[str, Any]]:
@@ -107,16 +142,27 @@ def history(root: Path, name: str = "monitoring/history.jsonl") -> list[dict[str
 
 def test_same_distribution_raises_no_alert(project: Project) -> None:
     for day in (1, 2, 3):
-        result = monitor(project.batch(f"day{day}.csv"), "--rules", "rules/live.yaml",
-                         "--window-time", f"2026-11-0{day}T00:00:00Z")
+        result = monitor(
+            project.batch(f"day{day}.csv"),
+            "--rules",
+            "rules/live.yaml",
+            "--window-time",
+            f"2026-11-0{day}T00:00:00Z",
+        )
         assert result.exit_code == 0, result.output
         assert "No alert" in result.stdout
-        assert "Calibrated: a column drifts when its change is credible for these batch and reference sizes" \
+        assert (
+            "Calibrated: a column drifts when its change is credible for these batch and reference sizes"
             in result.stdout
+        )
     runs = history(project.root)
     assert [r["alerts"] for r in runs] == [[], [], []]
     last = runs[-1]
-    assert (last["artifact"], last["version"], last["ref"]) == ("churn-model", "v1.0.0", "churn-model#production")
+    assert (last["artifact"], last["version"], last["ref"]) == (
+        "churn-model",
+        "v1.0.0",
+        "churn-model#production",
+    )
     assert last["time"] == "2026-11-03T00:00:00Z" and last["rows"] == 240 and last["label_coverage"] == 1.0
     assert set(last["features"]) == set(FEATURES) | {"size"}  # labels and predictions are not features
     assert last["offline_source"] == "tag churn-model@v1.0.0"
@@ -127,8 +173,15 @@ def test_same_distribution_raises_no_alert(project: Project) -> None:
 def test_shifted_batch_alerts_after_consecutive_windows(project: Project) -> None:
     codes = []
     for day in (1, 2, 3, 4):
-        result = monitor(project.batch(f"shift{day}.csv", shift=0.5), "--rules", "rules/live.yaml",
-                         "--window-time", f"2026-11-0{day}T00:00:00Z", "--history", "monitoring/prod.jsonl")
+        result = monitor(
+            project.batch(f"shift{day}.csv", shift=0.5),
+            "--rules",
+            "rules/live.yaml",
+            "--window-time",
+            f"2026-11-0{day}T00:00:00Z",
+            "--history",
+            "monitoring/prod.jsonl",
+        )
         codes.append(result.exit_code)
         if day == 2:
             assert "waiting 2/3" in result.stdout and "No alert fired." in result.stdout
@@ -144,22 +197,35 @@ def test_shifted_batch_alerts_after_consecutive_windows(project: Project) -> Non
     assert report.exit_code == 0, report.output
     assert "drift:worst area" in report.stdout and "4 runs" in report.stdout
     alert_id = fired[0]["id"]
-    ack = mlops("alerts", "ack", alert_id, "--ignored", "--history", "monitoring/prod.jsonl", "--by", "oncall")
+    ack = mlops(
+        "alerts", "ack", alert_id, "--ignored", "--history", "monitoring/prod.jsonl", "--by", "oncall"
+    )
     assert ack.exit_code == 0, ack.output
     assert ack.stdout.strip() == f"{alert_id}: ignored (by oncall)"
     data = json.loads(mlops("alerts", "report", "--history", "monitoring/prod.jsonl", "--json").stdout)
     rule = next(r for r in data["rules"] if r["rule"] == fired[0]["rule"])
     assert (rule["fired"], rule["ignored"], rule["unacknowledged"]) == (2, 1, 1)
     assert history(project.root, "monitoring/prod.jsonl")[-1] | {"time": "t"} == {
-        "type": "ack", "schema": 1, "alert": alert_id, "resolution": "ignored", "time": "t", "by": "oncall"}
+        "type": "ack",
+        "schema": 1,
+        "alert": alert_id,
+        "resolution": "ignored",
+        "time": "t",
+        "by": "oncall",
+    }
 
 
 def test_a_new_version_starts_a_new_streak(project: Project) -> None:
     from mlops.registry.write import assign, register
 
     for day in (1, 2):
-        monitor(project.batch(f"s{day}.csv", shift=0.5), "--consecutive", "3",
-                "--window-time", f"2026-11-0{day}T00:00:00Z")
+        monitor(
+            project.batch(f"s{day}.csv", shift=0.5),
+            "--consecutive",
+            "3",
+            "--window-time",
+            f"2026-11-0{day}T00:00:00Z",
+        )
     git(project.root, "commit", "-q", "--allow-empty", "-m", "retrain")
     register(project.root, "churn-model", version="v1.1.0")
     assign(project.root, "churn-model", "v1.1.0", "production")
@@ -211,11 +277,25 @@ def test_label_lag_excludes_immature_rows(project: Project) -> None:
 
 def test_one_hundred_noise_columns_end_to_end(git_repo: Path) -> None:
     rng = np.random.default_rng(3)
-    pd.DataFrame({f"n{i:03d}": rng.normal(size=1500) for i in range(100)}).to_csv(git_repo / "ref.csv", index=False)
+    pd.DataFrame({f"n{i:03d}": rng.normal(size=1500) for i in range(100)}).to_csv(
+        git_repo / "ref.csv", index=False
+    )
     git(git_repo, "add", "ref.csv")
     git(git_repo, "commit", "-q", "-m", "ref")
-    pd.DataFrame({f"n{i:03d}": rng.normal(size=1000) for i in range(100)}).to_csv(git_repo / "b.csv", index=False)
-    base = ("monitor", "b.csv", "--against", "HEAD:ref.csv", "--p-value", "--method", "ks", "--json", "--dry-run")
+    pd.DataFrame({f"n{i:03d}": rng.normal(size=1000) for i in range(100)}).to_csv(
+        git_repo / "b.csv", index=False
+    )
+    base = (
+        "monitor",
+        "b.csv",
+        "--against",
+        "HEAD:ref.csv",
+        "--p-value",
+        "--method",
+        "ks",
+        "--json",
+        "--dry-run",
+    )
     raw = mlops(*base, "--correction", "none")  # uncorrected: about 5 of 100 noise columns "drift"
     plain = json.loads(raw.stdout)
     assert 2 <= len(plain["alerts"]) <= 10 and raw.exit_code == 1
@@ -231,34 +311,64 @@ def test_profile_reference_and_reports(project: Project) -> None:
 
     (project.root / "data" / "train.profile.json").write_text(build_profile(project.train).to_json())
     text = (project.root / "promotion.yaml").read_text()
-    (project.root / "promotion.yaml").write_text(text.replace("training_data:", "profile: data/train.profile.json\n"
-                                                              "    training_data:"))
+    (project.root / "promotion.yaml").write_text(
+        text.replace("training_data:", "profile: data/train.profile.json\n    training_data:")
+    )
     git(project.root, "add", "-A")
     git(project.root, "commit", "-q", "-m", "profile")
     batch = project.batch("p.csv")
     # churn-model#production is still the old commit: no profile there yet, so the training data is used
     result = monitor(batch, "--format", "markdown", "--dry-run")
     assert "Reference: data/train.csv (data, 320 rows)" in result.stdout
-    result = mlops("monitor", batch, "--against", "HEAD", "--labels", "target", "--predictions", "score",
-                   "--rules", "rules/live.yaml", "--format", "html", "-o", "report.html")
+    result = mlops(
+        "monitor",
+        batch,
+        "--against",
+        "HEAD",
+        "--labels",
+        "target",
+        "--predictions",
+        "score",
+        "--rules",
+        "rules/live.yaml",
+        "--format",
+        "html",
+        "-o",
+        "report.html",
+    )
     assert result.exit_code == 0, result.output
     page = (project.root / "report.html").read_text()
     assert "data/train.profile.json (profile" in page and "<svg" in page
-    assert not re.search(r"""(src|href)=["']?https?:""", page) and "<script" not in page and "<link" not in page
+    assert (
+        not re.search(r"""(src|href)=["']?https?:""", page) and "<script" not in page and "<link" not in page
+    )
     record = history(project.root)[-1]
     assert record["version"] is None and record["reference"]["kind"] == "profile"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["missing.csv", "--against", "churn-model#production"], "missing.csv: no such file"),
-    (["live/x.csv", "--against", "churn-model#nowhere"], "nowhere"),
-    (["live/x.csv", "--against", "churn-model#production", "--labels", "target"], "go together"),
-    (["live/x.csv", "--against", "churn-model#production", "--labels", "targt", "--predictions", "score"],
-     "did you mean `target`"),
-    (["live/x.csv"], "pass --against REF"),
-    (["live/x.csv", "--against", "HEAD:nope.csv"], "nope.csv"),
-    (["live/x.csv", "--against", "churn-model#production", "--window-time", "soon"], "ISO-8601"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv", "--against", "churn-model#production"], "missing.csv: no such file"),
+        (["live/x.csv", "--against", "churn-model#nowhere"], "nowhere"),
+        (["live/x.csv", "--against", "churn-model#production", "--labels", "target"], "go together"),
+        (
+            [
+                "live/x.csv",
+                "--against",
+                "churn-model#production",
+                "--labels",
+                "targt",
+                "--predictions",
+                "score",
+            ],
+            "did you mean `target`",
+        ),
+        (["live/x.csv"], "pass --against REF"),
+        (["live/x.csv", "--against", "HEAD:nope.csv"], "nope.csv"),
+        (["live/x.csv", "--against", "churn-model#production", "--window-time", "soon"], "ISO-8601"),
+    ],
+)
 def test_monitor_cannot_proceed_exits_2(project: Project, args: list[str], message: str) -> None:
     project.batch("x.csv")
     result = mlops("monitor", *args)
@@ -267,8 +377,11 @@ def test_monitor_cannot_proceed_exits_2(project: Project, args: list[str], messa
 
 
 def test_artifact_without_training_data(git_repo: Path) -> None:
-    write(git_repo, "promotion.yaml", "kind: Promotion\nversion: 1\nartifacts:\n  m: {path: m.pkl}\n"
-                                      "stages:\n  prod: {}\n")
+    write(
+        git_repo,
+        "promotion.yaml",
+        "kind: Promotion\nversion: 1\nartifacts:\n  m: {path: m.pkl}\nstages:\n  prod: {}\n",
+    )
     write(git_repo, "b.csv", "a\n1\n")
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "p")
@@ -280,10 +393,25 @@ def test_artifact_without_training_data(git_repo: Path) -> None:
 def test_alerts_commands_fail_cleanly(git_repo: Path) -> None:
     result = mlops("alerts", "report")
     assert result.exit_code == 2 and "no monitoring history yet" in result.stderr
-    write(git_repo, "monitoring/history.jsonl", json.dumps({"type": "run", "id": "r1", "time": "2026-11-01T00:00:00Z",
-                                                            "alerts": [{"id": "r1/drift:a", "rule": "drift:a"}]}) + "\n")
+    write(
+        git_repo,
+        "monitoring/history.jsonl",
+        json.dumps(
+            {
+                "type": "run",
+                "id": "r1",
+                "time": "2026-11-01T00:00:00Z",
+                "alerts": [{"id": "r1/drift:a", "rule": "drift:a"}],
+            }
+        )
+        + "\n",
+    )
     result = mlops("alerts", "ack", "r1/drift:b", "--acted")
-    assert result.exit_code == 2 and "no alert `r1/drift:b`" in result.stderr and "did you mean `r1/drift:a`" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "no alert `r1/drift:b`" in result.stderr
+        and "did you mean `r1/drift:a`" in result.stderr
+    )
     result = mlops("alerts", "ack", "r1/drift:a")
     assert result.exit_code == 2 and "--ignored or --acted" in result.stderr
     result = mlops("alerts", "ack", "r1/drift:a", "--acted", "--json")
@@ -298,21 +426,29 @@ def test_alerts_commands_fail_cleanly(git_repo: Path) -> None:
 
 
 def test_help_has_examples() -> None:
-    for args in (["monitor", "--help"], ["alerts", "--help"], ["alerts", "report", "--help"],
-                 ["alerts", "ack", "--help"]):
+    for args in (
+        ["monitor", "--help"],
+        ["alerts", "--help"],
+        ["alerts", "report", "--help"],
+        ["alerts", "ack", "--help"],
+    ):
         result = mlops(*args)
         assert result.exit_code == 0 and "Examples:" in result.output
         assert result.output.split("Examples:", 1)[1].strip().startswith("mlops ")
 
 
 def test_quality_rules_fire_at_once_with_their_severity(project: Project) -> None:
-    write(project.root, "rules/quality.yaml", """kind: Rules
+    write(
+        project.root,
+        "rules/quality.yaml",
+        """kind: Rules
 version: 1
 columns:
   mean radius: {min: 0}
   mean texture: {max: {value: 30, severity: warn, max_fail: 0}}
 alert: {consecutive: 3}
-""")
+""",
+    )
     bad = project.batch("neg.csv", **{"mean radius": lambda f: -f["mean radius"]})
     result = monitor(bad, "--rules", "rules/quality.yaml")
     assert result.exit_code == 1, result.output
@@ -345,13 +481,30 @@ def test_regression_model_against_earlier_windows(git_repo: Path) -> None:
         batch = live.sample(n=150, replace=True, random_state=int(rng.integers(1000))).reset_index(drop=True)
         batch["pred"] = model.predict(batch[features]) + rng.normal(0, noise, len(batch))
         batch.to_csv(git_repo / name, index=False)
-        return mlops("monitor", name, "--against", "HEAD:diabetes.csv", "--labels", "target", "--predictions",
-                     "pred", "--max-metric-drop", "0.25", "--min-drifted-columns", "6", "--json")
+        return mlops(
+            "monitor",
+            name,
+            "--against",
+            "HEAD:diabetes.csv",
+            "--labels",
+            "target",
+            "--predictions",
+            "pred",
+            "--max-metric-drop",
+            "0.25",
+            "--min-drifted-columns",
+            "6",
+            "--json",
+        )
 
     first = window("w1.csv", 0.0)
     assert first.exit_code == 0, first.output
     record = json.loads(first.stdout)
-    assert record["metrics"]["task"] == "regression" and set(record["metrics"]["overall"]) == {"rows", "mae", "rmse"}
+    assert record["metrics"]["task"] == "regression" and set(record["metrics"]["overall"]) == {
+        "rows",
+        "mae",
+        "rmse",
+    }
     assert record["artifact"] is None and record["offline_gap"] == {"overall": {}, "slices": {}}
     assert window("w2.csv", 0.0).exit_code == 0
     worse = window("w3.csv", 120.0)
@@ -363,13 +516,39 @@ def test_regression_model_against_earlier_windows(git_repo: Path) -> None:
 
 def test_scores_column_gives_roc_auc(project: Project) -> None:
     batch = project.batch("scores.csv", pred=lambda f: (f["score"] >= 0.5).astype(int))
-    result = mlops("monitor", batch, "--against", "churn-model#production", "--labels", "target",
-                   "--predictions", "pred", "--scores", "score", "--json", "--dry-run", "--min-drifted-columns", "4")
+    result = mlops(
+        "monitor",
+        batch,
+        "--against",
+        "churn-model#production",
+        "--labels",
+        "target",
+        "--predictions",
+        "pred",
+        "--scores",
+        "score",
+        "--json",
+        "--dry-run",
+        "--min-drifted-columns",
+        "4",
+    )
     assert result.exit_code == 0, result.output
     overall = json.loads(result.stdout)["metrics"]["overall"]
     assert overall["roc_auc"] > 0.9 and overall["predicted_positives"] > 0
-    without = json.loads(mlops("monitor", batch, "--against", "churn-model#production", "--labels", "target",
-                               "--predictions", "pred", "--json", "--dry-run").stdout)
+    without = json.loads(
+        mlops(
+            "monitor",
+            batch,
+            "--against",
+            "churn-model#production",
+            "--labels",
+            "target",
+            "--predictions",
+            "pred",
+            "--json",
+            "--dry-run",
+        ).stdout
+    )
     assert without["metrics"]["overall"]["roc_auc"] is None
 
 
@@ -379,8 +558,21 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     import sys
 
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "monitor.py"
-    proc = subprocess.run([sys.executable, str(script), "--rows", "3000", "--repeat", "1", "--no-evidently",
-                           "--data-dir", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "--rows",
+            "3000",
+            "--repeat",
+            "1",
+            "--no-evidently",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "3 columns drifted" in proc.stdout
 
@@ -396,8 +588,9 @@ def test_history_is_what_the_promotion_monitor_gate_reads(project: Project) -> N
     raw = (project.root / "monitoring" / "history.jsonl").read_bytes()
     now = datetime(2026, 11, 22, tzinfo=timezone.utc)
     assert check_quiet(parse_history(raw), "churn-model", "v1.0.0", timedelta(hours=24), now).passed
-    result = monitor(project.batch("q3.csv", shift=0.5), "--consecutive", "1",
-                     "--window-time", "2026-11-21T18:00:00Z")
+    result = monitor(
+        project.batch("q3.csv", shift=0.5), "--consecutive", "1", "--window-time", "2026-11-21T18:00:00Z"
+    )
     assert result.exit_code == 1
     parsed = parse_history((project.root / "monitoring" / "history.jsonl").read_bytes())
     assert parsed.skipped == 0 and len(parsed.runs) == 3
@@ -413,15 +606,23 @@ def test_warn_severity_records_but_exits_0(project: Project) -> None:
     assert record["alerts"] and {a["severity"] for a in record["alerts"]} == {"warn"}
 
 
-def test_api_from_outside_the_repository(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_from_outside_the_repository(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mlops import api
 
     batch = project.root / project.batch("api.csv")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    result = api.monitor_batch(batch, against="churn-model#production", labels="target", predictions="score",
-                               root=project.root, consecutive=2)
+    result = api.monitor_batch(
+        batch,
+        against="churn-model#production",
+        labels="target",
+        predictions="score",
+        root=project.root,
+        consecutive=2,
+    )
     assert result.record["version"] == "v1.0.0" and result.history_path == "monitoring/history.jsonl"
     assert "Live metrics" in api.monitor_report(result, "markdown")
     report = api.alerts_report(project.root / "monitoring" / "history.jsonl")

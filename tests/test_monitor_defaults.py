@@ -35,13 +35,24 @@ def wine(git_repo: Path) -> Path:
 
 
 def test_same_distribution_is_quiet_and_non_features_are_named(wine: Path) -> None:
-    result = mlops("monitor", "live.csv", "--against", "HEAD:train.csv", "--labels", "target",
-                   "--predictions", "target", "--dry-run")
+    result = mlops(
+        "monitor",
+        "live.csv",
+        "--against",
+        "HEAD:train.csv",
+        "--labels",
+        "target",
+        "--predictions",
+        "target",
+        "--dry-run",
+    )
     assert result.exit_code == 0, result.output
     assert "No alert: nothing over its threshold." in result.stdout
     assert "Not features, left out: target (label column (--labels))" in result.stdout
     assert "customer_id (identifier: no value repeats in the reference's 89 rows)" in result.stdout
-    data = json.loads(mlops("monitor", "live.csv", "--against", "HEAD:train.csv", "--json", "--dry-run").stdout)
+    data = json.loads(
+        mlops("monitor", "live.csv", "--against", "HEAD:train.csv", "--json", "--dry-run").stdout
+    )
     assert data["drift"]["mode"] == "calibrated" and data["drift"]["alpha"] == 0.005
     assert data["drift"]["correction"] == "bonferroni" and "customer_id" in data["drift"]["excluded"]
     assert data["alerts"] == [] and len(data["features"]) == 14  # 13 features and the label
@@ -66,8 +77,18 @@ def test_large_shift_fails_and_fixed_thresholds_still_work(wine: Path) -> None:
     result = mlops("monitor", "live-shift.csv", "--against", "HEAD:train.csv", "--dry-run")
     assert result.exit_code == 1 and "drift:proline" in result.stderr
     assert "proline: KS distance" in result.stdout and "mean +1." in result.stdout
-    old = mlops("monitor", "live.csv", "--against", "HEAD:train.csv", "--method", "psi", "--threshold", "0.2",
-                "--dry-run", "--json")  # the fixed threshold the issue found noisy, still available
+    old = mlops(
+        "monitor",
+        "live.csv",
+        "--against",
+        "HEAD:train.csv",
+        "--method",
+        "psi",
+        "--threshold",
+        "0.2",
+        "--dry-run",
+        "--json",
+    )  # the fixed threshold the issue found noisy, still available
     assert json.loads(old.stdout)["drift"]["mode"] == "fixed"
     loose = mlops("monitor", "live-shift.csv", "--against", "HEAD:train.csv", "--alpha", "1e-30", "--dry-run")
     assert loose.exit_code == 0, loose.output

@@ -51,14 +51,25 @@ def test_example_model_in_production(tmp_path: Path, monkeypatch: pytest.MonkeyP
         frame["monthly_spend"] *= spend
         x = (features(frame) - np.array(model["mean"])) / np.array(model["std"])
         frame["score"] = sigmoid(x @ np.array(model["weights"]) + model["bias"])
-        flip = (frame["plan"] == "pro").to_numpy() & (np.random.default_rng(seed + 1000).random(len(frame)) < flip_pro)
+        flip = (frame["plan"] == "pro").to_numpy() & (
+            np.random.default_rng(seed + 1000).random(len(frame)) < flip_pro
+        )
         frame.loc[flip, "churned"] = 1 - frame.loc[flip, "churned"]
         path = tmp_path / name
         frame.to_csv(path, index=False)
         return str(path)
 
-    args = ("--against", "churn-model#production", "--labels", "churned", "--predictions", "score",
-            "--slice", "plan", "--json")
+    args = (
+        "--against",
+        "churn-model#production",
+        "--labels",
+        "churned",
+        "--predictions",
+        "score",
+        "--slice",
+        "plan",
+        "--json",
+    )
     code, out, err = mlops("monitor", batch("ok.csv", 11), *args)
     assert code == 0, err
     record = json.loads(out)
@@ -73,5 +84,7 @@ def test_example_model_in_production(tmp_path: Path, monkeypatch: pytest.MonkeyP
     code, out, err = mlops("monitor", batch("pro.csv", 13, flip_pro=0.6), *args)
     assert code == 1, out
     assert "metrics:plan=pro" in {a["rule"] for a in json.loads(out)["alerts"]}
-    assert not any(a["rule"] in ("metrics:plan=basic", "metrics:plan=enterprise") for a in json.loads(out)["alerts"])
+    assert not any(
+        a["rule"] in ("metrics:plan=basic", "metrics:plan=enterprise") for a in json.loads(out)["alerts"]
+    )
     assert len((repo / "monitoring" / "history.jsonl").read_text().splitlines()) == 3

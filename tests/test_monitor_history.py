@@ -16,15 +16,34 @@ from mlops.monitor.render import render_alerts, render_run
 
 def _run(n: int, rules: list[str], artifact: str = "churn-model", version: str = "v1.0.0") -> dict:
     run_id = f"2026110{n % 10}T000000Z-{n:06x}"
-    return {"type": "run", "schema": 1, "id": run_id, "time": f"2026-11-{n % 28 + 1:02d}T00:00:00Z",
-            "artifact": artifact, "version": version, "ref": f"{artifact}#production", "commit": "a" * 40,
-            "data": "b.csv", "rows": 10, "features": {"age": {"method": "psi", "statistic": 0.01 * n,
-                                                            "p_value": None, "threshold": 0.2,
-                                                            "drifted": False}},
-            "metrics": {"task": "classification", "overall": {"rows": 10, "accuracy": 0.9},
-                        "slices": {"plan=pro": {"rows": 5, "accuracy": 0.8}}},
-            "label_coverage": 0.5,
-            "alerts": [{"id": f"{run_id}/{r}", "rule": r, "severity": "error", "message": "m"} for r in rules]}
+    return {
+        "type": "run",
+        "schema": 1,
+        "id": run_id,
+        "time": f"2026-11-{n % 28 + 1:02d}T00:00:00Z",
+        "artifact": artifact,
+        "version": version,
+        "ref": f"{artifact}#production",
+        "commit": "a" * 40,
+        "data": "b.csv",
+        "rows": 10,
+        "features": {
+            "age": {
+                "method": "psi",
+                "statistic": 0.01 * n,
+                "p_value": None,
+                "threshold": 0.2,
+                "drifted": False,
+            }
+        },
+        "metrics": {
+            "task": "classification",
+            "overall": {"rows": 10, "accuracy": 0.9},
+            "slices": {"plan=pro": {"rows": 5, "accuracy": 0.8}},
+        },
+        "label_coverage": 0.5,
+        "alerts": [{"id": f"{run_id}/{r}", "rule": r, "severity": "error", "message": "m"} for r in rules],
+    }
 
 
 def test_append_and_read_skips_bad_lines(tmp_path: Path) -> None:
@@ -32,7 +51,9 @@ def test_append_and_read_skips_bad_lines(tmp_path: Path) -> None:
     append_record(path, _run(1, ["drift:age"]))
     with path.open("a") as handle:
         handle.write("{not json\n[1, 2]\n\n" + json.dumps({"type": "other"}) + "\n")
-    append_record(path, {"type": "ack", "schema": 1, "alert": "x", "resolution": "acted", "time": "t", "by": "me"})
+    append_record(
+        path, {"type": "ack", "schema": 1, "alert": "x", "resolution": "acted", "time": "t", "by": "me"}
+    )
     history = read_history(path)
     assert len(history.runs) == 1 and len(history.acks) == 1
     assert [p.split(": ", 1)[0] for p in history.problems] == [f"{path}:2", f"{path}:3", f"{path}:5"]
@@ -75,8 +96,9 @@ def test_noisy_rule_is_flagged(tmp_path: Path) -> None:
     assert age.ignored_share == pytest.approx(0.45)
     assert age.noisy and "ignored 45% of 40 alerts" in age.reasons
     # ignored at statistics 0.00..0.17, acted on at 0.18..0.21: a threshold in between keeps the real ones
-    assert age.suggestion == ("threshold 0.175 for age (now 0.2) would have silenced 18 ignored alerts, "
-                              "keeping all 4 acted on")
+    assert age.suggestion == (
+        "threshold 0.175 for age (now 0.2) would have silenced 18 ignored alerts, keeping all 4 acted on"
+    )
     assert "fired in 100% of 40 windows" in age.reasons
     pro = by_rule["metrics:plan=pro"]
     assert pro.fired == 4 and not pro.noisy and pro.fire_rate == pytest.approx(0.1)
@@ -108,8 +130,9 @@ def test_latest_ack_wins_and_unknown_ids(tmp_path: Path) -> None:
 
 def test_html_report_is_self_contained_with_trends() -> None:
     runs = [_run(n, ["drift:age"] if n == 3 else []) for n in range(1, 6)]
-    page = render_run(runs[-1] | {"candidates": [], "policy": {"consecutive": 1}}, "html", runs=runs,
-                      history="h.jsonl")
+    page = render_run(
+        runs[-1] | {"candidates": [], "policy": {"consecutive": 1}}, "html", runs=runs, history="h.jsonl"
+    )
     assert page.startswith("<!DOCTYPE html>")
     assert "<svg" in page and "Drift statistic per feature" in page and "Live accuracy" in page
     assert "Label coverage" in page and "plan=pro" in page
@@ -119,11 +142,23 @@ def test_html_report_is_self_contained_with_trends() -> None:
 
 def test_text_and_markdown_run_reports() -> None:
     record = _run(2, ["drift:age"]) | {
-        "candidates": [{"rule": "drift:age", "severity": "error", "message": "age: psi 0.3 > 0.2", "streak": 1},
-                       {"rule": "drift:x", "severity": "error", "message": "x drifted", "streak": 1}],
-        "policy": {"consecutive": 2}, "drift": {"drifted": ["age"], "min_drifted_columns": 1},
-        "labels": {"rows": 10, "labeled": 8, "mature": 6, "counted": 5, "coverage": 0.5, "delay": "14d",
-                   "cutoff": "2026-11-10T00:00:00Z", "unparsed_timestamps": 0}}
+        "candidates": [
+            {"rule": "drift:age", "severity": "error", "message": "age: psi 0.3 > 0.2", "streak": 1},
+            {"rule": "drift:x", "severity": "error", "message": "x drifted", "streak": 1},
+        ],
+        "policy": {"consecutive": 2},
+        "drift": {"drifted": ["age"], "min_drifted_columns": 1},
+        "labels": {
+            "rows": 10,
+            "labeled": 8,
+            "mature": 6,
+            "counted": 5,
+            "coverage": 0.5,
+            "delay": "14d",
+            "cutoff": "2026-11-10T00:00:00Z",
+            "unparsed_timestamps": 0,
+        },
+    }
     text = render_run(record, "text", history="h.jsonl")
     assert "1 alert(s) fired." in text and "waiting 1/2" in text
     assert "5 of 10 rows have a label that counts (coverage 50%)" in text
@@ -161,16 +196,23 @@ def test_concurrent_runs_never_interleave(tmp_path: Path) -> None:
 def test_threshold_suggestions() -> None:
     from mlops.monitor.tuning import suggest
 
-    assert suggest("drift:x", [0.21, 0.24], [], 0.2) == ("threshold 0.27 for x (now 0.2) would have silenced 2 "
-                                                          "ignored alerts (none was acted on)")
+    assert suggest("drift:x", [0.21, 0.24], [], 0.2) == (
+        "threshold 0.27 for x (now 0.2) would have silenced 2 ignored alerts (none was acted on)"
+    )
     assert suggest("drift:x", [0.21, 0.5], [0.3], 0.2).startswith("no threshold for x separates")
     assert suggest("drift:x", [], [0.3], 0.2) is None
 
 
 def test_long_drift_tables_are_cut_in_text_not_in_html() -> None:
-    record = _run(1, []) | {"candidates": [], "policy": {}, "drift": {"drifted": ["c000"]},
-                            "features": {f"c{i:03d}": {"method": "psi", "statistic": i / 1000, "threshold": 0.2,
-                                                       "drifted": i == 0} for i in range(100)}}
+    record = _run(1, []) | {
+        "candidates": [],
+        "policy": {},
+        "drift": {"drifted": ["c000"]},
+        "features": {
+            f"c{i:03d}": {"method": "psi", "statistic": i / 1000, "threshold": 0.2, "drifted": i == 0}
+            for i in range(100)
+        },
+    }
     text = render_run(record, "text")
     assert "Showing the 30 columns that drifted or came closest; 70 more did not drift" in text
     assert "c000" in text and "c099" in text and "c050" not in text

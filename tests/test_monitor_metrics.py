@@ -109,13 +109,18 @@ def test_empty_rows() -> None:
 
 # -- label lag ----------------------------------------------------------------------------------------------
 
+
 def test_label_lag_excludes_immature_rows() -> None:
-    frame = pd.DataFrame({
-        "y": [1, 0, None, 1, 0],
-        "p": [1, 1, 0, 0, 1],
-        "ts": ["2026-11-01", "2026-11-20T00:00:00Z", "2026-11-01", "garbage", "2026-11-10T00:00:00Z"],
-    })
-    w = label_window(frame, "y", "p", window_time=parse_time("2026-11-24T00:00:00Z"), delay="14d", timestamp="ts")
+    frame = pd.DataFrame(
+        {
+            "y": [1, 0, None, 1, 0],
+            "p": [1, 1, 0, 0, 1],
+            "ts": ["2026-11-01", "2026-11-20T00:00:00Z", "2026-11-01", "garbage", "2026-11-10T00:00:00Z"],
+        }
+    )
+    w = label_window(
+        frame, "y", "p", window_time=parse_time("2026-11-24T00:00:00Z"), delay="14d", timestamp="ts"
+    )
     assert w.mask.tolist() == [True, False, False, False, True]  # 11-20 too recent; null label; bad time
     assert (w.rows, w.labeled, w.counted) == (5, 4, 2)
     assert w.coverage == pytest.approx(0.4)
@@ -124,8 +129,9 @@ def test_label_lag_excludes_immature_rows() -> None:
 
 def test_label_lag_with_datetime_column_and_no_delay() -> None:
     frame = pd.DataFrame({"y": [1, None], "p": [1, 0], "ts": pd.to_datetime(["2026-01-01", "2026-01-02"])})
-    w = label_window(frame, "y", "p", window_time=datetime(2026, 1, 3, tzinfo=timezone.utc), delay="1d",
-                     timestamp="ts")
+    w = label_window(
+        frame, "y", "p", window_time=datetime(2026, 1, 3, tzinfo=timezone.utc), delay="1d", timestamp="ts"
+    )
     assert w.mask.tolist() == [True, False]
     w = label_window(frame, "y", "p", window_time=datetime(2026, 1, 3, tzinfo=timezone.utc))
     assert w.counted == 1 and w.delay is None

@@ -28,7 +28,9 @@ def test_bonferroni_and_bh_match_scipy() -> None:
 
 
 def test_policy_from_rules_and_overrides() -> None:
-    policy = AlertPolicy.from_rules({"consecutive": 3, "correction": "bonferroni"}, consecutive=None, severity="warn")
+    policy = AlertPolicy.from_rules(
+        {"consecutive": 3, "correction": "bonferroni"}, consecutive=None, severity="warn"
+    )
     assert (policy.consecutive, policy.correction, policy.severity) == (3, "bonferroni", "warn")
     assert AlertPolicy.from_rules(None).consecutive == 1
     with pytest.raises(UsageError, match="correction"):
@@ -38,8 +40,17 @@ def test_policy_from_rules_and_overrides() -> None:
 
 
 def _features(pvalues: dict[str, float]) -> dict[str, dict]:
-    return {n: {"method": "ks", "statistic": 0.1, "p_value": p, "threshold": 0.05, "drifted": p < 0.05,
-                "judged_by": "p_value"} for n, p in pvalues.items()}
+    return {
+        n: {
+            "method": "ks",
+            "statistic": 0.1,
+            "p_value": p,
+            "threshold": 0.05,
+            "drifted": p < 0.05,
+            "judged_by": "p_value",
+        }
+        for n, p in pvalues.items()
+    }
 
 
 def test_correction_changes_the_verdict() -> None:
@@ -48,8 +59,16 @@ def test_correction_changes_the_verdict() -> None:
     features = _features({"a": 0.001, "b": 0.02, "c": 0.5, "d": 0.04})
     assert judge_drift(features, AlertPolicy(correction="bonferroni")) == ["a"]
     assert features["b"]["p_adjusted"] == pytest.approx(0.08)
-    effect = {"x": {"method": "psi", "statistic": 0.3, "p_value": None, "threshold": 0.2, "drifted": True,
-                    "judged_by": "statistic"}}
+    effect = {
+        "x": {
+            "method": "psi",
+            "statistic": 0.3,
+            "p_value": None,
+            "threshold": 0.2,
+            "drifted": True,
+            "judged_by": "statistic",
+        }
+    }
     assert judge_drift(effect, AlertPolicy(correction="bonferroni")) == ["x"]  # nothing to correct
 
 
@@ -69,8 +88,11 @@ def _run(*rules: str) -> dict:
 def test_consecutive_windows() -> None:
     policy = AlertPolicy(consecutive=3)
     history = [_run("drift:age"), _run("drift:age", "drift:x"), _run("drift:age")]
-    fired = decide([Candidate("drift:age", "drift", "error", "m"), Candidate("drift:x", "drift", "error", "m")],
-                   history, policy)
+    fired = decide(
+        [Candidate("drift:age", "drift", "error", "m"), Candidate("drift:x", "drift", "error", "m")],
+        history,
+        policy,
+    )
     assert [c.rule for c in fired] == ["drift:age"]
     assert fired[0].streak == 4
     broken = [_run("drift:age"), _run(), _run("drift:age")]
@@ -80,13 +102,28 @@ def test_consecutive_windows() -> None:
 
 
 def test_metric_candidates_name_the_degraded_slice() -> None:
-    live = {"task": "classification",
-            "overall": {"rows": 1000, "accuracy": 0.85, "f1": 0.84, "roc_auc": 0.9},
-            "slices": {"plan=basic": {"rows": 500, "accuracy": 0.9, "f1": 0.9, "roc_auc": 0.95},
-                       "plan=pro": {"rows": 500, "accuracy": 0.7, "f1": 0.7, "roc_auc": 0.8},
-                       "plan=tiny": {"rows": 10, "accuracy": 0.1, "f1": 0.1, "roc_auc": 0.1}}}
-    offline = checks.offline_metrics({"metrics": {"acc": 0.88, "auc": 0.92, "slices": {
-        "basic": {"accuracy": 0.9}, "plan=pro": {"accuracy": 0.86}, "tiny": {"accuracy": 0.9}}}})
+    live = {
+        "task": "classification",
+        "overall": {"rows": 1000, "accuracy": 0.85, "f1": 0.84, "roc_auc": 0.9},
+        "slices": {
+            "plan=basic": {"rows": 500, "accuracy": 0.9, "f1": 0.9, "roc_auc": 0.95},
+            "plan=pro": {"rows": 500, "accuracy": 0.7, "f1": 0.7, "roc_auc": 0.8},
+            "plan=tiny": {"rows": 10, "accuracy": 0.1, "f1": 0.1, "roc_auc": 0.1},
+        },
+    }
+    offline = checks.offline_metrics(
+        {
+            "metrics": {
+                "acc": 0.88,
+                "auc": 0.92,
+                "slices": {
+                    "basic": {"accuracy": 0.9},
+                    "plan=pro": {"accuracy": 0.86},
+                    "tiny": {"accuracy": 0.9},
+                },
+            }
+        }
+    )
     assert offline["overall"] == {"accuracy": 0.88, "roc_auc": 0.92}
     found = checks.metric_candidates(live, offline, AlertPolicy())
     assert [c.rule for c in found] == ["metrics:plan=pro"]  # overall within 0.05; tiny has too few rows
@@ -98,8 +135,11 @@ def test_metric_candidates_name_the_degraded_slice() -> None:
 
 def test_slices_without_offline_values_compare_with_earlier_windows() -> None:
     """Never a slice against the overall metric: a slice with a lower base rate would alert every time."""
-    live = {"task": "classification", "overall": {"rows": 1000, "accuracy": 0.9},
-            "slices": {"plan=pro": {"rows": 500, "accuracy": 0.7}}}
+    live = {
+        "task": "classification",
+        "overall": {"rows": 1000, "accuracy": 0.9},
+        "slices": {"plan=pro": {"rows": 500, "accuracy": 0.7}},
+    }
     offline = checks.offline_metrics({"accuracy": 0.9})
     assert checks.metric_candidates(live, offline, AlertPolicy()) == []  # first window: no baseline
     earlier = [{"metrics": {"slices": {"plan=pro": {"accuracy": a}}}} for a in (0.71, 0.69, 0.72)]
@@ -174,13 +214,21 @@ def test_metric_alerts_are_rare_without_change_and_reliable_with_one() -> None:
         return evaluate(prepare(y, score), {"plan": plan})
 
     offline_eval = window(4000)
-    offline = checks.offline_metrics({**offline_eval["overall"], "slices": {
-        k.split("=", 1)[1]: v for k, v in offline_eval["slices"].items()}})
+    offline = checks.offline_metrics(
+        {
+            **offline_eval["overall"],
+            "slices": {k.split("=", 1)[1]: v for k, v in offline_eval["slices"].items()},
+        }
+    )
     quiet = sum(len(checks.metric_candidates(window(600), offline, AlertPolicy())) for _ in range(100))
     assert quiet <= 2
-    caught = sum(any(c.rule == "metrics:plan=pro" for c in
-                     checks.metric_candidates(window(600, broken=True), offline, AlertPolicy()))
-                 for _ in range(40))
+    caught = sum(
+        any(
+            c.rule == "metrics:plan=pro"
+            for c in checks.metric_candidates(window(600, broken=True), offline, AlertPolicy())
+        )
+        for _ in range(40)
+    )
     assert caught >= 32  # 80%; consecutive windows make a real drop certain, a false one rarer still
 
 
@@ -189,6 +237,8 @@ def test_metric_alert_settings_come_from_the_rules_file(tmp_path) -> None:
     from mlops.monitor.policy import AlertPolicy
 
     path = tmp_path / "rules.yaml"
-    path.write_text("kind: Rules\nversion: 1\nalert: {consecutive: 2, max_metric_drop: 0.02, min_rows: 100}\n")
+    path.write_text(
+        "kind: Rules\nversion: 1\nalert: {consecutive: 2, max_metric_drop: 0.02, min_rows: 100}\n"
+    )
     policy = AlertPolicy.from_rules(load_document(path, expected_kind="Rules").data["alert"], min_rows=None)
     assert (policy.consecutive, policy.max_metric_drop, policy.min_rows) == (2, 0.02, 100)

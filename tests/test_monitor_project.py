@@ -25,7 +25,9 @@ stages:
 
 def _frame(seed: int, rows: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"age": rng.normal(40, 10, rows).round(1), "spend": rng.gamma(2.0, 30.0, rows).round(2)})
+    return pd.DataFrame(
+        {"age": rng.normal(40, 10, rows).round(1), "spend": rng.gamma(2.0, 30.0, rows).round(2)}
+    )
 
 
 def test_monitor_follows_the_promotion_file_named_in_mlops_yaml(git_repo: Path) -> None:
@@ -43,7 +45,9 @@ def test_monitor_follows_the_promotion_file_named_in_mlops_yaml(git_repo: Path) 
     (git_repo / "live").mkdir()
     _frame(1).to_csv(git_repo / "live" / "batch.csv", index=False)
 
-    result = CliRunner().invoke(cli, ["monitor", "live/batch.csv", "--against", "churn-model#production", "--json"])
+    result = CliRunner().invoke(
+        cli, ["monitor", "live/batch.csv", "--against", "churn-model#production", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert '"training_data"' in result.output or "data/train.csv" in result.output
 

@@ -26,27 +26,64 @@ def mlops(*args: str) -> Result:
 
 
 def _feature(statistic: float, drifted: bool = True) -> dict[str, Any]:
-    return {"kind": "numeric", "judged_by": "calibrated", "method": "ks", "statistic": statistic,
-            "p_value": 1e-7, "p_adjusted": 1e-6, "alpha": 0.005, "threshold": 0.1, "drifted": drifted,
-            "nulls": {"reference": 0.0, "current": 0.0, "change": 0.0, "p_value": 1.0, "p_adjusted": 1.0,
-                      "alpha": 0.005, "threshold": 0.02, "drifted": False}}
+    return {
+        "kind": "numeric",
+        "judged_by": "calibrated",
+        "method": "ks",
+        "statistic": statistic,
+        "p_value": 1e-7,
+        "p_adjusted": 1e-6,
+        "alpha": 0.005,
+        "threshold": 0.1,
+        "drifted": drifted,
+        "nulls": {
+            "reference": 0.0,
+            "current": 0.0,
+            "change": 0.0,
+            "p_value": 1.0,
+            "p_adjusted": 1.0,
+            "alpha": 0.005,
+            "threshold": 0.02,
+            "drifted": False,
+        },
+    }
 
 
 def _run(i: int, rules: dict[str, float]) -> dict[str, Any]:
     run_id = f"202611{i // 24 + 1:02d}T{i % 24:02d}0000Z-{i:06x}"
-    features = {"amount": _feature(rules.get("drift:amount", 0.02), "drift:amount" in rules),
-                "score": _feature(rules.get("drift:score", 0.02), "drift:score" in rules)}
-    return {"type": "run", "schema": 1, "id": run_id, "time": f"2026-11-{i // 24 + 1:02d}T{i % 24:02d}:00:00Z",
-            "artifact": "churn-model", "version": "v1.0.0", "ref": "churn-model#production", "commit": "a" * 40,
-            "data": "b.csv", "rows": 1000, "reference": {"rows": 50_000}, "features": features,
-            "candidates": [{"rule": r, "kind": "drift", "severity": "error", "message": "m", "streak": 1}
-                           for r in rules],
-            "alerts": [{"id": f"{run_id}/{r}", "rule": r, "severity": "error", "message": "m"} for r in rules]}
+    features = {
+        "amount": _feature(rules.get("drift:amount", 0.02), "drift:amount" in rules),
+        "score": _feature(rules.get("drift:score", 0.02), "drift:score" in rules),
+    }
+    return {
+        "type": "run",
+        "schema": 1,
+        "id": run_id,
+        "time": f"2026-11-{i // 24 + 1:02d}T{i % 24:02d}:00:00Z",
+        "artifact": "churn-model",
+        "version": "v1.0.0",
+        "ref": "churn-model#production",
+        "commit": "a" * 40,
+        "data": "b.csv",
+        "rows": 1000,
+        "reference": {"rows": 50_000},
+        "features": features,
+        "candidates": [
+            {"rule": r, "kind": "drift", "severity": "error", "message": "m", "streak": 1} for r in rules
+        ],
+        "alerts": [{"id": f"{run_id}/{r}", "rule": r, "severity": "error", "message": "m"} for r in rules],
+    }
 
 
 def _ack(run: dict[str, Any], rule: str, resolution: str) -> dict[str, Any]:
-    return {"type": "ack", "schema": 1, "alert": f"{run['id']}/{rule}", "resolution": resolution,
-            "time": run["time"], "by": "oncall@example.com"}
+    return {
+        "type": "ack",
+        "schema": 1,
+        "alert": f"{run['id']}/{rule}",
+        "resolution": resolution,
+        "time": run["time"],
+        "by": "oncall@example.com",
+    }
 
 
 @pytest.fixture
@@ -83,11 +120,14 @@ def test_tune_prints_a_diff_and_edits_nothing(repo: Path) -> None:
     assert diff.startswith("--- a/rules/live.yaml\n+++ b/rules/live.yaml\n")
     assert "+  consecutive: 2   # page at once" in diff and "-  consecutive: 1   # page at once" in diff
     assert "+  columns:\n+    amount:\n+      min_shift: 0.23\n" in diff
-    assert "# the policy the on-call rotation agreed on" not in [line[1:] for line in diff.splitlines()
-                                                              if line.startswith(("+", "-"))]
+    assert "# the policy the on-call rotation agreed on" not in [
+        line[1:] for line in diff.splitlines() if line.startswith(("+", "-"))
+    ]
     assert (repo / "rules/live.yaml").read_text() == RULES  # never edits silently
-    assert "alert.columns.amount.min_shift: 0.1 -> 0.23 (drift:amount): ignored 10 alert(s) with KS distance " \
+    assert (
+        "alert.columns.amount.min_shift: 0.1 -> 0.23 (drift:amount): ignored 10 alert(s) with KS distance "
         "up to 0.146; acted on 3 from 0.3" in result.stderr
+    )
     assert "fired 13 -> 3, acted-on alerts kept 3 of 3" in result.stderr
     assert "power 100% for a KS distance of 0.3" in result.stderr
     # the diff applies as is
@@ -110,12 +150,17 @@ def test_tune_commits_on_a_new_branch_only(repo: Path) -> None:
     result = mlops("alerts", "tune", "--rules", "rules/live.yaml", "--branch", "tune-alerts")
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and "committed on branch tune-alerts" in result.stderr
-    assert git(repo, "rev-parse", "HEAD").strip() == head and git(repo, "branch", "--show-current").strip() == "main"
+    assert (
+        git(repo, "rev-parse", "HEAD").strip() == head
+        and git(repo, "branch", "--show-current").strip() == "main"
+    )
     assert (repo / "rules/live.yaml").read_text() == RULES and git(repo, "status", "--porcelain") == ""
     committed = git(repo, "show", "tune-alerts:rules/live.yaml")
     assert "min_shift: 0.23" in committed and "consecutive: 2" in committed
     assert git(repo, "rev-parse", "tune-alerts~1").strip() == head
-    assert "alert.columns.amount.min_shift: 0.1 -> 0.23" in git(repo, "log", "-1", "--format=%B", "tune-alerts")
+    assert "alert.columns.amount.min_shift: 0.1 -> 0.23" in git(
+        repo, "log", "-1", "--format=%B", "tune-alerts"
+    )
     again = mlops("alerts", "tune", "--rules", "rules/live.yaml", "--branch", "tune-alerts")
     assert again.exit_code == 2 and "branch `tune-alerts` already exists" in again.stderr
     bad = mlops("alerts", "tune", "--rules", "rules/live.yaml", "--branch", "no..dots")
@@ -144,7 +189,9 @@ def test_tune_without_history_or_noise(git_repo: Path) -> None:
 def test_tune_creates_the_rules_file_in_the_diff_when_missing(repo: Path) -> None:
     result = mlops("alerts", "tune", "--rules", "rules/new.yaml")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("--- /dev/null\n+++ b/rules/new.yaml\n@@ -0,0 +1,7 @@\n+kind: Rules\n+version: 1\n")
+    assert result.stdout.startswith(
+        "--- /dev/null\n+++ b/rules/new.yaml\n@@ -0,0 +1,7 @@\n+kind: Rules\n+version: 1\n"
+    )
     assert not (repo / "rules/new.yaml").exists()
 
 
@@ -165,8 +212,18 @@ def test_report_precision_for_the_studys_alert(git_repo: Path) -> None:
         run["id"] = f"run{i:04d}"
         run["alerts"][0]["id"] = f"run{i:04d}/drift:amount"
         lines.append(dumps(run))
-        lines.append(dumps({"type": "ack", "schema": 1, "alert": f"run{i:04d}/drift:amount",
-                            "resolution": "ignored" if i % 20 < 9 else "acted", "time": run["time"], "by": "x"}))
+        lines.append(
+            dumps(
+                {
+                    "type": "ack",
+                    "schema": 1,
+                    "alert": f"run{i:04d}/drift:amount",
+                    "resolution": "ignored" if i % 20 < 9 else "acted",
+                    "time": run["time"],
+                    "by": "x",
+                }
+            )
+        )
     path.parent.mkdir(parents=True)
     path.write_text("\n".join(lines) + "\n")
     result = mlops("alerts", "report", "--json")

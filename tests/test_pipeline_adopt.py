@@ -34,14 +34,20 @@ def _stages(root: Path) -> dict[str, str]:
 
 
 def test_null_and_mapping_parameters_render_as_dvc_writes_them(git_repo: Path) -> None:
-    write(git_repo, "params.yaml", "entity: null\ntrain: {epochs: 10, lr: 0.01, tags: [a, b c], fast: true, "
-                                   "slow: false, opt: {name: adam}}\n")
+    write(
+        git_repo,
+        "params.yaml",
+        "entity: null\ntrain: {epochs: 10, lr: 0.01, tags: [a, b c], fast: true, "
+        "slow: false, opt: {name: adam}}\n",
+    )
     write(git_repo, "dvc.yaml", "stages:\n  train:\n    cmd: python train.py --entity ${entity} ${train}\n")
     write(git_repo, "train.py", "")
     subprocess.run([tool("dvc"), "init", "-q"], cwd=git_repo, check=True)
     before = _stages(git_repo)
-    assert before["train"] == "python train.py --entity None --epochs 10 --lr 0.01 --tags a 'b c' --fast " \
-                              "--opt.name adam"  # what DVC itself writes
+    assert (
+        before["train"] == "python train.py --entity None --epochs 10 --lr 0.01 --tags a 'b c' --fast "
+        "--opt.name adam"
+    )  # what DVC itself writes
     compiled = _adopt(git_repo)
     assert compiled.returncode == 0, compiled.stderr
     assert _stages(git_repo) == before
@@ -49,22 +55,31 @@ def test_null_and_mapping_parameters_render_as_dvc_writes_them(git_repo: Path) -
 
 def test_a_mapping_outside_cmd_is_located_not_called_undefined(git_repo: Path) -> None:
     write(git_repo, "params.yaml", "train: {epochs: 10}\n")
-    write(git_repo, "pipelines/main.yaml", "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo a\n"
-                                           "    outs:\n      - out-${train}.txt\n")
+    write(
+        git_repo,
+        "pipelines/main.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: echo a\n    outs:\n      - out-${train}.txt\n",
+    )
     result = run_cli("compile", cwd=git_repo)
     assert result.returncode == 2, result.stderr
-    assert "pipelines/main.yaml:7:9: error: `${train}`: a mapping cannot be part of a longer string (only " \
-           "`cmd` expands a mapping into arguments)" in result.stderr
+    assert (
+        "pipelines/main.yaml:7:9: error: `${train}`: a mapping cannot be part of a longer string (only "
+        "`cmd` expands a mapping into arguments)" in result.stderr
+    )
     assert "undefined" not in result.stderr
 
 
 def test_a_sub_folder_pipeline_reads_its_own_params(git_repo: Path) -> None:
     write(git_repo, "params.yaml", "lr: 1\n")
     write(git_repo, "sub/params.yaml", "lr: 0.5\nsize: small\n")
-    write(git_repo, "sub/dvc.yaml", "vars:\n  - extra.yaml\nstages:\n  train:\n    cmd: python train.py ${lr} "
-                                    "${size} ${more}\n    deps: [train.py]\n    params: [lr]\n    outs: [model.pkl]\n"
-                                    "metrics:\n  - live/metrics.json\nplots:\n  - live/plots/loss.tsv:\n"
-                                    "      x: step\n")
+    write(
+        git_repo,
+        "sub/dvc.yaml",
+        "vars:\n  - extra.yaml\nstages:\n  train:\n    cmd: python train.py ${lr} "
+        "${size} ${more}\n    deps: [train.py]\n    params: [lr]\n    outs: [model.pkl]\n"
+        "metrics:\n  - live/metrics.json\nplots:\n  - live/plots/loss.tsv:\n"
+        "      x: step\n",
+    )
     write(git_repo, "sub/extra.yaml", "more: 3\n")
     write(git_repo, "sub/train.py", "")
     subprocess.run([tool("dvc"), "init", "-q"], cwd=git_repo, check=True)
@@ -80,8 +95,11 @@ def test_a_sub_folder_pipeline_reads_its_own_params(git_repo: Path) -> None:
 
 
 def test_a_stage_less_dvclive_file_is_imported(git_repo: Path) -> None:
-    write(git_repo, "results/train/dvc.yaml", "params:\n  - params.yaml\nmetrics:\n  - metrics.json\nplots:\n"
-                                              "  - plots/metrics:\n      x: step\n")
+    write(
+        git_repo,
+        "results/train/dvc.yaml",
+        "params:\n  - params.yaml\nmetrics:\n  - metrics.json\nplots:\n  - plots/metrics:\n      x: step\n",
+    )
     write(git_repo, "results/train/params.yaml", "lr: 1\n")
     imported = run_cli("import-dvc", "results/train/dvc.yaml", cwd=git_repo)
     assert imported.returncode == 0, imported.stderr
@@ -91,18 +109,26 @@ def test_a_stage_less_dvclive_file_is_imported(git_repo: Path) -> None:
     compiled = run_cli("compile", cwd=git_repo)
     assert compiled.returncode == 0, compiled.stderr
     written = yaml.safe_load((git_repo / "dvc.yaml").read_text())
-    assert written == {"metrics": ["results/train/metrics.json"],
-                       "plots": [{"results/train/plots/metrics": {"x": "step"}}],
-                       "params": ["results/train/params.yaml"]}  # no empty `stages:`: DVC reads it as it was
+    assert written == {
+        "metrics": ["results/train/metrics.json"],
+        "plots": [{"results/train/plots/metrics": {"x": "step"}}],
+        "params": ["results/train/params.yaml"],
+    }  # no empty `stages:`: DVC reads it as it was
 
 
 def test_checkpoint_outputs_are_refused_at_import_with_dvcs_reason(git_repo: Path) -> None:
-    write(git_repo, "dvc.yaml", "stages:\n  train:\n    cmd: python train.py\n    outs:\n      - model.pt:\n"
-                                "          checkpoint: true\n")
+    write(
+        git_repo,
+        "dvc.yaml",
+        "stages:\n  train:\n    cmd: python train.py\n    outs:\n      - model.pt:\n"
+        "          checkpoint: true\n",
+    )
     result = run_cli("import-dvc", cwd=git_repo)
     assert result.returncode == 2
-    assert "stage `train`: `checkpoint: true` on `model.pt` is not supported: DVC 3.0 removed checkpoint" \
+    assert (
+        "stage `train`: `checkpoint: true` on `model.pt` is not supported: DVC 3.0 removed checkpoint"
         in result.stderr
+    )
     assert not (git_repo / "pipelines/main.yaml").exists()
 
 
@@ -178,7 +204,11 @@ def test_the_registry_staleness_check_sees_each_foreach_stage(git_repo: Path) ->
     from mlops.registry.lockcheck import stale_reasons
 
     write(git_repo, "dvc.yaml", "stages:\n  echo:\n    foreach: [a, b]\n    do:\n      cmd: echo ${item}\n")
-    write(git_repo, "dvc.lock", "schema: '2.0'\nstages:\n  echo@a:\n    cmd: echo a\n  echo@b:\n    cmd: echo OLD\n")
+    write(
+        git_repo,
+        "dvc.lock",
+        "schema: '2.0'\nstages:\n  echo@a:\n    cmd: echo a\n  echo@b:\n    cmd: echo OLD\n",
+    )
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-qm", "lock")
     commit = git(git_repo, "rev-parse", "HEAD").strip()
@@ -190,7 +220,10 @@ def test_a_foreach_whose_items_differ_is_written_stage_by_stage_with_a_warning(g
     write(git_repo, "rules/a.yaml", "kind: Rules\nversion: 1\ncolumns:\n  x: {type: integer}\n")
     write(git_repo, "data/a.csv", "x\n1\n")
     write(git_repo, "data/b.csv", "x\n1\n")
-    write(git_repo, "pipelines/main.yaml", """\
+    write(
+        git_repo,
+        "pipelines/main.yaml",
+        """\
 kind: Pipeline
 version: 1
 stages:
@@ -202,11 +235,14 @@ stages:
     cmd: echo ${item}
     deps: ['data/${item}.csv']
     outs: ['model-${item}.txt']
-""")
+""",
+    )
     result = run_cli("compile", cwd=git_repo)
     assert result.returncode == 0, result.stderr
-    assert "pipelines/main.yaml:7:3: warning: `train@a` would not read the same once DVC fills in `${item}`" \
+    assert (
+        "pipelines/main.yaml:7:3: warning: `train@a` would not read the same once DVC fills in `${item}`"
         in result.stderr
+    )
     stages = yaml.safe_load((git_repo / "dvc.yaml").read_text())["stages"]
     assert set(stages) == {"check_a", "train-a", "train-b"}
     assert stages["train-a"]["deps"] == ["data/a.csv", "reports/check_a.json"]  # only a's data is validated
@@ -216,7 +252,10 @@ stages:
 def test_stage_vars_are_kept_and_resolved_as_dvc_resolves_them(git_repo: Path) -> None:
     write(git_repo, "params.yaml", "lr: 1\n")
     write(git_repo, "conf/model.yaml", "model: {name: tree, depth: 3}\nother: 1\n")
-    write(git_repo, "dvc.yaml", """\
+    write(
+        git_repo,
+        "dvc.yaml",
+        """\
 stages:
   train:
     wdir: conf
@@ -230,15 +269,23 @@ stages:
       vars:
         - suffix: csv
       cmd: echo ${item}.${suffix}
-""")
+""",
+    )
     subprocess.run([tool("dvc"), "init", "-q"], cwd=git_repo, check=True)
     before = _stages(git_repo)
-    assert before == {"train": "python fit.py tree 3 v2 1", "shards@a": "echo a.csv", "shards@b": "echo b.csv"}
+    assert before == {
+        "train": "python fit.py tree 3 v2 1",
+        "shards@a": "echo a.csv",
+        "shards@b": "echo b.csv",
+    }
     compiled = _adopt(git_repo)
     assert compiled.returncode == 0, compiled.stderr
     assert _stages(git_repo) == before
-    write(git_repo, "pipelines/main.yaml", (git_repo / "pipelines/main.yaml").read_text().replace(
-        "model.yaml:model", "model.yaml:nope"))
+    write(
+        git_repo,
+        "pipelines/main.yaml",
+        (git_repo / "pipelines/main.yaml").read_text().replace("model.yaml:model", "model.yaml:nope"),
+    )
     broken = run_cli("compile", cwd=git_repo)
     assert broken.returncode == 2 and "pipelines/main.yaml:" in broken.stderr
     assert "`conf/model.yaml` has no key `nope`" in broken.stderr

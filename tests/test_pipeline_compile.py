@@ -54,8 +54,10 @@ def test_golden_features(features: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["compile"])
     assert result.exit_code == 0, result.output
-    assert "wrote dvc.yaml: 11 stages from pipelines/a_prepare.yaml, pipelines/b_train.yaml, promotion.yaml" \
+    assert (
+        "wrote dvc.yaml: 11 stages from pipelines/a_prepare.yaml, pipelines/b_train.yaml, promotion.yaml"
         in result.output
+    )
     text = (features / "dvc.yaml").read_text()
     _check_golden(text, "features.dvc.yaml")
     again = runner.invoke(cli, ["compile"])
@@ -83,23 +85,39 @@ def test_dvc_accepts_the_output(features: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines() if line.strip()]
     # foreach/matrix stay DVC's own, so DVC generates the names (and dvc.lock keys) it always did
-    assert names == ["extract@eu", "extract@us", "merge", "check_merged", "profile_merged", "train@linear-0.1",
-                     "train@linear-0.01", "train@tree-0.1", "train@tree-0.01", "report", "publish"]
+    assert names == [
+        "extract@eu",
+        "extract@us",
+        "merge",
+        "check_merged",
+        "profile_merged",
+        "train@linear-0.1",
+        "train@linear-0.01",
+        "train@tree-0.1",
+        "train@tree-0.01",
+        "report",
+        "publish",
+    ]
     dag = _dvc(features, "dag", "--dot")
     assert dag.returncode == 0, dag.stderr
     assert '"merge" -> "train@tree-0.1"' in dag.stdout
-    assert '"check_merged" -> "train@linear-0.01"' in dag.stdout  # consumers of validated data wait for the check
+    assert (
+        '"check_merged" -> "train@linear-0.01"' in dag.stdout
+    )  # consumers of validated data wait for the check
 
 
 def test_validate_and_profile_stages_compile_to_mlops_commands(features: Path) -> None:
     assert CliRunner().invoke(cli, ["compile"]).exit_code == 0
     stages = yaml.safe_load((features / "dvc.yaml").read_text())["stages"]
     check = stages["check_merged"]
-    assert check["cmd"] == ("mlops validate data/merged.parquet --rules rules/merged.yaml "
-                            "--report reports/check_merged.json")
+    assert check["cmd"] == (
+        "mlops validate data/merged.parquet --rules rules/merged.yaml --report reports/check_merged.json"
+    )
     assert check["deps"] == ["data/merged.parquet", "rules/merged.yaml"]
     assert check["metrics"] == [{"reports/check_merged.json": {"cache": False}}]
-    assert stages["profile_merged"]["cmd"] == "mlops profile data/merged.parquet -o profiles/profile_merged.json"
+    assert (
+        stages["profile_merged"]["cmd"] == "mlops profile data/merged.parquet -o profiles/profile_merged.json"
+    )
     assert "../reports/check_merged.json" in stages["train"]["deps"]
 
 
@@ -117,28 +135,46 @@ def test_check_reports_a_stale_file_with_a_diff_and_writes_nothing(features: Pat
     before = (features / "dvc.yaml").read_text()
     result = runner.invoke(cli, ["compile", "--check"])
     assert result.exit_code == 1
-    assert "---epochs 10" not in result.output and "-    cmd: python ../src/train.py --model ${item.model}" \
-        in result.output
+    assert (
+        "---epochs 10" not in result.output
+        and "-    cmd: python ../src/train.py --model ${item.model}" in result.output
+    )
     assert (features / "dvc.yaml").read_text() == before
 
 
-@pytest.mark.parametrize(("pipeline", "expected"), [
-    ("stages:\n  a:\n    cmd: echo\n    deps: [b.txt]\n    outs: [a.txt]\n"
-     "  b:\n    cmd: echo\n    deps: [a.txt]\n    outs: [b.txt]\n",
-     "pipelines/main.yaml:4:3: error: cycle in the pipeline: a -> b -> a"),
-    ("stages:\n  a:\n    cmd: echo\n    deps: [nowhere.txt]\n",
-     "pipelines/main.yaml:6:12: error: dependency `nowhere.txt` is produced by no stage"),
-    ("stages:\n  a:\n    cmd: echo\n    outs: [x]\n  b:\n    cmd: echo\n    outs: [x]\n",
-     "pipelines/main.yaml:9:12: error: `x` is also written by stage `a`"),
-    ("stages:\n  a:\n    cmd: echo ${nope}\n",
-     "pipelines/main.yaml:5:10: error: undefined variable `${nope}`"),
-    ("stages:\n  a:\n    foreach: ${n}\n    cmd: echo\n",
-     "pipelines/main.yaml:5:14: error: `foreach` must be a non-empty list or mapping, not int `3`"),
-    ("stages:\n  a:\n    cmd: echo\n    dep: [x]\n",
-     "pipelines/main.yaml:6:5: error: unknown key `dep` in `stages.a` (did you mean `deps`?)"),
-])
+@pytest.mark.parametrize(
+    ("pipeline", "expected"),
+    [
+        (
+            "stages:\n  a:\n    cmd: echo\n    deps: [b.txt]\n    outs: [a.txt]\n"
+            "  b:\n    cmd: echo\n    deps: [a.txt]\n    outs: [b.txt]\n",
+            "pipelines/main.yaml:4:3: error: cycle in the pipeline: a -> b -> a",
+        ),
+        (
+            "stages:\n  a:\n    cmd: echo\n    deps: [nowhere.txt]\n",
+            "pipelines/main.yaml:6:12: error: dependency `nowhere.txt` is produced by no stage",
+        ),
+        (
+            "stages:\n  a:\n    cmd: echo\n    outs: [x]\n  b:\n    cmd: echo\n    outs: [x]\n",
+            "pipelines/main.yaml:9:12: error: `x` is also written by stage `a`",
+        ),
+        (
+            "stages:\n  a:\n    cmd: echo ${nope}\n",
+            "pipelines/main.yaml:5:10: error: undefined variable `${nope}`",
+        ),
+        (
+            "stages:\n  a:\n    foreach: ${n}\n    cmd: echo\n",
+            "pipelines/main.yaml:5:14: error: `foreach` must be a non-empty list or mapping, not int `3`",
+        ),
+        (
+            "stages:\n  a:\n    cmd: echo\n    dep: [x]\n",
+            "pipelines/main.yaml:6:5: error: unknown key `dep` in `stages.a` (did you mean `deps`?)",
+        ),
+    ],
+)
 def test_bad_pipelines_are_refused_with_located_errors_and_nothing_written(
-        git_repo: Path, pipeline: str, expected: str) -> None:
+    git_repo: Path, pipeline: str, expected: str
+) -> None:
     write(git_repo, "params.yaml", "n: 3\n")
     write(git_repo, "pipelines/main.yaml", "kind: Pipeline\nversion: 1\n" + pipeline)
     write(git_repo, "dvc.yaml", "# Generated by `mlops compile` from: old.\nstages: {}\n")
@@ -159,7 +195,11 @@ def test_a_hand_written_dvc_yaml_is_not_overwritten_without_force(git_repo: Path
     assert "mine" in (git_repo / "dvc.yaml").read_text()
     code, out, err = _mlops("compile", "--force")
     assert code == 0, err
-    assert (git_repo / "dvc.yaml").read_text().startswith("# Generated by `mlops compile` from: pipelines/main.yaml.")
+    assert (
+        (git_repo / "dvc.yaml")
+        .read_text()
+        .startswith("# Generated by `mlops compile` from: pipelines/main.yaml.")
+    )
 
 
 def test_no_pipeline_files_and_not_a_repository(git_repo: Path, tmp_path: Path) -> None:
@@ -167,7 +207,9 @@ def test_no_pipeline_files_and_not_a_repository(git_repo: Path, tmp_path: Path) 
     assert code == 2 and "no pipeline files found (pipelines/*.yaml" in err
     outside = tmp_path / "outside"
     outside.mkdir()
-    proc = subprocess.run([sys.executable, "-m", "mlops", "compile"], cwd=outside, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops", "compile"], cwd=outside, capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "not a Git repository" in proc.stderr
 
 
@@ -182,8 +224,12 @@ def test_bytes_do_not_depend_on_hash_seed(features: Path) -> None:
     outputs = []
     for seed in ("1", "2"):
         (features / "dvc.yaml").unlink(missing_ok=True)
-        proc = subprocess.run([sys.executable, "-m", "mlops", "compile"], capture_output=True, text=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed})
+        proc = subprocess.run(
+            [sys.executable, "-m", "mlops", "compile"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
         assert proc.returncode == 0, proc.stderr
         outputs.append((features / "dvc.yaml").read_bytes())
     assert outputs[0] == outputs[1]
@@ -192,7 +238,10 @@ def test_bytes_do_not_depend_on_hash_seed(features: Path) -> None:
 def test_every_check_of_the_data_a_stage_reads_runs_before_it(git_repo: Path) -> None:
     write(git_repo, "rules/a.yaml", "kind: Rules\nversion: 1\ncolumns:\n  a: {type: integer}\n")
     write(git_repo, "data.csv", "a\n1\n")
-    write(git_repo, "pipelines/main.yaml", """\
+    write(
+        git_repo,
+        "pipelines/main.yaml",
+        """\
 kind: Pipeline
 version: 1
 stages:
@@ -207,7 +256,8 @@ stages:
     cmd: echo
     wdir: sub
     deps: [../data.csv]
-""")
+""",
+    )
     (git_repo / "sub").mkdir()
     assert CliRunner().invoke(cli, ["compile"]).exit_code == 0
     stages = yaml.safe_load((git_repo / "dvc.yaml").read_text())["stages"]

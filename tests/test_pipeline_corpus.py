@@ -41,8 +41,9 @@ REFUSED = {
 
 
 def _dvc_views(roots: list[Path]) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, str(VIEW), *map(str, roots)], capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(VIEW), *map(str, roots)], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
     views: dict[str, Any] = json.loads(proc.stdout)
     return views
@@ -62,7 +63,12 @@ def _touch_inputs(root: Path, view: dict[str, Any]) -> None:
     written = {o[0] for stage in view["stages"].values() for o in stage["outs"]}
     for stage in view["stages"].values():
         for dep in stage["deps"]:
-            if dep in written or dep.startswith("..") or "://" in dep or any(dep.startswith(w + "/") for w in written):
+            if (
+                dep in written
+                or dep.startswith("..")
+                or "://" in dep
+                or any(dep.startswith(w + "/") for w in written)
+            ):
                 continue
             path = root / dep
             if not path.exists():
@@ -106,14 +112,17 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, str
             _touch_inputs(adopted[name], before[str(orig)])
         outcome[name] = _adopt(adopted[name], skipped.setdefault(name, []))
     after = _dvc_views([p for n, p in adopted.items() if not outcome[n]])
-    return {name: (before[str(orig)], outcome[name], after.get(str(adopted[name])), skipped[name])
-            for name, orig in originals.items()}
+    return {
+        name: (before[str(orig)], outcome[name], after.get(str(adopted[name])), skipped[name])
+        for name, orig in originals.items()
+    }
 
 
 def _plots_from_root(entries: list[Any]) -> list[Any]:
     """Top-level plots as a root dvc.yaml would say them: a sub-folder's paths joined to the folder."""
     out = []
     for folder, entry in entries:
+
         def join(path: str, folder: str = folder) -> str:
             return posixpath.normpath(posixpath.join(folder, path)) if folder else path
 
@@ -124,8 +133,12 @@ def _plots_from_root(entries: list[Any]) -> list[Any]:
         for key, props in entry.items():
             axes = props if isinstance(props, dict) else {}
             if any(isinstance(axes.get(a), dict) for a in ("x", "y")):
-                moved[key] = {k: ({join(f): v2 for f, v2 in v.items()} if k in ("x", "y") and isinstance(v, dict)
-                                  else v) for k, v in props.items()}
+                moved[key] = {
+                    k: (
+                        {join(f): v2 for f, v2 in v.items()} if k in ("x", "y") and isinstance(v, dict) else v
+                    )
+                    for k, v in props.items()
+                }
             else:
                 moved[join(key)] = props
         out.append(moved)
@@ -135,11 +148,23 @@ def _plots_from_root(entries: list[Any]) -> list[Any]:
 def test_the_corpus_is_large_and_covers_what_dvc_accepts() -> None:
     assert len(CASES) >= 30
     texts = [p.read_text() for name in CASES for p in (CORPUS / name).rglob("dvc.yaml")]
-    for needle in ("matrix:", "vars:", "params:", "template:", "always_changed: true", "frozen: true",
-                   "^metrics:", "^plots:", "^params:", r"\$\{"):
+    for needle in (
+        "matrix:",
+        "vars:",
+        "params:",
+        "template:",
+        "always_changed: true",
+        "frozen: true",
+        "^metrics:",
+        "^plots:",
+        "^params:",
+        r"\$\{",
+    ):
         assert any(re.search(needle, text, re.MULTILINE) for text in texts), needle
     assert any("stages:" not in text for text in texts)  # DVCLive's metrics and plots only
-    assert any(len(_dvc_yamls(CORPUS / name)) > 1 or _dvc_yamls(CORPUS / name) != ["dvc.yaml"] for name in CASES)
+    assert any(
+        len(_dvc_yamls(CORPUS / name)) > 1 or _dvc_yamls(CORPUS / name) != ["dvc.yaml"] for name in CASES
+    )
     sources = (CORPUS / "SOURCES.md").read_text()
     assert all(f"`{name}`" in sources for name in CASES)
 

@@ -40,7 +40,9 @@ def test_substitute_keeps_types_for_a_whole_reference_and_formats_inside_text() 
 
 
 def test_foreach_list_dict_and_matrix_take_dvcs_own_names(tmp_path: Path) -> None:
-    pipeline, findings = _build(tmp_path, """\
+    pipeline, findings = _build(
+        tmp_path,
+        """\
 kind: Pipeline
 version: 1
 vars:
@@ -59,10 +61,20 @@ stages:
       lr: [0.1, 0.01]
       model: [{name: a}, {name: b}]
     cmd: fit ${item.lr} ${item.model.name}
-""", "sizes: [small, large]\n")
+""",
+        "sizes: [small, large]\n",
+    )
     assert findings == []
-    assert pipeline.names() == ["train@small", "train@large", "region@eu", "region@us",
-                                "grid@0.1-model0", "grid@0.1-model1", "grid@0.01-model0", "grid@0.01-model1"]
+    assert pipeline.names() == [
+        "train@small",
+        "train@large",
+        "region@eu",
+        "region@us",
+        "grid@0.1-model0",
+        "grid@0.1-model1",
+        "grid@0.01-model0",
+        "grid@0.01-model1",
+    ]
     by_name = {s.name: s for s in pipeline.stages}
     assert by_name["train@large"].cmd == "python train.py large"
     assert by_name["train@large"].outs[0].path == "models/large.pkl"
@@ -71,7 +83,9 @@ stages:
 
 
 def test_undefined_variables_and_foreach_over_a_scalar_are_located(tmp_path: Path) -> None:
-    _, findings = _build(tmp_path, """\
+    _, findings = _build(
+        tmp_path,
+        """\
 kind: Pipeline
 version: 1
 stages:
@@ -80,26 +94,36 @@ stages:
   b:
     foreach: ${train.lr}
     cmd: echo ${item}
-""", "train: {lr: 0.1}\n")
+""",
+        "train: {lr: 0.1}\n",
+    )
     messages = {(f.line, f.message.split(";")[0]) for f in findings}
     assert (5, "undefined variable `${nope.x}`") in messages
     assert (7, "`foreach` must be a non-empty list or mapping, not float `0.1`") in messages
 
 
 names = st.text(alphabet="abcxyz019_-. @/", min_size=1, max_size=6)
-scalars = st.one_of(names, st.integers(-5, 500), st.floats(0, 10, allow_nan=False).map(lambda f: round(f, 3)),
-                    st.booleans())
+scalars = st.one_of(
+    names, st.integers(-5, 500), st.floats(0, 10, allow_nan=False).map(lambda f: round(f, 3)), st.booleans()
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(items=st.lists(scalars, min_size=1, max_size=6, unique_by=lambda v: (type(v), v)),
-       dims=st.lists(st.lists(scalars, min_size=1, max_size=3, unique=True), min_size=1, max_size=2))
-def test_compile_is_deterministic_and_expanded_names_are_unique(tmp_path: Path, items: list,
-                                                                           dims: list) -> None:
-    doc = {"kind": "Pipeline", "version": 1, "stages": {
-        "train": {"foreach": items, "cmd": "echo ${item}"},
-        "grid": {"matrix": {f"d{i}": d for i, d in enumerate(dims)}, "cmd": "echo grid"},
-    }}
+@given(
+    items=st.lists(scalars, min_size=1, max_size=6, unique_by=lambda v: (type(v), v)),
+    dims=st.lists(st.lists(scalars, min_size=1, max_size=3, unique=True), min_size=1, max_size=2),
+)
+def test_compile_is_deterministic_and_expanded_names_are_unique(
+    tmp_path: Path, items: list, dims: list
+) -> None:
+    doc = {
+        "kind": "Pipeline",
+        "version": 1,
+        "stages": {
+            "train": {"foreach": items, "cmd": "echo ${item}"},
+            "grid": {"matrix": {f"d{i}": d for i, d in enumerate(dims)}, "cmd": "echo grid"},
+        },
+    }
     text = yaml.safe_dump(doc, sort_keys=False)
     first, findings1 = _build(tmp_path, text)
     second, findings2 = _build(tmp_path, text)
@@ -111,9 +135,12 @@ def test_compile_is_deterministic_and_expanded_names_are_unique(tmp_path: Path, 
     # DVC's names: the item as text; items that read the same (1 and "1") are one stage, as in DVC
     keys = {dvc_key(v) for v in items}
     combos = {"-".join(dvc_key(v) for v in combo) for combo in __import__("itertools").product(*dims)}
-    assert names_ == [f"train@{k}" for k in dict.fromkeys(dvc_key(v) for v in items)] + \
-        [f"grid@{k}" for k in dict.fromkeys("-".join(dvc_key(v) for v in c)
-                                            for c in __import__("itertools").product(*dims))]
+    assert names_ == [f"train@{k}" for k in dict.fromkeys(dvc_key(v) for v in items)] + [
+        f"grid@{k}"
+        for k in dict.fromkeys(
+            "-".join(dvc_key(v) for v in c) for c in __import__("itertools").product(*dims)
+        )
+    ]
     assert len(names_) == len(keys) + len(combos)
     from mlops.pipeline.checks import check_model
 

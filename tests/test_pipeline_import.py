@@ -120,8 +120,15 @@ print(json.dumps(out, sort_keys=True))
 def test_import_then_compile_gives_the_same_pipeline(git_repo: Path) -> None:
     write(git_repo, "dvc.yaml", DVC_YAML)
     write(git_repo, "params.yaml", PARAMS)
-    for rel in ["data/data.xml", "src/prepare.py", "src/featurization.py", "src/train.py", "src/evaluate.py",
-                "src/report.py", "reports/.keep"]:
+    for rel in [
+        "data/data.xml",
+        "src/prepare.py",
+        "src/featurization.py",
+        "src/train.py",
+        "src/evaluate.py",
+        "src/report.py",
+        "reports/.keep",
+    ]:
         write(git_repo, rel, "")
     subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=git_repo, check=True)
     before = _stages(git_repo)
@@ -140,8 +147,18 @@ def test_import_then_compile_gives_the_same_pipeline(git_repo: Path) -> None:
     assert compiled.returncode == 0, compiled.stderr
     after = _stages(git_repo)
 
-    assert set(after) == {"prepare", "featurize@a", "featurize@b", "train@a-2", "train@a-4", "train@b-2",
-                          "train@b-4", "evaluate", "per_region@eu", "per_region@us"}
+    assert set(after) == {
+        "prepare",
+        "featurize@a",
+        "featurize@b",
+        "train@a-2",
+        "train@a-4",
+        "train@b-2",
+        "train@b-4",
+        "evaluate",
+        "per_region@eu",
+        "per_region@us",
+    }
     assert after == before  # same names, commands, deps, outs, params and working folders
     written = yaml.safe_load((git_repo / "dvc.yaml").read_text())
     assert written["metrics"] == ["eval/metrics.json"]  # top-level lists survive for `dvc metrics show`

@@ -18,19 +18,38 @@ def _ran(output: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_before_train(tmp_path: Path) -> None:
+def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_before_train(
+    tmp_path: Path,
+) -> None:
     init = run_cli("init", "demo", cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     assert "compiled dvc.yaml: 5 stages" in init.stdout and "cd demo" in init.stdout
     demo = tmp_path / "demo"
-    for rel in ["pipelines/churn.yaml", "rules/train.yaml", "promotion.yaml", "registry.yaml", "params.yaml",
-                ".pre-commit-config.yaml", ".github/workflows/pr-gate.yml", ".github/workflows/sync.yml",
-                ".github/CODEOWNERS", ".gitignore", "README.md", "data/raw.csv.dvc", "dvc.yaml", ".dvc/config"]:
+    for rel in [
+        "pipelines/churn.yaml",
+        "rules/train.yaml",
+        "promotion.yaml",
+        "registry.yaml",
+        "params.yaml",
+        ".pre-commit-config.yaml",
+        ".github/workflows/pr-gate.yml",
+        ".github/workflows/sync.yml",
+        ".github/CODEOWNERS",
+        ".gitignore",
+        "README.md",
+        "data/raw.csv.dvc",
+        "dvc.yaml",
+        ".dvc/config",
+    ]:
         assert (demo / rel).is_file(), rel
     assert not (demo / "template.yaml").exists()
     assert run_cli("lint", cwd=demo).returncode == 0
-    hooks = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
-                           cwd=demo, capture_output=True, text=True)
+    hooks = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=demo,
+        capture_output=True,
+        text=True,
+    )
     assert hooks.returncode == 0, hooks.stdout + hooks.stderr
     import yaml
 
@@ -56,8 +75,11 @@ def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_bef
     assert _ran(second.stdout) == ["train", "evaluate"]  # only the stages that read train.*
 
     model = (demo / "models/model.pkl").read_bytes()
-    subprocess.run([sys.executable, "src/make_data.py", "--rows", "300", "--seed", "1", "--out", "data/raw.csv"],
-                   cwd=demo, check=True)
+    subprocess.run(
+        [sys.executable, "src/make_data.py", "--rows", "300", "--seed", "1", "--out", "data/raw.csv"],
+        cwd=demo,
+        check=True,
+    )
     subprocess.run([sys.executable, "-m", "dvc", "add", "-q", "data/raw.csv"], cwd=demo, check=True)
     bad = run_cli("run", cwd=demo)
     assert bad.returncode == 1, bad.stdout + bad.stderr
@@ -92,7 +114,10 @@ def test_run_without_dvc_or_with_a_broken_pipeline(git_repo: Path) -> None:
     assert no_dvc.returncode == 2 and "not a DVC repository" in no_dvc.stderr
     (git_repo / ".dvc").mkdir()
     broken = run_cli("run", cwd=git_repo)
-    assert broken.returncode == 2 and "pipelines/main.yaml:5:10: error: undefined variable `${x}`" in broken.stderr
+    assert (
+        broken.returncode == 2
+        and "pipelines/main.yaml:5:10: error: undefined variable `${x}`" in broken.stderr
+    )
     assert not (git_repo / "dvc.yaml").exists()
 
 
@@ -100,7 +125,11 @@ def test_init_refuses_a_non_empty_folder_and_never_overwrites_with_force(tmp_pat
     proj = tmp_path / "p"
     write(proj, "README.md", "mine\n")
     refused = run_cli("init", str(proj), "--template", "minimal", cwd=tmp_path)
-    assert refused.returncode == 2 and "is not empty (README.md)" in refused.stderr and "--force" in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "is not empty (README.md)" in refused.stderr
+        and "--force" in refused.stderr
+    )
     assert not (proj / ".git").exists()
     forced = run_cli("init", str(proj), "--template", "minimal", "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
@@ -118,7 +147,9 @@ def test_init_errors(tmp_path: Path, git_repo: Path) -> None:
     assert run_cli("init", str(a_file), cwd=tmp_path).returncode == 2
 
 
-def test_init_creates_the_protected_branch_whatever_gits_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_creates_the_protected_branch_whatever_gits_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """CI machines and old Git default to `master`; the template's promotion policy protects `main`."""
     empty = tmp_path / "gitconfig"
     empty.write_text("[user]\n\tname = T\n\temail = t@example.com\n")

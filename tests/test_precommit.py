@@ -52,8 +52,9 @@ def test_hooks_call_real_commands() -> None:
 
 
 def _head() -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 @pytest.mark.slow
@@ -63,24 +64,46 @@ def test_bad_config_is_blocked_at_commit_time(tmp_path: Path, monkeypatch: pytes
     repo = tmp_path / "user-repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    write(repo, ".pre-commit-config.yaml",
-          f"repos:\n  - repo: {REPO_ROOT}\n    rev: {_head()}\n    hooks:\n      - id: mlops-lint\n")
-    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
-               PIP_CACHE_DIR=os.path.join(ORIGINAL_HOME, ".cache", "pip"), PATH=os.environ["PATH"])
+    write(
+        repo,
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {REPO_ROOT}\n    rev: {_head()}\n    hooks:\n      - id: mlops-lint\n",
+    )
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        PIP_CACHE_DIR=os.path.join(ORIGINAL_HOME, ".cache", "pip"),
+        PATH=os.environ["PATH"],
+    )
     subprocess.run([str(pre_commit), "install"], cwd=repo, check=True, env=env, capture_output=True)
-    write(repo, "pipelines/train.yaml", "kind: Pipeline\nversion: 1\nstages:\n  train:\n    cmd: python t.py\n"
-                                        "    dep: [data.csv]\n")
+    write(
+        repo,
+        "pipelines/train.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  train:\n    cmd: python t.py\n    dep: [data.csv]\n",
+    )
     git(repo, "add", ".")
-    blocked = subprocess.run(["git", "commit", "-m", "add pipeline"], cwd=repo, env=env, capture_output=True,
-                             text=True)
+    blocked = subprocess.run(
+        ["git", "commit", "-m", "add pipeline"], cwd=repo, env=env, capture_output=True, text=True
+    )
     output = blocked.stdout + blocked.stderr
     assert blocked.returncode != 0, output
-    assert "pipelines/train.yaml:6:5: error: unknown key `dep` in `stages.train` (did you mean `deps`?)" in output
-    assert subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=repo, capture_output=True).returncode != 0
+    assert (
+        "pipelines/train.yaml:6:5: error: unknown key `dep` in `stages.train` (did you mean `deps`?)"
+        in output
+    )
+    assert (
+        subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=repo, capture_output=True).returncode
+        != 0
+    )
 
     write(repo, "data.csv", "a\n1\n")
-    write(repo, "pipelines/train.yaml", "kind: Pipeline\nversion: 1\nstages:\n  train:\n    cmd: python t.py\n"
-                                        "    deps: [data.csv]\n")
+    write(
+        repo,
+        "pipelines/train.yaml",
+        "kind: Pipeline\nversion: 1\nstages:\n  train:\n    cmd: python t.py\n    deps: [data.csv]\n",
+    )
     git(repo, "add", ".")
-    ok = subprocess.run(["git", "commit", "-m", "add pipeline"], cwd=repo, env=env, capture_output=True, text=True)
+    ok = subprocess.run(
+        ["git", "commit", "-m", "add pipeline"], cwd=repo, env=env, capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr

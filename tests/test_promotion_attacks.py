@@ -116,8 +116,11 @@ def _bad_v3(root: Path) -> str:
 def test_attack_1_policy_swap_through_mlops_yaml_is_refused_by_gate_and_sync(repo: Path) -> None:
     _bad_v3(repo)
     before = tags(repo)
-    files = {"lax.yaml": LAX, "mlops.yaml": "kind: Project\nversion: 1\npromotion: lax.yaml\n",
-             "registry.yaml": registry(staging="v3.0.0", production="v3.0.0")}
+    files = {
+        "lax.yaml": LAX,
+        "mlops.yaml": "kind: Project\nversion: 1\npromotion: lax.yaml\n",
+        "registry.yaml": registry(staging="v3.0.0", production="v3.0.0"),
+    }
     pull_request(repo, "lax", files, 21, merge=False)
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 1
@@ -136,7 +139,9 @@ def test_attack_1_policy_swap_through_mlops_yaml_is_refused_by_gate_and_sync(rep
     # issue 15 item 4: status and history show the refusal, with the reason
     code, out, _ = mlops("status")
     assert code == 0
-    assert ["churn-model", "production", "v3.0.0", "v1.0.0", "refused"] in [line.split() for line in out.splitlines()]
+    assert ["churn-model", "production", "v3.0.0", "v1.0.0", "refused"] in [
+        line.split() for line in out.splitlines()
+    ]
     assert "refused by sync: churn-model.production = v3.0.0: this change edits lax.yaml, mlops.yaml" in out
     code, out, _ = mlops("history", "churn-model")
     assert "v3.0.0 -> production REFUSED" in out
@@ -148,9 +153,15 @@ def test_attack_1_policy_swap_through_mlops_yaml_is_refused_by_gate_and_sync(rep
 def test_attack_1b_a_pull_request_that_loosens_promotion_yaml_itself_is_refused(repo: Path) -> None:
     _bad_v3(repo)
     before = tags(repo)
-    loose = POLICY.replace("      - {metric: auc, not_worse_than: incumbent, tolerance: 0.005, slices: all}\n", "")
-    pull_request(repo, "loosen", {"promotion.yaml": loose,
-                                  "registry.yaml": registry(staging="v3.0.0", production="v3.0.0")}, 22)
+    loose = POLICY.replace(
+        "      - {metric: auc, not_worse_than: incumbent, tolerance: 0.005, slices: all}\n", ""
+    )
+    pull_request(
+        repo,
+        "loosen",
+        {"promotion.yaml": loose, "registry.yaml": registry(staging="v3.0.0", production="v3.0.0")},
+        22,
+    )
     code, out, _ = mlops("sync", "--json")
     assert code == 1
     [action] = json.loads(out)["actions"]
@@ -160,8 +171,9 @@ def test_attack_1b_a_pull_request_that_loosens_promotion_yaml_itself_is_refused(
 
     # the same registry change alone is judged by the real policy, which refuses the regressed slice
     git(repo, "revert", "--no-edit", "-m", "1", "HEAD")
-    pull_request(repo, "again", {"registry.yaml": registry(staging="v3.0.0", production="v3.0.0")}, 23,
-                 merge=False)
+    pull_request(
+        repo, "again", {"registry.yaml": registry(staging="v3.0.0", production="v3.0.0")}, 23, merge=False
+    )
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 1 and "auc on slice south: 0.7 vs incumbent v1.0.0's 0.77" in out
 
@@ -177,8 +189,10 @@ def test_attack_2_a_hand_made_version_tag_on_doctored_metrics_is_not_provable(re
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 1
     assert "churn-model v0.9.0 cannot be proven at commit" in out
-    assert ("dvc.lock is stale: output metrics/eval.json differs from the md5 in dvc.lock (modified after the "
-            "last run)") in out and "`mlops register` would refuse that commit" in out
+    assert (
+        "dvc.lock is stale: output metrics/eval.json differs from the md5 in dvc.lock (modified after the "
+        "last run)"
+    ) in out and "`mlops register` would refuse that commit" in out
 
     # merged anyway (staging needs no review): sync re-checks and refuses too
     git(repo, "switch", "-q", "main")
@@ -190,7 +204,9 @@ def test_attack_2_a_hand_made_version_tag_on_doctored_metrics_is_not_provable(re
 
 
 def _promote_through_pr(root: Path, production: str, number: int) -> str:
-    pull_request(root, f"pr-{number}", {"registry.yaml": registry(staging="v2.0.0", production=production)}, number)
+    pull_request(
+        root, f"pr-{number}", {"registry.yaml": registry(staging="v2.0.0", production=production)}, number
+    )
     code, out, err = mlops("sync", "--push")
     assert code == 0, out + err
     return out
@@ -198,19 +214,24 @@ def _promote_through_pr(root: Path, production: str, number: int) -> str:
 
 @pytest.mark.slow
 def test_attack_3_and_7_replayed_message_fails_verify_and_a_pulled_version_returns_with_every_gate(
-        repo: Path) -> None:
+    repo: Path,
+) -> None:
     assert "churn-model#production#7" in _promote_through_pr(repo, "v2.0.0", 31)
     out = _promote_through_pr(repo, "v1.0.0", 32)  # roll back: v2 is pulled from production
     assert "churn-model v1.0.0 -> production (replacing v2.0.0) [rollback]: churn-model#production#8" in out
 
     # 7: v2 was rolled back away from: coming back is a promotion with every gate, not a rollback
-    pull_request(repo, "return", {"registry.yaml": registry(staging="v2.0.0", production="v2.0.0")}, 33,
-                 merge=False)
+    pull_request(
+        repo, "return", {"registry.yaml": registry(staging="v2.0.0", production="v2.0.0")}, 33, merge=False
+    )
     code, out, _ = mlops("gate", "--base", "main", "--format", "json")
     [ev] = json.loads(out)["promotions"]
     assert ev["rollback"] is False
     gates = {g["gate"]: g for g in ev["gates"]}
-    assert "was rolled back away from production by churn-model#production#8" in gates["not a rollback"]["message"]
+    assert (
+        "was rolled back away from production by churn-model#production#8"
+        in gates["not a rollback"]["message"]
+    )
     assert gates["soak 48h in staging"]["passed"] and not gates["soak 48h in staging"].get("skipped")
     assert not any(g.get("skipped") for g in ev["gates"])
     git(repo, "switch", "-q", "main")
@@ -218,25 +239,45 @@ def test_attack_3_and_7_replayed_message_fails_verify_and_a_pulled_version_retur
     # 3: the message of #8 (the merge that put v1 back) copied onto a new tag on v1's commit
     message = git(repo, "tag", "-l", "--format=%(contents)", "churn-model#production#8")
     write(repo.parent, "copied.txt", message)
-    git(repo, "tag", "-a", "churn-model#production#9", "-F", str(repo.parent / "copied.txt"),
-        "churn-model@v1.0.0^{commit}")
+    git(
+        repo,
+        "tag",
+        "-a",
+        "churn-model#production#9",
+        "-F",
+        str(repo.parent / "copied.txt"),
+        "churn-model@v1.0.0^{commit}",
+    )
     code, out, _ = mlops("verify", "--since", "churn-model#production#4")
     assert code == 1
-    assert ("churn-model#production#9: merge " in out and "'s change is already proven by tag "
-            "churn-model#production#8 (a copied message or an extra tag: one tag per change)" in out)
+    assert (
+        "churn-model#production#9: merge " in out
+        and "'s change is already proven by tag "
+        "churn-model#production#8 (a copied message or an extra tag: one tag per change)"
+        in out
+    )
     assert "3 assignment tag(s) of review-required stages checked: 2 ok, 1 not verified" in out
 
     # the copied message of #7 (v2) on v1's commit names the version it does not prove
     message = git(repo, "tag", "-l", "--format=%(contents)", "churn-model#production#7")
     write(repo.parent, "copied.txt", message)
-    git(repo, "tag", "-a", "churn-model#production#10", "-F", str(repo.parent / "copied.txt"),
-        "churn-model@v1.0.0^{commit}")
+    git(
+        repo,
+        "tag",
+        "-a",
+        "churn-model#production#10",
+        "-F",
+        str(repo.parent / "copied.txt"),
+        "churn-model@v1.0.0^{commit}",
+    )
     code, out, _ = mlops("verify", "--since", "churn-model#production#4", "--json")
     assert code == 1
     report = {t["tag"]: t for t in json.loads(out)["tags"]}
     assert report["churn-model#production#7"]["ok"] and report["churn-model#production#8"]["ok"]
-    assert any("set production: v2.0.0, but the tag is on v1.0.0's commit" in p
-               for p in report["churn-model#production#10"]["problems"])
+    assert any(
+        "set production: v2.0.0, but the tag is on v1.0.0's commit" in p
+        for p in report["churn-model#production#10"]["problems"]
+    )
 
 
 def test_attack_4_option_injection_names_are_refused(repo: Path) -> None:
@@ -251,8 +292,11 @@ def test_attack_4_option_injection_names_are_refused(repo: Path) -> None:
     assert tags(repo) == before and not list(repo.glob("x@*"))
 
     # what gto accepts is accepted: CV_Model
-    write(repo, "promotion.yaml", POLICY.replace("artifacts:\n", "artifacts:\n  CV_Model:\n"
-                                                 "    path: models/model.pkl\n"))
+    write(
+        repo,
+        "promotion.yaml",
+        POLICY.replace("artifacts:\n", "artifacts:\n  CV_Model:\n    path: models/model.pkl\n"),
+    )
     commit_all(repo, "a second artifact")
     code, out, err = mlops("register", "CV_Model")
     assert code == 0, out + err
@@ -310,7 +354,9 @@ def test_attack_5_paths_out_of_the_repository_are_located_errors(repo: Path) -> 
     (repo / "rules" / "evil.yaml").symlink_to(outside / "evil.yaml")
     code, out, _ = mlops("lint")
     assert code == 1
-    assert "rules/evil.yaml:1:1: error: `rules/evil.yaml` is a symlink to a file outside the repository" in out
+    assert (
+        "rules/evil.yaml:1:1: error: `rules/evil.yaml` is a symlink to a file outside the repository" in out
+    )
     (repo / "rules" / "evil.yaml").unlink()
 
     found = []
@@ -319,8 +365,10 @@ def test_attack_5_paths_out_of_the_repository_are_located_errors(repo: Path) -> 
         code, out, _ = mlops("lint")
         found.append((code, out.replace(dep, "DEP")))
     assert found[0] == found[1]
-    assert found[0][0] == 1 and "pipelines/main.yaml:7:9: error: dependency `DEP` is outside the repository" \
-        in found[0][1]
+    assert (
+        found[0][0] == 1
+        and "pipelines/main.yaml:7:9: error: dependency `DEP` is outside the repository" in found[0][1]
+    )
 
 
 @pytest.mark.slow
@@ -329,8 +377,16 @@ def test_attack_6_parallel_syncs_write_one_tag_per_change(repo: Path) -> None:
     tag(repo, "churn-model@v3.0.0", c3, ago=hours(2))
     pull_request(repo, "stage-v3", {"registry.yaml": registry(staging="v3.0.0", production="v1.0.0")}, 41)
     before = tags(repo)
-    procs = [subprocess.Popen([sys.executable, "-m", "mlops", "sync"], cwd=repo, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "mlops", "sync"],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
     results = [(p.wait(), p.communicate()) for p in procs]
     assert all(code == 0 for code, _ in results), results
     assert tags(repo) - before == {"churn-model#staging#7"}
@@ -342,9 +398,16 @@ def test_attack_6_parallel_promote_apply_keeps_commit_tags_and_index_agreeing(re
     c3 = version_commit(repo, V2, label="v3")
     tag(repo, "churn-model@v3.0.0", c3, ago=hours(2))
     before = tags(repo)
-    procs = [subprocess.Popen([sys.executable, "-m", "mlops", "promote", "churn-model@v3.0.0", "--to", "staging",
-                               "--apply"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "mlops", "promote", "churn-model@v3.0.0", "--to", "staging", "--apply"],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     results = [(p.wait(), p.communicate()) for p in procs]
     assert all(code == 0 for code, _ in results), results
     assert tags(repo) - before == {"churn-model#staging#7"}
@@ -375,7 +438,9 @@ def test_attack_8_rollback_then_promote_in_one_second_agrees_with_gto(repo: Path
     code, out, err = mlops("promote", "churn-model@v2.0.0", "--to", "staging", "--apply")
     assert code == 0, out + err
     assert "was rolled back away from staging" in out
-    times = git(repo, "tag", "-l", "--format=%(taggerdate:unix)", "churn-model#staging#7", "churn-model#staging#8")
+    times = git(
+        repo, "tag", "-l", "--format=%(taggerdate:unix)", "churn-model#staging#7", "churn-model#staging#8"
+    )
     assert len(set(times.split())) == 2  # never two events of one artifact in one second
     code, out, _ = mlops("which", "churn-model", "staging")
     assert out.strip().startswith("v2.0.0")

@@ -72,12 +72,16 @@ def test_promote_apply_commits_and_tags(repo: Path) -> None:
     assert git(repo, "log", "-1", "--format=%s") == "Promote churn-model v2.0.0 to canary\n"
     assert git(repo, "status", "--porcelain") == ""
     message = git(repo, "tag", "-l", "--format=%(contents)", "churn-model#canary#7")
-    data = json.loads(message[message.index("{"):])
+    data = json.loads(message[message.index("{") :])
     assert data["registry_change"] == git(repo, "rev-parse", "HEAD").strip()
     assert data["via"] == "mlops promote --apply" and data["gates_passed"] is True
     assert data["by"].startswith("Test Committer <committer@example.com>")
     code, out, _ = mlops("promote", "churn-model@v2.0.0", "--to", "canary", "--apply")
-    assert code == 0 and "already in canary" in out and tags(repo, "churn-model#canary*")[-1] == "churn-model#canary#7"
+    assert (
+        code == 0
+        and "already in canary" in out
+        and tags(repo, "churn-model#canary*")[-1] == "churn-model#canary#7"
+    )
 
 
 def test_promote_json_and_registry_written(repo: Path) -> None:
@@ -113,7 +117,9 @@ def test_sync_dry_run_unassign_and_idempotence(repo: Path) -> None:
     assert "churn-model#staging!#7, churn-model#staging!#8" in out  # every version in the stage leaves
     assert mlops("sync")[1].startswith("In sync")
     assert json.loads(mlops("status", "--json")[1])["in_sync"] is True
-    gto = subprocess.run([GTO, "show", "churn-model#staging", "--ref"], cwd=repo, capture_output=True, text=True)
+    gto = subprocess.run(
+        [GTO, "show", "churn-model#staging", "--ref"], cwd=repo, capture_output=True, text=True
+    )
     assert gto.returncode == 0 and gto.stdout.strip() == ""  # gto agrees: the stage is empty
 
 
@@ -156,7 +162,9 @@ def test_gate_no_changes_unknown_base_and_json(repo: Path) -> None:
 
 def test_rollback_needs_a_previous_version(repo: Path) -> None:
     code, _, err = mlops("rollback", "churn-model", "--stage", "production")
-    assert code == 2 and "no earlier version of churn-model left production in good standing (now v1.0.0)" in err
+    assert (
+        code == 2 and "no earlier version of churn-model left production in good standing (now v1.0.0)" in err
+    )
     code, _, err = mlops("rollback", "churn-model", "--stage", "prod")
     assert code == 2 and "unknown stage" in err
     tag(repo, "churn-model#staging#7", "churn-model@v1.0.0", ago=hours(1))  # staging went back from v2 to v1
@@ -171,7 +179,9 @@ def test_rollback_needs_a_previous_version(repo: Path) -> None:
     assert "Created tag churn-model#staging#10" in out
 
 
-def test_verify_without_tags_and_outside_git(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_without_tags_and_outside_git(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out, _ = mlops("verify", "--json")
     assert code == 1 and json.loads(out)["tags"][0]["tag"] == "churn-model#production#4"
     code, _, err = mlops("verify", "--since", "someday")
@@ -189,13 +199,16 @@ def test_broken_policy_is_a_located_error(repo: Path) -> None:
     assert code == 2 and "promotion.yaml:" in err and "a duration such as 30m, 48h" in err
 
 
-@pytest.mark.parametrize(("message", "number"), [
-    ("Merge pull request #42 from team/branch\n\nPromote v2", 42),
-    ("Promote churn-model v2 to production (#7)\n\n* body", 7),
-    ("Merge branch 'feature'\n\nSee merge request group/project!15", 15),
-    ("Merge branch 'feature'", None),
-    ("Fix #12 in the middle", None),
-])
+@pytest.mark.parametrize(
+    ("message", "number"),
+    [
+        ("Merge pull request #42 from team/branch\n\nPromote v2", 42),
+        ("Promote churn-model v2 to production (#7)\n\n* body", 7),
+        ("Merge branch 'feature'\n\nSee merge request group/project!15", 15),
+        ("Merge branch 'feature'", None),
+        ("Fix #12 in the middle", None),
+    ],
+)
 def test_pr_number(message: str, number: int | None) -> None:
     assert pr_number(message) == number
 
@@ -206,8 +219,11 @@ def test_a_merge_that_writes_the_value_itself_is_not_a_review(repo: Path) -> Non
     commit_all(repo, "unrelated")
     git(repo, "switch", "-q", "main")
     git(repo, "merge", "--no-ff", "--no-commit", "-q", "side")
-    write(repo, "registry.yaml", (repo / "registry.yaml").read_text().replace("production: v1.0.0",
-                                                                              "production: v2.0.0"))
+    write(
+        repo,
+        "registry.yaml",
+        (repo / "registry.yaml").read_text().replace("production: v1.0.0", "production: v2.0.0"),
+    )
     git(repo, "add", "registry.yaml")
     git(repo, "commit", "-q", "-m", "Merge pull request #5 from team/side")
     head = git(repo, "rev-parse", "HEAD").strip()
@@ -219,8 +235,9 @@ def test_a_merge_that_writes_the_value_itself_is_not_a_review(repo: Path) -> Non
     assert code == 1 and "requires review: merge commit" in out
 
 
-def test_apply_creates_registry_and_a_failing_hook_leaves_nothing(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_creates_registry_and_a_failing_hook_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "fresh"
     make_repo(root, registry=None)
     monkeypatch.chdir(root)
@@ -239,22 +256,33 @@ def test_apply_creates_registry_and_a_failing_hook_leaves_nothing(tmp_path: Path
     assert tags(root, "churn-model#canary*")[-1] == "churn-model#canary#7"
 
 
-def test_a_pull_request_cannot_quiet_the_monitoring_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pull_request_cannot_quiet_the_monitoring_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.test_promotion_gates import MONITOR_POLICY, _run
 
     root = tmp_path / "r"
     make_repo(root, policy=MONITOR_POLICY)
     tag(root, "churn-model#canary#7", "churn-model@v2.0.0", ago=hours(72))
-    write(root, "monitoring/canary.jsonl", _run("v2.0.0", hours(30)) + "\n" + _run("v2.0.0", hours(1), "error") + "\n")
+    write(
+        root,
+        "monitoring/canary.jsonl",
+        _run("v2.0.0", hours(30)) + "\n" + _run("v2.0.0", hours(1), "error") + "\n",
+    )
     commit_all(root, "history with an alert")
     monkeypatch.chdir(root)
     git(root, "switch", "-q", "-c", "pr")
     write(root, "monitoring/canary.jsonl", _run("v2.0.0", hours(30)) + "\n")  # the alert line removed
-    write(root, "registry.yaml", (root / "registry.yaml").read_text().replace("production: v1.0.0",
-                                                                              "production: v2.0.0"))
+    write(
+        root,
+        "registry.yaml",
+        (root / "registry.yaml").read_text().replace("production: v1.0.0", "production: v2.0.0"),
+    )
     commit_all(root, "promote, and tidy the history")
     code, out, _ = mlops("gate", "--base", "main")
-    assert code == 1 and "refused: this change edits monitoring/canary.jsonl together with registry.yaml" in out
+    assert (
+        code == 1 and "refused: this change edits monitoring/canary.jsonl together with registry.yaml" in out
+    )
 
 
 def test_gate_on_a_change_that_repairs_registry_yaml(repo: Path) -> None:
@@ -275,8 +303,11 @@ def test_real_entry_point_exit_codes(repo: Path) -> None:
     from tests.conftest import run_cli
 
     git(repo, "switch", "-q", "-c", "pr")
-    write(repo, "registry.yaml", (repo / "registry.yaml").read_text().replace("production: v1.0.0",
-                                                                              "production: v2.0.0"))
+    write(
+        repo,
+        "registry.yaml",
+        (repo / "registry.yaml").read_text().replace("production: v1.0.0", "production: v2.0.0"),
+    )
     commit_all(repo, "promote")
     proc = run_cli("gate", "--format", "json", cwd=repo)
     assert proc.returncode == 1 and json.loads(proc.stdout)["passed"] is False

@@ -28,8 +28,10 @@ from tests.test_promotion_repo import (
 
 GTO = tool("gto")
 
-E2E_POLICY = POLICY.replace("soak: 48h", "soak: 6s") + \
-    "      - {monitor: monitoring/canary.jsonl, no_alerts_for: 24h}\n"
+E2E_POLICY = (
+    POLICY.replace("soak: 48h", "soak: 6s")
+    + "      - {monitor: monitoring/canary.jsonl, no_alerts_for: 24h}\n"
+)
 E2E_REGISTRY = """\
 # Desired state, changed through pull requests.
 kind: Registry
@@ -48,11 +50,24 @@ def mlops(*args: str) -> tuple[int, str, str]:
 
 def history_line(version: str, ago: timedelta, alerts: list | None = None) -> str:
     moment = (datetime.now(timezone.utc) - ago).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return json.dumps({"type": "run", "schema": 1, "id": f"run-{version}-{ago.total_seconds():.0f}",
-                       "time": moment, "artifact": "churn-model", "version": version,
-                       "ref": "churn-model#canary", "commit": "0" * 40, "data": "live.csv", "rows": 100,
-                       "features": {}, "metrics": {"overall": {}, "slices": {}}, "label_coverage": None,
-                       "alerts": alerts or []})
+    return json.dumps(
+        {
+            "type": "run",
+            "schema": 1,
+            "id": f"run-{version}-{ago.total_seconds():.0f}",
+            "time": moment,
+            "artifact": "churn-model",
+            "version": version,
+            "ref": "churn-model#canary",
+            "commit": "0" * 40,
+            "data": "live.csv",
+            "rows": 100,
+            "features": {},
+            "metrics": {"overall": {}, "slices": {}},
+            "label_coverage": None,
+            "alerts": alerts or [],
+        }
+    )
 
 
 def gto_ref(root: Path, name: str) -> str:
@@ -73,8 +88,11 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     git(tmp_path, "init", "-q", "--bare", str(origin))
     repo = tmp_path / "work"
     commits = make_repo(repo, policy=E2E_POLICY, registry=E2E_REGISTRY)
-    write(repo, "monitoring/canary.jsonl",
-          "\n".join(history_line("v2.0.0", hours(h)) for h in (30, 20, 10, 1)) + "\n")
+    write(
+        repo,
+        "monitoring/canary.jsonl",
+        "\n".join(history_line("v2.0.0", hours(h)) for h in (30, 20, 10, 1)) + "\n",
+    )
     commit_all(repo, "monitoring history of the canary")
     git(repo, "remote", "add", "origin", str(origin))
     git(repo, "push", "-q", "origin", "main", "--tags")
@@ -98,7 +116,10 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     code, out, _ = mlops("gate", "--base", "main", "--format", "markdown")
     assert code == 0, out
     assert "### ✅ churn-model v2.0.0 -> production (replacing v1.0.0)" in out
-    assert "| auc not worse than incumbent (tolerance 0.005) [slice south] | 0.78 | 0.765 (v1.0.0: 0.77) |" in out
+    assert (
+        "| auc not worse than incumbent (tolerance 0.005) [slice south] | 0.78 | 0.765 (v1.0.0: 0.77) |"
+        in out
+    )
 
     # sync refuses off the protected branch; after the merge it writes the tag, once
     code, _, err = mlops("sync")
@@ -108,7 +129,7 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0, out + err
     assert "applied  churn-model v2.0.0 -> production (replacing v1.0.0): churn-model#production#8" in out
     message = git(repo, "tag", "-l", "--format=%(contents)", "churn-model#production#8")
-    data = json.loads(message[message.index("{"):])
+    data = json.loads(message[message.index("{") :])
     assert data["merge_commit"] == merge and data["pr"] == 12 and data["gates_passed"] is True
     assert data["registry_change"] == git(repo, "rev-parse", "promote-v2").strip()
     assert any(g["gate"].startswith("no error alerts for 24h") for g in data["gates"])
@@ -134,8 +155,11 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     # history shows each assignment with its gate results
     code, out, _ = mlops("history", "churn-model", "--json")
     assert code == 0, out
-    synced = [e for e in json.loads(out)["events"]
-              if e["tag"] in ("churn-model#production#8", "churn-model#production#9")]
+    synced = [
+        e
+        for e in json.loads(out)["events"]
+        if e["tag"] in ("churn-model#production#8", "churn-model#production#9")
+    ]
     assert len(synced) == 2 and all(e["data"]["gates"] and e["data"]["gates_passed"] for e in synced)
     code, out, _ = mlops("history", "churn-model")
     assert "PR #12, merge" in out and "gates 8/8 passed" in out and "PR #13" in out
@@ -164,8 +188,11 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     assert "churn-model#production#10: records no merge commit" in out
 
     # a slice that regresses blocks a promotion whose overall metric improved
-    v3 = version_commit(repo, {"auc": 0.86, "latency_p95_ms": 31,
-                               "slices": {"north": {"auc": 0.90}, "south": {"auc": 0.70}}}, label="v3")
+    v3 = version_commit(
+        repo,
+        {"auc": 0.86, "latency_p95_ms": 31, "slices": {"north": {"auc": 0.90}, "south": {"auc": 0.70}}},
+        label="v3",
+    )
     tag(repo, "churn-model@v3.0.0", v3, ago=hours(80))
     tag(repo, "churn-model#staging#11", v3, ago=hours(79))
     tag(repo, "churn-model#canary#12", v3, ago=hours(78))
@@ -175,6 +202,8 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     commit_all(repo, "Promote v3")
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 1
-    assert ("auc on slice south: 0.7 vs incumbent v2.0.0's 0.78: lower by 0.08, more than the tolerance "
-            "0.005 (threshold 0.775)") in out
+    assert (
+        "auc on slice south: 0.7 vs incumbent v2.0.0's 0.78: lower by 0.08, more than the tolerance "
+        "0.005 (threshold 0.775)"
+    ) in out
     assert V1["auc"] < 0.86  # overall improved

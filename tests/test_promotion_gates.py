@@ -67,25 +67,33 @@ def test_incumbent_comparison_per_slice_names_everything(tmp_path: Path) -> None
 
 
 def test_lower_is_better_and_tolerance(tmp_path: Path) -> None:
-    policy = POLICY.replace("      - {metric: latency_p95_ms, max: 50}\n",
-                            "      - {metric: latency_p95_ms, not_worse_than: incumbent, higher_is_better: false,"
-                            " tolerance: 2}\n")
+    policy = POLICY.replace(
+        "      - {metric: latency_p95_ms, max: 50}\n",
+        "      - {metric: latency_p95_ms, not_worse_than: incumbent, higher_is_better: false,"
+        " tolerance: 2}\n",
+    )
     root = tmp_path / "r"
     make_repo(root, policy=policy, v2={**V2, "latency_p95_ms": 33})
     tag(root, "churn-model#canary#7", "churn-model@v2.0.0", ago=hours(72))
     ev = _eval(root, "production", "v2.0.0")
-    assert _messages(ev) == ["latency_p95_ms: 33 vs incumbent v1.0.0's 30: higher by 3, more than the tolerance 2 "
-                             "(threshold 32)"]
+    assert _messages(ev) == [
+        "latency_p95_ms: 33 vs incumbent v1.0.0's 30: higher by 3, more than the tolerance 2 (threshold 32)"
+    ]
 
 
 def test_entry_rules_order_and_soak(repo: Path) -> None:
     ev = _eval(repo, "production", "v2.0.0")
-    assert _messages(ev) == ["churn-model v2.0.0 has not been in canary; production comes after canary "
-                             "(promote it there first)"]
+    assert _messages(ev) == [
+        "churn-model v2.0.0 has not been in canary; production comes after canary (promote it there first)"
+    ]
     tag(repo, "churn-model#canary#7", "churn-model@v2.0.0", ago=hours(10))
     ev = _eval(repo, "production", "v2.0.0")
     soak = ev.failures[0]
-    assert soak.kind == "soak" and "has been in canary for 10h" in soak.message and "soak needs 48h" in soak.message
+    assert (
+        soak.kind == "soak"
+        and "has been in canary for 10h" in soak.message
+        and "soak needs 48h" in soak.message
+    )
     assert _eval(repo, "production", "v2.0.0", now=datetime.now(timezone.utc) + hours(39)).passed
 
 
@@ -106,7 +114,8 @@ def test_unregistered_deregistered_deprecated(repo: Path) -> None:
 
 def test_unknown_stage_and_limited_stage(repo: Path) -> None:
     assert _messages(_eval(repo, "prod", "v2.0.0")) == [
-        "`prod` is not a stage of promotion.yaml (stages: staging, canary, production)"]
+        "`prod` is not a stage of promotion.yaml (stages: staging, canary, production)"
+    ]
 
 
 def test_rollback_skips_comparison_but_keeps_bounds(repo: Path) -> None:
@@ -129,7 +138,8 @@ def test_validation_report(tmp_path: Path) -> None:
     c4 = commit_all(root, "no report")
     tag(root, "churn-model@v4.0.0", c4)
     assert _messages(_eval(root, "staging", "v4.0.0")) == [
-        f"validation report of v4.0.0: reports/check.json is not in commit {c4[:12]}"]
+        f"validation report of v4.0.0: reports/check.json is not in commit {c4[:12]}"
+    ]
 
 
 def test_metrics_read_from_the_version_commit_not_the_work_tree(repo: Path) -> None:
@@ -145,27 +155,47 @@ def test_broken_metrics_file_is_a_failed_gate(tmp_path: Path) -> None:
     c3 = commit_all(root, "broken")
     tag(root, "churn-model@v3.0.0", c3)
     [message] = _messages(_eval(root, "staging", "v3.0.0"))
-    assert message.startswith("auc: cannot read metrics of v3.0.0: metrics/eval.json at") and "not valid JSON" in message
+    assert (
+        message.startswith("auc: cannot read metrics of v3.0.0: metrics/eval.json at")
+        and "not valid JSON" in message
+    )
 
 
 MONITOR_POLICY = POLICY + "      - {monitor: monitoring/canary.jsonl, no_alerts_for: 24h}\n"
 
 
 def _run(version: str, ago: timedelta, severity: str | None = None) -> str:
-    alerts = [{"id": "r/drift:age", "rule": "drift:age", "severity": severity, "message": "psi 0.4 > 0.2"}] \
-        if severity else []
-    return json.dumps({"type": "run", "schema": 1, "id": f"r{ago}", "artifact": "churn-model", "version": version,
-                       "time": (NOW - ago).strftime("%Y-%m-%dT%H:%M:%SZ"), "alerts": alerts})
+    alerts = (
+        [{"id": "r/drift:age", "rule": "drift:age", "severity": severity, "message": "psi 0.4 > 0.2"}]
+        if severity
+        else []
+    )
+    return json.dumps(
+        {
+            "type": "run",
+            "schema": 1,
+            "id": f"r{ago}",
+            "artifact": "churn-model",
+            "version": version,
+            "time": (NOW - ago).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "alerts": alerts,
+        }
+    )
 
 
-@pytest.mark.parametrize(("lines", "message"), [
-    (None, "no monitoring history monitoring/canary.jsonl at"),
-    ([], "no monitoring runs of churn-model v2.0.0"),
-    ([_run("v2.0.0", hours(5))], "monitored for 5h"),
-    ([_run("v2.0.0", hours(30)), _run("v2.0.0", hours(2), "error")], "1 error alert(s) in the last 1d; latest "
-                                                                     "drift:age at"),
-    ([_run("v1.0.0", hours(30))], "no monitoring runs of churn-model v2.0.0"),
-])
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (None, "no monitoring history monitoring/canary.jsonl at"),
+        ([], "no monitoring runs of churn-model v2.0.0"),
+        ([_run("v2.0.0", hours(5))], "monitored for 5h"),
+        (
+            [_run("v2.0.0", hours(30)), _run("v2.0.0", hours(2), "error")],
+            "1 error alert(s) in the last 1d; latest drift:age at",
+        ),
+        ([_run("v1.0.0", hours(30))], "no monitoring runs of churn-model v2.0.0"),
+    ],
+)
 def test_monitor_gate_failures(tmp_path: Path, lines: list[str] | None, message: str) -> None:
     root = tmp_path / "r"
     make_repo(root, policy=MONITOR_POLICY)
@@ -190,11 +220,21 @@ def test_monitor_gate_passes_with_old_errors_and_warnings(tmp_path: Path) -> Non
 
 
 def test_history_parser_counts_bad_lines_and_reads_acks() -> None:
-    raw = "\n".join([_run("v1.0.0", hours(1), "error"), "[1, 2]", "nope",
-                     json.dumps({"type": "ack", "schema": 1, "alert": "r/drift:age", "resolution": "ignored"}),
-                     json.dumps({"type": "run", "time": "garbage"})]).encode()
+    raw = "\n".join(
+        [
+            _run("v1.0.0", hours(1), "error"),
+            "[1, 2]",
+            "nope",
+            json.dumps({"type": "ack", "schema": 1, "alert": "r/drift:age", "resolution": "ignored"}),
+            json.dumps({"type": "run", "time": "garbage"}),
+        ]
+    ).encode()
     history = parse_history(raw)
-    assert len(history.runs) == 1 and history.skipped == 3 and history.acknowledged() == {"r/drift:age": "ignored"}
+    assert (
+        len(history.runs) == 1
+        and history.skipped == 3
+        and history.acknowledged() == {"r/drift:age": "ignored"}
+    )
     check = check_quiet(history, "churn-model", "v1.0.0", hours(24), NOW)
     assert not check.passed and len(check.error_alerts) == 1  # an acknowledged alert still counts
 
@@ -211,9 +251,13 @@ def test_metrics_tracked_by_dvc_are_read_from_the_cache(tmp_path: Path) -> None:
     cached.write_bytes(body)
     git(root, "rm", "-q", "metrics/eval.json")
     model = hashlib.md5((root / "models/model.pkl").read_bytes()).hexdigest()
-    write(root, "dvc.lock", f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n"
-                            f"    - path: models/model.pkl\n      md5: {model}\n"
-                            f"    - path: metrics/eval.json\n      md5: {md5}\n      size: {len(body)}\n")
+    write(
+        root,
+        "dvc.lock",
+        f"schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n"
+        f"    - path: models/model.pkl\n      md5: {model}\n"
+        f"    - path: metrics/eval.json\n      md5: {md5}\n      size: {len(body)}\n",
+    )
     write(root, ".gitignore", ".dvc/cache\n")
     c3 = commit_all(root, "metrics in the DVC cache")
     tag(root, "churn-model@v3.0.0", c3)
@@ -221,12 +265,21 @@ def test_metrics_tracked_by_dvc_are_read_from_the_cache(tmp_path: Path) -> None:
 
 
 def test_entry_skips_stages_limited_to_other_artifacts(tmp_path: Path) -> None:
-    policy = POLICY.replace("  canary: {}\n", "  canary: {artifacts: [other]}\n").replace(
-        "    soak: 48h\n", "    soak: 1h\n").replace("    metrics: metrics/eval.json\n",
-                                                    "    metrics: metrics/eval.json\n  other:\n    path: o.pkl\n    metrics: o.json\n", 1)
+    policy = (
+        POLICY.replace("  canary: {}\n", "  canary: {artifacts: [other]}\n")
+        .replace("    soak: 48h\n", "    soak: 1h\n")
+        .replace(
+            "    metrics: metrics/eval.json\n",
+            "    metrics: metrics/eval.json\n  other:\n    path: o.pkl\n    metrics: o.json\n",
+            1,
+        )
+    )
     root = tmp_path / "r"
     make_repo(root, policy=policy)
     ev = _eval(root, "production", "v2.0.0")
     assert ev.passed, [r.message for r in ev.failures]
-    assert [r.gate for r in ev.results if r.kind in ("after", "soak")] == ["was in staging", "soak 1h in staging"]
+    assert [r.gate for r in ev.results if r.kind in ("after", "soak")] == [
+        "was in staging",
+        "soak 1h in staging",
+    ]
     assert _messages(_eval(root, "canary", "v2.0.0")) == ["stage canary is limited to other"]

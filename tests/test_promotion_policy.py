@@ -77,7 +77,9 @@ stages:
 
 
 def test_after_loop_is_reported(tmp_path: Path) -> None:
-    text = "kind: Promotion\nversion: 1\nartifacts: {a: {path: a}}\nstages:\n  x: {after: y}\n  y: {after: x}\n"
+    text = (
+        "kind: Promotion\nversion: 1\nartifacts: {a: {path: a}}\nstages:\n  x: {after: y}\n  y: {after: x}\n"
+    )
     with pytest.raises(ConfigError, match="loops: x -> y -> x"):
         _policy(tmp_path, text)
 
@@ -92,8 +94,10 @@ def test_missing_policy_and_unknown_names(tmp_path: Path) -> None:
         policy.artifact("churn-modle")
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("30m", 1800), ("48h", 172800), ("2.5d", 216000),
-                                               ("2w", 1209600), (" 1 h ", 3600)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("30m", 1800), ("48h", 172800), ("2.5d", 216000), ("2w", 1209600), (" 1 h ", 3600)],
+)
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
@@ -131,8 +135,11 @@ def test_registry_round_trip_keeps_comments_order_and_quotes(tmp_path: Path) -> 
     assert f.set("new-model", "staging", None, order)
     f.save()
     text = (tmp_path / "registry.yaml").read_text()
-    assert text == REGISTRY.replace('  production: "v1.3.0"', '  canary: v1.4.0\n  production: "v1.4.0"') + \
-        "new-model:\n  staging: null\n"
+    assert (
+        text
+        == REGISTRY.replace('  production: "v1.3.0"', '  canary: v1.4.0\n  production: "v1.4.0"')
+        + "new-model:\n  staging: null\n"
+    )
     assert read_desired(tmp_path, "registry.yaml")["new-model"] == {"staging": None}
     assert [p.name for p in tmp_path.iterdir()] == ["registry.yaml"]  # no temp file left behind
 
@@ -158,20 +165,32 @@ def test_diff_desired_in_stage_order() -> None:
     after = {"a": {"production": "v2.0.0", "staging": "v2.0.0", "canary": "v1.0.0"}, "b": {"staging": None}}
     changes = diff_desired(before, after, ["staging", "canary", "production"])
     assert [(c.artifact, c.stage, c.before, c.after) for c in changes] == [
-        ("a", "staging", "v1.0.0", "v2.0.0"), ("a", "production", "v1.0.0", "v2.0.0"), ("b", "staging", None, None)]
+        ("a", "staging", "v1.0.0", "v2.0.0"),
+        ("a", "production", "v1.0.0", "v2.0.0"),
+        ("b", "staging", None, None),
+    ]
     removed = diff_desired(after, before, ["staging"])
     assert [(c.artifact, c.removed) for c in removed if c.removed] == [("b", True)]
 
 
 STAGES = ["staging", "canary", "production"]
-_edits = st.lists(st.tuples(st.sampled_from(["churn-model", "other", "dir/sub:model"]), st.sampled_from(STAGES),
-                            st.one_of(st.none(), st.builds("v{}.{}.{}".format, st.integers(0, 20), st.integers(0, 9),
-                                                           st.integers(0, 9)))), max_size=12)
+_edits = st.lists(
+    st.tuples(
+        st.sampled_from(["churn-model", "other", "dir/sub:model"]),
+        st.sampled_from(STAGES),
+        st.one_of(
+            st.none(), st.builds("v{}.{}.{}".format, st.integers(0, 20), st.integers(0, 9), st.integers(0, 9))
+        ),
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=_edits)
-def test_registry_edits_read_back_and_keep_comments(tmp_path: Path, edits: list[tuple[str, str, str | None]]) -> None:
+def test_registry_edits_read_back_and_keep_comments(
+    tmp_path: Path, edits: list[tuple[str, str, str | None]]
+) -> None:
     (tmp_path / "registry.yaml").write_text(REGISTRY)
     expected = read_desired(tmp_path, "registry.yaml")
     f = RegistryFile.open(tmp_path, "registry.yaml")
@@ -189,11 +208,14 @@ def test_registry_edits_read_back_and_keep_comments(tmp_path: Path, edits: list[
 
 
 def test_comments_introducing_a_key_stay_with_it(tmp_path: Path) -> None:
-    text = ("kind: Registry\nversion: 1\na:\n  staging: v1.0.0   # eol\n  # before prod\n  production: v2.0.0\n"
-            "b:\n  staging: v1.0.0\n\n  # after a blank\n  production: v2.0.0\n")
+    text = (
+        "kind: Registry\nversion: 1\na:\n  staging: v1.0.0   # eol\n  # before prod\n  production: v2.0.0\n"
+        "b:\n  staging: v1.0.0\n\n  # after a blank\n  production: v2.0.0\n"
+    )
     (tmp_path / "registry.yaml").write_text(text)
     f = RegistryFile.open(tmp_path, "registry.yaml")
     f.set("a", "canary", "v3.0.0", STAGES)
     f.set("b", "canary", "v3.0.0", STAGES)
     assert f.text() == text.replace("# eol\n", "# eol\n  canary: v3.0.0\n").replace(
-        "b:\n  staging: v1.0.0\n", "b:\n  staging: v1.0.0\n  canary: v3.0.0\n")
+        "b:\n  staging: v1.0.0\n", "b:\n  staging: v1.0.0\n  canary: v3.0.0\n"
+    )

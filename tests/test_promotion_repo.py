@@ -51,7 +51,9 @@ def git(root: Path, *args: str, date: datetime | None = None) -> str:
         stamp = f"{int(date.timestamp())} +0000"
         env["GIT_COMMITTER_DATE"] = stamp
         env["GIT_AUTHOR_DATE"] = stamp
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env
+    ).stdout
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -92,8 +94,10 @@ def lock_for(root: Path) -> str:
     outs = []
     for rel in ("models/model.pkl", "metrics/eval.json"):
         data = (root / rel).read_bytes()
-        outs.append(f"    - path: {rel}\n      hash: md5\n      md5: {hashlib.md5(data).hexdigest()}\n"
-                    f"      size: {len(data)}\n")
+        outs.append(
+            f"    - path: {rel}\n      hash: md5\n      md5: {hashlib.md5(data).hexdigest()}\n"
+            f"      size: {len(data)}\n"
+        )
     return "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    outs:\n" + "".join(outs)
 
 
@@ -107,8 +111,15 @@ def version_commit(root: Path, metrics: dict, *, passed: bool = True, label: str
     return commit_all(root, f"train {label}")
 
 
-def make_repo(root: Path, *, policy: str = POLICY, registry: str | None = REGISTRY, v2: dict | None = None,
-              v1_ago: float = 200, v2_ago: float = 100) -> dict[str, str]:
+def make_repo(
+    root: Path,
+    *,
+    policy: str = POLICY,
+    registry: str | None = REGISTRY,
+    v2: dict | None = None,
+    v1_ago: float = 200,
+    v2_ago: float = 100,
+) -> dict[str, str]:
     """main with promotion.yaml; v1 (in staging, canary and production) and v2 (in staging) registered."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")

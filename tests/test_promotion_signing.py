@@ -56,10 +56,21 @@ def test_sync_signs_and_verify_checks_the_signature(signed_repo: tuple[Path, Pat
 
     # a tag signed by a key that is not in the allowed-signers file, with the legit message copied: refused
     other, _ = keypair(tmp, "intruder")
-    message = git(root, "tag", "-l", "--format=%(contents:subject)%0a%0a%(contents:body)", "churn-model#production#7")
+    message = git(
+        root, "tag", "-l", "--format=%(contents:subject)%0a%0a%(contents:body)", "churn-model#production#7"
+    )
     write(tmp, "copied.txt", message)
-    git(root, "-c", f"user.signingkey={other}", "tag", "-s", "-F", str(tmp / "copied.txt"),
-        "churn-model#production#8", "churn-model@v2.0.0^{commit}")
+    git(
+        root,
+        "-c",
+        f"user.signingkey={other}",
+        "tag",
+        "-s",
+        "-F",
+        str(tmp / "copied.txt"),
+        "churn-model#production#8",
+        "churn-model@v2.0.0^{commit}",
+    )
     # and an unsigned one
     git(root, "tag", "-a", "-m", "by hand", "churn-model#production#9", "churn-model@v1.0.0^{commit}")
     code, out, _ = mlops("verify", "--since", "churn-model#production#4", "--json")
@@ -68,13 +79,17 @@ def test_sync_signs_and_verify_checks_the_signature(signed_repo: tuple[Path, Pat
 
     report = {t["tag"]: t["problems"] for t in json.loads(out)["tags"]}
     assert report["churn-model#production#7"] == []
-    assert any(p.startswith("signature not verified against .mlops/allowed_signers")
-               for p in report["churn-model#production#8"]), report
+    assert any(
+        p.startswith("signature not verified against .mlops/allowed_signers")
+        for p in report["churn-model#production#8"]
+    ), report
     assert "is not signed (signing: required)" in report["churn-model#production#9"]
 
 
 @pytest.mark.slow
-def test_sync_without_a_signing_key_refuses_to_write_an_unsigned_tag(signed_repo: tuple[Path, Path, str]) -> None:
+def test_sync_without_a_signing_key_refuses_to_write_an_unsigned_tag(
+    signed_repo: tuple[Path, Path, str],
+) -> None:
     root, _, _ = signed_repo
     git(root, "config", "user.signingkey", str(root.parent / "no-such-key"))
     before = tags(root)
@@ -85,10 +100,15 @@ def test_sync_without_a_signing_key_refuses_to_write_an_unsigned_tag(signed_repo
     assert tags(root) == before
 
 
-def test_verify_without_the_allowed_signers_file_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_without_the_allowed_signers_file_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "r"
-    make_repo(root, policy=SIGNED.replace("signing: required\n", "signing: required\nallowed_signers: keys/ok\n"),
-              registry=REGISTRY)
+    make_repo(
+        root,
+        policy=SIGNED.replace("signing: required\n", "signing: required\nallowed_signers: keys/ok\n"),
+        registry=REGISTRY,
+    )
     monkeypatch.chdir(root)
     code, out, _ = mlops("verify")
     assert code == 1

@@ -20,8 +20,11 @@ if not Path(CHECK).exists():
 
 @pytest.mark.skipif(not WORKFLOWS, reason="no workflow templates yet")
 def test_workflows_match_githubs_schema() -> None:
-    proc = subprocess.run([CHECK, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [CHECK, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

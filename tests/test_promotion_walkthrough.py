@@ -20,7 +20,9 @@ def mlops(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]
 
 
 @pytest.mark.slow
-def test_verify_proves_every_tag_after_the_walk_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_proves_every_tag_after_the_walk_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", str(origin))
     assert run_cli("init", "demo", cwd=tmp_path).returncode == 0
@@ -40,8 +42,14 @@ def test_verify_proves_every_tag_after_the_walk_through(tmp_path: Path, monkeypa
     assert code == 0, out + err
     earlier = datetime.now(timezone.utc) - timedelta(days=3)
     stamp = f"{int(earlier.timestamp())} +0000"
-    code, out, err = mlops("promote", "churn-model@v0.1.0", "--to", "canary", "--apply",
-                           env={"GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_DATE": stamp})
+    code, out, err = mlops(
+        "promote",
+        "churn-model@v0.1.0",
+        "--to",
+        "canary",
+        "--apply",
+        env={"GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_DATE": stamp},
+    )
     assert code == 0, out + err
     git(demo, "push", "-q", "origin", "main", "--tags")
 
@@ -52,7 +60,15 @@ def test_verify_proves_every_tag_after_the_walk_through(tmp_path: Path, monkeypa
     code, out, _ = mlops("gate", "--base", "main")
     assert code == 0, out
     git(demo, "switch", "-q", "main")
-    git(demo, "merge", "--no-ff", "-q", "promote-v0.1.0", "-m", "Merge pull request #1 from team/promote-v0.1.0")
+    git(
+        demo,
+        "merge",
+        "--no-ff",
+        "-q",
+        "promote-v0.1.0",
+        "-m",
+        "Merge pull request #1 from team/promote-v0.1.0",
+    )
     code, out, err = mlops("sync", "--push")
     assert code == 0 and "applied  churn-model v0.1.0 -> production" in out, out + err
 

@@ -61,8 +61,13 @@ def template(tmp_path_factory: pytest.TempPathFactory, _isolated_home: None) -> 
     repo.mkdir()
     sh(repo, "git", "init", "-q", "-b", "main")
     sh(repo, DVC, "init", "-q")
-    for rel, text in {"promotion.yaml": PROMOTION, "src/train.py": TRAIN, "dvc.yaml": DVC_YAML,
-                      "data/raw.csv": "a,b\n1,2\n", "params.yaml": "train:\n  lr: 0.1\n"}.items():
+    for rel, text in {
+        "promotion.yaml": PROMOTION,
+        "src/train.py": TRAIN,
+        "dvc.yaml": DVC_YAML,
+        "data/raw.csv": "a,b\n1,2\n",
+        "params.yaml": "train:\n  lr: 0.1\n",
+    }.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(text)
     sh(repo, DVC, "repro", "-q")
@@ -169,8 +174,17 @@ def test_read_commands(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMITTER_DATE", "@1700000000 +0100")
     assert mlops("register", "churn-model")[0] == 0
     monkeypatch.setenv("GIT_COMMITTER_DATE", "@1700000100 +0100")
-    write.assign(repo, "churn-model", "v0.1.0", "production", metadata={"pr": 42, "merge_commit": "abcdef123",
-                 "gates": [{"metric": "auc", "passed": True}, {"metric": "lat", "passed": True}]})
+    write.assign(
+        repo,
+        "churn-model",
+        "v0.1.0",
+        "production",
+        metadata={
+            "pr": 42,
+            "merge_commit": "abcdef123",
+            "gates": [{"metric": "auc", "passed": True}, {"metric": "lat", "passed": True}],
+        },
+    )
     code, out, _ = mlops("show")
     assert code == 0
     assert out.splitlines()[0].split() == ["artifact", "latest", "#production"]
@@ -228,8 +242,9 @@ def test_deregister_and_deprecate(repo: Path) -> None:
     assert code == 2 and "has no registry tags" in err
 
 
-def test_empty_registry_and_not_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             git_repo: Path) -> None:
+def test_empty_registry_and_not_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_repo: Path
+) -> None:
     code, out, _ = mlops("show")
     assert code == 0 and "No registered artifacts yet" in out
     code, out, _ = mlops("history", "--json")
@@ -247,7 +262,9 @@ def test_warnings_go_to_stderr(repo: Path) -> None:
     assert code == 0 and "warning: tag x@created: ignored" in err and "x@created" not in out
 
 
-@pytest.mark.parametrize("name", ["register", "deregister", "deprecate", "show", "versions", "history", "which"])
+@pytest.mark.parametrize(
+    "name", ["register", "deregister", "deprecate", "show", "versions", "history", "which"]
+)
 def test_help_has_examples(name: str) -> None:
     assert COMMANDS[name][0] == "mlops.cli.registry"
     code, out, _ = mlops(name, "--help")

@@ -20,8 +20,13 @@ OPS = st.one_of(
     st.tuples(st.just("deregister"), st.sampled_from(VERSIONS), st.none()),
     st.tuples(st.just("deprecate"), st.none(), st.none()),
 )
-GTO_CLASS = {"register": "Registration", "deregister": "Deregistration", "assign": "Assignment",
-             "unassign": "Unassignment", "deprecate": "Deprecation"}
+GTO_CLASS = {
+    "register": "Registration",
+    "deregister": "Deregistration",
+    "assign": "Assignment",
+    "unassign": "Unassignment",
+    "deprecate": "Deprecation",
+}
 
 
 @settings(max_examples=300, deadline=None)
@@ -37,10 +42,31 @@ def test_same_answers_as_gto_fold(ops: list[tuple[str, str | None, str | None]])
         counter += 1
         tag = f"m-{kind}-{counter}"
         target = commit[version] if version else commit[VERSIONS[0]]
-        ours.append(Event(kind, "m", tag, target, when, "+0000", "A", "a@x", "msg", version, stage,
-                          counter if kind in ("assign", "unassign") else None))
-        fields = {"artifact": "m", "created_at": dt.datetime.fromtimestamp(when, dt.timezone.utc), "author": "A",
-                  "author_email": "a@x", "message": "msg", "commit_hexsha": target, "tag": tag}
+        ours.append(
+            Event(
+                kind,
+                "m",
+                tag,
+                target,
+                when,
+                "+0000",
+                "A",
+                "a@x",
+                "msg",
+                version,
+                stage,
+                counter if kind in ("assign", "unassign") else None,
+            )
+        )
+        fields = {
+            "artifact": "m",
+            "created_at": dt.datetime.fromtimestamp(when, dt.timezone.utc),
+            "author": "A",
+            "author_email": "a@x",
+            "message": "msg",
+            "commit_hexsha": target,
+            "tag": tag,
+        }
         if version:
             fields["version"] = version
         if stage:
@@ -66,7 +92,9 @@ RARE = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(RARE, max_size=25))
-def test_same_answers_as_gto_fold_for_rare_hand_made_histories(ops: list[tuple[str, str | None, str | None]]) -> None:
+def test_same_answers_as_gto_fold_for_rare_hand_made_histories(
+    ops: list[tuple[str, str | None, str | None]],
+) -> None:
     """Versions registered again by hand (on their commit or another) and stages held by an untagged commit."""
     commit = {v: f"{i + 1:040x}" for i, v in enumerate(VERSIONS)}
     other = {v: f"{i + 50:040x}" for i, v in enumerate(VERSIONS)}
@@ -85,11 +113,32 @@ def test_same_answers_as_gto_fold_for_rare_hand_made_histories(ops: list[tuple[s
         else:
             target = commit[version] if version else commit[VERSIONS[0]]
         tag = f"m-{kind}-{counter}"
-        ours.append(Event(kind, "m", tag, target, when, "+0000", "A", "a@x", "msg", version, stage,
-                          counter if kind in ("assign", "unassign") else None))
-        fields = {"artifact": "m", "created_at": dt.datetime.fromtimestamp(when, dt.timezone.utc), "author": "A",
-                  "author_email": "a@x", "message": "msg", "commit_hexsha": target, "tag": tag,
-                  "version": version or target}
+        ours.append(
+            Event(
+                kind,
+                "m",
+                tag,
+                target,
+                when,
+                "+0000",
+                "A",
+                "a@x",
+                "msg",
+                version,
+                stage,
+                counter if kind in ("assign", "unassign") else None,
+            )
+        )
+        fields = {
+            "artifact": "m",
+            "created_at": dt.datetime.fromtimestamp(when, dt.timezone.utc),
+            "author": "A",
+            "author_email": "a@x",
+            "message": "msg",
+            "commit_hexsha": target,
+            "tag": tag,
+            "version": version or target,
+        }
         if stage:
             fields["stage"] = stage
         theirs.add_event(getattr(gto_base, GTO_CLASS[kind])(**fields))
@@ -105,8 +154,13 @@ def test_same_answers_as_gto_fold_for_rare_hand_made_histories(ops: list[tuple[s
 def test_unassigning_an_untagged_commit_empties_the_stage_where_gto_keeps_it() -> None:
     """A departure from GTO (docs/explanation/gto.md): GTO makes one version per tag on an untagged commit,
     so its unassignment never takes the commit out of the stage; mlops does, as for any version."""
-    events = [Event("assign", "m", "m#prod#1", UNTAGGED, 1_700_000_000, "+0000", "A", "a@x", "msg", None, "prod", 1),
-              Event("unassign", "m", "m#prod!#2", UNTAGGED, 1_700_000_010, "+0000", "A", "a@x", "msg", None, "prod",
-                    2)]
+    events = [
+        Event(
+            "assign", "m", "m#prod#1", UNTAGGED, 1_700_000_000, "+0000", "A", "a@x", "msg", None, "prod", 1
+        ),
+        Event(
+            "unassign", "m", "m#prod!#2", UNTAGGED, 1_700_000_010, "+0000", "A", "a@x", "msg", None, "prod", 2
+        ),
+    ]
     art = fold(events).artifacts["m"]
     assert art.stage_versions("prod") == [] and art.which("prod") is None

@@ -16,8 +16,13 @@ from tests.conftest import run_cli, tool
 GTO = tool("gto")  # a dev dependency: when it is missing these tests fail, they never skip
 
 pytestmark = [pytest.mark.slow]
-KIND = {"registration": "register", "deregistration": "deregister", "assignment": "assign",
-        "unassignment": "unassign", "deprecation": "deprecate"}
+KIND = {
+    "registration": "register",
+    "deregistration": "deregister",
+    "assignment": "assign",
+    "unassignment": "unassign",
+    "deprecation": "deprecate",
+}
 
 
 def git(repo: Path, *args: str) -> str:
@@ -52,8 +57,9 @@ def assert_same_answers(repo: Path, which_pairs: list[tuple[str, str]]) -> None:
             current = art.which(stage)
             assert version == (current.version if current else None), (name, stage)
     history = json.loads(gto(repo, "history", "--json"))
-    theirs = sorted((e["artifact"], KIND[e["event"]], e["version"], e["stage"], e["commit"], e["ref"])
-                    for e in history)
+    theirs = sorted(
+        (e["artifact"], KIND[e["event"]], e["version"], e["stage"], e["commit"], e["ref"]) for e in history
+    )
     ours = sorted((e.artifact, e.kind, e.version, e.stage, e.commit, e.tag) for e in state.events)
     assert ours == theirs
     for name, stage in which_pairs:
@@ -72,14 +78,25 @@ def test_gto_reads_what_mlops_writes(git_repo: Path, monkeypatch: pytest.MonkeyP
     def tick() -> None:
         monkeypatch.setenv("GIT_COMMITTER_DATE", f"@{next(clock)} +0000")
 
-    for rev, name, version in [(c[0], "m", "v0.1.0"), (c[1], "m", "v0.2.0"), (c[2], "m", "v1.0.0"),
-                               (c[0], "other", None), (c[3], "models/sub:nested", None)]:
+    for rev, name, version in [
+        (c[0], "m", "v0.1.0"),
+        (c[1], "m", "v0.2.0"),
+        (c[2], "m", "v1.0.0"),
+        (c[0], "other", None),
+        (c[3], "models/sub:nested", None),
+    ]:
         tick()
         write.register(git_repo, name, rev, version=version)
-    for kind, version, stage in [("assign", "v0.1.0", "staging"), ("assign", "v0.1.0", "prod"),
-                                 ("assign", "v0.2.0", "staging"), ("assign", "v0.2.0", "prod"),
-                                 ("assign", "v0.1.0", "prod"), ("assign", "v1.0.0", "staging"),
-                                 ("unassign", "v1.0.0", "staging"), ("assign", "v1.0.0", "canary")]:
+    for kind, version, stage in [
+        ("assign", "v0.1.0", "staging"),
+        ("assign", "v0.1.0", "prod"),
+        ("assign", "v0.2.0", "staging"),
+        ("assign", "v0.2.0", "prod"),
+        ("assign", "v0.1.0", "prod"),
+        ("assign", "v1.0.0", "staging"),
+        ("unassign", "v1.0.0", "staging"),
+        ("assign", "v1.0.0", "canary"),
+    ]:
         tick()
         getattr(write, kind)(git_repo, "m", version, stage)
     tick()
@@ -150,7 +167,10 @@ def test_a_stage_held_by_a_commit_without_a_version_tag(git_repo: Path) -> None:
     held = state.which("m", "prod")
     assert held.version == c[1] and held.tag == "m#prod#2"  # the commit, named by the tag that put it there
     assert state.which("solo", "prod").tag == "solo#prod#1"
-    assert _first_ref(git_repo, "m", "prod") == "m#prod#2" and _first_ref(git_repo, "solo", "prod") == "solo#prod#1"
+    assert (
+        _first_ref(git_repo, "m", "prod") == "m#prod#2"
+        and _first_ref(git_repo, "solo", "prod") == "solo#prod#1"
+    )
     assert_same_answers(git_repo, [])
     shown = run_cli("which", "m", "prod", cwd=git_repo)
     assert shown.returncode == 0 and c[1] in shown.stdout
@@ -180,8 +200,10 @@ def test_a_version_registered_again_by_hand(git_repo: Path) -> None:
     assert o.latest.version == "v0.1.0" and not o.version("v0.1.0").deregistered
     assert _first_ref(git_repo, "m", "prod") == "m@v1.0.0#3"
     assert _first_ref(git_repo, "n", "prod") == "n@v2.0.0#2"
-    assert "m: v1.0.0 is registered on two commits (tags m@v1.0.0 and m@v1.0.0#3); both count, as in GTO" \
+    assert (
+        "m: v1.0.0 is registered on two commits (tags m@v1.0.0 and m@v1.0.0#3); both count, as in GTO"
         in state.warnings
+    )
     assert_same_answers(git_repo, [])
     listed = run_cli("versions", "m", cwd=git_repo)
     assert listed.returncode == 0 and "registered on two commits" in listed.stderr
@@ -190,9 +212,12 @@ def test_a_version_registered_again_by_hand(git_repo: Path) -> None:
 def test_annotations_and_annotated_artifacts_without_tags_are_shown_as_gto_shows_them(git_repo: Path) -> None:
     (git_repo / "artifacts.yaml").write_text(
         "churn:\n  type: model\n  path: models/churn.pkl\n  description: Churn model\n  labels: [tabular, prod]\n"
-        "notags:\n  type: dataset\n  path: data/x.csv\n")
-    (git_repo / "dvc.yaml").write_text("artifacts:\n  churn:\n    path: elsewhere.pkl\n  fromdvc:\n"
-                                       "    type: model\n    path: models/dvc.pkl\n    desc: From dvc.yaml\n")
+        "notags:\n  type: dataset\n  path: data/x.csv\n"
+    )
+    (git_repo / "dvc.yaml").write_text(
+        "artifacts:\n  churn:\n    path: elsewhere.pkl\n  fromdvc:\n"
+        "    type: model\n    path: models/dvc.pkl\n    desc: From dvc.yaml\n"
+    )
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-qm", "annotations")
     gto(git_repo, "register", "churn", "--version", "v1.0.0")
@@ -203,18 +228,26 @@ def test_annotations_and_annotated_artifacts_without_tags_are_shown_as_gto_shows
     ours = {row["artifact"]: row for row in json.loads(shown.stdout)["artifacts"]}
     for name, row in theirs.items():  # every artifact gto lists, registered or not, with the same answers
         assert ours[name]["latest"] == row["version"] and ours[name]["registered"] == row["registered"], name
-    assert ours["churn"]["annotation"] == {"type": "model", "path": "models/churn.pkl",
-                                           "description": "Churn model", "labels": ["tabular", "prod"],
-                                           "source": "artifacts.yaml"}  # artifacts.yaml wins, as in gto
+    assert ours["churn"]["annotation"] == {
+        "type": "model",
+        "path": "models/churn.pkl",
+        "description": "Churn model",
+        "labels": ["tabular", "prod"],
+        "source": "artifacts.yaml",
+    }  # artifacts.yaml wins, as in gto
     from gto.api import describe
 
     assert describe(str(git_repo), "churn").path == ours["churn"]["annotation"]["path"]
-    assert ours["fromdvc"]["annotation"]["description"] == "From dvc.yaml" and ours["fromdvc"]["versions"] == 0
+    assert (
+        ours["fromdvc"]["annotation"]["description"] == "From dvc.yaml" and ours["fromdvc"]["versions"] == 0
+    )
     table = run_cli("show", cwd=git_repo)
     assert "*notags" in table.stdout and "* annotated in artifacts.yaml or dvc.yaml" in table.stdout
     one = run_cli("versions", "churn", cwd=git_repo)
     assert one.returncode == 0
-    assert "type: model  path: models/churn.pkl  labels: tabular, prod  description: Churn model" in one.stdout
+    assert (
+        "type: model  path: models/churn.pkl  labels: tabular, prod  description: Churn model" in one.stdout
+    )
     empty = run_cli("versions", "notags", cwd=git_repo)
     assert empty.returncode == 0 and "No versions of notags registered yet" in empty.stdout
     unknown = run_cli("versions", "nothing", cwd=git_repo)

@@ -29,8 +29,15 @@ def git(repo: Path, *args: str) -> str:
 def test_parallel_assigners_never_share_a_counter(git_repo: Path) -> None:
     git(git_repo, "tag", "-a", "m@v0.1.0", "-m", "first")
     writers, per_writer = 4, 6
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(git_repo), f"stage{w}", str(per_writer)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for w in range(writers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(git_repo), f"stage{w}", str(per_writer)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(writers)
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
     written = [line for out, _ in outputs for line in out.split()]
@@ -50,8 +57,15 @@ def test_parallel_registrations_get_distinct_versions(git_repo: Path) -> None:
         git(git_repo, "add", f"f{i}")
         git(git_repo, "commit", "-q", "-m", f"c{i}")
         commits.append(git(git_repo, "rev-parse", "HEAD"))
-    procs = [subprocess.Popen([sys.executable, "-c", REGISTRAR, str(git_repo), c], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for c in commits]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", REGISTRAR, str(git_repo), c],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for c in commits
+    ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
     versions = read_state(git_repo).artifacts["m"].versions

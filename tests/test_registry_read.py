@@ -19,8 +19,9 @@ def git(repo: Path, *args: str, date: int | None = None, stdin: str | None = Non
     env = dict(os.environ)
     if date is not None:
         env["GIT_COMMITTER_DATE"] = f"@{date} +0000"
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env,
-                          input=stdin).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env, input=stdin
+    ).stdout.strip()
 
 
 def commit(repo: Path, name: str) -> str:
@@ -197,9 +198,13 @@ def test_references(repo: Path) -> None:
     assert resolve("m#prod~1", repo).version == "v1.0.0"
     assert resolve("HEAD", repo).commit == c
     assert resolve("main~2", repo).commit == a
-    for bad, words in [("m#prod~2", "goes back too far"), ("m#dev", "never assigned"),
-                       ("m@v9.9.9", "no version v9.9.9"), ("nope@latest", "unknown artifact"),
-                       ("no-such-branch", "unknown revision")]:
+    for bad, words in [
+        ("m#prod~2", "goes back too far"),
+        ("m#dev", "never assigned"),
+        ("m@v9.9.9", "no version v9.9.9"),
+        ("nope@latest", "unknown artifact"),
+        ("no-such-branch", "unknown revision"),
+    ]:
         with pytest.raises(UnknownReference, match=words):
             resolve(bad, repo)
     assert parse_registry_ref("m#prod~3") == ("m", None, "prod", 3)
@@ -238,7 +243,9 @@ def test_registry_references_reach_files_at_a_version(repo: Path) -> None:
 def test_benchmark_builder_smoke(tmp_path: Path) -> None:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_registry", Path(__file__).parent.parent / "benchmarks" / "registry.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_registry", Path(__file__).parent.parent / "benchmarks" / "registry.py"
+    )
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

@@ -28,7 +28,9 @@ def clones(git_repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def remote_tags(origin: Path) -> list[str]:
-    return sorted(line.split("refs/tags/")[1] for line in git(origin, "for-each-ref", "refs/tags").splitlines())
+    return sorted(
+        line.split("refs/tags/")[1] for line in git(origin, "for-each-ref", "refs/tags").splitlines()
+    )
 
 
 def test_push_then_fetch(clones: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:

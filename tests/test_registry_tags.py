@@ -44,15 +44,37 @@ def test_every_form_round_trips(tag: str, expected: TagName) -> None:
     parsed = parse_tag(tag)
     assert parsed == expected
     assert str(parsed) == tag
-    assert format_tag(parsed.kind, parsed.artifact, version=parsed.version, stage=parsed.stage,
-                      counter=parsed.counter) == tag
+    assert (
+        format_tag(
+            parsed.kind, parsed.artifact, version=parsed.version, stage=parsed.stage, counter=parsed.counter
+        )
+        == tag
+    )
 
 
-@pytest.mark.parametrize("tag", [
-    "x@created", "m@1.2.0", "m@v1.2", "m@v01.2.0", "m#", "m#prod#", "m#prod#x", "@v1.0.0", "-m@v1.0.0",
-    "m-@v1.0.0", "m@v1.0.0!!", "m#prod!!#1", "m@latest", "m@v1.0.0#", "m@deprecated!", "a:b@v1.0.0",
-    "m@v1.0.0-", "m##prod#1",
-])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "x@created",
+        "m@1.2.0",
+        "m@v1.2",
+        "m@v01.2.0",
+        "m#",
+        "m#prod#",
+        "m#prod#x",
+        "@v1.0.0",
+        "-m@v1.0.0",
+        "m-@v1.0.0",
+        "m@v1.0.0!!",
+        "m#prod!!#1",
+        "m@latest",
+        "m@v1.0.0#",
+        "m@deprecated!",
+        "a:b@v1.0.0",
+        "m@v1.0.0-",
+        "m##prod#1",
+    ],
+)
 def test_near_misses_are_rejected(tag: str) -> None:
     assert looks_like_registry_tag(tag)
     with pytest.raises(TagNameError):
@@ -79,9 +101,12 @@ DIR = st.from_regex(r"\A[a-zA-Z0-9_./-]{1,15}\Z").filter(lambda d: not d.startsw
 VERSION = st.builds(lambda a, b, c: f"v{a}.{b}.{c}", *(st.integers(0, 999),) * 3)
 
 
-@given(dirname=st.none() | DIR, name=NAME, version=VERSION, stage=NAME, counter=st.none() | st.integers(1, 10**6))
-def test_names_round_trip_through_every_kind(dirname: str | None, name: str, version: str, stage: str,
-                                             counter: int | None) -> None:
+@given(
+    dirname=st.none() | DIR, name=NAME, version=VERSION, stage=NAME, counter=st.none() | st.integers(1, 10**6)
+)
+def test_names_round_trip_through_every_kind(
+    dirname: str | None, name: str, version: str, stage: str, counter: int | None
+) -> None:
     artifact = f"{dirname}:{name}" if dirname else name
     for kind in (REGISTER, DEREGISTER, ASSIGN, UNASSIGN, DEPRECATE):
         tag = format_tag(kind, artifact, version=version, stage=stage, counter=counter)
@@ -104,8 +129,14 @@ def test_parser_never_crashes(text: str) -> None:
 
 def test_semver_order_and_bump() -> None:
     versions = ["v1.0.0", "v1.0.0-rc.1", "v1.0.0-alpha", "v0.9.10", "v0.10.0", "v1.0.0-alpha.2"]
-    assert sorted(versions, key=semver_key) == ["v0.9.10", "v0.10.0", "v1.0.0-alpha", "v1.0.0-alpha.2",
-                                                "v1.0.0-rc.1", "v1.0.0"]
+    assert sorted(versions, key=semver_key) == [
+        "v0.9.10",
+        "v0.10.0",
+        "v1.0.0-alpha",
+        "v1.0.0-alpha.2",
+        "v1.0.0-rc.1",
+        "v1.0.0",
+    ]
     assert bump(None, "patch") == "v0.1.0"
     assert bump(None, "major") == "v1.0.0"
     assert bump("v1.2.3", "patch") == "v1.2.4"

@@ -30,8 +30,9 @@ def gto_which(root: Path, ref: str) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("order", list(itertools.permutations([0, 1, 2])))
 @pytest.mark.parametrize("same_registration", [True, False])
-def test_same_second_assignments_agree_with_gto(tmp_path: Path, order: tuple[int, ...],
-                                                same_registration: bool) -> None:
+def test_same_second_assignments_agree_with_gto(
+    tmp_path: Path, order: tuple[int, ...], same_registration: bool
+) -> None:
     root = tmp_path / "r"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")

@@ -58,8 +58,18 @@ def test_validate_json_output_and_report_spellings(data_repo: Path) -> None:
     as_format = mlops("validate", "people.csv", "--rules", "rules/people.yaml", "--format", "json")
     assert as_flag.exit_code == as_format.exit_code == 1
     assert json.loads(as_flag.stdout) == json.loads(as_format.stdout)
-    result = mlops("validate", "people.csv", "--rules", "rules/people.yaml", "-o", "r.json", "--output", "r.md",
-                   "--report", "r.html")
+    result = mlops(
+        "validate",
+        "people.csv",
+        "--rules",
+        "rules/people.yaml",
+        "-o",
+        "r.json",
+        "--output",
+        "r.md",
+        "--report",
+        "r.html",
+    )
     assert result.exit_code == 1
     assert json.loads((data_repo / "r.json").read_text())["passed"] is False
     assert (data_repo / "r.md").read_text().startswith("### :x: Data validation")
@@ -86,8 +96,11 @@ def test_lint_json_and_output(data_repo: Path) -> None:
 
 
 def test_gate_and_diff_take_json_and_output(data_repo: Path) -> None:
-    write(data_repo, "promotion.yaml", "kind: Promotion\nversion: 1\nartifacts:\n  m: {path: m.pkl}\n"
-                                       "stages:\n  production: {}\n")
+    write(
+        data_repo,
+        "promotion.yaml",
+        "kind: Promotion\nversion: 1\nartifacts:\n  m: {path: m.pkl}\nstages:\n  production: {}\n",
+    )
     write(data_repo, "registry.yaml", "kind: Registry\nversion: 1\n")
     write(data_repo, "params.yaml", "lr: 0.1\n")
     git(data_repo, "add", "-A")
@@ -111,8 +124,12 @@ def test_monitor_and_alerts_report_output_follow_the_extension(data_repo: Path) 
     result = mlops("monitor", "people.csv", "--against", "HEAD:people.csv", "-o", "m.pdf")
     assert result.exit_code == 2 and "cannot write a report as `.pdf`" in result.stderr
     assert not (data_repo / "monitoring").exists()  # refused before the run was recorded
-    history = {"type": "run", "id": "r1", "time": "2026-11-01T00:00:00Z",
-               "alerts": [{"id": "r1/drift:a", "rule": "drift:a", "severity": "error"}]}
+    history = {
+        "type": "run",
+        "id": "r1",
+        "time": "2026-11-01T00:00:00Z",
+        "alerts": [{"id": "r1/drift:a", "rule": "drift:a", "severity": "error"}],
+    }
     write(data_repo, "monitoring/history.jsonl", json.dumps(history) + "\n")
     result = mlops("alerts", "report", "-o", "alerts.html")
     assert result.exit_code == 0, result.output

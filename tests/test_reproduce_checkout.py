@@ -20,7 +20,9 @@ def versions(tmp_path_factory: pytest.TempPathFactory, _isolated_home: None) -> 
 
 
 @pytest.fixture(scope="session")
-def bytes_at(versions: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+def bytes_at(
+    versions: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, str]]:
     """md5 of every DVC-tracked file at v0.1.0 and v0.2.0, read from the origin's own checkouts."""
     origin, _ = versions
     work = clone(origin, tmp_path_factory.mktemp("reference") / "repo")
@@ -136,7 +138,8 @@ def test_data_nowhere_to_be_found_changes_nothing(fresh: Path, tmp_path: Path) -
 
 
 def test_interrupted_between_git_and_dvc_with_partial_cache_completes(
-        fresh: Path, versions: tuple[Path, Path], bytes_at: dict[str, dict[str, str]]) -> None:
+    fresh: Path, versions: tuple[Path, Path], bytes_at: dict[str, dict[str, str]]
+) -> None:
     # as if a run was stopped mid-download, after moving HEAD: one object in the cache, HEAD already there
     _, remote = versions
     objects = sorted(p for p in (remote / "files" / "md5").rglob("*") if p.is_file())
@@ -155,7 +158,8 @@ def test_interrupted_between_git_and_dvc_with_partial_cache_completes(
 
 
 def test_worktree_leaves_current_tree_untouched_and_shares_cache(
-        fresh: Path, tmp_path: Path, bytes_at: dict[str, dict[str, str]]) -> None:
+    fresh: Path, tmp_path: Path, bytes_at: dict[str, dict[str, str]]
+) -> None:
     assert mlops("checkout", "main")[0] == 0
     before, before_bytes = head(fresh), data_md5s(fresh)
     objects_before = sorted(p.name for p in (fresh / ".dvc" / "cache").rglob("*") if p.is_file())
@@ -173,8 +177,9 @@ def test_worktree_leaves_current_tree_untouched_and_shares_cache(
     assert set(objects_before) < set(objects_after)
 
 
-def test_worktree_interrupted_before_data_completes(fresh: Path, tmp_path: Path,
-                                                    bytes_at: dict[str, dict[str, str]]) -> None:
+def test_worktree_interrupted_before_data_completes(
+    fresh: Path, tmp_path: Path, bytes_at: dict[str, dict[str, str]]
+) -> None:
     target = tmp_path / "v1"
     sh(fresh, "git", "worktree", "add", "-q", "--detach", str(target), "model@v0.1.0")
     code, out, err = mlops("checkout", "model@v0.1.0", "--worktree", str(target))
@@ -244,8 +249,12 @@ def test_benchmark_smoke() -> None:
     import sys
 
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "checkout.py"
-    proc = subprocess.run([sys.executable, str(script), "--runs", "1", "--mb", "1", "--files", "2"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(script), "--runs", "1", "--mb", "1", "--files", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "ratio mlops / (git + dvc checkout):" in proc.stdout
 

@@ -37,7 +37,9 @@ def test_text_shows_changed_param_metric_data_and_rules(repo: Path) -> None:
     lines = out.splitlines()
     assert any(line.split() == ["params.yaml:train.scale", "2", "3"] for line in lines)
     # v1: rows 3, weight 2*2=4, rmse 2.5; v2: rows 5, weight 3*7.2=21.6, rmse 0.462963
-    assert any(line.split()[:4] == ["metrics/eval.json:rmse", "2.5", "0.462963", "-2.03704"] for line in lines)
+    assert any(
+        line.split()[:4] == ["metrics/eval.json:rmse", "2.5", "0.462963", "-2.03704"] for line in lines
+    )
     assert any(line.split()[:4] == ["metrics/eval.json:rows", "3", "5", "+2"] for line in lines)
     assert any(line.strip().startswith("data/raw.csv") and line.strip().endswith("source") for line in lines)
     assert any(line.strip().startswith("models/model.txt") and "output of train" in line for line in lines)
@@ -65,7 +67,11 @@ def test_json_and_markdown(repo: Path) -> None:
 
 
 def test_stages_and_defaults(repo: Path) -> None:
-    text = (repo / "dvc.yaml").read_text().replace("outs: [models/model.txt]", "outs: [models/model.txt]\n    desc: trains")
+    text = (
+        (repo / "dvc.yaml")
+        .read_text()
+        .replace("outs: [models/model.txt]", "outs: [models/model.txt]\n    desc: trains")
+    )
     write(repo, "dvc.yaml", text + "  report:\n    cmd: echo hi\n")
     commit_all(repo, "stages")
     code, out, _ = mlops("diff", "model@v0.2.0")  # REF_B defaults to HEAD
@@ -89,10 +95,17 @@ def test_metrics_kept_by_dvc_are_read_from_the_cache(tmp_path: Path, monkeypatch
     repo = tmp_path / "repo"
     init_project(repo)
     write(repo, "params.yaml", "a: 1\n")
-    write(repo, "m.py", "import json\nv = int(open('params.yaml').read().split(':')[1])\n"
-          "json.dump({'score': v * 0.25, 'nested': {'n': v}}, open('m.json', 'w'))\n")
-    write(repo, "dvc.yaml", f"stages:\n  m:\n    cmd: {PY} m.py\n    deps: [m.py]\n    params: [a]\n"
-          "    metrics: [m.json]\n")  # cached by DVC, not in Git
+    write(
+        repo,
+        "m.py",
+        "import json\nv = int(open('params.yaml').read().split(':')[1])\n"
+        "json.dump({'score': v * 0.25, 'nested': {'n': v}}, open('m.json', 'w'))\n",
+    )
+    write(
+        repo,
+        "dvc.yaml",
+        f"stages:\n  m:\n    cmd: {PY} m.py\n    deps: [m.py]\n    params: [a]\n    metrics: [m.json]\n",
+    )  # cached by DVC, not in Git
     dvc(repo, "repro", "-q")
     commit_all(repo, "a=1")
     write(repo, "params.yaml", "a: 3\n")
@@ -107,8 +120,12 @@ def test_metrics_kept_by_dvc_are_read_from_the_cache(tmp_path: Path, monkeypatch
 
 
 def test_flatten_keys_named_lists_by_name() -> None:
-    doc = {"kind": "Rules", "version": 1, "checks": [{"name": "b", "expr": "x > 0"}, {"name": "a", "expr": "y"}],
-           "columns": {"x": {"allowed": [1, 2]}}}
+    doc = {
+        "kind": "Rules",
+        "version": 1,
+        "checks": [{"name": "b", "expr": "x > 0"}, {"name": "a", "expr": "y"}],
+        "columns": {"x": {"allowed": [1, 2]}},
+    }
     assert flatten(doc) == {"checks.b.expr": "x > 0", "checks.a.expr": "y", "columns.x.allowed": [1, 2]}
 
 
@@ -125,9 +142,11 @@ stages:
 
 
 def lock_text(a: str, b: str) -> str:
-    return ("schema: '2.0'\nstages:\n"
-            f"  t@a:\n    cmd: python m.py a\n    outs:\n    - path: metrics/a.json\n      hash: md5\n      md5: {a}\n"
-            f"  t@bb:\n    cmd: python m.py bb\n    outs:\n    - path: metrics/bb.json\n      hash: md5\n      md5: {b}\n")
+    return (
+        "schema: '2.0'\nstages:\n"
+        f"  t@a:\n    cmd: python m.py a\n    outs:\n    - path: metrics/a.json\n      hash: md5\n      md5: {a}\n"
+        f"  t@bb:\n    cmd: python m.py bb\n    outs:\n    - path: metrics/bb.json\n      hash: md5\n      md5: {b}\n"
+    )
 
 
 def test_metrics_of_foreach_stages(git_repo: Path) -> None:
@@ -144,8 +163,10 @@ def test_metrics_of_foreach_stages(git_repo: Path) -> None:
     assert code == 0
     data = json.loads(out)
     assert {c["key"]: c["delta"] for c in data["metrics"]} == {"metrics/a.json:s": 1, "metrics/bb.json:s": 2}
-    assert {c["key"]: c["detail"] for c in data["data"]} == {"metrics/a.json": "output of t@a",
-                                                              "metrics/bb.json": "output of t@bb"}
+    assert {c["key"]: c["detail"] for c in data["data"]} == {
+        "metrics/a.json": "output of t@a",
+        "metrics/bb.json": "output of t@bb",
+    }
 
 
 def test_python_api_returns_data(repo: Path) -> None:

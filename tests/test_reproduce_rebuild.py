@@ -25,8 +25,11 @@ def mlops(*args: str) -> tuple[int, str, str]:
 
 
 def worktrees(repo: Path) -> list[str]:
-    return [line for line in sh(repo, "git", "worktree", "list", "--porcelain").splitlines()
-            if line.startswith("worktree ")]
+    return [
+        line
+        for line in sh(repo, "git", "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
 
 
 def cache_files_paths(repo: Path) -> list[Path]:
@@ -41,8 +44,9 @@ def leftovers() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("mlops-reproduce-*")}
 
 
-def test_deterministic_version_reproduces_from_a_fresh_clone(versions: tuple[Path, Path], tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deterministic_version_reproduces_from_a_fresh_clone(
+    versions: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = clone(versions[0], tmp_path / "clone")  # empty cache: the source data comes from the remote
     monkeypatch.chdir(repo)
     before = leftovers()
@@ -86,11 +90,19 @@ def test_unseeded_randomness_is_caught(tmp_path: Path, monkeypatch: pytest.Monke
     repo = tmp_path / "repo"
     init_project(repo)
     write(repo, "src/train.py", UNSEEDED)
-    write(repo, "src/count.py", "import os\nos.makedirs('out', exist_ok=True)\n"
-          "open('out/n.txt', 'w').write('3')\nopen('out/m.txt', 'w').write('4')\n")
-    write(repo, "dvc.yaml", f"stages:\n  train:\n    cmd: {PY} src/train.py\n    deps: [src/train.py]\n"
-          f"    outs: [models/model.txt]\n  count:\n    cmd: {PY} src/count.py\n    deps: [src/count.py]\n"
-          "    outs: [out]\n")
+    write(
+        repo,
+        "src/count.py",
+        "import os\nos.makedirs('out', exist_ok=True)\n"
+        "open('out/n.txt', 'w').write('3')\nopen('out/m.txt', 'w').write('4')\n",
+    )
+    write(
+        repo,
+        "dvc.yaml",
+        f"stages:\n  train:\n    cmd: {PY} src/train.py\n    deps: [src/train.py]\n"
+        f"    outs: [models/model.txt]\n  count:\n    cmd: {PY} src/count.py\n    deps: [src/count.py]\n"
+        "    outs: [out]\n",
+    )
     dvc(repo, "repro", "-q")
     commit_all(repo, "unseeded")
     monkeypatch.chdir(repo)
@@ -108,9 +120,17 @@ def test_unseeded_randomness_is_caught(tmp_path: Path, monkeypatch: pytest.Monke
 def test_directory_output_names_the_differing_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = tmp_path / "repo"
     init_project(repo)
-    write(repo, "src/gen.py", "import os, random\nos.makedirs('out', exist_ok=True)\n"
-          "open('out/fixed.txt', 'w').write('1')\nopen('out/noise.txt', 'w').write(str(random.random()))\n")
-    write(repo, "dvc.yaml", f"stages:\n  gen:\n    cmd: {PY} src/gen.py\n    deps: [src/gen.py]\n    outs: [out]\n")
+    write(
+        repo,
+        "src/gen.py",
+        "import os, random\nos.makedirs('out', exist_ok=True)\n"
+        "open('out/fixed.txt', 'w').write('1')\nopen('out/noise.txt', 'w').write(str(random.random()))\n",
+    )
+    write(
+        repo,
+        "dvc.yaml",
+        f"stages:\n  gen:\n    cmd: {PY} src/gen.py\n    deps: [src/gen.py]\n    outs: [out]\n",
+    )
     dvc(repo, "repro", "-q")
     commit_all(repo, "dir")
     monkeypatch.chdir(repo)
@@ -124,8 +144,11 @@ def test_failing_pipeline_exits_1_with_dvc_message(tmp_path: Path, monkeypatch: 
     repo = tmp_path / "repo"
     init_project(repo)
     write(repo, "src/train.py", "open('model.txt', 'w').write('m')\n")
-    write(repo, "dvc.yaml", f"stages:\n  train:\n    cmd: {PY} src/train.py\n    deps: [src/train.py]\n"
-          "    outs: [model.txt]\n")
+    write(
+        repo,
+        "dvc.yaml",
+        f"stages:\n  train:\n    cmd: {PY} src/train.py\n    deps: [src/train.py]\n    outs: [model.txt]\n",
+    )
     dvc(repo, "repro", "-q")
     commit_all(repo, "works")
     write(repo, "src/train.py", "raise SystemExit('boom')\n")
@@ -173,8 +196,12 @@ def test_stage_missing_from_the_lock_is_reported(tmp_path: Path, monkeypatch: py
     write(repo, "dvc.yaml", "stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n")
     dvc(repo, "repro", "-q")
     commit_all(repo, "a")
-    write(repo, "dvc.yaml", "stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n"
-          "  b:\n    cmd: echo b > b.txt\n    outs: [b.txt]\n")
+    write(
+        repo,
+        "dvc.yaml",
+        "stages:\n  a:\n    cmd: echo a > a.txt\n    outs: [a.txt]\n"
+        "  b:\n    cmd: echo b > b.txt\n    outs: [b.txt]\n",
+    )
     commit_all(repo, "b added, never run")
     monkeypatch.chdir(repo)
     code, out, err = mlops("reproduce", "HEAD", "--json")

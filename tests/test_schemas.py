@@ -45,10 +45,16 @@ def _walk(node: Any, where: str = "#") -> Any:
 def test_every_property_has_a_description_and_objects_are_closed(kind: str) -> None:
     schema = load_schema(kind)
     for where, node in _walk(schema):
-        if "properties" in node and isinstance(node["properties"], dict) and "/properties/" not in where[-12:]:
+        if (
+            "properties" in node
+            and isinstance(node["properties"], dict)
+            and "/properties/" not in where[-12:]
+        ):
             assert node.get("additionalProperties", True) is not True, f"{where} allows unknown keys"
             for name, prop in node["properties"].items():
-                assert isinstance(prop, dict) and prop.get("description"), f"{where}/properties/{name}: no description"
+                assert isinstance(prop, dict) and prop.get("description"), (
+                    f"{where}/properties/{name}: no description"
+                )
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -74,6 +80,8 @@ def test_bad_examples_are_reported_with_a_location(kind: str, path: Path) -> Non
 
 def test_schemas_ship_as_json_files_in_the_package() -> None:
     folder = Path(__file__).parent.parent / "mlops" / "schemas"
-    assert sorted(p.name for p in folder.glob("*.schema.json")) == sorted(f"{n}.schema.json" for n in KINDS.values())
+    assert sorted(p.name for p in folder.glob("*.schema.json")) == sorted(
+        f"{n}.schema.json" for n in KINDS.values()
+    )
     for path in folder.glob("*.json"):
         json.loads(path.read_text())

@@ -14,8 +14,12 @@ def test_which_unknown_stage_exits_2_with_a_suggestion(git_repo: Path) -> None:
     from mlops.cli import cli
     from mlops.registry.write import assign, register
 
-    write(git_repo, "promotion.yaml", "kind: Promotion\nversion: 1\nartifacts:\n  churn-model: {path: m.pkl}\n"
-                                      "stages:\n  staging: {}\n  production: {}\n  archive: {}\n")
+    write(
+        git_repo,
+        "promotion.yaml",
+        "kind: Promotion\nversion: 1\nartifacts:\n  churn-model: {path: m.pkl}\n"
+        "stages:\n  staging: {}\n  production: {}\n  archive: {}\n",
+    )
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "policy")
     register(git_repo, "churn-model", version="v1.0.0", metadata={})

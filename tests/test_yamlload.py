@@ -31,14 +31,16 @@ def test_duplicate_key_is_an_error_naming_both_lines(tmp_path: Path) -> None:
 
 def test_every_schema_error_is_reported_not_just_the_first(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: x\n    dep: [a]\n  b:\n    cmd: y\n"
-                    "    outz: [b]\n    frozen: maybe\n")
+    path.write_text(
+        "kind: Pipeline\nversion: 1\nstages:\n  a:\n    cmd: x\n    dep: [a]\n  b:\n    cmd: y\n"
+        "    outz: [b]\n    frozen: maybe\n"
+    )
     with pytest.raises(ConfigError) as info:
         load_document(path, shown="p.yaml")
     assert [f.render() for f in info.value.findings] == [
         "p.yaml:6:5: error: unknown key `dep` in `stages.a` (did you mean `deps`?)",
         "p.yaml:9:5: error: unknown key `outz` in `stages.b` (did you mean `outs`?)",
-        "p.yaml:10:13: error: `stages.b.frozen` must be a boolean (true/false), not a string (\"maybe\")",
+        'p.yaml:10:13: error: `stages.b.frozen` must be a boolean (true/false), not a string ("maybe")',
     ]
 
 
@@ -65,7 +67,10 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
         (b"kind: Pipeline\n---\nkind: Rules\n", "more than one YAML document"),
         (b"kind: [unclosed\n", "YAML syntax"),
         (b"kind: Pipelin\nversion: 1\n", "unknown kind `Pipelin` (did you mean `Pipeline`?)"),
-        (b"kind: Rules\nx: !!python/object/apply:os.system [echo hi]\n", "tag `!!python/object/apply:os.system` is not allowed"),
+        (
+            b"kind: Rules\nx: !!python/object/apply:os.system [echo hi]\n",
+            "tag `!!python/object/apply:os.system` is not allowed",
+        ),
     ],
 )
 def test_hostile_or_broken_files_give_one_clear_finding(tmp_path: Path, content: bytes, message: str) -> None:

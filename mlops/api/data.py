@@ -47,10 +47,17 @@ def load_reference(spec: str, root: str | os.PathLike[str] | None = None, fmt: s
     return build_profile(source_at(spec, base, fmt))
 
 
-def validate(data: Any, rules: str | os.PathLike[str] | dict[str, Any], *, reference: str | None = None,
-             input_format: str | None = None, chunk_rows: int | None = None,
-             progress: Callable[[int, int | None], None] | None = None, root: str | os.PathLike[str] | None = None,
-             profile_all: bool = False) -> ValidationReport:
+def validate(
+    data: Any,
+    rules: str | os.PathLike[str] | dict[str, Any],
+    *,
+    reference: str | None = None,
+    input_format: str | None = None,
+    chunk_rows: int | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    root: str | os.PathLike[str] | None = None,
+    profile_all: bool = False,
+) -> ValidationReport:
     """Check DATA (a path or a pandas DataFrame) against a rules file (or an already parsed mapping).
 
     `reference` (REF:PATH or a local path) overrides `drift.reference`. Raises ConfigError for a broken
@@ -75,8 +82,14 @@ def validate(data: Any, rules: str | os.PathLike[str] | dict[str, Any], *, refer
         if reference:
             spec.drift.reference = reference
         ref_profile = load_reference(spec.drift.reference, root)
-    return run(source, spec, ref_profile, chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS, progress=progress,
-               profile_all=profile_all)
+    return run(
+        source,
+        spec,
+        ref_profile,
+        chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
+        progress=progress,
+        profile_all=profile_all,
+    )
 
 
 def render_report(report: ValidationReport, fmt: str = "text", verbose: bool = False) -> str:
@@ -86,9 +99,14 @@ def render_report(report: ValidationReport, fmt: str = "text", verbose: bool = F
     return render(report, fmt, verbose=verbose)
 
 
-def profile(data: str | os.PathLike[str], output: str | os.PathLike[str] | None = None, *,
-            columns: list[str] | None = None, input_format: str | None = None,
-            chunk_rows: int | None = None) -> Profile:
+def profile(
+    data: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    *,
+    columns: list[str] | None = None,
+    input_format: str | None = None,
+    chunk_rows: int | None = None,
+) -> Profile:
     """Profile a data file; write the JSON atomically to `output` when given."""
     from mlops import atomic
     from mlops.data.profile import build_profile
@@ -107,9 +125,15 @@ def profile(data: str | os.PathLike[str], output: str | os.PathLike[str] | None 
     return result
 
 
-def infer_rules(data: str | os.PathLike[str], output: str | os.PathLike[str] | None = None, *,
-                input_format: str | None = None, margin: float = 0.1, max_categories: int = 20,
-                force: bool = False) -> str:
+def infer_rules(
+    data: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    *,
+    input_format: str | None = None,
+    margin: float = 0.1,
+    max_categories: int = 20,
+    force: bool = False,
+) -> str:
     """A starter rules file (YAML text) inferred from DATA; written atomically to `output` when given."""
     from mlops import atomic
     from mlops.data.infer import infer, scan

@@ -13,14 +13,31 @@ from typing import Any
 from mlops.monitor.alerts import AlertReport
 from mlops.monitor.run import MonitorOptions, MonitorResult
 
-__all__ = ["monitor_batch", "alerts_report", "ack_alert", "monitor_report", "alerts_report_text", "alerts_tune"]
+__all__ = [
+    "monitor_batch",
+    "alerts_report",
+    "ack_alert",
+    "monitor_report",
+    "alerts_report_text",
+    "alerts_tune",
+]
 
 
-def monitor_batch(data: str | os.PathLike[str], *, against: str | None = None, rules: str | None = None,
-            labels: str | None = None, predictions: str | None = None, scores: str | None = None,
-            slices: Sequence[str] = (), history: str | os.PathLike[str] | None = None, record: bool = True,
-            window_time: str | datetime | None = None, root: str | os.PathLike[str] | None = None,
-            **overrides: Any) -> MonitorResult:
+def monitor_batch(
+    data: str | os.PathLike[str],
+    *,
+    against: str | None = None,
+    rules: str | None = None,
+    labels: str | None = None,
+    predictions: str | None = None,
+    scores: str | None = None,
+    slices: Sequence[str] = (),
+    history: str | os.PathLike[str] | None = None,
+    record: bool = True,
+    window_time: str | datetime | None = None,
+    root: str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> MonitorResult:
     """Drift, data quality and live metrics of a batch against what the version behind `against` was trained
     on; appends one record to the history (unless record=False) and says which alerts fired.
 
@@ -38,15 +55,31 @@ def monitor_batch(data: str | os.PathLike[str], *, against: str | None = None, r
     if unknown:
         raise UsageError(f"unknown monitor option(s): {', '.join(unknown)}")
     when = parse_time(window_time) if isinstance(window_time, str) else window_time
-    options = MonitorOptions(data=str(data), against=against, rules=rules, labels=labels, predictions=predictions,
-                             scores=scores, slices=list(slices), history=str(history) if history else None,
-                             record=record, window_time=when, **overrides)
+    options = MonitorOptions(
+        data=str(data),
+        against=against,
+        rules=rules,
+        labels=labels,
+        predictions=predictions,
+        scores=scores,
+        slices=list(slices),
+        history=str(history) if history else None,
+        record=record,
+        window_time=when,
+        **overrides,
+    )
     return run(options, Path(root) if root is not None else find_root())
 
 
-def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | os.PathLike[str] | None = None,
-                  noisy_share: float = 0.3, min_fired: int = 3, artifact: str | None = None,
-                  since: str | None = None) -> AlertReport:
+def alerts_report(
+    history: str | os.PathLike[str] | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    noisy_share: float = 0.3,
+    min_fired: int = 3,
+    artifact: str | None = None,
+    since: str | None = None,
+) -> AlertReport:
     """Per alert rule: how often it fired, in which windows, and the share people ignored. `since` is a
     duration (30d: the last 30 days) or an ISO-8601 time."""
     from mlops.errors import InputError
@@ -62,9 +95,17 @@ def alerts_report(history: str | os.PathLike[str] | None = None, *, root: str | 
     return alert_report(found, noisy_share=noisy_share, min_fired=min_fired)
 
 
-def alerts_tune(rules: str | os.PathLike[str], *, history: str | os.PathLike[str] | None = None,
-                branch: str | None = None, root: str | os.PathLike[str] | None = None, noisy_share: float = 0.3,
-                min_fired: int = 3, artifact: str | None = None, since: str | None = None) -> Any:
+def alerts_tune(
+    rules: str | os.PathLike[str],
+    *,
+    history: str | os.PathLike[str] | None = None,
+    branch: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+    noisy_share: float = 0.3,
+    min_fired: int = 3,
+    artifact: str | None = None,
+    since: str | None = None,
+) -> Any:
     """A proposed change of the rules file's alert policy from the acknowledgement history (a Proposal:
     changes with their expected false-alarm rate and power, and a unified diff). Never edits the file: with
     `branch`, the change is committed on that new branch (from HEAD) instead, ready for a pull request."""
@@ -92,7 +133,8 @@ def alerts_tune(rules: str | os.PathLike[str], *, history: str | os.PathLike[str
             raise UsageError(f"{rules}: is outside the repository; --branch commits inside it")
         git.require_clean(base, "alerts tune --branch")
         message = "alerts: tune the alert policy from acknowledgements\n\n" + "\n".join(
-            f"- {c.key}: {c.old} -> {c.new} ({c.why})" for c in proposal.changes)
+            f"- {c.key}: {c.old} -> {c.new} ({c.why})" for c in proposal.changes
+        )
         proposal.commit = commit_on_branch(base, shown, proposal.after, branch, message)
         proposal.branch = branch
     return proposal
@@ -108,9 +150,15 @@ def _since(text: str) -> datetime:
     return require_time(text)
 
 
-def ack_alert(alert_id: str, resolution: str, *, history: str | os.PathLike[str] | None = None,
-              by: str | None = None, note: str | None = None,
-              root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def ack_alert(
+    alert_id: str,
+    resolution: str,
+    *,
+    history: str | os.PathLike[str] | None = None,
+    by: str | None = None,
+    note: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     """Record that people acted on an alert or ignored it; returns the acknowledgement record."""
     from mlops.errors import InputError
     from mlops.monitor.alerts import make_ack
@@ -129,8 +177,14 @@ def monitor_report(result: MonitorResult, fmt: str = "text") -> str:
     """The run as text, markdown, JSON or self-contained HTML (with trend charts over the history)."""
     from mlops.monitor.render import render_run
 
-    return render_run(result.record, fmt, runs=result.runs, history=result.history_path, problems=result.problems,
-                      profiles=(result.reference.profile, result.profile))
+    return render_run(
+        result.record,
+        fmt,
+        runs=result.runs,
+        history=result.history_path,
+        problems=result.problems,
+        profiles=(result.reference.profile, result.profile),
+    )
 
 
 def alerts_report_text(report: AlertReport, fmt: str = "text") -> str:

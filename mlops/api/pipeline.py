@@ -20,8 +20,9 @@ def _project(root: str | os.PathLike[str] | None) -> Any:
     return load_project(root)
 
 
-def compile_pipelines(*, check: bool = False, force: bool = False,
-                      root: str | os.PathLike[str] | None = None) -> CompileResult:
+def compile_pipelines(
+    *, check: bool = False, force: bool = False, root: str | os.PathLike[str] | None = None
+) -> CompileResult:
     """Write dvc.yaml from every Pipeline file (or, with check, only report whether it is stale).
 
     Raises ConfigError with every located problem; nothing is written then.
@@ -39,8 +40,13 @@ def pipeline_stages(root: str | os.PathLike[str] | None = None) -> list[str]:
     return compiled.stages
 
 
-def import_dvc(path: str = "dvc.yaml", output: str | None = None, *, force: bool = False,
-               root: str | os.PathLike[str] | None = None) -> Imported:
+def import_dvc(
+    path: str = "dvc.yaml",
+    output: str | None = None,
+    *,
+    force: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> Imported:
     """Turn an existing dvc.yaml into a Pipeline file (default pipelines/main.yaml)."""
     from mlops.pipeline.importer import import_dvc as run_import
 
@@ -51,16 +57,24 @@ def import_dvc(path: str = "dvc.yaml", output: str | None = None, *, force: bool
     return run_import(project, project.rel(source.resolve()), output, force=force)
 
 
-def run_pipeline(stages: list[str] | None = None, dvc_args: list[str] | None = None,
-                 root: str | os.PathLike[str] | None = None) -> RunResult:
+def run_pipeline(
+    stages: list[str] | None = None,
+    dvc_args: list[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> RunResult:
     """Compile when stale, then run `dvc repro` (its output goes to this process's stdout/stderr)."""
     from mlops.pipeline.runner import run
 
     return run(_project(root), list(stages or []), list(dvc_args or []))
 
 
-def init_project(target: str | os.PathLike[str] = ".", template: str = "default", *,
-                 force: bool = False, install_spec: str | None = None) -> InitResult:
+def init_project(
+    target: str | os.PathLike[str] = ".",
+    template: str = "default",
+    *,
+    force: bool = False,
+    install_spec: str | None = None,
+) -> InitResult:
     """Create (or fill) a Git + DVC repository with the example project of a template. `install_spec` is
     the pip requirement its CI workflows install mlops with (default: mlops.pipeline.install_spec)."""
     from mlops.pipeline.scaffold import init

@@ -18,8 +18,9 @@ __all__ = ["gate", "promote", "rollback", "status", "sync", "verify"]
 Root = str | os.PathLike[str] | None
 
 
-def promote(ref: str, stage: str, *, apply: bool = False, root: Root = None,
-            now: datetime | None = None) -> PromoteResult:
+def promote(
+    ref: str, stage: str, *, apply: bool = False, root: Root = None, now: datetime | None = None
+) -> PromoteResult:
     """Evaluate the gates of putting REF (`A@v1.2.0`, `A@latest`, `A#canary`) into STAGE; when they pass,
     write registry.yaml. `apply` also commits registry.yaml and writes the assignment tag (stages without
     review only, on the protected branch). Raises UnknownReference for an unknown artifact or stage."""
@@ -28,8 +29,9 @@ def promote(ref: str, stage: str, *, apply: bool = False, root: Root = None,
     return run(ref, stage, root=root, apply=apply, now=now)
 
 
-def rollback(artifact: str, stage: str, *, apply: bool = False, root: Root = None,
-             now: datetime | None = None) -> PromoteResult:
+def rollback(
+    artifact: str, stage: str, *, apply: bool = False, root: Root = None, now: datetime | None = None
+) -> PromoteResult:
     """Set STAGE of ARTIFACT back to the version that held it before, through the same path as promote."""
     from mlops.promotion.promote import rollback as run
 
@@ -44,8 +46,9 @@ def gate(base: str | None = None, *, root: Root = None, now: datetime | None = N
     return run(base, root=root, now=now)
 
 
-def sync(*, push: bool = False, dry_run: bool = False, root: Root = None,
-         now: datetime | None = None) -> SyncReport:
+def sync(
+    *, push: bool = False, dry_run: bool = False, root: Root = None, now: datetime | None = None
+) -> SyncReport:
     """On the protected branch: re-check and write the tags that make Git match registry.yaml."""
     from mlops.promotion.sync import sync as run
 
@@ -62,8 +65,12 @@ class StatusReport:
         return [r for r in self.rows if r.pending]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"in_sync": not self.pending, "stages": [r.to_dict() for r in self.rows],
-                "pending": [r.to_dict() for r in self.pending], "warnings": self.warnings}
+        return {
+            "in_sync": not self.pending,
+            "stages": [r.to_dict() for r in self.rows],
+            "pending": [r.to_dict() for r in self.pending],
+            "warnings": self.warnings,
+        }
 
 
 def status(*, root: Root = None) -> StatusReport:

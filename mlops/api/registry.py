@@ -40,9 +40,17 @@ def _dvc_files(root: Path) -> tuple[str, str]:
     return dvc_yaml, str(Path(dvc_yaml).with_name("dvc.lock").as_posix())
 
 
-def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bump: str | None = None,
-             message: str | None = None, push: bool = False, force: bool = False,
-             root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def register(
+    artifact: str,
+    rev: str = "HEAD",
+    *,
+    version: str | None = None,
+    bump: str | None = None,
+    message: str | None = None,
+    push: bool = False,
+    force: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     """Tag a new version of ARTIFACT (declared in promotion.yaml) on REV's commit. Refuses an artifact whose
     bytes (its hash in dvc.lock) equal the latest version's, unless `force`."""
     from mlops import git
@@ -62,16 +70,32 @@ def register(artifact: str, rev: str = "HEAD", *, version: str | None = None, bu
     if commit == git.resolve_commit("HEAD", base):
         pending = [p for p in git.dirty_paths(base) if p in (dvc_yaml, dvc_lock)]
         if pending:
-            raise UsageError(f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
-                             "register tags the commit, not the work tree",
-                             hint=f"commit {' and '.join(pending)} first, then register")
+            raise UsageError(
+                f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
+                "register tags the commit, not the work tree",
+                hint=f"commit {' and '.join(pending)} first, then register",
+            )
     data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
     if not force:
         _refuse_identical(base, artifact, commit, data)
-    tag = write.register(base, artifact, commit, version=version, bump_part=bump or "patch", metadata=data,
-                         message=message, push=push)
-    return {"tag": tag, "artifact": artifact, "version": tag.split("@", 1)[1], "commit": commit,
-            "pushed": push, "data": data}
+    tag = write.register(
+        base,
+        artifact,
+        commit,
+        version=version,
+        bump_part=bump or "patch",
+        metadata=data,
+        message=message,
+        push=push,
+    )
+    return {
+        "tag": tag,
+        "artifact": artifact,
+        "version": tag.split("@", 1)[1],
+        "commit": commit,
+        "pushed": push,
+        "data": data,
+    }
 
 
 def _refuse_identical(root: Path, artifact: str, commit: str, data: dict[str, Any]) -> None:
@@ -84,21 +108,34 @@ def _refuse_identical(root: Path, artifact: str, commit: str, data: dict[str, An
     mine, theirs = data.get("hash") or {}, (latest.message_data.get("hash") or {})
     key = next((k for k in ("md5", "hash") if mine.get(k)), None)
     if key and isinstance(theirs, dict) and theirs.get(key) == mine[key]:
-        raise UsageError(f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {key} "
-                         f"{mine[key]} in dvc.lock): nothing new to register",
-                         hint="pass --force to register it anyway")
+        raise UsageError(
+            f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {key} "
+            f"{mine[key]} in dvc.lock): nothing new to register",
+            hint="pass --force to register it anyway",
+        )
 
 
-def deregister(artifact: str, version: str, *, message: str | None = None, push: bool = False,
-               root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def deregister(
+    artifact: str,
+    version: str,
+    *,
+    message: str | None = None,
+    push: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     from mlops.registry import write
 
     tag = write.deregister(_root(root), artifact, version, message=message, push=push)
     return {"tag": tag, "artifact": artifact, "version": version, "pushed": push}
 
 
-def deprecate(artifact: str, *, message: str | None = None, push: bool = False,
-              root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def deprecate(
+    artifact: str,
+    *,
+    message: str | None = None,
+    push: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     from mlops.registry import write
 
     tag = write.deprecate(_root(root), artifact, message=message, push=push)
@@ -126,8 +163,13 @@ def _annotations(root: str | os.PathLike[str] | None) -> dict[str, dict[str, Any
     return artifact_annotations(_root(root))
 
 
-def show(artifact: str | None = None, *, fetch: bool = False, deprecated: bool = True,
-         root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def show(
+    artifact: str | None = None,
+    *,
+    fetch: bool = False,
+    deprecated: bool = True,
+    root: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     """Every artifact (or one): latest version, the version in each stage, and its GTO annotation.
 
     Artifacts annotated in artifacts.yaml or dvc.yaml but without any tag are listed too (`registered`
@@ -139,19 +181,36 @@ def show(artifact: str | None = None, *, fetch: bool = False, deprecated: bool =
     stage_names = state.stage_names
     for name in names:
         if name not in state.artifacts and name in notes:
-            rows.append({"artifact": name, "latest": None, "latest_commit": None,
-                         "stages": dict.fromkeys(stage_names), "deprecated": False, "versions": 0,
-                         "registered": False, "annotation": notes[name]})
+            rows.append(
+                {
+                    "artifact": name,
+                    "latest": None,
+                    "latest_commit": None,
+                    "stages": dict.fromkeys(stage_names),
+                    "deprecated": False,
+                    "versions": 0,
+                    "registered": False,
+                    "annotation": notes[name],
+                }
+            )
             continue
         art = _require(state, name)
         if art.deprecated and not deprecated and not artifact:
             continue
         latest = art.latest
         stages = {s: (v.version if v else None) for s, v in sorted(art.stages.items())}
-        rows.append({"artifact": name, "latest": latest.version if latest else None,
-                     "latest_commit": latest.commit if latest else None, "stages": stages,
-                     "deprecated": art.deprecated, "versions": len(art.versions), "registered": True,
-                     "annotation": notes.get(name)})
+        rows.append(
+            {
+                "artifact": name,
+                "latest": latest.version if latest else None,
+                "latest_commit": latest.commit if latest else None,
+                "stages": stages,
+                "deprecated": art.deprecated,
+                "versions": len(art.versions),
+                "registered": True,
+                "annotation": notes.get(name),
+            }
+        )
     return {"artifacts": rows, "stages": stage_names, "warnings": _relevant(state.warnings, artifact)}
 
 
@@ -160,8 +219,13 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
     state = registry_state(root)
     notes = _annotations(root)
     if state.artifact(artifact) is None and artifact in notes:
-        return {"artifact": artifact, "versions": [], "deprecated": False, "annotation": notes[artifact],
-                "warnings": _relevant(state.warnings, artifact)}
+        return {
+            "artifact": artifact,
+            "versions": [],
+            "deprecated": False,
+            "annotation": notes[artifact],
+            "warnings": _relevant(state.warnings, artifact),
+        }
     art = _require(state, artifact)
     current = {s: v for s, v in art.stages.items() if v is not None}
     rows = []
@@ -169,9 +233,13 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
         row = v.to_dict()
         row["stages"] = sorted(s for s, cur in current.items() if cur is v)
         rows.append(row)
-    return {"artifact": artifact, "versions": rows, "deprecated": art.deprecated,
-            "annotation": notes.get(artifact),
-            "warnings": _relevant(state.warnings, artifact) + _message_warnings(art.events)}
+    return {
+        "artifact": artifact,
+        "versions": rows,
+        "deprecated": art.deprecated,
+        "annotation": notes.get(artifact),
+        "warnings": _relevant(state.warnings, artifact) + _message_warnings(art.events),
+    }
 
 
 def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -182,8 +250,11 @@ def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None 
     else:
         events = state.events
     rows = [e.to_dict() for e in reversed(events)]
-    return {"events": rows, "refused": _refused(_root(root), artifact),
-            "warnings": _relevant(state.warnings, artifact) + _message_warnings(events)}
+    return {
+        "events": rows,
+        "refused": _refused(_root(root), artifact),
+        "warnings": _relevant(state.warnings, artifact) + _message_warnings(events),
+    }
 
 
 def _message_warnings(events: list[Any]) -> list[str]:
@@ -207,23 +278,38 @@ def _refused(root: Path, artifact: str | None) -> list[dict[str, Any]]:
         ev = action.evaluation
         if artifact is None or ev.artifact == artifact:
             failed = [r.gate for r in ev.failures]
-            out.append({"artifact": ev.artifact, "stage": ev.stage, "version": ev.version,
-                        "reason": action.reason, "failed_gates": failed})
+            out.append(
+                {
+                    "artifact": ev.artifact,
+                    "stage": ev.stage,
+                    "version": ev.version,
+                    "reason": action.reason,
+                    "failed_gates": failed,
+                }
+            )
     return out
 
 
-def which(artifact: str, stage: str, *, back: int = 0,
-          root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def which(
+    artifact: str, stage: str, *, back: int = 0, root: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
     """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage."""
     state = registry_state(root)
     art = _require(state, artifact)
     if stage not in art.queues:
         _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))
     found = art.which(stage, back)
-    return {"artifact": artifact, "stage": stage, "back": back,
-            "version": (found.version if found else None), "commit": found.commit if found else None,
-            "tag": found.tag if found else None, "known_stage": stage in art.queues,
-            "deprecated": art.deprecated, "warnings": _relevant(state.warnings, artifact)}
+    return {
+        "artifact": artifact,
+        "stage": stage,
+        "back": back,
+        "version": (found.version if found else None),
+        "commit": found.commit if found else None,
+        "tag": found.tag if found else None,
+        "known_stage": stage in art.queues,
+        "deprecated": art.deprecated,
+        "warnings": _relevant(state.warnings, artifact),
+    }
 
 
 def _declared_stages(root: Path) -> set[str]:
@@ -234,7 +320,9 @@ def _declared_stages(root: Path) -> set[str]:
         from mlops.config import load_document, load_project
 
         project = load_project(root)
-        doc = load_document(project.path(project.promotion), shown=project.promotion, expected_kind="Promotion")
+        doc = load_document(
+            project.path(project.promotion), shown=project.promotion, expected_kind="Promotion"
+        )
     except MlopsError:
         return set()
     stages = (doc.data or {}).get("stages") if isinstance(doc.data, dict) else None
@@ -247,5 +335,6 @@ def _require_stage(stage: str, known: set[str]) -> None:
         return
     match = closest(stage, known, cutoff=0.5) or next((s for s in sorted(known) if s.startswith(stage)), None)
     listing = ", ".join(sorted(known)) or "none yet"
-    raise UnknownReference(f"unknown stage `{stage}` (stages: {listing})",
-                           hint=f"did you mean `{match}`?" if match else None)
+    raise UnknownReference(
+        f"unknown stage `{stage}` (stages: {listing})", hint=f"did you mean `{match}`?" if match else None
+    )

@@ -22,8 +22,13 @@ def _root(root: str | os.PathLike[str] | None) -> Path:
     return Path(root) if root is not None else find_root()
 
 
-def checkout(ref: str, *, worktree: str | os.PathLike[str] | None = None, allow_missing: bool = False,
-             root: str | os.PathLike[str] | None = None) -> CheckoutResult:
+def checkout(
+    ref: str,
+    *,
+    worktree: str | os.PathLike[str] | None = None,
+    allow_missing: bool = False,
+    root: str | os.PathLike[str] | None = None,
+) -> CheckoutResult:
     """Check out REF's commit (detached) and its DVC data, fetching what the cache lacks from the DVC
     remote. With `worktree`, build it in a new git worktree sharing the DVC cache instead.
     Raises DirtyTreeError (uncommitted changes), UnknownReference, InputError (data nowhere to be found)."""
@@ -32,8 +37,13 @@ def checkout(ref: str, *, worktree: str | os.PathLike[str] | None = None, allow_
     return run(_root(root), ref, into=worktree, allow_missing=allow_missing)
 
 
-def reproduce_version(ref: str, *, keep: bool = False, on_line: Callable[[str], None] | None = None,
-              root: str | os.PathLike[str] | None = None) -> ReproduceResult:
+def reproduce_version(
+    ref: str,
+    *,
+    keep: bool = False,
+    on_line: Callable[[str], None] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> ReproduceResult:
     """Re-run REF's pipeline in a temporary worktree and compare every output hash with its dvc.lock.
     The result's `ok` is False when any output differs. Raises CheckFailed when `dvc repro` fails.
     `on_line` receives `dvc repro`'s output line by line, as it runs."""

@@ -20,10 +20,20 @@ from mlops.errors import EXIT_CANNOT_PROCEED, EXIT_INTERNAL, EXIT_INTERRUPTED, M
 # name -> (module, function, section, one-line help). The help text lives here so `mlops --help` can list
 # commands without importing them.
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
-    "init": ("mlops.cli.pipeline", "init", "Project", "Scaffold a repository: example pipeline, rules, policy, CI."),
+    "init": (
+        "mlops.cli.pipeline",
+        "init",
+        "Project",
+        "Scaffold a repository: example pipeline, rules, policy, CI.",
+    ),
     "lint": ("mlops.cli.lint", "lint", "Project", "Check every mlops file: schemas and cross-file rules."),
     "compile": ("mlops.cli.pipeline", "compile_", "Pipelines", "Write dvc.yaml from the pipeline files."),
-    "import-dvc": ("mlops.cli.pipeline", "import_dvc", "Pipelines", "Turn an existing dvc.yaml into a Pipeline file."),
+    "import-dvc": (
+        "mlops.cli.pipeline",
+        "import_dvc",
+        "Pipelines",
+        "Turn an existing dvc.yaml into a Pipeline file.",
+    ),
     "run": ("mlops.cli.pipeline", "run", "Pipelines", "Compile when stale, then `dvc repro`."),
     "validate": ("mlops.cli.data", "validate", "Data", "Check a data file against a rules file."),
     "profile": ("mlops.cli.data", "profile", "Data", "Write a reference profile of a data file."),
@@ -36,15 +46,30 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "history": ("mlops.cli.registry", "history", "Registry", "Every registry event, newest first."),
     "which": ("mlops.cli.registry", "which", "Registry", "The version now in a stage."),
     "promote": ("mlops.cli.promotion", "promote", "Promotion", "Evaluate gates and update registry.yaml."),
-    "gate": ("mlops.cli.promotion", "gate", "Promotion", "Evaluate the gates of changed assignments (PR check)."),
+    "gate": (
+        "mlops.cli.promotion",
+        "gate",
+        "Promotion",
+        "Evaluate the gates of changed assignments (PR check).",
+    ),
     "sync": ("mlops.cli.promotion", "sync", "Promotion", "Write the tags that make Git match registry.yaml."),
     "rollback": ("mlops.cli.promotion", "rollback", "Promotion", "Put the previous version of a stage back."),
     "status": ("mlops.cli.promotion", "status", "Promotion", "Where registry.yaml and the tags differ."),
-    "verify": ("mlops.cli.promotion", "verify", "Promotion", "Check that assignment tags went through review."),
+    "verify": (
+        "mlops.cli.promotion",
+        "verify",
+        "Promotion",
+        "Check that assignment tags went through review.",
+    ),
     "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
     "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
     "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),
-    "monitor": ("mlops.cli.monitor", "monitor", "Monitoring", "Drift and live metrics of a batch against a version."),
+    "monitor": (
+        "mlops.cli.monitor",
+        "monitor",
+        "Monitoring",
+        "Drift and live metrics of a batch against a version.",
+    ),
     "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
 }
 SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Reproduce", "Monitoring"]
@@ -76,12 +101,19 @@ class LazyGroup(click.Group):
                 with formatter.section(f"{section} commands"):
                     formatter.write_dl(rows)
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """One handler maps every error to its exit code and a one-line message (SPEC section 5)."""
         try:
-            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                                standalone_mode=False, **extra)
+            code = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.ClickException as exc:
@@ -120,7 +152,9 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, "--version", "-V", prog_name="mlops")
 def cli() -> None:
     """Git-native MLOps: pipelines, data contracts and promotion policy as reviewed YAML;

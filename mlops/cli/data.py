@@ -11,8 +11,12 @@ from mlops.cli.output import echo_json, json_alias, json_option, report_format
 from mlops.errors import CheckFailed
 
 _FORMATS = ["text", "json", "markdown", "html"]
-_input_format = click.option("--input-format", type=click.Choice(["csv", "parquet", "jsonl"]), default=None,
-                             help="Read DATA as this format instead of guessing from its extension.")
+_input_format = click.option(
+    "--input-format",
+    type=click.Choice(["csv", "parquet", "jsonl"]),
+    default=None,
+    help="Read DATA as this format instead of guessing from its extension.",
+)
 
 
 def _api() -> Any:
@@ -37,9 +41,15 @@ class _Bar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             # on standard error: standard output carries the report (`--format json > report.json`)
-            self.progress = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("rows"), TimeElapsedColumn(), transient=True,
-                                     console=Console(stderr=True))
+            self.progress = Progress(
+                TextColumn("validating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("rows"),
+                TimeElapsedColumn(),
+                transient=True,
+                console=Console(stderr=True),
+            )
             self.progress.start()
             self.task = self.progress.add_task("rows", total=total)
         self.progress.update(self.task, completed=done)
@@ -52,21 +62,50 @@ class _Bar:
 @click.command()
 @click.argument("data")
 @click.option("--rules", "rules", required=True, metavar="FILE", help="The rules file (kind: Rules).")
-@click.option("-o", "--output", "--report", "reports", multiple=True, metavar="PATH",
-              help="Also write the report to PATH; its format follows the extension (.json, .md, .html, "
-                   ".txt; any other is refused). Repeatable. Written even when rules fail.")
-@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True,
-              help="Format printed on standard output.")
-@click.option("--reference", metavar="REF:PATH",
-              help="Reference data or profile for the drift rules (overrides `drift.reference`); REF is a Git "
-                   "revision or an mlops reference such as churn-model#production. A local path works too.")
+@click.option(
+    "-o",
+    "--output",
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="PATH",
+    help="Also write the report to PATH; its format follows the extension (.json, .md, .html, "
+    ".txt; any other is refused). Repeatable. Written even when rules fail.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default="text",
+    show_default=True,
+    help="Format printed on standard output.",
+)
+@click.option(
+    "--reference",
+    metavar="REF:PATH",
+    help="Reference data or profile for the drift rules (overrides `drift.reference`); REF is a Git "
+    "revision or an mlops reference such as churn-model#production. A local path works too.",
+)
 @_input_format
-@click.option("--chunk-rows", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Rows per chunk (memory bound); default 500,000.")
+@click.option(
+    "--chunk-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Rows per chunk (memory bound); default 500,000.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List passed and skipped rules too (text format).")
 @json_alias
-def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, reference: str | None,
-             input_format: str | None, chunk_rows: int | None, verbose: bool) -> None:
+def validate(
+    data: str,
+    rules: str,
+    reports: tuple[str, ...],
+    fmt: str,
+    reference: str | None,
+    input_format: str | None,
+    chunk_rows: int | None,
+    verbose: bool,
+) -> None:
     """Check a CSV, Parquet or JSON-lines file against a rules file.
 
     Exit 0 when every error-severity rule passes (warnings and info are reported only), 1 when one fails,
@@ -85,9 +124,15 @@ def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, referenc
     kinds = {path: report_format(path, fmt, _FORMATS) for path in reports}  # refuse .pdf before reading data
     api = _api()
     with _Bar() as bar:
-        report = api.validate(data, rules, reference=reference, input_format=input_format, chunk_rows=chunk_rows,
-                              progress=bar if sys.stderr.isatty() else None,
-                              profile_all="html" in kinds.values() or fmt == "html")
+        report = api.validate(
+            data,
+            rules,
+            reference=reference,
+            input_format=input_format,
+            chunk_rows=chunk_rows,
+            progress=bar if sys.stderr.isatty() else None,
+            profile_all="html" in kinds.values() or fmt == "html",
+        )
     for path, kind in kinds.items():
         atomic.write_text(path, api.render_report(report, kind))
     click.echo(api.render_report(report, fmt, verbose=verbose), nl=False)
@@ -98,11 +143,15 @@ def validate(data: str, rules: str, reports: tuple[str, ...], fmt: str, referenc
 
 @click.command()
 @click.argument("data")
-@click.option("-o", "--output", metavar="FILE", help="Write the profile JSON here (default: standard output).")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write the profile JSON here (default: standard output)."
+)
 @click.option("--columns", metavar="A,B,...", help="Profile only these columns (comma-separated).")
 @_input_format
 @json_option
-def profile(data: str, output: str | None, columns: str | None, input_format: str | None, as_json: bool) -> None:
+def profile(
+    data: str, output: str | None, columns: str | None, input_format: str | None, as_json: bool
+) -> None:
     """Write a reference profile of a data file, for drift checks and monitoring.
 
     Per column: count, nulls, min/max, mean/std, quantiles on a fine grid (or exact counts for few values)
@@ -127,14 +176,25 @@ def profile(data: str, output: str | None, columns: str | None, input_format: st
 @click.command(name="infer-rules")
 @click.argument("data")
 @click.option("-o", "--output", metavar="FILE", help="Write the rules here (default: standard output).")
-@click.option("--margin", type=click.FloatRange(min=0), default=0.1, show_default=True,
-              help="Widen numeric bounds by this share of the observed range.")
-@click.option("--max-categories", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Write an allowed set only for columns with at most this many values.")
+@click.option(
+    "--margin",
+    type=click.FloatRange(min=0),
+    default=0.1,
+    show_default=True,
+    help="Widen numeric bounds by this share of the observed range.",
+)
+@click.option(
+    "--max-categories",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Write an allowed set only for columns with at most this many values.",
+)
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @_input_format
-def infer_rules(data: str, output: str | None, margin: float, max_categories: int, force: bool,
-                input_format: str | None) -> None:
+def infer_rules(
+    data: str, output: str | None, margin: float, max_categories: int, force: bool, input_format: str | None
+) -> None:
     """Write a starter rules file from data, for a person to review.
 
     Bounds are widened beyond what the data shows (so the next batch does not fail), allowed sets are
@@ -146,8 +206,9 @@ def infer_rules(data: str, output: str | None, margin: float, max_categories: in
       mlops infer-rules data/train.csv -o rules/train.yaml
       mlops infer-rules data/train.parquet --margin 0.25 > rules/train.yaml
     """
-    text = _api().infer_rules(data, output, input_format=input_format, margin=margin,
-                              max_categories=max_categories, force=force)
+    text = _api().infer_rules(
+        data, output, input_format=input_format, margin=margin, max_categories=max_categories, force=force
+    )
     if output is None:
         click.echo(text, nl=False)
     else:

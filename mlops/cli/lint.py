@@ -10,8 +10,14 @@ from mlops.errors import CheckFailed
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @output_option
 @json_alias
 def lint(files: tuple[str, ...], fmt: str, output: str | None) -> None:
@@ -42,8 +48,10 @@ def lint(files: tuple[str, ...], fmt: str, output: str | None) -> None:
         n_err, n_warn = len(report.errors), len(report.warnings)
         checked = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''} checked"
         if n_err or n_warn:
-            lines.append(f"{checked}: {n_err} error{'s' if n_err != 1 else ''}, "
-                         f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+            lines.append(
+                f"{checked}: {n_err} error{'s' if n_err != 1 else ''}, "
+                f"{n_warn} warning{'s' if n_warn != 1 else ''}"
+            )
         else:
             lines.append(f"{checked}: no problems")
         text = "\n".join(lines) + "\n"

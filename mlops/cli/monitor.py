@@ -12,62 +12,146 @@ FORMATS = ["text", "markdown", "json", "html"]
 
 @click.command()
 @click.argument("data")  # a file or a Parquet folder: the same reader as `validate`
-@click.option("--against", "against", metavar="REF",
-              help="Version whose training data is the reference: churn-model#production, churn-model@v1.3.0, "
-                   "a Git revision, or REF:PATH of a data file or profile. Default: the rules file's "
-                   "drift.reference.")
-@click.option("--rules", type=click.Path(dir_okay=False), help="Rules file: data-quality rules, drift settings, "
-              "and the `alert:` and `labels:` policy.")
+@click.option(
+    "--against",
+    "against",
+    metavar="REF",
+    help="Version whose training data is the reference: churn-model#production, churn-model@v1.3.0, "
+    "a Git revision, or REF:PATH of a data file or profile. Default: the rules file's "
+    "drift.reference.",
+)
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    help="Rules file: data-quality rules, drift settings, and the `alert:` and `labels:` policy.",
+)
 @click.option("--labels", metavar="COL", help="Column with the true labels (or targets).")
-@click.option("--predictions", metavar="COL", help="Column with the model's predictions (classes, "
-              "probabilities of the positive class, or values).")
-@click.option("--scores", metavar="COL", help="Column with positive-class scores for ROC AUC, when "
-              "--predictions holds classes.")
-@click.option("--slice", "slices", metavar="COL", multiple=True, help="Report metrics per value of this column "
-              "(repeatable).")
-@click.option("--history", type=click.Path(dir_okay=False), help="History file (JSON lines) to read and append "
-              "to.  [default: monitoring/history.jsonl]")
+@click.option(
+    "--predictions",
+    metavar="COL",
+    help="Column with the model's predictions (classes, probabilities of the positive class, or values).",
+)
+@click.option(
+    "--scores",
+    metavar="COL",
+    help="Column with positive-class scores for ROC AUC, when --predictions holds classes.",
+)
+@click.option(
+    "--slice",
+    "slices",
+    metavar="COL",
+    multiple=True,
+    help="Report metrics per value of this column (repeatable).",
+)
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False),
+    help="History file (JSON lines) to read and append to.  [default: monitoring/history.jsonl]",
+)
 @click.option("--dry-run", is_flag=True, help="Read the history but do not append this run to it.")
-@click.option("--window-time", metavar="TIME", help="The window's time (ISO-8601, e.g. 2026-11-24T05:00:00Z); "
-              "labels mature relative to it.  [default: now]")
+@click.option(
+    "--window-time",
+    metavar="TIME",
+    help="The window's time (ISO-8601, e.g. 2026-11-24T05:00:00Z); "
+    "labels mature relative to it.  [default: now]",
+)
 @click.option("--artifact", help="Artifact name when --against is a plain Git revision.")
-@click.option("--consecutive", type=click.IntRange(min=1), help="Windows in a row over threshold before an "
-              "alert fires (overrides alert.consecutive).")
-@click.option("--min-drifted-columns", type=click.IntRange(min=1), help="Columns that must drift together "
-              "(overrides alert.min_drifted_columns).")
-@click.option("--correction", type=click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
-              help="Multiple-testing correction of p-values (overrides alert.correction).")
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="False-alarm budget per window of the calibrated checks (overrides alert.alpha).  "
-                   "[default: 0.005]")
-@click.option("--severity", type=click.Choice(["error", "warn", "info"]),
-              help="Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).")
-@click.option("--max-metric-drop", type=click.FloatRange(min=0), help="Metric drop that counts: absolute for "
-              "scores, relative for errors.  [default: 0.05]")
-@click.option("--min-rows", type=click.IntRange(min=1), help="Labeled rows a slice needs before it can alert.  "
-              "[default: 30]")
-@click.option("--method", type=click.Choice(["psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger",
-                                             "tvd"]), help="Drift statistic (overrides drift.method).")
+@click.option(
+    "--consecutive",
+    type=click.IntRange(min=1),
+    help="Windows in a row over threshold before an alert fires (overrides alert.consecutive).",
+)
+@click.option(
+    "--min-drifted-columns",
+    type=click.IntRange(min=1),
+    help="Columns that must drift together (overrides alert.min_drifted_columns).",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
+    help="Multiple-testing correction of p-values (overrides alert.correction).",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="False-alarm budget per window of the calibrated checks (overrides alert.alpha).  [default: 0.005]",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(["error", "warn", "info"]),
+    help="Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).",
+)
+@click.option(
+    "--max-metric-drop",
+    type=click.FloatRange(min=0),
+    help="Metric drop that counts: absolute for scores, relative for errors.  [default: 0.05]",
+)
+@click.option(
+    "--min-rows",
+    type=click.IntRange(min=1),
+    help="Labeled rows a slice needs before it can alert.  [default: 30]",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger", "tvd"]),
+    help="Drift statistic (overrides drift.method).",
+)
 @click.option("--threshold", type=click.FloatRange(min=0), help="Drift threshold (a p-value with --p-value).")
-@click.option("--p-value/--effect-size", "p_value", default=None, help="Judge drift by p-values (ks, chi2) "
-              "instead of effect sizes.")
+@click.option(
+    "--p-value/--effect-size",
+    "p_value",
+    default=None,
+    help="Judge drift by p-values (ks, chi2) instead of effect sizes.",
+)
 @click.option("--label-delay", metavar="DURATION", help="Label lag, e.g. 14d (overrides labels.delay).")
-@click.option("--timestamp", metavar="COL", help="Event-time column for the label lag (overrides "
-              "labels.timestamp).")
-@click.option("--task", type=click.Choice(["classification", "regression"]), help="Model task.  [default: "
-              "inferred from the labels]")
+@click.option(
+    "--timestamp", metavar="COL", help="Event-time column for the label lag (overrides labels.timestamp)."
+)
+@click.option(
+    "--task",
+    type=click.Choice(["classification", "regression"]),
+    help="Model task.  [default: inferred from the labels]",
+)
 @click.option("--positive", metavar="VALUE", help="Positive class of a binary classifier.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format on stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format on stdout.",
+)
 @output_option
 @json_alias
-def monitor(data: str, against: str | None, rules: str | None, labels: str | None, predictions: str | None,
-            scores: str | None, slices: tuple[str, ...], history: str | None, dry_run: bool,
-            window_time: str | None, artifact: str | None, consecutive: int | None,
-            min_drifted_columns: int | None, correction: str | None, alpha: float | None, severity: str | None,
-            max_metric_drop: float | None, min_rows: int | None, method: str | None, threshold: float | None,
-            p_value: bool | None, label_delay: str | None, timestamp: str | None, task: str | None,
-            positive: str | None, fmt: str, output: str | None) -> None:
+def monitor(
+    data: str,
+    against: str | None,
+    rules: str | None,
+    labels: str | None,
+    predictions: str | None,
+    scores: str | None,
+    slices: tuple[str, ...],
+    history: str | None,
+    dry_run: bool,
+    window_time: str | None,
+    artifact: str | None,
+    consecutive: int | None,
+    min_drifted_columns: int | None,
+    correction: str | None,
+    alpha: float | None,
+    severity: str | None,
+    max_metric_drop: float | None,
+    min_rows: int | None,
+    method: str | None,
+    threshold: float | None,
+    p_value: bool | None,
+    label_delay: str | None,
+    timestamp: str | None,
+    task: str | None,
+    positive: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
     """Compare a live batch with what a model version was trained on; alert by policy.
 
     Computes per-feature drift against the version's training data (its profile, read at the version's
@@ -90,21 +174,43 @@ def monitor(data: str, against: str | None, rules: str | None, labels: str | Non
     from mlops import api
 
     fmt = report_format(output, fmt, FORMATS) if output else fmt  # refuse .pdf before any work
-    result = api.monitor_batch(data, against=against, rules=rules, labels=labels, predictions=predictions,
-                         scores=scores, slices=slices, history=history, record=not dry_run,
-                         window_time=window_time, artifact=artifact, consecutive=consecutive,
-                         min_drifted_columns=min_drifted_columns, correction=correction, alpha=alpha,
-                         severity=severity,
-                         max_metric_drop=max_metric_drop, min_rows=min_rows, method=method, threshold=threshold,
-                         p_value=p_value, label_delay=label_delay, timestamp=timestamp, task=task,
-                         positive=positive)
+    result = api.monitor_batch(
+        data,
+        against=against,
+        rules=rules,
+        labels=labels,
+        predictions=predictions,
+        scores=scores,
+        slices=slices,
+        history=history,
+        record=not dry_run,
+        window_time=window_time,
+        artifact=artifact,
+        consecutive=consecutive,
+        min_drifted_columns=min_drifted_columns,
+        correction=correction,
+        alpha=alpha,
+        severity=severity,
+        max_metric_drop=max_metric_drop,
+        min_rows=min_rows,
+        method=method,
+        threshold=threshold,
+        p_value=p_value,
+        label_delay=label_delay,
+        timestamp=timestamp,
+        task=task,
+        positive=positive,
+    )
     text = api.monitor_report(result, fmt)
     emit(text, output)
     if result.fired:
         errors = sum(1 for c in result.fired if c.severity == "error")
-        click.echo(f"{len(result.fired)} alert(s) fired ({errors} error): "
-                   + ", ".join(c.rule for c in result.fired[:5]) + (" ..." if len(result.fired) > 5 else ""),
-                   err=True)
+        click.echo(
+            f"{len(result.fired)} alert(s) fired ({errors} error): "
+            + ", ".join(c.rule for c in result.fired[:5])
+            + (" ..." if len(result.fired) > 5 else ""),
+            err=True,
+        )
     if result.failed:
         raise CheckFailed("")  # the alert line above says why
 
@@ -123,21 +229,43 @@ def alerts() -> None:
 
 
 @alerts.command("report")
-@click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
-              "monitoring/history.jsonl]")
-@click.option("--noisy-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,
-              help="Flag a rule as noisy when at least this share of its alerts were ignored.")
-@click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Judge noise only for rules that fired at least this often.")
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
+)
+@click.option(
+    "--noisy-share",
+    type=click.FloatRange(0, 1),
+    default=0.3,
+    show_default=True,
+    help="Flag a rule as noisy when at least this share of its alerts were ignored.",
+)
+@click.option(
+    "--min-fired",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Judge noise only for rules that fired at least this often.",
+)
 @click.option("--artifact", help="Only the runs of this artifact.")
-@click.option("--since", metavar="WHEN", help="Only runs from then on: a duration back from now (30d) or an "
-              "ISO-8601 time.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Only runs from then on: a duration back from now (30d) or an ISO-8601 time.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+)
 @output_option
 @json_alias
-def report(history: str | None, noisy_share: float, min_fired: int, artifact: str | None, since: str | None,
-           fmt: str, output: str | None) -> None:
+def report(
+    history: str | None,
+    noisy_share: float,
+    min_fired: int,
+    artifact: str | None,
+    since: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
     """Per alert rule: times fired, windows, acted/ignored, and whether it is noisy.
 
     A rule is noisy when a large share of its alerts were ignored, or when it fires in nearly every
@@ -153,8 +281,9 @@ def report(history: str | None, noisy_share: float, min_fired: int, artifact: st
     from mlops import api
 
     fmt = report_format(output, fmt, FORMATS) if output else fmt
-    result = api.alerts_report(history, noisy_share=noisy_share, min_fired=min_fired, artifact=artifact,
-                               since=since)
+    result = api.alerts_report(
+        history, noisy_share=noisy_share, min_fired=min_fired, artifact=artifact, since=since
+    )
     emit(api.alerts_report_text(result, fmt), output)
 
 
@@ -162,13 +291,20 @@ def report(history: str | None, noisy_share: float, min_fired: int, artifact: st
 @click.argument("alert_id", metavar="ID")
 @click.option("--ignored", "resolution", flag_value="ignored", help="Nothing needed doing (a false alarm).")
 @click.option("--acted", "resolution", flag_value="acted", help="People acted on it.")
-@click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
-              "monitoring/history.jsonl]")
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
+)
 @click.option("--by", help="Who acknowledges.  [default: Git's identity, `git var GIT_AUTHOR_IDENT`]")
 @click.option("--note", help="Why, in a few words.")
 @click.option("--json", "as_json", is_flag=True, help="Print the acknowledgement record as JSON.")
-def ack(alert_id: str, resolution: str | None, history: str | None, by: str | None, note: str | None,
-        as_json: bool) -> None:
+def ack(
+    alert_id: str,
+    resolution: str | None,
+    history: str | None,
+    by: str | None,
+    note: str | None,
+    as_json: bool,
+) -> None:
     """Record that an alert was acted on or ignored (appends to the history).
 
     ID is the alert id shown by `mlops monitor` and `mlops alerts report` (RUN-ID/RULE). The latest
@@ -193,21 +329,50 @@ def ack(alert_id: str, resolution: str | None, history: str | None, by: str | No
 
 
 @alerts.command("tune")
-@click.option("--rules", type=click.Path(dir_okay=False), required=True,
-              help="Rules file whose `alert:` policy the proposal changes (created in the proposal if missing).")
-@click.option("--history", type=click.Path(dir_okay=False), help="History file.  [default: "
-              "monitoring/history.jsonl]")
-@click.option("--branch", metavar="NAME", help="Commit the proposal on this new branch (from HEAD) instead of "
-              "printing the diff; the work tree and the current branch are left alone.")
-@click.option("--noisy-share", type=click.FloatRange(0, 1), default=0.3, show_default=True,
-              help="Tune rules when at least this share of their alerts were ignored.")
-@click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Tune only rules that fired at least this often.")
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Rules file whose `alert:` policy the proposal changes (created in the proposal if missing).",
+)
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
+)
+@click.option(
+    "--branch",
+    metavar="NAME",
+    help="Commit the proposal on this new branch (from HEAD) instead of "
+    "printing the diff; the work tree and the current branch are left alone.",
+)
+@click.option(
+    "--noisy-share",
+    type=click.FloatRange(0, 1),
+    default=0.3,
+    show_default=True,
+    help="Tune rules when at least this share of their alerts were ignored.",
+)
+@click.option(
+    "--min-fired",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Tune only rules that fired at least this often.",
+)
 @click.option("--artifact", help="Only the runs of this artifact.")
 @click.option("--since", metavar="WHEN", help="Only runs from then on: a duration (30d) or an ISO-8601 time.")
-@click.option("--json", "as_json", is_flag=True, help="Print the proposal (changes, expected rates, diff) as JSON.")
-def tune(rules: str, history: str | None, branch: str | None, noisy_share: float, min_fired: int,
-         artifact: str | None, since: str | None, as_json: bool) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the proposal (changes, expected rates, diff) as JSON."
+)
+def tune(
+    rules: str,
+    history: str | None,
+    branch: str | None,
+    noisy_share: float,
+    min_fired: int,
+    artifact: str | None,
+    since: str | None,
+    as_json: bool,
+) -> None:
     """Propose a change to the alert policy from what people did about alerts.
 
     Reads the acknowledgements (`mlops alerts ack --acted|--ignored`) and each check's measured effect and
@@ -227,21 +392,33 @@ def tune(rules: str, history: str | None, branch: str | None, noisy_share: float
     from mlops import api
     from mlops.cli.output import echo_json
 
-    proposal = api.alerts_tune(rules, history=history, branch=branch, noisy_share=noisy_share,
-                               min_fired=min_fired, artifact=artifact, since=since)
+    proposal = api.alerts_tune(
+        rules,
+        history=history,
+        branch=branch,
+        noisy_share=noisy_share,
+        min_fired=min_fired,
+        artifact=artifact,
+        since=since,
+    )
     if as_json:
         echo_json(proposal.to_dict())
         return
     for note in proposal.notes:
         click.echo(f"note: {note}", err=True)
     if not proposal.changes:
-        click.echo("No change to propose: no noisy rule with ignored alerts that a threshold would fix.", err=True)
+        click.echo(
+            "No change to propose: no noisy rule with ignored alerts that a threshold would fix.", err=True
+        )
         return
     for change in proposal.changes:
         click.echo(_describe_change(change), err=True)
     if proposal.branch:
-        click.echo(f"committed on branch {proposal.branch} ({proposal.commit[:10] if proposal.commit else ''}); "
-                   f"push it and open a pull request", err=True)
+        click.echo(
+            f"committed on branch {proposal.branch} ({proposal.commit[:10] if proposal.commit else ''}); "
+            f"push it and open a pull request",
+            err=True,
+        )
     else:
         click.echo(proposal.diff(), nl=False)
 
@@ -250,8 +427,9 @@ def _describe_change(change: object) -> str:
     c: dict = change.to_dict()  # type: ignore[attr-defined]
     rate = "-" if c["false_alarm_rate"] is None else f"{c['false_alarm_rate']:.2%}"
     power = "-" if c["power"] is None else f"{c['power']:.0%}"
-    return (f"{c['key']}: {c['old']} -> {c['new']} ({c['rule']}): {c['why']}. Replayed on {c['windows']} "
-            f"window(s): fired {c['fired_before']} -> {c['fired_after']}, acted-on alerts kept "
-            f"{c['acted_kept']} of {c['acted']}. Expected false alarms per window {rate}; power {power} "
-            f"for {c['power_for']}.")
-
+    return (
+        f"{c['key']}: {c['old']} -> {c['new']} ({c['rule']}): {c['why']}. Replayed on {c['windows']} "
+        f"window(s): fired {c['fired_before']} -> {c['fired_after']}, acted-on alerts kept "
+        f"{c['acted_kept']} of {c['acted']}. Expected false alarms per window {rate}; power {power} "
+        f"for {c['power_for']}."
+    )

@@ -13,8 +13,16 @@ from typing import Any
 import click
 
 # A report file's format follows its extension; anything else is refused rather than silently written as text.
-REPORT_SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                   ".txt": "text", ".text": "text", ".log": "text"}
+REPORT_SUFFIXES = {
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".log": "text",
+}
 
 
 def echo_json(data: Any) -> None:
@@ -38,9 +46,14 @@ def json_alias(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def output_option(func: Any) -> Any:
-    return click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
-                        help="Write the report to FILE instead of standard output; its format follows the "
-                             "extension (.json, .md, .html, .txt).")(func)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Write the report to FILE instead of standard output; its format follows the "
+        "extension (.json, .md, .html, .txt).",
+    )(func)
 
 
 def report_format(path: str, fallback: str, allowed: tuple[str, ...] | list[str]) -> str:
@@ -54,8 +67,10 @@ def report_format(path: str, fallback: str, allowed: tuple[str, ...] | list[str]
     fmt = REPORT_SUFFIXES.get(suffix)
     exts = sorted({s for s, f in REPORT_SUFFIXES.items() if f in allowed})
     if fmt is None or fmt not in allowed:
-        raise UsageError(f"cannot write a report as `{suffix}` ({path}): use {', '.join(exts)}",
-                         hint="or leave out the extension and choose with --format")
+        raise UsageError(
+            f"cannot write a report as `{suffix}` ({path}): use {', '.join(exts)}",
+            hint="or leave out the extension and choose with --format",
+        )
     return fmt
 
 

@@ -14,13 +14,25 @@ def _plural(n: int, word: str) -> str:
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
-@click.option("--template", "-t", default="default", show_default=True,
-              help="Which example to start from: default (churn model) or minimal (one stage).")
-@click.option("--force", is_flag=True, help="Add the example to a non-empty folder (existing files are kept).")
-@click.option("--install-spec", metavar="REQUIREMENT", envvar="MLOPS_INSTALL_SPEC", show_envvar=True,
-              help="What the generated CI workflows `pip install` to get mlops, e.g. "
-                   "'git-mlops @ git+https://github.com/ORG/mlops@v0.1.0'.  [default: where this mlops was "
-                   "installed from when pip recorded a URL, else git-mlops==THIS-VERSION]")
+@click.option(
+    "--template",
+    "-t",
+    default="default",
+    show_default=True,
+    help="Which example to start from: default (churn model) or minimal (one stage).",
+)
+@click.option(
+    "--force", is_flag=True, help="Add the example to a non-empty folder (existing files are kept)."
+)
+@click.option(
+    "--install-spec",
+    metavar="REQUIREMENT",
+    envvar="MLOPS_INSTALL_SPEC",
+    show_envvar=True,
+    help="What the generated CI workflows `pip install` to get mlops, e.g. "
+    "'git-mlops @ git+https://github.com/ORG/mlops@v0.1.0'.  [default: where this mlops was "
+    "installed from when pip recorded a URL, else git-mlops==THIS-VERSION]",
+)
 def init(directory: str, template: str, force: bool, install_spec: str | None) -> None:
     """Create an mlops project: Git and DVC repositories, an example pipeline that runs offline, data
     rules, promotion policy, registry, pre-commit hooks and CI workflows.
@@ -43,17 +55,24 @@ def init(directory: str, template: str, force: bool, install_spec: str | None) -
         click.echo("initialised a Git repository")
     if result.dvc_initialised:
         click.echo("initialised DVC")
-    click.echo(f"created {_plural(len(result.created), 'file')} from the `{template}` template"
-               + (f"; kept {_plural(len(result.skipped), 'existing file')}: {', '.join(result.skipped)}"
-                  if result.skipped else ""))
+    click.echo(
+        f"created {_plural(len(result.created), 'file')} from the `{template}` template"
+        + (
+            f"; kept {_plural(len(result.skipped), 'existing file')}: {', '.join(result.skipped)}"
+            if result.skipped
+            else ""
+        )
+    )
     for command in result.setup:
         click.echo(f"ran: {command}")
     if result.stages:
         click.echo(f"compiled dvc.yaml: {_plural(len(result.stages), 'stage')}")
-    click.echo(f"CI installs mlops with: pip install \"{result.install}\"")
+    click.echo(f'CI installs mlops with: pip install "{result.install}"')
     if result.install_origin == "version":
-        click.echo("  (this version from the package index; if your CI's index does not have it, run init with "
-                   "--install-spec, or edit the `pip install` lines in .github/workflows/)")
+        click.echo(
+            "  (this version from the package index; if your CI's index does not have it, run init with "
+            "--install-spec, or edit the `pip install` lines in .github/workflows/)"
+        )
     click.echo("\nnext:")
     if directory not in (".", ""):
         click.echo(f"  cd {directory}")
@@ -147,8 +166,9 @@ def run(args: tuple[str, ...]) -> None:
     if result.failed_validations:
         click.echo("", err=True)
         for failed in result.failed_validations:
-            click.echo(f"mlops: data validation failed in stage `{failed.stage}` (report: {failed.report})",
-                       err=True)
+            click.echo(
+                f"mlops: data validation failed in stage `{failed.stage}` (report: {failed.report})", err=True
+            )
             for line in failed.failures:
                 click.echo(f"  - {line}", err=True)
     raise SystemExit(result.returncode)

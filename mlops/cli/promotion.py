@@ -28,7 +28,9 @@ def _render_change(result: Any, verb: str) -> None:
     click.echo(render.text([result.evaluation]))
     ev = result.evaluation
     if not result.passed:
-        click.echo(f"{verb} refused: {len(ev.failures)} gate(s) failed; {result.registry} not changed", err=True)
+        click.echo(
+            f"{verb} refused: {len(ev.failures)} gate(s) failed; {result.registry} not changed", err=True
+        )
         return
     if result.note:
         click.echo(result.note)
@@ -39,17 +41,23 @@ def _render_change(result: Any, verb: str) -> None:
     for tag in result.tags:
         click.echo(f"Created tag {tag}")
     if result.written and not result.committed:
-        hint = ("open a pull request with it; `mlops sync` tags it after the merge" if ev.review_required
-                else "commit it (or use --apply on the protected branch); `mlops sync` tags it")
+        hint = (
+            "open a pull request with it; `mlops sync` tags it after the merge"
+            if ev.review_required
+            else "commit it (or use --apply on the protected branch); `mlops sync` tags it"
+        )
         click.echo(f"Next: {hint}")
 
 
 @click.command()
 @click.argument("ref")
 @click.option("--to", "stage", required=True, metavar="STAGE", help="Stage to put the version in.")
-@click.option("--apply", is_flag=True,
-              help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
-                   "protected branch).")
+@click.option(
+    "--apply",
+    is_flag=True,
+    help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
+    "protected branch).",
+)
 @json_option
 def promote(ref: str, stage: str, apply: bool, as_json: bool) -> None:
     """Evaluate the gates of putting REF into STAGE; when they pass, write registry.yaml.
@@ -76,9 +84,12 @@ def promote(ref: str, stage: str, apply: bool, as_json: bool) -> None:
 @click.command()
 @click.argument("artifact")
 @click.option("--stage", required=True, help="Stage to roll back.")
-@click.option("--apply", is_flag=True,
-              help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
-                   "protected branch).")
+@click.option(
+    "--apply",
+    is_flag=True,
+    help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
+    "protected branch).",
+)
 @json_option
 def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
     """Put back the version that held STAGE before the current one (a new assignment; nothing is deleted).
@@ -104,10 +115,20 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--base", metavar="REV", help="Compare registry.yaml with the merge base of REV and HEAD "
-                                            "[default: origin/<protected branch>, else the branch].")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="markdown suits a PR comment or $GITHUB_STEP_SUMMARY.")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Compare registry.yaml with the merge base of REV and HEAD "
+    "[default: origin/<protected branch>, else the branch].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown suits a PR comment or $GITHUB_STEP_SUMMARY.",
+)
 @output_option
 @json_alias
 def gate(base: str | None, fmt: str, output: str | None) -> None:
@@ -219,8 +240,11 @@ def status(as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--since", metavar="TIME|TAG", help="Only tags written after this time or tag (e.g. the last one "
-                                                 "from before the team adopted mlops).")
+@click.option(
+    "--since",
+    metavar="TIME|TAG",
+    help="Only tags written after this time or tag (e.g. the last one from before the team adopted mlops).",
+)
 @json_option
 def verify(since: str | None, as_json: bool) -> None:
     """Prove every assignment tag of a review-required stage by the merged change behind it.
@@ -245,7 +269,9 @@ def verify(since: str | None, as_json: bool) -> None:
         for check in report.failures:
             click.echo(f"{check.tag}: " + "; ".join(check.problems))
         ok = len(report.checks) - len(report.failures)
-        click.echo(f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok, "
-                   f"{len(report.failures)} not verified")
+        click.echo(
+            f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok, "
+            f"{len(report.failures)} not verified"
+        )
     if report.failures:
         _fail()

@@ -37,15 +37,27 @@ message_option = click.option("-m", "--message", help="First line of the tag mes
 @click.argument("artifact")
 @click.argument("rev", default="HEAD")
 @click.option("--version", "version", metavar="vX.Y.Z", help="Version to register (SemVer with a leading v).")
-@click.option("--bump", type=click.Choice(["major", "minor", "patch"]),
-              help="Bump this part of the latest version [default: patch; the first version is v0.1.0].")
-@click.option("--force", is_flag=True, help="Register even when the artifact is byte-identical to the latest "
-                                            "version's.")
+@click.option(
+    "--bump",
+    type=click.Choice(["major", "minor", "patch"]),
+    help="Bump this part of the latest version [default: patch; the first version is v0.1.0].",
+)
+@click.option(
+    "--force", is_flag=True, help="Register even when the artifact is byte-identical to the latest version's."
+)
 @message_option
 @push_option
 @json_option
-def register(artifact: str, rev: str, version: str | None, bump: str | None, force: bool, message: str | None,
-             push: bool, as_json: bool) -> None:
+def register(
+    artifact: str,
+    rev: str,
+    version: str | None,
+    bump: str | None,
+    force: bool,
+    message: str | None,
+    push: bool,
+    as_json: bool,
+) -> None:
     """Register a version of ARTIFACT on REV's commit (default HEAD): an annotated tag ARTIFACT@vX.Y.Z.
 
     ARTIFACT must be declared in promotion.yaml. Refused (exit 2): a commit whose dvc.lock is stale against
@@ -59,13 +71,17 @@ def register(artifact: str, rev: str, version: str | None, bump: str | None, for
       mlops register churn-model --bump minor -m "new features"
       mlops register churn-model a1b2c3d --version v2.0.0 --push
     """
-    result = _api().register(artifact, rev, version=version, bump=bump, message=message, push=push, force=force)
+    result = _api().register(
+        artifact, rev, version=version, bump=bump, message=message, push=push, force=force
+    )
     if as_json:
         echo_json(result)
         return
     pushed = " and pushed it to origin" if push else ""
-    click.echo(f"Registered {artifact} {result['version']} on {result['commit'][:7]}: created tag "
-               f"{result['tag']}{pushed}")
+    click.echo(
+        f"Registered {artifact} {result['version']} on {result['commit'][:7]}: created tag "
+        f"{result['tag']}{pushed}"
+    )
 
 
 @click.command()
@@ -130,12 +146,21 @@ def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None
         click.echo("No registered artifacts yet (`mlops register ARTIFACT` creates the first version).")
         return
     stages = result["stages"]
-    rows = [[("" if row.get("registered", True) else "*") + row["artifact"]
-             + (" (deprecated)" if row["deprecated"] else ""), row["latest"]]
-            + [row["stages"].get(s) for s in stages] for row in result["artifacts"]]
+    rows = [
+        [
+            ("" if row.get("registered", True) else "*")
+            + row["artifact"]
+            + (" (deprecated)" if row["deprecated"] else ""),
+            row["latest"],
+        ]
+        + [row["stages"].get(s) for s in stages]
+        for row in result["artifacts"]
+    ]
     _table(["artifact", "latest"] + [f"#{s}" for s in stages], rows)
     if not all(row.get("registered", True) for row in result["artifacts"]):
-        click.echo("* annotated in artifacts.yaml or dvc.yaml, no version registered yet (as `gto show` marks it)")
+        click.echo(
+            "* annotated in artifacts.yaml or dvc.yaml, no version registered yet (as `gto show` marks it)"
+        )
     if artifact and result["artifacts"] and result["artifacts"][0].get("annotation"):
         click.echo(_annotation_line(result["artifacts"][0]["annotation"]))
 
@@ -169,11 +194,20 @@ def versions(artifact: str, as_json: bool) -> None:
     if result.get("annotation"):
         click.echo(_annotation_line(result["annotation"]))
     if not result["versions"]:
-        click.echo(f"No versions of {artifact} registered yet (`mlops register {artifact}` creates the first).")
+        click.echo(
+            f"No versions of {artifact} registered yet (`mlops register {artifact}` creates the first)."
+        )
         return
-    rows = [[v["version"] + (" (deregistered)" if v["deregistered"] else ""), v["commit"][:7],
-             v["created_at"][:19].replace("T", " "), v["author"], ", ".join(v["stages"]) or None]
-            for v in result["versions"]]
+    rows = [
+        [
+            v["version"] + (" (deregistered)" if v["deregistered"] else ""),
+            v["commit"][:7],
+            v["created_at"][:19].replace("T", " "),
+            v["author"],
+            ", ".join(v["stages"]) or None,
+        ]
+        for v in result["versions"]
+    ]
     _table(["version", "commit", "created", "author", "stages"], rows)
 
 
@@ -194,13 +228,33 @@ def history(artifact: str | None, as_json: bool) -> None:
         echo_json(result)
         return
     _warn(result)
-    rows = [["(pending)", r["artifact"], f"{r['version'] or '(empty)'} -> {r['stage']} REFUSED", "", "mlops sync",
-             "failed: " + (", ".join(r["failed_gates"]) or r["reason"])] for r in result.get("refused", [])]
-    rows += [[e["date"][:19].replace("T", " "), e["artifact"], _what(e), e["commit"][:7], e["tagger"],
-              _details(e["data"])] for e in result["events"]]
+    rows = [
+        [
+            "(pending)",
+            r["artifact"],
+            f"{r['version'] or '(empty)'} -> {r['stage']} REFUSED",
+            "",
+            "mlops sync",
+            "failed: " + (", ".join(r["failed_gates"]) or r["reason"]),
+        ]
+        for r in result.get("refused", [])
+    ]
+    rows += [
+        [
+            e["date"][:19].replace("T", " "),
+            e["artifact"],
+            _what(e),
+            e["commit"][:7],
+            e["tagger"],
+            _details(e["data"]),
+        ]
+        for e in result["events"]
+    ]
     _table(["date", "artifact", "event", "commit", "by", "details"], rows)
     for r in result.get("refused", []):
-        click.echo(f"refused by sync: {r['artifact']}.{r['stage']} = {r['version'] or '(empty)'}: {r['reason']}")
+        click.echo(
+            f"refused by sync: {r['artifact']}.{r['stage']} = {r['version'] or '(empty)'}: {r['reason']}"
+        )
 
 
 def _what(e: dict[str, Any]) -> str:
@@ -247,8 +301,13 @@ def _gate_counts(gates: list[Any], rollback: bool) -> str:
 @click.command()
 @click.argument("artifact")
 @click.argument("stage", required=False)
-@click.option("--back", type=click.IntRange(min=0), default=0, show_default=True,
-              help="The N-th version before the current one in that stage (as ARTIFACT#STAGE~N).")
+@click.option(
+    "--back",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="The N-th version before the current one in that stage (as ARTIFACT#STAGE~N).",
+)
 @json_option
 def which(artifact: str, stage: str | None, back: int, as_json: bool) -> None:
     """The version now in STAGE of ARTIFACT (prints nothing when the stage is empty).
@@ -269,7 +328,9 @@ def which(artifact: str, stage: str | None, back: int, as_json: bool) -> None:
 
         parsed = parse_registry_ref(artifact)
         if parsed is None or parsed[2] is None:
-            raise UsageError("give ARTIFACT STAGE or ARTIFACT#STAGE[~N], e.g. `mlops which churn-model production`")
+            raise UsageError(
+                "give ARTIFACT STAGE or ARTIFACT#STAGE[~N], e.g. `mlops which churn-model production`"
+            )
         artifact, stage, back = parsed[0], parsed[2], max(back, parsed[3])
     result = _api().which(artifact, stage, back=back)
     if as_json:

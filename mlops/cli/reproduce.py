@@ -18,11 +18,19 @@ def _api() -> Any:
 
 @click.command()
 @click.argument("ref")
-@click.option("--worktree", "worktree", metavar="DIR", type=click.Path(file_okay=False),
-              help="Build the version in a new git worktree at DIR (sharing the DVC cache); "
-                   "the current work tree is left untouched.")
-@click.option("--allow-missing", is_flag=True,
-              help="Check out even when some data is in neither the DVC cache nor the remote.")
+@click.option(
+    "--worktree",
+    "worktree",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Build the version in a new git worktree at DIR (sharing the DVC cache); "
+    "the current work tree is left untouched.",
+)
+@click.option(
+    "--allow-missing",
+    is_flag=True,
+    help="Check out even when some data is in neither the DVC cache nor the remote.",
+)
 @json_option
 def checkout(ref: str, worktree: str | None, allow_missing: bool, as_json: bool) -> None:
     """Check out a version with its data: git checkout (detached) + dvc checkout.
@@ -84,8 +92,14 @@ def reproduce(ref: str, keep: bool, verbose: bool, as_json: bool) -> None:
 @click.command()
 @click.argument("ref_a", metavar="REF_A")
 @click.argument("ref_b", metavar="[REF_B]", default="HEAD")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="Report format (markdown suits PR comments).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format (markdown suits PR comments).",
+)
 @output_option
 @json_alias
 def diff(ref_a: str, ref_b: str, fmt: str, output: str | None) -> None:

@@ -33,17 +33,26 @@ class Document:
     def checkable(self) -> bool:
         """Valid against its schema, so deeper checks can run (a duplicate key alone does not stop them)."""
         return self.located is not None and not any(
-            f.severity == "error" and f.rule != "duplicate-key" for f in self.findings)
+            f.severity == "error" and f.rule != "duplicate-key" for f in self.findings
+        )
 
-    def finding(self, json_path: tuple[Any, ...], message: str, *, key: bool = False, rule: str = "",
-                severity: str = "error") -> Finding:
+    def finding(
+        self,
+        json_path: tuple[Any, ...],
+        message: str,
+        *,
+        key: bool = False,
+        rule: str = "",
+        severity: str = "error",
+    ) -> Finding:
         if self.located is None:
             return Finding(self.path, 0, 0, message, severity, rule)
         return self.located.finding(json_path, message, key=key, rule=rule, severity=severity)
 
 
-def read_document(path: str | Path, *, shown: str | None = None, expected_kind: str | None = None,
-                  raw: bytes | None = None) -> Document:
+def read_document(
+    path: str | Path, *, shown: str | None = None, expected_kind: str | None = None, raw: bytes | None = None
+) -> Document:
     """Parse and schema-check a file, collecting problems instead of raising.
 
     Raises InputError only when the file cannot be read at all (missing, a folder, no permission).
@@ -66,28 +75,52 @@ def read_document(path: str | Path, *, shown: str | None = None, expected_kind: 
     data = located.data
     early = list(located.problems)  # duplicate keys: reported with everything else in the file
     if not isinstance(data, dict):
-        what = "empty" if data is None else f"a {type(data).__name__.replace('list', 'list').replace('str', 'string')}"
-        return Document(shown, expected_kind, located,
-                        [Finding(shown, 1, 1, f"an mlops file is a mapping with `kind:` and `version:`; this one is {what}",
-                                 rule="schema")])
+        what = (
+            "empty"
+            if data is None
+            else f"a {type(data).__name__.replace('list', 'list').replace('str', 'string')}"
+        )
+        return Document(
+            shown,
+            expected_kind,
+            located,
+            [
+                Finding(
+                    shown,
+                    1,
+                    1,
+                    f"an mlops file is a mapping with `kind:` and `version:`; this one is {what}",
+                    rule="schema",
+                )
+            ],
+        )
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in schema.KINDS:
         if expected_kind is None:
-            message = ("missing `kind:` (one of " + ", ".join(schema.KINDS) + ")" if kind is None
-                       else f"unknown kind `{kind}`" + _did_you_mean(str(kind), list(schema.KINDS))
-                       if isinstance(kind, str) else "`kind:` must be one word, one of " + ", ".join(schema.KINDS))
-            return Document(shown, None, located, early + [located.finding(("kind",), message, rule="schema")])
+            message = (
+                "missing `kind:` (one of " + ", ".join(schema.KINDS) + ")"
+                if kind is None
+                else f"unknown kind `{kind}`" + _did_you_mean(str(kind), list(schema.KINDS))
+                if isinstance(kind, str)
+                else "`kind:` must be one word, one of " + ", ".join(schema.KINDS)
+            )
+            return Document(
+                shown, None, located, early + [located.finding(("kind",), message, rule="schema")]
+            )
         kind = expected_kind
     findings: list[Finding] = early
     if expected_kind and kind != expected_kind:
-        findings.append(located.finding(("kind",), f"expected kind `{expected_kind}` here, found `{kind}`",
-                                        rule="schema"))
+        findings.append(
+            located.finding(("kind",), f"expected kind `{expected_kind}` here, found `{kind}`", rule="schema")
+        )
         kind = expected_kind
     findings.extend(schema.validate(located, kind))
     return Document(shown, kind, located, findings)
 
 
-def load_document(path: str | Path, *, shown: str | None = None, expected_kind: str | None = None) -> Document:
+def load_document(
+    path: str | Path, *, shown: str | None = None, expected_kind: str | None = None
+) -> Document:
     """Like read_document, but raise ConfigError (with every finding) when the file has errors."""
     doc = read_document(path, shown=shown, expected_kind=expected_kind)
     if not doc.ok:

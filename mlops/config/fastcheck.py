@@ -15,15 +15,28 @@ from typing import Any
 
 Check = Callable[[Any], bool]
 
-_ANNOTATIONS = {"$schema", "$id", "title", "description", "default", "examples", "errorMessage", "$comment",
-                "$defs", "deprecated"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "errorMessage",
+    "$comment",
+    "$defs",
+    "deprecated",
+}
 
 
 # keyword -> (the JSON type it constrains, True for a lower bound)
 _SIZE_BOUNDS: dict[str, tuple[type[dict[Any, Any]] | type[list[Any]] | type[str], bool]] = {
-    "minProperties": (dict, True), "maxProperties": (dict, False),
-    "minItems": (list, True), "maxItems": (list, False),
-    "minLength": (str, True), "maxLength": (str, False),
+    "minProperties": (dict, True),
+    "maxProperties": (dict, False),
+    "minItems": (list, True),
+    "maxItems": (list, False),
+    "minLength": (str, True),
+    "maxLength": (str, False),
 }
 
 
@@ -50,7 +63,9 @@ def _is_type(value: Any, name: str) -> bool:
     if name == "null":
         return value is None
     if name == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
     if name == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     raise Unsupported(name)
@@ -97,14 +112,20 @@ def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -
         return lambda v: not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props.items())
     if key == "patternProperties":
         compiled = [(re.compile(p), _compile(sub, root)) for p, sub in arg.items()]
-        return lambda v: not isinstance(v, dict) or all(
-            c(val) for k, val in v.items() for p, c in compiled if p.search(str(k)))
+        return lambda v: (
+            not isinstance(v, dict)
+            or all(c(val) for k, val in v.items() for p, c in compiled if p.search(str(k)))
+        )
     if key == "additionalProperties":
         known = set(schema.get("properties", {}))
         pats = [re.compile(p) for p in schema.get("patternProperties", {})]
         sub = _compile(arg, root)
-        return lambda v: not isinstance(v, dict) or all(
-            sub(val) for k, val in v.items() if k not in known and not any(p.search(str(k)) for p in pats))
+        return lambda v: (
+            not isinstance(v, dict)
+            or all(
+                sub(val) for k, val in v.items() if k not in known and not any(p.search(str(k)) for p in pats)
+            )
+        )
     if key in _SIZE_BOUNDS:
         kind, at_least = _SIZE_BOUNDS[key]
         if at_least:
@@ -122,8 +143,12 @@ def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -
         rx = re.compile(arg)
         return lambda v: not isinstance(v, str) or rx.search(v) is not None
     if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        op = {"minimum": lambda v: v >= arg, "maximum": lambda v: v <= arg,
-              "exclusiveMinimum": lambda v: v > arg, "exclusiveMaximum": lambda v: v < arg}[key]
+        op = {
+            "minimum": lambda v: v >= arg,
+            "maximum": lambda v: v <= arg,
+            "exclusiveMinimum": lambda v: v > arg,
+            "exclusiveMaximum": lambda v: v < arg,
+        }[key]
         return lambda v: not _is_type(v, "number") or op(v)
     if key in ("anyOf", "oneOf", "allOf"):
         subs = [_compile(s, root) for s in arg]
@@ -143,13 +168,15 @@ def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -
     if key in ("then", "else"):
         return lambda v: True  # evaluated with `if`
     if key == "dependentRequired":
-        return lambda v: not isinstance(v, dict) or all(
-            all(d in v for d in deps) for k, deps in arg.items() if k in v)
+        return lambda v: (
+            not isinstance(v, dict) or all(all(d in v for d in deps) for k, deps in arg.items() if k in v)
+        )
     if key == "uniqueItems":
         if not arg:
             return lambda v: True
-        return lambda v: not isinstance(v, list) or all(
-            not _equal(a, b) for i, a in enumerate(v) for b in v[i + 1:])
+        return lambda v: (
+            not isinstance(v, list) or all(not _equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :])
+        )
     if key == "$ref":
         if not isinstance(arg, str) or not arg.startswith("#/"):
             raise Unsupported(arg)

@@ -111,7 +111,9 @@ def load_project(root: str | os.PathLike[str] | None = None, *, commit: str | No
             return project
         from mlops.config.document import read_document
 
-        doc = read_document(PROJECT_FILE, shown=f"{PROJECT_FILE}@{commit[:12]}", expected_kind="Project", raw=raw)
+        doc = read_document(
+            PROJECT_FILE, shown=f"{PROJECT_FILE}@{commit[:12]}", expected_kind="Project", raw=raw
+        )
     elif (base / PROJECT_FILE).is_file():
         from mlops.config.document import read_document
 
@@ -131,9 +133,15 @@ def _apply(project: Project, doc: Any) -> None:
             for i, value in enumerate(values if isinstance(values, list) else [values]):
                 if isinstance(value, str) and escapes(value):
                     where = (key, i) if isinstance(values, list) else (key,)
-                    errors.append(doc.finding(where, f"`{value}` is outside the repository; every path in "
-                                              f"{PROJECT_FILE} is relative to the repository root and stays "
-                                              "inside it", rule="path-outside"))
+                    errors.append(
+                        doc.finding(
+                            where,
+                            f"`{value}` is outside the repository; every path in "
+                            f"{PROJECT_FILE} is relative to the repository root and stays "
+                            "inside it",
+                            rule="path-outside",
+                        )
+                    )
     if errors:
         raise ConfigError(errors)
     for key in PATTERN_KEYS:

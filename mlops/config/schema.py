@@ -80,8 +80,14 @@ def _explain(doc: Located, error: Any) -> list[Finding]:
         return out
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return [doc.finding(path, f"missing required key `{missing}`{' in ' + where if where else ''}",
-                            key=True, rule="schema")]
+        return [
+            doc.finding(
+                path,
+                f"missing required key `{missing}`{' in ' + where if where else ''}",
+                key=True,
+                rule="schema",
+            )
+        ]
     if validator in ("oneOf", "anyOf"):
         custom = error.schema.get("errorMessage")
         if custom:
@@ -93,25 +99,43 @@ def _explain(doc: Located, error: Any) -> list[Finding]:
             return _explain(doc, best)
     if validator == "enum":
         options = error.validator_value
-        message = f"{where or 'value'}: {json.dumps(error.instance)} is not one of {', '.join(map(str, options))}"
+        message = (
+            f"{where or 'value'}: {json.dumps(error.instance)} is not one of {', '.join(map(str, options))}"
+        )
         message += did_you_mean(str(error.instance), options)
         return [doc.finding(path, message, rule="schema")]
     if validator == "const":
-        return [doc.finding(path, f"{where or 'value'} must be {json.dumps(error.validator_value)}",
-                            rule="schema")]
+        return [
+            doc.finding(
+                path, f"{where or 'value'} must be {json.dumps(error.validator_value)}", rule="schema"
+            )
+        ]
     if validator == "type":
         expected = error.validator_value
-        names = {"array": "list", "object": "mapping", "integer": "integer", "number": "number",
-                 "string": "string", "boolean": "boolean (true/false)", "null": "null"}
+        names = {
+            "array": "list",
+            "object": "mapping",
+            "integer": "integer",
+            "number": "number",
+            "string": "string",
+            "boolean": "boolean (true/false)",
+            "null": "null",
+        }
         expected = [names.get(e, e) for e in (expected if isinstance(expected, list) else [expected])]
         expected = " or ".join(expected)
-        return [doc.finding(path, f"{where or 'document'} must be {_article(expected)}, "
-                                  f"not {_json_type(error.instance)}", rule="schema")]
+        return [
+            doc.finding(
+                path,
+                f"{where or 'document'} must be {_article(expected)}, not {_json_type(error.instance)}",
+                rule="schema",
+            )
+        ]
     if validator == "not" and error.schema.get("errorMessage"):
         return [doc.finding(path, f"{where}: {error.schema['errorMessage']}", key=True, rule="schema")]
     if error.schema.get("errorMessage"):
-        return [doc.finding(path, f"{where + ': ' if where else ''}{error.schema['errorMessage']}",
-                            rule="schema")]
+        return [
+            doc.finding(path, f"{where + ': ' if where else ''}{error.schema['errorMessage']}", rule="schema")
+        ]
     return [doc.finding(path, f"{where + ': ' if where else ''}{error.message}", rule="schema")]
 
 

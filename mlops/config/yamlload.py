@@ -82,8 +82,9 @@ class Located:
                 return (1, 1)
             json_path = json_path[:-1]
 
-    def finding(self, json_path: JsonPath, message: str, *, key: bool = False, rule: str = "",
-                severity: str = "error") -> Finding:
+    def finding(
+        self, json_path: JsonPath, message: str, *, key: bool = False, rule: str = "", severity: str = "error"
+    ) -> Finding:
         line, col = self.where(json_path, key=key)
         return Finding(self.path, line, col, message, severity, rule)
 
@@ -117,8 +118,16 @@ def load_bytes(raw: bytes, shown: str, limits: Limits = CONFIG, *, marks: bool =
 def decode(raw: bytes, shown: str, limits: Limits = CONFIG) -> str:
     """UTF-8 text of a file within the size cap, or YamlProblem."""
     if len(raw) > limits.max_bytes:
-        raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)} (the cap for this kind of "
-                                  "file, where reading it stays fast); not a config file?", rule="yaml"))
+        raise YamlProblem(
+            Finding(
+                shown,
+                0,
+                0,
+                f"larger than {_size(limits.max_bytes)} (the cap for this kind of "
+                "file, where reading it stays fast); not a config file?",
+                rule="yaml",
+            )
+        )
     if b"\x00" in raw[:8192]:
         raise YamlProblem(Finding(shown, 0, 0, "binary file, not YAML text", rule="yaml"))
     try:
@@ -140,10 +149,19 @@ def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = T
         raise YamlProblem(_syntax_finding(exc, text, shown)) from None
     except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives only a character offset
         line, col = _line_col(text, exc.position)
-        raise YamlProblem(Finding(shown, line, col, f"YAML syntax: character {_char(exc.character)} is not allowed "
-                                  f"({exc.reason})", rule="yaml")) from None
+        raise YamlProblem(
+            Finding(
+                shown,
+                line,
+                col,
+                f"YAML syntax: character {_char(exc.character)} is not allowed ({exc.reason})",
+                rule="yaml",
+            )
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(Finding(shown, 0, 0, f"YAML syntax: {str(exc).splitlines()[0]}", rule="yaml")) from None
+        raise YamlProblem(
+            Finding(shown, 0, 0, f"YAML syntax: {str(exc).splitlines()[0]}", rule="yaml")
+        ) from None
     finally:
         loader.dispose()
     return Located(shown, data, builder.value_marks, builder.key_marks, builder.problems)
@@ -160,8 +178,9 @@ def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
         try:
             value = json.loads(text)
         except RecursionError:
-            raise YamlProblem(Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep",
-                                      rule="yaml")) from None
+            raise YamlProblem(
+                Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml")
+            ) from None
         except ValueError:
             pass  # not JSON after all (YAML flow style, a huge integer): the YAML reader says where
         else:
@@ -177,11 +196,13 @@ def load_json(text: str | bytes, shown: str, limits: Limits = DATA) -> Any:
     try:
         value = json.loads(text)
     except RecursionError:
-        raise YamlProblem(Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep",
-                                  rule="yaml")) from None
+        raise YamlProblem(
+            Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml")
+        ) from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
-        raise YamlProblem(Finding(shown, 0, 0, f"not JSON ({getattr(exc, 'msg', None) or exc})",
-                                  rule="yaml")) from None
+        raise YamlProblem(
+            Finding(shown, 0, 0, f"not JSON ({getattr(exc, 'msg', None) or exc})", rule="yaml")
+        ) from None
     _check_json_shape(value, shown, limits)
     return value
 
@@ -232,8 +253,13 @@ class _Builder:
         if self.marks:
             mark = event.start_mark
             self.value_marks[path] = (mark.line + 1, mark.column + 1)
-        if type(event) is yaml.ScalarEvent and event.anchor is None and event.tag is None \
-                and event.implicit[0] and event.value[:1] not in self._resolvable:
+        if (
+            type(event) is yaml.ScalarEvent
+            and event.anchor is None
+            and event.tag is None
+            and event.implicit[0]
+            and event.value[:1] not in self._resolvable
+        ):
             self.count += 1  # the common case, a plain string: no resolver, no constructor
             if self.count > self.limits.max_nodes:
                 self._count(event, 0)
@@ -261,21 +287,30 @@ class _Builder:
     def _count(self, event: Any, size: int) -> None:
         self.count += size
         if self.count > self.limits.max_nodes:
-            raise self.problem(event, f"document expands to more than {self.limits.max_nodes:,} values "
-                                      "(recursive or exponential aliases?)")
+            raise self.problem(
+                event,
+                f"document expands to more than {self.limits.max_nodes:,} values "
+                "(recursive or exponential aliases?)",
+            )
 
     def _alias(self, event: Any) -> tuple[Any, int]:
         if event.anchor not in self.anchors:
-            raise self.problem(event, f"alias `*{event.anchor}` refers to an anchor that is not defined before "
-                                      "it, or to the node that contains it (recursive aliases are refused)")
+            raise self.problem(
+                event,
+                f"alias `*{event.anchor}` refers to an anchor that is not defined before "
+                "it, or to the node that contains it (recursive aliases are refused)",
+            )
         value, size = self.anchors[event.anchor]
         self._count(event, size)
         return value, size
 
     def _container_tag(self, event: Any, expected: str) -> None:
         if event.tag not in (None, "!", expected):
-            raise self.problem(event, f"tag `{_short(event.tag)}` is not allowed here (mlops reads the YAML core "
-                                      "schema: str, int, float, bool, null, seq, map)")
+            raise self.problem(
+                event,
+                f"tag `{_short(event.tag)}` is not allowed here (mlops reads the YAML core "
+                "schema: str, int, float, bool, null, seq, map)",
+            )
 
     def _sequence(self, path: JsonPath, depth: int) -> tuple[list[Any], int]:
         items: list[Any] = []
@@ -302,9 +337,14 @@ class _Builder:
                 continue
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
                 first = self.key_marks.get(path + (key,), (0, 0))
-                self.problems.append(self.problem(key_event, f"duplicate key `{key}` (first at line {first[0]}); "
-                                                             "YAML would silently keep only the last value",
-                                                  rule="duplicate-key").finding)
+                self.problems.append(
+                    self.problem(
+                        key_event,
+                        f"duplicate key `{key}` (first at line {first[0]}); "
+                        "YAML would silently keep only the last value",
+                        rule="duplicate-key",
+                    ).finding
+                )
             elif self.marks:
                 mark = key_event.start_mark
                 self.key_marks[path + (key,)] = (mark.line + 1, mark.column + 1)
@@ -352,8 +392,11 @@ class _Builder:
             if tag == _STR or tag in _AS_WRITTEN:
                 return value
         elif tag not in _CORE_SCALARS:
-            raise self.problem(event, f"tag `{_short(tag)}` is not allowed (mlops reads the YAML core schema: "
-                                      "str, int, float, bool, null, seq, map)")
+            raise self.problem(
+                event,
+                f"tag `{_short(tag)}` is not allowed (mlops reads the YAML core schema: "
+                "str, int, float, bool, null, seq, map)",
+            )
         if tag == _STR:
             return value
         if tag == _NULL and value in _NULLS:
@@ -386,7 +429,9 @@ def _check_json_shape(value: Any, shown: str, limits: Limits) -> None:
         if count > limits.max_nodes:
             raise YamlProblem(Finding(shown, 0, 0, f"more than {limits.max_nodes:,} values", rule="yaml"))
         if depth > limits.max_depth:
-            raise YamlProblem(Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml"))
+            raise YamlProblem(
+                Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml")
+            )
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
@@ -422,7 +467,7 @@ def _char(character: int | str) -> str:
 
 
 def _short(tag: str) -> str:
-    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
 
 
 def _size(n: int) -> str:

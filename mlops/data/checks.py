@@ -112,9 +112,20 @@ class Checker:
 
     def result(self, total_rows: int) -> RuleResult:
         rule = self.rule
-        res = RuleResult(rule.id, rule.scope, rule.check, rule.column, rule.severity, "passed",
-                         expected=_expected(rule), failing=self.failing, checked=self.checked,
-                         max_fail=rule.max_fail.to_json(), examples=self.examples, desc=rule.desc)
+        res = RuleResult(
+            rule.id,
+            rule.scope,
+            rule.check,
+            rule.column,
+            rule.severity,
+            "passed",
+            expected=_expected(rule),
+            failing=self.failing,
+            checked=self.checked,
+            max_fail=rule.max_fail.to_json(),
+            examples=self.examples,
+            desc=rule.desc,
+        )
         res.failing_fraction = self.failing / self.checked if self.checked else 0.0
         if self.error:
             res.status, res.message = "failed", self.error
@@ -132,12 +143,20 @@ class Checker:
 
 
 _ROW_WORDS = {
-    "type": "are not of type {v}", "nullable": "are null", "min": "are below the minimum {v}",
-    "max": "are above the maximum {v}", "gt": "are not greater than {v}", "lt": "are not less than {v}",
-    "allowed": "are not in the allowed set", "forbidden": "are in the forbidden set",
-    "pattern": "do not match the pattern", "length": "have a length outside the bounds",
-    "unique": "repeat an earlier value", "unique_key": "repeat an earlier key",
-    "duplicate_rows": "duplicate an earlier row", "expr": "fail the expression",
+    "type": "are not of type {v}",
+    "nullable": "are null",
+    "min": "are below the minimum {v}",
+    "max": "are above the maximum {v}",
+    "gt": "are not greater than {v}",
+    "lt": "are not less than {v}",
+    "allowed": "are not in the allowed set",
+    "forbidden": "are in the forbidden set",
+    "pattern": "do not match the pattern",
+    "length": "have a length outside the bounds",
+    "unique": "repeat an earlier value",
+    "unique_key": "repeat an earlier key",
+    "duplicate_rows": "duplicate an earlier row",
+    "expr": "fail the expression",
     "max_null_fraction": "are null",
 }
 

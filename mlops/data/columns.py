@@ -92,7 +92,11 @@ def _view(name: str, series: Any, declared: str | None) -> ColumnView:
             is_false = is_false | series.map(lambda v: v is False).to_numpy(dtype=bool)
         return ColumnView(name, series, null, "bool", ~null & ~(is_true | is_false), is_true, "string")
     bad = none
-    if declared == "string" and pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) != "string":
+    if (
+        declared == "string"
+        and pd.api.types.is_object_dtype(dtype)
+        and pd.api.types.infer_dtype(series, skipna=True) != "string"
+    ):
         bad = ~null & ~series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     return ColumnView(name, series, null, "str", bad, None, "string")
 
@@ -105,8 +109,11 @@ def _declared_view(name: str, series: Any, null: Any, declared: str) -> ColumnVi
 
     kind = _KINDS.get(declared, "str")
     size = len(series)
-    numbers: Any = {"num": np.full(size, np.nan), "dt": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]"),
-                    "bool": np.zeros(size, dtype=bool)}.get(kind)
+    numbers: Any = {
+        "num": np.full(size, np.nan),
+        "dt": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        "bool": np.zeros(size, dtype=bool),
+    }.get(kind)
     return ColumnView(name, series, null, kind, np.zeros(size, dtype=bool), numbers, declared)
 
 

@@ -18,8 +18,15 @@ from mlops.errors import UsageError
 NUMERIC_METHODS = ("psi", "ks", "wasserstein", "jensen_shannon", "hellinger", "chi2")
 CATEGORICAL_METHODS = ("chi2", "psi", "jensen_shannon", "hellinger", "tvd")
 METHODS = ("psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger", "tvd")
-DEFAULT_THRESHOLDS = {"psi": 0.2, "ks": 0.1, "wasserstein": 0.1, "jensen_shannon": 0.1, "hellinger": 0.1,
-                      "chi2": 0.1, "tvd": 0.1}
+DEFAULT_THRESHOLDS = {
+    "psi": 0.2,
+    "ks": 0.1,
+    "wasserstein": 0.1,
+    "jensen_shannon": 0.1,
+    "hellinger": 0.1,
+    "chi2": 0.1,
+    "tvd": 0.1,
+}
 DEFAULT_P_VALUE = 0.05
 BINS = 10
 _EPS = 1e-4
@@ -45,9 +52,15 @@ class DriftResult:
         return out
 
 
-def drift_scores(current: Profile, reference: Profile, columns: list[str] | None = None,
-                 method: str | None = None, per_column: dict[str, Any] | None = None,
-                 threshold: float | None = None, p_value: bool = False) -> dict[str, DriftResult]:
+def drift_scores(
+    current: Profile,
+    reference: Profile,
+    columns: list[str] | None = None,
+    method: str | None = None,
+    per_column: dict[str, Any] | None = None,
+    threshold: float | None = None,
+    p_value: bool = False,
+) -> dict[str, DriftResult]:
     """Drift of each column shared by both profiles (or of `columns`), keyed by column name.
 
     `method`/`threshold` apply to every column unless `per_column[name]` ({method, threshold}) overrides them.
@@ -62,21 +75,42 @@ def drift_scores(current: Profile, reference: Profile, columns: list[str] | None
         if name not in current.columns or name not in reference.columns:
             continue
         override = (per_column or {}).get(name) or {}
-        out[name] = column_drift(current.columns[name], reference.columns[name], override.get("method", method),
-                                 override.get("threshold", threshold), p_value)
+        out[name] = column_drift(
+            current.columns[name],
+            reference.columns[name],
+            override.get("method", method),
+            override.get("threshold", threshold),
+            p_value,
+        )
     return out
 
 
-def column_drift(cur: ColumnProfile, ref: ColumnProfile, method: str | None = None,
-                 threshold: float | None = None, p_value: bool = False) -> DriftResult:
+def column_drift(
+    cur: ColumnProfile,
+    ref: ColumnProfile,
+    method: str | None = None,
+    threshold: float | None = None,
+    p_value: bool = False,
+) -> DriftResult:
     kind = "numeric" if ref.kind == "numeric" and cur.kind == "numeric" else "categorical"
     allowed = NUMERIC_METHODS if kind == "numeric" else CATEGORICAL_METHODS
     if method is None or method not in allowed:
         method = ("ks" if kind == "numeric" else "chi2") if p_value else "psi"
     if cur.non_null == 0 or ref.non_null == 0:  # nothing to compare: drifted when only one side is empty
-        limit = (DEFAULT_P_VALUE if p_value else DEFAULT_THRESHOLDS[method]) if threshold is None else threshold
-        return DriftResult(cur.name, method, math.nan, None, limit, cur.non_null != ref.non_null, kind,
-                           cur.null_fraction - ref.null_fraction, None)
+        limit = (
+            (DEFAULT_P_VALUE if p_value else DEFAULT_THRESHOLDS[method]) if threshold is None else threshold
+        )
+        return DriftResult(
+            cur.name,
+            method,
+            math.nan,
+            None,
+            limit,
+            cur.non_null != ref.non_null,
+            kind,
+            cur.null_fraction - ref.null_fraction,
+            None,
+        )
     if kind == "numeric":
         stat, p = _numeric(cur, ref, method)
     else:
@@ -87,11 +121,21 @@ def column_drift(cur: ColumnProfile, ref: ColumnProfile, method: str | None = No
     else:
         limit = DEFAULT_THRESHOLDS[method] if threshold is None else threshold
         drifted = stat > limit
-    return DriftResult(cur.name, method, stat, p, limit, bool(drifted), kind,
-                       cur.null_fraction - ref.null_fraction, _new_category_rate(cur, ref))
+    return DriftResult(
+        cur.name,
+        method,
+        stat,
+        p,
+        limit,
+        bool(drifted),
+        kind,
+        cur.null_fraction - ref.null_fraction,
+        _new_category_rate(cur, ref),
+    )
 
 
 # -- numeric ------------------------------------------------------------------------------------------------
+
 
 class _Cdf:
     """The CDF of a numeric profile: a step function (exact values) or piecewise linear (quantile grid)."""
@@ -218,6 +262,7 @@ def _numeric(cur: ColumnProfile, ref: ColumnProfile, method: str) -> tuple[float
 
 # -- categorical -------------------------------------------------------------------------------------------
 
+
 def _category_counts(col: ColumnProfile) -> dict[Any, float]:
     if col.kind == "numeric" and col.values is None:
         return {}
@@ -264,6 +309,7 @@ def _new_category_rate(cur: ColumnProfile, ref: ColumnProfile) -> float | None:
 
 
 # -- shared ------------------------------------------------------------------------------------------------
+
 
 def _distance(method: str, p: Any, q: Any) -> float:
     import numpy as np

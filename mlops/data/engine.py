@@ -50,9 +50,16 @@ class ValidationReport:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "summary": self.summary(), "data": self.data, "rules": self.rules,
-                "rows": self.rows, "columns": self.columns, "results": [r.to_dict() for r in self.results],
-                "drift": self.drift}
+        return {
+            "passed": self.passed,
+            "summary": self.summary(),
+            "data": self.data,
+            "rules": self.rules,
+            "rows": self.rows,
+            "columns": self.columns,
+            "results": [r.to_dict() for r in self.results],
+            "drift": self.drift,
+        }
 
 
 def _missing(name: str, names: list[str]) -> str:
@@ -61,8 +68,16 @@ def _missing(name: str, names: list[str]) -> str:
 
 def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | None:
     """Rules decided by the schema alone: presence, and rules on absent columns."""
-    base = RuleResult(rule.id, rule.scope, rule.check, rule.column, rule.severity, "passed", expected=rule.value,
-                      desc=rule.desc)
+    base = RuleResult(
+        rule.id,
+        rule.scope,
+        rule.check,
+        rule.column,
+        rule.severity,
+        "passed",
+        expected=rule.value,
+        desc=rule.desc,
+    )
     if rule.check == "required":
         if rule.column in names:
             base.message = "present"
@@ -83,9 +98,14 @@ def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | Non
     return None
 
 
-def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
-             chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None,
-             profile_all: bool = False) -> ValidationReport:
+def validate(
+    source: DataSource,
+    rules: Rules,
+    reference: Profile | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+    profile_all: bool = False,
+) -> ValidationReport:
     """Run every rule over the data; `reference` enables the drift rules."""
     listing = source.schema()
     names = set(listing)
@@ -102,8 +122,11 @@ def validate(source: DataSource, rules: Rules, reference: Profile | None = None,
     if reference is not None and rules.drift is not None:
         # by default every shared column except identifiers (columns with a `unique` rule), which always "drift"
         ids = {r.column for r in rules.rules if r.check == "unique"}
-        wanted = rules.drift.columns if rules.drift.columns is not None else \
-            [c for c in reference.columns if c not in ids]
+        wanted = (
+            rules.drift.columns
+            if rules.drift.columns is not None
+            else [c for c in reference.columns if c not in ids]
+        )
         drift_cols = [c for c in wanted if c in names and c in reference.columns]
     if rules.needs_all_columns() or profile_all:
         read: list[str] | None = None
@@ -159,9 +182,18 @@ def _extra_columns(rules: Rules, listing: list[str]) -> list[RuleResult]:
         return []
     declared = set(rules.declared) | {r.column for r in rules.rules if r.scope == "table" and r.column}
     extra = [c for c in listing if c not in declared]
-    res = RuleResult("table.extra_columns", "table", "extra_columns", None, rules.extra_severity,
-                     "failed" if extra else "passed", expected=rules.extra_columns, observed=extra,
-                     failing=len(extra), checked=len(listing))
+    res = RuleResult(
+        "table.extra_columns",
+        "table",
+        "extra_columns",
+        None,
+        rules.extra_severity,
+        "failed" if extra else "passed",
+        expected=rules.extra_columns,
+        observed=extra,
+        failing=len(extra),
+        checked=len(listing),
+    )
     res.message = ("columns without rules: " + ", ".join(f"`{c}`" for c in extra)) if extra else "none"
     return [res]
 
@@ -169,46 +201,88 @@ def _extra_columns(rules: Rules, listing: list[str]) -> list[RuleResult]:
 def _judge_drift(report: ValidationReport, rules: Rules, reference: Profile, columns: list[str]) -> None:
     spec = rules.drift
     assert spec is not None and report.profile is not None
-    scores = drift_scores(report.profile, reference, columns, spec.method, spec.per_column, spec.threshold,
-                          spec.p_value)
+    scores = drift_scores(
+        report.profile, reference, columns, spec.method, spec.per_column, spec.threshold, spec.p_value
+    )
     report.drift_results = scores
     sev = spec.severity
     # with a dataset-level drift_share rule, one drifting column is information, not a failure
     col_sev = "info" if spec.drift_share is not None else sev
     for name, res in scores.items():
-        stat = f"{res.method} {res.statistic:.4g}" + (f", p={res.p_value:.3g}" if res.p_value is not None else "")
+        stat = f"{res.method} {res.statistic:.4g}" + (
+            f", p={res.p_value:.3g}" if res.p_value is not None else ""
+        )
         if res.statistic != res.statistic:  # NaN: one side has no values
             stat = f"{res.method}: no non-null values in the {'current data' if res.drifted else 'data'}"
         if spec.p_value and res.p_value is not None:
             limit = f"p-value {'below' if res.drifted else 'not below'} {res.threshold:g}"
         else:
             limit = f"{'above' if res.drifted else 'within'} the threshold {res.threshold:g}"
-        report.results.append(RuleResult(
-            f"drift.{name}", "drift", res.method, name, col_sev, "failed" if res.drifted else "passed",
-            message=f"{stat}: {'drifted, ' if res.drifted else ''}{limit}", expected=res.threshold,
-            observed=res.to_dict()["statistic"]))
+        report.results.append(
+            RuleResult(
+                f"drift.{name}",
+                "drift",
+                res.method,
+                name,
+                col_sev,
+                "failed" if res.drifted else "passed",
+                message=f"{stat}: {'drifted, ' if res.drifted else ''}{limit}",
+                expected=res.threshold,
+                observed=res.to_dict()["statistic"],
+            )
+        )
         if spec.max_null_rate_change is not None:
             change = abs(res.null_rate_change)
-            report.results.append(RuleResult(
-                f"drift.{name}.null_rate", "drift", "null_rate_change", name, sev,
-                "failed" if change > spec.max_null_rate_change else "passed",
-                message=f"null share changed by {res.null_rate_change:+.2%} (at most "
-                        f"{spec.max_null_rate_change:.2%})", expected=spec.max_null_rate_change,
-                observed=round(res.null_rate_change, 6)))
+            report.results.append(
+                RuleResult(
+                    f"drift.{name}.null_rate",
+                    "drift",
+                    "null_rate_change",
+                    name,
+                    sev,
+                    "failed" if change > spec.max_null_rate_change else "passed",
+                    message=f"null share changed by {res.null_rate_change:+.2%} (at most "
+                    f"{spec.max_null_rate_change:.2%})",
+                    expected=spec.max_null_rate_change,
+                    observed=round(res.null_rate_change, 6),
+                )
+            )
         if spec.max_new_category_rate is not None and res.new_category_rate is not None:
             rate = res.new_category_rate
-            report.results.append(RuleResult(
-                f"drift.{name}.new_categories", "drift", "new_category_rate", name, sev,
-                "failed" if rate > spec.max_new_category_rate else "passed",
-                message=f"{rate:.2%} of rows in categories the reference never had (at most "
-                        f"{spec.max_new_category_rate:.2%})", expected=spec.max_new_category_rate,
-                observed=round(rate, 6)))
+            report.results.append(
+                RuleResult(
+                    f"drift.{name}.new_categories",
+                    "drift",
+                    "new_category_rate",
+                    name,
+                    sev,
+                    "failed" if rate > spec.max_new_category_rate else "passed",
+                    message=f"{rate:.2%} of rows in categories the reference never had (at most "
+                    f"{spec.max_new_category_rate:.2%})",
+                    expected=spec.max_new_category_rate,
+                    observed=round(rate, 6),
+                )
+            )
     drifted = [n for n, r in scores.items() if r.drifted]
     share = len(drifted) / len(scores) if scores else 0.0
     if spec.drift_share is not None:
-        report.results.append(RuleResult(
-            "drift.share", "drift", "drift_share", None, sev, "failed" if share > spec.drift_share else "passed",
-            message=f"{len(drifted)} of {len(scores)} columns drifted ({share:.0%}; at most "
-                    f"{spec.drift_share:.0%})", expected=spec.drift_share, observed=round(share, 6)))
-    report.drift = {"reference": spec.reference, "columns": {n: r.to_dict() for n, r in scores.items()},
-                    "drifted": drifted, "share": round(share, 6)}
+        report.results.append(
+            RuleResult(
+                "drift.share",
+                "drift",
+                "drift_share",
+                None,
+                sev,
+                "failed" if share > spec.drift_share else "passed",
+                message=f"{len(drifted)} of {len(scores)} columns drifted ({share:.0%}; at most "
+                f"{spec.drift_share:.0%})",
+                expected=spec.drift_share,
+                observed=round(share, 6),
+            )
+        )
+    report.drift = {
+        "reference": spec.reference,
+        "columns": {n: r.to_dict() for n, r in scores.items()},
+        "drifted": drifted,
+        "share": round(share, 6),
+    }

@@ -85,8 +85,10 @@ def _align(left: Val, right: Val, pos: int, op: str) -> tuple[Val, Val]:
     if left.kind == right.kind:
         return left, right
     if {left.kind, right.kind} == {"bool", "num"}:
-        return (Val(np.asarray(left.data, dtype=float), left.null, "num"),
-                Val(np.asarray(right.data, dtype=float), right.null, "num"))
+        return (
+            Val(np.asarray(left.data, dtype=float), left.null, "num"),
+            Val(np.asarray(right.data, dtype=float), right.null, "num"),
+        )
     if left.kind == "dt" and right.kind == "str" and isinstance(right.data, str):
         return left, Val(_timestamp(right.data, pos), right.null, "dt")
     if right.kind == "dt" and left.kind == "str" and isinstance(left.data, str):
@@ -101,8 +103,14 @@ def _compare_text(x: Any, y: Any, op: str, pos: int) -> Any:
     import numpy as np
     import pandas as pd
 
-    func = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-            ">=": operator.ge}[op]
+    func = {
+        "==": operator.eq,
+        "!=": operator.ne,
+        "<": operator.lt,
+        "<=": operator.le,
+        ">": operator.gt,
+        ">=": operator.ge,
+    }[op]
     if not isinstance(x, pd.Series) and isinstance(y, pd.Series):
         x, y = y, x
         func = {"<": operator.gt, "<=": operator.ge, ">": operator.lt, ">=": operator.le}.get(op, func)
@@ -243,8 +251,14 @@ class Evaluator:
         null = np.logical_or(a.null, b.null)
         if a.kind == "str":
             return Val(_compare_text(a.data, b.data, node.op, node.pos), null, "bool")
-        ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
-               ">=": np.greater_equal}
+        ops = {
+            "==": np.equal,
+            "!=": np.not_equal,
+            "<": np.less,
+            "<=": np.less_equal,
+            ">": np.greater,
+            ">=": np.greater_equal,
+        }
         with np.errstate(invalid="ignore"):
             try:
                 out = ops[node.op](a.data, b.data)

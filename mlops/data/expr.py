@@ -38,6 +38,7 @@ class ExprError(Exception):
 
 # -- tree --------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Node:
     pos: int
@@ -93,18 +94,49 @@ COMPARE = ("==", "!=", "<", "<=", ">", ">=")
 _KEYWORDS = {"and", "or", "not", "is", "in", "null", "true", "false"}
 _LITERAL_WORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 # words that signal someone is writing Python, not this language
-_PYTHON = {"lambda", "import", "def", "class", "for", "while", "if", "else", "elif", "return", "yield", "from",
-           "as", "with", "global", "nonlocal", "del", "assert", "raise", "try", "except", "finally", "await",
-           "async", "exec", "eval", "pass", "break", "continue"}
+_PYTHON = {
+    "lambda",
+    "import",
+    "def",
+    "class",
+    "for",
+    "while",
+    "if",
+    "else",
+    "elif",
+    "return",
+    "yield",
+    "from",
+    "as",
+    "with",
+    "global",
+    "nonlocal",
+    "del",
+    "assert",
+    "raise",
+    "try",
+    "except",
+    "finally",
+    "await",
+    "async",
+    "exec",
+    "eval",
+    "pass",
+    "break",
+    "continue",
+}
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<num>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
   | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<quoted>`[^`]*`)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>==|!=|<=|>=|<>|&&|\|\||\*\*|//|[-+*/%<>=()\[\],.!&|~^@:;{}])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -133,11 +165,23 @@ def tokenize(text: str) -> list[Token]:
 
 
 _OP_HINTS = {
-    "=": "use `==` to compare", "<>": "use `!=`", "&&": "use `and`", "||": "use `or`", "!": "use `not`",
-    "&": "use `and`", "|": "use `or`", "~": "use `not`", "**": "powers are not supported",
-    "//": "use `/`", "^": "not part of the expression language", "@": "not part of the expression language",
-    ".": "attribute access is not allowed", ":": "not part of the expression language",
-    ";": "one expression only", "{": "not part of the expression language", "}": "not part of the expression language",
+    "=": "use `==` to compare",
+    "<>": "use `!=`",
+    "&&": "use `and`",
+    "||": "use `or`",
+    "!": "use `not`",
+    "&": "use `and`",
+    "|": "use `or`",
+    "~": "use `not`",
+    "**": "powers are not supported",
+    "//": "use `/`",
+    "^": "not part of the expression language",
+    "@": "not part of the expression language",
+    ".": "attribute access is not allowed",
+    ":": "not part of the expression language",
+    ";": "one expression only",
+    "{": "not part of the expression language",
+    "}": "not part of the expression language",
 }
 
 
@@ -368,8 +412,10 @@ def _check_height(tree: Node) -> None:
             continue
         height = 1 + max((heights[id(kid)] for kid in kids), default=0)
         if height > MAX_EXPR_DEPTH:
-            raise ExprError(f"expression more than {MAX_EXPR_DEPTH} operations deep; split it into "
-                            "several checks", node.pos)
+            raise ExprError(
+                f"expression more than {MAX_EXPR_DEPTH} operations deep; split it into several checks",
+                node.pos,
+            )
         heights[id(node)] = height
 
 

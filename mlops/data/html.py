@@ -16,36 +16,69 @@ def to_html(report: ValidationReport) -> str:
     failed = [r for r in report.results if r.status == "failed"]
     state = "ok" if report.passed and not failed else ("warn" if report.passed else "bad")
     verdict = "PASSED" if report.passed else "FAILED"
-    detail = (f"{report.data} against {report.rules}: {report.rows:,} rows, {s['rules']} rules; {s['passed']} "
-              f"passed, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} info, {s['skipped']} skipped")
-    body = [f"<h1>Data validation: <code>{html.esc(report.data)}</code></h1>", html.banner(state, verdict, detail)]
+    detail = (
+        f"{report.data} against {report.rules}: {report.rows:,} rows, {s['rules']} rules; {s['passed']} "
+        f"passed, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} info, {s['skipped']} skipped"
+    )
+    body = [
+        f"<h1>Data validation: <code>{html.esc(report.data)}</code></h1>",
+        html.banner(state, verdict, detail),
+    ]
     if failed:
         rows = []
         for r in sorted(failed, key=lambda r: ("error", "warn", "info").index(r.severity)):
-            examples = "<br>".join(f"row {e['row']}: <code>{html.esc(json.dumps(e['value'], default=str))}</code>"
-                                   for e in r.examples[:5])
+            examples = "<br>".join(
+                f"row {e['row']}: <code>{html.esc(json.dumps(e['value'], default=str))}</code>"
+                for e in r.examples[:5]
+            )
             count = f"{r.failing:,} ({r.failing_fraction:.2%})" if r.checked and r.failing else ""
-            rows.append([f"<span class='{r.severity}'>{r.severity}</span>", f"<code>{html.esc(r.rule)}</code>",
-                         count, html.esc(r.message), examples])
-        body += ["<h2>Failing rules</h2>",
-                 html.table(["severity", "rule", "failing rows", "details", "examples"], rows,
-                            ["bad" if r.severity == "error" else "warn" for r in failed], raw=True)]
+            rows.append(
+                [
+                    f"<span class='{r.severity}'>{r.severity}</span>",
+                    f"<code>{html.esc(r.rule)}</code>",
+                    count,
+                    html.esc(r.message),
+                    examples,
+                ]
+            )
+        body += [
+            "<h2>Failing rules</h2>",
+            html.table(
+                ["severity", "rule", "failing rows", "details", "examples"],
+                rows,
+                ["bad" if r.severity == "error" else "warn" for r in failed],
+                raw=True,
+            ),
+        ]
     drift = report.drift or {}
     if drift:
         rows, marks = [], []
         for name, d in drift["columns"].items():
             p = "" if d["p_value"] is None else f"{d['p_value']:.3g}"
-            rows.append([name, d["method"], f"{d['statistic']:.4g}", p, f"{d['threshold']:g}",
-                         "DRIFT" if d["drifted"] else "no"])
+            rows.append(
+                [
+                    name,
+                    d["method"],
+                    f"{d['statistic']:.4g}",
+                    p,
+                    f"{d['threshold']:g}",
+                    "DRIFT" if d["drifted"] else "no",
+                ]
+            )
             marks.append("bad" if d["drifted"] else "")
-        body += [f"<h2>Drift against <code>{html.esc(drift['reference'])}</code></h2>",
-                 html.table(["column", "method", "statistic", "p-value", "threshold", "drifted"], rows, marks)]
+        body += [
+            f"<h2>Drift against <code>{html.esc(drift['reference'])}</code></h2>",
+            html.table(["column", "method", "statistic", "p-value", "threshold", "drifted"], rows, marks),
+        ]
     figures = _figures(report, failed)
     if figures:
-        body += ["<h2>Columns that failed or drifted</h2>",
-                 "<p>Rows per bin; red bars and the dashed lines mark values outside the rules' bounds (every "
-                 "non-empty bin is drawn, however few its rows). Drifted columns show both distributions as a "
-                 "share of rows.</p>", html.charts(figures)]
+        body += [
+            "<h2>Columns that failed or drifted</h2>",
+            "<p>Rows per bin; red bars and the dashed lines mark values outside the rules' bounds (every "
+            "non-empty bin is drawn, however few its rows). Drifted columns show both distributions as a "
+            "share of rows.</p>",
+            html.charts(figures),
+        ]
     return html.page(f"Validation: {report.data}", body)
 
 
@@ -60,8 +93,11 @@ def _figures(report: ValidationReport, failed: list[Any]) -> list[tuple[str, str
         rules = [r.rule for r in failed if r.column == name]
         svg = column_chart(name, profile.get(name), reference.get(name) if name in drifted else None, bounds)
         if svg:
-            caption = ("failed: " + ", ".join(rules) if rules else "") + ("; " if rules and name in drifted else "") \
+            caption = (
+                ("failed: " + ", ".join(rules) if rules else "")
+                + ("; " if rules and name in drifted else "")
                 + ("drifted against the reference" if name in drifted else "")
+            )
             figures.append((svg, caption))
     return figures
 

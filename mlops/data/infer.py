@@ -74,23 +74,34 @@ def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: boo
     lines: list[str] = []
     if col.min is None:
         return ["type: " + ("integer" if col.dtype == "integer" else "number")], "no values"
-    integer = col.dtype == "integer" or (col.values is not None and all(float(v).is_integer() for v in col.values))
+    integer = col.dtype == "integer" or (
+        col.values is not None and all(float(v).is_integer() for v in col.values)
+    )
     lines.append(f"type: {'integer' if integer else 'number'}")
     q01, q99 = _quantile(col, 0.01), _quantile(col, 0.99)
     low, high = numeric_bounds(float(col.min), float(col.max), margin, integer)
-    observed = (f"min {_fmt(col.min)}, p1 {_fmt(q01)}, median {_fmt(_quantile(col, 0.5))}, p99 {_fmt(q99)}, "
-                f"max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, std {_fmt(col.std or 0)}")
+    observed = (
+        f"min {_fmt(col.min)}, p1 {_fmt(q01)}, median {_fmt(_quantile(col, 0.5))}, p99 {_fmt(q99)}, "
+        f"max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, std {_fmt(col.std or 0)}"
+    )
     # a closed set of codes (classes, flags): few values, each seen often. Counts with a thin tail (a Poisson
     # count's 7 seen once) are an open range instead, and get min/max.
-    if integer and col.values is not None and len(col.values) <= min(10, max_categories) and not unique \
-            and min(col.counts or [0]) >= max(5, 0.005 * col.non_null):
+    if (
+        integer
+        and col.values is not None
+        and len(col.values) <= min(10, max_categories)
+        and not unique
+        and min(col.counts or [0]) >= max(5, 0.005 * col.non_null)
+    ):
         lines.append("allowed: [" + ", ".join(_fmt(v) for v in col.values) + "]")
         return lines, observed
     lines += [f"min: {_fmt(low)}", f"max: {_fmt(high)}"]
     median = _quantile(col, 0.5)
     if float(col.min) >= 0 and median > 0 and float(col.max) >= 5 * median:
-        observed += (f"; right-skewed (max {float(col.max) / median:.0f}x the median): a new batch's maximum is "
-                     "often higher, raise max or give it a max_fail")
+        observed += (
+            f"; right-skewed (max {float(col.max) / median:.0f}x the median): a new batch's maximum is "
+            "often higher, raise max or give it a max_fail"
+        )
     if unique:
         lines.append("unique: true")
     std = float(col.std or 0)
@@ -109,9 +120,16 @@ def _categorical(col: ColumnProfile, max_categories: int, unique: bool) -> tuple
     top = list(zip(col.values or [], col.counts or []))
     shown = ", ".join(f"{v} x{c}" for v, c in top[:8]) + (", ..." if len(top) > 8 or col.other else "")
     observed = f"{col.distinct if col.distinct is not None else 'many'} distinct: {shown}"
-    if kind == "string" and col.distinct is not None and 0 < col.distinct <= max_categories and not unique \
-            and col.non_null >= 2 * col.distinct:
-        lines.append("allowed: [" + ", ".join(_scalar(v) for v, _ in sorted(top, key=lambda t: str(t[0]))) + "]")
+    if (
+        kind == "string"
+        and col.distinct is not None
+        and 0 < col.distinct <= max_categories
+        and not unique
+        and col.non_null >= 2 * col.distinct
+    ):
+        lines.append(
+            "allowed: [" + ", ".join(_scalar(v) for v, _ in sorted(top, key=lambda t: str(t[0]))) + "]"
+        )
     if unique:
         lines.append("unique: true")
     return lines, observed
@@ -126,16 +144,25 @@ def _nulls(col: ColumnProfile) -> tuple[str, str]:
     return f"max_null_fraction: {{value: {_fmt(limit)}, severity: warn}}", note
 
 
-def infer(profile: Profile, source: str, margin: float = 0.1, max_categories: int = 20,
-          unique: set[str] | None = None) -> str:
+def infer(
+    profile: Profile,
+    source: str,
+    margin: float = 0.1,
+    max_categories: int = 20,
+    unique: set[str] | None = None,
+) -> str:
     """YAML text of a Rules file for the profiled data; `unique` names columns whose values never repeat."""
     unique = unique or set()
-    out = [f"# Starter rules inferred by `mlops infer-rules` from {source} ({profile.rows} rows).",
-           "# Review every bound before relying on it; the comments give the observed values.",
-           f"# min/max: the observed range widened by {margin:g} of its width on each side (--margin {margin:g}),",
-           "# never below 0 for a column without negative values, within [0, 1] for one whose values all are.",
-           "# mean: the observed mean +/- half a standard deviation, a warning.",
-           "kind: Rules", "version: 1", "columns:"]
+    out = [
+        f"# Starter rules inferred by `mlops infer-rules` from {source} ({profile.rows} rows).",
+        "# Review every bound before relying on it; the comments give the observed values.",
+        f"# min/max: the observed range widened by {margin:g} of its width on each side (--margin {margin:g}),",
+        "# never below 0 for a column without negative values, within [0, 1] for one whose values all are.",
+        "# mean: the observed mean +/- half a standard deviation, a warning.",
+        "kind: Rules",
+        "version: 1",
+        "columns:",
+    ]
     for name, col in profile.columns.items():
         is_unique = name in unique and col.nulls == 0 and col.non_null >= 20
         if col.kind == "numeric" and col.dtype != "datetime":
@@ -169,9 +196,11 @@ def scan(source: Any) -> tuple[Profile, set[str]]:
         builder.add(frame)
         for name in frame.columns:
             series = frame[name]
-            if name in repeated or not (pd.api.types.is_integer_dtype(series.dtype)
-                                        or pd.api.types.is_string_dtype(series.dtype)
-                                        or series.dtype == object):
+            if name in repeated or not (
+                pd.api.types.is_integer_dtype(series.dtype)
+                or pd.api.types.is_string_dtype(series.dtype)
+                or series.dtype == object
+            ):
                 repeated.add(name)
                 continue
             values = series.dropna()

@@ -38,8 +38,11 @@ def compile_pattern(pattern: str) -> Any:
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:
-        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
+        detail = (
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
             else str(exc)
+        )
         raise PatternError(_explain(detail), _position(pattern, detail)) from None
 
 
@@ -63,7 +66,7 @@ def _check_depth(pattern: str) -> None:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-            if pattern[i + 1:i + 2] == "]":  # `[]a]`: a leading `]` is a literal
+            if pattern[i + 1 : i + 2] == "]":  # `[]a]`: a leading `]` is a literal
                 i += 1
         elif char == "(":
             depth += 1

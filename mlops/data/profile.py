@@ -70,11 +70,17 @@ class ColumnProfile:
         return self.nulls / self.count if self.count else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "dtype": self.dtype, "count": self.count, "nulls": self.nulls,
-                               "distinct": self.distinct}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "dtype": self.dtype,
+            "count": self.count,
+            "nulls": self.nulls,
+            "distinct": self.distinct,
+        }
         if self.kind == "numeric":
-            out.update({"min": _num(self.min), "max": _num(self.max), "mean": _num(self.mean),
-                        "std": _num(self.std)})
+            out.update(
+                {"min": _num(self.min), "max": _num(self.max), "mean": _num(self.mean), "std": _num(self.std)}
+            )
             if self.quantiles is not None:
                 out["quantiles"] = [_num(v) for v in self.quantiles]
         if self.values is not None:
@@ -90,12 +96,24 @@ class ColumnProfile:
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnProfile:
-        return cls(name=name, kind=data["kind"], dtype=data.get("dtype", "number"), count=int(data["count"]),
-                   nulls=int(data.get("nulls", 0)), distinct=data.get("distinct"), min=data.get("min"),
-                   max=data.get("max"), mean=data.get("mean"), std=data.get("std"),
-                   quantiles=data.get("quantiles"), values=data.get("values"), counts=data.get("counts"),
-                   other=int(data.get("other", 0)), increasing=data.get("increasing") is True,
-                   unique=data.get("unique") is True)
+        return cls(
+            name=name,
+            kind=data["kind"],
+            dtype=data.get("dtype", "number"),
+            count=int(data["count"]),
+            nulls=int(data.get("nulls", 0)),
+            distinct=data.get("distinct"),
+            min=data.get("min"),
+            max=data.get("max"),
+            mean=data.get("mean"),
+            std=data.get("std"),
+            quantiles=data.get("quantiles"),
+            values=data.get("values"),
+            counts=data.get("counts"),
+            other=int(data.get("other", 0)),
+            increasing=data.get("increasing") is True,
+            unique=data.get("unique") is True,
+        )
 
 
 @dataclass
@@ -104,8 +122,12 @@ class Profile:
     columns: dict[str, ColumnProfile] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": PROFILE_KIND, "version": PROFILE_VERSION, "rows": self.rows,
-                "columns": {name: col.to_dict() for name, col in sorted(self.columns.items())}}
+        return {
+            "kind": PROFILE_KIND,
+            "version": PROFILE_VERSION,
+            "rows": self.rows,
+            "columns": {name: col.to_dict() for name, col in sorted(self.columns.items())},
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False) + "\n"
@@ -152,8 +174,9 @@ def load_profile(path_or_bytes: str | os.PathLike[str] | bytes) -> Profile:
         raise InputError(f"{shown}: {exc.message}") from None
 
 
-def build_profile(source: Any, columns: list[str] | None = None, fmt: str | None = None,
-                  chunk_rows: int | None = None) -> Profile:
+def build_profile(
+    source: Any, columns: list[str] | None = None, fmt: str | None = None, chunk_rows: int | None = None
+) -> Profile:
     """Profile a data file (path or DataSource) or a pandas DataFrame, in one chunked pass."""
     from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource, prefetch
 
@@ -169,6 +192,7 @@ def build_profile(source: Any, columns: list[str] | None = None, fmt: str | None
 
 
 # -- accumulation --------------------------------------------------------------------------------------------
+
 
 def logical_dtype(dtype: Any) -> str:
     import pandas as pd
@@ -249,8 +273,9 @@ class ColumnAccumulator:
 
     def merge(self, other: ColumnAccumulator) -> None:
         if other.first is not None:
-            self.increasing = self.increasing and other.increasing and (self.last is None or
-                                                                        other.first > self.last)
+            self.increasing = (
+                self.increasing and other.increasing and (self.last is None or other.first > self.last)
+            )
             self.first = other.first if self.first is None else self.first
             self.last = other.last
         self.repeats = self.repeats or other.repeats
@@ -262,8 +287,9 @@ class ColumnAccumulator:
         self.cats.merge(other.cats)
 
     def result(self) -> ColumnProfile:
-        col = ColumnProfile(self.name, "numeric" if self.numeric else "categorical", self.dtype, self.rows,
-                            self.nulls)
+        col = ColumnProfile(
+            self.name, "numeric" if self.numeric else "categorical", self.dtype, self.rows, self.nulls
+        )
         if self.numeric:
             m = self.moments
             if m.n:
@@ -283,8 +309,11 @@ class ColumnAccumulator:
             top = items[:TOP_K]
             col.values = [_plain(k) for k, _ in top]
             col.counts = [int(v) for _, v in top]
-            col.other = sum(v for _, v in items[TOP_K:]) if not self.cats.overflow else \
-                self.rows - self.nulls - sum(col.counts)
+            col.other = (
+                sum(v for _, v in items[TOP_K:])
+                if not self.cats.overflow
+                else self.rows - self.nulls - sum(col.counts)
+            )
         return col
 
 

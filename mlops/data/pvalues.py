@@ -15,7 +15,7 @@ def kolmogorov_sf(x: float) -> float:
     if x <= 0:
         return 1.0
     if x < 1.18:  # the theta-function form converges fast for small x
-        y = math.exp(-math.pi**2 / (8 * x * x))
+        y = math.exp(-(math.pi**2) / (8 * x * x))
         total = sum(y ** ((2 * k - 1) ** 2) for k in range(1, 8))
         return max(0.0, min(1.0, 1.0 - math.sqrt(2 * math.pi) / x * total))
     total = 0.0
@@ -83,8 +83,9 @@ def ks_pvalue(d: float, n: int, m: int) -> float:
     return kolmogorov_sf((en + 0.12 + 0.11 / en) * d)
 
 
-def count_test(k_current: float, n_current: float, k_reference: float, n_reference: float,
-               alternative: str = "two-sided") -> float:
+def count_test(
+    k_current: float, n_current: float, k_reference: float, n_reference: float, alternative: str = "two-sided"
+) -> float:
     """p-value that a share (nulls, one category) is the same in both samples (`alternative`: two-sided, or
     greater: the batch's share is higher).
 
@@ -119,7 +120,9 @@ def binomial_sf(k: int, n: int, p: float) -> float:
 
 
 def _betai(a: float, b: float, x: float) -> float:
-    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
     if x < (a + 1) / (a + b + 2):
         return max(0.0, min(1.0, front * _betacf(a, b, x) / a))
     return max(0.0, min(1.0, 1.0 - front * _betacf(b, a, 1 - x) / b))

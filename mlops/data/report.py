@@ -49,7 +49,9 @@ def _label(result: Any) -> str:
 def _examples(result: Any, limit: int = 3) -> str:
     if not result.examples:
         return ""
-    shown = ", ".join(f"row {e['row']}: {json.dumps(e['value'], default=str)}" for e in result.examples[:limit])
+    shown = ", ".join(
+        f"row {e['row']}: {json.dumps(e['value'], default=str)}" for e in result.examples[:limit]
+    )
     return f" e.g. {shown}"
 
 
@@ -65,8 +67,10 @@ def headline(report: ValidationReport) -> str:
         parts.append(f"{s['infos']} info")
     if s["skipped"]:
         parts.append(f"{s['skipped']} skipped")
-    return (f"{report.data}: {verdict} against {report.rules} ({report.rows} rows, {s['rules']} rules: "
-            f"{', '.join(parts)})")
+    return (
+        f"{report.data}: {verdict} against {report.rules} ({report.rows} rows, {s['rules']} rules: "
+        f"{', '.join(parts)})"
+    )
 
 
 def to_text(report: ValidationReport, verbose: bool = False) -> str:
@@ -88,26 +92,37 @@ def _md_escape(text: str) -> str:
 def to_markdown(report: ValidationReport) -> str:
     s = report.summary()
     icon = ":white_check_mark:" if report.passed else ":x:"
-    out = [f"### {icon} Data validation: `{report.data}` against `{report.rules}`", "",
-           f"**{'Passed' if report.passed else 'Failed'}**: {report.rows} rows, {s['rules']} rules; "
-           f"{s['passed']} passed, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} info, "
-           f"{s['skipped']} skipped.", ""]
+    out = [
+        f"### {icon} Data validation: `{report.data}` against `{report.rules}`",
+        "",
+        f"**{'Passed' if report.passed else 'Failed'}**: {report.rows} rows, {s['rules']} rules; "
+        f"{s['passed']} passed, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} info, "
+        f"{s['skipped']} skipped.",
+        "",
+    ]
     failed = [r for r in report.results if r.status == "failed"]
     if failed:
         out += ["| severity | rule | failing | details | examples |", "| --- | --- | --- | --- | --- |"]
         for r in sorted(failed, key=lambda r: ("error", "warn", "info").index(r.severity)):
             count = f"{r.failing} ({r.failing_fraction:.2%})" if r.checked and r.failing else ""
             examples = ", ".join(f"row {e['row']}: `{e['value']}`" for e in r.examples[:3])
-            out.append(f"| {r.severity} | `{r.rule}` | {count} | {_md_escape(r.message)} | "
-                       f"{_md_escape(examples)} |")
+            out.append(
+                f"| {r.severity} | `{r.rule}` | {count} | {_md_escape(r.message)} | {_md_escape(examples)} |"
+            )
         out.append("")
     if report.drift:
-        out += [f"**Drift** against `{report.drift['reference']}`: {len(report.drift['drifted'])} of "
-                f"{len(report.drift['columns'])} columns drifted.", "",
-                "| column | method | statistic | p-value | threshold | drifted |", "| --- | --- | --- | --- | --- | --- |"]
+        out += [
+            f"**Drift** against `{report.drift['reference']}`: {len(report.drift['drifted'])} of "
+            f"{len(report.drift['columns'])} columns drifted.",
+            "",
+            "| column | method | statistic | p-value | threshold | drifted |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for name, d in report.drift["columns"].items():
             p = "" if d["p_value"] is None else f"{d['p_value']:.3g}"
-            out.append(f"| `{name}` | {d['method']} | {d['statistic']:.4g} | {p} | {d['threshold']:g} | "
-                       f"{'yes' if d['drifted'] else 'no'} |")
+            out.append(
+                f"| `{name}` | {d['method']} | {d['statistic']:.4g} | {p} | {d['threshold']:g} | "
+                f"{'yes' if d['drifted'] else 'no'} |"
+            )
         out.append("")
     return "\n".join(out)

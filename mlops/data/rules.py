@@ -18,8 +18,25 @@ from mlops.findings import Finding
 
 SEVERITIES = ("error", "warn", "info")
 # column keys that are rules (in check order); the rest are settings
-COLUMN_RULES = ("required", "type", "nullable", "max_null_fraction", "min", "max", "gt", "lt", "allowed",
-                "forbidden", "pattern", "length", "unique", "distinct", "mean", "std", "quantiles")
+COLUMN_RULES = (
+    "required",
+    "type",
+    "nullable",
+    "max_null_fraction",
+    "min",
+    "max",
+    "gt",
+    "lt",
+    "allowed",
+    "forbidden",
+    "pattern",
+    "length",
+    "unique",
+    "distinct",
+    "mean",
+    "std",
+    "quantiles",
+)
 _BOUNDS_RULES = ("length", "distinct", "mean", "std")  # plain form is already an object {min, max}
 
 
@@ -151,8 +168,11 @@ def rules_from_dict(data: dict[str, Any], name: str = "rules") -> Rules:
     problems = [f for f in validate(Located(name, data), "Rules") if f.severity == "error"]
     if problems:
         raise ConfigError(problems)
-    return build_rules(data, name, locate=lambda jp, msg, pos: Finding(name, 0, 0,
-                                                                         f"{_describe(jp)}: {msg}", "error", "expr"))
+    return build_rules(
+        data,
+        name,
+        locate=lambda jp, msg, pos: Finding(name, 0, 0, f"{_describe(jp)}: {msg}", "error", "expr"),
+    )
 
 
 def _describe(json_path: tuple[Any, ...]) -> str:
@@ -203,8 +223,9 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
         default_tol = spec.get("max_fail")
         default_where = expr_at(spec.get("where"), base + ("where",), "where")
         required = spec.get("required", True)
-        out.rules.append(Rule(f"{name}.required", "column", "required", required, name, default_sev,
-                              json_path=base))
+        out.rules.append(
+            Rule(f"{name}.required", "column", "required", required, name, default_sev, json_path=base)
+        )
         for key in COLUMN_RULES[1:]:
             if key not in spec:
                 continue
@@ -230,8 +251,20 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
                     continue
             if key == "quantiles":
                 value = {float(q): b for q, b in value.items()}
-            out.rules.append(Rule(f"{name}.{key}", "column", key, value, name, sev, parse_tolerance(tol), where,
-                                  desc, json_path=base + (key,)))
+            out.rules.append(
+                Rule(
+                    f"{name}.{key}",
+                    "column",
+                    key,
+                    value,
+                    name,
+                    sev,
+                    parse_tolerance(tol),
+                    where,
+                    desc,
+                    json_path=base + (key,),
+                )
+            )
     table = data.get("table") or {}
     tsev = table.get("severity", "error")
     if "rows" in table:
@@ -239,44 +272,101 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
         value, sev, desc = raw, tsev, ""
         if "value" in raw:
             value, sev, desc = raw["value"], raw.get("severity", tsev), raw.get("desc", "")
-        out.rules.append(Rule("table.rows", "table", "rows", value, None, sev, desc=desc,
-                              json_path=("table", "rows")))
+        out.rules.append(
+            Rule("table.rows", "table", "rows", value, None, sev, desc=desc, json_path=("table", "rows"))
+        )
     for i, col in enumerate(table.get("required_columns") or []):
-        out.rules.append(Rule(f"table.required_columns.{col}", "table", "required", True, str(col), tsev,
-                              json_path=("table", "required_columns", i)))
+        out.rules.append(
+            Rule(
+                f"table.required_columns.{col}",
+                "table",
+                "required",
+                True,
+                str(col),
+                tsev,
+                json_path=("table", "required_columns", i),
+            )
+        )
     policy = table.get("extra_columns", "allow")
     out.extra_columns = policy
     out.extra_severity = "warn" if policy == "warn" else tsev
     for i, key in enumerate(table.get("unique_keys") or []):
-        out.rules.append(Rule(f"table.unique_key.{'+'.join(key)}", "table", "unique_key", [str(k) for k in key],
-                              None, tsev, json_path=("table", "unique_keys", i)))
+        out.rules.append(
+            Rule(
+                f"table.unique_key.{'+'.join(key)}",
+                "table",
+                "unique_key",
+                [str(k) for k in key],
+                None,
+                tsev,
+                json_path=("table", "unique_keys", i),
+            )
+        )
     dup = table.get("duplicate_rows")
     if dup is not None and dup != "allow":
         if isinstance(dup, dict):
-            out.rules.append(Rule("table.duplicate_rows", "table", "duplicate_rows", False, None,
-                                  dup.get("severity", tsev), parse_tolerance(dup.get("max_fail")),
-                                  expr_at(dup.get("where"), ("table", "duplicate_rows", "where"), "where"),
-                                  dup.get("desc", ""), json_path=("table", "duplicate_rows")))
+            out.rules.append(
+                Rule(
+                    "table.duplicate_rows",
+                    "table",
+                    "duplicate_rows",
+                    False,
+                    None,
+                    dup.get("severity", tsev),
+                    parse_tolerance(dup.get("max_fail")),
+                    expr_at(dup.get("where"), ("table", "duplicate_rows", "where"), "where"),
+                    dup.get("desc", ""),
+                    json_path=("table", "duplicate_rows"),
+                )
+            )
         else:
-            out.rules.append(Rule("table.duplicate_rows", "table", "duplicate_rows", False, None,
-                                  "warn" if dup == "warn" else tsev, json_path=("table", "duplicate_rows")))
+            out.rules.append(
+                Rule(
+                    "table.duplicate_rows",
+                    "table",
+                    "duplicate_rows",
+                    False,
+                    None,
+                    "warn" if dup == "warn" else tsev,
+                    json_path=("table", "duplicate_rows"),
+                )
+            )
     for i, check in enumerate(data.get("checks") or []):
         jp = ("checks", i)
         expr = expr_at(check.get("expr"), jp + ("expr",), f"check `{check.get('name')}`")
         where = expr_at(check.get("where"), jp + ("where",), "where")
         if expr is None:
             continue
-        out.rules.append(Rule(f"check.{check['name']}", "check", "expr", check["expr"], None,
-                              check.get("severity", "error"), parse_tolerance(check.get("max_fail")), where,
-                              check.get("desc", ""), expr=expr, json_path=jp))
+        out.rules.append(
+            Rule(
+                f"check.{check['name']}",
+                "check",
+                "expr",
+                check["expr"],
+                None,
+                check.get("severity", "error"),
+                parse_tolerance(check.get("max_fail")),
+                where,
+                check.get("desc", ""),
+                expr=expr,
+                json_path=jp,
+            )
+        )
     drift = data.get("drift")
     if drift:
         cols = drift.get("columns")
-        out.drift = DriftSpec(drift["reference"], None if cols in (None, "all") else [str(c) for c in cols],
-                              drift.get("method"), drift.get("threshold"), bool(drift.get("p_value", False)),
-                              dict(drift.get("per_column") or {}), drift.get("drift_share"),
-                              drift.get("max_null_rate_change"), drift.get("max_new_category_rate"),
-                              drift.get("severity", "warn"))
+        out.drift = DriftSpec(
+            drift["reference"],
+            None if cols in (None, "all") else [str(c) for c in cols],
+            drift.get("method"),
+            drift.get("threshold"),
+            bool(drift.get("p_value", False)),
+            dict(drift.get("per_column") or {}),
+            drift.get("drift_share"),
+            drift.get("max_null_rate_change"),
+            drift.get("max_new_category_rate"),
+            drift.get("severity", "warn"),
+        )
     if findings:
         raise ConfigError(findings)
     return out

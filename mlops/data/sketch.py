@@ -30,15 +30,26 @@ class Moments:
         if len(values) == 0:
             return
         with np.errstate(all="ignore"):  # huge values overflow the variance to inf, not a warning
-            other = Moments(len(values), float(np.mean(values)), float(np.var(values) * len(values)),
-                            float(np.min(values)), float(np.max(values)))
+            other = Moments(
+                len(values),
+                float(np.mean(values)),
+                float(np.var(values) * len(values)),
+                float(np.min(values)),
+                float(np.max(values)),
+            )
         self.merge(other)
 
     def merge(self, other: Moments) -> None:
         if other.n == 0:
             return
         if self.n == 0:
-            self.n, self.mean, self.m2, self.min, self.max = other.n, other.mean, other.m2, other.min, other.max
+            self.n, self.mean, self.m2, self.min, self.max = (
+                other.n,
+                other.mean,
+                other.m2,
+                other.min,
+                other.max,
+            )
             return
         n = self.n + other.n
         delta = other.mean - self.mean

@@ -17,9 +17,14 @@ from mlops.errors import InputError, UnknownReference
 
 FORMATS = ("csv", "parquet", "jsonl")
 _EXTENSIONS = {
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
 }
 DEFAULT_CHUNK_ROWS = 500_000
 
@@ -36,8 +41,10 @@ def detect_format(name: str, forced: str | None = None) -> str:
             lower = lower[: -len(comp)]
     suffix = os.path.splitext(lower)[1]
     if suffix not in _EXTENSIONS:
-        raise InputError(f"{name}: unknown data file extension `{suffix or '(none)'}`; expected .csv, .parquet "
-                         "or .jsonl", hint="force a format with --input-format csv|parquet|jsonl")
+        raise InputError(
+            f"{name}: unknown data file extension `{suffix or '(none)'}`; expected .csv, .parquet or .jsonl",
+            hint="force a format with --input-format csv|parquet|jsonl",
+        )
     return _EXTENSIONS[suffix]
 
 
@@ -107,15 +114,20 @@ class DataSource:
         except Exception:  # noqa: BLE001 - reported properly when the data is read
             return None
 
-    def chunks(self, columns: list[str] | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-               dtypes: dict[str, str] | None = None, only_schema: bool = False) -> Iterator[Any]:
+    def chunks(
+        self,
+        columns: list[str] | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        dtypes: dict[str, str] | None = None,
+        only_schema: bool = False,
+    ) -> Iterator[Any]:
         """Yield DataFrames of at most chunk_rows rows; `columns` limits what is read (None: all)."""
         if self.frame is not None:
             frame = self.frame
             if columns is not None:
                 frame = frame[[c for c in frame.columns if str(c) in set(columns)]]
             for start in range(0, max(len(frame), 1), chunk_rows):
-                yield _booleans(frame.iloc[start:start + chunk_rows].copy())
+                yield _booleans(frame.iloc[start : start + chunk_rows].copy())
             return
         try:
             if self.fmt == "parquet-dir":
@@ -179,7 +191,9 @@ class DataSource:
                 yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
                 group, rows = [], 0
             if size > chunk_rows:  # a row group bigger than a chunk: stream it in batches
-                for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=cols, use_threads=True):
+                for batch in pf.iter_batches(
+                    batch_size=chunk_rows, row_groups=[i], columns=cols, use_threads=True
+                ):
                     yield _to_pandas(batch)
                 continue
             group.append(i)
@@ -207,8 +221,16 @@ class DataSource:
         dtype = {c: t for c, t in dtypes.items() if c in kept}
         # in a one-column file an empty line is a row whose value is null (pandas writes a null that way);
         # with more columns it is not a row at all
-        reader = pd.read_csv(self.handle(), sep=sep, chunksize=chunk_rows, usecols=usecols, dtype=dtype or None,
-                             compression=self._compression(), low_memory=False, skip_blank_lines=len(names) > 1)
+        reader = pd.read_csv(
+            self.handle(),
+            sep=sep,
+            chunksize=chunk_rows,
+            usecols=usecols,
+            dtype=dtype or None,
+            compression=self._compression(),
+            low_memory=False,
+            skip_blank_lines=len(names) > 1,
+        )
         empty = True
         with reader:
             for chunk in reader:
@@ -222,8 +244,9 @@ class DataSource:
 
         if self.size() == 0:
             raise InputError(f"{self.name}: empty file")
-        reader = pd.read_json(self.handle(), lines=True, chunksize=chunk_rows, compression=self._compression(),
-                              dtype=False)
+        reader = pd.read_json(
+            self.handle(), lines=True, chunksize=chunk_rows, compression=self._compression(), dtype=False
+        )
         with reader:
             for chunk in reader:
                 chunk.columns = [str(c) for c in chunk.columns]
@@ -265,8 +288,14 @@ def _to_pandas(table: Any) -> Any:
     if any(pa.types.is_dictionary(f.type) for f in table.schema):
         if isinstance(table, pa.RecordBatch):
             table = pa.Table.from_batches([table])
-        table = table.cast(pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
-                                      for f in table.schema]))
+        table = table.cast(
+            pa.schema(
+                [
+                    pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
+                    for f in table.schema
+                ]
+            )
+        )
     mapping = {pa.bool_(): pd.BooleanDtype()}
     frame = table.to_pandas(types_mapper=mapping.get)
     if table.num_columns == 0:  # pandas has no rows without columns; keep the length
@@ -281,7 +310,11 @@ def _booleans(frame: Any) -> Any:
 
     for name in frame.columns:
         series = frame[name]
-        if pd.api.types.is_object_dtype(series.dtype) and len(series) and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        if (
+            pd.api.types.is_object_dtype(series.dtype)
+            and len(series)
+            and pd.api.types.infer_dtype(series, skipna=True) == "boolean"
+        ):
             frame[name] = series.astype("boolean")
     return frame
 
@@ -342,6 +375,7 @@ def read_frame(source: DataSource, columns: list[str] | None = None) -> Any:
 
 # -- files at a reference ----------------------------------------------------------------------------------
 
+
 def read_bytes_at(ref_path: str, root: str | os.PathLike[str]) -> bytes:
     """Bytes of `REF:PATH`: Git-tracked files through `git show`, DVC-tracked ones through `dvc.api`.
 
@@ -358,8 +392,9 @@ def read_bytes_at(ref_path: str, root: str | os.PathLike[str]) -> bytes:
     try:
         return _dvc_read(path, root, commit)
     except FileNotFoundError:
-        raise UnknownReference(f"`{ref_path}`: {path} is neither in Git nor tracked by DVC at {ref} "
-                               f"({commit[:10]})") from None
+        raise UnknownReference(
+            f"`{ref_path}`: {path} is neither in Git nor tracked by DVC at {ref} ({commit[:10]})"
+        ) from None
 
 
 def open_at(ref_path: str, root: str | os.PathLike[str]) -> IO[bytes]:
@@ -382,8 +417,10 @@ def _dvc_read(path: str, root: str | os.PathLike[str], commit: str) -> bytes:
         text = _first_line(exc)
         if "does not exist" in text or "not found" in text.lower() or "unable to find" in text.lower():
             raise FileNotFoundError(path) from None
-        raise InputError(f"{path} at {commit[:10]}: DVC cannot read it: {text}",
-                         hint="is the DVC cache populated? try `dvc pull`") from None
+        raise InputError(
+            f"{path} at {commit[:10]}: DVC cannot read it: {text}",
+            hint="is the DVC cache populated? try `dvc pull`",
+        ) from None
     except Exception as exc:  # noqa: BLE001 - dvc raises many kinds; all mean "cannot read it there"
         if "NotDvcRepoError" in type(exc).__name__ or "not a dvc repo" in str(exc).lower():
             raise FileNotFoundError(path) from None

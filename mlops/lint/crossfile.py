@@ -36,9 +36,18 @@ def _outside(project: Project, promotion: Document | None) -> list[Finding]:
     """Every configured path stays inside the repository (reads and writes never leave it)."""
     from mlops.config.project import escapes
 
-    findings = [Finding(rel, 1, 1, f"`{rel}` is a symlink to a file outside the repository; mlops reads "
-                        "nothing outside the repository", "error", "path-outside")
-                for rel in project.outside]
+    findings = [
+        Finding(
+            rel,
+            1,
+            1,
+            f"`{rel}` is a symlink to a file outside the repository; mlops reads "
+            "nothing outside the repository",
+            "error",
+            "path-outside",
+        )
+        for rel in project.outside
+    ]
     if promotion is None or not isinstance(promotion.data, dict):
         return findings
     data = promotion.data
@@ -53,9 +62,14 @@ def _outside(project: Project, promotion: Document | None) -> list[Finding]:
                 where.append((("stages", stage, "gates", i, key), _mapping(gate).get(key)))
     for json_path, value in where:
         if isinstance(value, str) and escapes(value):
-            findings.append(promotion.finding(json_path, f"`{value}` is outside the repository; paths are "
-                                              "relative to the repository root and stay inside it",
-                                              rule="path-outside"))
+            findings.append(
+                promotion.finding(
+                    json_path,
+                    f"`{value}` is outside the repository; paths are "
+                    "relative to the repository root and stay inside it",
+                    rule="path-outside",
+                )
+            )
     return findings
 
 
@@ -103,43 +117,76 @@ def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> lis
             if not path or outputs is None:
                 continue
             if not _produced(path, outputs) and path not in known:
-                findings.append(doc.finding(("artifacts", name, key),
-                                            f"artifact `{name}`: {key} `{path}` is not produced by any pipeline "
-                                            "stage and is not tracked in the repository", rule="artifact-path"))
+                findings.append(
+                    doc.finding(
+                        ("artifacts", name, key),
+                        f"artifact `{name}`: {key} `{path}` is not produced by any pipeline "
+                        "stage and is not tracked in the repository",
+                        rule="artifact-path",
+                    )
+                )
     for stage, spec in (data.get("stages") or {}).items():
         spec = spec or {}
         after = spec.get("after")
         if isinstance(after, str) and after not in stage_names:
-            findings.append(doc.finding(("stages", stage, "after"),
-                                        f"stage `{stage}`: `after: {after}` names no stage" + _suggest(after, stage_names),
-                                        rule="unknown-stage"))
+            findings.append(
+                doc.finding(
+                    ("stages", stage, "after"),
+                    f"stage `{stage}`: `after: {after}` names no stage" + _suggest(after, stage_names),
+                    rule="unknown-stage",
+                )
+            )
         elif isinstance(after, str) and stage_names.index(after) >= stage_names.index(stage):
-            findings.append(doc.finding(("stages", stage, "after"),
-                                        f"stage `{stage}` comes after `{after}` but is listed before it; "
-                                        "stages are listed in promotion order", rule="stage-order"))
+            findings.append(
+                doc.finding(
+                    ("stages", stage, "after"),
+                    f"stage `{stage}` comes after `{after}` but is listed before it; "
+                    "stages are listed in promotion order",
+                    rule="stage-order",
+                )
+            )
         for art in spec.get("artifacts") or []:
             if art not in artifacts:
-                findings.append(doc.finding(("stages", stage, "artifacts"),
-                                            f"stage `{stage}` names unknown artifact `{art}`" + _suggest(art, list(artifacts)),
-                                            rule="unknown-artifact"))
+                findings.append(
+                    doc.finding(
+                        ("stages", stage, "artifacts"),
+                        f"stage `{stage}` names unknown artifact `{art}`" + _suggest(art, list(artifacts)),
+                        rule="unknown-artifact",
+                    )
+                )
         for i, gate in enumerate(spec.get("gates") or []):
             if "not_worse_than" in gate and "metric" not in gate:
-                findings.append(doc.finding(("stages", stage, "gates", i), "`not_worse_than` needs a `metric`",
-                                            rule="gate"))
+                findings.append(
+                    doc.finding(
+                        ("stages", stage, "gates", i), "`not_worse_than` needs a `metric`", rule="gate"
+                    )
+                )
             if gate.get("monitor") and not gate.get("no_alerts_for"):
-                findings.append(doc.finding(("stages", stage, "gates", i), "a `monitor:` gate needs `no_alerts_for`",
-                                            rule="gate"))
+                findings.append(
+                    doc.finding(
+                        ("stages", stage, "gates", i), "a `monitor:` gate needs `no_alerts_for`", rule="gate"
+                    )
+                )
             if "metric" in gate and not any(k in gate for k in ("min", "max", "not_worse_than")):
-                findings.append(doc.finding(("stages", stage, "gates", i),
-                                            f"gate on `{gate['metric']}` has no threshold (`min`, `max` or "
-                                            "`not_worse_than`)", rule="gate"))
+                findings.append(
+                    doc.finding(
+                        ("stages", stage, "gates", i),
+                        f"gate on `{gate['metric']}` has no threshold (`min`, `max` or `not_worse_than`)",
+                        rule="gate",
+                    )
+                )
     return findings
 
 
 def _registry(project: Project, doc: Document, promotion: Document | None) -> list[Finding]:
     if promotion is None:
-        return [doc.finding(("kind",), f"registry names artifacts but there is no {project.promotion} defining them",
-                            rule="unknown-artifact")]
+        return [
+            doc.finding(
+                ("kind",),
+                f"registry names artifacts but there is no {project.promotion} defining them",
+                rule="unknown-artifact",
+            )
+        ]
     if not promotion.ok:
         return []
     artifacts = promotion.data.get("artifacts") or {}
@@ -149,15 +196,29 @@ def _registry(project: Project, doc: Document, promotion: Document | None) -> li
         if name in ("kind", "version"):
             continue
         if name not in artifacts:
-            findings.append(doc.finding((name,), f"unknown artifact `{name}`" + _suggest(name, list(artifacts)) +
-                                        f" (artifacts are defined in {project.promotion})", key=True,
-                                        rule="unknown-artifact"))
+            findings.append(
+                doc.finding(
+                    (name,),
+                    f"unknown artifact `{name}`"
+                    + _suggest(name, list(artifacts))
+                    + f" (artifacts are defined in {project.promotion})",
+                    key=True,
+                    rule="unknown-artifact",
+                )
+            )
             continue
         for stage in assignments or {}:
             if stage not in stages:
-                findings.append(doc.finding((name, stage), f"unknown stage `{stage}` for `{name}`" +
-                                            _suggest(stage, stages) + f" (stages are defined in {project.promotion})",
-                                            key=True, rule="unknown-stage"))
+                findings.append(
+                    doc.finding(
+                        (name, stage),
+                        f"unknown stage `{stage}` for `{name}`"
+                        + _suggest(stage, stages)
+                        + f" (stages are defined in {project.promotion})",
+                        key=True,
+                        rule="unknown-stage",
+                    )
+                )
     return findings
 
 

@@ -63,8 +63,9 @@ class AlertReport:
         return out
 
 
-def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: float = 0.8,
-                 min_fired: int = 3) -> AlertReport:
+def alert_report(
+    history: History, *, noisy_share: float = 0.3, always_on_rate: float = 0.8, min_fired: int = 3
+) -> AlertReport:
     """Per rule: fired count, windows, resolutions, and whether it looks noisy."""
     resolutions = history.resolutions()
     stats: dict[str, RuleStats] = {}
@@ -116,12 +117,28 @@ def alert_report(history: History, *, noisy_share: float = 0.3, always_on_rate: 
             entry.suggestion = suggest(entry.rule, ignored, acted, thresholds[-1] if thresholds else None)
     rules = sorted(stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
     acknowledged = sum(r.acted + r.ignored for r in rules)
-    return AlertReport(history.path, len(history.runs), total, acknowledged, rules, list(history.problems),
-                       noisy_share, always_on_rate, [str(r.get("time")) for r in history.runs])
+    return AlertReport(
+        history.path,
+        len(history.runs),
+        total,
+        acknowledged,
+        rules,
+        list(history.problems),
+        noisy_share,
+        always_on_rate,
+        [str(r.get("time")) for r in history.runs],
+    )
 
 
-def make_ack(history: History, alert_id: str, resolution: str, *, by: str | None = None,
-             note: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+def make_ack(
+    history: History,
+    alert_id: str,
+    resolution: str,
+    *,
+    by: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """An acknowledgement record for an alert that is in the history (UnknownReference otherwise)."""
     if resolution not in RESOLUTIONS:
         raise UsageError(f"resolution is `ignored` or `acted`, not `{resolution}`")
@@ -132,8 +149,14 @@ def make_ack(history: History, alert_id: str, resolution: str, *, by: str | None
         match = closest(alert_id, sorted(known))
         hint = f"did you mean `{match}`?" if match else "`mlops alerts report` lists the open alerts"
         raise UnknownReference(f"no alert `{alert_id}` in {history.path}", hint=hint)
-    record: dict[str, Any] = {"type": "ack", "schema": SCHEMA, "alert": alert_id, "resolution": resolution,
-                              "time": format_time(now or datetime.now(timezone.utc)), "by": by or whoami()}
+    record: dict[str, Any] = {
+        "type": "ack",
+        "schema": SCHEMA,
+        "alert": alert_id,
+        "resolution": resolution,
+        "time": format_time(now or datetime.now(timezone.utc)),
+        "by": by or whoami(),
+    }
     if note:
         record["note"] = note
     return record

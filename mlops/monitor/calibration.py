@@ -43,8 +43,11 @@ class Materiality:
         columns = (alert or {}).get("columns")
         if column is not None and isinstance(columns, Mapping) and isinstance(columns.get(column), Mapping):
             values.update({k: v for k, v in columns[column].items() if k in KEYS})
-        return cls(float(values.get("min_shift", MIN_SHIFT)), float(values.get("min_share_change", MIN_SHARE_CHANGE)),
-                   float(values.get("min_null_rate_change", MIN_NULL_RATE_CHANGE)))
+        return cls(
+            float(values.get("min_shift", MIN_SHIFT)),
+            float(values.get("min_share_change", MIN_SHARE_CHANGE)),
+            float(values.get("min_null_rate_change", MIN_NULL_RATE_CHANGE)),
+        )
 
     def to_dict(self) -> dict[str, float]:
         return {"min_shift": self.shift, "min_share_change": self.share, "min_null_rate_change": self.nulls}
@@ -58,15 +61,26 @@ def column_checks(cur: ColumnProfile, ref: ColumnProfile, materiality: Materiali
     from mlops.data.drift import _new_category_rate
 
     numeric = cur.kind == "numeric" and ref.kind == "numeric"
-    entry: dict[str, Any] = {"kind": "numeric" if numeric else "categorical", "judged_by": "calibrated",
-                             "rows": cur.count, "reference_rows": ref.count,
-                             "null_rate_change": _round(cur.null_fraction - ref.null_fraction),
-                             "new_category_rate": _round(_new_category_rate(cur, ref))}
+    entry: dict[str, Any] = {
+        "kind": "numeric" if numeric else "categorical",
+        "judged_by": "calibrated",
+        "rows": cur.count,
+        "reference_rows": ref.count,
+        "null_rate_change": _round(cur.null_fraction - ref.null_fraction),
+        "new_category_rate": _round(_new_category_rate(cur, ref)),
+    }
     if cur.non_null and ref.non_null:
         entry.update(_distribution(cur, ref, materiality) if numeric else _mix(cur, ref, materiality))
     else:  # no values on one side: completeness says it
-        entry.update({"method": "ks" if numeric else "share", "statistic": None, "p_value": None,
-                      "threshold": materiality.shift if numeric else materiality.share, "drifted": False})
+        entry.update(
+            {
+                "method": "ks" if numeric else "share",
+                "statistic": None,
+                "p_value": None,
+                "threshold": materiality.shift if numeric else materiality.share,
+                "drifted": False,
+            }
+        )
     entry["nulls"] = null_check(cur, ref, materiality.nulls)
     return entry
 
@@ -78,8 +92,13 @@ def _distribution(cur: ColumnProfile, ref: ColumnProfile, materiality: Materiali
     d = ks_statistic(cur, ref)
     continuous = ref.values is None or len(ref.values) >= 0.9 * ref.non_null
     n, m = independent_rows(cur, continuous), independent_rows(ref, continuous)
-    out: dict[str, Any] = {"method": "ks", "statistic": _round(d), "p_value": ks_pvalue(d, n, m),
-                           "threshold": materiality.shift, "drifted": False}
+    out: dict[str, Any] = {
+        "method": "ks",
+        "statistic": _round(d),
+        "p_value": ks_pvalue(d, n, m),
+        "threshold": materiality.shift,
+        "drifted": False,
+    }
     if n < cur.non_null:
         out["independent_rows"] = n
     if cur.mean is not None and ref.mean is not None and ref.std:
@@ -114,20 +133,32 @@ def _mix(cur: ColumnProfile, ref: ColumnProfile, materiality: Materiality) -> di
         p = min(1.0, tests * count_test(x, n, y, m))
         scored.append((abs(change) < materiality.share, p, -abs(change), str(key), x / n, y / m))
     _, p, _, key, now, before = min(scored)
-    shown = "(other categories)" if key == OTHER and b.get(OTHER) else "(new categories)" if key == OTHER else key
-    return {"method": "share", "statistic": _round(abs(now - before)), "p_value": p,
-            "threshold": materiality.share, "drifted": False, "tests": tests,
-            "category": {"value": shown, "reference": _round(before), "current": _round(now)}}
+    shown = (
+        "(other categories)" if key == OTHER and b.get(OTHER) else "(new categories)" if key == OTHER else key
+    )
+    return {
+        "method": "share",
+        "statistic": _round(abs(now - before)),
+        "p_value": p,
+        "threshold": materiality.share,
+        "drifted": False,
+        "tests": tests,
+        "category": {"value": shown, "reference": _round(before), "current": _round(now)},
+    }
 
 
 def null_check(cur: ColumnProfile, ref: ColumnProfile, threshold: float) -> dict[str, Any]:
     from mlops.data.pvalues import count_test
 
     change = cur.null_fraction - ref.null_fraction
-    return {"reference": _round(ref.null_fraction), "current": _round(cur.null_fraction),
-            "change": _round(change),
-            "p_value": count_test(cur.nulls, cur.count, ref.nulls, ref.count, alternative="greater"),
-            "threshold": threshold, "drifted": False}
+    return {
+        "reference": _round(ref.null_fraction),
+        "current": _round(cur.null_fraction),
+        "change": _round(change),
+        "p_value": count_test(cur.nulls, cur.count, ref.nulls, ref.count, alternative="greater"),
+        "threshold": threshold,
+        "drifted": False,
+    }
 
 
 def judge(features: dict[str, dict[str, Any]], alpha: float, correction: str) -> dict[str, list[str]]:
@@ -150,8 +181,12 @@ def judge(features: dict[str, dict[str, Any]], alpha: float, correction: str) ->
         effect = target.get("statistic") if which == "dist" else float(target["change"])  # nulls: a rise
         target["p_adjusted"] = _round(q)
         target["alpha"] = alpha
-        target["drifted"] = bool(q is not None and q < alpha and effect is not None
-                                 and float(effect) >= float(target["threshold"]) - 1e-12)
+        target["drifted"] = bool(
+            q is not None
+            and q < alpha
+            and effect is not None
+            and float(effect) >= float(target["threshold"]) - 1e-12
+        )
         if target["drifted"]:
             out["nulls" if which == "null" else "drift" if f.get("kind") == "numeric" else "mix"].append(name)
     return out

@@ -22,15 +22,22 @@ from mlops.monitor.policy import AlertPolicy, Candidate
 
 # Metrics that can raise alerts; precision and recall are reported but F1 carries them.
 WATCHED = {"classification": ("accuracy", "f1", "roc_auc"), "regression": ("mae", "rmse")}
-ALIASES = {"roc_auc": ("roc_auc", "auc", "rocauc", "roc-auc"), "accuracy": ("accuracy", "acc"),
-           "f1": ("f1", "f1_score", "f1-score"), "precision": ("precision",), "recall": ("recall",),
-           "mae": ("mae", "mean_absolute_error"), "rmse": ("rmse", "root_mean_squared_error")}
+ALIASES = {
+    "roc_auc": ("roc_auc", "auc", "rocauc", "roc-auc"),
+    "accuracy": ("accuracy", "acc"),
+    "f1": ("f1", "f1_score", "f1-score"),
+    "precision": ("precision",),
+    "recall": ("recall",),
+    "mae": ("mae", "mean_absolute_error"),
+    "rmse": ("rmse", "root_mean_squared_error"),
+}
 Z = 3.0  # one-sided, about 0.1% false candidates per metric and scope when nothing changed
 BASELINE_WINDOWS = 10  # earlier windows whose median is the baseline when no offline metric exists
 
 
-def drift_candidates(features: Mapping[str, Mapping[str, Any]], drifted: list[str],
-                     policy: AlertPolicy) -> list[Candidate]:
+def drift_candidates(
+    features: Mapping[str, Mapping[str, Any]], drifted: list[str], policy: AlertPolicy
+) -> list[Candidate]:
     """One candidate per drifted column, but only when at least `min_drifted_columns` drift together."""
     if len(drifted) < policy.min_drifted_columns:
         return []
@@ -38,21 +45,34 @@ def drift_candidates(features: Mapping[str, Mapping[str, Any]], drifted: list[st
     for name in drifted:
         f = features[name]
         prefix = "mix" if f.get("judged_by") == "calibrated" and f.get("kind") == "categorical" else "drift"
-        out.append(Candidate(f"{prefix}:{name}", "drift", policy.severity,
-                             f"{name}: {describe_drift(f)} ({len(drifted)} of {len(features)} columns drifted)"))
+        out.append(
+            Candidate(
+                f"{prefix}:{name}",
+                "drift",
+                policy.severity,
+                f"{name}: {describe_drift(f)} ({len(drifted)} of {len(features)} columns drifted)",
+            )
+        )
     return out
 
 
-def completeness_candidates(features: Mapping[str, Mapping[str, Any]], columns: list[str],
-                            policy: AlertPolicy) -> list[Candidate]:
+def completeness_candidates(
+    features: Mapping[str, Mapping[str, Any]], columns: list[str], policy: AlertPolicy
+) -> list[Candidate]:
     """A credible, material change of a column's null share (rule `nulls:COL`)."""
     out = []
     for name in columns:
         n = features[name]["nulls"]
-        out.append(Candidate(f"nulls:{name}", "completeness", policy.severity,
-                             f"{name}: nulls {_pct(n.get('reference'))} -> {_pct(n.get('current'))} "
-                             f"({_points(n.get('change'))}; material from {_points(n.get('threshold'), sign=False)}), "
-                             f"{_p(n)}"))
+        out.append(
+            Candidate(
+                f"nulls:{name}",
+                "completeness",
+                policy.severity,
+                f"{name}: nulls {_pct(n.get('reference'))} -> {_pct(n.get('current'))} "
+                f"({_points(n.get('change'))}; material from {_points(n.get('threshold'), sign=False)}), "
+                f"{_p(n)}",
+            )
+        )
     return out
 
 
@@ -64,7 +84,9 @@ def describe_drift(f: Mapping[str, Any]) -> str:
         p = f.get("p_adjusted") if f.get("p_adjusted") is not None else f.get("p_value")
         label = "adjusted p" if f.get("p_adjusted") is not None else "p"
         return f"{method} {label} {_num(p)} {'<' if f.get('drifted') else '>='} {_num(f.get('threshold'))}"
-    return f"{method} {_num(f.get('statistic'))} {'>' if f.get('drifted') else '<='} {_num(f.get('threshold'))}"
+    return (
+        f"{method} {_num(f.get('statistic'))} {'>' if f.get('drifted') else '<='} {_num(f.get('threshold'))}"
+    )
 
 
 def _describe_calibrated(f: Mapping[str, Any]) -> str:
@@ -73,8 +95,10 @@ def _describe_calibrated(f: Mapping[str, Any]) -> str:
     if f.get("method") == "share":
         c = f.get("category") or {}
         change = float(c.get("current") or 0) - float(c.get("reference") or 0)
-        return (f"share of `{c.get('value')}` {_pct(c.get('reference'))} -> {_pct(c.get('current'))} "
-                f"({_points(change)}; material from {_points(f.get('threshold'), sign=False)}), {_p(f)}")
+        return (
+            f"share of `{c.get('value')}` {_pct(c.get('reference'))} -> {_pct(c.get('current'))} "
+            f"({_points(change)}; material from {_points(f.get('threshold'), sign=False)}), {_p(f)}"
+        )
     shift = f.get("mean_shift_sd")
     mean = f", mean {float(shift):+.2f} sd" if isinstance(shift, (int, float)) else ""
     return f"KS distance {_num(f.get('statistic'))} (material from {_num(f.get('threshold'))}){mean}, {_p(f)}"
@@ -100,8 +124,14 @@ def prediction_candidates(prediction_drift: Mapping[str, Any] | None, policy: Al
     if not prediction_drift or not prediction_drift.get("drifted"):
         return []
     against = prediction_drift.get("against")
-    return [Candidate("prediction_drift", "prediction_drift", policy.severity,
-                      f"predictions drifted from the {against}: {describe_drift(prediction_drift)}")]
+    return [
+        Candidate(
+            "prediction_drift",
+            "prediction_drift",
+            policy.severity,
+            f"predictions drifted from the {against}: {describe_drift(prediction_drift)}",
+        )
+    ]
 
 
 def offline_metrics(snapshot: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -128,8 +158,12 @@ def offline_gap(live: Mapping[str, Any], offline: Mapping[str, Any]) -> dict[str
     return out
 
 
-def metric_candidates(live: Mapping[str, Any], offline: Mapping[str, Any], policy: AlertPolicy,
-                      previous: Sequence[Mapping[str, Any]] = ()) -> list[Candidate]:
+def metric_candidates(
+    live: Mapping[str, Any],
+    offline: Mapping[str, Any],
+    policy: AlertPolicy,
+    previous: Sequence[Mapping[str, Any]] = (),
+) -> list[Candidate]:
     task = str(live.get("task") or "classification")
     watched = WATCHED.get(task, METRICS.get(task, ()))
     out = []
@@ -146,14 +180,24 @@ def metric_candidates(live: Mapping[str, Any], offline: Mapping[str, Any], polic
         base, source = _baseline(recorded, previous, ("slices", key), watched)
         drops = _drops(values, base, watched, policy, source=source, offline_rows=_rows(recorded))
         if drops:
-            out.append(Candidate(f"metrics:{key}", "metric", policy.severity,
-                                 f"slice {key} ({values.get('rows')} labeled rows): " + "; ".join(drops),
-                                 details={"slice": key}))
+            out.append(
+                Candidate(
+                    f"metrics:{key}",
+                    "metric",
+                    policy.severity,
+                    f"slice {key} ({values.get('rows')} labeled rows): " + "; ".join(drops),
+                    details={"slice": key},
+                )
+            )
     return out
 
 
-def _baseline(recorded: Mapping[str, float], previous: Sequence[Mapping[str, Any]], path: tuple[str, ...],
-              watched: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
+def _baseline(
+    recorded: Mapping[str, float],
+    previous: Sequence[Mapping[str, Any]],
+    path: tuple[str, ...],
+    watched: tuple[str, ...],
+) -> tuple[dict[str, float], dict[str, str]]:
     """Per metric: the offline value, else the median of the earlier windows (None when neither exists)."""
     import statistics
 
@@ -179,12 +223,27 @@ def _baseline(recorded: Mapping[str, float], previous: Sequence[Mapping[str, Any
 
 def quality_candidates(failures: list[Mapping[str, Any]]) -> list[Candidate]:
     """Failed data-quality rules fire at once with their own severity."""
-    return [Candidate(f"quality:{f['rule']}", "quality", str(f.get("severity") or "error"), str(f.get("message")),
-                      immediate=True) for f in failures]
+    return [
+        Candidate(
+            f"quality:{f['rule']}",
+            "quality",
+            str(f.get("severity") or "error"),
+            str(f.get("message")),
+            immediate=True,
+        )
+        for f in failures
+    ]
 
 
-def _drops(live: Mapping[str, Any], baseline: Mapping[str, Any], watched: tuple[str, ...], policy: AlertPolicy,
-           *, source: str | Mapping[str, str], offline_rows: int | None = None) -> list[str]:
+def _drops(
+    live: Mapping[str, Any],
+    baseline: Mapping[str, Any],
+    watched: tuple[str, ...],
+    policy: AlertPolicy,
+    *,
+    source: str | Mapping[str, str],
+    offline_rows: int | None = None,
+) -> list[str]:
     rows = int(live.get("rows") or 0)
     out = []
     for metric in watched:
@@ -205,7 +264,9 @@ def _drops(live: Mapping[str, Any], baseline: Mapping[str, Any], watched: tuple[
             if drop > policy.max_metric_drop and drop > Z * se:
                 out.append(f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})")
         elif base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
-            out.append(f"{metric} {_num(value)} vs {_num(base)} {where} (+{(value - base) / base if base else math.inf:.0%})")
+            out.append(
+                f"{metric} {_num(value)} vs {_num(base)} {where} (+{(value - base) / base if base else math.inf:.0%})"
+            )
     return out
 
 
@@ -220,8 +281,11 @@ def standard_error(metric: str, p: float, counts: Mapping[str, Any], scale: floa
         q1, q2 = p / (2 - p), 2 * p * p / (1 + p)
         variance = (p * (1 - p) + (n_pos - 1) * (q1 - p * p) + (n_neg - 1) * (q2 - p * p)) / (n_pos * n_neg)
         return math.sqrt(max(variance, 0.0))
-    n = {"recall": positives, "precision": predicted,
-         "f1": min(positives, predicted) if positives is not None and predicted is not None else None}.get(metric)
+    n = {
+        "recall": positives,
+        "precision": predicted,
+        "f1": min(positives, predicted) if positives is not None and predicted is not None else None,
+    }.get(metric)
     effective = float(n) * scale if n is not None else rows
     return math.sqrt(p * (1 - p) / max(effective, 1.0))
 
@@ -267,5 +331,9 @@ def _num(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1e-3 or abs(value) >= 1e4 else f"{value:.3f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:.3g}"
+            if abs(value) < 1e-3 or abs(value) >= 1e4
+            else f"{value:.3f}".rstrip("0").rstrip(".")
+        )
     return str(value)

@@ -31,8 +31,11 @@ def declared_exclusions(rules: Mapping[str, Any], roles: Mapping[str, str]) -> d
     out = dict(roles)
     labels = rules.get("labels")
     labels = labels if isinstance(labels, Mapping) else {}
-    for key, why in (("column", "label column (labels.column)"), ("predictions", "predictions (labels.predictions)"),
-                     ("timestamp", "event-time column (labels.timestamp)")):
+    for key, why in (
+        ("column", "label column (labels.column)"),
+        ("predictions", "predictions (labels.predictions)"),
+        ("timestamp", "event-time column (labels.timestamp)"),
+    ):
         column = labels.get(key)
         if isinstance(column, str):
             out.setdefault(column, why)

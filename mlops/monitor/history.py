@@ -107,8 +107,10 @@ def parse_history(raw: bytes | str, shown: str = "history") -> History:
         try:
             record = load_json(line, f"{shown}:{number}")
         except YamlProblem as exc:
-            history.problems.append(f"{shown}:{number}: skipped a line that is not JSON "
-                                    f"({exc.finding.message.removeprefix('not JSON (').removesuffix(')')})")
+            history.problems.append(
+                f"{shown}:{number}: skipped a line that is not JSON "
+                f"({exc.finding.message.removeprefix('not JSON (').removesuffix(')')})"
+            )
             continue
         if not isinstance(record, dict):
             history.problems.append(f"{shown}:{number}: skipped a line that is not a JSON object")
@@ -139,7 +141,9 @@ def new_run_id(moment: datetime) -> str:
     return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
-def same_stream(history: History, *, artifact: str | None, version: str | None, ref: str) -> list[dict[str, Any]]:
+def same_stream(
+    history: History, *, artifact: str | None, version: str | None, ref: str
+) -> list[dict[str, Any]]:
     """Earlier runs that a new run continues: same artifact and version (or the same reference when the
     reference is not a registry version). A new version starts a new stream: its windows were compared
     with other training data."""

@@ -38,13 +38,27 @@ class LabelWindow:
         return self.counted / self.rows if self.rows else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "labeled": self.labeled, "mature": self.mature, "counted": self.counted,
-                "coverage": self.coverage, "delay": self.delay, "cutoff": self.cutoff,
-                "unparsed_timestamps": self.unparsed_timestamps}
+        return {
+            "rows": self.rows,
+            "labeled": self.labeled,
+            "mature": self.mature,
+            "counted": self.counted,
+            "coverage": self.coverage,
+            "delay": self.delay,
+            "cutoff": self.cutoff,
+            "unparsed_timestamps": self.unparsed_timestamps,
+        }
 
 
-def label_window(frame: Any, labels: str, predictions: str, *, window_time: datetime,
-                 delay: str | None = None, timestamp: str | None = None) -> LabelWindow:
+def label_window(
+    frame: Any,
+    labels: str,
+    predictions: str,
+    *,
+    window_time: datetime,
+    delay: str | None = None,
+    timestamp: str | None = None,
+) -> LabelWindow:
     """Rows whose label and prediction are present and, with a delay, whose event time has matured."""
     import numpy as np
     import pandas as pd
@@ -66,8 +80,16 @@ def label_window(frame: Any, labels: str, predictions: str, *, window_time: date
         unparsed = int((~valid & frame[timestamp].notna().to_numpy()).sum())
         mature = valid & (times <= pd.Timestamp(limit)).fillna(False).to_numpy(dtype=bool)
     mask = labeled & mature
-    return LabelWindow(mask, rows, int(labeled.sum()), int(mature.sum()), int(mask.sum()),
-                       delay.strip() if delay is not None else None, cutoff, unparsed)
+    return LabelWindow(
+        mask,
+        rows,
+        int(labeled.sum()),
+        int(mature.sum()),
+        int(mask.sum()),
+        delay.strip() if delay is not None else None,
+        cutoff,
+        unparsed,
+    )
 
 
 def _utc(pd: Any, column: Any) -> Any:

@@ -44,8 +44,15 @@ def infer_task(labels: Any, predictions: Any) -> str:
     return CLASSIFICATION
 
 
-def prepare(labels: Any, predictions: Any, scores: Any | None = None, *, task: str | None = None,
-            positive: Any | None = None, cutoff: float = 0.5) -> Prepared:
+def prepare(
+    labels: Any,
+    predictions: Any,
+    scores: Any | None = None,
+    *,
+    task: str | None = None,
+    positive: Any | None = None,
+    cutoff: float = 0.5,
+) -> Prepared:
     """Normalise inputs to comparable class codes.
 
     A classification task with at most two classes whose predictions are probabilities in [0, 1] (not all 0
@@ -115,8 +122,13 @@ def evaluate(prep: Prepared, slices: dict[str, Any] | None = None, *, max_slices
         order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0][:max_slices]
         for i in order:
             mask = codes == i - 1
-            part = Prepared(prep.task, prep.y_true[mask], prep.y_pred[mask],
-                            None if prep.scores is None else prep.scores[mask], prep.positive)
+            part = Prepared(
+                prep.task,
+                prep.y_true[mask],
+                prep.y_pred[mask],
+                None if prep.scores is None else prep.scores[mask],
+                prep.positive,
+            )
             result["slices"][f"{column}={names[i]}"] = compute(part)
         if len(uniques) + int(counts[0] > 0) > max_slices:
             result.setdefault("truncated", {})[column] = len(uniques) + int(counts[0] > 0)
@@ -129,8 +141,9 @@ def _slice_text(value: Any) -> str:
     return str(value)
 
 
-def classification_metrics(y_true: Any, y_pred: Any, scores: Any | None = None,
-                           positive: Any | None = None) -> dict[str, Any]:
+def classification_metrics(
+    y_true: Any, y_pred: Any, scores: Any | None = None, positive: Any | None = None
+) -> dict[str, Any]:
     """Metrics of class codes from `prepare` (or any two arrays of the same kind)."""
     import numpy as np
 
@@ -166,7 +179,11 @@ def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, Any]:
     err = y_pred[keep] - y_true[keep]
     if err.size == 0:
         return {"rows": 0, "mae": None, "rmse": None}
-    return {"rows": int(err.size), "mae": float(np.mean(np.abs(err))), "rmse": float(math.sqrt(np.mean(err * err)))}
+    return {
+        "rows": int(err.size),
+        "mae": float(np.mean(np.abs(err))),
+        "rmse": float(math.sqrt(np.mean(err * err))),
+    }
 
 
 def roc_auc(truth: Any, scores: Any) -> float | None:
@@ -238,7 +255,12 @@ def _is_probability(values: Any) -> bool:
     if values.dtype.kind != "f" or not values.size:
         return False
     finite = values[np.isfinite(values)]
-    return bool(finite.size) and finite.min() >= 0 and finite.max() <= 1 and bool(np.any((finite != 0) & (finite != 1)))
+    return (
+        bool(finite.size)
+        and finite.min() >= 0
+        and finite.max() <= 1
+        and bool(np.any((finite != 0) & (finite != 1)))
+    )
 
 
 def require_comparable(labels: Any, predictions: Any, label_column: str, prediction_column: str) -> None:
@@ -250,10 +272,12 @@ def require_comparable(labels: Any, predictions: Any, label_column: str, predict
     from mlops.errors import InputError
 
     shown = {c: _examples(v) for c, v in ((label_column, labels), (prediction_column, predictions))}
-    raise InputError(f"--predictions column `{prediction_column}` holds {kinds[prediction_column]} "
-                     f"({shown[prediction_column]}) but --labels column `{label_column}` holds "
-                     f"{kinds[label_column]} ({shown[label_column]}): no prediction can equal a label",
-                     hint="pass the column with the model's predicted classes or probabilities as --predictions")
+    raise InputError(
+        f"--predictions column `{prediction_column}` holds {kinds[prediction_column]} "
+        f"({shown[prediction_column]}) but --labels column `{label_column}` holds "
+        f"{kinds[label_column]} ({shown[label_column]}): no prediction can equal a label",
+        hint="pass the column with the model's predicted classes or probabilities as --predictions",
+    )
 
 
 def _value_kind(values: Any) -> str:

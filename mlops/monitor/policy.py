@@ -59,9 +59,15 @@ class AlertPolicy:
         return cls(**{k: v for k, v in values.items() if k in known})
 
     def to_dict(self) -> dict[str, Any]:
-        return {"consecutive": self.consecutive, "min_drifted_columns": self.min_drifted_columns,
-                "correction": self.correction, "alpha": self.alpha, "severity": self.severity,
-                "max_metric_drop": self.max_metric_drop, "min_rows": self.min_rows}
+        return {
+            "consecutive": self.consecutive,
+            "min_drifted_columns": self.min_drifted_columns,
+            "correction": self.correction,
+            "alpha": self.alpha,
+            "severity": self.severity,
+            "max_metric_drop": self.max_metric_drop,
+            "min_rows": self.min_rows,
+        }
 
 
 @dataclass
@@ -75,8 +81,13 @@ class Candidate:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"rule": self.rule, "kind": self.kind, "severity": self.severity, "message": self.message,
-               "streak": self.streak}
+        out = {
+            "rule": self.rule,
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "streak": self.streak,
+        }
         if self.details:
             out["details"] = self.details
         return out
@@ -112,8 +123,11 @@ def judge_drift(features: dict[str, dict[str, Any]], policy: AlertPolicy) -> lis
     A column is judged by p-value when its result carries one and its threshold is the significance level.
     Effect-size columns (psi, wasserstein, ...) are never corrected: there is no test to correct.
     """
-    by_p = {name: f.get("p_value") for name, f in features.items()
-            if f.get("p_value") is not None and f.get("judged_by") == "p_value"}
+    by_p = {
+        name: f.get("p_value")
+        for name, f in features.items()
+        if f.get("p_value") is not None and f.get("judged_by") == "p_value"
+    }
     if by_p and policy.correction != "none":
         adjusted = adjust_pvalues(by_p, policy.correction)
         for name, q in adjusted.items():
@@ -124,7 +138,9 @@ def judge_drift(features: dict[str, dict[str, Any]], policy: AlertPolicy) -> lis
     return [name for name, f in features.items() if f.get("drifted")]
 
 
-def decide(candidates: Iterable[Candidate], previous: Sequence[Mapping[str, Any]], policy: AlertPolicy) -> list[Candidate]:
+def decide(
+    candidates: Iterable[Candidate], previous: Sequence[Mapping[str, Any]], policy: AlertPolicy
+) -> list[Candidate]:
     """The candidates that fire now. `previous` are the stream's earlier run records, oldest first."""
     fired = []
     for candidate in candidates:

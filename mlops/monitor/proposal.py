@@ -36,16 +36,29 @@ class Proposal:
         if self.before == self.after:
             return ""
         old = f"a/{self.rules}" if self.before else "/dev/null"
-        return "".join(difflib.unified_diff(self.before.splitlines(keepends=True),
-                                            self.after.splitlines(keepends=True), old, f"b/{self.rules}"))
+        return "".join(
+            difflib.unified_diff(
+                self.before.splitlines(keepends=True),
+                self.after.splitlines(keepends=True),
+                old,
+                f"b/{self.rules}",
+            )
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rules": self.rules, "changes": [c.to_dict() for c in self.changes], "notes": self.notes,
-                "diff": self.diff(), "branch": self.branch, "commit": self.commit}
+        return {
+            "rules": self.rules,
+            "changes": [c.to_dict() for c in self.changes],
+            "notes": self.notes,
+            "diff": self.diff(),
+            "branch": self.branch,
+            "commit": self.commit,
+        }
 
 
-def propose(history: Any, rules_path: Path, shown: str, *, noisy_share: float = 0.3,
-            min_fired: int = 3) -> Proposal:
+def propose(
+    history: Any, rules_path: Path, shown: str, *, noisy_share: float = 0.3, min_fired: int = 3
+) -> Proposal:
     from mlops.monitor.alerts import alert_report
     from mlops.monitor.calibration import Materiality
     from mlops.monitor.policy import AlertPolicy
@@ -60,8 +73,10 @@ def propose(history: Any, rules_path: Path, shown: str, *, noisy_share: float = 
     for stats in report.noisy:
         kind, _, column = stats.rule.partition(":")
         if stats.ignored == 0:
-            proposal.notes.append(f"{stats.rule}: {', '.join(stats.reasons)}, but nobody said it was noise "
-                                  "(`mlops alerts ack ID --ignored`)")
+            proposal.notes.append(
+                f"{stats.rule}: {', '.join(stats.reasons)}, but nobody said it was noise "
+                "(`mlops alerts ack ID --ignored`)"
+            )
             continue
         if kind in KEY_BY_KIND and column:
             seen = observations(history, stats.rule)
@@ -84,9 +99,14 @@ def propose(history: Any, rules_path: Path, shown: str, *, noisy_share: float = 
 def _consecutive(stuck: list[Any], current: int, history: Any) -> Change:
     """One more window in a row, for rules whose ignored and acted-on alerts no threshold separates."""
     names = ", ".join(s.rule for s in stuck)
-    change = Change(names, "alert.consecutive", current, current + 1,
-                    f"no threshold separates the ignored alerts of {names} from the acted-on ones; short bursts "
-                    "of noise stop paging, a persistent change still alerts one window later")
+    change = Change(
+        names,
+        "alert.consecutive",
+        current,
+        current + 1,
+        f"no threshold separates the ignored alerts of {names} from the acted-on ones; short bursts "
+        "of noise stop paging, a persistent change still alerts one window later",
+    )
     windows = max(len(history.runs), 1)
     change.windows = len(history.runs)
     resolutions = history.resolutions()
@@ -170,7 +190,10 @@ def commit_on_branch(root: Path, rel: str, text: str, branch: str, message: str)
 
     if git.run(["check-ref-format", "--branch", branch], root, check=False).returncode != 0:
         raise UsageError(f"`{branch}` is not a valid branch name")
-    if git.run(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], root, check=False).returncode == 0:
+    if (
+        git.run(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], root, check=False).returncode
+        == 0
+    ):
         raise UsageError(f"branch `{branch}` already exists", hint="pick another name with --branch")
     head = git.resolve_commit("HEAD", root)
     blob = git.run(["hash-object", "-w", "--stdin"], root, input=text).stdout.strip()

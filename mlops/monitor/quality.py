@@ -20,6 +20,9 @@ def run_quality(rules_path: str, source: Any) -> dict[str, Any] | None:
     if not spec.rules and spec.extra_columns == "allow":
         return None
     report = validate(source, spec, None)
-    failures = [{"rule": r.rule, "severity": r.severity, "message": f"{r.rule}: {r.message}".strip()}
-                for r in report.results if r.status == "failed"]
+    failures = [
+        {"rule": r.rule, "severity": r.severity, "message": f"{r.rule}: {r.message}".strip()}
+        for r in report.results
+        if r.status == "failed"
+    ]
     return {"passed": report.passed, "summary": report.summary(), "failures": failures}

@@ -32,13 +32,26 @@ class Reference:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "commit": self.commit, "artifact": self.artifact, "version": self.version,
-                "stage": self.stage, "path": self.path, "kind": self.kind, "rows": self.profile.rows,
-                "offline_source": self.offline_source}
+        return {
+            "ref": self.ref,
+            "commit": self.commit,
+            "artifact": self.artifact,
+            "version": self.version,
+            "stage": self.stage,
+            "path": self.path,
+            "kind": self.kind,
+            "rows": self.profile.rows,
+            "offline_source": self.offline_source,
+        }
 
 
-def select_reference(against: str, root: str | os.PathLike[str], *, artifact: str | None = None,
-                     promotion_file: str = "promotion.yaml") -> Reference:
+def select_reference(
+    against: str,
+    root: str | os.PathLike[str],
+    *,
+    artifact: str | None = None,
+    promotion_file: str = "promotion.yaml",
+) -> Reference:
     from mlops import refs
 
     explicit: str | None = None
@@ -58,9 +71,11 @@ def select_reference(against: str, root: str | os.PathLike[str], *, artifact: st
         if name is None and explicit is None:
             if len(artifacts) != 1:
                 listing = ", ".join(sorted(artifacts)) or "none"
-                raise UsageError(f"`{against}` is a Git revision, not an artifact reference; name the artifact with "
-                                 f"--artifact (promotion.yaml has: {listing})",
-                                 hint="or use a registry reference such as churn-model#production")
+                raise UsageError(
+                    f"`{against}` is a Git revision, not an artifact reference; name the artifact with "
+                    f"--artifact (promotion.yaml has: {listing})",
+                    hint="or use a registry reference such as churn-model#production",
+                )
             name = next(iter(artifacts))
         if name is not None:
             if name not in artifacts and explicit is None:
@@ -71,9 +86,11 @@ def select_reference(against: str, root: str | os.PathLike[str], *, artifact: st
     else:
         candidates = [p for p in (entry.get("profile"), entry.get("training_data")) if isinstance(p, str)]
         if not candidates:
-            raise UsageError(f"artifact `{name}` has neither `profile` nor `training_data` in {promotion_file}, "
-                             "so there is nothing to compare with",
-                             hint="add `training_data: PATH` (or `profile: PATH`) to the artifact, or pass REF:PATH")
+            raise UsageError(
+                f"artifact `{name}` has neither `profile` nor `training_data` in {promotion_file}, "
+                "so there is nothing to compare with",
+                hint="add `training_data: PATH` (or `profile: PATH`) to the artifact, or pass REF:PATH",
+            )
     path, raw, notes = _first_readable(candidates, resolved.commit, root)
     profile, kind = _as_profile(path, raw)
     reference = Reference(against, resolved.commit, name, version, stage, path, kind, profile, notes=notes)
@@ -81,7 +98,9 @@ def select_reference(against: str, root: str | os.PathLike[str], *, artifact: st
     return reference
 
 
-def _artifacts(root: str | os.PathLike[str], commit: str, promotion_file: str, *, required: bool) -> dict[str, Any]:
+def _artifacts(
+    root: str | os.PathLike[str], commit: str, promotion_file: str, *, required: bool
+) -> dict[str, Any]:
     from mlops import git
     from mlops.config import read_document
 
@@ -91,8 +110,11 @@ def _artifacts(root: str | os.PathLike[str], commit: str, promotion_file: str, *
         local = Path(root) / promotion_file
         if not local.is_file():
             if required:
-                raise UsageError(f"no {promotion_file} at {commit[:10]} or in the work tree, so the artifact's "
-                                 "training data is unknown", hint="pass the reference file as REF:PATH")
+                raise UsageError(
+                    f"no {promotion_file} at {commit[:10]} or in the work tree, so the artifact's "
+                    "training data is unknown",
+                    hint="pass the reference file as REF:PATH",
+                )
             return {}
         raw, shown = local.read_bytes(), promotion_file
     doc = read_document(shown, shown=shown, expected_kind="Promotion", raw=raw)
@@ -102,7 +124,9 @@ def _artifacts(root: str | os.PathLike[str], commit: str, promotion_file: str, *
     return artifacts if isinstance(artifacts, dict) else {}
 
 
-def _first_readable(paths: list[str], commit: str, root: str | os.PathLike[str]) -> tuple[str, bytes, list[str]]:
+def _first_readable(
+    paths: list[str], commit: str, root: str | os.PathLike[str]
+) -> tuple[str, bytes, list[str]]:
     from mlops.data.source import read_bytes_at
 
     notes: list[str] = []
@@ -129,8 +153,13 @@ def _as_profile(path: str, raw: bytes) -> tuple[Any, str]:
     return build_profile(DataSource.from_bytes(path, raw)), "data"
 
 
-def _offline(root: str | os.PathLike[str], artifact: str | None, version: str | None, commit: str,
-             entry: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def _offline(
+    root: str | os.PathLike[str],
+    artifact: str | None,
+    version: str | None,
+    commit: str,
+    entry: dict[str, Any],
+) -> tuple[dict[str, Any], str | None]:
     if artifact and version:
         try:
             from mlops.registry import read_state

@@ -81,11 +81,16 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     rules = _rules(options.rules)
     drift_cfg = dict(rules.get("drift") or {})
     label_cfg = dict(rules.get("labels") or {})
-    policy = AlertPolicy.from_rules(rules.get("alert"), consecutive=options.consecutive,
-                                    min_drifted_columns=options.min_drifted_columns, correction=options.correction,
-                                    alpha=options.alpha,
-                                    severity=options.severity, max_metric_drop=options.max_metric_drop,
-                                    min_rows=options.min_rows)
+    policy = AlertPolicy.from_rules(
+        rules.get("alert"),
+        consecutive=options.consecutive,
+        min_drifted_columns=options.min_drifted_columns,
+        correction=options.correction,
+        alpha=options.alpha,
+        severity=options.severity,
+        max_metric_drop=options.max_metric_drop,
+        min_rows=options.min_rows,
+    )
     against = options.against or drift_cfg.get("reference")
     if not against:
         raise UsageError("nothing to compare with: pass --against REF (e.g. churn-model#production)")
@@ -98,8 +103,9 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     from mlops.config.project import load_project
 
     # the policy file mlops.yaml names (`promotion:`), as lint, gate and sync read it
-    reference = select_reference(str(against), root, artifact=options.artifact,
-                                 promotion_file=load_project(root).promotion)
+    reference = select_reference(
+        str(against), root, artifact=options.artifact, promotion_file=load_project(root).promotion
+    )
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
@@ -108,7 +114,9 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     roles = _roles(options, timestamp)
     p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
     fixed = _fixed_mode(options, drift_cfg, p_value)
-    features, rows, excluded, profile = _drift(source, schema, reference, options, rules, roles, p_value, fixed)
+    features, rows, excluded, profile = _drift(
+        source, schema, reference, options, rules, roles, p_value, fixed
+    )
     by_kind = judge(features, policy.alpha, policy.correction)
     drifted = judge_drift(features, policy)
     # only the columns that metrics, slices and prediction drift need are held in memory at once
@@ -119,9 +127,16 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
 
     candidates = checks.drift_candidates(features, drifted, policy)
     candidates += checks.completeness_candidates(features, by_kind["nulls"], policy)
-    prediction_drift, prediction_baseline = _prediction_drift(frame, reference, options, drift_cfg, p_value,
-                                                              previous, None if fixed else policy,
-                                                              dict(rules.get("alert") or {}))
+    prediction_drift, prediction_baseline = _prediction_drift(
+        frame,
+        reference,
+        options,
+        drift_cfg,
+        p_value,
+        previous,
+        None if fixed else policy,
+        dict(rules.get("alert") or {}),
+    )
     candidates += checks.prediction_candidates(prediction_drift, policy)
     quality = _quality(options.rules, source) if options.rules else None
     candidates += checks.quality_candidates((quality or {}).get("failures", []))
@@ -139,20 +154,37 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
 
     run_id = new_run_id(window)
     record: dict[str, Any] = {
-        "type": "run", "schema": SCHEMA, "id": run_id, "time": format_time(window),
-        "artifact": reference.artifact, "version": reference.version, "ref": reference.ref,
-        "commit": reference.commit, "data": _shown(Path(options.data), root), "rows": rows,
+        "type": "run",
+        "schema": SCHEMA,
+        "id": run_id,
+        "time": format_time(window),
+        "artifact": reference.artifact,
+        "version": reference.version,
+        "ref": reference.ref,
+        "commit": reference.commit,
+        "data": _shown(Path(options.data), root),
+        "rows": rows,
         "features": features,
         "metrics": metrics,
         "label_coverage": coverage["coverage"] if coverage else None,
-        "alerts": [{"id": f"{run_id}/{c.rule}", "rule": c.rule, "severity": c.severity, "message": c.message}
-                   for c in fired],
+        "alerts": [
+            {"id": f"{run_id}/{c.rule}", "rule": c.rule, "severity": c.severity, "message": c.message}
+            for c in fired
+        ],
         "candidates": [c.to_dict() for c in candidates],
-        "drift": {"drifted": drifted, "tested": len(features), "min_drifted_columns": policy.min_drifted_columns,
-                  "correction": policy.correction, "p_value": p_value,
-                  "mode": "fixed" if fixed else "calibrated", "alpha": policy.alpha, "nulls": by_kind["nulls"],
-                  "mix": by_kind["mix"], "excluded": excluded,
-                  "materiality": Materiality.from_rules(rules.get("alert")).to_dict()},
+        "drift": {
+            "drifted": drifted,
+            "tested": len(features),
+            "min_drifted_columns": policy.min_drifted_columns,
+            "correction": policy.correction,
+            "p_value": p_value,
+            "mode": "fixed" if fixed else "calibrated",
+            "alpha": policy.alpha,
+            "nulls": by_kind["nulls"],
+            "mix": by_kind["mix"],
+            "excluded": excluded,
+            "materiality": Materiality.from_rules(rules.get("alert")).to_dict(),
+        },
         "prediction_drift": prediction_drift,
         "prediction_baseline": prediction_baseline,
         "quality": quality,
@@ -164,9 +196,17 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     }
     if options.record:
         append_record(history_path, record)
-    return MonitorResult(record, reference, policy, candidates, fired,
-                         _shown(history_path, root) if options.record else None, previous, history.problems,
-                         profile)
+    return MonitorResult(
+        record,
+        reference,
+        policy,
+        candidates,
+        fired,
+        _shown(history_path, root) if options.record else None,
+        previous,
+        history.problems,
+        profile,
+    )
 
 
 def _rules(path: str | None) -> dict[str, Any]:
@@ -196,20 +236,30 @@ def _frame(source: Any, columns: list[str]) -> Any:
 
 
 def _require_columns(schema: list[str], options: MonitorOptions) -> None:
-    wanted = [("--labels", options.labels), ("--predictions", options.predictions), ("--scores", options.scores)]
+    wanted = [
+        ("--labels", options.labels),
+        ("--predictions", options.predictions),
+        ("--scores", options.scores),
+    ]
     wanted += [("--slice", s) for s in options.slices]
     for flag, column in wanted:
         if column and column not in schema:
             from mlops.suggest import closest
 
             match = closest(column, schema)
-            raise InputError(f"{flag} column `{column}` is not in the data" +
-                             (f"; did you mean `{match}`?" if match else ""))
+            raise InputError(
+                f"{flag} column `{column}` is not in the data"
+                + (f"; did you mean `{match}`?" if match else "")
+            )
 
 
 def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
-    named = [(options.labels, "label column (--labels)"), (options.predictions, "predictions (--predictions)"),
-             (options.scores, "scores (--scores)"), (timestamp, "event-time column (--timestamp)")]
+    named = [
+        (options.labels, "label column (--labels)"),
+        (options.predictions, "predictions (--predictions)"),
+        (options.scores, "scores (--scores)"),
+        (timestamp, "event-time column (--timestamp)"),
+    ]
     out: dict[str, str] = {}
     for column, why in named:
         if column:
@@ -219,13 +269,25 @@ def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
 
 def _fixed_mode(options: MonitorOptions, cfg: dict[str, Any], p_value: bool) -> bool:
     """A method or threshold set for every column (or p-values) judges drift the old way: fixed thresholds."""
-    return bool(p_value or options.method or options.threshold is not None or cfg.get("method")
-                or cfg.get("threshold") is not None)
+    return bool(
+        p_value
+        or options.method
+        or options.threshold is not None
+        or cfg.get("method")
+        or cfg.get("threshold") is not None
+    )
 
 
-def _drift(source: Any, schema: list[str], reference: Reference, options: MonitorOptions, rules: dict[str, Any],
-           roles: dict[str, str], p_value: bool,
-           fixed: bool) -> tuple[dict[str, dict[str, Any]], int, dict[str, str], Any]:
+def _drift(
+    source: Any,
+    schema: list[str],
+    reference: Reference,
+    options: MonitorOptions,
+    rules: dict[str, Any],
+    roles: dict[str, str],
+    p_value: bool,
+    fixed: bool,
+) -> tuple[dict[str, dict[str, Any]], int, dict[str, str], Any]:
     from mlops.data.profile import build_profile
     from mlops.monitor.features import declared_exclusions, exclude_inferred
 
@@ -243,9 +305,11 @@ def _drift(source: Any, schema: list[str], reference: Reference, options: Monito
         columns = [c for c in schema if c not in declared]
     columns = [c for c in columns if c in reference.profile.columns]
     if not columns and not excluded:
-        raise InputError(f"{source.name}: no column of the batch is in the reference {reference.path} "
-                         f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
-                         f"{', '.join(list(reference.profile.columns)[:8])})")
+        raise InputError(
+            f"{source.name}: no column of the batch is in the reference {reference.path} "
+            f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
+            f"{', '.join(list(reference.profile.columns)[:8])})"
+        )
     current = build_profile(source, columns=columns or schema[:1], chunk_rows=PROFILE_CHUNK_ROWS)
     rows = int(current.rows)
     if rows == 0:
@@ -259,8 +323,9 @@ def _drift(source: Any, schema: list[str], reference: Reference, options: Monito
     return features, rows, excluded, current  # the batch profile: the HTML report draws its distributions
 
 
-def assess_profiles(current: Any, reference: Any, rules: dict[str, Any] | None = None,
-                    roles: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str], list[Candidate]]:
+def assess_profiles(
+    current: Any, reference: Any, rules: dict[str, Any] | None = None, roles: dict[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, str], list[Candidate]]:
     """Feature drift, mix and completeness of a batch profile against a reference profile, at the rules'
     settings (the defaults when None): (features, columns left out and why, candidates). What `monitor`
     does for one window, without a repository or history (benchmarks/alerts.py replays thousands)."""
@@ -275,8 +340,16 @@ def assess_profiles(current: Any, reference: Any, rules: dict[str, Any] | None =
     columns = [c for c in columns if c not in inferred]
     options = MonitorOptions(data="")
     cfg = dict(rules.get("drift") or {})
-    features = _column_results(current, reference, columns, options, cfg, dict(rules.get("alert") or {}),
-                               bool(cfg.get("p_value")), _fixed_mode(options, cfg, bool(cfg.get("p_value"))))
+    features = _column_results(
+        current,
+        reference,
+        columns,
+        options,
+        cfg,
+        dict(rules.get("alert") or {}),
+        bool(cfg.get("p_value")),
+        _fixed_mode(options, cfg, bool(cfg.get("p_value"))),
+    )
     by_kind = judge(features, policy.alpha, policy.correction)
     drifted = judge_drift(features, policy)
     candidates = checks.drift_candidates(features, drifted, policy)
@@ -284,9 +357,16 @@ def assess_profiles(current: Any, reference: Any, rules: dict[str, Any] | None =
     return features, excluded, candidates
 
 
-def _column_results(current: Any, reference: Any, columns: list[str], options: MonitorOptions,
-                    cfg: dict[str, Any], alert: dict[str, Any], p_value: bool,
-                    fixed: bool) -> dict[str, dict[str, Any]]:
+def _column_results(
+    current: Any,
+    reference: Any,
+    columns: list[str],
+    options: MonitorOptions,
+    cfg: dict[str, Any],
+    alert: dict[str, Any],
+    p_value: bool,
+    fixed: bool,
+) -> dict[str, dict[str, Any]]:
     """Per column: calibrated checks, or the fixed method/threshold (everywhere, or per column)."""
     from mlops.data.drift import drift_scores
     from mlops.monitor.calibration import Materiality, column_checks, null_check
@@ -297,10 +377,15 @@ def _column_results(current: Any, reference: Any, columns: list[str], options: M
         override = per_column.get(name) or {}
         materiality = Materiality.from_rules(alert, name)
         if fixed or "method" in override or "threshold" in override:
-            result = drift_scores(current, reference, [name], method=options.method or cfg.get("method"),
-                                  per_column=per_column,
-                                  threshold=options.threshold if options.threshold is not None
-                                  else cfg.get("threshold"), p_value=p_value)[name]
+            result = drift_scores(
+                current,
+                reference,
+                [name],
+                method=options.method or cfg.get("method"),
+                per_column=per_column,
+                threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
+                p_value=p_value,
+            )[name]
             entry = result.to_dict()
             entry.pop("column", None)
             entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
@@ -311,10 +396,16 @@ def _column_results(current: Any, reference: Any, columns: list[str], options: M
     return features
 
 
-def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions, cfg: dict[str, Any],
-                      p_value: bool, previous: list[dict[str, Any]],
-                      calibrated: AlertPolicy | None = None,
-                      alert: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, Any]:
+def _prediction_drift(
+    frame: Any,
+    reference: Reference,
+    options: MonitorOptions,
+    cfg: dict[str, Any],
+    p_value: bool,
+    previous: list[dict[str, Any]],
+    calibrated: AlertPolicy | None = None,
+    alert: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any] | None, Any]:
     """Predictions against the reference's predictions column when it has one; else against the stream's
     baseline window (the first run of this version, which stores its predictions' profile).
 
@@ -334,8 +425,11 @@ def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions,
     else:
         stored = next((r for r in previous if isinstance(r.get("prediction_baseline"), dict)), None)
         if stored is None:
-            return {"column": name, "against": None, "baseline": "this window (the first of this version)"}, \
-                current.columns[name].to_dict()
+            return {
+                "column": name,
+                "against": None,
+                "baseline": "this window (the first of this version)",
+            }, current.columns[name].to_dict()
         try:
             column = ColumnProfile.from_dict(name, stored["prediction_baseline"])
         except (KeyError, TypeError, ValueError):
@@ -343,9 +437,14 @@ def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions,
         baseline, against = Profile(column.count, {name: column}), f"baseline window {stored.get('time')}"
     if calibrated is not None:
         return _calibrated_prediction(current, baseline, name, alert or {}, calibrated, against), None
-    result = drift_scores(current, baseline, [name], method=options.method or cfg.get("method"),
-                          threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
-                          p_value=p_value).get(name)
+    result = drift_scores(
+        current,
+        baseline,
+        [name],
+        method=options.method or cfg.get("method"),
+        threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
+        p_value=p_value,
+    ).get(name)
     if result is None:
         return None, None
     entry = result.to_dict()
@@ -354,8 +453,9 @@ def _prediction_drift(frame: Any, reference: Reference, options: MonitorOptions,
     return entry, None
 
 
-def _calibrated_prediction(current: Any, baseline: Any, name: str, alert: dict[str, Any], policy: AlertPolicy,
-                           against: str) -> dict[str, Any]:
+def _calibrated_prediction(
+    current: Any, baseline: Any, name: str, alert: dict[str, Any], policy: AlertPolicy, against: str
+) -> dict[str, Any]:
     from mlops.monitor.calibration import Materiality, column_checks
 
     entry = column_checks(current.columns[name], baseline.columns[name], Materiality.from_rules(alert))
@@ -365,8 +465,9 @@ def _calibrated_prediction(current: Any, baseline: Any, name: str, alert: dict[s
     return entry
 
 
-def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str | None,
-             timestamp: str | None) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+def _metrics(
+    frame: Any, options: MonitorOptions, window: datetime, delay: str | None, timestamp: str | None
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     from mlops.monitor import metrics as m
 
     labels = options.labels or ""
@@ -379,8 +480,13 @@ def _metrics(frame: Any, options: MonitorOptions, window: datetime, delay: str |
         return None, coverage
     rows = frame[lw.mask]
     scores = rows[options.scores].to_numpy(dtype=float) if options.scores else None
-    prep = m.prepare(rows[labels].to_numpy(), rows[predictions].to_numpy(), scores, task=options.task,
-                     positive=options.positive)
+    prep = m.prepare(
+        rows[labels].to_numpy(),
+        rows[predictions].to_numpy(),
+        scores,
+        task=options.task,
+        positive=options.positive,
+    )
     slices = {column: rows[column].to_numpy(dtype=object) for column in options.slices}
     return m.evaluate(prep, slices), coverage
 

@@ -17,7 +17,7 @@ def drift_statistic(run: dict[str, Any], rule: str) -> tuple[float, float | None
     """(statistic, threshold) of the column a `drift:COL` alert fired on, when judged by an effect size."""
     if not rule.startswith("drift:"):
         return None
-    feature = (run.get("features") or {}).get(rule[len("drift:"):])
+    feature = (run.get("features") or {}).get(rule[len("drift:") :])
     if not isinstance(feature, dict) or feature.get("judged_by") == "p_value":
         return None
     statistic, threshold = feature.get("statistic"), feature.get("threshold")
@@ -29,20 +29,24 @@ def drift_statistic(run: dict[str, Any], rule: str) -> tuple[float, float | None
 def suggest(rule: str, ignored: list[float], acted: list[float], threshold: float | None) -> str | None:
     if not ignored:
         return None
-    column = rule[len("drift:"):]
+    column = rule[len("drift:") :]
     now = f" (now {_num(threshold)})" if threshold is not None else ""
     top = max(ignored)
     if acted and min(acted) <= top:
-        return (f"no threshold for {column} separates the alerts people acted on (statistic as low as "
-                f"{_num(min(acted))}) from the ignored ones (up to {_num(top)}): prefer consecutive or "
-                "min_drifted_columns")
+        return (
+            f"no threshold for {column} separates the alerts people acted on (statistic as low as "
+            f"{_num(min(acted))}) from the ignored ones (up to {_num(top)}): prefer consecutive or "
+            "min_drifted_columns"
+        )
     middle = (top + min(acted)) / 2 if acted else top * 1.1
     proposed = _round_up(middle)
     if acted and proposed >= min(acted):  # rounding must not silence an alert people acted on
         proposed = middle
     kept = f", keeping all {len(acted)} acted on" if acted else " (none was acted on)"
-    return (f"threshold {_num(proposed)} for {column}{now} would have silenced {len(ignored)} ignored "
-            f"alert{'s' if len(ignored) != 1 else ''}{kept}")
+    return (
+        f"threshold {_num(proposed)} for {column}{now} would have silenced {len(ignored)} ignored "
+        f"alert{'s' if len(ignored) != 1 else ''}{kept}"
+    )
 
 
 def _round_up(value: float) -> float:
@@ -96,20 +100,26 @@ def observations(history: Any, rule: str) -> list[tuple[dict[str, Any], dict[str
         check = feature.get("nulls") if kind == "nulls" else feature
         if not isinstance(check, dict):
             continue
-        alert = next((a for a in run.get("alerts") or () if isinstance(a, dict) and a.get("rule") == rule), None)
+        alert = next(
+            (a for a in run.get("alerts") or () if isinstance(a, dict) and a.get("rule") == rule), None
+        )
         resolution = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") if alert else None
         out.append((run, {**check, "kind": feature.get("kind"), "fired": alert is not None}, resolution))
     return out
 
 
 def effect(check: dict[str, Any], kind: str) -> float | None:
-    value = abs(float(check["change"])) if kind == "nulls" and check.get("change") is not None \
+    value = (
+        abs(float(check["change"]))
+        if kind == "nulls" and check.get("change") is not None
         else check.get("statistic")
+    )
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
-def threshold_change(rule: str, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]],
-                     current: float) -> Change | None:
+def threshold_change(
+    rule: str, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], current: float
+) -> Change | None:
     """Raise a column's materiality threshold above the ignored alerts when that keeps the acted-on ones."""
     kind, _, column = rule.partition(":")
     ignored = [e for _, c, r in seen if r == "ignored" and (e := effect(c, kind)) is not None]
@@ -124,8 +134,9 @@ def threshold_change(rule: str, seen: list[tuple[dict[str, Any], dict[str, Any],
     if new >= 1:
         return None
     key = f"alert.columns.{column}.{KEY_BY_KIND[kind]}"
-    why = (f"ignored {len(ignored)} alert(s) with {_label(kind)} up to {_num(top)}" +
-           (f"; acted on {len(acted)} from {_num(min(acted))}" if acted else "; none was acted on"))
+    why = f"ignored {len(ignored)} alert(s) with {_label(kind)} up to {_num(top)}" + (
+        f"; acted on {len(acted)} from {_num(min(acted))}" if acted else "; none was acted on"
+    )
     change = Change(rule, key, current, new, why)
     _replay(change, seen, kind)
     return change
@@ -151,8 +162,9 @@ def _credible(check: dict[str, Any]) -> bool:
     return q is not None and alpha is not None and float(q) < float(alpha)
 
 
-def expected_rates(change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]],
-                   alpha: float) -> None:
+def expected_rates(
+    change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], alpha: float
+) -> None:
     """Expected false-alarm rate per window (noise only) and power, at the median batch size seen."""
     import statistics
 
@@ -175,8 +187,11 @@ def expected_rates(change: Change, seen: list[tuple[dict[str, Any], dict[str, An
         change.power = _normal_sf((needed - target) / (0.5 * math.sqrt(1 / n + 1 / m)))
         change.power_for = f"a KS distance of {_num(target)}"
     else:
-        p = float((last.get("category") or {}).get("reference") or 0) if kind == "mix" else \
-            float(last.get("reference") or 0)
+        p = (
+            float((last.get("category") or {}).get("reference") or 0)
+            if kind == "mix"
+            else float(last.get("reference") or 0)
+        )
         sd0 = math.sqrt(max(p * (1 - p), 1 / n) * (1 / n + 1 / m))
         sides = 1 if kind == "nulls" else 2  # completeness watches rises only
         needed = max(t, _normal_isf(level / sides) * sd0)

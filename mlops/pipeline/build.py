@@ -33,12 +33,16 @@ def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
         defaults: dict[str, Any] = data["defaults"] if isinstance(data.get("defaults"), dict) else {}
         _top_level(data, pipeline)
         stages = data.get("stages")
-        for template, body in (stages.items() if isinstance(stages, dict) else ()):
+        for template, body in stages.items() if isinstance(stages, dict) else ():
             if not isinstance(body, dict):
                 continue
-            built, problems, group = _expand(doc, str(template), body, defaults,
-                                             _stage_context(doc, str(template), body, defaults, context, params,
-                                                            findings))
+            built, problems, group = _expand(
+                doc,
+                str(template),
+                body,
+                defaults,
+                _stage_context(doc, str(template), body, defaults, context, params, findings),
+            )
             findings.extend(problems)
             pipeline.stages.extend(built)
             pipeline.by_template[(doc.path, str(template))] = [s.name for s in built]
@@ -47,8 +51,15 @@ def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
     return pipeline, findings
 
 
-def _stage_context(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, Any],
-                   context: dict[str, Any], params: ParamsFiles, findings: list[Finding]) -> dict[str, Any]:
+def _stage_context(
+    doc: Any,
+    template: str,
+    body: dict[str, Any],
+    defaults: dict[str, Any],
+    context: dict[str, Any],
+    params: ParamsFiles,
+    findings: list[Finding],
+) -> dict[str, Any]:
     """The file's context plus the stage's own `vars` (DVC's stage vars; files relative to its wdir)."""
     if not isinstance(body.get("vars"), list):
         return context
@@ -68,13 +79,24 @@ def _top_level(data: dict[str, Any], pipeline: Pipeline) -> None:
             seen.extend(e for e in entries if e not in seen)
 
 
-def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, Any],
-            context: dict[str, Any]) -> tuple[list[Stage], list[Finding], Group | None]:
+def _expand(
+    doc: Any, template: str, body: dict[str, Any], defaults: dict[str, Any], context: dict[str, Any]
+) -> tuple[list[Stage], list[Finding], Group | None]:
     origin: JsonPath = ("stages", template)
     findings: list[Finding] = []
     if "foreach" in body and "matrix" in body:
-        return [], [doc.finding(origin + ("matrix",), "a stage has `foreach` or `matrix`, not both",
-                                key=True, rule="foreach")], None
+        return (
+            [],
+            [
+                doc.finding(
+                    origin + ("matrix",),
+                    "a stage has `foreach` or `matrix`, not both",
+                    key=True,
+                    rule="foreach",
+                )
+            ],
+            None,
+        )
     if "foreach" not in body and "matrix" not in body:
         stage = _stage(doc, template, template, body, defaults, context, findings)
         return ([stage] if stage is not None else []), findings, None
@@ -83,8 +105,9 @@ def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, A
         return [], findings, None
     stages = []
     for key, local in group.items.items():
-        stage = _stage(doc, f"{template}{NAME_JOIN}{key}", template, body, defaults, {**context, **local},
-                       findings)
+        stage = _stage(
+            doc, f"{template}{NAME_JOIN}{key}", template, body, defaults, {**context, **local}, findings
+        )
         if stage is not None:
             stages.append(stage)
     placeholders = {name: interpolate.Local(f"${{{name}}}") for name in ("item", "key")}
@@ -92,13 +115,15 @@ def _expand(doc: Any, template: str, body: dict[str, Any], defaults: dict[str, A
     return stages, findings, group
 
 
-def _items(doc: Any, template: str, body: dict[str, Any], context: dict[str, Any],
-           findings: list[Finding]) -> Group | None:
+def _items(
+    doc: Any, template: str, body: dict[str, Any], context: dict[str, Any], findings: list[Finding]
+) -> Group | None:
     """DVC's generated keys and each one's `item`/`key`, exactly as DVC names them (`train@small`)."""
     origin: JsonPath = ("stages", template)
     if "foreach" in body:
-        spec = _resolve_collection(doc, origin + ("foreach",), body["foreach"], context, findings,
-                                   allow_mapping=True)
+        spec = _resolve_collection(
+            doc, origin + ("foreach",), body["foreach"], context, findings, allow_mapping=True
+        )
         if spec is None:
             return None
         items = foreach_items(spec)
@@ -109,8 +134,9 @@ def _items(doc: Any, template: str, body: dict[str, Any], context: dict[str, Any
         return None
     dims: dict[str, list[Any]] = {}
     for dim, values in matrix.items():
-        resolved = _resolve_collection(doc, origin + ("matrix", dim), values, context, findings,
-                                       allow_mapping=False)
+        resolved = _resolve_collection(
+            doc, origin + ("matrix", dim), values, context, findings, allow_mapping=False
+        )
         if resolved is None:
             return None
         dims[str(dim)] = list(resolved)
@@ -122,17 +148,32 @@ def _items(doc: Any, template: str, body: dict[str, Any], context: dict[str, Any
     return Group("matrix", dims, items)
 
 
-def _warn_collapsed(doc: Any, where: JsonPath, template: str, count: int, items: dict[str, Any],
-                    findings: list[Finding]) -> None:
+def _warn_collapsed(
+    doc: Any, where: JsonPath, template: str, count: int, items: dict[str, Any], findings: list[Finding]
+) -> None:
     """Items that read the same (`1` and `"1"`) make one stage in DVC, which keeps the last silently."""
     if len(items) < count:
-        findings.append(doc.finding(where, f"{count - len(items)} item(s) of `{template}` read the same as "
-                                    "another and make no stage of their own (DVC keeps the last); make "
-                                    "the items distinct", severity="warning", rule="foreach"))
+        findings.append(
+            doc.finding(
+                where,
+                f"{count - len(items)} item(s) of `{template}` read the same as "
+                "another and make no stage of their own (DVC keeps the last); make "
+                "the items distinct",
+                severity="warning",
+                rule="foreach",
+            )
+        )
 
 
-def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str, Any],
-                        findings: list[Finding], *, allow_mapping: bool) -> list[Any] | dict[str, Any] | None:
+def _resolve_collection(
+    doc: Any,
+    where: JsonPath,
+    value: Any,
+    context: dict[str, Any],
+    findings: list[Finding],
+    *,
+    allow_mapping: bool,
+) -> list[Any] | dict[str, Any] | None:
     what = "`foreach`" if where[-1] == "foreach" else f"matrix `{where[-1]}`"
     if isinstance(value, str):
         try:
@@ -145,8 +186,13 @@ def _resolve_collection(doc: Any, where: JsonPath, value: Any, context: dict[str
     if allow_mapping and isinstance(value, dict) and value:
         return value
     kinds = "a non-empty list or mapping" if allow_mapping else "a non-empty list"
-    shown = "an empty list" if value == [] else "an empty mapping" if value == {} else \
-        f"{type(value).__name__} `{value}`"
+    shown = (
+        "an empty list"
+        if value == []
+        else "an empty mapping"
+        if value == {}
+        else f"{type(value).__name__} `{value}`"
+    )
     findings.append(doc.finding(where, f"{what} must be {kinds}, not {shown}", rule="foreach"))
     return None
 
@@ -155,12 +201,16 @@ def _undefined(doc: Any, where: JsonPath, exc: interpolate.Undefined) -> Finding
     if isinstance(exc, interpolate.NotText):
         return doc.finding(where, f"`${{{exc.name}}}`: {exc.detail}", rule="interpolation")
     detail = f" ({exc.detail})" if exc.detail else ""
-    return doc.finding(where, f"undefined variable `${{{exc.name}}}`{detail}; define it in params.yaml or "
-                              "`vars:`", rule="undefined-variable")
+    return doc.finding(
+        where,
+        f"undefined variable `${{{exc.name}}}`{detail}; define it in params.yaml or `vars:`",
+        rule="undefined-variable",
+    )
 
 
-def _sub(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding],
-         in_cmd: bool = False) -> Any:
+def _sub(
+    doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding], in_cmd: bool = False
+) -> Any:
     if not interpolate.mentions(value):
         return value
     problems: list[tuple[JsonPath, interpolate.Undefined]] = []
@@ -175,8 +225,9 @@ def _strings(value: Any) -> list[tuple[int, str]]:
     return [(i, v) for i, v in enumerate(value) if isinstance(v, str) and v]
 
 
-def _paths(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding],
-           with_flags: bool) -> list[PathEntry]:
+def _paths(
+    doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding], with_flags: bool
+) -> list[PathEntry]:
     entries: list[PathEntry] = []
     if not isinstance(value, list):
         return entries
@@ -193,8 +244,9 @@ def _paths(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings:
     return entries
 
 
-def _params(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any],
-            findings: list[Finding]) -> tuple[list[ParamRef], list[Any]]:
+def _params(
+    doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any], findings: list[Finding]
+) -> tuple[list[ParamRef], list[Any]]:
     refs: list[ParamRef] = []
     raw: list[Any] = []
     if not isinstance(value, list):
@@ -217,8 +269,15 @@ def _params(doc: Any, where: JsonPath, value: Any, ctx: dict[str, Any],
     return refs, raw
 
 
-def _stage(doc: Any, name: str, template: str, body: dict[str, Any], defaults: dict[str, Any],
-           ctx: dict[str, Any], findings: list[Finding]) -> Stage | None:
+def _stage(
+    doc: Any,
+    name: str,
+    template: str,
+    body: dict[str, Any],
+    defaults: dict[str, Any],
+    ctx: dict[str, Any],
+    findings: list[Finding],
+) -> Stage | None:
     base: JsonPath = ("stages", template)
     stage = Stage(name=name, template=template, doc=doc, origin=base)
     for key in ("desc", "wdir"):
@@ -253,24 +312,34 @@ def _stage(doc: Any, name: str, template: str, body: dict[str, Any], defaults: d
     return stage
 
 
-def _validate_stage(doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any],
-                    findings: list[Finding]) -> Stage:
+def _validate_stage(
+    doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
+) -> Stage:
     base = stage.origin
     stage.kind = "validate"
     stage.wdir = None  # validate/profile paths are relative to the repository root
-    stage.data = PathEntry(str(_sub(doc, base + ("validate",), body["validate"], ctx, findings)),
-                           base + ("validate",))
+    stage.data = PathEntry(
+        str(_sub(doc, base + ("validate",), body["validate"], ctx, findings)), base + ("validate",)
+    )
     rules = body.get("rules")
     if isinstance(rules, str):
         stage.rules = PathEntry(str(_sub(doc, base + ("rules",), rules, ctx, findings)), base + ("rules",))
     else:
-        findings.append(doc.finding(base + ("validate",), f"validate stage `{stage.name}` needs `rules:` "
-                                    "(the rules file to check the data with)", rule="validate"))
+        findings.append(
+            doc.finding(
+                base + ("validate",),
+                f"validate stage `{stage.name}` needs `rules:` (the rules file to check the data with)",
+                rule="validate",
+            )
+        )
     if isinstance(body.get("reference"), str):
         stage.reference = str(_sub(doc, base + ("reference",), body["reference"], ctx, findings))
     report = body.get("report")
-    report_path = str(_sub(doc, base + ("report",), report, ctx, findings)) if isinstance(report, str) \
+    report_path = (
+        str(_sub(doc, base + ("report",), report, ctx, findings))
+        if isinstance(report, str)
         else f"reports/{stage.name}.json"
+    )
     stage.report = PathEntry(report_path, base + ("report",) if isinstance(report, str) else base)
     stage.deps = [stage.data] + ([stage.rules] if stage.rules else [])
     stage.metrics = [PathEntry(report_path, stage.report.origin, {"cache": False})]
@@ -284,16 +353,21 @@ def _validate_stage(doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str,
     return stage
 
 
-def _profile_stage(doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any],
-                   findings: list[Finding]) -> Stage:
+def _profile_stage(
+    doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
+) -> Stage:
     base = stage.origin
     stage.kind = "profile"
     stage.wdir = None
-    stage.data = PathEntry(str(_sub(doc, base + ("profile",), body["profile"], ctx, findings)),
-                           base + ("profile",))
+    stage.data = PathEntry(
+        str(_sub(doc, base + ("profile",), body["profile"], ctx, findings)), base + ("profile",)
+    )
     output = body.get("output")
-    out_path = str(_sub(doc, base + ("output",), output, ctx, findings)) if isinstance(output, str) \
+    out_path = (
+        str(_sub(doc, base + ("output",), output, ctx, findings))
+        if isinstance(output, str)
         else f"profiles/{stage.name}.json"
+    )
     stage.report = PathEntry(out_path, base + ("output",) if isinstance(output, str) else base)
     stage.deps = [stage.data]
     stage.outs = [PathEntry(out_path, stage.report.origin)]

@@ -63,12 +63,15 @@ def _duplicate_names(pipeline: Pipeline) -> list[Finding]:
             first[stage.name] = stage
             continue
         if earlier.doc.path == stage.doc.path and earlier.template == stage.template:
-            message = f"`{stage.template}` expands to the stage name `{stage.name}` twice; " \
-                      "make the items distinct"
+            message = (
+                f"`{stage.template}` expands to the stage name `{stage.name}` twice; make the items distinct"
+            )
         else:
             where = _where(earlier)
-            message = f"stage `{stage.name}` is already defined at {where}; stage names are unique " \
-                      "across all pipeline files"
+            message = (
+                f"stage `{stage.name}` is already defined at {where}; stage names are unique "
+                "across all pipeline files"
+            )
         findings.append(stage.doc.finding(stage.origin, message, key=True, rule="duplicate-stage"))
     return findings
 
@@ -88,16 +91,26 @@ def _outputs(pipeline: Pipeline) -> tuple[Outputs, list[Finding]]:
             if earlier is not None:
                 other = earlier[0]
                 who = "this stage" if other is stage else f"stage `{other.name}` ({_where(other)})"
-                findings.append(stage.doc.finding(entry.origin, f"`{path}` is also written by {who}; "
-                                                  "each output has exactly one producer", rule="duplicate-output"))
+                findings.append(
+                    stage.doc.finding(
+                        entry.origin,
+                        f"`{path}` is also written by {who}; each output has exactly one producer",
+                        rule="duplicate-output",
+                    )
+                )
     for path, (stage, entry) in outputs.exact.items():
         hit = outputs.enclosing(path)
         if hit:
             folder, other = hit
             who = "this stage's" if other is stage else f"stage `{other.name}`'s"
-            findings.append(stage.doc.finding(entry.origin, f"`{path}` lies inside {who} output folder "
-                                              f"`{folder}`; DVC cannot track overlapping outputs",
-                                              rule="overlapping-output"))
+            findings.append(
+                stage.doc.finding(
+                    entry.origin,
+                    f"`{path}` lies inside {who} output folder "
+                    f"`{folder}`; DVC cannot track overlapping outputs",
+                    rule="overlapping-output",
+                )
+            )
     return outputs, findings
 
 
@@ -164,11 +177,16 @@ def _dvc_file_outs(root: Path, rel: str) -> list[str]:
         return []
     outs = data.get("outs") if isinstance(data, dict) else None
     base = posixpath.dirname(rel)
-    return [posixpath.normpath(posixpath.join(base, o["path"])) for o in outs or []
-            if isinstance(o, dict) and isinstance(o.get("path"), str)]
+    return [
+        posixpath.normpath(posixpath.join(base, o["path"]))
+        for o in outs or []
+        if isinstance(o, dict) and isinstance(o.get("path"), str)
+    ]
 
 
-def _dependencies(repo: _Repo, pipeline: Pipeline, outputs: Outputs) -> tuple[dict[str, set[str]], list[Finding]]:
+def _dependencies(
+    repo: _Repo, pipeline: Pipeline, outputs: Outputs
+) -> tuple[dict[str, set[str]], list[Finding]]:
     edges: dict[str, set[str]] = {}
     findings = []
     for stage in pipeline.stages:
@@ -179,18 +197,29 @@ def _dependencies(repo: _Repo, pipeline: Pipeline, outputs: Outputs) -> tuple[di
                 continue  # remote dependency (s3://, https://): DVC checks it
             path = stage.root_path(entry.path)
             if _escapes(path):
-                findings.append(stage.doc.finding(entry.origin, f"dependency `{entry.path}` is outside the "
-                                                  "repository; a stage reads files inside it only",
-                                                  rule="path-outside"))
+                findings.append(
+                    stage.doc.finding(
+                        entry.origin,
+                        f"dependency `{entry.path}` is outside the "
+                        "repository; a stage reads files inside it only",
+                        rule="path-outside",
+                    )
+                )
                 continue
             producers = outputs.producers(path)
             if producers:
                 for producer in producers:
                     edges.setdefault(producer.name, set()).add(stage.name)
             elif not repo.has(path):
-                findings.append(stage.doc.finding(entry.origin, f"dependency `{path}` is produced by no "
-                                                  "stage and is not in the repository (neither tracked by Git "
-                                                  "nor by a .dvc file)", rule="missing-dependency"))
+                findings.append(
+                    stage.doc.finding(
+                        entry.origin,
+                        f"dependency `{path}` is produced by no "
+                        "stage and is not in the repository (neither tracked by Git "
+                        "nor by a .dvc file)",
+                        rule="missing-dependency",
+                    )
+                )
     return edges, findings
 
 
@@ -210,9 +239,15 @@ def _outputs_tracked_by_dvc_files(repo: _Repo, pipeline: Pipeline) -> list[Findi
             if tracked is None:
                 continue
             where = "is tracked by" if tracked == path else f"lies inside `{tracked}`, tracked by"
-            findings.append(stage.doc.finding(entry.origin, f"output `{path}` {where} `{tracked}.dvc`; DVC "
-                                              "refuses a stage output that a .dvc file tracks (`dvc remove "
-                                              f"{tracked}.dvc` to let the stage produce it)", rule="tracked-output"))
+            findings.append(
+                stage.doc.finding(
+                    entry.origin,
+                    f"output `{path}` {where} `{tracked}.dvc`; DVC "
+                    "refuses a stage output that a .dvc file tracks (`dvc remove "
+                    f"{tracked}.dvc` to let the stage produce it)",
+                    rule="tracked-output",
+                )
+            )
     return findings
 
 
@@ -223,9 +258,14 @@ def _cycles(pipeline: Pipeline, edges: dict[str, set[str]]) -> list[Finding]:
     findings = []
     for cycle in cycles(list(by_name), edges):
         stage = by_name[cycle[0]]
-        findings.append(stage.doc.finding(stage.origin, "cycle in the pipeline: " + " -> ".join(cycle)
-                                          + "; a stage cannot depend on its own outputs", key=True,
-                                          rule="cycle"))
+        findings.append(
+            stage.doc.finding(
+                stage.origin,
+                "cycle in the pipeline: " + " -> ".join(cycle) + "; a stage cannot depend on its own outputs",
+                key=True,
+                rule="cycle",
+            )
+        )
     return findings
 
 
@@ -236,19 +276,28 @@ def _params(project: Any, pipeline: Pipeline) -> list[Finding]:
         for ref in stage.params:
             file = stage.root_path(ref.file or project.params)
             if not files.exists(file):
-                findings.append(stage.doc.finding(ref.origin, f"params file `{file}` does not exist"
-                                                  + (f" (needed for `{ref.key}`)" if ref.key else ""),
-                                                  rule="params"))
+                findings.append(
+                    stage.doc.finding(
+                        ref.origin,
+                        f"params file `{file}` does not exist"
+                        + (f" (needed for `{ref.key}`)" if ref.key else ""),
+                        rule="params",
+                    )
+                )
                 continue
             data = files.get(file)
             if data is None:
                 if file.endswith((".yaml", ".yml", ".json", ".toml")):
-                    findings.append(stage.doc.finding(ref.origin, files.problems.get(file, f"cannot read {file}"),
-                                                      rule="params"))
+                    findings.append(
+                        stage.doc.finding(
+                            ref.origin, files.problems.get(file, f"cannot read {file}"), rule="params"
+                        )
+                    )
                 continue
             if ref.key is not None and not has_key(data, ref.key):
-                findings.append(stage.doc.finding(ref.origin, f"params key `{ref.key}` is not in `{file}`",
-                                                  rule="params"))
+                findings.append(
+                    stage.doc.finding(ref.origin, f"params key `{ref.key}` is not in `{file}`", rule="params")
+                )
     return findings
 
 
@@ -264,8 +313,13 @@ def _rules(project: Any, pipeline: Pipeline) -> list[Finding]:
         path = stage.rules.path
         full = Path(project.root) / path
         if not _is_file(full):
-            findings.append(stage.doc.finding(stage.rules.origin, f"rules file `{path}` of validate stage "
-                                              f"`{stage.name}` does not exist", rule="validate"))
+            findings.append(
+                stage.doc.finding(
+                    stage.rules.origin,
+                    f"rules file `{path}` of validate stage `{stage.name}` does not exist",
+                    rule="validate",
+                )
+            )
             continue
         if path in seen:
             continue

@@ -35,8 +35,10 @@ def is_generated(text: str) -> bool:
 
 
 def header(sources: list[str]) -> str:
-    lines = [f"{MARKER} from: {', '.join(sources) or '(no pipeline files)'}.",
-             "# Do not edit: change those files and run `mlops compile` (or `mlops run`)."]
+    lines = [
+        f"{MARKER} from: {', '.join(sources) or '(no pipeline files)'}.",
+        "# Do not edit: change those files and run `mlops compile` (or `mlops run`).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -121,10 +123,13 @@ def render(pipeline: Pipeline, promotion: Any = None, promotion_path: str = "pro
     return Compiled(text, [s.name for s in pipeline.stages], sources, findings)
 
 
-def _stages_section(pipeline: Pipeline, reports: dict[str, list[str]],
-                    findings: list[Finding]) -> dict[str, Any]:
+def _stages_section(
+    pipeline: Pipeline, reports: dict[str, list[str]], findings: list[Finding]
+) -> dict[str, Any]:
     """Every stage; a foreach/matrix stage in DVC's own form when each generated stage reads the same."""
-    members = {name: first for names in pipeline.by_template.values() for first in names[:1] for name in names}
+    members = {
+        name: first for names in pipeline.by_template.values() for first in names[:1] for name in names
+    }
     out: dict[str, Any] = {}
     for stage in pipeline.stages:
         group = pipeline.groups.get(members.get(stage.name, ""))
@@ -138,8 +143,9 @@ def _stages_section(pipeline: Pipeline, reports: dict[str, list[str]],
         if isinstance(section, dict):
             out[stage.template] = section
             continue
-        findings.append(stage.doc.finding(stage.origin, section, key=True, severity="warning",
-                                          rule="foreach"))
+        findings.append(
+            stage.doc.finding(stage.origin, section, key=True, severity="warning", rule="foreach")
+        )
         for each in expanded:
             each.name = expansion.flat_name(each.name)
             out[each.name] = stage_dict(each, reports)
@@ -155,5 +161,12 @@ def dump(data: Any) -> str:
         def ignore_aliases(self, data: Any) -> bool:  # expanded stages share lists: write them out each time
             return True
 
-    return yaml.dump(data, Dumper=Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                     width=4096, indent=2)
+    return yaml.dump(
+        data,
+        Dumper=Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+        indent=2,
+    )

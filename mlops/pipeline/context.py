@@ -71,8 +71,9 @@ def file_context(doc: Any, params: ParamsFiles, default_params: str) -> tuple[di
     return context, findings
 
 
-def apply_vars(doc: Any, entries: Any, where: tuple[Any, ...], params: ParamsFiles, base: str,
-               context: dict[str, Any]) -> list[Finding]:
+def apply_vars(
+    doc: Any, entries: Any, where: tuple[Any, ...], params: ParamsFiles, base: str, context: dict[str, Any]
+) -> list[Finding]:
     """Add each `vars` entry to context, in order: a mapping, or a params file (`file:key1,key2`) relative
     to `base` (a stage's wdir for stage `vars`, as DVC reads them)."""
     import posixpath
@@ -94,7 +95,9 @@ def apply_vars(doc: Any, entries: Any, where: tuple[Any, ...], params: ParamsFil
                     if key in loaded:
                         context[key] = loaded[key]
                     else:
-                        findings.append(doc.finding(where + (i,), f"`{file}` has no key `{key}`", rule="vars"))
+                        findings.append(
+                            doc.finding(where + (i,), f"`{file}` has no key `{key}`", rule="vars")
+                        )
             else:
                 context.update(loaded)
     return findings

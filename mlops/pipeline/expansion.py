@@ -88,9 +88,11 @@ def written(group: Group, expanded: list[Stage], reports: dict[str, list[str]]) 
         return "some of its items do not make a stage"
     for key, stage in zip(keys, expanded):
         if dvc_resolve(template, group.items[key]) != plain(stage_dict(stage, reports)):
-            return (f"`{stage.name}` would not read the same once DVC fills in `${{item}}` (for example a "
-                    f"validation report only some items depend on); writing its stages one by one, named "
-                    f"`{flat_name(stage.name)}`, so dvc.lock entries named `{stage.name}` are not reused")
+            return (
+                f"`{stage.name}` would not read the same once DVC fills in `${{item}}` (for example a "
+                f"validation report only some items depend on); writing its stages one by one, named "
+                f"`{flat_name(stage.name)}`, so dvc.lock entries named `{stage.name}` are not reused"
+            )
     if group.kind == "foreach":
         return {"foreach": plain(group.collection), "do": template}
     return {"matrix": plain(group.collection), **template}
@@ -106,7 +108,9 @@ def dvc_resolve(value: Any, local: dict[str, Any], field: str = "") -> Any:
     if isinstance(value, list):
         return [dvc_resolve(v, local, field) for v in value]
     if isinstance(value, dict):
-        return {dvc_resolve(k, local, field or k): dvc_resolve(v, local, field or k) for k, v in value.items()}
+        return {
+            dvc_resolve(k, local, field or k): dvc_resolve(v, local, field or k) for k, v in value.items()
+        }
     return value
 
 

@@ -16,11 +16,24 @@ from typing import Any
 
 from mlops.errors import InputError
 
-STAGE_KEYS = ("desc", "vars", "cmd", "wdir", "deps", "params", "outs", "metrics", "plots", "frozen",
-              "always_changed")
+STAGE_KEYS = (
+    "desc",
+    "vars",
+    "cmd",
+    "wdir",
+    "deps",
+    "params",
+    "outs",
+    "metrics",
+    "plots",
+    "frozen",
+    "always_changed",
+)
 DVC_TOP_LEVEL = ("stages", "vars", "metrics", "plots", "params", "artifacts", "datasets")
-CHECKPOINT_REASON = ("DVC 3.0 removed checkpoint experiments and ignores this flag; remove it "
-                     "(DVCLive's `Live(resume=True)` resumes an interrupted training)")
+CHECKPOINT_REASON = (
+    "DVC 3.0 removed checkpoint experiments and ignores this flag; remove it "
+    "(DVCLive's `Live(resume=True)` resumes an interrupted training)"
+)
 
 
 @dataclass
@@ -33,11 +46,14 @@ class Imported:
     written: bool = False
 
 
-def convert(data: Any, source: str, has_own_params: bool = False) -> tuple[dict[str, Any], list[str], list[str]]:
+def convert(
+    data: Any, source: str, has_own_params: bool = False
+) -> tuple[dict[str, Any], list[str], list[str]]:
     """(pipeline mapping, stage names, skipped parts) from a parsed dvc.yaml."""
     if not isinstance(data, dict) or not any(key in data for key in DVC_TOP_LEVEL):
-        raise InputError(f"{source}: none of dvc.yaml's keys ({', '.join(DVC_TOP_LEVEL[:5])}); "
-                         "is this a dvc.yaml?")
+        raise InputError(
+            f"{source}: none of dvc.yaml's keys ({', '.join(DVC_TOP_LEVEL[:5])}); is this a dvc.yaml?"
+        )
     if "stages" in data and not isinstance(data["stages"], dict):
         raise InputError(f"{source}: `stages:` is not a mapping of stage names; is this a dvc.yaml?")
     base = posixpath.dirname(source)
@@ -51,10 +67,18 @@ def convert(data: Any, source: str, has_own_params: bool = False) -> tuple[dict[
         out["vars"] = entries
     for key in data:
         if key not in ("stages", "vars", "metrics", "plots", "params"):
-            skipped.append(f"top-level `{key}`" + (" (list artifacts in promotion.yaml; `mlops compile` "
-                                                   "writes them)" if key == "artifacts" else ""))
-    stages = {str(name): _stage(name, body, base, source, skipped)
-              for name, body in (data.get("stages") or {}).items()}
+            skipped.append(
+                f"top-level `{key}`"
+                + (
+                    " (list artifacts in promotion.yaml; `mlops compile` writes them)"
+                    if key == "artifacts"
+                    else ""
+                )
+            )
+    stages = {
+        str(name): _stage(name, body, base, source, skipped)
+        for name, body in (data.get("stages") or {}).items()
+    }
     if stages:
         out["stages"] = stages
     for key in ("metrics", "plots", "params"):
@@ -81,9 +105,13 @@ def _stage(name: Any, body: Any, base: str, source: str, skipped: list[str]) -> 
             skipped.append(f"`{key}` of stage `{name}`")
     for key in ("outs", "metrics", "plots"):
         for entry in inner.get(key) or []:
-            if isinstance(entry, dict) and any(isinstance(f, dict) and f.get("checkpoint") for f in entry.values()):
-                raise InputError(f"{source}: stage `{name}`: `checkpoint: true` on `{next(iter(entry))}` is "
-                                 f"not supported: {CHECKPOINT_REASON}")
+            if isinstance(entry, dict) and any(
+                isinstance(f, dict) and f.get("checkpoint") for f in entry.values()
+            ):
+                raise InputError(
+                    f"{source}: stage `{name}`: `checkpoint: true` on `{next(iter(entry))}` is "
+                    f"not supported: {CHECKPOINT_REASON}"
+                )
     for key in STAGE_KEYS:
         if key in inner:
             stage[key] = inner[key]
@@ -118,8 +146,9 @@ def _rebase_plot(entry: Any, base: str) -> Any:
     return out
 
 
-def import_dvc(project: Any, source: str = "dvc.yaml", output: str | None = None, *,
-               force: bool = False) -> Imported:
+def import_dvc(
+    project: Any, source: str = "dvc.yaml", output: str | None = None, *, force: bool = False
+) -> Imported:
     from mlops import atomic
     from mlops.pipeline.compiler import dump, is_generated
 
@@ -143,9 +172,13 @@ def import_dvc(project: Any, source: str = "dvc.yaml", output: str | None = None
     output = output or "pipelines/main.yaml"
     target = Path(project.root) / output
     if target.exists() and not force:
-        raise InputError(f"{output} already exists; refusing to overwrite it",
-                         hint="choose another file with -o, or pass --force")
-    rendered = (f"# Imported from {project.rel(path)} by `mlops import-dvc`. Edit this file, then run "
-                "`mlops compile --force` once to replace the hand-written dvc.yaml.\n" + dump(pipeline))
+        raise InputError(
+            f"{output} already exists; refusing to overwrite it",
+            hint="choose another file with -o, or pass --force",
+        )
+    rendered = (
+        f"# Imported from {project.rel(path)} by `mlops import-dvc`. Edit this file, then run "
+        "`mlops compile --force` once to replace the hand-written dvc.yaml.\n" + dump(pipeline)
+    )
     atomic.write_text(target, rendered)
     return Imported(project.rel(path), output, rendered, names, skipped, True)

@@ -39,9 +39,11 @@ def install_spec(given: str | None = None) -> tuple[str, str]:
 def check(spec: str, origin: str = "option") -> str:
     where = "--install-spec" if origin == "option" else ENV_VAR
     if len(spec) > 500 or not _SAFE.match(spec):
-        raise UsageError(f"{where}: `{spec}` is not a pip requirement (letters, digits and . _ - [ ] , = < > ! ~ "
-                         "@ : / + # % and spaces only)",
-                         hint=f"for example `{DISTRIBUTION} @ git+https://github.com/ORG/mlops@v{__version__}`")
+        raise UsageError(
+            f"{where}: `{spec}` is not a pip requirement (letters, digits and . _ - [ ] , = < > ! ~ "
+            "@ : / + # % and spaces only)",
+            hint=f"for example `{DISTRIBUTION} @ git+https://github.com/ORG/mlops@v{__version__}`",
+        )
     return spec
 
 

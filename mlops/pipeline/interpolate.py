@@ -55,8 +55,10 @@ def format_value(value: Any, in_cmd: bool = False) -> str:
     if isinstance(value, dict) and in_cmd:
         return mapping_arguments(value)
     if isinstance(value, (dict, list)):
-        raise TypeError(f"a {'mapping' if isinstance(value, dict) else 'list'} cannot be part of a longer "
-                        "string" + ("" if in_cmd else " (only `cmd` expands a mapping into arguments)"))
+        raise TypeError(
+            f"a {'mapping' if isinstance(value, dict) else 'list'} cannot be part of a longer "
+            "string" + ("" if in_cmd else " (only `cmd` expands a mapping into arguments)")
+        )
     return str(value)
 
 
@@ -122,9 +124,13 @@ def substitute(text: str, context: Mapping[str, Any], in_cmd: bool = False) -> A
     return PATTERN.sub(repl, text)
 
 
-def substitute_all(value: Any, context: Mapping[str, Any], path: tuple[Any, ...] = (),
-                   problems: list[tuple[tuple[Any, ...], Undefined]] | None = None,
-                   in_cmd: bool = False) -> Any:
+def substitute_all(
+    value: Any,
+    context: Mapping[str, Any],
+    path: tuple[Any, ...] = (),
+    problems: list[tuple[tuple[Any, ...], Undefined]] | None = None,
+    in_cmd: bool = False,
+) -> Any:
     """Substitute in every string of a nested value; collect (json_path, Undefined) instead of raising."""
     if isinstance(value, str):
         try:

@@ -8,5 +8,7 @@ from typing import Any
 def read_pipelines(project: Any) -> list[Any]:
     from mlops.config import read_document
 
-    return [read_document(project.path(rel), shown=rel, expected_kind="Pipeline")
-            for rel in project.pipeline_files()]
+    return [
+        read_document(project.path(rel), shown=rel, expected_kind="Pipeline")
+        for rel in project.pipeline_files()
+    ]

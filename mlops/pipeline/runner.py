@@ -79,8 +79,9 @@ def run(project: Any, targets: list[str], dvc_args: list[str]) -> RunResult:
         if existing is not None and not is_generated(existing):
             from mlops.pipeline.write import ADOPT_HINT
 
-            raise InputError(f"{project.dvc_yaml} was not written by mlops; refusing to overwrite it",
-                             hint=ADOPT_HINT)
+            raise InputError(
+                f"{project.dvc_yaml} was not written by mlops; refusing to overwrite it", hint=ADOPT_HINT
+            )
         compile_project(project)
         rewrote = True
     names = resolve_targets(pipeline, targets)

@@ -89,8 +89,13 @@ def _command(words: list[str]) -> list[str]:
     return words
 
 
-def init(target: str | os.PathLike[str] = ".", template: str = "default", *, force: bool = False,
-         install: str | None = None) -> InitResult:
+def init(
+    target: str | os.PathLike[str] = ".",
+    template: str = "default",
+    *,
+    force: bool = False,
+    install: str | None = None,
+) -> InitResult:
     from mlops import git
     from mlops.pipeline.install_spec import PLACEHOLDER, install_spec
 
@@ -102,18 +107,22 @@ def init(target: str | os.PathLike[str] = ".", template: str = "default", *, for
         raise InputError(f"{target} exists and is not a folder")
     existing = [p.name for p in root.iterdir() if p.name != ".git"] if root.exists() else []
     if existing and not force:
-        raise InputError(f"{target} is not empty ({', '.join(sorted(existing)[:5])}"
-                         f"{', ...' if len(existing) > 5 else ''})",
-                         hint="pass --force to add the example next to your files (none is overwritten)")
+        raise InputError(
+            f"{target} is not empty ({', '.join(sorted(existing)[:5])}"
+            f"{', ...' if len(existing) > 5 else ''})",
+            hint="pass --force to add the example next to your files (none is overwritten)",
+        )
     spec, origin = install_spec(install)
     root.mkdir(parents=True, exist_ok=True)
     result = InitResult(str(root), template, install=spec, install_origin=origin)
     top = _enclosing_root(root)
     if top is not None:
         if top != root:
-            raise InputError(f"{target} is inside the Git repository {top}; an mlops project lives at the "
-                             "root of its own repository", hint=f"run `mlops init` in {top}, or choose a "
-                             "folder outside it")
+            raise InputError(
+                f"{target} is inside the Git repository {top}; an mlops project lives at the "
+                "root of its own repository",
+                hint=f"run `mlops init` in {top}, or choose a folder outside it",
+            )
     else:
         # the templates' promotion.yaml protects `main`; don't inherit a machine's `master` default
         git.run(["init", "-q", "--initial-branch=main"], root)

@@ -10,8 +10,10 @@ from mlops.errors import ConfigError, InputError
 from mlops.findings import Finding, sort_findings
 from mlops.pipeline.compiler import Compiled, is_generated, render
 
-ADOPT_HINT = ("run `mlops import-dvc` to turn it into a Pipeline file, then `mlops compile --force` "
-              "to replace it with the generated one")
+ADOPT_HINT = (
+    "run `mlops import-dvc` to turn it into a Pipeline file, then `mlops compile --force` "
+    "to replace it with the generated one"
+)
 
 
 @dataclass
@@ -36,13 +38,16 @@ def plan(project: Any) -> tuple[Compiled, Any]:
     docs = read_pipelines(project)
     if not docs:
         patterns = ", ".join(project.pipelines)
-        raise InputError(f"no pipeline files found ({patterns})",
-                         hint="write one (see `mlops init`) or run `mlops import-dvc` on an existing dvc.yaml")
+        raise InputError(
+            f"no pipeline files found ({patterns})",
+            hint="write one (see `mlops init`) or run `mlops import-dvc` on an existing dvc.yaml",
+        )
     findings: list[Finding] = [f for d in docs for f in d.findings]
     promotion = None
     if project.path(project.promotion).is_file():
-        promotion = read_document(project.path(project.promotion), shown=project.promotion,
-                                  expected_kind="Promotion")
+        promotion = read_document(
+            project.path(project.promotion), shown=project.promotion, expected_kind="Promotion"
+        )
         findings.extend(promotion.findings)
     pipeline, problems = build(project, docs)
     findings.extend(problems)
@@ -67,8 +72,15 @@ def current(project: Any) -> str | None:
 
 
 def short_diff(old: str | None, new: str, name: str, limit: int = 40) -> str:
-    lines = list(difflib.unified_diff((old or "").splitlines(keepends=True), new.splitlines(keepends=True),
-                                      f"{name} (on disk)", f"{name} (compiled)", n=1))
+    lines = list(
+        difflib.unified_diff(
+            (old or "").splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"{name} (on disk)",
+            f"{name} (compiled)",
+            n=1,
+        )
+    )
     if len(lines) > limit:
         lines = lines[:limit] + [f"... {len(lines) - limit} more diff lines\n"]
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
@@ -77,15 +89,21 @@ def short_diff(old: str | None, new: str, name: str, limit: int = 40) -> str:
 def compile_project(project: Any, *, check: bool = False, force: bool = False) -> CompileResult:
     compiled, _ = plan(project)
     existing = current(project)
-    result = CompileResult(project.dvc_yaml, compiled.stages, compiled.sources, existing != compiled.text,
-                           warnings=[f for f in compiled.findings if f.severity != "error"])
+    result = CompileResult(
+        project.dvc_yaml,
+        compiled.stages,
+        compiled.sources,
+        existing != compiled.text,
+        warnings=[f for f in compiled.findings if f.severity != "error"],
+    )
     if check:
         if result.changed:
             result.diff = short_diff(existing, compiled.text, project.dvc_yaml)
         return result
     if existing is not None and not is_generated(existing) and not force:
-        raise InputError(f"{project.dvc_yaml} was not written by mlops; refusing to overwrite it",
-                         hint=ADOPT_HINT)
+        raise InputError(
+            f"{project.dvc_yaml} was not written by mlops; refusing to overwrite it", hint=ADOPT_HINT
+        )
     if result.changed:
         from mlops import atomic
 

@@ -16,8 +16,10 @@ from mlops.config.document import read_document
 from mlops.errors import ConfigError, InputError
 
 RESERVED = ("kind", "version")
-HEADER = ("# Desired state: which version of each artifact should be in each stage.\n"
-          "# Change it through a pull request (or `mlops promote`); after the merge `mlops sync` writes the tags.\n")
+HEADER = (
+    "# Desired state: which version of each artifact should be in each stage.\n"
+    "# Change it through a pull request (or `mlops promote`); after the merge `mlops sync` writes the tags.\n"
+)
 
 Desired = dict[str, dict[str, "str | None"]]
 
@@ -140,5 +142,6 @@ def _yaml() -> Any:
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return yaml

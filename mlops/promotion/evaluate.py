@@ -71,15 +71,22 @@ def held_before(state: Any, artifact: str, stage: str, version: str) -> bool:
     return standing(state, artifact, stage, version)[0] in (GOOD, HOLDING)
 
 
-def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, *,
-             previous: str | None = None) -> Evaluation:
+def evaluate(
+    ctx: Context, artifact: str, stage_name: str, version: str | None, *, previous: str | None = None
+) -> Evaluation:
     """Check VERSION (None: empty the stage) against the policy of STAGE, as of ctx.now and the tags."""
     policy = ctx.policy
     art_state = ctx.state.artifact(artifact)
     current = ctx.state.which(artifact, stage_name)
     stage = policy.stages.get(stage_name)
-    ev = Evaluation(artifact, stage_name, version, incumbent=current.version if current else None,
-                    previous=previous, review_required=bool(stage and stage.review_required))
+    ev = Evaluation(
+        artifact,
+        stage_name,
+        version,
+        incumbent=current.version if current else None,
+        previous=previous,
+        review_required=bool(stage and stage.review_required),
+    )
     if version is None:
         ev.action = "unassign"
         ev.results.extend(_known(policy, artifact, stage_name))
@@ -89,9 +96,15 @@ def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, 
         return ev
     entry = art_state.version(version) if art_state else None
     if entry is None or not entry.registered:
-        ev.results.append(GateResult("state", "registered", False,
-                                     f"{artifact} {version} is not a registered version",
-                                     value=version))
+        ev.results.append(
+            GateResult(
+                "state",
+                "registered",
+                False,
+                f"{artifact} {version} is not a registered version",
+                value=version,
+            )
+        )
         return ev
     ev.commit = entry.commit
     ev.results.append(_proof(ctx, artifact, entry))
@@ -102,9 +115,15 @@ def evaluate(ctx: Context, artifact: str, stage_name: str, version: str | None, 
     ev.rollback = held_before(ctx.state, artifact, stage_name, version)
     how, ended = standing(ctx.state, artifact, stage_name, version)
     if how in (ROLLED_BACK, REMOVED):
-        ev.results.append(GateResult("state", "not a rollback", True,
-                                     f"{artifact} {version} was {how} {stage_name} by {ended.tag} on "
-                                     f"{iso(ended.date)}: it returns with every gate, as a new promotion"))
+        ev.results.append(
+            GateResult(
+                "state",
+                "not a rollback",
+                True,
+                f"{artifact} {version} was {how} {stage_name} by {ended.tag} on "
+                f"{iso(ended.date)}: it returns with every gate, as a new promotion",
+            )
+        )
     ev.results.extend(_order(ctx, stage, artifact, version, ev.rollback))
     art_policy = policy.artifacts[artifact]
     subject = Subject(artifact, version, entry.commit, art_policy.metrics)
@@ -133,15 +152,27 @@ def _proof(ctx: Context, artifact: str, entry: Any) -> GateResult:
 
 def _known(policy: Policy, artifact: str, stage_name: str) -> list[GateResult]:
     if artifact not in policy.artifacts:
-        return [GateResult("state", "known artifact", False,
-                           f"`{artifact}` is not an artifact of {policy.path}")]
+        return [
+            GateResult("state", "known artifact", False, f"`{artifact}` is not an artifact of {policy.path}")
+        ]
     if stage_name not in policy.stages:
-        return [GateResult("state", "known stage", False,
-                           f"`{stage_name}` is not a stage of {policy.path} "
-                           f"(stages: {', '.join(policy.stages)})")]
+        return [
+            GateResult(
+                "state",
+                "known stage",
+                False,
+                f"`{stage_name}` is not a stage of {policy.path} (stages: {', '.join(policy.stages)})",
+            )
+        ]
     if not policy.stages[stage_name].applies_to(artifact):
-        return [GateResult("state", "stage applies", False,
-                           f"stage {stage_name} is limited to {', '.join(policy.stages[stage_name].artifacts or ())}")]
+        return [
+            GateResult(
+                "state",
+                "stage applies",
+                False,
+                f"stage {stage_name} is limited to {', '.join(policy.stages[stage_name].artifacts or ())}",
+            )
+        ]
     return []
 
 
@@ -163,28 +194,48 @@ def _order(ctx: Context, stage: Stage, artifact: str, version: str, rollback: bo
         return []
     label = f"was in {after}"
     if rollback:
-        return [GateResult("after", label, True, f"rollback: {version} held {stage.name} before", skipped=True)]
+        return [
+            GateResult("after", label, True, f"rollback: {version} held {stage.name} before", skipped=True)
+        ]
     interval = time_in_stage(ctx.state, artifact, after, version, ctx.now)
     if interval is None:
-        return [GateResult("after", label, False,
-                           f"{artifact} {version} has not been in {after}; {stage.name} comes after "
-                           f"{after} (promote it there first)")]
+        return [
+            GateResult(
+                "after",
+                label,
+                False,
+                f"{artifact} {version} has not been in {after}; {stage.name} comes after "
+                f"{after} (promote it there first)",
+            )
+        ]
     start, end = interval
     results = [GateResult("after", label, True, f"in {after} since {iso(start)}", value=iso(start))]
     if stage.soak is not None:
         spent = end - start
         ok = spent >= stage.soak
-        message = (f"{format_duration(spent)} in {after} since {iso(start)}" if ok else
-                   f"{artifact} {version} has been in {after} for {format_duration(spent)} "
-                   f"(since {iso(start)}); soak needs {stage.soak_text} "
-                   f"(ready at {iso(start + stage.soak)})")
-        results.append(GateResult("soak", f"soak {stage.soak_text} in {after}", ok, message,
-                                  value=format_duration(spent), threshold=stage.soak_text))
+        message = (
+            f"{format_duration(spent)} in {after} since {iso(start)}"
+            if ok
+            else f"{artifact} {version} has been in {after} for {format_duration(spent)} "
+            f"(since {iso(start)}); soak needs {stage.soak_text} "
+            f"(ready at {iso(start + stage.soak)})"
+        )
+        results.append(
+            GateResult(
+                "soak",
+                f"soak {stage.soak_text} in {after}",
+                ok,
+                message,
+                value=format_duration(spent),
+                threshold=stage.soak_text,
+            )
+        )
     return results
 
 
-def time_in_stage(state: Any, artifact: str, stage: str, version: str,
-                  now: datetime) -> tuple[datetime, datetime] | None:
+def time_in_stage(
+    state: Any, artifact: str, stage: str, version: str, now: datetime
+) -> tuple[datetime, datetime] | None:
     """The latest stretch VERSION held STAGE: (from its assignment tag's date, until replaced or now)."""
     art = state.artifact(artifact)
     if art is None:

@@ -34,9 +34,15 @@ class GateReport:
         return not self.refused and all(ev.passed for ev in self.evaluations)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"base": self.base, "base_commit": self.base_commit, "head": self.head, "passed": self.passed,
-                "refused": self.refused or None, "notes": self.notes,
-                "promotions": [ev.to_dict() for ev in self.evaluations]}
+        return {
+            "base": self.base,
+            "base_commit": self.base_commit,
+            "head": self.head,
+            "passed": self.passed,
+            "refused": self.refused or None,
+            "notes": self.notes,
+            "promotions": [ev.to_dict() for ev in self.evaluations],
+        }
 
 
 def default_base(root: Any, branch: str) -> str:
@@ -46,8 +52,9 @@ def default_base(root: Any, branch: str) -> str:
             return candidate
         except UnknownReference:
             continue
-    raise UnknownReference(f"no base to compare with: neither origin/{branch} nor {branch} exists",
-                           hint="pass --base REV")
+    raise UnknownReference(
+        f"no base to compare with: neither origin/{branch} nor {branch} exists", hint="pass --base REV"
+    )
 
 
 def gate(base: str | None = None, *, root: Any = None, now: datetime | None = None) -> GateReport:
@@ -67,8 +74,14 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
     proc = git.run(["merge-base", "--end-of-options", base_tip, head], top, check=False)
     base_commit = proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else base_tip
     # The merge base decides: its policy, mlops.yaml and monitoring histories, never the change's own.
-    project, ctx = open_at(top, base_commit, head, now=now or utcnow(), state=read_state(top),
-                           label=f"merge base {base_commit[:12]}")
+    project, ctx = open_at(
+        top,
+        base_commit,
+        head,
+        now=now or utcnow(),
+        state=read_state(top),
+        label=f"merge base {base_commit[:12]}",
+    )
     report = GateReport(base, base_commit, head)
     if base_commit == head and base_tip != head:
         report.notes.append(f"HEAD is an ancestor of {base}: nothing of this change to check")
@@ -80,13 +93,17 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
         before = desired_at(project.root, base_commit, project.registry)
     except ConfigError as exc:
         before = {}
-        report.notes.append(f"{project.registry} at the base does not load ({exc.message.splitlines()[0]}); "
-                            "every value at HEAD counts as a change")
+        report.notes.append(
+            f"{project.registry} at the base does not load ({exc.message.splitlines()[0]}); "
+            "every value at HEAD counts as a change"
+        )
     after = desired_at(project.root, head, project.registry)
     for change in diff_desired(before, after, ctx.policy.stage_names):
         if change.removed:
-            report.notes.append(f"{change.artifact}.{change.stage} is no longer managed in registry.yaml "
-                                "(was " + (change.before or "empty") + "): sync leaves its tags alone")
+            report.notes.append(
+                f"{change.artifact}.{change.stage} is no longer managed in registry.yaml "
+                "(was " + (change.before or "empty") + "): sync leaves its tags alone"
+            )
             continue
         report.evaluations.append(_evaluate_change(ctx, change))
     return report
@@ -98,7 +115,13 @@ def _evaluate_change(ctx: Any, change: Change) -> Evaluation:
     if holder is not None and holder.version == change.after:  # already there: nothing left to gate
         ev.rollback = False
         ev.deltas = []
-        ev.results = [r for r in ev.results if r.kind == "state"] + [GateResult(
-            "state", "already in stage", True, f"the tags already show {change.after} in {change.stage}",
-            skipped=True)]
+        ev.results = [r for r in ev.results if r.kind == "state"] + [
+            GateResult(
+                "state",
+                "already in stage",
+                True,
+                f"the tags already show {change.after} in {change.stage}",
+                skipped=True,
+            )
+        ]
     return ev

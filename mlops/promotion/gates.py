@@ -42,8 +42,9 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def metric_gate(gate: Gate, subject: Subject, incumbent: Subject | None, ctx: GateContext,
-                rollback: bool = False) -> list[GateResult]:
+def metric_gate(
+    gate: Gate, subject: Subject, incumbent: Subject | None, ctx: GateContext, rollback: bool = False
+) -> list[GateResult]:
     label = gate.describe()
     name = gate.metric or ""
     if not subject.metrics_path:
@@ -51,8 +52,15 @@ def metric_gate(gate: Gate, subject: Subject, incumbent: Subject | None, ctx: Ga
     try:
         data = ctx.reader.data(subject.commit, subject.metrics_path)
     except CommittedFileError as exc:
-        return [GateResult("metric", label, False, f"{name}: cannot read metrics of {subject.version}: {exc}",
-                           metric=name)]
+        return [
+            GateResult(
+                "metric",
+                label,
+                False,
+                f"{name}: cannot read metrics of {subject.version}: {exc}",
+                metric=name,
+            )
+        ]
     inc_data: Any = None
     inc_note = ""
     if gate.not_worse_than and incumbent is not None and not rollback:
@@ -65,42 +73,94 @@ def metric_gate(gate: Gate, subject: Subject, incumbent: Subject | None, ctx: Ga
         value, problem = _value(data, name, slice_name)
         where = f"{name}" + (f" on slice {slice_name}" if slice_name else "")
         if problem:
-            results.append(GateResult("metric", label, False, f"{where}: {problem} in the metrics of "
-                                      f"{subject.version} ({subject.metrics_path})", metric=name, slice=slice_name))
+            results.append(
+                GateResult(
+                    "metric",
+                    label,
+                    False,
+                    f"{where}: {problem} in the metrics of {subject.version} ({subject.metrics_path})",
+                    metric=name,
+                    slice=slice_name,
+                )
+            )
             continue
         if gate.min is not None:
             ok = value >= gate.min
-            results.append(GateResult(
-                "metric", f"{name} >= {gate.min:g}", ok,
-                "" if ok else f"{where}: {fmt(value)} is below the minimum {gate.min:g}",
-                metric=name, slice=slice_name, value=value, threshold=gate.min))
+            results.append(
+                GateResult(
+                    "metric",
+                    f"{name} >= {gate.min:g}",
+                    ok,
+                    "" if ok else f"{where}: {fmt(value)} is below the minimum {gate.min:g}",
+                    metric=name,
+                    slice=slice_name,
+                    value=value,
+                    threshold=gate.min,
+                )
+            )
         if gate.max is not None:
             ok = value <= gate.max
-            results.append(GateResult(
-                "metric", f"{name} <= {gate.max:g}", ok,
-                "" if ok else f"{where}: {fmt(value)} is above the maximum {gate.max:g}",
-                metric=name, slice=slice_name, value=value, threshold=gate.max))
+            results.append(
+                GateResult(
+                    "metric",
+                    f"{name} <= {gate.max:g}",
+                    ok,
+                    "" if ok else f"{where}: {fmt(value)} is above the maximum {gate.max:g}",
+                    metric=name,
+                    slice=slice_name,
+                    value=value,
+                    threshold=gate.max,
+                )
+            )
         if gate.not_worse_than:
-            results.append(_compare(gate, where, name, slice_name, value, incumbent, inc_data, inc_note, rollback))
+            results.append(
+                _compare(gate, where, name, slice_name, value, incumbent, inc_data, inc_note, rollback)
+            )
     return results
 
 
-def _compare(gate: Gate, where: str, name: str, slice_name: str | None, value: float,
-             incumbent: Subject | None, inc_data: Any, inc_note: str, rollback: bool) -> GateResult:
-    label = f"{name} not worse than incumbent" + (f" (tolerance {gate.tolerance:g})" if gate.tolerance else "")
+def _compare(
+    gate: Gate,
+    where: str,
+    name: str,
+    slice_name: str | None,
+    value: float,
+    incumbent: Subject | None,
+    inc_data: Any,
+    inc_note: str,
+    rollback: bool,
+) -> GateResult:
+    label = f"{name} not worse than incumbent" + (
+        f" (tolerance {gate.tolerance:g})" if gate.tolerance else ""
+    )
     base: dict[str, Any] = {"metric": name, "slice": slice_name, "value": value}
     if rollback:
-        return GateResult("metric", label, True, "rollback: the version held this stage before", skipped=True,
-                          **base)
+        return GateResult(
+            "metric", label, True, "rollback: the version held this stage before", skipped=True, **base
+        )
     if incumbent is None:
         return GateResult("metric", label, True, "no incumbent in this stage", skipped=True, **base)
     if inc_data is None:
-        return GateResult("metric", label, True, f"nothing to compare: {inc_note}", skipped=True,
-                          incumbent=incumbent.version, **base)
+        return GateResult(
+            "metric",
+            label,
+            True,
+            f"nothing to compare: {inc_note}",
+            skipped=True,
+            incumbent=incumbent.version,
+            **base,
+        )
     inc_value, problem = _value(inc_data, name, slice_name)
     if problem:
-        return GateResult("metric", label, True, f"nothing to compare: {where} {problem} in the metrics of the "
-                          f"incumbent {incumbent.version}", skipped=True, incumbent=incumbent.version, **base)
+        return GateResult(
+            "metric",
+            label,
+            True,
+            f"nothing to compare: {where} {problem} in the metrics of the incumbent {incumbent.version}",
+            skipped=True,
+            incumbent=incumbent.version,
+            **base,
+        )
     if gate.higher_is_better:
         threshold = inc_value - gate.tolerance
         ok = value >= threshold
@@ -109,11 +169,24 @@ def _compare(gate: Gate, where: str, name: str, slice_name: str | None, value: f
         threshold = inc_value + gate.tolerance
         ok = value <= threshold
         word = "higher"
-    message = "" if ok else (
-        f"{where}: {fmt(value)} vs incumbent {incumbent.version}'s {fmt(inc_value)}: {word} by "
-        f"{fmt(abs(value - inc_value))}, more than the tolerance {gate.tolerance:g} (threshold {fmt(threshold)})")
-    return GateResult("metric", label, ok, message, threshold=round(threshold, 12), incumbent=incumbent.version,
-                      incumbent_value=inc_value, **base)
+    message = (
+        ""
+        if ok
+        else (
+            f"{where}: {fmt(value)} vs incumbent {incumbent.version}'s {fmt(inc_value)}: {word} by "
+            f"{fmt(abs(value - inc_value))}, more than the tolerance {gate.tolerance:g} (threshold {fmt(threshold)})"
+        )
+    )
+    return GateResult(
+        "metric",
+        label,
+        ok,
+        message,
+        threshold=round(threshold, 12),
+        incumbent=incumbent.version,
+        incumbent_value=inc_value,
+        **base,
+    )
 
 
 def _slices(gate: Gate, data: Any, inc_data: Any) -> list[str | None]:
@@ -155,22 +228,42 @@ def validation_gate(gate: Gate, subject: Subject, ctx: GateContext) -> GateResul
         return GateResult("validation", label, False, f"validation report of {subject.version}: {exc}")
     passed = report.get("passed") if isinstance(report, dict) else None
     if passed is True:
-        return GateResult("validation", label, True, f"{path} at {subject.commit[:12]} says passed",
-                          value=True, threshold=True)
+        return GateResult(
+            "validation",
+            label,
+            True,
+            f"{path} at {subject.commit[:12]} says passed",
+            value=True,
+            threshold=True,
+        )
     said = "passed: false" if passed is False else "no top-level `passed: true|false`"
-    return GateResult("validation", label, False, f"{path} at {subject.version} ({subject.commit[:12]}): {said}",
-                      value=passed, threshold=True)
+    return GateResult(
+        "validation",
+        label,
+        False,
+        f"{path} at {subject.version} ({subject.commit[:12]}): {said}",
+        value=passed,
+        threshold=True,
+    )
 
 
 def monitor_gate(gate: Gate, subject: Subject, ctx: GateContext, rollback: bool = False) -> GateResult:
     label = gate.describe()
     if rollback:
-        return GateResult("monitor", label, True, "rollback: the version held this stage before", skipped=True)
+        return GateResult(
+            "monitor", label, True, "rollback: the version held this stage before", skipped=True
+        )
     raw = ctx.reader.raw(ctx.head, gate.path or "")
     if raw is None:
-        return GateResult("monitor", label, False,
-                          f"no monitoring history {gate.path} at {ctx.head[:12]} ({ctx.head_label})")
-    check = check_quiet(parse_history(raw), subject.artifact, subject.version,
-                        gate.no_alerts_for or timedelta(0), ctx.now)
-    return GateResult("monitor", label, check.passed, check.message, value=len(check.error_alerts),
-                      threshold=0)
+        return GateResult(
+            "monitor",
+            label,
+            False,
+            f"no monitoring history {gate.path} at {ctx.head[:12]} ({ctx.head_label})",
+        )
+    check = check_quiet(
+        parse_history(raw), subject.artifact, subject.version, gate.no_alerts_for or timedelta(0), ctx.now
+    )
+    return GateResult(
+        "monitor", label, check.passed, check.message, value=len(check.error_alerts), threshold=0
+    )

@@ -39,11 +39,25 @@ def typed_runs(history: History) -> list[Run]:
         moment = parse_time(str(record.get("time", "")))
         if moment is None:
             continue  # the parser already skips these; a hand-built History may not
-        alerts = tuple(Alert(str(a.get("id", "")), str(a.get("rule", "")), str(a.get("severity", "error")),
-                             str(a.get("message", "")))
-                       for a in record.get("alerts") or [] if isinstance(a, dict))
-        runs.append(Run(str(record.get("id", "")), moment, str(record.get("artifact", "")),
-                        str(record.get("version", "")), alerts))
+        alerts = tuple(
+            Alert(
+                str(a.get("id", "")),
+                str(a.get("rule", "")),
+                str(a.get("severity", "error")),
+                str(a.get("message", "")),
+            )
+            for a in record.get("alerts") or []
+            if isinstance(a, dict)
+        )
+        runs.append(
+            Run(
+                str(record.get("id", "")),
+                moment,
+                str(record.get("artifact", "")),
+                str(record.get("version", "")),
+                alerts,
+            )
+        )
     runs.sort(key=lambda r: r.time)
     return runs
 
@@ -57,12 +71,16 @@ class QuietCheck:
     error_alerts: tuple[tuple[Run, Alert], ...] = ()
 
 
-def check_quiet(history: History, artifact: str, version: str, window: timedelta, now: datetime) -> QuietCheck:
+def check_quiet(
+    history: History, artifact: str, version: str, window: timedelta, now: datetime
+) -> QuietCheck:
     """Runs of VERSION span at least WINDOW, and none within the last WINDOW fired an error alert.
 
     An acknowledged alert still counts: an acknowledgement says someone saw it, not that the version is fine.
     """
-    runs = [r for r in typed_runs(history) if r.artifact == artifact and r.version == version and r.time <= now]
+    runs = [
+        r for r in typed_runs(history) if r.artifact == artifact and r.version == version and r.time <= now
+    ]
     if not runs:
         return QuietCheck(False, f"no monitoring runs of {artifact} {version}", 0, None)
     first = runs[0].time
@@ -71,13 +89,29 @@ def check_quiet(history: History, artifact: str, version: str, window: timedelta
     errors = tuple((r, a) for r in recent for a in r.alerts if a.severity == "error")
     if errors:
         run, alert = errors[-1]
-        return QuietCheck(False, f"{len(errors)} error alert(s) in the last {format_duration(window)}; latest "
-                                 f"{alert.rule} at {iso(run.time)}: {alert.message}", len(runs), first, errors)
+        return QuietCheck(
+            False,
+            f"{len(errors)} error alert(s) in the last {format_duration(window)}; latest "
+            f"{alert.rule} at {iso(run.time)}: {alert.message}",
+            len(runs),
+            first,
+            errors,
+        )
     if first > since:
-        return QuietCheck(False, f"monitored for {format_duration(now - first)} only (first run {iso(first)}); "
-                                 f"needs {format_duration(window)}", len(runs), first)
-    return QuietCheck(True, f"{len(recent)} run(s) in the last {format_duration(window)}, no error alerts; "
-                            f"monitored since {iso(first)}", len(runs), first)
+        return QuietCheck(
+            False,
+            f"monitored for {format_duration(now - first)} only (first run {iso(first)}); "
+            f"needs {format_duration(window)}",
+            len(runs),
+            first,
+        )
+    return QuietCheck(
+        True,
+        f"{len(recent)} run(s) in the last {format_duration(window)}, no error alerts; "
+        f"monitored since {iso(first)}",
+        len(runs),
+        first,
+    )
 
 
 __all__ = ["Alert", "History", "QuietCheck", "Run", "check_quiet", "parse_history", "typed_runs"]

@@ -100,13 +100,16 @@ class Policy:
 
     def artifact(self, name: str) -> ArtifactPolicy:
         if name not in self.artifacts:
-            raise UnknownReference(f"unknown artifact `{name}` (not in {self.path})"
-                                   f"{_hint(name, list(self.artifacts))}")
+            raise UnknownReference(
+                f"unknown artifact `{name}` (not in {self.path}){_hint(name, list(self.artifacts))}"
+            )
         return self.artifacts[name]
 
 
 def _hint(word: str, options: list[str]) -> str:
-    match = closest(word, options, cutoff=0.5) or next((o for o in options if word and o.startswith(word)), None)
+    match = closest(word, options, cutoff=0.5) or next(
+        (o for o in options if word and o.startswith(word)), None
+    )
     if match:
         return f"; did you mean `{match}`?"
     return f"; known: {', '.join(options)}" if options else ""
@@ -118,8 +121,10 @@ def load_policy(root: Any, rel: str) -> Policy:
 
     path = Path(root) / rel
     if not path.is_file():
-        raise InputError(f"{rel}: no promotion policy (the file does not exist)",
-                         hint="write one (see `mlops init`) or set `promotion:` in mlops.yaml")
+        raise InputError(
+            f"{rel}: no promotion policy (the file does not exist)",
+            hint="write one (see `mlops init`) or set `promotion:` in mlops.yaml",
+        )
     return policy_from_document(read_document(path, shown=rel, expected_kind="Promotion"))
 
 
@@ -146,21 +151,31 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
     """Build the model from a schema-valid document; return cross-reference problems as findings."""
     data = doc.data
     findings: list[Finding] = []
-    policy = Policy(path=doc.path, protected_branch=str(data.get("protected_branch") or DEFAULT_BRANCH),
-                    signing_required=data.get("signing") == "required",
-                    allowed_signers=str(data.get("allowed_signers") or DEFAULT_ALLOWED_SIGNERS))
+    policy = Policy(
+        path=doc.path,
+        protected_branch=str(data.get("protected_branch") or DEFAULT_BRANCH),
+        signing_required=data.get("signing") == "required",
+        allowed_signers=str(data.get("allowed_signers") or DEFAULT_ALLOWED_SIGNERS),
+    )
     for name, spec in (data.get("artifacts") or {}).items():
-        policy.artifacts[name] = ArtifactPolicy(name=name, path=spec["path"], type=spec.get("type"),
-                                                metrics=spec.get("metrics"),
-                                                training_data=spec.get("training_data"))
+        policy.artifacts[name] = ArtifactPolicy(
+            name=name,
+            path=spec["path"],
+            type=spec.get("type"),
+            metrics=spec.get("metrics"),
+            training_data=spec.get("training_data"),
+        )
     names = list((data.get("stages") or {}).keys())
     for index, name in enumerate(names):
         spec = data["stages"][name] or {}
         if "after" in spec:
             after = spec["after"]
             if after is not None and after not in names:
-                findings.append(doc.finding(("stages", name, "after"),
-                                            f"`after: {after}` names no stage{_hint(after, names)}"))
+                findings.append(
+                    doc.finding(
+                        ("stages", name, "after"), f"`after: {after}` names no stage{_hint(after, names)}"
+                    )
+                )
                 after = None
             elif after == name:
                 findings.append(doc.finding(("stages", name, "after"), "a stage cannot come after itself"))
@@ -170,8 +185,12 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
         artifacts = spec.get("artifacts")
         for i, art in enumerate(artifacts or []):
             if art not in policy.artifacts:
-                findings.append(doc.finding(("stages", name, "artifacts", i),
-                                            f"unknown artifact `{art}`{_hint(art, list(policy.artifacts))}"))
+                findings.append(
+                    doc.finding(
+                        ("stages", name, "artifacts", i),
+                        f"unknown artifact `{art}`{_hint(art, list(policy.artifacts))}",
+                    )
+                )
         gates = []
         for gi, g in enumerate(spec.get("gates") or []):
             gate = _gate(gi, g)
@@ -180,17 +199,30 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
                 for art in artifacts or list(policy.artifacts):
                     a = policy.artifacts.get(art)
                     if a is not None and not a.metrics:
-                        findings.append(doc.finding(("stages", name, "gates", gi, "metric"),
-                                                    f"metric gate on `{art}`, which names no `metrics:` file"))
+                        findings.append(
+                            doc.finding(
+                                ("stages", name, "gates", gi, "metric"),
+                                f"metric gate on `{art}`, which names no `metrics:` file",
+                            )
+                        )
         soak = spec.get("soak")
         if soak is not None and after is None:
-            findings.append(doc.finding(("stages", name, "soak"),
-                                        "`soak` needs a stage to soak in (this stage has no `after`)"))
-        policy.stages[name] = Stage(name=name, index=index, after=after,
-                                    soak=parse_duration(soak) if soak is not None else None, soak_text=soak,
-                                    review_required=spec.get("review") == "required", gates=tuple(gates),
-                                    artifacts=tuple(artifacts) if artifacts is not None else None,
-                                    desc=spec.get("desc"))
+            findings.append(
+                doc.finding(
+                    ("stages", name, "soak"), "`soak` needs a stage to soak in (this stage has no `after`)"
+                )
+            )
+        policy.stages[name] = Stage(
+            name=name,
+            index=index,
+            after=after,
+            soak=parse_duration(soak) if soak is not None else None,
+            soak_text=soak,
+            review_required=spec.get("review") == "required",
+            gates=tuple(gates),
+            artifacts=tuple(artifacts) if artifacts is not None else None,
+            desc=spec.get("desc"),
+        )
     findings.extend(_cycles(doc, policy))
     return policy, findings
 
@@ -200,13 +232,27 @@ def _gate(index: int, g: dict[str, Any]) -> Gate:
         return Gate(index, "validation", path=g["validation"], desc=g.get("desc"))
     if "monitor" in g:
         text = g.get("no_alerts_for") or "0s"
-        return Gate(index, "monitor", path=g["monitor"], no_alerts_for=parse_duration(text),
-                    no_alerts_for_text=text, desc=g.get("desc"))
+        return Gate(
+            index,
+            "monitor",
+            path=g["monitor"],
+            no_alerts_for=parse_duration(text),
+            no_alerts_for_text=text,
+            desc=g.get("desc"),
+        )
     slices = g.get("slices")
-    return Gate(index, "metric", metric=g["metric"], min=g.get("min"), max=g.get("max"),
-                not_worse_than=g.get("not_worse_than") == "incumbent", tolerance=float(g.get("tolerance") or 0),
-                higher_is_better=bool(g.get("higher_is_better", True)),
-                slices=slices if slices == "all" or slices is None else tuple(slices), desc=g.get("desc"))
+    return Gate(
+        index,
+        "metric",
+        metric=g["metric"],
+        min=g.get("min"),
+        max=g.get("max"),
+        not_worse_than=g.get("not_worse_than") == "incumbent",
+        tolerance=float(g.get("tolerance") or 0),
+        higher_is_better=bool(g.get("higher_is_better", True)),
+        slices=slices if slices == "all" or slices is None else tuple(slices),
+        desc=g.get("desc"),
+    )
 
 
 def _cycles(doc: Document, policy: Policy) -> list[Finding]:
@@ -217,8 +263,11 @@ def _cycles(doc: Document, policy: Policy) -> list[Finding]:
         while current is not None and current in policy.stages:
             if current in seen:
                 if current == name:  # report a loop once per member, at its own `after`
-                    out.append(doc.finding(("stages", name, "after"),
-                                           "`after` chain loops: " + " -> ".join([*seen, current])))
+                    out.append(
+                        doc.finding(
+                            ("stages", name, "after"), "`after` chain loops: " + " -> ".join([*seen, current])
+                        )
+                    )
                 break
             seen.append(current)
             current = policy.stages[current].after

@@ -30,18 +30,27 @@ class PromoteResult:
         return self.evaluation.passed
 
     def to_dict(self) -> dict[str, Any]:
-        return {"written": self.written, "committed": self.committed, "tags": self.tags,
-                "registry": self.registry, "note": self.note, **self.evaluation.to_dict()}
+        return {
+            "written": self.written,
+            "committed": self.committed,
+            "tags": self.tags,
+            "registry": self.registry,
+            "note": self.note,
+            **self.evaluation.to_dict(),
+        }
 
 
-def promote(ref: str, stage: str, *, root: Any = None, apply: bool = False, now: datetime | None = None) -> PromoteResult:
+def promote(
+    ref: str, stage: str, *, root: Any = None, apply: bool = False, now: datetime | None = None
+) -> PromoteResult:
     """With apply, the whole read-evaluate-commit-tag runs under the registry lock (one tag per change)."""
     with _locked(root, apply):
         return _promote(ref, stage, root=root, apply=apply, now=now)
 
 
-def rollback(artifact: str, stage: str, *, root: Any = None, apply: bool = False,
-             now: datetime | None = None) -> PromoteResult:
+def rollback(
+    artifact: str, stage: str, *, root: Any = None, apply: bool = False, now: datetime | None = None
+) -> PromoteResult:
     with _locked(root, apply):
         return _rollback(artifact, stage, root=root, apply=apply, now=now)
 
@@ -61,8 +70,9 @@ def _promote(ref: str, stage: str, *, root: Any, apply: bool, now: datetime | No
     project, ctx = open_context(root, now=now)
     resolved = resolve(ref, project.root, state=ctx.state)
     if resolved.artifact is None or resolved.version is None:
-        raise UsageError(f"`{ref}` names no registered version; use ARTIFACT@vX.Y.Z, ARTIFACT@latest or "
-                         "ARTIFACT#STAGE")
+        raise UsageError(
+            f"`{ref}` names no registered version; use ARTIFACT@vX.Y.Z, ARTIFACT@latest or ARTIFACT#STAGE"
+        )
     return _change(project, ctx, resolved.artifact, stage, resolved.version, apply=apply, verb="Promote")
 
 
@@ -90,23 +100,30 @@ def _rollback(artifact: str, stage: str, *, root: Any, apply: bool, now: datetim
         skipped.append(f"{v.version} ({how} {stage})")
     if before is None:
         why = f"; skipped {', '.join(skipped)}" if skipped else ""
-        raise InputError(f"no earlier version of {artifact} left {stage} in good standing (now "
-                         f"{current.version}){why}", hint=f"`mlops history {artifact}` shows what happened")
+        raise InputError(
+            f"no earlier version of {artifact} left {stage} in good standing (now {current.version}){why}",
+            hint=f"`mlops history {artifact}` shows what happened",
+        )
     result = _change(project, ctx, artifact, stage, before.version, apply=apply, verb="Roll back")
     if skipped:
-        result.note = "; ".join(filter(None, [result.note, f"skipped {', '.join(skipped)}: not a rollback target"]))
+        result.note = "; ".join(
+            filter(None, [result.note, f"skipped {', '.join(skipped)}: not a rollback target"])
+        )
     return result
 
 
-def _change(project: Any, ctx: Context, artifact: str, stage_name: str, version: str, *, apply: bool,
-            verb: str) -> PromoteResult:
+def _change(
+    project: Any, ctx: Context, artifact: str, stage_name: str, version: str, *, apply: bool, verb: str
+) -> PromoteResult:
     ctx.policy.artifact(artifact)  # unknown artifact or stage: exit 2 with a suggestion
     stage = ctx.policy.stage(stage_name)
     if apply:
         if stage.review_required:
-            raise UsageError(f"stage {stage_name} requires review: `--apply` is not allowed",
-                             hint="run without --apply, commit registry.yaml on a branch and open a pull request; "
-                                  "`mlops sync` tags it after the merge")
+            raise UsageError(
+                f"stage {stage_name} requires review: `--apply` is not allowed",
+                hint="run without --apply, commit registry.yaml on a branch and open a pull request; "
+                "`mlops sync` tags it after the merge",
+            )
         require_protected(project.root, ctx.policy.protected_branch, "`mlops promote --apply`")
         git.require_clean(project.root, "`--apply` commits registry.yaml and")
     ev = evaluate(ctx, artifact, stage_name, version)
@@ -124,12 +141,16 @@ def _change(project: Any, ctx: Context, artifact: str, stage_name: str, version:
             result.note = f"{artifact} {version} is already in {stage_name}"
         return result
     if result.written:
-        result.committed = _commit(project, registry, original, f"{verb} {artifact} {version} to {stage_name}")
+        result.committed = _commit(
+            project, registry, original, f"{verb} {artifact} {version} to {stage_name}"
+        )
     if holder is not None and holder.version == version:
         result.note = f"{artifact} {version} is already in {stage_name}; no tag written"
         return result
     provenance = Provenance(result.committed or _last_change(project), None, None, True)
-    result.tags = _apply(ctx, ev, provenance, push=False, via=f"mlops {verb.lower().replace(' ', '')} --apply")
+    result.tags = _apply(
+        ctx, ev, provenance, push=False, via=f"mlops {verb.lower().replace(' ', '')} --apply"
+    )
     return result
 
 

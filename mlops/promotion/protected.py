@@ -21,7 +21,9 @@ from mlops.promotion.files import FileReader
 from mlops.promotion.policy import Policy, policy_at
 
 
-def open_at(root: Path, decider: str, head: str, *, now: datetime, state: Any, label: str) -> tuple[Project, Context]:
+def open_at(
+    root: Path, decider: str, head: str, *, now: datetime, state: Any, label: str
+) -> tuple[Project, Context]:
     """The project and an evaluation context as the protected commit DECIDER has them."""
     from mlops.errors import InputError
 
@@ -29,16 +31,28 @@ def open_at(root: Path, decider: str, head: str, *, now: datetime, state: Any, l
     try:
         policy = policy_at(root, decider, project.promotion)
     except InputError:
-        raise InputError(f"{project.promotion} is not in {label}, the protected side that judges this change",
-                         hint="add the policy in its own pull request, merge it, then change registry.yaml") from None
-    ctx = Context(root, policy, state, now, head, FileReader(root), history_at=decider, history_label=label,
-                  dvc_yaml=project.dvc_yaml)
+        raise InputError(
+            f"{project.promotion} is not in {label}, the protected side that judges this change",
+            hint="add the policy in its own pull request, merge it, then change registry.yaml",
+        ) from None
+    ctx = Context(
+        root,
+        policy,
+        state,
+        now,
+        head,
+        FileReader(root),
+        history_at=decider,
+        history_label=label,
+        dvc_yaml=project.dvc_yaml,
+    )
     return project, ctx
 
 
 def changed_files(root: Path, before: str, after: str) -> list[str]:
-    out = git.run_bytes(["diff", "--name-only", "--no-renames", "-z", "--end-of-options", before, after, "--"],
-                        root).stdout
+    out = git.run_bytes(
+        ["diff", "--name-only", "--no-renames", "-z", "--end-of-options", before, after, "--"], root
+    ).stdout
     return [p for p in out.split("\0") if p]
 
 
@@ -70,6 +84,8 @@ def policy_edits(root: Path, before: str, after: str, protected: tuple[Project, 
 
 
 def refusal(edits: list[str], registry: str) -> str:
-    return (f"this change edits {', '.join(edits)} together with {registry}: files that decide promotions "
-            "(policy, mlops.yaml, rules, monitoring history) change in their own pull request, reviewed and "
-            "merged first; the registry change is judged under the protected branch's version of them")
+    return (
+        f"this change edits {', '.join(edits)} together with {registry}: files that decide promotions "
+        "(policy, mlops.yaml, rules, monitoring history) change in their own pull request, reviewed and "
+        "merged first; the registry change is judged under the protected branch's version of them"
+    )

@@ -24,11 +24,19 @@ def proof(root: Any, version: Any, spec: Any, dvc_yaml: str = "dvc.yaml") -> Gat
     label = f"{version.artifact} {version.version}"
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return GateResult("state", "provable version", False,
-                          f"{label} cannot be proven at commit {version.commit[:12]}: {problems[0]}{more}; "
-                          "`mlops register` would refuse that commit")
-    return GateResult("state", "provable version", True,
-                      f"{label}: dvc.lock at {version.commit[:12]} is current and records the artifact")
+        return GateResult(
+            "state",
+            "provable version",
+            False,
+            f"{label} cannot be proven at commit {version.commit[:12]}: {problems[0]}{more}; "
+            "`mlops register` would refuse that commit",
+        )
+    return GateResult(
+        "state",
+        "provable version",
+        True,
+        f"{label}: dvc.lock at {version.commit[:12]} is current and records the artifact",
+    )
 
 
 def problems_at(root: Any, commit: str, spec: Any, dvc_yaml: str, recorded: dict[str, Any]) -> list[str]:
@@ -46,11 +54,15 @@ def problems_at(root: Any, commit: str, spec: Any, dvc_yaml: str, recorded: dict
     want = (recorded.get("hash") or {}) if isinstance(recorded, dict) else {}
     have = {"md5": out.md5} if out.md5 else {}
     if isinstance(want, dict) and want.get("md5") and have.get("md5") and want["md5"] != have["md5"]:
-        return [f"the artifact hash in {lock_path} ({have['md5']}) is not the one its registration recorded "
-                f"({want['md5']})"]
+        return [
+            f"the artifact hash in {lock_path} ({have['md5']}) is not the one its registration recorded "
+            f"({want['md5']})"
+        ]
     if spec.metrics:
         _stage, metrics_out = _find_output(lock, str(spec.metrics).strip("/"))
         if metrics_out is None:
-            return [f"metrics file {spec.metrics} is not an output of any stage in {lock_path}, so its values "
-                    "cannot be traced to the run that produced the artifact"]
+            return [
+                f"metrics file {spec.metrics} is not an output of any stage in {lock_path}, so its values "
+                "cannot be traced to the run that produced the artifact"
+            ]
     return []

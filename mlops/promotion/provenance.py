@@ -63,8 +63,9 @@ class Tracer:
 
     def desired(self, commit: str) -> Desired:
         if commit not in self._desired:
-            self._desired[commit] = parse_desired(git.show_file(commit, self.rel, self.root),
-                                                  f"{self.rel}@{commit[:12]}")
+            self._desired[commit] = parse_desired(
+                git.show_file(commit, self.rel, self.root), f"{self.rel}@{commit[:12]}"
+            )
         return self._desired[commit]
 
     def value(self, commit: str | None, artifact: str, stage: str) -> Any:
@@ -80,22 +81,36 @@ class Tracer:
         out = git.output(["log", "--first-parent", "--format=%H %P", head, "--", self.rel], self.root)
         for line in out.splitlines():
             commit, *parents = line.split()
-            if self.value(commit, artifact, stage) == self.value(parents[0] if parents else None, artifact, stage):
+            if self.value(commit, artifact, stage) == self.value(
+                parents[0] if parents else None, artifact, stage
+            ):
                 continue
             if self.value(commit, artifact, stage) != current:
                 break  # changed later by a commit that touched something else: cannot happen, be safe
             message = git.output(["log", "-1", "--format=%B", commit], self.root)
             if len(parents) < 2:
-                return Provenance(commit, None, pr_number(message), True,
-                                  f"the change came from commit {commit[:12]} made directly on the branch "
-                                  "(not through a merge commit)")
+                return Provenance(
+                    commit,
+                    None,
+                    pr_number(message),
+                    True,
+                    f"the change came from commit {commit[:12]} made directly on the branch "
+                    "(not through a merge commit)",
+                )
             merge, side = commit, parents[1]
             if self.value(side, artifact, stage) != current:
-                return Provenance(commit, merge, pr_number(message), False,
-                                  f"merge commit {merge[:12]} itself wrote the value (it is not in the merged branch)")
+                return Provenance(
+                    commit,
+                    merge,
+                    pr_number(message),
+                    False,
+                    f"merge commit {merge[:12]} itself wrote the value (it is not in the merged branch)",
+                )
             change = self._change_on_side(parents[0], side, artifact, stage, current)
             return Provenance(change, merge, pr_number(message), False)
-        return Provenance(None, None, None, True, f"no commit on the first-parent history changed {artifact}.{stage}")
+        return Provenance(
+            None, None, None, True, f"no commit on the first-parent history changed {artifact}.{stage}"
+        )
 
     def _change_on_side(self, base: str, side: str, artifact: str, stage: str, current: Any) -> str | None:
         out = git.output(["log", "--format=%H %P", f"{base}..{side}", "--", self.rel], self.root)
@@ -117,7 +132,9 @@ def who(root: Path) -> str:
 
 
 def ci_run() -> str | None:
-    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    server, repo, run = (
+        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
     if server and repo and run:
         return f"{server}/{repo}/actions/runs/{run}"
     return os.environ.get("CI_JOB_URL")

@@ -36,8 +36,9 @@ def text(evaluations: list[Evaluation], *, verbose: bool = True) -> str:
                 continue
             detail = r.message
             if not detail and r.value is not None:
-                detail = f"{_value(r.value)}" + (f" (threshold {_value(r.threshold)})" if r.threshold is not None
-                                                 else "")
+                detail = f"{_value(r.value)}" + (
+                    f" (threshold {_value(r.threshold)})" if r.threshold is not None else ""
+                )
             lines.append(f"  {r.status:<4}  {_subject(r)}" + (f": {detail}" if detail else ""))
         if not ev.results:
             lines.append("  (no gates)")
@@ -48,10 +49,15 @@ def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(evaluations: list[Evaluation], *, base: str | None = None, notes: list[str] | None = None) -> str:
+def markdown(
+    evaluations: list[Evaluation], *, base: str | None = None, notes: list[str] | None = None
+) -> str:
     failed = [ev for ev in evaluations if not ev.passed]
-    out = [f"## mlops gate: {len(evaluations)} promotion{'s' if len(evaluations) != 1 else ''} checked, "
-           f"{len(failed)} refused" + (f" (against `{base}`)" if base else ""), ""]
+    out = [
+        f"## mlops gate: {len(evaluations)} promotion{'s' if len(evaluations) != 1 else ''} checked, "
+        f"{len(failed)} refused" + (f" (against `{base}`)" if base else ""),
+        "",
+    ]
     for note in notes or []:
         out += [f"> **Note:** {note}", ""]
     if not evaluations:
@@ -76,23 +82,37 @@ def markdown(evaluations: list[Evaluation], *, base: str | None = None, notes: l
                 threshold = _value(r.threshold)
                 if r.incumbent and r.incumbent_value is not None:
                     threshold += f" ({r.incumbent}: {_value(r.incumbent_value)})"
-                result = _MARK[r.status] + (f": {r.message}" if r.message and (not r.passed or r.skipped) else "")
-                out.append(f"| {_cell(_subject(r))} | {_cell(_value(r.value))} | {_cell(threshold)} | "
-                           f"{_cell(result)} |")
+                result = _MARK[r.status] + (
+                    f": {r.message}" if r.message and (not r.passed or r.skipped) else ""
+                )
+                out.append(
+                    f"| {_cell(_subject(r))} | {_cell(_value(r.value))} | {_cell(threshold)} | "
+                    f"{_cell(result)} |"
+                )
         else:
             out.append("No gates apply.")
         if ev.deltas:
-            out += ["", f"<details><summary>Metrics against the incumbent {ev.incumbent}</summary>", "",
-                    f"| metric | slice | {ev.version} | {ev.incumbent} | change |", "| --- | --- | --- | --- | --- |"]
+            out += [
+                "",
+                f"<details><summary>Metrics against the incumbent {ev.incumbent}</summary>",
+                "",
+                f"| metric | slice | {ev.version} | {ev.incumbent} | change |",
+                "| --- | --- | --- | --- | --- |",
+            ]
             for d in ev.deltas:
                 change = "" if d.change is None else f"{d.change:+.6g}"
-                out.append(f"| {_cell(d.metric)} | {_cell(d.slice or '')} | {_value(d.value)} | "
-                           f"{_value(d.incumbent_value)} | {change} |")
+                out.append(
+                    f"| {_cell(d.metric)} | {_cell(d.slice or '')} | {_value(d.value)} | "
+                    f"{_value(d.incumbent_value)} | {change} |"
+                )
             out += ["", "</details>"]
         out.append("")
     return "\n".join(out)
 
 
 def as_json(evaluations: list[Evaluation], **extra: Any) -> dict[str, Any]:
-    return {**extra, "passed": all(ev.passed for ev in evaluations),
-            "promotions": [ev.to_dict() for ev in evaluations]}
+    return {
+        **extra,
+        "passed": all(ev.passed for ev in evaluations),
+        "promotions": [ev.to_dict() for ev in evaluations],
+    }

@@ -44,8 +44,13 @@ class Delta:
         return self.value - self.incumbent_value
 
     def to_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "slice": self.slice, "value": self.value,
-                "incumbent_value": self.incumbent_value, "change": self.change}
+        return {
+            "metric": self.metric,
+            "slice": self.slice,
+            "value": self.value,
+            "incumbent_value": self.incumbent_value,
+            "change": self.change,
+        }
 
 
 @dataclass
@@ -85,10 +90,20 @@ class Evaluation:
         return "; ".join(f"{r.gate}: {r.status}" for r in self.results)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"artifact": self.artifact, "stage": self.stage, "version": self.version, "action": self.action,
-                "commit": self.commit, "incumbent": self.incumbent, "previous": self.previous,
-                "rollback": self.rollback, "review_required": self.review_required, "passed": self.passed,
-                "gates": [r.to_dict() for r in self.results], "deltas": [d.to_dict() for d in self.deltas]}
+        return {
+            "artifact": self.artifact,
+            "stage": self.stage,
+            "version": self.version,
+            "action": self.action,
+            "commit": self.commit,
+            "incumbent": self.incumbent,
+            "previous": self.previous,
+            "rollback": self.rollback,
+            "review_required": self.review_required,
+            "passed": self.passed,
+            "gates": [r.to_dict() for r in self.results],
+            "deltas": [d.to_dict() for d in self.deltas],
+        }
 
     def record(self) -> list[dict[str, Any]]:
         """Compact gate results for a tag message."""

@@ -13,17 +13,31 @@ from mlops.promotion.policy import load_policy, policy_at
 from mlops.timeutil import utcnow
 
 
-def open_context(root: str | os.PathLike[str] | None = None, *, committed: bool = False, now: datetime | None = None,
-                 state: object | None = None) -> tuple[Project, Context]:
+def open_context(
+    root: str | os.PathLike[str] | None = None,
+    *,
+    committed: bool = False,
+    now: datetime | None = None,
+    state: object | None = None,
+) -> tuple[Project, Context]:
     """`committed`: read promotion.yaml at HEAD (CI, sync) rather than from the work tree (promote)."""
     from mlops.registry import read_state
 
     project = load_project(root)
     head = git.resolve_commit("HEAD", project.root)
-    policy = policy_at(project.root, head, project.promotion) if committed else \
-        load_policy(project.root, project.promotion)
-    ctx = Context(project.root, policy, state if state is not None else read_state(project.root),
-                  now or utcnow(), head, FileReader(project.root))
+    policy = (
+        policy_at(project.root, head, project.promotion)
+        if committed
+        else load_policy(project.root, project.promotion)
+    )
+    ctx = Context(
+        project.root,
+        policy,
+        state if state is not None else read_state(project.root),
+        now or utcnow(),
+        head,
+        FileReader(project.root),
+    )
     return project, ctx
 
 

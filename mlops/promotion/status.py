@@ -35,15 +35,31 @@ class StageStatus:
         return self.managed and self.desired != self.actual
 
     def to_dict(self) -> dict[str, Any]:
-        return {"artifact": self.artifact, "stage": self.stage, "desired": self.desired, "actual": self.actual,
-                "state": self.state, "review_required": self.review_required, "refused": self.refused or None}
+        return {
+            "artifact": self.artifact,
+            "stage": self.stage,
+            "desired": self.desired,
+            "actual": self.actual,
+            "state": self.state,
+            "review_required": self.review_required,
+            "refused": self.refused or None,
+        }
 
 
-def compare(policy: Policy, state: Any, desired: Desired, committed: Desired | None = None) -> list[StageStatus]:
+def compare(
+    policy: Policy, state: Any, desired: Desired, committed: Desired | None = None
+) -> list[StageStatus]:
     rank = {name: i for i, name in enumerate(policy.stages)}
     rows: list[StageStatus] = []
-    names = list(dict.fromkeys([*desired, *policy.artifacts,
-                                *(a for a in state.artifacts if a in policy.artifacts or a in desired)]))
+    names = list(
+        dict.fromkeys(
+            [
+                *desired,
+                *policy.artifacts,
+                *(a for a in state.artifacts if a in policy.artifacts or a in desired),
+            ]
+        )
+    )
     for artifact in names:
         art = state.artifact(artifact)
         stages = list(dict.fromkeys([*desired.get(artifact, {}), *(art.queues if art else {})]))
@@ -57,6 +73,15 @@ def compare(policy: Policy, state: Any, desired: Desired, committed: Desired | N
             want = desired.get(artifact, {}).get(stage)
             stage_policy = policy.stages.get(stage)
             same = committed is None or committed.get(artifact, {}).get(stage, object()) == want
-            rows.append(StageStatus(artifact, stage, want, actual, managed,
-                                    bool(stage_policy and stage_policy.review_required), same))
+            rows.append(
+                StageStatus(
+                    artifact,
+                    stage,
+                    want,
+                    actual,
+                    managed,
+                    bool(stage_policy and stage_policy.review_required),
+                    same,
+                )
+            )
     return rows

@@ -24,9 +24,13 @@ class SyncAction:
     provenance: Provenance | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "reason": self.reason, "tags": self.tags,
-                "provenance": self.provenance.to_dict() if self.provenance else None,
-                **self.evaluation.to_dict()}
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "tags": self.tags,
+            "provenance": self.provenance.to_dict() if self.provenance else None,
+            **self.evaluation.to_dict(),
+        }
 
 
 @dataclass
@@ -41,16 +45,23 @@ class SyncReport:
         return [a for a in self.actions if a.status == "refused"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"branch": self.branch, "head": self.head, "dry_run": self.dry_run, "passed": not self.refused,
-                "actions": [a.to_dict() for a in self.actions]}
+        return {
+            "branch": self.branch,
+            "head": self.head,
+            "dry_run": self.dry_run,
+            "passed": not self.refused,
+            "actions": [a.to_dict() for a in self.actions],
+        }
 
 
 def require_protected(root: Any, branch: str, what: str) -> None:
     current = git.current_branch(root)
     if current != branch:
         where = f"on `{current}`" if current else "detached (no branch checked out)"
-        raise UsageError(f"{what} runs only on the protected branch `{branch}`; HEAD is {where}",
-                         hint=f"`git switch {branch}` (CI: run it on pushes to {branch})")
+        raise UsageError(
+            f"{what} runs only on the protected branch `{branch}`; HEAD is {where}",
+            hint=f"`git switch {branch}` (CI: run it on pushes to {branch})",
+        )
 
 
 def sync(root: Any = None, *, push: bool = False, dry_run: bool = False, now: Any = None) -> SyncReport:
@@ -111,8 +122,10 @@ def judge_pending(root: Any, head: str, *, now: Any = None, dry_run: bool = True
             action.reason = "; ".join(r.message or r.gate for r in ev.failures)
         elif ev.review_required and not provenance.reviewed:
             action.status = "refused"
-            action.reason = (f"stage {row.stage} requires review: {provenance.reason}; "
-                             "change registry.yaml through a pull request merged with a merge commit")
+            action.reason = (
+                f"stage {row.stage} requires review: {provenance.reason}; "
+                "change registry.yaml through a pull request merged with a merge commit"
+            )
         yield action, judges
 
 
@@ -146,8 +159,14 @@ class _Judges:
         from mlops.promotion.protected import open_at
 
         if decider not in self._contexts:
-            self._contexts[decider] = open_at(self.root, decider, self.head, now=self.now, state=self.state,
-                                              label=f"{decider[:12]} (before the change)")
+            self._contexts[decider] = open_at(
+                self.root,
+                decider,
+                self.head,
+                now=self.now,
+                state=self.state,
+                label=f"{decider[:12]} (before the change)",
+            )
         return self._contexts[decider]
 
     def context(self, provenance: Provenance) -> tuple[Context, str]:
@@ -157,7 +176,9 @@ class _Judges:
         brought = provenance.merge or provenance.change
         if brought is None:
             return self._open(self.head)[1], ""
-        parents = git.output(["rev-list", "--parents", "-n", "1", "--end-of-options", brought], self.root).split()
+        parents = git.output(
+            ["rev-list", "--parents", "-n", "1", "--end-of-options", brought], self.root
+        ).split()
         if len(parents) < 2:  # no commit changed the value (it was there from the start): HEAD decides
             return self._open(self.head)[1], ""
         project, ctx = self._open(parents[1])
@@ -179,16 +200,35 @@ def _apply(ctx: Context, ev: Evaluation, provenance: Provenance | None, *, push:
     if ev.action == "assign":
         assert ev.version is not None
         message = f"{'Roll back' if ev.rollback else 'Promote'} {ev.artifact} {ev.version} to {ev.stage}"
-        return [write.assign(ctx.root, ev.artifact, ev.version, ev.stage, metadata=metadata, message=message,
-                             push=push, sign=ctx.policy.signing_required)]
+        return [
+            write.assign(
+                ctx.root,
+                ev.artifact,
+                ev.version,
+                ev.stage,
+                metadata=metadata,
+                message=message,
+                push=push,
+                sign=ctx.policy.signing_required,
+            )
+        ]
     art = ctx.state.artifact(ev.artifact)
     tags = []
     for version in list(art.stage_versions(ev.stage)) if art else []:
         if not version.registered:
             continue
-        tags.append(write.unassign(ctx.root, ev.artifact, version.version, ev.stage, metadata=metadata,
-                                   message=f"Remove {ev.artifact} {version.version} from {ev.stage}", push=push,
-                                   sign=ctx.policy.signing_required))
+        tags.append(
+            write.unassign(
+                ctx.root,
+                ev.artifact,
+                version.version,
+                ev.stage,
+                metadata=metadata,
+                message=f"Remove {ev.artifact} {version.version} from {ev.stage}",
+                push=push,
+                sign=ctx.policy.signing_required,
+            )
+        )
     return tags
 
 

@@ -42,8 +42,16 @@ class TagCheck:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tag": self.tag, "artifact": self.artifact, "stage": self.stage, "version": self.version,
-                "event": self.kind, "merge_commit": self.merge, "ok": self.ok, "problems": self.problems}
+        return {
+            "tag": self.tag,
+            "artifact": self.artifact,
+            "stage": self.stage,
+            "version": self.version,
+            "event": self.kind,
+            "merge_commit": self.merge,
+            "ok": self.ok,
+            "problems": self.problems,
+        }
 
 
 @dataclass
@@ -57,9 +65,14 @@ class VerifyReport:
         return [c for c in self.checks if not c.ok]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"branch": self.branch, "passed": not self.failures, "checked": len(self.checks),
-                "proven": len(self.checks) - len(self.failures), "signing_required": self.signing_required,
-                "tags": [c.to_dict() for c in self.checks]}
+        return {
+            "branch": self.branch,
+            "passed": not self.failures,
+            "checked": len(self.checks),
+            "proven": len(self.checks) - len(self.failures),
+            "signing_required": self.signing_required,
+            "tags": [c.to_dict() for c in self.checks],
+        }
 
 
 @dataclass(frozen=True)
@@ -115,18 +128,23 @@ def verify(root: Any = None, *, since: str | None = None) -> VerifyReport:
 
 def merged_changes(root: Path, tip: str, registry: str, policy: Policy) -> dict[str, list[MergedChange]]:
     """Merge commit -> the registry.yaml values it changed, for every merge on TIP's first-parent history."""
-    out = git.output(["log", "--first-parent", "--format=%H %ct %P", "--end-of-options", tip, "--", registry], root)
+    out = git.output(
+        ["log", "--first-parent", "--format=%H %ct %P", "--end-of-options", tip, "--", registry], root
+    )
     rows = [line.split() for line in out.splitlines() if len(line.split()) >= 4]  # merges only
     blobs = git.cat_file_batch(root, [f"{c}:{registry}" for row in rows for c in (row[0], row[2], row[3])])
     found: dict[str, list[MergedChange]] = {}
     for i, (merge, when, first, side, *_rest) in enumerate(rows):
-        at, before, theirs = (_desired(blobs[3 * i + k], registry, c) for k, c in enumerate((merge, first, side)))
+        at, before, theirs = (
+            _desired(blobs[3 * i + k], registry, c) for k, c in enumerate((merge, first, side))
+        )
         for change in diff_desired(before, at, policy.stage_names):
             if change.removed:
                 continue
             from_side = theirs.get(change.artifact, {}).get(change.stage, "<absent>") == change.after
-            found.setdefault(merge, []).append(MergedChange(merge, change.artifact, change.stage, change.after,
-                                                            int(when), from_side))
+            found.setdefault(merge, []).append(
+                MergedChange(merge, change.artifact, change.stage, change.after, int(when), from_side)
+            )
     return found
 
 
@@ -137,8 +155,13 @@ def _desired(raw: bytes | None, registry: str, commit: str) -> Desired:
         return {}
 
 
-def _problems(root: Path, event: Any, changes: dict[str, list[MergedChange]],
-              claimed: dict[tuple[str, str, str, str | None], str], check: TagCheck) -> list[str]:
+def _problems(
+    root: Path,
+    event: Any,
+    changes: dict[str, list[MergedChange]],
+    claimed: dict[tuple[str, str, str, str | None], str],
+    check: TagCheck,
+) -> list[str]:
     recorded = event.message_data.get("merge_commit")
     if not recorded or not isinstance(recorded, str):
         return ["records no merge commit (not written by `mlops sync` after a merged pull request)"]
@@ -156,19 +179,24 @@ def _problems(root: Path, event: Any, changes: dict[str, list[MergedChange]],
     change = mine[0]
     problems = []
     if not change.from_side:
-        problems.append(f"merge commit {merge[:12]} itself wrote {event.stage}: {change.version} (it is not in "
-                        "the merged branch)")
+        problems.append(
+            f"merge commit {merge[:12]} itself wrote {event.stage}: {change.version} (it is not in "
+            "the merged branch)"
+        )
     if event.kind == "assign" and change.version != want:
-        problems.append(f"merge {merge[:12]} set {event.stage}: {change.version}, but the tag is on "
-                        f"{want}'s commit")
+        problems.append(
+            f"merge {merge[:12]} set {event.stage}: {change.version}, but the tag is on {want}'s commit"
+        )
     if event.kind == "unassign" and change.version is not None:
         problems.append(f"merge {merge[:12]} set {event.stage}: {change.version}, not an empty stage")
     if event.timestamp < change.time:
         problems.append(f"created before merge {merge[:12]} (a tag cannot prove a change made after it)")
     key = (merge, event.artifact, event.stage, event.version if event.kind == "unassign" else None)
     if key in claimed:
-        problems.append(f"merge {merge[:12]}'s change is already proven by tag {claimed[key]} (a copied message "
-                        "or an extra tag: one tag per change)")
+        problems.append(
+            f"merge {merge[:12]}'s change is already proven by tag {claimed[key]} (a copied message "
+            "or an extra tag: one tag per change)"
+        )
     elif not problems:
         claimed[key] = event.tag
     return problems
@@ -178,16 +206,21 @@ def _why_not_a_change(root: Path, merge: str) -> str:
     parents = git.output(["rev-list", "--parents", "-n", "1", "--end-of-options", merge], root).split()[1:]
     if len(parents) < 2:
         return f"recorded merge {merge[:12]} is not a merge commit"
-    return (f"recorded merge {merge[:12]} is not on the first-parent history of the protected branch, or "
-            "changed nothing in registry.yaml")
+    return (
+        f"recorded merge {merge[:12]} is not on the first-parent history of the protected branch, or "
+        "changed nothing in registry.yaml"
+    )
 
 
 def _gate_problems(data: dict[str, Any]) -> list[str]:
     gates = data.get("gates")
     if not isinstance(gates, list) or data.get("gates_passed") is not True:
         return ["records no passing gate results"]
-    bad = [g.get("gate", "?") if isinstance(g, dict) else "?" for g in gates
-           if not isinstance(g, dict) or g.get("passed") is not True]
+    bad = [
+        g.get("gate", "?") if isinstance(g, dict) else "?"
+        for g in gates
+        if not isinstance(g, dict) or g.get("passed") is not True
+    ]
     return ["records failed gates: " + ", ".join(map(str, bad))] if bad else []
 
 
@@ -214,10 +247,15 @@ class _Signatures:
 
     def problems(self, tag: str) -> list[str]:
         if self.allowed is None:
-            return [f"signing is required but {self.policy.allowed_signers} is not on "
-                    f"{self.policy.protected_branch}"]
-        proc = git.run(["-c", f"gpg.ssh.allowedSignersFile={self.allowed}", "tag", "-v", "--end-of-options",
-                        tag], self.root, check=False)
+            return [
+                f"signing is required but {self.policy.allowed_signers} is not on "
+                f"{self.policy.protected_branch}"
+            ]
+        proc = git.run(
+            ["-c", f"gpg.ssh.allowedSignersFile={self.allowed}", "tag", "-v", "--end-of-options", tag],
+            self.root,
+            check=False,
+        )
         if proc.returncode == 0:
             return []
         detail = git.last_line(proc)

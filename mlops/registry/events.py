@@ -62,9 +62,17 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "event": self.kind, "artifact": self.artifact, "version": self.version, "stage": self.stage,
-            "counter": self.counter, "tag": self.tag, "commit": self.commit, "date": self.date.isoformat(),
-            "tagger": self.tagger, "tagger_email": self.tagger_email, "message": self.summary,
+            "event": self.kind,
+            "artifact": self.artifact,
+            "version": self.version,
+            "stage": self.stage,
+            "counter": self.counter,
+            "tag": self.tag,
+            "commit": self.commit,
+            "date": self.date.isoformat(),
+            "tagger": self.tagger,
+            "tagger_email": self.tagger_email,
+            "message": self.summary,
             "data": self.message_data,
         }
 

@@ -26,8 +26,9 @@ from mlops.reproduce.lock import StageLock, read_locks
 from mlops.reproduce.lock import join_path as _join  # one path rule for dvc.yaml and dvc.lock entries
 
 
-def stale_reasons(root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dvc.yaml",
-                  dvc_lock: str = "dvc.lock") -> tuple[list[str], dict[str, StageLock]]:
+def stale_reasons(
+    root: str | os.PathLike[str], commit: str, dvc_yaml: str = "dvc.yaml", dvc_lock: str = "dvc.lock"
+) -> tuple[list[str], dict[str, StageLock]]:
     """(reasons dvc.lock is stale at COMMIT, its stages in the typed model of mlops.reproduce.lock, keyed
     by stage name). No reasons: current."""
     files = read_blobs(root, commit, [dvc_yaml, dvc_lock])
@@ -61,8 +62,14 @@ class _Expected:
         self.params: dict[str, dict[str, dict[str, Any]]] = {}  # params file -> stage -> {key: value}
 
 
-def _stage_reasons(name: str, stage: dict[str, Any], locked: dict[str, StageLock], folder: str,
-                   dvc_lock: str, expected: _Expected) -> list[str]:
+def _stage_reasons(
+    name: str,
+    stage: dict[str, Any],
+    locked: dict[str, StageLock],
+    folder: str,
+    dvc_lock: str,
+    expected: _Expected,
+) -> list[str]:
     if "foreach" in stage or "matrix" in stage:
         ran = any(key.startswith(f"{name}@") for key in locked)
         return [] if ran else [f"stage {name} has never run (not in {dvc_lock})"]
@@ -109,7 +116,9 @@ def _content_reasons(root: str | os.PathLike[str], commit: str, expected: _Expec
             data = blobs.get(path)
             if data is not None:
                 if hashlib.md5(data).hexdigest() != md5:
-                    reasons.append(f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)")
+                    reasons.append(
+                        f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)"
+                    )
             elif what == "dependency":
                 tracked = read_locks([f"{path}.dvc"], lambda paths: blobs)
                 outs = [o for s in tracked.values() for o in s.outs.values()]
@@ -123,7 +132,9 @@ def _content_reasons(root: str | os.PathLike[str], commit: str, expected: _Expec
                 if not found:
                     reasons.append(f"stage {name}: parameter {key} is no longer in {pfile}")
                 elif now != value:
-                    reasons.append(f"stage {name}: parameter {key} is {now!r} in {pfile}, dvc.lock ran with {value!r}")
+                    reasons.append(
+                        f"stage {name}: parameter {key} is {now!r} in {pfile}, dvc.lock ran with {value!r}"
+                    )
     return reasons
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-SIGNATURE_MARKERS = ("-----BEGIN PGP SIGNATURE-----", "-----BEGIN SSH SIGNATURE-----",
-                     "-----BEGIN SIGNED MESSAGE-----")
+SIGNATURE_MARKERS = (
+    "-----BEGIN PGP SIGNATURE-----",
+    "-----BEGIN SSH SIGNATURE-----",
+    "-----BEGIN SIGNED MESSAGE-----",
+)
 
 
 def compose(summary: str, data: dict[str, Any] | None) -> str:
@@ -48,10 +51,10 @@ def parse_checked(message: str, shown: str = "tag message") -> tuple[dict[str, A
 
     text = strip_signature(message)
     at = text.find("\n{")
-    block = text[at + 1:] if at >= 0 else None
+    block = text[at + 1 :] if at >= 0 else None
     if block is None:
         at = text.find("\n---\n")
-        block = text[at + 5:] if at >= 0 else None
+        block = text[at + 5 :] if at >= 0 else None
     if block is None:
         return {}, None
     try:

@@ -43,24 +43,43 @@ def parse_records(raw: str) -> tuple[list[Event], list[str], set[str]]:
             continue  # not meant for a registry (v1.0, release-2026)
         fields = parse_fields(name)
         if fields is None:
-            warnings.append(f"tag {name}: ignored, it does not follow the registry grammar "
-                            "(ARTIFACT@vX.Y.Z, ARTIFACT#STAGE#N, ARTIFACT@deprecated)")
+            warnings.append(
+                f"tag {name}: ignored, it does not follow the registry grammar "
+                "(ARTIFACT@vX.Y.Z, ARTIFACT#STAGE#N, ARTIFACT@deprecated)"
+            )
             continue
         kind, artifact, version, stage, counter = fields
         if parts[i + 1] != "tag":
-            warnings.append(f"{artifact}: tag {name} is a lightweight tag; ignored (registry tags are "
-                            "annotated, as GTO reads them)")
+            warnings.append(
+                f"{artifact}: tag {name} is a lightweight tag; ignored (registry tags are "
+                "annotated, as GTO reads them)"
+            )
             continue
         target_type = parts[i + 2]
         if target_type != "commit":
-            warnings.append(f"{artifact}: tag {name} points at a {target_type or 'missing object'}, not a "
-                            "commit; ignored")
+            warnings.append(
+                f"{artifact}: tag {name} points at a {target_type or 'missing object'}, not a commit; ignored"
+            )
             continue
         who, _, when = parts[i + 4].rpartition("> ")
         tagger, _, email = who.partition(" <")
         stamp, _, tz = when.partition(" ")
-        append(Event(kind, artifact, name, parts[i + 3], int(stamp) if stamp.isdigit() else 0, tz or "+0000",
-                     tagger, email, parts[i + 5], version, stage, counter))
+        append(
+            Event(
+                kind,
+                artifact,
+                name,
+                parts[i + 3],
+                int(stamp) if stamp.isdigit() else 0,
+                tz or "+0000",
+                tagger,
+                email,
+                parts[i + 5],
+                version,
+                stage,
+                counter,
+            )
+        )
     return events, warnings, names
 
 
@@ -104,8 +123,9 @@ def artifact_annotations(root: str | os.PathLike[str], rev: str = "HEAD") -> dic
             found[str(name)] = {
                 "type": spec.get("type") if isinstance(spec.get("type"), str) else None,
                 "path": spec.get("path") if isinstance(spec.get("path"), str) else None,
-                "description": next((spec[k] for k in ("description", "desc") if isinstance(spec.get(k), str)),
-                                    None),
+                "description": next(
+                    (spec[k] for k in ("description", "desc") if isinstance(spec.get(k), str)), None
+                ),
                 "labels": [str(label) for label in labels] if isinstance(labels, list) else [],
                 "source": path,
             }

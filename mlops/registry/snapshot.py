@@ -15,18 +15,29 @@ from mlops.registry.lockcheck import stale_reasons
 from mlops.reproduce.lock import HashEntry, StageLock
 
 
-def snapshot(root: str | os.PathLike[str], commit: str, artifact: str, spec: dict[str, Any], *,
-             dvc_yaml: str = "dvc.yaml", dvc_lock: str = "dvc.lock") -> dict[str, Any]:
+def snapshot(
+    root: str | os.PathLike[str],
+    commit: str,
+    artifact: str,
+    spec: dict[str, Any],
+    *,
+    dvc_yaml: str = "dvc.yaml",
+    dvc_lock: str = "dvc.lock",
+) -> dict[str, Any]:
     reasons, lock = stale_reasons(root, commit, dvc_yaml, dvc_lock)
     if reasons:
         more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
-        raise UsageError(f"dvc.lock at {commit[:7]} is stale: {reasons[0]}{more}",
-                         hint="run the pipeline (`mlops run` or `dvc repro`), commit dvc.lock, then register")
+        raise UsageError(
+            f"dvc.lock at {commit[:7]} is stale: {reasons[0]}{more}",
+            hint="run the pipeline (`mlops run` or `dvc repro`), commit dvc.lock, then register",
+        )
     path = str(spec["path"]).strip("/")
     stage_name, out = _find_output(lock, path)
     if out is None:
-        raise UsageError(f"{artifact}: its path {path} is not an output of any stage in dvc.lock at {commit[:7]}",
-                         hint="artifacts must be produced by the pipeline (an `outs` entry) and committed")
+        raise UsageError(
+            f"{artifact}: its path {path} is not an output of any stage in dvc.lock at {commit[:7]}",
+            hint="artifacts must be produced by the pipeline (an `outs` entry) and committed",
+        )
     entry = lock[stage_name]
     data: dict[str, Any] = {
         "commit": commit,
@@ -81,5 +92,7 @@ def _metrics(root: str | os.PathLike[str], commit: str, path: str) -> Any:
         return CommittedFiles(root).data(commit, path)
     except CommittedFileError as exc:
         if exc.missing:
-            raise InputError(f"metrics file {path} is neither in Git nor in the DVC cache at {commit[:7]}") from None
+            raise InputError(
+                f"metrics file {path} is neither in Git nor in the DVC cache at {commit[:7]}"
+            ) from None
         raise

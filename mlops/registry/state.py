@@ -61,10 +61,19 @@ class Version:
         return self.registration.message_data if self.registration else {}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"artifact": self.artifact, "version": self.version, "commit": self.commit, "tag": self.tag,
-                "created_at": self.created_at.isoformat(), "author": self.author,
-                "author_email": self.author_email, "message": self.message,
-                "deregistered": self.deregistered, "registered": self.registered, "data": self.message_data}
+        return {
+            "artifact": self.artifact,
+            "version": self.version,
+            "commit": self.commit,
+            "tag": self.tag,
+            "created_at": self.created_at.isoformat(),
+            "author": self.author,
+            "author_email": self.author_email,
+            "message": self.message,
+            "deregistered": self.deregistered,
+            "registered": self.registered,
+            "data": self.message_data,
+        }
 
 
 @dataclass(eq=False)
@@ -128,7 +137,9 @@ class RegistryState:
         return sorted({s for a in self.artifacts.values() for s in a.queues})
 
 
-def fold(events: list[Event], warnings: list[str] | None = None, tags: set[str] | None = None) -> RegistryState:
+def fold(
+    events: list[Event], warnings: list[str] | None = None, tags: set[str] | None = None
+) -> RegistryState:
     state = RegistryState(warnings=list(warnings or []), tags=set(tags or ()))
     ordered = sorted(events, key=lambda e: e.order)
     by_artifact: dict[str, list[Event]] = {}
@@ -149,8 +160,10 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     for commit, same in by_commit.items():
         if len(same) > 1:
             names = ", ".join(sorted((v.version for v in same), key=semver_key))
-            warnings.append(f"{name}: versions {names} are all on commit {commit[:7]}; "
-                            f"assignments on that commit count for the highest")
+            warnings.append(
+                f"{name}: versions {names} are all on commit {commit[:7]}; "
+                f"assignments on that commit count for the highest"
+            )
     unregistered: dict[str, Version] = {}
     # stage -> version -> (in the stage?, order of its newest assignment)
     presence: dict[str, dict[int, tuple[bool, tuple[int, int, int], Version]]] = {}
@@ -190,8 +203,9 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     # assignment time, then reverses, so the version registered EARLIER wins a tie. The same rule here keeps
     # both tools' answers equal on tags written by hand or by other tools (mlops itself never writes a tie).
     registered = {id(e): v for v in versions.values() if v.registration is not None for e in [v.registration]}
-    seniority = {id(registered[id(e)]): -i for i, e in enumerate(events)
-                 if e.kind == REGISTER and id(e) in registered}
+    seniority = {
+        id(registered[id(e)]): -i for i, e in enumerate(events) if e.kind == REGISTER and id(e) in registered
+    }
     for stage, in_stage in presence.items():
         live = [(order, v) for inside, order, v in in_stage.values() if inside and not v.deregistered]
         live.sort(key=lambda item: (item[0][0], seniority.get(id(item[1]), -len(events))), reverse=True)
@@ -199,7 +213,9 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     return art
 
 
-def _registered_versions(name: str, events: list[Event], warnings: list[str]) -> dict[tuple[str, str], Version]:
+def _registered_versions(
+    name: str, events: list[Event], warnings: list[str]
+) -> dict[tuple[str, str], Version]:
     """One Version per (version, commit), as GTO keeps them: a version registered again by hand on another
     commit is a second version of that name (assignments on either commit find it), with a warning."""
     versions: dict[tuple[str, str], Version] = {}
@@ -209,14 +225,21 @@ def _registered_versions(name: str, events: list[Event], warnings: list[str]) ->
         assert e.version is not None
         earlier = [v for (version, _), v in versions.items() if version == e.version]
         if earlier:
-            warnings.append(f"{name}: {e.version} is registered on two commits (tags {earlier[0].tag} and "
-                            f"{e.tag}); both count, as in GTO")
+            warnings.append(
+                f"{name}: {e.version} is registered on two commits (tags {earlier[0].tag} and "
+                f"{e.tag}); both count, as in GTO"
+            )
         versions[(e.version, e.commit)] = Version(name, e.version, e.commit, registration=e)
     return versions
 
 
-def _version_at(commit: str, by_commit: dict[str, list[Version]], unregistered: dict[str, Version],
-                artifact: str, event: Event) -> Version:
+def _version_at(
+    commit: str,
+    by_commit: dict[str, list[Version]],
+    unregistered: dict[str, Version],
+    artifact: str,
+    event: Event,
+) -> Version:
     same = by_commit.get(commit)
     if same:
         if len(same) == 1:

@@ -27,9 +27,11 @@ KINDS = (REGISTER, DEREGISTER, ASSIGN, UNASSIGN, DEPRECATE)
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"
 DIRNAME = r"(?!-)(?:(?!\.\.)[a-zA-Z0-9_./-])+"
-SEMVER = (r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)"
-          r"(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?"
-          r"(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?")
+SEMVER = (
+    r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)"
+    r"(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?"
+    r"(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?"
+)
 
 _ARTIFACT = f"(?:{DIRNAME}:)?{NAME}"
 _ARTIFACT_IN_TAG = f"(?:{DIRNAME}=)?{NAME}"
@@ -56,7 +58,9 @@ class TagName:
     counter: int | None = None
 
     def __str__(self) -> str:
-        return format_tag(self.kind, self.artifact, version=self.version, stage=self.stage, counter=self.counter)
+        return format_tag(
+            self.kind, self.artifact, version=self.version, stage=self.stage, counter=self.counter
+        )
 
 
 def artifact_to_tag(artifact: str) -> str:
@@ -79,12 +83,20 @@ def valid_version(version: str) -> bool:
     return bool(VERSION_RE.match(version))
 
 
-def format_tag(kind: str, artifact: str, *, version: str | None = None, stage: str | None = None,
-               counter: int | None = None) -> str:
+def format_tag(
+    kind: str,
+    artifact: str,
+    *,
+    version: str | None = None,
+    stage: str | None = None,
+    counter: int | None = None,
+) -> str:
     """The tag name for an event. Raises TagNameError on a name the grammar cannot hold."""
     if not valid_artifact(artifact):
-        raise TagNameError(f"`{artifact}` is not a valid artifact name (letters, digits, `-`, `_`, `/`; "
-                           "`dir/sub:name` for one in a folder)")
+        raise TagNameError(
+            f"`{artifact}` is not a valid artifact name (letters, digits, `-`, `_`, `/`; "
+            "`dir/sub:name` for one in a folder)"
+        )
     base = artifact_to_tag(artifact)
     if kind in (REGISTER, DEREGISTER):
         if not version or not valid_version(version):

@@ -47,9 +47,18 @@ class TagExists(GitError):
     """The tag name is taken (locally or on the remote)."""
 
 
-def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, version: str | None = None,
-             bump_part: str = "patch", metadata: dict[str, Any] | None = None, message: str | None = None,
-             push: bool = False, sign: bool = False) -> str:
+def register(
+    root: str | os.PathLike[str],
+    artifact: str,
+    rev: str = "HEAD",
+    *,
+    version: str | None = None,
+    bump_part: str = "patch",
+    metadata: dict[str, Any] | None = None,
+    message: str | None = None,
+    push: bool = False,
+    sign: bool = False,
+) -> str:
     """Tag `ARTIFACT@vX.Y.Z` on REV's commit. Refuses an existing version and a second live version of the
     artifact on one commit. Without `version`, bumps `bump_part` of the latest version (first: v0.1.0)."""
     _check_artifact(artifact)
@@ -62,8 +71,13 @@ def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, 
         with registry_lock(root):
             state = read_state(root)
             target = _next_version(state, artifact, commit, version, bump_part)
-            data = {"event": REGISTER, "artifact": artifact, "version": target, "mlops_version": __version__,
-                    **(metadata or {})}
+            data = {
+                "event": REGISTER,
+                "artifact": artifact,
+                "version": target,
+                "mlops_version": __version__,
+                **(metadata or {}),
+            }
             text = messages.compose(message or f"Register {artifact} {target}", data)
             name = format_tag(REGISTER, artifact, version=target)
             _wait_for_next_second(state, artifact)
@@ -72,7 +86,9 @@ def register(root: str | os.PathLike[str], artifact: str, rev: str = "HEAD", *, 
                 return name
             except TagExists:
                 if version is not None:
-                    raise UsageError(f"{artifact}@{target} is already registered (tag {name} exists)") from None
+                    raise UsageError(
+                        f"{artifact}@{target} is already registered (tag {name} exists)"
+                    ) from None
                 if push:
                     fetch_tags(root)
                 continue  # a writer elsewhere took this version: bump again from the new state
@@ -85,33 +101,55 @@ def _next_version(state: RegistryState, artifact: str, commit: str, version: str
         return version or bump(None, part)
     on_commit = [v for v in art.versions if v.commit == commit and not v.deregistered]
     if on_commit:
-        raise UsageError(f"{artifact} already has {on_commit[0].version} on commit {commit[:7]}; "
-                         "one commit holds one version of an artifact")
+        raise UsageError(
+            f"{artifact} already has {on_commit[0].version} on commit {commit[:7]}; "
+            "one commit holds one version of an artifact"
+        )
     latest = art.latest
     target = version or bump(latest.version if latest else None, part)
     taken = art.version(target)
     if taken is not None:
-        raise UsageError(f"{artifact}@{target} is already registered (commit {taken.commit[:7]})",
-                         hint="pick another --version or use --bump")
+        raise UsageError(
+            f"{artifact}@{target} is already registered (commit {taken.commit[:7]})",
+            hint="pick another --version or use --bump",
+        )
     return target
 
 
-def deregister(root: str | os.PathLike[str], artifact: str, version: str, *,
-               metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False) -> str:
+def deregister(
+    root: str | os.PathLike[str],
+    artifact: str,
+    version: str,
+    *,
+    metadata: dict[str, Any] | None = None,
+    message: str | None = None,
+    push: bool = False,
+) -> str:
     def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
         v = _live_version(state, artifact, version)
         name = format_tag(DEREGISTER, artifact, version=version)
         if name in state.tags:
             name = format_tag(DEREGISTER, artifact, version=version, counter=counter)
-        data = {"event": DEREGISTER, "artifact": artifact, "version": version, "mlops_version": __version__,
-                **(metadata or {})}
+        data = {
+            "event": DEREGISTER,
+            "artifact": artifact,
+            "version": version,
+            "mlops_version": __version__,
+            **(metadata or {}),
+        }
         return name, v.commit, messages.compose(message or f"Deregister {artifact} {version}", data)
 
     return _write_with_counter(root, artifact, build, push=push)
 
 
-def deprecate(root: str | os.PathLike[str], artifact: str, *, metadata: dict[str, Any] | None = None,
-              message: str | None = None, push: bool = False) -> str:
+def deprecate(
+    root: str | os.PathLike[str],
+    artifact: str,
+    *,
+    metadata: dict[str, Any] | None = None,
+    message: str | None = None,
+    push: bool = False,
+) -> str:
     def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
         art = state.artifact(artifact)
         if art is None or not art.events:
@@ -127,23 +165,48 @@ def deprecate(root: str | os.PathLike[str], artifact: str, *, metadata: dict[str
     return _write_with_counter(root, artifact, build, push=push)
 
 
-def assign(root: str | os.PathLike[str], artifact: str, version: str, stage: str, *,
-           metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False,
-           sign: bool = False) -> str:
+def assign(
+    root: str | os.PathLike[str],
+    artifact: str,
+    version: str,
+    stage: str,
+    *,
+    metadata: dict[str, Any] | None = None,
+    message: str | None = None,
+    push: bool = False,
+    sign: bool = False,
+) -> str:
     """Tag `ARTIFACT#STAGE#N` on the version's commit; returns the tag name. `metadata` (gate results, PR,
     merge commit, ...) goes into the message's machine-readable block."""
     return _stage_event(root, ASSIGN, artifact, version, stage, metadata, message, push, sign)
 
 
-def unassign(root: str | os.PathLike[str], artifact: str, version: str, stage: str, *,
-             metadata: dict[str, Any] | None = None, message: str | None = None, push: bool = False,
-             sign: bool = False) -> str:
+def unassign(
+    root: str | os.PathLike[str],
+    artifact: str,
+    version: str,
+    stage: str,
+    *,
+    metadata: dict[str, Any] | None = None,
+    message: str | None = None,
+    push: bool = False,
+    sign: bool = False,
+) -> str:
     """Tag `ARTIFACT#STAGE!#N` on the version's commit: that version leaves the stage."""
     return _stage_event(root, UNASSIGN, artifact, version, stage, metadata, message, push, sign)
 
 
-def _stage_event(root: str | os.PathLike[str], kind: str, artifact: str, version: str, stage: str,
-                 metadata: dict[str, Any] | None, message: str | None, push: bool, sign: bool) -> str:
+def _stage_event(
+    root: str | os.PathLike[str],
+    kind: str,
+    artifact: str,
+    version: str,
+    stage: str,
+    metadata: dict[str, Any] | None,
+    message: str | None,
+    push: bool,
+    sign: bool,
+) -> str:
     if not valid_stage(stage):
         raise UsageError(f"`{stage}` is not a valid stage name (letters, digits, `-`, `_`)")
 
@@ -153,16 +216,23 @@ def _stage_event(root: str | os.PathLike[str], kind: str, artifact: str, version
             raise UsageError(f"{artifact} {version} is not in stage {stage}")
         name = format_tag(kind, artifact, stage=stage, counter=counter)
         verb = "Assign" if kind == ASSIGN else "Unassign"
-        data = {"event": kind, "artifact": artifact, "version": version, "stage": stage,
-                "mlops_version": __version__, **(metadata or {})}
+        data = {
+            "event": kind,
+            "artifact": artifact,
+            "version": version,
+            "stage": stage,
+            "mlops_version": __version__,
+            **(metadata or {}),
+        }
         line = message or f"{verb} {artifact} {version} {'to' if kind == ASSIGN else 'from'} {stage}"
         return name, v.commit, messages.compose(line, data)
 
     return _write_with_counter(root, artifact, build, push=push, sign=sign)
 
 
-def _write_with_counter(root: str | os.PathLike[str], artifact: str, build: Any, *, push: bool,
-                        sign: bool = False) -> str:
+def _write_with_counter(
+    root: str | os.PathLike[str], artifact: str, build: Any, *, push: bool, sign: bool = False
+) -> str:
     if push:
         fetch_tags(root)
     for _attempt in range(RETRIES):
@@ -196,8 +266,10 @@ def _live_version(state: RegistryState, artifact: str, version: str) -> Version:
 
 def _check_artifact(artifact: str) -> None:
     if not valid_artifact(artifact):
-        raise UsageError(f"`{artifact}` is not a valid artifact name (letters, digits, `-`, `_`, `/`; "
-                         "`dir/sub:name` for one in a folder)")
+        raise UsageError(
+            f"`{artifact}` is not a valid artifact name (letters, digits, `-`, `_`, `/`; "
+            "`dir/sub:name` for one in a folder)"
+        )
 
 
 def _wait_for_next_second(state: RegistryState, artifact: str, *, limit: float = 2.0) -> None:
@@ -211,32 +283,46 @@ def _wait_for_next_second(state: RegistryState, artifact: str, *, limit: float =
         time.sleep(wait)
 
 
-def _create_tag(root: str | os.PathLike[str], name: str, commit: str, text: str, *, push: bool,
-                sign: bool = False) -> None:
+def _create_tag(
+    root: str | os.PathLike[str], name: str, commit: str, text: str, *, push: bool, sign: bool = False
+) -> None:
     mode = "-s" if sign else "-a"
-    proc = git.run(["tag", mode, "--cleanup=verbatim", "-F", "-", "--end-of-options", name, commit], root,
-                   check=False, input=text)
+    proc = git.run(
+        ["tag", mode, "--cleanup=verbatim", "-F", "-", "--end-of-options", name, commit],
+        root,
+        check=False,
+        input=text,
+    )
     if proc.returncode != 0:
-        exists = git.run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root,
-                         check=False)
+        exists = git.run(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root, check=False
+        )
         err = (proc.stderr or "").strip()
         if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
             raise TagExists(f"tag {name} already exists")
         if sign:
-            raise GitError(f"signing tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}",
-                           hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
-                                "gpg.format ssh or openpgp)")
+            raise GitError(
+                f"signing tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}",
+                hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+                "gpg.format ssh or openpgp)",
+            )
         raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}")
     if sign:
         _require_signature(root, name, proc)
     if push:
-        pushed = git.run(["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False)
+        pushed = git.run(
+            ["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False
+        )
         if pushed.returncode != 0:
             err = (pushed.stderr or "").strip()
-            git.run(["tag", "-d", "--end-of-options", name], root, check=False)  # never published: drop it, leave no half-state
+            git.run(
+                ["tag", "-d", "--end-of-options", name], root, check=False
+            )  # never published: drop it, leave no half-state
             if "already exists" in err:
                 raise TagExists(f"tag {name} already exists on origin")
-            raise GitError(f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}")
+            raise GitError(
+                f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}"
+            )
 
 
 def _require_signature(root: str | os.PathLike[str], name: str, proc: git.Result) -> None:
@@ -246,9 +332,11 @@ def _require_signature(root: str | os.PathLike[str], name: str, proc: git.Result
     if "-----BEGIN " in raw and " SIGNATURE-----" in raw:
         return
     git.run(["tag", "-d", "--end-of-options", name], root, check=False)
-    raise GitError(f"signing tag {name} failed: {git.last_line(proc) if proc.err.strip() else 'no signature'}",
-                   hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
-                        "gpg.format ssh or openpgp)")
+    raise GitError(
+        f"signing tag {name} failed: {git.last_line(proc) if proc.err.strip() else 'no signature'}",
+        hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+        "gpg.format ssh or openpgp)",
+    )
 
 
 _held: dict[str, int] = {}  # lock file -> depth, so a command holding the lock can call the writers

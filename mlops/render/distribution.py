@@ -26,8 +26,14 @@ class Bounds:
     disallowed: int = 0
 
 
-def column_chart(name: str, current: Any, reference: Any = None, bounds: Bounds | None = None, *,
-                 current_name: str = "current") -> str:
+def column_chart(
+    name: str,
+    current: Any,
+    reference: Any = None,
+    bounds: Bounds | None = None,
+    *,
+    current_name: str = "current",
+) -> str:
     """A chart of column NAME: rows per bin (or share of rows, against a reference). "" when the profile holds
     nothing to draw (no values)."""
     if current is None or current.non_null == 0:
@@ -48,14 +54,18 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
     if lo is None or hi is None:
         return ""
     notes, marks = [], []
-    for value, label, broken, side in ((bounds.min, "min", bounds.below, "below"),
-                                       (bounds.max, "max", bounds.above, "above")):
+    for value, label, broken, side in (
+        (bounds.min, "min", bounds.below, "below"),
+        (bounds.max, "max", bounds.above, "above"),
+    ):
         if value is None:
             continue
         if broken:
             share = broken / max(1, current.non_null)
-            notes.append(f"{broken:,} row{'s' if broken != 1 else ''} {side} {label} {svg.tick_label(value)} "
-                         f"({share:.2%})")
+            notes.append(
+                f"{broken:,} row{'s' if broken != 1 else ''} {side} {label} {svg.tick_label(value)} "
+                f"({share:.2%})"
+            )
         span = (hi - lo) or abs(value) or 1.0
         if broken or lo - span <= value <= hi + span:  # a bound far away would squash the data into one bar
             marks.append((value, f"{label} {svg.tick_label(value)}"))
@@ -63,24 +73,42 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
     edges = _edges(lo, hi, bounds, integer=current.dtype == "integer")
     interior = np.asarray(edges, dtype=float)
     share_now = bin_probs(current, interior)[1:-1]
-    bad = [(bounds.min is not None and right <= _below(bounds.min)) or (bounds.max is not None and left >= bounds.max)
-           for left, right in zip(edges[:-1], edges[1:])]
+    bad = [
+        (bounds.min is not None and right <= _below(bounds.min))
+        or (bounds.max is not None and left >= bounds.max)
+        for left, right in zip(edges[:-1], edges[1:])
+    ]
     if reference is None:
         counts = [float(v) * current.non_null for v in share_now]
         counts = _exact_tails(counts, bad, edges, bounds)
         series = [svg.Series("rows", svg.CURRENT, counts)]
         return svg.histogram(name, edges, series, bounds=marks, bad_bins=bad, notes=notes, y_label="rows")
     share_ref = bin_probs(reference, interior)[1:-1]
-    series = [svg.Series("reference", svg.REFERENCE, [100 * float(v) for v in share_ref]),
-              svg.Series(current_name, svg.CURRENT, [100 * float(v) for v in share_now])]
-    return svg.histogram(name, edges, series, bounds=marks, bad_bins=bad, notes=notes, y_label="% of rows",
-                         value_format=lambda v: f"{v:.2f}%")
+    series = [
+        svg.Series("reference", svg.REFERENCE, [100 * float(v) for v in share_ref]),
+        svg.Series(current_name, svg.CURRENT, [100 * float(v) for v in share_now]),
+    ]
+    return svg.histogram(
+        name,
+        edges,
+        series,
+        bounds=marks,
+        bad_bins=bad,
+        notes=notes,
+        y_label="% of rows",
+        value_format=lambda v: f"{v:.2f}%",
+    )
 
 
 def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, current_name: str) -> str:
     cur = dict(zip(map(str, current.values or []), current.counts or [], strict=False))
-    ref = dict(zip(map(str, (reference.values or []) if reference is not None else []),
-                   (reference.counts or []) if reference is not None else [], strict=False))
+    ref = dict(
+        zip(
+            map(str, (reference.values or []) if reference is not None else []),
+            (reference.counts or []) if reference is not None else [],
+            strict=False,
+        )
+    )
     allowed = set(bounds.allowed) if bounds.allowed is not None else None
     keys = sorted(set(cur) | set(ref), key=lambda k: -(cur.get(k, 0) + ref.get(k, 0)))
     bad_keys = [k for k in keys if allowed is not None and k not in allowed]
@@ -90,16 +118,27 @@ def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, curren
         return ""
     notes = []
     if bounds.disallowed:
-        notes.append(f"{bounds.disallowed:,} row{'s' if bounds.disallowed != 1 else ''} with a value not allowed "
-                     f"({bounds.disallowed / max(1, current.non_null):.2%})")
+        notes.append(
+            f"{bounds.disallowed:,} row{'s' if bounds.disallowed != 1 else ''} with a value not allowed "
+            f"({bounds.disallowed / max(1, current.non_null):.2%})"
+        )
     if reference is None:
         series = [svg.Series("rows", svg.CURRENT, [float(cur.get(k, 0)) for k in shown])]
         return svg.bars(name, shown, series, bad=bad_keys, notes=notes)
     cur_total, ref_total = max(1, current.non_null), max(1, reference.non_null)
-    series = [svg.Series("reference", svg.REFERENCE, [100 * ref.get(k, 0) / ref_total for k in shown]),
-              svg.Series(current_name, svg.CURRENT, [100 * cur.get(k, 0) / cur_total for k in shown])]
-    return svg.bars(name, shown, series, bad=bad_keys, notes=notes, y_label="% of rows",
-                    value_format=lambda v: f"{v:.2f}%")
+    series = [
+        svg.Series("reference", svg.REFERENCE, [100 * ref.get(k, 0) / ref_total for k in shown]),
+        svg.Series(current_name, svg.CURRENT, [100 * cur.get(k, 0) / cur_total for k in shown]),
+    ]
+    return svg.bars(
+        name,
+        shown,
+        series,
+        bad=bad_keys,
+        notes=notes,
+        y_label="% of rows",
+        value_format=lambda v: f"{v:.2f}%",
+    )
 
 
 def _edges(lo: float, hi: float, bounds: Bounds, *, integer: bool = False) -> list[float]:
@@ -125,14 +164,23 @@ def _below(value: float) -> float:
     return value - max(abs(value), 1.0) * 1e-9
 
 
-def _exact_tails(counts: list[float], bad: Sequence[bool], edges: Sequence[float], bounds: Bounds) -> list[float]:
+def _exact_tails(
+    counts: list[float], bad: Sequence[bool], edges: Sequence[float], bounds: Bounds
+) -> list[float]:
     """The profile's quantile sketch smears a few extreme rows; the rule run counted them exactly. Scale the
     bins beyond each bound to the exact count (or put it in the outermost bin when the sketch saw none)."""
     out = list(counts)
     for exact, side in ((bounds.below, "low"), (bounds.above, "high")):
-        idx = [i for i, b in enumerate(bad) if b and ((edges[i + 1] <= (bounds.min if bounds.min is not None
-               else -math.inf)) if side == "low" else (edges[i] >= (bounds.max if bounds.max is not None
-               else math.inf)))]
+        idx = [
+            i
+            for i, b in enumerate(bad)
+            if b
+            and (
+                (edges[i + 1] <= (bounds.min if bounds.min is not None else -math.inf))
+                if side == "low"
+                else (edges[i] >= (bounds.max if bounds.max is not None else math.inf))
+            )
+        ]
         if not exact or not idx:
             continue
         total = sum(out[i] for i in idx)

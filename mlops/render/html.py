@@ -45,10 +45,13 @@ def esc(value: object) -> str:
 
 
 def page(title: str, body: Sequence[str]) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 def banner(state: str, verdict: str, detail: str) -> str:
@@ -56,8 +59,9 @@ def banner(state: str, verdict: str, detail: str) -> str:
     return f'<div class="banner {state}" role="status"><strong>{esc(verdict)}</strong>{esc(detail)}</div>'
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], marks: Sequence[str] = (),
-          *, raw: bool = False) -> str:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], marks: Sequence[str] = (), *, raw: bool = False
+) -> str:
     """Cells are escaped unless `raw` (cells already HTML); `marks[i]` is a row class: bad | warn | ""."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
@@ -70,6 +74,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], marks: Sequence
 
 def charts(figures: Sequence[tuple[str, str]]) -> str:
     """A grid of (svg, caption) figures."""
-    items = "".join(f"<figure>{svg}" + (f"<figcaption>{esc(caption)}</figcaption>" if caption else "")
-                    + "</figure>" for svg, caption in figures)
+    items = "".join(
+        f"<figure>{svg}" + (f"<figcaption>{esc(caption)}</figcaption>" if caption else "") + "</figure>"
+        for svg, caption in figures
+    )
     return f'<div class="charts">{items}</div>'

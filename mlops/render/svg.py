@@ -13,8 +13,18 @@ from dataclasses import dataclass, field
 from html import escape
 
 # Series colours, chosen to stay apart for colour-blind readers (Okabe-Ito), then a few more.
-PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000",
-           "#999999", "#882255")
+PALETTE = (
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#f0e442",
+    "#000000",
+    "#999999",
+    "#882255",
+)
 DASHES = ("", "6,3", "2,3", "8,3,2,3", "1,2")  # lines that overlap stay distinguishable
 REFERENCE = "#9aa5b1"
 CURRENT = "#0072b2"
@@ -90,21 +100,28 @@ def _open(frame: Frame, title: str, y_label: str) -> None:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{frame.width}" height="{frame.height}" '
         f'viewBox="0 0 {frame.width} {frame.height}" role="img" aria-label="{escape(title)}">',
         f'<text class="title" x="{frame.left}" y="16">{escape(title)}</text>',
-        f'<rect class="plot" x="{frame.left}" y="{frame.top}" width="{frame.plot_w:.1f}" height="{frame.plot_h:.1f}"/>']
+        f'<rect class="plot" x="{frame.left}" y="{frame.top}" width="{frame.plot_w:.1f}" height="{frame.plot_h:.1f}"/>',
+    ]
     for tick in frame.y_ticks:
         y = frame.y(tick)
-        frame.parts.append(f'<line class="grid" x1="{frame.left}" x2="{frame.left + frame.plot_w:.1f}" '
-                           f'y1="{y:.1f}" y2="{y:.1f}"/>'
-                           f'<text class="tick" x="{frame.left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                           f'{tick_label(tick)}</text>')
-    frame.parts.append(f'<line class="axis" x1="{frame.left}" x2="{frame.left}" y1="{frame.top}" '
-                       f'y2="{frame.top + frame.plot_h:.1f}"/>'
-                       f'<line class="axis" x1="{frame.left}" x2="{frame.left + frame.plot_w:.1f}" '
-                       f'y1="{frame.top + frame.plot_h:.1f}" y2="{frame.top + frame.plot_h:.1f}"/>')
+        frame.parts.append(
+            f'<line class="grid" x1="{frame.left}" x2="{frame.left + frame.plot_w:.1f}" '
+            f'y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="tick" x="{frame.left - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{tick_label(tick)}</text>"
+        )
+    frame.parts.append(
+        f'<line class="axis" x1="{frame.left}" x2="{frame.left}" y1="{frame.top}" '
+        f'y2="{frame.top + frame.plot_h:.1f}"/>'
+        f'<line class="axis" x1="{frame.left}" x2="{frame.left + frame.plot_w:.1f}" '
+        f'y1="{frame.top + frame.plot_h:.1f}" y2="{frame.top + frame.plot_h:.1f}"/>'
+    )
     if y_label:
         mid = frame.top + frame.plot_h / 2
-        frame.parts.append(f'<text class="axis-label" x="14" y="{mid:.1f}" text-anchor="middle" '
-                           f'transform="rotate(-90 14 {mid:.1f})">{escape(y_label)}</text>')
+        frame.parts.append(
+            f'<text class="axis-label" x="14" y="{mid:.1f}" text-anchor="middle" '
+            f'transform="rotate(-90 14 {mid:.1f})">{escape(y_label)}</text>'
+        )
 
 
 def legend(frame: Frame, entries: Sequence[tuple[str, str, str]], *, y: float | None = None) -> None:
@@ -113,11 +130,15 @@ def legend(frame: Frame, entries: Sequence[tuple[str, str, str]], *, y: float | 
     for name, colour, kind in entries:
         if kind.startswith("line"):
             dash = kind.partition(":")[2]
-            frame.parts.append(f'<line x1="{x:.1f}" x2="{x + 18:.1f}" y1="{row - 4}" y2="{row - 4}" stroke="{colour}" '
-                               f'stroke-width="2.5"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+            frame.parts.append(
+                f'<line x1="{x:.1f}" x2="{x + 18:.1f}" y1="{row - 4}" y2="{row - 4}" stroke="{colour}" '
+                f'stroke-width="2.5"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
+            )
             x += 22
         elif kind == "bound":
-            frame.parts.append(f'<line class="bound" x1="{x + 5:.1f}" x2="{x + 5:.1f}" y1="{row - 10}" y2="{row + 1}"/>')
+            frame.parts.append(
+                f'<line class="bound" x1="{x + 5:.1f}" x2="{x + 5:.1f}" y1="{row - 10}" y2="{row + 1}"/>'
+            )
             x += 12
         else:
             frame.parts.append(f'<rect x="{x:.1f}" y="{row - 9}" width="10" height="10" fill="{colour}"/>')
@@ -132,8 +153,10 @@ def _close(frame: Frame) -> str:
 
 
 def empty(title: str, why: str, width: int = 460) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="40" role="img">'
-            f'<text class="title" x="4" y="24">{escape(title)}: {escape(why)}</text></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="40" role="img">'
+        f'<text class="title" x="4" y="24">{escape(title)}: {escape(why)}</text></svg>'
+    )
 
 
 @dataclass
@@ -147,17 +170,32 @@ def count_label(value: float) -> str:
     return f"{round(value):,}"
 
 
-def histogram(title: str, edges: Sequence[float], series: Sequence[Series], *, y_label: str = "rows",
-              bounds: Sequence[tuple[float, str]] = (), bad_bins: Sequence[bool] = (),
-              notes: Sequence[str] = (), value_format: Callable[[float], str] = count_label,
-              width: int = 520, height: int = 260) -> str:
+def histogram(
+    title: str,
+    edges: Sequence[float],
+    series: Sequence[Series],
+    *,
+    y_label: str = "rows",
+    bounds: Sequence[tuple[float, str]] = (),
+    bad_bins: Sequence[bool] = (),
+    notes: Sequence[str] = (),
+    value_format: Callable[[float], str] = count_label,
+    width: int = 520,
+    height: int = 260,
+) -> str:
     """Bars over numeric bins `edges[i]..edges[i+1]`, series side by side. Bins outside the rule bounds
     (`bad_bins`) are drawn in red in the last series, and any non-empty bin is at least 2 px tall, so 25 rows
     of 10,000 beyond a bound stay visible; `bounds` are dashed vertical lines; `notes` are printed in red
     above the plot (the exact counts beyond the bounds)."""
     peak = max([v for s in series for v in s.values] + [0.0])
-    frame = Frame(width, height + 16 * len(notes), edges[0], edges[-1], nice_ticks(0.0, peak or 1.0, 4),
-                  top=34 + 16 * len(notes))
+    frame = Frame(
+        width,
+        height + 16 * len(notes),
+        edges[0],
+        edges[-1],
+        nice_ticks(0.0, peak or 1.0, 4),
+        top=34 + 16 * len(notes),
+    )
     _open(frame, title, y_label)
     base = frame.y(frame.y_ticks[0])
     n = len(series)
@@ -171,21 +209,29 @@ def histogram(title: str, edges: Sequence[float], series: Sequence[Series], *, y
             outside = k == n - 1 and i < len(bad_bins) and bad_bins[i]
             h = max(4.0 if outside else 2.0, base - frame.y(value))
             colour = BAD if outside else s.colour
-            frame.parts.append(f'<rect x="{x0 + 1 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
-                               f'height="{h:.1f}" fill="{colour}"><title>{escape(s.name)}: '
-                               f'{value_format(value)} in {tick_label(edges[i])} .. {tick_label(edges[i + 1])}'
-                               f'</title></rect>')
+            frame.parts.append(
+                f'<rect x="{x0 + 1 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
+                f'height="{h:.1f}" fill="{colour}"><title>{escape(s.name)}: '
+                f"{value_format(value)} in {tick_label(edges[i])} .. {tick_label(edges[i + 1])}"
+                f"</title></rect>"
+            )
             if outside:  # how many, in words: a short red bar alone is easy to miss
-                frame.parts.append(f'<text class="bound-label" x="{x0 + 1 + (k + 0.5) * slot:.1f}" '
-                                   f'y="{base - h - 3:.1f}" text-anchor="middle">{value_format(value)}</text>')
+                frame.parts.append(
+                    f'<text class="bound-label" x="{x0 + 1 + (k + 0.5) * slot:.1f}" '
+                    f'y="{base - h - 3:.1f}" text-anchor="middle">{value_format(value)}</text>'
+                )
     for tick in nice_ticks(edges[0], edges[-1], 6):
         if edges[0] <= tick <= edges[-1]:
-            frame.parts.append(f'<text class="tick" x="{frame.x(tick):.1f}" y="{base + 16:.1f}" '
-                               f'text-anchor="middle">{tick_label(tick)}</text>')
+            frame.parts.append(
+                f'<text class="tick" x="{frame.x(tick):.1f}" y="{base + 16:.1f}" '
+                f'text-anchor="middle">{tick_label(tick)}</text>'
+            )
     for value, label in bounds:
         x = frame.x(value)
-        frame.parts.append(f'<line class="bound" x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top - 4}" y2="{base:.1f}"/>'
-                           f'<text class="bound-label" x="{x + 3:.1f}" y="{frame.top + 10}">{escape(label)}</text>')
+        frame.parts.append(
+            f'<line class="bound" x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top - 4}" y2="{base:.1f}"/>'
+            f'<text class="bound-label" x="{x + 3:.1f}" y="{frame.top + 10}">{escape(label)}</text>'
+        )
     for k, note in enumerate(notes):
         frame.parts.append(f'<text class="note" x="{frame.left}" y="{32 + 16 * k}">{escape(note)}</text>')
     entries = [(s.name, s.colour, "box") for s in series]
@@ -197,13 +243,29 @@ def histogram(title: str, edges: Sequence[float], series: Sequence[Series], *, y
     return _close(frame)
 
 
-def bars(title: str, labels: Sequence[str], series: Sequence[Series], *, y_label: str = "rows",
-         bad: Sequence[str] = (), notes: Sequence[str] = (), value_format: Callable[[float], str] = count_label,
-         width: int = 520, height: int = 260) -> str:
+def bars(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    y_label: str = "rows",
+    bad: Sequence[str] = (),
+    notes: Sequence[str] = (),
+    value_format: Callable[[float], str] = count_label,
+    width: int = 520,
+    height: int = 260,
+) -> str:
     """Bars per category, series side by side; categories in `bad` (not allowed by the rules) in red."""
     peak = max([v for s in series for v in s.values] + [0.0])
-    frame = Frame(width, height + 16 * len(notes), 0.0, float(max(1, len(labels))),
-                  nice_ticks(0.0, peak or 1.0, 4), top=34 + 16 * len(notes), bottom=58)
+    frame = Frame(
+        width,
+        height + 16 * len(notes),
+        0.0,
+        float(max(1, len(labels))),
+        nice_ticks(0.0, peak or 1.0, 4),
+        top=34 + 16 * len(notes),
+        bottom=58,
+    )
     _open(frame, title, y_label)
     base = frame.y(frame.y_ticks[0])
     n = len(series)
@@ -217,12 +279,16 @@ def bars(title: str, labels: Sequence[str], series: Sequence[Series], *, y_label
                 continue
             h = max(2.0, base - frame.y(value))
             colour = BAD if k == n - 1 and label in flagged else s.colour
-            frame.parts.append(f'<rect x="{x0 + 3 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
-                               f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(s.name)} '
-                               f'{value_format(value)}</title></rect>')
+            frame.parts.append(
+                f'<rect x="{x0 + 3 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
+                f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(s.name)} '
+                f"{value_format(value)}</title></rect>"
+            )
         cls = "tick bad" if label in flagged else "tick"
-        frame.parts.append(f'<text class="{cls}" x="{(x0 + x1) / 2:.1f}" y="{base + 14:.1f}" '
-                           f'text-anchor="middle">{escape(_clip(label, max(3, int((x1 - x0) / 6))))}</text>')
+        frame.parts.append(
+            f'<text class="{cls}" x="{(x0 + x1) / 2:.1f}" y="{base + 14:.1f}" '
+            f'text-anchor="middle">{escape(_clip(label, max(3, int((x1 - x0) / 6))))}</text>'
+        )
     for k, note in enumerate(notes):
         frame.parts.append(f'<text class="note" x="{frame.left}" y="{32 + 16 * k}">{escape(note)}</text>')
     entries = [(s.name, s.colour, "box") for s in series]
@@ -232,10 +298,19 @@ def bars(title: str, labels: Sequence[str], series: Sequence[Series], *, y_label
     return _close(frame)
 
 
-def line_chart(title: str, x_labels: list[str], series: dict[str, list[float | None]], *,
-               threshold: float | None = None, width: int = 760, height: int = 280,
-               marks: list[bool] | None = None, y_range: tuple[float, float] | None = None,
-               integer: bool = False, y_label: str = "") -> str:
+def line_chart(
+    title: str,
+    x_labels: list[str],
+    series: dict[str, list[float | None]],
+    *,
+    threshold: float | None = None,
+    width: int = 760,
+    height: int = 280,
+    marks: list[bool] | None = None,
+    y_range: tuple[float, float] | None = None,
+    integer: bool = False,
+    y_label: str = "",
+) -> str:
     """`series[name][i]` is the value at window i (None: no value). Each line has its own colour, dash and
     marker, and is drawn thinner as more lines share the chart, so lines that coincide do not hide each
     other; the legend sits on the right. `marks[i]` flags windows where an alert fired (a red square under
@@ -254,35 +329,55 @@ def line_chart(title: str, x_labels: list[str], series: dict[str, list[float | N
     _open(frame, title, y_label)
     base = frame.top + frame.plot_h
     for i in _label_indexes(n):
-        frame.parts.append(f'<text class="tick" x="{_xi(frame, i, n):.1f}" y="{base + 16:.1f}" '
-                           f'text-anchor="middle">{escape(_short(x_labels[i]))}</text>')
+        frame.parts.append(
+            f'<text class="tick" x="{_xi(frame, i, n):.1f}" y="{base + 16:.1f}" '
+            f'text-anchor="middle">{escape(_short(x_labels[i]))}</text>'
+        )
     for i, flag in enumerate(marks or []):
         if flag:
-            frame.parts.append(f'<rect x="{_xi(frame, i, n) - 3:.1f}" y="{base + 24:.1f}" width="6" height="6" '
-                               f'fill="{BAD}"><title>alert fired at {escape(x_labels[i])}</title></rect>')
+            frame.parts.append(
+                f'<rect x="{_xi(frame, i, n) - 3:.1f}" y="{base + 24:.1f}" width="6" height="6" '
+                f'fill="{BAD}"><title>alert fired at {escape(x_labels[i])}</title></rect>'
+            )
     if threshold is not None:
         y = frame.y(threshold)
-        frame.parts.append(f'<line class="bound" x1="{frame.left}" x2="{frame.left + frame.plot_w:.1f}" '
-                           f'y1="{y:.1f}" y2="{y:.1f}"><title>threshold {threshold:g}</title></line>')
+        frame.parts.append(
+            f'<line class="bound" x1="{frame.left}" x2="{frame.left + frame.plot_w:.1f}" '
+            f'y1="{y:.1f}" y2="{y:.1f}"><title>threshold {threshold:g}</title></line>'
+        )
     width_px = 2.5 if len(series) <= 3 else 1.8
     for k, (name, vs) in enumerate(series.items()):
         colour, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
-        points = [(_xi(frame, i, n), frame.y(v), v, i) for i, v in enumerate(vs) if v is not None and math.isfinite(v)]
+        points = [
+            (_xi(frame, i, n), frame.y(v), v, i)
+            for i, v in enumerate(vs)
+            if v is not None and math.isfinite(v)
+        ]
         if len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
-            frame.parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width_px}" '
-                               f'stroke-opacity="0.85" points="{path}"' +
-                               (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+            frame.parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="{width_px}" '
+                f'stroke-opacity="0.85" points="{path}"'
+                + (f' stroke-dasharray="{dash}"' if dash else "")
+                + "/>"
+            )
         for px, py, v, i in points:
-            frame.parts.append(_marker(k, px, py, colour) +
-                               f'<title>{escape(name)} at {escape(x_labels[i])}: {v:.4g}</title></g>')
+            frame.parts.append(
+                _marker(k, px, py, colour)
+                + f"<title>{escape(name)} at {escape(x_labels[i])}: {v:.4g}</title></g>"
+            )
         ly = frame.top + 8 + 18 * k
         if ly < height - 8:
             lx = frame.left + frame.plot_w + 14
-            frame.parts.append(f'<line x1="{lx}" x2="{lx + 22}" y1="{ly}" y2="{ly}" stroke="{colour}" '
-                               f'stroke-width="2.5"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
-                               + _marker(k, lx + 11, ly, colour) + "</g>"
-                               f'<text class="legend" x="{lx + 28}" y="{ly + 4}">{escape(_clip(name, 22))}</text>')
+            frame.parts.append(
+                f'<line x1="{lx}" x2="{lx + 22}" y1="{ly}" y2="{ly}" stroke="{colour}" '
+                f'stroke-width="2.5"'
+                + (f' stroke-dasharray="{dash}"' if dash else "")
+                + "/>"
+                + _marker(k, lx + 11, ly, colour)
+                + "</g>"
+                f'<text class="legend" x="{lx + 28}" y="{ly + 4}">{escape(_clip(name, 22))}</text>'
+            )
     return _close(frame)
 
 

@@ -62,12 +62,23 @@ def cached_entries(snapshot: Snapshot, parse: lock.Parser = lock.parse_or_none) 
     return list(entries.values())
 
 
-def checkout(root: str | os.PathLike[str], ref: str, *, into: str | os.PathLike[str] | None = None,
-             allow_missing: bool = False) -> CheckoutResult:
+def checkout(
+    root: str | os.PathLike[str],
+    ref: str,
+    *,
+    into: str | os.PathLike[str] | None = None,
+    allow_missing: bool = False,
+) -> CheckoutResult:
     base = Path(root)
     resolved = refs.resolve(ref, base)
-    result = CheckoutResult(ref=ref, commit=resolved.commit, artifact=resolved.artifact,
-                            version=resolved.version, previous=None, worktree=None)
+    result = CheckoutResult(
+        ref=ref,
+        commit=resolved.commit,
+        artifact=resolved.artifact,
+        version=resolved.version,
+        previous=None,
+        worktree=None,
+    )
     if into is not None:
         return _into_worktree(base, Path(into), result, allow_missing)
     result.previous, branch = _heads(base, ref if resolved.artifact is None else None)
@@ -120,7 +131,9 @@ def _uses_dvc(snapshot: Snapshot, result: CheckoutResult) -> bool:
     result.data = False
     if not (snapshot.root / ".dvc").is_dir():
         return False
-    result.warnings.append(f"{snapshot.commit[:7]} predates DVC in this repository: only Git files were checked out")
+    result.warnings.append(
+        f"{snapshot.commit[:7]} predates DVC in this repository: only Git files were checked out"
+    )
     return False
 
 
@@ -191,11 +204,15 @@ def _require_clean(root: Path) -> None:
 
 def _dirty(paths: list[str], what: str) -> DirtyTreeError:
     listing = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
-    hint = ("commit them, or set them aside with `git stash` (and `git stash pop` later)" if what == "uncommitted"
-            else "save them (`dvc commit` or `mlops run`, then `git commit`), or discard them with "
-                 "`dvc checkout --force`")
-    return DirtyTreeError(f"the work tree has {what} changes, which checkout would overwrite: {listing}",
-                          hint=hint)
+    hint = (
+        "commit them, or set them aside with `git stash` (and `git stash pop` later)"
+        if what == "uncommitted"
+        else "save them (`dvc commit` or `mlops run`, then `git commit`), or discard them with "
+        "`dvc checkout --force`"
+    )
+    return DirtyTreeError(
+        f"the work tree has {what} changes, which checkout would overwrite: {listing}", hint=hint
+    )
 
 
 def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_missing: bool) -> None:
@@ -229,8 +246,10 @@ def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_
     if allow_missing:
         result.warnings.append(problem)
         return
-    raise InputError(f"the DVC cache lacks {listing} at {snapshot.commit[:12]} and {problem}; nothing was changed",
-                     hint=f"{hint}, or pass --allow-missing")
+    raise InputError(
+        f"the DVC cache lacks {listing} at {snapshot.commit[:12]} and {problem}; nothing was changed",
+        hint=f"{hint}, or pass --allow-missing",
+    )
 
 
 def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
@@ -241,8 +260,10 @@ def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
     blocking = [line.strip() for line in proc.stderr.splitlines() if line.startswith("\t")]
     if blocking:  # untracked files in the way: git refused before changing anything
         listing = ", ".join(blocking[:10]) + (f" and {len(blocking) - 10} more" if len(blocking) > 10 else "")
-        raise DirtyTreeError(f"untracked files would be overwritten by the checkout: {listing}",
-                             hint="move or remove them, or set them aside with `git stash --include-untracked`")
+        raise DirtyTreeError(
+            f"untracked files would be overwritten by the checkout: {listing}",
+            hint="move or remove them, or set them aside with `git stash --include-untracked`",
+        )
     detail = [line for line in proc.stderr.strip().splitlines() if line.strip()]
     raise GitError(f"git checkout failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
 
@@ -254,13 +275,17 @@ def _dvc_checkout(repo: Any, root: Path, result: CheckoutResult, allow_missing: 
         changes = repo.checkout(allow_missing=allow_missing)
     except CheckoutError as exc:
         failed = ", ".join(sorted(_rel(root, p) for p in exc.target_infos))
-        raise InputError(f"dvc checkout could not restore {failed}",
-                         hint="run `mlops checkout` again once the DVC remote has the data") from None
+        raise InputError(
+            f"dvc checkout could not restore {failed}",
+            hint="run `mlops checkout` again once the DVC remote has the data",
+        ) from None
     except DvcException as exc:
         text = str(exc)
         if not text.startswith(dvcrepo.UNSAVED):
             raise
-        raise _Unsaved(sorted(_rel(root, line.strip()) for line in text.splitlines()[1:] if line.strip())) from None
+        raise _Unsaved(
+            sorted(_rel(root, line.strip()) for line in text.splitlines()[1:] if line.strip())
+        ) from None
     for change in ("added", "modified", "deleted"):
         for path in changes.get(change, []):
             rel = _rel(root, path)

@@ -66,7 +66,9 @@ def diff(root: str | os.PathLike[str], ref_a: str, ref_b: str) -> DiffResult:
     project = load_project(base)
     sa, sb = Snapshot(base, ra.commit), Snapshot(base, rb.commit)
     la, lb = lock.from_snapshot(sa), lock.from_snapshot(sb)
-    result = DiffResult(Side(ref_a, ra.commit, ra.artifact, ra.version), Side(ref_b, rb.commit, rb.artifact, rb.version))
+    result = DiffResult(
+        Side(ref_a, ra.commit, ra.artifact, ra.version), Side(ref_b, rb.commit, rb.artifact, rb.version)
+    )
     result.params = _params(sa, sb, la, lb, project.params)
     result.metrics = _metrics(base, sa, sb, la, lb, project.promotion)
     result.data = _data(la, lb)
@@ -78,18 +80,24 @@ def diff(root: str | os.PathLike[str], ref_a: str, ref_b: str) -> DiffResult:
 
 # -- params -----------------------------------------------------------------------------------------------
 
-def _params(sa: Snapshot, sb: Snapshot, la: dict[str, lock.StageLock], lb: dict[str, lock.StageLock],
-            default: str) -> list[Change]:
+
+def _params(
+    sa: Snapshot, sb: Snapshot, la: dict[str, lock.StageLock], lb: dict[str, lock.StageLock], default: str
+) -> list[Change]:
     files = {default} | {f for stages in (la, lb) for s in stages.values() for f in s.params}
     changes: list[Change] = []
     for file in sorted(files):
         old, new = flatten(sa.yaml(file)), flatten(sb.yaml(file))
-        changes.extend(Change(f"{file}:{k}", old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
-                       if old.get(k) != new.get(k))
+        changes.extend(
+            Change(f"{file}:{k}", old.get(k), new.get(k))
+            for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)
+        )
     return changes
 
 
 # -- metrics ----------------------------------------------------------------------------------------------
+
 
 def metric_files(snapshot: Snapshot, promotion: str) -> set[str]:
     files: set[str] = set()
@@ -129,8 +137,10 @@ def _expanded_metrics(snapshot: Snapshot, doc: dict[str, Any], folder: str) -> s
             template = next(iter(item), None) if isinstance(item, dict) else item
             if isinstance(template, str):
                 path = posixpath.normpath(posixpath.join(folder, template))
-                regex = "".join("[^/]+" if part.startswith("${") else re.escape(part)
-                                for part in re.split(r"(\$\{[^}]*\})", path))
+                regex = "".join(
+                    "[^/]+" if part.startswith("${") else re.escape(part)
+                    for part in re.split(r"(\$\{[^}]*\})", path)
+                )
                 patterns.setdefault(str(name), []).append(re.compile(regex + "$"))
     if not patterns:
         return set()
@@ -143,8 +153,14 @@ def _expanded_metrics(snapshot: Snapshot, doc: dict[str, Any], folder: str) -> s
     return found
 
 
-def _metrics(root: Path, sa: Snapshot, sb: Snapshot, la: dict[str, lock.StageLock],
-             lb: dict[str, lock.StageLock], promotion: str) -> list[Change]:
+def _metrics(
+    root: Path,
+    sa: Snapshot,
+    sb: Snapshot,
+    la: dict[str, lock.StageLock],
+    lb: dict[str, lock.StageLock],
+    promotion: str,
+) -> list[Change]:
     files = metric_files(sa, promotion) | metric_files(sb, promotion)
     # foreach/matrix stages: their metric files are the stage outputs with a metrics-like suffix in dvc.lock
     changes: list[Change] = []
@@ -181,6 +197,7 @@ def _number(value: Any) -> bool:
 
 # -- data -------------------------------------------------------------------------------------------------
 
+
 def _hashes(locks: dict[str, lock.StageLock]) -> dict[str, tuple[lock.HashEntry, str]]:
     found: dict[str, tuple[lock.HashEntry, str]] = {}
     for stage in locks.values():
@@ -200,11 +217,14 @@ def _data(la: dict[str, lock.StageLock], lb: dict[str, lock.StageLock]) -> list[
         if a and b and a[0].md5 == b[0].md5:
             continue
         role = (b or a)[1]  # type: ignore[index]
-        changes.append(Change(path, a[0].as_dict() if a else None, b[0].as_dict() if b else None, detail=role))
+        changes.append(
+            Change(path, a[0].as_dict() if a else None, b[0].as_dict() if b else None, detail=role)
+        )
     return changes
 
 
 # -- stages and rules -------------------------------------------------------------------------------------
+
 
 def _stages(sa: Snapshot, sb: Snapshot, pipeline_patterns: list[str]) -> list[Change]:
     changes: list[Change] = []
@@ -217,8 +237,14 @@ def _stages(sa: Snapshot, sb: Snapshot, pipeline_patterns: list[str]) -> list[Ch
             changes.append(Change(name, a, b, detail="added" if a is None else "removed"))
             continue
         fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-        changes.append(Change(name, {k: a.get(k) for k in fields}, {k: b.get(k) for k in fields},
-                              detail="changed: " + ", ".join(fields)))
+        changes.append(
+            Change(
+                name,
+                {k: a.get(k) for k in fields},
+                {k: b.get(k) for k in fields},
+                detail="changed: " + ", ".join(fields),
+            )
+        )
     for path in sorted(set(sa.glob(*pipeline_patterns)) | set(sb.glob(*pipeline_patterns))):
         a_id, b_id = sa.files.get(path), sb.files.get(path)
         if a_id != b_id:

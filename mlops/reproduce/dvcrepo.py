@@ -117,8 +117,9 @@ def _in_cache(repo: Any, entry: HashEntry) -> bool:
             listing = json.load(handle)
     except (OSError, ValueError):
         return False
-    return all(isinstance(item, dict) and os.path.exists(odb.oid_to_path(str(item.get("md5"))))
-               for item in listing)
+    return all(
+        isinstance(item, dict) and os.path.exists(odb.oid_to_path(str(item.get("md5")))) for item in listing
+    )
 
 
 def fetch(repo: Any, commit: str, targets: list[str] | None = None) -> None:
@@ -131,8 +132,11 @@ def fetch(repo: Any, commit: str, targets: list[str] | None = None) -> None:
     try:
         if targets:  # DVC reads targets at another revision relative to the current directory
             try:
-                repo.fetch(targets=[os.path.relpath(os.path.join(repo.root_dir, t)) for t in targets],
-                           revs=[commit], workspace=False)
+                repo.fetch(
+                    targets=[os.path.relpath(os.path.join(repo.root_dir, t)) for t in targets],
+                    revs=[commit],
+                    workspace=False,
+                )
                 return
             except (NoRemoteError, DownloadError):
                 raise
@@ -140,8 +144,10 @@ def fetch(repo: Any, commit: str, targets: list[str] | None = None) -> None:
                 pass
         repo.fetch(revs=[commit], workspace=False)
     except NoRemoteError:
-        raise InputError("the DVC cache lacks data of this version and no DVC remote is configured",
-                         hint="add one with `dvc remote add -d NAME URL`, or `dvc pull` from where it is") from None
+        raise InputError(
+            "the DVC cache lacks data of this version and no DVC remote is configured",
+            hint="add one with `dvc remote add -d NAME URL`, or `dvc pull` from where it is",
+        ) from None
     except DownloadError as exc:
         raise InputError(f"could not download from the DVC remote: {_one_line(exc)}") from None
 
@@ -170,10 +176,12 @@ def pull_entries(repo: Any, root: Path, commit: str, entries: list[HashEntry]) -
         return _pull(repo, str(name), entries, "this checkout's DVC config")
     found = remote_at(root, commit)
     if found is None:
-        raise InputError("no DVC remote is configured (in this checkout or at "
-                         f"{commit[:7]}) to download the data the cache lacks",
-                         hint="add one with `dvc remote add -d NAME URL` (or `--local` to keep it out of Git), "
-                              "or pass --allow-missing")
+        raise InputError(
+            "no DVC remote is configured (in this checkout or at "
+            f"{commit[:7]}) to download the data the cache lacks",
+            hint="add one with `dvc remote add -d NAME URL` (or `--local` to keep it out of Git), "
+            "or pass --allow-missing",
+        )
     name, settings = found
     other = open_repo(root, config={"core": {"remote": name}, "remote": {name: settings}})
     try:
@@ -214,8 +222,10 @@ def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled
     try:
         remote = repo.cloud.get_remote(name, "fetch")
     except (NoRemoteError, RemoteNotFoundError) as exc:
-        raise InputError(f"DVC remote `{name}` ({source}): {_one_line(exc)}",
-                         hint="`dvc remote list` shows the remotes; fix the name with `dvc remote default`") from None
+        raise InputError(
+            f"DVC remote `{name}` ({source}): {_one_line(exc)}",
+            hint="`dvc remote list` shows the remotes; fix the name with `dvc remote default`",
+        ) from None
     url = remote.fs.unstrip_protocol(remote.path)
     pulled = Pulled(name, url, source)
     try:
@@ -227,8 +237,10 @@ def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled
         level = quiet.level
         quiet.setLevel(logging.ERROR)
         try:
-            repo.cloud.pull({HashInfo("md5-dos2unix" if e.legacy else "md5", e.md5) for e in entries if e.md5},
-                            remote=name)
+            repo.cloud.pull(
+                {HashInfo("md5-dos2unix" if e.legacy else "md5", e.md5) for e in entries if e.md5},
+                remote=name,
+            )
         finally:
             quiet.setLevel(level)
     except (DvcException, OSError) as exc:  # a network error, credentials, a permission denied
@@ -240,8 +252,9 @@ def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled
 UNSAVED = "Can't remove the following unsaved files"
 
 
-def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path,
-            on_line: Callable[[str], None] | None = None) -> int:
+def run_cli(
+    args: list[str], cwd: str | os.PathLike[str], log: Path, on_line: Callable[[str], None] | None = None
+) -> int:
     """Run `dvc ARGS` in CWD, writing its output to LOG (long runs stay inspectable) and handing each line
     to ON_LINE as it comes. As `mlops run` does, this Python's bin folder comes first on PATH: stage
     commands (`python ...`, `mlops validate`) run in the environment mlops runs in."""
@@ -251,8 +264,16 @@ def run_cli(args: list[str], cwd: str | os.PathLike[str], log: Path,
     env.setdefault("DVC_NO_ANALYTICS", "1")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     with open(log, "w", encoding="utf-8") as handle:
-        proc = subprocess.Popen([executable(), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, env=env, encoding="utf-8", errors="replace")
+        proc = subprocess.Popen(
+            [executable(), *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            encoding="utf-8",
+            errors="replace",
+        )
         assert proc.stdout is not None
         try:
             for line in proc.stdout:

@@ -55,12 +55,20 @@ class StageLock:
 
 def lock_files(paths: Iterable[str]) -> list[str]:
     """The dvc.lock and .dvc files among PATHS."""
-    return sorted(p for p in paths if p == "dvc.lock" or p.endswith("/dvc.lock") or p.endswith(".dvc")
-                  and not p.startswith(".dvc/") and "/.dvc/" not in p)
+    return sorted(
+        p
+        for p in paths
+        if p == "dvc.lock"
+        or p.endswith("/dvc.lock")
+        or p.endswith(".dvc")
+        and not p.startswith(".dvc/")
+        and "/.dvc/" not in p
+    )
 
 
-def read_locks(files: list[str], read: Reader, wdirs: dict[str, str] | None = None,
-               parse: Parser = parse_or_none) -> dict[str, StageLock]:
+def read_locks(
+    files: list[str], read: Reader, wdirs: dict[str, str] | None = None, parse: Parser = parse_or_none
+) -> dict[str, StageLock]:
     """Every stage recorded in FILES (dvc.lock and .dvc paths), keyed by stage name."""
     stages: dict[str, StageLock] = {}
     contents = read(files)
@@ -134,8 +142,13 @@ def _entries(items: Any, folder: str) -> dict[str, HashEntry]:
             continue
         path = join_path(folder, str(item["path"]))
         md5 = item.get("md5") or item.get("etag") or item.get("checksum")
-        entries[path] = HashEntry(path=path, md5=str(md5) if md5 else None, size=_int(item.get("size")),
-                                  nfiles=_int(item.get("nfiles")), legacy=item.get("hash") != "md5")
+        entries[path] = HashEntry(
+            path=path,
+            md5=str(md5) if md5 else None,
+            size=_int(item.get("size")),
+            nfiles=_int(item.get("nfiles")),
+            legacy=item.get("hash") != "md5",
+        )
     return entries
 
 

@@ -61,20 +61,29 @@ class ReproduceResult:
         return asdict(self) | {"ok": self.ok}
 
 
-def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False,
-              on_line: Callable[[str], None] | None = None) -> ReproduceResult:
+def reproduce(
+    root: str | os.PathLike[str],
+    ref: str,
+    *,
+    keep: bool = False,
+    on_line: Callable[[str], None] | None = None,
+) -> ReproduceResult:
     """Rebuild REF and compare; ON_LINE receives `dvc repro`'s output line by line (the CLI's --verbose)."""
     base = Path(root)
     resolved = refs.resolve(ref, base)
-    result = ReproduceResult(ref=ref, commit=resolved.commit, artifact=resolved.artifact, version=resolved.version)
+    result = ReproduceResult(
+        ref=ref, commit=resolved.commit, artifact=resolved.artifact, version=resolved.version
+    )
     if not dvcrepo.is_dvc_repo(base):
         raise InputError("not a DVC repository: nothing to reproduce", hint="run `mlops init` or `dvc init`")
     snapshot = Snapshot(base, resolved.commit)
     recorded = lock.from_snapshot(snapshot)
     pipeline = {name: stage for name, stage in recorded.items() if not stage.is_source}
     if not pipeline:
-        raise InputError(f"{ref} has no pipeline stages in a dvc.lock: nothing to rebuild",
-                         hint="run the pipeline (`mlops run`) and commit dvc.lock")
+        raise InputError(
+            f"{ref} has no pipeline stages in a dvc.lock: nothing to rebuild",
+            hint="run the pipeline (`mlops run`) and commit dvc.lock",
+        )
     sources = [s for s in recorded.values() if s.is_source]
     result.stages = list(pipeline)  # dvc.lock order: the pipeline's own
 
@@ -98,8 +107,11 @@ def reproduce(root: str | os.PathLike[str], ref: str, *, keep: bool = False,
                     repo.close()
         if dvcrepo.run_cli(REPRO_ARGS, tree, log, on_line) != 0:
             tail = _tail(log)
-            hint = (f"the worktree is kept at {tree}, the full log at {log}" if keep else
-                    f"run with --keep to inspect the worktree and the full log of `dvc {' '.join(REPRO_ARGS)}`")
+            hint = (
+                f"the worktree is kept at {tree}, the full log at {log}"
+                if keep
+                else f"run with --keep to inspect the worktree and the full log of `dvc {' '.join(REPRO_ARGS)}`"
+            )
             raise CheckFailed(f"`dvc repro` failed while rebuilding {ref}: {tail}", hint=hint)
         rebuilt = lock.from_worktree(tree, lock.lock_files(snapshot.files))
         result.outputs = compare(pipeline, rebuilt, tree)
@@ -123,12 +135,15 @@ def _ensure_sources(repo: Any, snapshot: Snapshot, sources: list[lock.StageLock]
         pass
     still = sorted(e.path for e in dvcrepo.missing(repo, lacking))
     if still:
-        raise InputError(f"cannot rebuild: neither the DVC cache nor the remote has the source data {', '.join(still)}",
-                         hint="push it from where it was added (`dvc push`)")
+        raise InputError(
+            f"cannot rebuild: neither the DVC cache nor the remote has the source data {', '.join(still)}",
+            hint="push it from where it was added (`dvc push`)",
+        )
 
 
-def compare(recorded: dict[str, lock.StageLock], rebuilt: dict[str, lock.StageLock],
-            tree: Path) -> list[OutputCheck]:
+def compare(
+    recorded: dict[str, lock.StageLock], rebuilt: dict[str, lock.StageLock], tree: Path
+) -> list[OutputCheck]:
     checks: list[OutputCheck] = []
     for name, stage in recorded.items():
         new_stage = rebuilt.get(name)
@@ -142,8 +157,9 @@ def compare(recorded: dict[str, lock.StageLock], rebuilt: dict[str, lock.StageLo
                 status = "reproduced"
             else:
                 status = "differs"
-            check = OutputCheck(name, path, status, old.md5, new.md5 if new else None, old.size,
-                                new.size if new else None)
+            check = OutputCheck(
+                name, path, status, old.md5, new.md5 if new else None, old.size, new.size if new else None
+            )
             if status == "differs" and old.isdir:
                 check.files = _dir_differences(tree, old)
             checks.append(check)

@@ -43,30 +43,41 @@ def checkout_text(r: CheckoutResult) -> str:
     if r.fetched:
         lines.append(f"Downloaded from {r.remote or 'the DVC remote'}: {', '.join(r.fetched)}")
     if r.missing:
-        lines.append(f"warning: left missing (in neither the DVC cache nor the remote): {', '.join(r.missing)}")
+        lines.append(
+            f"warning: left missing (in neither the DVC cache nor the remote): {', '.join(r.missing)}"
+        )
     lines.extend(f"warning: {w}" for w in r.warnings)
     if r.worktree:
         lines.append(f"Remove it with: git worktree remove {r.worktree}")
     elif r.previous and r.previous != r.ref and r.previous != r.commit:
-        back = r.previous[:12] if len(r.previous) == 40 and all(c in "0123456789abcdef" for c in r.previous) \
+        back = (
+            r.previous[:12]
+            if len(r.previous) == 40 and all(c in "0123456789abcdef" for c in r.previous)
             else r.previous
+        )
         lines.append(f"Go back with: mlops checkout {back}")
     return "\n".join(lines)
 
 
 def reproduce_text(r: ReproduceResult) -> str:
-    lines = [f"Rebuilt {_name(r.ref, r.commit, r.version, r.artifact)}: re-ran {len(r.stages)} stage(s) "
-             f"({', '.join(r.stages)}) without caches."]
+    lines = [
+        f"Rebuilt {_name(r.ref, r.commit, r.version, r.artifact)}: re-ran {len(r.stages)} stage(s) "
+        f"({', '.join(r.stages)}) without caches."
+    ]
     width = max((len(o.path) for o in r.outputs), default=0)
     for o in r.outputs:
         if o.status == "reproduced":
             lines.append(f"  reproduced  {o.path:<{width}}  {(o.expected or '')[:8]}  ({o.stage})")
         elif o.status == "differs":
-            lines.append(f"  DIFFERS     {o.path:<{width}}  recorded {(o.expected or '')[:8]} {size(o.expected_size)}, "
-                         f"rebuilt {(o.actual or '')[:8]} {size(o.actual_size)}  ({o.stage})")
+            lines.append(
+                f"  DIFFERS     {o.path:<{width}}  recorded {(o.expected or '')[:8]} {size(o.expected_size)}, "
+                f"rebuilt {(o.actual or '')[:8]} {size(o.actual_size)}  ({o.stage})"
+            )
             if o.files:
-                lines.append(f"              files that differ: {', '.join(o.files[:10])}"
-                             + (f" and {len(o.files) - 10} more" if len(o.files) > 10 else ""))
+                lines.append(
+                    f"              files that differ: {', '.join(o.files[:10])}"
+                    + (f" and {len(o.files) - 10} more" if len(o.files) > 10 else "")
+                )
         elif o.status == "missing":
             lines.append(f"  MISSING     {o.path:<{width}}  the rebuild did not produce it  ({o.stage})")
         else:
@@ -78,7 +89,9 @@ def reproduce_text(r: ReproduceResult) -> str:
     else:
         lines.append(f"Reproducible: all {total} output(s) match the commit's dvc.lock.")
     if r.kept:
-        lines.append(f"Kept the worktree: {r.kept} (log: {r.log}); remove it with: git worktree remove --force {r.kept}")
+        lines.append(
+            f"Kept the worktree: {r.kept} (log: {r.log}); remove it with: git worktree remove --force {r.kept}"
+        )
     return "\n".join(lines)
 
 
@@ -133,8 +146,10 @@ SECTIONS = ["params", "metrics", "data", "stages", "rules"]
 
 def diff_text(r: DiffResult) -> str:
     a, b = r.a.ref, r.b.ref
-    lines = [f"Changes from {_name(a, r.a.commit, r.a.version, r.a.artifact)} to "
-             f"{_name(b, r.b.commit, r.b.version, r.b.artifact)}:"]
+    lines = [
+        f"Changes from {_name(a, r.a.commit, r.a.version, r.a.artifact)} to "
+        f"{_name(b, r.b.commit, r.b.version, r.b.artifact)}:"
+    ]
     if r.empty:
         lines.append("No differences in params, metrics, data, stages or rules.")
     for section in SECTIONS:
@@ -149,7 +164,9 @@ def diff_text(r: DiffResult) -> str:
         lines.append("")
         lines.append(f"{section.capitalize()} ({len(changes)} changed)")
         for row in table:
-            lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+            lines.append(
+                "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
     return "\n".join(lines)
 
 
@@ -166,9 +183,16 @@ def diff_markdown(r: DiffResult) -> str:
         rows = _rows(section, changes)
         cols = max(len(header), *(len(row) for row in rows))
         header += [""] * (cols - len(header))
-        lines += ["", f"**{section.capitalize()}** ({len(changes)} changed)", "",
-                  "| " + " | ".join(header) + " |", "|" + " --- |" * cols]
+        lines += [
+            "",
+            f"**{section.capitalize()}** ({len(changes)} changed)",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + " --- |" * cols,
+        ]
         for row in rows:
             cells = [cell.replace("|", "\\|") for cell in row + [""] * (cols - len(row))]
-            lines.append("| " + " | ".join(f"`{cells[0]}`" if i == 0 else c for i, c in enumerate(cells)) + " |")
+            lines.append(
+                "| " + " | ".join(f"`{cells[0]}`" if i == 0 else c for i, c in enumerate(cells)) + " |"
+            )
     return "\n".join(lines)

@@ -52,8 +52,9 @@ class Snapshot:
         for p in wanted:
             self._blobs.setdefault(p, None)
         if present:
-            for p, blob in zip(present, git.cat_file_batch(self.root, [self.files[p] for p in present]),
-                               strict=True):
+            for p, blob in zip(
+                present, git.cat_file_batch(self.root, [self.files[p] for p in present]), strict=True
+            ):
                 self._blobs[p] = blob
         return {p: self._blobs.get(p) for p in paths}
 

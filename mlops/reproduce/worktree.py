@@ -20,15 +20,19 @@ from mlops.errors import UsageError
 def registered(root: str | os.PathLike[str]) -> set[Path]:
     """Paths of every worktree of the repository (the main one included)."""
     out = git.output(["worktree", "list", "--porcelain"], root)
-    return {Path(line[len("worktree "):]).resolve() for line in out.splitlines() if line.startswith("worktree ")}
+    return {
+        Path(line[len("worktree ") :]).resolve() for line in out.splitlines() if line.startswith("worktree ")
+    }
 
 
 def add(root: str | os.PathLike[str], path: str | os.PathLike[str], commit: str) -> Path:
     """A detached worktree of COMMIT at PATH (which must not exist or be an empty folder)."""
     target = Path(path).resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise UsageError(f"{path} already exists and is not an empty folder",
-                         hint="choose a new folder, or remove that one")
+        raise UsageError(
+            f"{path} already exists and is not an empty folder",
+            hint="choose a new folder, or remove that one",
+        )
     git.run(["worktree", "add", "--detach", "--quiet", str(target), commit], root)
     return target
 

@@ -9,9 +9,15 @@ FORMATS = ("text", "markdown", "json", "html")
 MAX_FEATURES = 30  # rows of the drift table in text and markdown
 
 
-def render_run(record: dict[str, Any], fmt: str, *, runs: list[dict[str, Any]] | None = None,
-               history: str | None = None, problems: list[str] | None = None,
-               profiles: tuple[Any, Any] | None = None) -> str:
+def render_run(
+    record: dict[str, Any],
+    fmt: str,
+    *,
+    runs: list[dict[str, Any]] | None = None,
+    history: str | None = None,
+    problems: list[str] | None = None,
+    profiles: tuple[Any, Any] | None = None,
+) -> str:
     """A run report. `runs` (the stream's records, this one last) feed the HTML trend charts; `profiles`
     (reference, batch) its distributions of drifted and failing features."""
     from mlops.monitor.history import dumps
@@ -19,14 +25,20 @@ def render_run(record: dict[str, Any], fmt: str, *, runs: list[dict[str, Any]] |
 
     if fmt == "json":
         return json.dumps(json.loads(dumps(record)), indent=2) + "\n"
-    sections = run_sections(record, history=history, problems=problems or [],
-                            max_features=None if fmt == "html" else MAX_FEATURES)
+    sections = run_sections(
+        record, history=history, problems=problems or [], max_features=None if fmt == "html" else MAX_FEATURES
+    )
     title = f"mlops monitor: {record.get('data')} against {record.get('ref')}"
     if fmt == "html":
         from mlops.monitor.render import html
 
-        return html.render(sections, title, html.trend_charts(runs or [record]), banner=html.run_banner(record),
-                           figures=html.distribution_figures(record, profiles))
+        return html.render(
+            sections,
+            title,
+            html.trend_charts(runs or [record]),
+            banner=html.run_banner(record),
+            figures=html.distribution_figures(record, profiles),
+        )
     return _render(sections, title, fmt, runs or [record])
 
 
@@ -38,8 +50,12 @@ def render_alerts(report: dict[str, Any], fmt: str) -> str:
     if fmt == "html":
         from mlops.monitor.render import html
 
-        return html.render(alerts_sections(report), "mlops alerts report", html.alert_charts(report),
-                           banner=_alerts_banner(report))
+        return html.render(
+            alerts_sections(report),
+            "mlops alerts report",
+            html.alert_charts(report),
+            banner=_alerts_banner(report),
+        )
     return _render(alerts_sections(report), "mlops alerts report", fmt, None)
 
 
@@ -66,8 +82,10 @@ def _alerts_banner(report: dict[str, Any]) -> str:
 
     noisy = report.get("noisy") or []
     open_alerts = sum(len(r.get("open_alerts") or []) for r in report.get("rules") or [])
-    detail = (f"{report.get('runs', 0)} runs, {report.get('alerts', 0)} alerts fired, "
-              f"{report.get('acknowledged', 0)} acknowledged, {open_alerts} open")
+    detail = (
+        f"{report.get('runs', 0)} runs, {report.get('alerts', 0)} alerts fired, "
+        f"{report.get('acknowledged', 0)} acknowledged, {open_alerts} open"
+    )
     if noisy:
         return banner("warn", "NOISY", f"{len(noisy)} noisy rule(s): {', '.join(noisy[:4])}. {detail}.")
     return banner("bad" if open_alerts else "ok", "OPEN ALERTS" if open_alerts else "OK", f"{detail}.")

@@ -16,8 +16,14 @@ MAX_LINES = 10
 MAX_DISTRIBUTIONS = 24
 
 
-def render(sections: list[Section], title: str, charts: list[str] | None = None, *,
-           banner: str = "", figures: list[tuple[str, str]] | None = None) -> str:
+def render(
+    sections: list[Section],
+    title: str,
+    charts: list[str] | None = None,
+    *,
+    banner: str = "",
+    figures: list[tuple[str, str]] | None = None,
+) -> str:
     body = [f"<h1>{html.esc(title)}</h1>", banner] if banner else [f"<h1>{html.esc(title)}</h1>"]
     for section in sections:
         body.append(f"<h2>{html.esc(section.title)}</h2>")
@@ -25,9 +31,12 @@ def render(sections: list[Section], title: str, charts: list[str] | None = None,
         if section.table is not None:
             body.append(html.table(section.table.headers, section.table.rows, section.table.marks))
         if figures and section.title == "Feature drift":
-            body += ["<h2>Reference against live: drifted and failing features</h2>",
-                     "<p>Share of rows per bin (numbers) or per value (categories), the version's reference in "
-                     "grey, this batch in blue.</p>", html.charts(figures)]
+            body += [
+                "<h2>Reference against live: drifted and failing features</h2>",
+                "<p>Share of rows per bin (numbers) or per value (categories), the version's reference in "
+                "grey, this batch in blue.</p>",
+                html.charts(figures),
+            ]
     if charts:
         body += ["<h2>Trends</h2>", html.charts([(c, "") for c in charts])]
     return html.page(title, body)
@@ -47,11 +56,18 @@ def run_banner(record: dict[str, Any]) -> str:
     if fired:
         errors = sum(1 for a in fired if a.get("severity") == "error")
         rules = ", ".join(str(a.get("rule")) for a in fired[:4]) + (" ..." if len(fired) > 4 else "")
-        return html.banner("bad" if errors else "warn", "ALERT",
-                           f"{len(fired)} alert(s) fired ({errors} error): {rules}. {detail}.")
+        return html.banner(
+            "bad" if errors else "warn",
+            "ALERT",
+            f"{len(fired)} alert(s) fired ({errors} error): {rules}. {detail}.",
+        )
     if waiting:
-        return html.banner("warn", "WATCH", f"{len(waiting)} rule(s) over threshold, not yet alerting "
-                                            f"(the policy waits for consecutive windows). {detail}.")
+        return html.banner(
+            "warn",
+            "WATCH",
+            f"{len(waiting)} rule(s) over threshold, not yet alerting "
+            f"(the policy waits for consecutive windows). {detail}.",
+        )
     return html.banner("ok", "OK", f"No alert. {detail}.")
 
 
@@ -64,15 +80,21 @@ def distribution_figures(record: dict[str, Any], profiles: tuple[Any, Any] | Non
     reference, current = profiles[0].columns, profiles[1].columns
     features = record.get("features") or {}
     flagged = [str(c.get("rule", "")).removeprefix("drift:") for c in record.get("candidates") or []]
-    flagged += [str(f.get("rule", "")).split(".")[0] for f in (record.get("quality") or {}).get("failures") or []]
+    flagged += [
+        str(f.get("rule", "")).split(".")[0] for f in (record.get("quality") or {}).get("failures") or []
+    ]
     names = [n for n, f in features.items() if f.get("drifted")] + [n for n in flagged if n in current]
     figures = []
     for name in list(dict.fromkeys(names))[:MAX_DISTRIBUTIONS]:
         svg = column_chart(name, current.get(name), reference.get(name), current_name="live")
         if svg:
             f = features.get(name) or {}
-            caption = (f"{f.get('method')} {f.get('statistic')} (threshold {f.get('threshold')})"
-                       f"{': drifted' if f.get('drifted') else ''}" if f else "flagged by a data-quality rule")
+            caption = (
+                f"{f.get('method')} {f.get('statistic')} (threshold {f.get('threshold')})"
+                f"{': drifted' if f.get('drifted') else ''}"
+                if f
+                else "flagged by a data-quality rule"
+            )
             figures.append((svg, caption))
     return figures
 
@@ -88,8 +110,15 @@ def trend_charts(runs: list[dict[str, Any]]) -> list[str]:
     charts.extend(_metric_charts(runs, times, fired))
     coverage = [r.get("label_coverage") for r in runs]
     if any(v is not None for v in coverage):
-        charts.append(line_chart("Label coverage (share of rows with a mature label)", times,
-                                 {"coverage": coverage}, marks=fired, y_range=(0.0, 1.0)))
+        charts.append(
+            line_chart(
+                "Label coverage (share of rows with a mature label)",
+                times,
+                {"coverage": coverage},
+                marks=fired,
+                y_range=(0.0, 1.0),
+            )
+        )
     return charts
 
 
@@ -109,8 +138,13 @@ def _drift_chart(runs: list[dict[str, Any]], times: list[str], fired: list[bool]
     series = {n: [_get(r, "features", n, "statistic") for r in runs] for n in names}
     label = "/".join(sorted(methods)) if methods else "drift"
     more = f", top {MAX_LINES} of {len(peak)}" if len(peak) > MAX_LINES else ""
-    return line_chart(f"Drift statistic per feature ({label}{more})", times, series,
-                      threshold=next(iter(thresholds)) if len(thresholds) == 1 else None, marks=fired)
+    return line_chart(
+        f"Drift statistic per feature ({label}{more})",
+        times,
+        series,
+        threshold=next(iter(thresholds)) if len(thresholds) == 1 else None,
+        marks=fired,
+    )
 
 
 def _metric_charts(runs: list[dict[str, Any]], times: list[str], fired: list[bool]) -> list[str]:

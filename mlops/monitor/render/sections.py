@@ -31,7 +31,7 @@ def fmt(value: Any, digits: int = 3) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        if value != 0 and (abs(value) < 10 ** -digits or abs(value) >= 1e6):
+        if value != 0 and (abs(value) < 10**-digits or abs(value) >= 1e6):
             return f"{value:.{digits}g}"
         return f"{value:.{digits}f}"
     return str(value)
@@ -41,20 +41,33 @@ def share(value: Any) -> str:
     return "-" if value is None else f"{float(value):.0%}"
 
 
-def run_sections(record: dict[str, Any], *, history: str | None, problems: list[str],
-                 max_features: int | None = None) -> list[Section]:
+def run_sections(
+    record: dict[str, Any], *, history: str | None, problems: list[str], max_features: int | None = None
+) -> list[Section]:
     """`max_features` limits the drift table to the drifted columns plus the highest statistics (text and
     markdown); None shows every column."""
     out = [_summary(record, history, problems), _alerts(record)]
     out.append(_drift(record, max_features))
     pd = record.get("prediction_drift")
     if pd and pd.get("against"):
-        out.append(Section("Prediction drift", [
-            f"`{pd.get('column')}` against the {pd.get('against')}: {describe_drift(pd)}"
-            f" -> {'drifted' if pd.get('drifted') else 'no drift'}"]))
+        out.append(
+            Section(
+                "Prediction drift",
+                [
+                    f"`{pd.get('column')}` against the {pd.get('against')}: {describe_drift(pd)}"
+                    f" -> {'drifted' if pd.get('drifted') else 'no drift'}"
+                ],
+            )
+        )
     elif pd:
-        out.append(Section("Prediction drift", [
-            f"`{pd.get('column')}`: no reference predictions, so this window is the baseline of this version."]))
+        out.append(
+            Section(
+                "Prediction drift",
+                [
+                    f"`{pd.get('column')}`: no reference predictions, so this window is the baseline of this version."
+                ],
+            )
+        )
     quality = record.get("quality")
     if quality:
         out.append(_quality(quality))
@@ -68,10 +81,12 @@ def _summary(record: dict[str, Any], history: str | None, problems: list[str]) -
     who = record.get("ref")
     if record.get("version"):
         who = f"{who} ({record.get('artifact')}@{record.get('version')})"
-    lines = [f"Batch {record.get('data')} ({fmt(record.get('rows'))} rows) against {who}, "
-             f"commit {str(record.get('commit'))[:10]}",
-             f"Reference: {ref.get('path')} ({ref.get('kind')}, {fmt(ref.get('rows'))} rows)",
-             f"Window: {record.get('time')}   run id: {record.get('id')}"]
+    lines = [
+        f"Batch {record.get('data')} ({fmt(record.get('rows'))} rows) against {who}, "
+        f"commit {str(record.get('commit'))[:10]}",
+        f"Reference: {ref.get('path')} ({ref.get('kind')}, {fmt(ref.get('rows'))} rows)",
+        f"Window: {record.get('time')}   run id: {record.get('id')}",
+    ]
     policy = record.get("policy") or {}
     lines.append("Policy: " + ", ".join(f"{k} {v}" for k, v in policy.items()))
     lines.append(f"History: appended to {history}" if history else "History: not recorded (--dry-run)")
@@ -87,11 +102,21 @@ def _alerts(record: dict[str, Any]) -> Section:
     if not fired and not waiting:
         return Section("Alerts", ["No alert: nothing over its threshold."])
     lines = [f"{len(fired)} alert(s) fired." if fired else "No alert fired."]
-    rows = [[a.get("severity", ""), "fired", a.get("rule", ""), a.get("message", ""), a.get("id", "")] for a in fired]
+    rows = [
+        [a.get("severity", ""), "fired", a.get("rule", ""), a.get("message", ""), a.get("id", "")]
+        for a in fired
+    ]
     marks = ["bad" if a.get("severity") == "error" else "warn" for a in fired]
     for c in waiting:
-        rows.append([c.get("severity", ""), f"waiting {c.get('streak', 1)}/{consecutive}", c.get("rule", ""),
-                     c.get("message", ""), ""])
+        rows.append(
+            [
+                c.get("severity", ""),
+                f"waiting {c.get('streak', 1)}/{consecutive}",
+                c.get("rule", ""),
+                c.get("message", ""),
+                "",
+            ]
+        )
         marks.append("")
     return Section("Alerts", lines, Table(["severity", "status", "rule", "why", "alert id"], rows, marks))
 
@@ -100,50 +125,93 @@ def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
     features = record.get("features") or {}
     info = record.get("drift") or {}
     drifted = info.get("drifted") or []
-    lines = [f"{len(drifted)} of {len(features)} columns drifted"
-             + (f" (p-values corrected: {info.get('correction')})" if info.get("p_value")
-                and info.get("correction") not in (None, "none") else "") + "."]
+    lines = [
+        f"{len(drifted)} of {len(features)} columns drifted"
+        + (
+            f" (p-values corrected: {info.get('correction')})"
+            if info.get("p_value") and info.get("correction") not in (None, "none")
+            else ""
+        )
+        + "."
+    ]
     if info.get("mode") == "calibrated":
         m = info.get("materiality") or {}
-        lines.append(f"Calibrated: a column drifts when its change is credible for these batch and reference sizes "
-                     f"({info.get('correction')}-corrected p < {fmt(info.get('alpha'))} over all checks) and "
-                     f"material (KS >= {fmt(m.get('min_shift'))}, a category's share +/- "
-                     f"{share(m.get('min_share_change'))}, nulls +/- {share(m.get('min_null_rate_change'))}).")
+        lines.append(
+            f"Calibrated: a column drifts when its change is credible for these batch and reference sizes "
+            f"({info.get('correction')}-corrected p < {fmt(info.get('alpha'))} over all checks) and "
+            f"material (KS >= {fmt(m.get('min_shift'))}, a category's share +/- "
+            f"{share(m.get('min_share_change'))}, nulls +/- {share(m.get('min_null_rate_change'))})."
+        )
     for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed")):
         if info.get(kind):
             lines.append(f"{label}: {', '.join(info[kind])}.")
     excluded = info.get("excluded") or {}
     if excluded:
-        lines.append("Not features, left out: " + "; ".join(f"{c} ({why})" for c, why in excluded.items()) + ".")
+        lines.append(
+            "Not features, left out: " + "; ".join(f"{c} ({why})" for c, why in excluded.items()) + "."
+        )
     if 0 < len(drifted) < int(info.get("min_drifted_columns") or 1):
         lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
     rows, ref_rows = record.get("rows") or 0, (record.get("reference") or {}).get("rows") or 0
     if rows and ref_rows and any(f.get("method") == "psi" for f in features.values()):
         floor = 9 * (1 / rows + 1 / ref_rows)  # E[PSI] with 10 bins when nothing changed
         if floor >= 0.02:
-            lines.append(f"Small batch: with {fmt(rows)} rows, PSI averages about {floor:.2f} even without drift; "
-                         "prefer `consecutive` and `min_drifted_columns` over a lower threshold.")
+            lines.append(
+                f"Small batch: with {fmt(rows)} rows, PSI averages about {floor:.2f} even without drift; "
+                "prefer `consecutive` and `min_drifted_columns` over a lower threshold."
+            )
     ordered = sorted(features.items(), key=lambda kv: (not kv[1].get("drifted"), kv[0]))
     if max_features is not None and len(ordered) > max(max_features, len(drifted)):
-        rest = sorted(ordered[len(drifted):], key=lambda kv: -float(kv[1].get("statistic") or 0))
+        rest = sorted(ordered[len(drifted) :], key=lambda kv: -float(kv[1].get("statistic") or 0))
         keep = max(max_features - len(drifted), 0)
-        lines.append(f"Showing the {len(drifted) + keep} columns that drifted or came closest; "
-                     f"{len(ordered) - len(drifted) - keep} more did not drift (all in --format json or html).")
-        ordered = ordered[:len(drifted)] + rest[:keep]
+        lines.append(
+            f"Showing the {len(drifted) + keep} columns that drifted or came closest; "
+            f"{len(ordered) - len(drifted) - keep} more did not drift (all in --format json or html)."
+        )
+        ordered = ordered[: len(drifted)] + rest[:keep]
     rows, marks = [], []
     for name, f in ordered:
-        rows.append([name, f.get("kind", ""), f.get("method", ""), fmt(f.get("statistic")), fmt(f.get("p_value")),
-                     fmt(f.get("p_adjusted")), fmt(f.get("threshold")), "DRIFT" if f.get("drifted") else "ok",
-                     fmt(f.get("null_rate_change"))])
+        rows.append(
+            [
+                name,
+                f.get("kind", ""),
+                f.get("method", ""),
+                fmt(f.get("statistic")),
+                fmt(f.get("p_value")),
+                fmt(f.get("p_adjusted")),
+                fmt(f.get("threshold")),
+                "DRIFT" if f.get("drifted") else "ok",
+                fmt(f.get("null_rate_change")),
+            ]
+        )
         marks.append("bad" if f.get("drifted") else "")
-    table = Table(["column", "kind", "method", "statistic", "p-value", "adjusted p", "threshold", "drift",
-                   "null change"], rows, marks) if rows else None
+    table = (
+        Table(
+            [
+                "column",
+                "kind",
+                "method",
+                "statistic",
+                "p-value",
+                "adjusted p",
+                "threshold",
+                "drift",
+                "null change",
+            ],
+            rows,
+            marks,
+        )
+        if rows
+        else None
+    )
     return Section("Feature drift", lines, table)
 
 
 def _quality(quality: dict[str, Any]) -> Section:
     failures = quality.get("failures") or []
-    lines = ["All data-quality rules passed." if not failures else f"{len(failures)} data-quality rule(s) failed."]
+    lines = [
+        "All data-quality rules passed." if not failures else f"{len(failures)} data-quality rule(s) failed."
+    ]
     rows = [[f.get("rule", ""), f.get("severity", ""), f.get("message", "")] for f in failures]
     return Section("Data quality", lines, Table(["rule", "severity", "message"], rows) if rows else None)
 
@@ -152,14 +220,20 @@ def _metrics(record: dict[str, Any]) -> list[Section]:
     labels = record.get("labels") or {}
     lines = []
     if labels:
-        text = (f"{fmt(labels.get('counted'))} of {fmt(labels.get('rows'))} rows have a label that counts "
-                f"(coverage {share(labels.get('coverage'))})")
+        text = (
+            f"{fmt(labels.get('counted'))} of {fmt(labels.get('rows'))} rows have a label that counts "
+            f"(coverage {share(labels.get('coverage'))})"
+        )
         if labels.get("delay"):
-            text += (f"; label delay {labels.get('delay')}: rows after {labels.get('cutoff')} are not mature yet "
-                     f"({fmt(labels.get('rows', 0) - labels.get('mature', 0))} rows)")
+            text += (
+                f"; label delay {labels.get('delay')}: rows after {labels.get('cutoff')} are not mature yet "
+                f"({fmt(labels.get('rows', 0) - labels.get('mature', 0))} rows)"
+            )
         lines.append(text + ".")
         if labels.get("unparsed_timestamps"):
-            lines.append(f"{fmt(labels['unparsed_timestamps'])} rows have an unreadable timestamp and do not count.")
+            lines.append(
+                f"{fmt(labels['unparsed_timestamps'])} rows have an unreadable timestamp and do not count."
+            )
     metrics = record.get("metrics")
     if not metrics:
         lines.append("No live metrics: no row has a mature label yet.")
@@ -168,14 +242,27 @@ def _metrics(record: dict[str, Any]) -> list[Section]:
     names = list(METRICS.get(task, ()))
     gap = (record.get("offline_gap") or {}).get("overall") or {}
     overall = metrics.get("overall") or {}
-    rows = [[name, fmt(overall.get(name)), fmt((gap.get(name) or {}).get("offline")),
-             _signed((gap.get(name) or {}).get("gap"))] for name in names]
+    rows = [
+        [
+            name,
+            fmt(overall.get(name)),
+            fmt((gap.get(name) or {}).get("offline")),
+            _signed((gap.get(name) or {}).get("gap")),
+        ]
+        for name in names
+    ]
     source = record.get("offline_source")
-    lines.append(f"{task}, {fmt(overall.get('rows'))} rows scored; offline metrics from {source or 'nowhere (none recorded)'}.")
+    lines.append(
+        f"{task}, {fmt(overall.get('rows'))} rows scored; offline metrics from {source or 'nowhere (none recorded)'}."
+    )
     sections = [Section("Live metrics", lines, Table(["metric", "live", "offline", "gap"], rows))]
     slices = metrics.get("slices") or {}
     if slices:
-        flagged = {c.get("details", {}).get("slice") for c in record.get("candidates") or [] if c.get("kind") == "metric"}
+        flagged = {
+            c.get("details", {}).get("slice")
+            for c in record.get("candidates") or []
+            if c.get("kind") == "metric"
+        }
         srows, marks = [], []
         for key, values in slices.items():
             srows.append([key, fmt(values.get("rows"))] + [fmt(values.get(n)) for n in names])
@@ -183,7 +270,9 @@ def _metrics(record: dict[str, Any]) -> list[Section]:
         slice_lines = []
         if flagged - {None}:
             slice_lines.append("Degraded: " + ", ".join(sorted(k for k in flagged if k)) + ".")
-        sections.append(Section("Metrics per slice", slice_lines, Table(["slice", "rows", *names], srows, marks)))
+        sections.append(
+            Section("Metrics per slice", slice_lines, Table(["slice", "rows", *names], srows, marks))
+        )
     return sections
 
 
@@ -194,32 +283,76 @@ def _signed(value: Any) -> str:
 
 
 def alerts_sections(report: dict[str, Any]) -> list[Section]:
-    lines = [f"History {report['history']}: {fmt(report['runs'])} runs, {fmt(report['alerts'])} alerts fired, "
-             f"{fmt(report['acknowledged'])} acknowledged."]
+    lines = [
+        f"History {report['history']}: {fmt(report['runs'])} runs, {fmt(report['alerts'])} alerts fired, "
+        f"{fmt(report['acknowledged'])} acknowledged."
+    ]
     noisy = report.get("noisy") or []
     if noisy:
-        lines.append(f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. `mlops alerts tune` proposes a change "
-                     "to the alert policy (a higher materiality threshold, or `consecutive: N`).")
-        lines.extend(f"Suggestion for {r['rule']}: {r['suggestion']}." for r in report.get("rules") or []
-                     if r.get("suggestion"))
+        lines.append(
+            f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. `mlops alerts tune` proposes a change "
+            "to the alert policy (a higher materiality threshold, or `consecutive: N`)."
+        )
+        lines.extend(
+            f"Suggestion for {r['rule']}: {r['suggestion']}."
+            for r in report.get("rules") or []
+            if r.get("suggestion")
+        )
     lines.extend(report.get("problems") or [])
     rows, marks = [], []
     for r in report.get("rules") or []:
         windows = r.get("windows") or []
         span = f"{windows[0]} .. {windows[-1]}" if len(windows) > 1 else (windows[0] if windows else "-")
-        rows.append([r["rule"], r["severity"], fmt(r["fired"]), span, fmt(r["acted"]), fmt(r["ignored"]),
-                     fmt(r["unacknowledged"]), share(r["ignored_share"]),
-                     share(r["precision"]) if r.get("precision") is not None else "-", share(r["fire_rate"]),
-                     "; ".join(r.get("reasons") or []) or "-"])
+        rows.append(
+            [
+                r["rule"],
+                r["severity"],
+                fmt(r["fired"]),
+                span,
+                fmt(r["acted"]),
+                fmt(r["ignored"]),
+                fmt(r["unacknowledged"]),
+                share(r["ignored_share"]),
+                share(r["precision"]) if r.get("precision") is not None else "-",
+                share(r["fire_rate"]),
+                "; ".join(r.get("reasons") or []) or "-",
+            ]
+        )
         marks.append("warn" if r.get("noisy") else "")
-    table = Table(["rule", "severity", "fired", "windows", "acted", "ignored", "open", "ignored share",
-                   "precision", "fire rate", "noisy"], rows, marks) if rows else None
+    table = (
+        Table(
+            [
+                "rule",
+                "severity",
+                "fired",
+                "windows",
+                "acted",
+                "ignored",
+                "open",
+                "ignored share",
+                "precision",
+                "fire rate",
+                "noisy",
+            ],
+            rows,
+            marks,
+        )
+        if rows
+        else None
+    )
     out = [Section("Alert report", lines, table)]
     open_ids = [(r["rule"], i) for r in report.get("rules") or [] for i in r.get("open_alerts") or []]
     if open_ids:
         shown = open_ids[-20:]
-        out.append(Section("Open alerts", [f"{len(open_ids)} alert(s) not acknowledged"
-                                           + (" (the latest 20)" if len(open_ids) > 20 else "")
-                                           + ": `mlops alerts ack ID --ignored|--acted`"],
-                           Table(["alert id", "rule"], [[i, rule] for rule, i in shown])))
+        out.append(
+            Section(
+                "Open alerts",
+                [
+                    f"{len(open_ids)} alert(s) not acknowledged"
+                    + (" (the latest 20)" if len(open_ids) > 20 else "")
+                    + ": `mlops alerts ack ID --ignored|--acted`"
+                ],
+                Table(["alert id", "rule"], [[i, rule] for rule, i in shown]),
+            )
+        )
     return out

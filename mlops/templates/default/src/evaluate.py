@@ -39,9 +39,11 @@ def main() -> None:
     prob = sigmoid(x @ np.array(model["weights"]) + model["bias"])
     y = frame[TARGET].to_numpy(dtype=float)
     result = metrics(y, prob, p["threshold"])
-    result["slices"] = {str(value): metrics(y[mask], prob[mask], p["threshold"])
-                        for value in sorted(frame[p["slice"]].unique())
-                        for mask in [(frame[p["slice"]] == value).to_numpy()]}
+    result["slices"] = {
+        str(value): metrics(y[mask], prob[mask], p["threshold"])
+        for value in sorted(frame[p["slice"]].unique())
+        for mask in [(frame[p["slice"]] == value).to_numpy()]
+    }
     Path("metrics").mkdir(exist_ok=True)
     Path("metrics/eval.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
 

@@ -23,19 +23,27 @@ def generate(rows: int, seed: int) -> pd.DataFrame:
     spend = np.round(base * rng.lognormal(0.0, 0.3, size=rows), 2)
     refund = np.round(spend * rng.beta(0.5, 8.0, size=rows), 2)
     tickets = rng.poisson(1.5, size=rows)
-    logit = (-0.8 - 0.02 * tenure + 0.45 * tickets + 4.0 * refund / np.maximum(spend, 1)
-             - 0.6 * (plan == "enterprise") - 0.01 * (age - 40))
+    logit = (
+        -0.8
+        - 0.02 * tenure
+        + 0.45 * tickets
+        + 4.0 * refund / np.maximum(spend, 1)
+        - 0.6 * (plan == "enterprise")
+        - 0.01 * (age - 40)
+    )
     churned = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
-    return pd.DataFrame({
-        "customer_id": [f"c{seed:03d}-{i:06d}" for i in range(rows)],
-        "age": age,
-        "plan": plan,
-        "tenure_months": tenure,
-        "monthly_spend": spend,
-        "refund": refund,
-        "support_tickets": tickets,
-        "churned": churned,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{seed:03d}-{i:06d}" for i in range(rows)],
+            "age": age,
+            "plan": plan,
+            "tenure_months": tenure,
+            "monthly_spend": spend,
+            "refund": refund,
+            "support_tickets": tickets,
+            "churned": churned,
+        }
+    )
 
 
 def main() -> None:

@@ -24,8 +24,10 @@ def main() -> None:
         bias -= p["lr"] * error.mean()
     Path("models").mkdir(exist_ok=True)
     with open("models/model.pkl", "wb") as handle:
-        pickle.dump({"weights": weights.tolist(), "bias": float(bias), "mean": mean.tolist(),
-                     "std": std.tolist()}, handle)
+        pickle.dump(
+            {"weights": weights.tolist(), "bias": float(bias), "mean": mean.tolist(), "std": std.tolist()},
+            handle,
+        )
 
 
 if __name__ == "__main__":
