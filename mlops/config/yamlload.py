@@ -58,26 +58,31 @@ _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "o
 _AS_WRITTEN = {_CORE + "timestamp", _CORE + "value"}  # implicit tags we keep as the text written
 
 
+def _line_col_of(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
 @dataclass
 class Located:
     """A parsed YAML document and the position of each value and mapping key in it."""
 
     path: str
     data: Any
-    value_marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    # yaml.Mark objects (0-based), turned into (line, col) only when a finding asks: most are never read
+    value_marks: dict[JsonPath, Any] = field(default_factory=dict)
+    key_marks: dict[JsonPath, Any] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)  # found while reading; the data is still usable
 
     def where(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Best (line, col) for a path: the key's position if asked, else the value's, else a parent's."""
         json_path = tuple(json_path)
         if key and json_path in self.key_marks:
-            return self.key_marks[json_path]
+            return _line_col_of(self.key_marks[json_path])
         while True:
             if json_path in self.value_marks:
-                return self.value_marks[json_path]
+                return _line_col_of(self.value_marks[json_path])
             if json_path in self.key_marks:
-                return self.key_marks[json_path]
+                return _line_col_of(self.key_marks[json_path])
             if not json_path:
                 return (1, 1)
             json_path = json_path[:-1]
@@ -225,8 +230,8 @@ class _Builder:
         self.shown, self.loader, self.limits, self.marks = shown, loader, limits, marks
         self.count = 0
         self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, number of values inside)
-        self.value_marks: dict[JsonPath, tuple[int, int]] = {}
-        self.key_marks: dict[JsonPath, tuple[int, int]] = {}
+        self.value_marks: dict[JsonPath, Any] = {}
+        self.key_marks: dict[JsonPath, Any] = {}
         self.problems: list[Finding] = []  # problems that do not stop the reading (duplicate keys)
         self._scalar = yaml.SafeLoader("")  # only for its scalar constructors (ints, floats, bools)
         self._resolvable = {k for k in loader.yaml_implicit_resolvers if k is not None} | {""}
@@ -251,8 +256,7 @@ class _Builder:
         """(value, number of values it expands to) of the next node."""
         event = self.loader.get_event()
         if self.marks:
-            mark = event.start_mark
-            self.value_marks[path] = (mark.line + 1, mark.column + 1)
+            self.value_marks[path] = event.start_mark
         if (
             type(event) is yaml.ScalarEvent
             and event.anchor is None
@@ -336,7 +340,7 @@ class _Builder:
                 size += n
                 continue
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
-                first = self.key_marks.get(path + (key,), (0, 0))
+                first = _line_col_of(self.key_marks[path + (key,)]) if path + (key,) in self.key_marks else (0, 0)
                 self.problems.append(
                     self.problem(
                         key_event,
@@ -346,8 +350,7 @@ class _Builder:
                     ).finding
                 )
             elif self.marks:
-                mark = key_event.start_mark
-                self.key_marks[path + (key,)] = (mark.line + 1, mark.column + 1)
+                self.key_marks[path + (key,)] = key_event.start_mark
             result[key], n = self.node(path + (key,), depth + 1)
             size += n
         self.loader.get_event()
