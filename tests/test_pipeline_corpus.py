@@ -61,19 +61,21 @@ def _dvc_yamls(root: Path) -> list[str]:
 def _touch_inputs(root: Path, view: dict[str, Any]) -> None:
     """The files a real checkout has: every dependency no stage writes (mlops checks they exist)."""
     written = {o[0] for stage in view["stages"].values() for o in stage["outs"]}
-    for stage in view["stages"].values():
-        for dep in stage["deps"]:
-            if (
-                dep in written
-                or dep.startswith("..")
-                or "://" in dep
-                or any(dep.startswith(w + "/") for w in written)
-            ):
-                continue
-            path = root / dep
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text("")
+    deps = {dep for stage in view["stages"].values() for dep in stage["deps"]}
+    for dep in sorted(deps):
+        if (
+            dep in written
+            or dep.startswith("..")
+            or "://" in dep
+            or any(dep.startswith(w + "/") for w in written)
+        ):
+            continue
+        path = root / dep
+        if any(d.startswith(dep + "/") for d in deps):  # a folder that other deps are inside
+            path.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("")
 
 
 def _adopt(root: Path, skipped: list[str]) -> str:
@@ -150,6 +152,8 @@ def test_the_corpus_is_large_and_covers_what_dvc_accepts() -> None:
     texts = [p.read_text() for name in CASES for p in (CORPUS / name).rglob("dvc.yaml")]
     for needle in (
         "matrix:",
+        "foreach:",
+        r"^\s+wdir:",
         "vars:",
         "params:",
         "template:",

@@ -186,3 +186,18 @@ def test_import_refuses_to_overwrite_and_reports_bad_input(git_repo: Path) -> No
     write(git_repo, "list.yaml", "stages: [a, b]\n")
     listed = run_cli("import-dvc", "list.yaml", "-o", "pipelines/z.yaml", cwd=git_repo)
     assert listed.returncode == 2 and "`stages:` is not a mapping" in listed.stderr
+
+
+def test_a_sub_folder_keeps_inline_vars_names_and_rebases_only_vars_files() -> None:
+    from mlops.pipeline.importer import convert
+
+    data = {
+        "vars": ["extra.yaml", "more.yaml:a,b", {"site_name": "EBLA", "images": [{"name": "x"}]}],
+        "stages": {"s": {"cmd": "echo ${site_name}", "wdir": "../.."}},
+    }
+    out, _, _ = convert(data, "data/sites/EBLA/dvc.yaml")
+    assert out["vars"] == [
+        "data/sites/EBLA/extra.yaml",
+        "data/sites/EBLA/more.yaml:a,b",
+        {"site_name": "EBLA", "images": [{"name": "x"}]},  # names, not paths: left as they are
+    ]

@@ -59,7 +59,12 @@ def convert(
     base = posixpath.dirname(source)
     skipped: list[str] = []
     out: dict[str, Any] = {"kind": "Pipeline", "version": 1}
-    entries = [_rebase(v, base) for v in data["vars"]] if isinstance(data.get("vars"), list) else []
+    # a string is a params file, relative to the dvc.yaml; a mapping holds values, whose keys are names
+    entries = (
+        [_rebase(v, base) if isinstance(v, str) else v for v in data["vars"]]
+        if isinstance(data.get("vars"), list)
+        else []
+    )
     if base and has_own_params:  # DVC reads `${...}` from the folder's own params.yaml, not the root's
         own = posixpath.join(base, "params.yaml")
         entries = [own] + [e for e in entries if e != own]
