@@ -340,7 +340,9 @@ class _Builder:
                 size += n
                 continue
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
-                first = _line_col_of(self.key_marks[path + (key,)]) if path + (key,) in self.key_marks else (0, 0)
+                first = (
+                    _line_col_of(self.key_marks[path + (key,)]) if path + (key,) in self.key_marks else (0, 0)
+                )
                 self.problems.append(
                     self.problem(
                         key_event,
