@@ -1,7 +1,7 @@
 """Benchmark: the same 30 rules on 5M rows x 11 columns (Parquet) in mlops, pandera (pandas backend) and plain
 vectorised pandas (the floor), each end to end (read + validate) in its own process, in the same run.
 
-    /work/venv/bin/pip install pandera      # or: pip install -e '.[bench]'
+    python -m pip install pandera      # or: pip install -e '.[bench]'
     python benchmarks/validate.py [--rows 5000000] [--repeat 1]
     python benchmarks/validate.py --quick      # 1M rows, mlops against the pandas floor only (about a minute)
 

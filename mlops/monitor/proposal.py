@@ -163,7 +163,8 @@ def _edited(text: str, changes: list[Change], shown: str) -> str:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    doc = yaml.load(text)  # only text the bounded reader accepted (propose() parses it first): a round trip to edit
+    # only text the bounded reader accepted reaches here (propose() parses it first): a round trip to edit
+    doc = yaml.load(text)
     if not isinstance(doc, dict):
         raise InputError(f"{shown}: not a mapping")
     for change in changes:
