@@ -155,3 +155,17 @@ def test_hostile_lines_of_a_monitoring_history_are_skipped_with_a_reason(tmp_pat
     assert len(problems) == 3 and problems[2].startswith(
         "monitoring/history.jsonl:4: skipped a line that is not JSON"
     )
+
+
+def test_a_hostile_profile_is_refused_by_the_bounded_reader(tmp_path: Path) -> None:
+    import pytest
+
+    from mlops.data.profile import load_profile
+    from mlops.errors import InputError
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(InputError, match="not a JSON profile: nested more than 64 levels deep"):
+        load_profile(deep)
+    (tmp_path / "p.json").write_bytes(b'{"a": ' * 200 + b"1" + b"}" * 200)
+    with pytest.raises(InputError, match="p.json: not a JSON profile"):
+        load_profile(tmp_path / "p.json")

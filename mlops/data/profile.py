@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops.config.yamlload import YamlProblem, load_json
 from mlops.data.sketch import EXACT_VALUES, Counts, Moments, QuantileSketch, _plain
 from mlops.errors import InputError
 
@@ -165,8 +166,10 @@ def load_profile(path_or_bytes: str | os.PathLike[str] | bytes) -> Profile:
         except OSError as exc:
             raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: a hostile nesting
+        data = load_json(raw, shown)  # the bounded reader: profiles come from commits and the DVC cache
+    except YamlProblem as exc:
+        raise InputError(f"{shown}: not a JSON profile: {exc.finding.message}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"{shown}: not a JSON profile: {exc}") from None
     try:
         return Profile.from_dict(data)

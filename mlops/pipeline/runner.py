@@ -6,7 +6,6 @@ and `python` commands of the stages use the same installation as `mlops run` its
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops.config.yamlload import YamlProblem, load_json
 from mlops.errors import InputError, UsageError
 
 
@@ -108,8 +108,8 @@ def failed_validations(project: Any, pipeline: Any, since: float) -> list[Failed
         try:
             if path.stat().st_mtime < since - 1:
                 continue
-            report = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            report = load_json(path.read_bytes(), stage.report.path)  # the bounded reader
+        except (OSError, ValueError, YamlProblem):
             continue
         if isinstance(report, dict) and report.get("passed") is False:
             failed.append(FailedValidation(stage.name, stage.report.path, summarise(report)))

@@ -6,7 +6,6 @@ DVC errors become mlops errors with DVC's own one-line message.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops.config.yamlload import YamlProblem, load_json
 from mlops.errors import InputError, MlopsError
 from mlops.reproduce.lock import HashEntry
 
@@ -113,9 +113,9 @@ def _in_cache(repo: Any, entry: HashEntry) -> bool:
     if not entry.isdir:
         return True
     try:
-        with open(path, encoding="utf-8") as handle:
-            listing = json.load(handle)
-    except (OSError, ValueError):
+        with open(path, "rb") as handle:
+            listing = load_json(handle.read(), path)  # the bounded reader: cache files come from remotes
+    except (OSError, ValueError, YamlProblem):
         return False
     return all(
         isinstance(item, dict) and os.path.exists(odb.oid_to_path(str(item.get("md5")))) for item in listing

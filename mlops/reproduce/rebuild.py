@@ -9,7 +9,6 @@ leaves nothing in the cache. The dvc.lock it writes is compared, output by outpu
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops import refs
+from mlops.config.yamlload import YamlProblem, load_json
 from mlops.errors import CheckFailed, InputError
 from mlops.reproduce import dvcrepo, lock, worktree
 from mlops.reproduce.snapshot import Snapshot
@@ -194,9 +194,10 @@ def _manifest(tree: Path, oid: str) -> dict[str, str] | None:
         return None
     try:
         path = repo.cache.local.oid_to_path(oid)
-        with open(path, encoding="utf-8") as handle:
-            return {str(e["relpath"]): str(e["md5"]) for e in json.load(handle)}
-    except (OSError, ValueError, KeyError, TypeError):
+        with open(path, "rb") as handle:
+            listing = load_json(handle.read(), path)  # the bounded reader: cache files come from remotes
+        return {str(e["relpath"]): str(e["md5"]) for e in listing}
+    except (OSError, ValueError, KeyError, TypeError, YamlProblem):
         return None
     finally:
         repo.close()
