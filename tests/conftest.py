@@ -82,3 +82,13 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subproc
 def tool(name: str) -> str:
     """A console script installed beside the running interpreter (dvc, gto, ...): never a machine path."""
     return str(Path(sys.executable).parent / name)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """Run one command in process as a user would: (exit code, standard output, standard error)."""
+    from click.testing import CliRunner
+
+    from mlops.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr

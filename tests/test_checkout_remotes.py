@@ -8,9 +8,8 @@ import shlex
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
+from tests.conftest import invoke
 from tests.test_reproduce_support import commit_all, dvc, sh, write
 
 PROMOTION = """\
@@ -72,9 +71,7 @@ def fresh(origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return repo
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def head(repo: Path) -> str:

@@ -11,23 +11,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from scipy import stats
 
-from mlops.cli import cli
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, build_profile, load_profile
 from mlops.data.source import DataSource
-from tests.conftest import tool
+from tests.conftest import invoke, tool
 
 DVC = tool("dvc")
 if not Path(DVC).exists():
     DVC = shutil.which("dvc") or "dvc"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+run = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def git(cwd: Path, *args: str) -> str:

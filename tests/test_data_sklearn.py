@@ -10,16 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
+from tests.conftest import invoke
 
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+run = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def _dataset(name: str) -> pd.DataFrame:

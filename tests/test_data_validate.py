@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlops.cli import cli
+from tests.conftest import invoke
 
 CSV = """\
 customer_id,age,plan,email,refund,monthly_spend,signup
@@ -37,9 +38,7 @@ checks:
 """
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+run = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def write(path: Path, text: str) -> Path:

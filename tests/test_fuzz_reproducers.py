@@ -15,10 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
-from tests.conftest import git, run_cli, write
+from tests.conftest import git, invoke, run_cli, write
 from tests.test_registry_cli import repo, template  # noqa: F401 - fixtures: a committed DVC pipeline run
 
 ALIAS_BOMB = (
@@ -29,9 +27,7 @@ ALIAS_BOMB = (
 )
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def lint_file(root: Path, rel: str, text: str | bytes) -> tuple[int, str]:

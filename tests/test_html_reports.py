@@ -13,11 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
 from mlops.render.svg import nice_ticks
-from tests.conftest import git, write
+from tests.conftest import git, invoke, write
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -67,9 +65,7 @@ def y_ticks(svg: str) -> list[str]:
     return re.findall(r'<text class="tick" x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]*)</text>', svg)
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
-from tests.conftest import tool
+from tests.conftest import invoke, tool
 from tests.test_promotion_repo import V2, commit_all, git, hours, make_repo, tag, version_commit, write
 
 GTO = tool("gto")
@@ -55,9 +53,7 @@ REGISTRY = "kind: Registry\nversion: 1\nchurn-model:\n  staging: v2.0.0\n  produ
 V3_BAD_SLICE = {"auc": 0.79, "latency_p95_ms": 30, "slices": {"north": {"auc": 0.80}, "south": {"auc": 0.70}}}
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def tags(root: Path) -> set[str]:

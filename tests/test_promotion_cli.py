@@ -7,19 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
 from mlops.promotion.provenance import Tracer, pr_number
-from tests.conftest import tool
+from tests.conftest import invoke, tool
 from tests.test_promotion_repo import V2, commit_all, git, hours, make_repo, tag, version_commit, write
 
 GTO = tool("gto")
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
-from tests.conftest import tool
+from tests.conftest import invoke, tool
 from tests.test_promotion_repo import (
     POLICY,
     V1,
@@ -43,9 +41,7 @@ churn-model:
 """
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def history_line(version: str, ago: timedelta, alerts: list | None = None) -> str:

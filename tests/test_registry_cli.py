@@ -8,10 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import COMMANDS, cli
-from tests.conftest import tool
+from mlops.cli import COMMANDS
+from tests.conftest import invoke, tool
 
 DVC = tool("dvc")
 if not Path(DVC).exists():
@@ -84,9 +83,7 @@ def repo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return target
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def test_register_records_the_snapshot(repo: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlops.cli import cli
+from tests.conftest import invoke
 from tests.test_reproduce_support import clone, dvc, md5, sh, shared_versions
 
 
@@ -44,9 +45,7 @@ def fresh(versions: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.Monke
     return repo
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def head(repo: Path) -> str:

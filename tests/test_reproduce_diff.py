@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
 from mlops.reproduce.diff import flatten
+from tests.conftest import invoke
 from tests.test_reproduce_support import clone, commit_all, sh, shared_versions, write
 
 
@@ -25,9 +24,7 @@ def repo(versions: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.Monkey
     return repo
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def test_text_shows_changed_param_metric_data_and_rules(repo: Path) -> None:

@@ -8,9 +8,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mlops.cli import cli
+from tests.conftest import invoke
 from tests.test_reproduce_support import PY, clone, commit_all, dvc, init_project, sh, shared_versions, write
 
 
@@ -19,9 +18,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory, _isolated_home: None) -> 
     return shared_versions(tmp_path_factory)
 
 
-def mlops(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
 def worktrees(repo: Path) -> list[str]:
