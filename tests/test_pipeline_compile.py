@@ -39,8 +39,11 @@ def _copy(source: Path, dest: Path) -> None:
 
 def _check_golden(text: str, name: str) -> None:
     golden = GOLDEN / name
-    if UPDATE or not golden.exists():
+    if UPDATE:
         golden.write_text(text)
+    assert golden.exists(), (
+        f"{golden} is missing; UPDATE_GOLDEN=1 writes it (a test never writes its own golden)"
+    )
     assert text == golden.read_text(), f"compiled output differs from {golden}; UPDATE_GOLDEN=1 to accept"
 
 
