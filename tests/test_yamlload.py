@@ -101,3 +101,18 @@ def test_unquoted_substitution_in_flow_list_gets_a_hint() -> None:
 
     with pytest.raises(YamlProblem, match="quote a value holding"):
         load_text("outs: [models/${item}.pkl]\n", "f.yaml")
+
+
+def test_edit_text_keeps_comments_and_reads_through_the_bounded_reader_first() -> None:
+    import pytest
+
+    from mlops.config.yamlload import YamlProblem, edit_text
+
+    text = "kind: Rules  # the live contract\nversion: 1\nalert:\n  consecutive: 2\n"
+    edited = edit_text(text, "rules/live.yaml", {"alert.consecutive": 3, "alert.columns.age.min_shift": 0.2})
+    assert "# the live contract" in edited and "consecutive: 3" in edited and "min_shift: 0.2" in edited
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(7)
+    )
+    with pytest.raises(YamlProblem, match="expands to more than"):
+        edit_text(bomb, "rules/bomb.yaml", {"alert.consecutive": 3})

@@ -16,6 +16,7 @@ enforced in one place (docs/reference/limits.md):
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -477,3 +478,30 @@ def _short(tag: str) -> str:
 
 def _size(n: int) -> str:
     return f"{n // 1024 // 1024} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+def edit_text(text: str, shown: str, updates: dict[str, Any]) -> str:
+    """TEXT with each dotted key of UPDATES set, comments and order kept (a ruamel.yaml round trip).
+
+    The text is read by the bounded reader first (YamlProblem if it refuses it), so the round-trip parser only
+    ever sees what every other reader of mlops accepts."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(load_text(text, shown, marks=False).data, dict):
+        raise YamlProblem(Finding(shown, 1, 1, "not a mapping", rule="yaml"))
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    doc = yaml.load(text)
+    for dotted, value in updates.items():
+        node = doc
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                node[key] = CommentedMap()
+            node = node[key]
+        node[leaf] = value
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue()

@@ -11,7 +11,6 @@ on a new branch (made with Git plumbing, so the work tree and the current branch
 from __future__ import annotations
 
 import difflib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,28 +155,13 @@ def _parse(text: str, shown: str) -> dict[str, Any]:
 
 
 def _edited(text: str, changes: list[Change], shown: str) -> str:
-    """The rules text with each change applied, comments and order kept (ruamel round trip)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
+    """The rules text with each change applied, comments and order kept."""
+    from mlops.config.yamlload import YamlProblem, edit_text
 
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    # only text the bounded reader accepted reaches here (propose() parses it first): a round trip to edit
-    doc = yaml.load(text)
-    if not isinstance(doc, dict):
-        raise InputError(f"{shown}: not a mapping")
-    for change in changes:
-        node = doc
-        *parents, leaf = change.key.split(".")
-        for key in parents:
-            if not isinstance(node.get(key), dict):
-                node[key] = CommentedMap()
-            node = node[key]
-        node[leaf] = change.new
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    result = out.getvalue()
+    try:
+        result = edit_text(text, shown, {change.key: change.new for change in changes})
+    except YamlProblem as exc:
+        raise InputError(exc.finding.render()) from None
     _parse(result, shown)  # never propose a file that would not load
     return result
 
