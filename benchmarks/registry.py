@@ -1,23 +1,30 @@
-"""Registry read speed: mlops against gto and the git floor, in the same run, on the same repositories.
+"""Registry read speed: mlops against the `git for-each-ref` floor and gto, in one run, on the same repositories.
 
-One artifact with N tags (half registrations `A@vX.Y.Z` on their own commits, half assignments `A#stage#N`,
-GTO's format), built in one `git fast-import` and packed as a clone or `git gc` leaves them. Times are wall
-clock of the real commands, best of --repeat (gto once: it takes minutes). Usage:
+Several artifacts share N tags in GTO's format (registrations `A@vX.Y.Z` on their own commits, assignments
+`A#stage#N` to three stages, one deprecation `A@deprecated`), built in one `git fast-import` and packed as a
+clone or `git gc` leaves them. Repositories are cached under the temp folder (rebuilt with --rebuild).
 
-    python benchmarks/registry.py                      # 300, 1000, 3000, 10000 tags; gto up to 3000
-    python benchmarks/registry.py --sizes 300 1000 --gto-max 1000
+For each size: the floor (`git for-each-ref` with the fields mlops reads), then `mlops which`, `mlops show`
+and `mlops history A` three ways: cold (no registry index under .git/mlops), warm (the index is fresh), and
+after one new tag (the index updates from the one ref that changed). Wall time is the best of --repeat runs;
+peak RSS is the command's own (wait4). gto runs once, only up to --gto-max tags (it grows with the square of
+the tag count). Usage:
+
+    python benchmarks/registry.py                  # 1,000 / 10,000 / 100,000 tags; gto up to 1,000
+    python benchmarks/registry.py --quick          # 1,000 tags only (CI)
+    python benchmarks/registry.py --sizes 1000 10000 --gto-max 3000
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -25,12 +32,22 @@ MLOPS = str(BIN / "mlops") if (BIN / "mlops").exists() else "mlops"
 GTO = str(BIN / "gto") if (BIN / "gto").exists() else "gto"
 ART = "churn-model"
 T0 = 1_700_000_000
+STAGES = ("prod", "staging", "dev")
+INDEX = ("mlops", "registry-index")  # under .git: what `cold` removes
 
 
-def build(repo: Path, n_tags: int) -> None:
+def artifact_names(count: int) -> list[str]:
+    return [ART] + [f"model-{i}" for i in range(1, count)]
+
+
+def build(repo: Path, n_tags: int, n_artifacts: int = 1) -> None:
+    """A repository with N_TAGS registry tags over N_ARTIFACTS artifacts (the last one deprecated when
+    there are several): half registrations on their own commits, half assignments."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    n_versions = n_tags // 2
-    n_assign = n_tags - n_versions
+    names = artifact_names(n_artifacts)
+    deprecations = 1 if n_artifacts > 1 else 0
+    n_versions = (n_tags - deprecations) // 2
+    n_assign = n_tags - deprecations - n_versions
     out: list[bytes] = []
 
     def data(text: str) -> None:
@@ -47,126 +64,176 @@ def build(repo: Path, n_tags: int) -> None:
         out.append(b"M 644 inline model.txt\n")
         data(f"model {i}\n")
     t = T0 + n_versions
+    owner = [names[i % n_artifacts] for i in range(n_versions)]  # commit i holds a version of owner[i]
     for i in range(n_versions):
         t += 1
-        out.append(f"tag {ART}@v0.{i}.0\nfrom :{i + 1}\ntagger {who} {t} +0000\n".encode())
-        data(f"Registering artifact {ART} version v0.{i}.0")
+        art, version = owner[i], f"v0.{i // n_artifacts}.0"
+        out.append(f"tag {art}@{version}\nfrom :{i + 1}\ntagger {who} {t} +0000\n".encode())
+        data(f"Registering artifact {art} version {version}")
+    counters = dict.fromkeys(names, 0)
     for k in range(1, n_assign + 1):
         t += 1
-        stage = ("prod", "staging", "dev")[k % 3]
-        target = (k * 7919) % n_versions + 1
-        out.append(f"tag {ART}#{stage}#{k}\nfrom :{target}\ntagger {who} {t} +0000\n".encode())
-        data(f"Assigning stage {stage} to artifact {ART}")
+        target = (k * 7919) % n_versions
+        art = owner[target]
+        counters[art] += 1
+        stage = STAGES[counters[art] % 3]
+        out.append(
+            f"tag {art}#{stage}#{counters[art]}\nfrom :{target + 1}\ntagger {who} {t} +0000\n".encode()
+        )
+        data(f"Assigning stage {stage} to artifact {art}")
+    if deprecations:
+        t += 1
+        out.append(f"tag {names[-1]}@deprecated\nfrom :{n_versions}\ntagger {who} {t} +0000\n".encode())
+        data(f"Deprecating {names[-1]}")
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(out), check=True)
     subprocess.run(["git", "pack-refs", "--all"], cwd=repo, check=True)
     subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
 
 
-CPU: dict[str, float] = {}  # command -> best CPU seconds (user + sys of the child), shown next to wall time
-
-
-def timed(cmd: list[str], cwd: Path, repeat: int) -> tuple[float, str]:
-    """Best wall time of `repeat` runs (and the best child CPU time in CPU, which a busy machine inflates
-    less than wall time)."""
-    best, best_cpu, output = float("inf"), float("inf"), ""
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def cached_repo(n_tags: int, n_artifacts: int, rebuild: bool) -> Path:
+    repo = Path(tempfile.gettempdir()) / "mlops-bench-registry" / f"v2-{n_tags}-{n_artifacts}"
+    if rebuild or not (repo / ".git" / "packed-refs").exists():
+        shutil.rmtree(repo, ignore_errors=True)
+        repo.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-300:]}")
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        best, best_cpu, output = min(best, elapsed), min(best_cpu, cpu), proc.stdout
-    CPU[" ".join(cmd)] = best_cpu
-    return best, output
+        build(repo, n_tags, n_artifacts)
+        print(f"  built {n_tags} tags in {time.perf_counter() - start:.1f} s: {repo}", flush=True)
+    return repo
+
+
+@dataclass
+class Run:
+    seconds: float  # best wall time
+    rss_mb: float  # peak RSS of that command (the largest over the runs)
+    output: str
+
+
+def run_waited(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """One run: wall seconds, the command's own peak RSS in MB, stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()[-300:]}")
+    return elapsed, usage.ru_maxrss / 1024, out.decode()
+
+
+def best_of(cmd: list[str], cwd: Path, repeat: int, before: object = None) -> Run:
+    best, peak, output = float("inf"), 0.0, ""
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        seconds, rss, output = run_waited(cmd, cwd)
+        best, peak = min(best, seconds), max(peak, rss)
+    return Run(best, peak, output)
+
+
+def drop_index(repo: Path) -> None:
+    shutil.rmtree(repo.joinpath(".git", *INDEX), ignore_errors=True)
+
+
+def one_new_tag(repo: Path, counter: list[int]) -> None:
+    """A new assignment (a loose ref on top of the packed ones), as `mlops assign` adds it."""
+    counter[0] += 1
+    name = f"{ART}#prod#{10_000_000 + counter[0]}"
+    subprocess.run(["git", "tag", "-a", "-m", "bench", name, "main"], cwd=repo, check=True)
+
+
+def remove_new_tags(repo: Path) -> None:
+    listed = subprocess.run(
+        ["git", "tag", "-l", f"{ART}#prod#1000????*"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split()
+    if listed:
+        subprocess.run(["git", "tag", "-d", *listed], cwd=repo, check=True, capture_output=True)
+
+
+COMMANDS = {
+    "which": ([MLOPS, "which", ART, "prod"], [GTO, "show", f"{ART}#prod", "--ref"]),
+    "show": ([MLOPS, "show"], [GTO, "show"]),
+    "history": ([MLOPS, "history", ART], [GTO, "history", ART]),
+}
+
+
+def bench_size(n: int, args: argparse.Namespace, floor_cmd: list[str]) -> dict[str, object]:
+    print(f"\n{n} tags, {args.artifacts} artifacts", flush=True)
+    repo = cached_repo(n, args.artifacts, args.rebuild)
+    remove_new_tags(repo)
+    floor = best_of(floor_cmd, repo, args.repeat)
+    print(
+        f"  git for-each-ref (floor)     {floor.seconds * 1000:8.0f} ms  {floor.rss_mb:6.0f} MB", flush=True
+    )
+    row: dict[str, object] = {"n": n, "floor": floor}
+    added = [0]
+    for name in args.commands:
+        mine, theirs = COMMANDS[name]
+        cold = best_of(mine, repo, args.repeat, before=lambda: drop_index(repo))
+        warm = best_of(mine, repo, args.repeat)
+        after = best_of(mine, repo, args.repeat, before=lambda: one_new_tag(repo, added))
+        row[name] = (cold, warm, after)
+        for label, run in (("cold", cold), ("warm", warm), ("after 1 tag", after)):
+            print(
+                f"  mlops {name:<8} {label:<12} {run.seconds * 1000:8.0f} ms  {run.rss_mb:6.0f} MB"
+                f"  {run.seconds / floor.seconds:5.2f}x floor",
+                flush=True,
+            )
+        if n <= args.gto_max:
+            gto = best_of(theirs, repo, 1)
+            row[f"gto {name}"] = gto
+            print(f"  gto {name:<10} {gto.seconds * 1000:21.0f} ms  {gto.rss_mb:6.0f} MB", flush=True)
+        remove_new_tags(repo)
+    which = row.get("which")
+    if isinstance(which, tuple) and "gto which" in row:
+        ours, gtos = which[1].output.strip(), row["gto which"].output.strip()  # type: ignore[union-attr]
+        print(f"  {ART}#prod: gto {gtos}, mlops {ours}: {'agree' if gtos == f'{ART}@{ours}' else 'DISAGREE'}")
+    return row
+
+
+def summary(rows: list[dict[str, object]], commands: list[str]) -> None:
+    print("\nsummary: wall ms (ratio to the for-each-ref floor), peak RSS MB of the warm run")
+    head = f"{'tags':>7} {'floor':>7}"
+    for name in commands:
+        head += f" | {name + ' cold':>16} {name + ' warm':>16} {'+1 tag':>16} {'MB':>4} {'gto':>8}"
+    print(head)
+    for row in rows:
+        floor: Run = row["floor"]  # type: ignore[assignment]
+        line = f"{row['n']:>7} {floor.seconds * 1000:7.0f}"
+        for name in commands:
+            cold, warm, after = row[name]  # type: ignore[misc]
+            cells = [
+                f"{r.seconds * 1000:6.0f} ({r.seconds / floor.seconds:5.2f}x)" for r in (cold, warm, after)
+            ]
+            gto = row.get(f"gto {name}")
+            gto_cell = f"{gto.seconds * 1000:8.0f}" if isinstance(gto, Run) else f"{'-':>8}"
+            line += " | " + " ".join(f"{c:>16}" for c in cells) + f" {warm.rss_mb:4.0f} {gto_cell}"
+        print(line)
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 3000, 10000])
-    parser.add_argument("--gto-max", type=int, default=3000, help="skip gto above this many tags")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--commands", nargs="+", default=["show", "which", "history"], choices=["show", "which", "history"]
-    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--quick", action="store_true", help="1,000 tags only, 2 runs each (CI)")
+    parser.add_argument("--artifacts", type=int, default=10)
+    parser.add_argument("--gto-max", type=int, default=1000, help="skip gto above this many tags")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached repositories")
+    parser.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS))
     args = parser.parse_args()
-
+    if args.quick:
+        args.sizes, args.repeat = [1000], 2
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from mlops.registry.read import FORMAT
 
-    rows = []
-    for n in args.sizes:
-        tmp = Path(tempfile.mkdtemp(prefix=f"mlops-bench-{n}-"))
-        try:
-            repo = tmp / "repo"
-            t = time.perf_counter()
-            build(repo, n)
-            print(f"\n{n} tags (built in {time.perf_counter() - t:.1f} s)", flush=True)
-            floor, _ = timed(["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"], repo, args.repeat)
-            mine = {
-                "show": [MLOPS, "show"],
-                "which": [MLOPS, "which", ART, "prod"],
-                "history": [MLOPS, "history", ART],
-            }
-            gtos = {
-                "show": [GTO, "show"],
-                "which": [GTO, "show", f"{ART}#prod", "--ref"],
-                "history": [GTO, "history", ART],
-            }
-            ours = {name: timed(mine[name], repo, args.repeat) for name in args.commands}
-            print(f"  git for-each-ref (floor)   {floor * 1000:9.1f} ms")
-            for name, (sec, _) in ours.items():
-                cpu = CPU[" ".join(mine[name])]
-                print(f"  mlops {name:<20} {sec * 1000:9.1f} ms   (cpu {cpu * 1000:.0f} ms)", flush=True)
-            theirs: dict[str, tuple[float, str]] = {}
-            if n <= args.gto_max:
-                theirs = {name: timed(gtos[name], repo, 1) for name in args.commands}
-                for name, (sec, _) in theirs.items():
-                    ratio_cpu = CPU[" ".join(gtos[name])] / CPU[" ".join(mine[name])]
-                    print(
-                        f"  gto {name:<22} {sec * 1000:9.1f} ms   mlops is {sec / ours[name][0]:7.1f}x faster "
-                        f"(cpu {CPU[' '.join(gtos[name])] * 1000:.0f} ms: {ratio_cpu:.1f}x)",
-                        flush=True,
-                    )
-                if "which" in theirs:
-                    gto_ref, ours_which = theirs["which"][1].strip(), ours["which"][1].strip()
-                    agree = (
-                        "agree"
-                        if gto_ref == f"{ART}@{ours_which}"
-                        else f"DISAGREE ({gto_ref} vs {ours_which})"
-                    )
-                    print(f"  {ART}#prod: gto and mlops {agree}")
-            rows.append((n, floor, ours, theirs))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    print("\nsummary (ms; ratio = gto / mlops)")
-    print(
-        f"{'tags':>6} {'floor':>8} {'show':>8} {'which':>8} {'history':>8}   {'gto show':>9} {'ratio':>7} "
-        f"{'gto which':>10} {'ratio':>7} {'gto hist':>9} {'ratio':>7}"
-    )
-    for n, floor, ours, theirs in rows:
-        line = f"{n:>6} {floor * 1000:8.1f}" + "".join(
-            f" {ours[name][0] * 1000:8.1f}" if name in ours else f" {'-':>8}"
-            for name in ("show", "which", "history")
-        )
-        for name in ("show", "which", "history"):
-            if name in theirs:
-                line += f"   {theirs[name][0] * 1000:8.0f} {theirs[name][0] / ours[name][0]:6.0f}x"
-            else:
-                line += f"   {'-':>8} {'-':>7}"
-        print(line)
-    biggest = rows[-1]
-    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    first = args.commands[0]
-    print(
-        f"\nper tag at {biggest[0]}: mlops {first} {biggest[2][first][0] / biggest[0] * 1e6:.1f} us "
-        f"(linear: compare with the smaller sizes above)"
-    )
+    floor_cmd = ["git", "for-each-ref", f"--format={FORMAT}", "refs/tags"]
+    rows = [bench_size(n, args, floor_cmd) for n in args.sizes]
+    summary(rows, args.commands)
 
 
 if __name__ == "__main__":
