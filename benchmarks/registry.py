@@ -24,8 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 BIN = Path(sys.executable).parent
 MLOPS = str(BIN / "mlops") if (BIN / "mlops").exists() else "mlops"
@@ -101,8 +101,7 @@ def cached_repo(n_tags: int, n_artifacts: int, rebuild: bool) -> Path:
     return repo
 
 
-@dataclass
-class Run:
+class Run(NamedTuple):
     seconds: float  # best wall time
     rss_mb: float  # peak RSS of that command (the largest over the runs)
     output: str

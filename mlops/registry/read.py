@@ -31,7 +31,6 @@ def parse_records(raw: str) -> tuple[list[Event], list[str], set[str]]:
     events: list[Event] = []
     warnings: list[str] = []
     names: set[str] = set()
-    append = events.append
     # Each record is N_FIELDS NUL-terminated fields followed by the newline for-each-ref adds.
     for i in range(0, len(parts) - N_FIELDS + 1, N_FIELDS):
         ref = parts[i]
@@ -39,48 +38,51 @@ def parse_records(raw: str) -> tuple[list[Event], list[str], set[str]]:
             ref = ref[1:]
         name = ref[10:]
         names.add(name)
-        if "@" not in name and "#" not in name:
-            continue  # not meant for a registry (v1.0, release-2026)
-        fields = parse_fields(name)
-        if fields is None:
-            warnings.append(
-                f"tag {name}: ignored, it does not follow the registry grammar "
-                "(ARTIFACT@vX.Y.Z, ARTIFACT#STAGE#N, ARTIFACT@deprecated)"
-            )
-            continue
-        kind, artifact, version, stage, counter = fields
-        if parts[i + 1] != "tag":
-            warnings.append(
-                f"{artifact}: tag {name} is a lightweight tag; ignored (registry tags are "
-                "annotated, as GTO reads them)"
-            )
-            continue
-        target_type = parts[i + 2]
-        if target_type != "commit":
-            warnings.append(
-                f"{artifact}: tag {name} points at a {target_type or 'missing object'}, not a commit; ignored"
-            )
-            continue
-        who, _, when = parts[i + 4].rpartition("> ")
-        tagger, _, email = who.partition(" <")
-        stamp, _, tz = when.partition(" ")
-        append(
-            Event(
-                kind,
-                artifact,
-                name,
-                parts[i + 3],
-                int(stamp) if stamp.isdigit() else 0,
-                tz or "+0000",
-                tagger,
-                email,
-                parts[i + 5],
-                version,
-                stage,
-                counter,
-            )
-        )
+        found = parse_record(name, parts[i + 1 : i + N_FIELDS])
+        if isinstance(found, Event):
+            events.append(found)
+        elif found is not None:
+            warnings.append(found)
     return events, warnings, names
+
+
+def parse_record(name: str, fields: list[str]) -> Event | str | None:
+    """The event of one tag (FIELDS after the ref name), a warning when it is refused, None when the tag is
+    not meant for a registry (v1.0, release-2026)."""
+    if "@" not in name and "#" not in name:
+        return None
+    parsed = parse_fields(name)
+    if parsed is None:
+        return (
+            f"tag {name}: ignored, it does not follow the registry grammar "
+            "(ARTIFACT@vX.Y.Z, ARTIFACT#STAGE#N, ARTIFACT@deprecated)"
+        )
+    kind, artifact, version, stage, counter = parsed
+    objecttype, target_type, target, tagger_line, contents = fields[:5]
+    if objecttype != "tag":
+        return (
+            f"{artifact}: tag {name} is a lightweight tag; ignored (registry tags are "
+            "annotated, as GTO reads them)"
+        )
+    if target_type != "commit":
+        return f"{artifact}: tag {name} points at a {target_type or 'missing object'}, not a commit; ignored"
+    who, _, when = tagger_line.rpartition("> ")
+    tagger, _, email = who.partition(" <")
+    stamp, _, tz = when.partition(" ")
+    return Event(
+        kind,
+        artifact,
+        name,
+        target,
+        int(stamp) if stamp.isdigit() else 0,
+        tz or "+0000",
+        tagger,
+        email,
+        contents,
+        version,
+        stage,
+        counter,
+    )
 
 
 def read_state(root: str | os.PathLike[str], *, fetch: bool = False, remote: str = "origin") -> RegistryState:
