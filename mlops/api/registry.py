@@ -25,6 +25,13 @@ def registry_state(root: str | os.PathLike[str] | None = None, *, fetch: bool = 
     return read_state(_root(root), fetch=fetch)
 
 
+def _summary(root: str | os.PathLike[str] | None = None, *, fetch: bool = False) -> Any:
+    """Every artifact's folded summary, from the registry index under .git when it is fresh (index.py)."""
+    from mlops.registry.index import registry_summary
+
+    return registry_summary(_root(root), fetch=fetch)
+
+
 def _artifacts(root: Path) -> dict[str, Any]:
     from mlops.config import load_document, load_project
 
@@ -174,7 +181,7 @@ def show(
 
     Artifacts annotated in artifacts.yaml or dvc.yaml but without any tag are listed too (`registered`
     false), as `gto show` lists them."""
-    state = registry_state(root, fetch=fetch)
+    state = _summary(root, fetch=fetch)
     notes = _annotations(root)
     names = [artifact] if artifact else sorted(set(state.artifacts) | set(notes))
     rows = []
@@ -206,7 +213,7 @@ def show(
                 "latest_commit": latest.commit if latest else None,
                 "stages": stages,
                 "deprecated": art.deprecated,
-                "versions": len(art.versions),
+                "versions": art.version_count,
                 "registered": True,
                 "annotation": notes.get(name),
             }
@@ -244,10 +251,15 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
 
 def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Every registry event, newest first, with gate, PR and merge information from the tag messages."""
-    state = registry_state(root)
     if artifact is not None:
-        events = _require(state, artifact).events
+        from mlops.registry.index import artifact_state
+
+        state = _summary(root)
+        _require(state, artifact)
+        folded = artifact_state(state, artifact)
+        events = folded.events if folded else []
     else:
+        state = registry_state(root)
         events = state.events
     rows = [e.to_dict() for e in reversed(events)]
     return {
@@ -294,7 +306,7 @@ def which(
     artifact: str, stage: str, *, back: int = 0, root: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
     """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage."""
-    state = registry_state(root)
+    state = _summary(root)
     art = _require(state, artifact)
     if stage not in art.queues:
         _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))

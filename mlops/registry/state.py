@@ -110,6 +110,10 @@ class ArtifactState:
         return list(self.queues.get(stage) or [])
 
     @property
+    def version_count(self) -> int:
+        return len(self.versions)
+
+    @property
     def max_counter(self) -> int:
         return max((e.counter or 0 for e in self.events), default=0)
 
@@ -149,6 +153,14 @@ def fold(
         state.artifacts[name] = _fold_artifact(name, by_artifact[name], state.warnings)
     state.events = ordered
     return state
+
+
+def fold_artifact(name: str, events: list[Event]) -> tuple[ArtifactState, list[str]]:
+    """One artifact folded alone, with the warnings the fold gives about it. Events come in tag-name order,
+    as for-each-ref lists them: the stable sort then orders them exactly as fold() does, so the answer is the
+    same as the full fold's (an artifact's state depends on its own tags only)."""
+    warnings: list[str] = []
+    return _fold_artifact(name, sorted(events, key=lambda e: e.order), warnings), warnings
 
 
 def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> ArtifactState:

@@ -1,0 +1,319 @@
+"""The registry index: folded registry state kept under .git/mlops/registry-index (never committed).
+
+A read of one artifact should not cost a read of every tag ever written. The index keeps, keyed by a
+fingerprint of the tag refs (a stat of .git/packed-refs and of every loose file under .git/refs/tags: no
+process, no listing by git), the folded summary of each artifact (`which`, `show`) and, per artifact, the raw
+records of its tags (`history`, and the next update). When the fingerprint changed, one cheap
+`git for-each-ref` of names and object ids says which refs changed; only those are read, and only the
+artifacts they belong to are folded again. A missing, stale or corrupt index (truncated, garbage, another
+version, inconsistent) falls back to the full read and is rebuilt: deleting the folder is always safe.
+
+Files (JSON through the bounded reader; each carries the format name, version and the generation it was
+written in, so a mix of two writers is detected): `summary.json` (fingerprint, tag warnings, one summary per
+artifact), `refs.json` (every tag: object id, artifact, warning), `buckets/DIGEST.json` (one artifact's tag
+records, named by the digest of its names and object ids, so two readers never clobber each other's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from mlops import atomic, git
+from mlops.registry.events import Event
+from mlops.registry.indexdata import ArtifactSummary, Corrupt, RegistrySummary, VersionRef, summarise
+from mlops.registry.read import FIELDS, parse_record
+from mlops.registry.state import ArtifactState, fold_artifact
+from mlops.registry.tags import parse_fields
+
+MAGIC = "mlops-registry-index"
+VERSION = 1
+FOLDER = ("mlops", "registry-index")
+LIST_FORMAT = "%(refname)%00%(objectname)%00"
+RECORD_FORMAT = "%00".join(("%(refname)", "%(objectname)") + FIELDS[1:]) + "%00"
+N_RECORD = len(FIELDS) + 1
+MAX_PATTERNS = 500  # more changed refs than this: one full for-each-ref is cheaper than patterns
+
+Record = list[str]  # objectname, objecttype, type, object, tagger, contents
+Refs = dict[str, tuple[str, str, str]]  # tag -> (object id, artifact or "", warning or "")
+
+
+def folder(root: str | os.PathLike[str]) -> Path:
+    return git.git_dir(root).joinpath(*FOLDER)
+
+
+def fingerprint(common: Path) -> str | None:
+    """A digest of the stat of packed-refs and of every loose tag ref, or None where refs are not files
+    (reftable): then there is no index. Any git ref update rewrites a file through a lock and a rename, so
+    its inode, size or mtime changes; a deleted loose ref disappears from the walk."""
+    if (common / "reftable").exists():
+        return None
+    parts: list[str] = []
+    try:
+        st = os.stat(common / "packed-refs")
+        parts.append(f"packed-refs {st.st_ino} {st.st_size} {st.st_mtime_ns}")
+    except FileNotFoundError:
+        parts.append("packed-refs -")
+    stack = [common / "refs" / "tags"]
+    while stack:
+        here = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+                continue
+            st = entry.stat(follow_symlinks=False)
+            parts.append(f"{entry.path}\0{st.st_ino} {st.st_size} {st.st_mtime_ns}")
+    parts.sort()
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def registry_summary(root: str | os.PathLike[str], *, fetch: bool = False) -> RegistrySummary:
+    """The folded summary of every artifact: from the index when it is fresh, else updated from the refs
+    that changed (or rebuilt), and written back."""
+    if fetch:
+        from mlops.registry.read import fetch_tags
+
+        fetch_tags(root)
+    where = folder(root)
+    common = where.parent.parent
+    fp = fingerprint(common)
+    if fp is not None:
+        try:
+            return read_summary(root, where, fp)
+        except Corrupt:
+            pass
+    return update(root, where, fp)
+
+
+def artifact_state(summary: RegistrySummary, name: str) -> ArtifactState | None:
+    """One artifact folded from its records in the index (its events, versions, queues); None when the
+    artifact has no tags. Falls back to the full read when its bucket is missing or does not match."""
+    found = summary.artifact(name)
+    if found is None:
+        return None
+    try:
+        records = read_bucket(folder(summary.root), name, found.digest)
+    except Corrupt:
+        from mlops.registry.read import read_state
+
+        return read_state(summary.root).artifact(name)
+    return fold_artifact(name, events_of(records))[0]
+
+
+# -- reading --------------------------------------------------------------------------------------------
+
+
+def _load(path: Path, kind: str) -> dict[str, Any]:
+    from mlops.config.yamlload import Limits, YamlProblem, load_json
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise Corrupt(f"{path}: {exc}") from None
+    try:
+        data = load_json(raw, str(path), Limits(max_bytes=1 << 30, max_depth=8, max_nodes=50_000_000))
+    except YamlProblem as exc:
+        raise Corrupt(str(exc)) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != f"{MAGIC}/{kind}"
+        or data.get("version") != VERSION
+    ):
+        raise Corrupt(f"{path}: not a version {VERSION} {kind} file")
+    return data
+
+
+def read_summary(root: str | os.PathLike[str], where: Path, fp: str) -> RegistrySummary:
+    data = _load(where / "summary.json", "summary")
+    if data.get("fingerprint") != fp:
+        raise Corrupt("stale")
+    return RegistrySummary.from_json(Path(root), data)
+
+
+def read_refs(where: Path, generation: str) -> Refs:
+    data = _load(where / "refs.json", "refs")
+    refs = data.get("refs")
+    if data.get("generation") != generation or not isinstance(refs, dict):
+        raise Corrupt("refs.json does not match summary.json")
+    out: Refs = {}
+    for name, value in refs.items():
+        if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+            raise Corrupt(f"refs.json: bad entry for {name}")
+        out[name] = (value[0], value[1], value[2])
+    return out
+
+
+def bucket_digest(records: dict[str, Record]) -> str:
+    lines = "".join(f"{name}\0{records[name][0]}\n" for name in sorted(records))
+    return hashlib.sha256(lines.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def read_bucket(where: Path, artifact: str, digest: str) -> dict[str, Record]:
+    data = _load(where / "buckets" / f"{digest}.json", "bucket")
+    raw = data.get("records")
+    if data.get("artifact") != artifact or not isinstance(raw, dict):
+        raise Corrupt(f"bucket {digest}: not {artifact}'s")
+    records: dict[str, Record] = {}
+    for name, packed in raw.items():
+        fields = packed.split("\0") if isinstance(packed, str) else []
+        if len(fields) != N_RECORD - 1:
+            raise Corrupt(f"bucket {digest}: bad record {name}")
+        records[name] = fields
+    if bucket_digest(records) != digest:
+        raise Corrupt(f"bucket {digest}: its records do not match its name")
+    return records
+
+
+def events_of(records: dict[str, Record]) -> list[Event]:
+    found = (parse_record(name, records[name][1:]) for name in sorted(records))
+    return [e for e in found if isinstance(e, Event)]
+
+
+# -- updating -------------------------------------------------------------------------------------------
+
+
+def for_each_ref(root: str | os.PathLike[str], fmt: str, names: list[str] | None = None) -> list[str]:
+    patterns = [f"refs/tags/{n}" for n in names] if names is not None else ["refs/tags"]
+    return git.run_bytes(["for-each-ref", f"--format={fmt}", *patterns], root).stdout.split("\0")
+
+
+def fetch_records(root: str | os.PathLike[str], names: list[str] | None) -> dict[str, Record]:
+    """The raw records of the named tags (None: every tag) in one for-each-ref."""
+    if names is not None and not names:
+        return {}
+    parts = for_each_ref(root, RECORD_FORMAT, names)
+    records: dict[str, Record] = {}
+    for i in range(0, len(parts) - N_RECORD + 1, N_RECORD):
+        ref = parts[i].lstrip("\n")
+        records[ref[10:]] = parts[i + 1 : i + N_RECORD]
+    return records
+
+
+def list_refs(root: str | os.PathLike[str]) -> dict[str, str]:
+    parts = for_each_ref(root, LIST_FORMAT)
+    return {parts[i].lstrip("\n")[10:]: parts[i + 1] for i in range(0, len(parts) - 1, 2)}
+
+
+def update(root: str | os.PathLike[str], where: Path, fp: str | None) -> RegistrySummary:
+    """Bring the index up to date from the refs that changed since it was written, or rebuild it."""
+    old: RegistrySummary | None = None
+    refs: Refs = {}
+    if fp is not None:
+        try:
+            old = RegistrySummary.from_json(Path(root), _load(where / "summary.json", "summary"))
+            refs = read_refs(where, old.generation)
+        except Corrupt:
+            old, refs = None, {}
+    if old is None or not refs:
+        summary, buckets = rebuild(root)
+    else:
+        summary, buckets = apply_changes(root, where, old, refs)
+    if fp is not None:
+        _write(where, fp, summary, buckets)
+    return summary
+
+
+def rebuild(root: str | os.PathLike[str]) -> tuple[RegistrySummary, dict[str, dict[str, Record]]]:
+    return _fold(root, fetch_records(root, None), {}, None)
+
+
+def apply_changes(
+    root: str | os.PathLike[str], where: Path, old: RegistrySummary, refs: Refs
+) -> tuple[RegistrySummary, dict[str, dict[str, Record]]]:
+    listing = list_refs(root)
+    changed = sorted(n for n, oid in listing.items() if refs.get(n, ("",))[0] != oid)
+    removed = [n for n in refs if n not in listing]
+    if len(changed) > MAX_PATTERNS:
+        return rebuild(root)
+    kept = {n: v for n, v in refs.items() if n in listing and n not in changed}
+    touched = {refs[n][1] for n in removed if refs[n][1]} | {refs[n][1] for n in changed if n in refs}
+    return _fold(root, fetch_records(root, changed), kept, (old, touched, where))
+
+
+def _fold(
+    root: str | os.PathLike[str],
+    fetched: dict[str, Record],
+    kept: Refs,
+    previous: tuple[RegistrySummary, set[str], Path] | None,
+) -> tuple[RegistrySummary, dict[str, dict[str, Record]]]:
+    """Fold the artifacts that FETCHED records touch (every artifact on a rebuild), keep the others."""
+    refs = dict(kept)
+    buckets: dict[str, dict[str, Record]] = {}
+    touched = set(previous[1]) if previous else set()
+    for name, record in fetched.items():
+        found = parse_record(name, record[1:])
+        parsed = parse_fields(name) if found is not None else None
+        artifact = parsed[1] if parsed else ""
+        refs[name] = (record[0], artifact, found if isinstance(found, str) else "")
+        if isinstance(found, Event):
+            buckets.setdefault(artifact, {})[name] = record
+        if artifact:
+            touched.add(artifact)
+    artifacts: dict[str, ArtifactSummary] = {}
+    if previous:
+        old, _, where = previous
+        artifacts = {n: a for n, a in old.artifacts.items() if n not in touched}
+        for name in touched & set(old.artifacts):
+            try:
+                mine = read_bucket(where, name, old.artifacts[name].digest)
+            except Corrupt:
+                return rebuild(root)
+            fresh = buckets.setdefault(name, {})
+            fresh.update({n: r for n, r in mine.items() if n in refs and n not in fetched})
+    for name in sorted(touched):
+        records = buckets.get(name)
+        if not records:
+            buckets.pop(name, None)
+            continue
+        art, warnings = fold_artifact(name, events_of(records))
+        artifacts[name] = summarise(art, warnings, bucket_digest(records))
+    tag_warnings = [refs[n][2] for n in sorted(refs) if refs[n][2]]
+    summary = RegistrySummary(Path(root), artifacts, tag_warnings, secrets.token_hex(8))
+    summary.refs = refs
+    return summary, buckets
+
+
+def _write(where: Path, fp: str, summary: RegistrySummary, buckets: dict[str, dict[str, Record]]) -> None:
+    """Buckets first, then refs.json, then summary.json: a reader trusts summary.json only, and only when its
+    fingerprint matches, so a crash in between leaves a stale index, never a wrong one. A read-only .git
+    leaves the index as it was: the answer is still right, just not cached."""
+    import json
+
+    try:
+        for name, records in buckets.items():
+            digest = summary.artifacts[name].digest
+            path = where / "buckets" / f"{digest}.json"
+            if not path.exists():
+                packed = {n: "\0".join(r) for n, r in records.items()}
+                body = {"format": f"{MAGIC}/bucket", "version": VERSION, "artifact": name, "records": packed}
+                atomic.write_text(path, json.dumps(body, separators=(",", ":")))
+        refs_body = {
+            "format": f"{MAGIC}/refs",
+            "version": VERSION,
+            "generation": summary.generation,
+            "refs": {n: list(v) for n, v in summary.refs.items()},
+        }
+        atomic.write_text(where / "refs.json", json.dumps(refs_body, separators=(",", ":")))
+        atomic.write_text(where / "summary.json", json.dumps(summary.to_json(MAGIC, VERSION, fp)))
+        _drop_unused_buckets(where, {a.digest for a in summary.artifacts.values()})
+    except OSError:
+        pass
+
+
+def _drop_unused_buckets(where: Path, used: set[str]) -> None:
+    for entry in os.scandir(where / "buckets"):
+        if entry.name.endswith(".json") and entry.name[:-5] not in used:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+__all__ = ["ArtifactSummary", "RegistrySummary", "VersionRef", "artifact_state", "registry_summary"]
