@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,7 @@ class Walk:
 
     def damage(self) -> None:
         where = folder(self.repo)
-        files = [p for p in where.rglob("*.json")] if where.exists() else []
+        files = sorted(p for p in where.rglob("*") if p.is_file()) if where.exists() else []
         if not files:
             return
         target = self.rng.choice(files)
@@ -171,13 +172,15 @@ class Walk:
             target.write_text("[" * 100_000 + "]" * 100_000)
         elif how == "delete":
             target.unlink()
+        elif target.suffix == ".txt":  # the summary: another version, or digests naming no bucket
+            text = raw.decode()
+            if how == "version":
+                target.write_text(text.replace(" 1\n", " 99\n", 1))
+            else:
+                target.write_text(re.sub(r"\x00[0-9a-f]{64}\x00", "\x00" + "0" * 64 + "\x00", text))
         else:
             data = json.loads(raw)
-            if how == "version":
-                data["version"] = 99
-            elif "artifacts" in data:  # a summary that lies about one artifact: its bucket no longer matches
-                for art in data["artifacts"].values():
-                    art["digest"] = "0" * 64
+            data["version"] = 99
             target.write_text(json.dumps(data))
 
     def step(self) -> str:
@@ -230,7 +233,7 @@ def test_cli_answers_are_the_same_with_a_fresh_stale_or_deleted_index(
     git(repo, "tag", "-a", "churn#prod#1", shas[1], "-m", "a", date=T0 + 1)
     cold = three_commands(repo)
     index = repo / ".git" / "mlops" / "registry-index"
-    assert (index / "summary.json").exists() and git(repo, "status", "--porcelain") == ""
+    assert (index / "summary.txt").exists() and git(repo, "status", "--porcelain") == ""
     assert three_commands(repo) == cold  # warm
     assert json.loads(cold[0][1])["version"] == "v1.0.0"
     git(repo, "tag", "-a", "churn@v1.1.0", shas[2], "-m", "r", date=T0 + 2)
@@ -240,7 +243,7 @@ def test_cli_answers_are_the_same_with_a_fresh_stale_or_deleted_index(
     git(repo, "tag", "-d", "churn#prod#2")
     code, out, _ = invoke("which", "churn", "prod")
     assert (code, out.strip()) == (0, "v1.0.0")
-    (index / "summary.json").write_text("{not json")
+    (index / "summary.txt").write_text("{not json")
     assert three_commands(repo) == three_commands(repo)
     code, out, _ = invoke("which", "churn", "prod")
     assert (code, out.strip()) == (0, "v1.0.0")

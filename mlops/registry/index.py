@@ -9,7 +9,7 @@ artifacts they belong to are folded again. A missing, stale or corrupt index (tr
 version, inconsistent) falls back to the full read and is rebuilt: deleting the folder is always safe.
 
 Files (JSON through the bounded reader; each carries the format name, version and the generation it was
-written in, so a mix of two writers is detected): `summary.json` (fingerprint, tag warnings, one summary per
+written in, so a mix of two writers is detected): `summary.txt` (fingerprint, tag warnings, one summary per
 artifact), `refs.json` (every tag: object id, artifact, warning), `buckets/DIGEST.json` (one artifact's tag
 records, named by the digest of its names and object ids, so two readers never clobber each other's).
 """
@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
-from mlops import atomic, git
+from mlops import git
 from mlops.registry.events import Event
 from mlops.registry.indexdata import ArtifactSummary, Corrupt, RegistrySummary, VersionRef, summarise
 from mlops.registry.read import FIELDS, parse_record
@@ -35,6 +34,7 @@ FOLDER = ("mlops", "registry-index")
 LIST_FORMAT = "%(refname)%00%(objectname)%00"
 RECORD_FORMAT = "%00".join(("%(refname)", "%(objectname)") + FIELDS[1:]) + "%00"
 N_RECORD = len(FIELDS) + 1
+MAX_SUMMARY = 256 << 20  # bytes: far above 100,000 tags (about 5 MB)
 MAX_PATTERNS = 500  # more changed refs than this: one full for-each-ref is cheaper than patterns
 
 Record = list[str]  # objectname, objecttype, type, object, tagger, contents
@@ -130,18 +130,35 @@ def _load(path: Path, kind: str) -> dict[str, Any]:
     return data
 
 
+SUMMARY_HEADER = f"{MAGIC}/summary {VERSION}"
+
+
+def load_summary(root: str | os.PathLike[str], where: Path) -> tuple[str, RegistrySummary]:
+    """(fingerprint, summary) from summary.txt: a line format read with str.split only, so the hot path
+    imports no parser (and a hostile file costs one bounded read)."""
+    try:
+        with open(where / "summary.txt", "rb") as handle:
+            raw = handle.read(MAX_SUMMARY + 1)
+        if len(raw) > MAX_SUMMARY:
+            raise Corrupt("summary.txt: too large")
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Corrupt(f"summary.txt: {exc}") from None
+    return RegistrySummary.from_text(Path(root), text, SUMMARY_HEADER)
+
+
 def read_summary(root: str | os.PathLike[str], where: Path, fp: str) -> RegistrySummary:
-    data = _load(where / "summary.json", "summary")
-    if data.get("fingerprint") != fp:
+    written_for, summary = load_summary(root, where)
+    if written_for != fp:
         raise Corrupt("stale")
-    return RegistrySummary.from_json(Path(root), data)
+    return summary
 
 
 def read_refs(where: Path, generation: str) -> Refs:
     data = _load(where / "refs.json", "refs")
     refs = data.get("refs")
     if data.get("generation") != generation or not isinstance(refs, dict):
-        raise Corrupt("refs.json does not match summary.json")
+        raise Corrupt("refs.json does not match summary.txt")
     out: Refs = {}
     for name, value in refs.items():
         if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
@@ -207,7 +224,7 @@ def update(root: str | os.PathLike[str], where: Path, fp: str | None) -> Registr
     refs: Refs = {}
     if fp is not None:
         try:
-            old = RegistrySummary.from_json(Path(root), _load(where / "summary.json", "summary"))
+            old = load_summary(root, where)[1]
             refs = read_refs(where, old.generation)
         except Corrupt:
             old, refs = None, {}
@@ -227,14 +244,19 @@ def rebuild(root: str | os.PathLike[str]) -> tuple[RegistrySummary, dict[str, di
 def apply_changes(
     root: str | os.PathLike[str], where: Path, old: RegistrySummary, refs: Refs
 ) -> tuple[RegistrySummary, dict[str, dict[str, Record]]]:
-    listing = list_refs(root)
-    changed = sorted(n for n, oid in listing.items() if refs.get(n, ("",))[0] != oid)
-    removed = [n for n in refs if n not in listing]
+    changed, kept, touched = _diff(list_refs(root), refs)
     if len(changed) > MAX_PATTERNS:
         return rebuild(root)
-    kept = {n: v for n, v in refs.items() if n in listing and n not in changed}
-    touched = {refs[n][1] for n in removed if refs[n][1]} | {refs[n][1] for n in changed if n in refs}
     return _fold(root, fetch_records(root, changed), kept, (old, touched, where))
+
+
+def _diff(listing: dict[str, str], refs: Refs) -> tuple[list[str], Refs, set[str]]:
+    """The tags that are new or point elsewhere, the index entries still right, the artifacts whose tags
+    changed or went."""
+    changed = sorted(n for n, oid in listing.items() if refs.get(n, ("",))[0] != oid)
+    kept = {n: v for n, v in refs.items() if listing.get(n) == v[0]}
+    touched = {v[1] for n, v in refs.items() if n not in kept} - {""}
+    return changed, kept, touched
 
 
 def _fold(
@@ -245,46 +267,81 @@ def _fold(
 ) -> tuple[RegistrySummary, dict[str, dict[str, Record]]]:
     """Fold the artifacts that FETCHED records touch (every artifact on a rebuild), keep the others."""
     refs = dict(kept)
-    buckets: dict[str, dict[str, Record]] = {}
-    touched = set(previous[1]) if previous else set()
-    for name, record in fetched.items():
-        found = parse_record(name, record[1:])
-        parsed = parse_fields(name) if found is not None else None
-        artifact = parsed[1] if parsed else ""
-        refs[name] = (record[0], artifact, found if isinstance(found, str) else "")
-        if isinstance(found, Event):
-            buckets.setdefault(artifact, {})[name] = record
-        if artifact:
-            touched.add(artifact)
+    buckets, events = _classify(fetched, refs)
+    touched = set(buckets) | ({refs[n][1] for n in fetched} - {""})
     artifacts: dict[str, ArtifactSummary] = {}
     if previous:
-        old, _, where = previous
+        old, gone, where = previous
+        touched |= gone
         artifacts = {n: a for n, a in old.artifacts.items() if n not in touched}
-        for name in touched & set(old.artifacts):
-            try:
-                mine = read_bucket(where, name, old.artifacts[name].digest)
-            except Corrupt:
-                return rebuild(root)
-            fresh = buckets.setdefault(name, {})
-            fresh.update({n: r for n, r in mine.items() if n in refs and n not in fetched})
-    for name in sorted(touched):
-        records = buckets.get(name)
-        if not records:
-            buckets.pop(name, None)
-            continue
-        art, warnings = fold_artifact(name, events_of(records))
-        artifacts[name] = summarise(art, warnings, bucket_digest(records))
+        try:
+            _merge_old_records(buckets, touched & set(old.artifacts), old, where, refs, fetched)
+        except Corrupt:
+            return rebuild(root)
+        events = {}  # merged with the old records: parsed again, in name order
+    artifacts.update(_fold_each(buckets, events, touched))
     tag_warnings = [refs[n][2] for n in sorted(refs) if refs[n][2]]
+    import secrets  # only when the index is written: the warm path stays light
+
     summary = RegistrySummary(Path(root), artifacts, tag_warnings, secrets.token_hex(8))
     summary.refs = refs
-    return summary, buckets
+    return summary, {n: r for n, r in buckets.items() if r}
+
+
+def _fold_each(
+    buckets: dict[str, dict[str, Record]], events: dict[str, list[Event]], names: set[str]
+) -> dict[str, ArtifactSummary]:
+    found = {}
+    for name in sorted(names):
+        records = buckets.get(name)
+        if records:
+            art, warnings = fold_artifact(name, events.get(name) or events_of(records))
+            found[name] = summarise(art, warnings, bucket_digest(records))
+    return found
+
+
+def _classify(
+    fetched: dict[str, Record], refs: Refs
+) -> tuple[dict[str, dict[str, Record]], dict[str, list[Event]]]:
+    """Record each fetched tag in REFS (object id, artifact, warning); the records that are events, and
+    those events, by artifact (parsed once: on a rebuild they are folded as they are)."""
+    buckets: dict[str, dict[str, Record]] = {}
+    events: dict[str, list[Event]] = {}
+    for name in sorted(fetched):
+        record = fetched[name]
+        found = parse_record(name, record[1:])
+        if isinstance(found, Event):
+            refs[name] = (record[0], found.artifact, "")
+            buckets.setdefault(found.artifact, {})[name] = record
+            events.setdefault(found.artifact, []).append(found)
+        else:
+            parsed = parse_fields(name) if found is not None else None
+            refs[name] = (record[0], parsed[1] if parsed else "", found or "")
+    return buckets, events
+
+
+def _merge_old_records(
+    buckets: dict[str, dict[str, Record]],
+    names: set[str],
+    old: RegistrySummary,
+    where: Path,
+    refs: Refs,
+    fetched: dict[str, Record],
+) -> None:
+    """Add to BUCKETS the unchanged records of each artifact in NAMES from its bucket in the old index."""
+    for name in names:
+        mine = read_bucket(where, name, old.artifacts[name].digest)
+        fresh = buckets.setdefault(name, {})
+        fresh.update({n: r for n, r in mine.items() if n in refs and n not in fetched})
 
 
 def _write(where: Path, fp: str, summary: RegistrySummary, buckets: dict[str, dict[str, Record]]) -> None:
-    """Buckets first, then refs.json, then summary.json: a reader trusts summary.json only, and only when its
+    """Buckets first, then refs.json, then summary.txt: a reader trusts summary.txt only, and only when its
     fingerprint matches, so a crash in between leaves a stale index, never a wrong one. A read-only .git
     leaves the index as it was: the answer is still right, just not cached."""
     import json
+
+    from mlops import atomic
 
     try:
         for name, records in buckets.items():
@@ -301,7 +358,10 @@ def _write(where: Path, fp: str, summary: RegistrySummary, buckets: dict[str, di
             "refs": {n: list(v) for n, v in summary.refs.items()},
         }
         atomic.write_text(where / "refs.json", json.dumps(refs_body, separators=(",", ":")))
-        atomic.write_text(where / "summary.json", json.dumps(summary.to_json(MAGIC, VERSION, fp)))
+        text = summary.to_text(SUMMARY_HEADER, fp)
+        if text is None:
+            return
+        atomic.write_text(where / "summary.txt", text)
         _drop_unused_buckets(where, {a.digest for a in summary.artifacts.values()})
     except OSError:
         pass

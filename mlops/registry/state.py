@@ -167,8 +167,10 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
     art = ArtifactState(name=name, events=events)
     versions = _registered_versions(name, events, warnings)
     by_commit: dict[str, list[Version]] = {}
+    by_name: dict[str, list[Version]] = {}  # what a deregistration names, without a scan per event
     for v in versions.values():
         by_commit.setdefault(v.commit, []).append(v)
+        by_name.setdefault(v.version, []).append(v)
     for commit, same in by_commit.items():
         if len(same) > 1:
             names = ", ".join(sorted((v.version for v in same), key=semver_key))
@@ -185,7 +187,7 @@ def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> Artif
             v.deregistered = False  # registered again by hand after a deregistration: live again, as in GTO
             v.events.append(e)
         elif e.kind == DEREGISTER:
-            named = [v for (version, _), v in versions.items() if version == e.version]
+            named = by_name.get(e.version or "", [])
             on_commit = [v for v in named if v.commit == e.commit]
             if not named:
                 warnings.append(f"{name}: tag {e.tag} deregisters {e.version}, which was never registered")
@@ -231,17 +233,19 @@ def _registered_versions(
     """One Version per (version, commit), as GTO keeps them: a version registered again by hand on another
     commit is a second version of that name (assignments on either commit find it), with a warning."""
     versions: dict[tuple[str, str], Version] = {}
+    first: dict[str, Version] = {}  # version name -> its first registration (a dict, not a scan per tag)
     for e in events:
         if e.kind != REGISTER or (e.version or "", e.commit) in versions:
             continue
         assert e.version is not None
-        earlier = [v for (version, _), v in versions.items() if version == e.version]
+        earlier = [first[e.version]] if e.version in first else []
         if earlier:
             warnings.append(
                 f"{name}: {e.version} is registered on two commits (tags {earlier[0].tag} and "
                 f"{e.tag}); both count, as in GTO"
             )
-        versions[(e.version, e.commit)] = Version(name, e.version, e.commit, registration=e)
+        versions[(e.version, e.commit)] = v = Version(name, e.version, e.commit, registration=e)
+        first.setdefault(e.version, v)
     return versions
 
 
