@@ -8,10 +8,11 @@ records of its tags (`history`, and the next update). When the fingerprint chang
 artifacts they belong to are folded again. A missing, stale or corrupt index (truncated, garbage, another
 version, inconsistent) falls back to the full read and is rebuilt: deleting the folder is always safe.
 
-Files (JSON through the bounded reader; each carries the format name, version and the generation it was
-written in, so a mix of two writers is detected): `summary.txt` (fingerprint, tag warnings, one summary per
-artifact), `refs.json` (every tag: object id, artifact, warning), `buckets/DIGEST.json` (one artifact's tag
-records, named by the digest of its names and object ids, so two readers never clobber each other's).
+Files, each with its format name and version: `summary.txt` (fingerprint, generation, tag warnings, one
+summary per artifact; one record a line, fields split by NUL, read with str.split only), `refs.json` (the
+same generation; every tag: object id, artifact, warning) and `buckets/DIGEST.json` (one artifact's tag
+records, named by the digest of its names and object ids, so two readers never clobber each other's), both
+read through the bounded JSON reader.
 """
 
 from __future__ import annotations
