@@ -283,3 +283,22 @@ def test_which_does_not_import_heavy_libraries(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip().splitlines()[-1] == "[]"
     assert run_cli("which", "churn", "prod", cwd=repo).stdout.strip() == "v1.0.0"
+
+
+def test_a_worktree_shares_the_index_of_its_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    shas = new_repo(repo)
+    git(repo, "tag", "-a", "churn@v1.0.0", shas[1], "-m", "r", date=T0)
+    git(repo, "tag", "-a", "churn#prod#1", shas[1], "-m", "a", date=T0 + 1)
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt"), shas[2])
+    monkeypatch.chdir(tmp_path / "wt")
+    code, out, _ = invoke("which", "churn", "prod")
+    assert (code, out.strip()) == (0, "v1.0.0")
+    assert (repo / ".git" / "mlops" / "registry-index" / "summary.txt").exists()
+    git(tmp_path / "wt", "tag", "-a", "churn@v1.1.0", shas[2], "-m", "r", date=T0 + 2)
+    git(tmp_path / "wt", "tag", "-a", "churn#prod#2", shas[2], "-m", "a", date=T0 + 3)
+    code, out, _ = invoke("which", "churn", "prod")
+    assert (code, out.strip()) == (0, "v1.1.0")
+    assert_same_as_full_fold(tmp_path / "wt")
