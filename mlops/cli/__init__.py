@@ -171,7 +171,23 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    _progress_to_terminal()
     cli.main(args=argv, prog_name="mlops")
+
+
+def _progress_to_terminal() -> None:
+    """The core reports long waits (downloads from a DVC remote) on the `mlops` logger at INFO; a person
+    at a terminal sees them on standard error, a pipe or a CI log parser does not."""
+    import logging
+
+    if not sys.stderr.isatty():
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("mlops")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _write_crash_log() -> str:

@@ -403,6 +403,49 @@ def open_at(ref_path: str, root: str | os.PathLike[str]) -> IO[bytes]:
 
 
 def _dvc_read(path: str, root: str | os.PathLike[str], commit: str) -> bytes:
+    """A DVC-tracked file at COMMIT: from the local cache by the hash the commit records (mlops.committed),
+    else fetched from the DVC remote into the cache; files inside tracked folders through `dvc.api`.
+    A remote that is down or denies access is named in the error, never reported as "no data"."""
+    from mlops.committed import CommittedFiles
+    from mlops.dvccache import read_cached
+
+    md5 = CommittedFiles(root).dvc_hash(commit, path)
+    if not md5:
+        return _dvc_api_read(path, root, commit)
+    data = read_cached(root, md5)
+    if data is None:
+        _fetch_from_remote(path, root, commit, md5)
+        data = read_cached(root, md5)
+    if data is None:  # pragma: no cover - fetched but unreadable: a cache on another volume, say
+        raise InputError(
+            f"{path} at {commit[:10]}: fetched from the DVC remote but not readable in the cache"
+        )
+    return data
+
+
+def _fetch_from_remote(path: str, root: str | os.PathLike[str], commit: str, md5: str) -> None:
+    from mlops.reproduce import dvcrepo
+    from mlops.reproduce.lock import HashEntry
+
+    repo = dvcrepo.open_repo(root)
+    try:
+        pulled = dvcrepo.pull_entries(repo, Path(root), commit, [HashEntry(path, md5)])
+    finally:
+        repo.close()
+    if not pulled.lacking:
+        return
+    if pulled.unreachable:
+        raise InputError(
+            f"{path} at {commit[:10]} is not in the local DVC cache and {pulled.problem()}",
+            hint="check its URL and credentials (`dvc remote list`; `dvc remote modify --local` to change them)",
+        )
+    raise InputError(
+        f"{path} at {commit[:10]} is not in the local DVC cache and {pulled.describe()} does not have it",
+        hint=f"push it from where it was built (`dvc push -r {pulled.remote}`)",
+    )
+
+
+def _dvc_api_read(path: str, root: str | os.PathLike[str], commit: str) -> bytes:
     try:
         import dvc.api
         from dvc.exceptions import DvcException
@@ -418,13 +461,32 @@ def _dvc_read(path: str, root: str | os.PathLike[str], commit: str) -> bytes:
         if "does not exist" in text or "not found" in text.lower() or "unable to find" in text.lower():
             raise FileNotFoundError(path) from None
         raise InputError(
-            f"{path} at {commit[:10]}: DVC cannot read it: {text}",
+            f"{path} at {commit[:10]}: DVC cannot read it: {_remote_problem(root, text)}",
             hint="is the DVC cache populated? try `dvc pull`",
         ) from None
     except Exception as exc:  # noqa: BLE001 - dvc raises many kinds; all mean "cannot read it there"
         if "NotDvcRepoError" in type(exc).__name__ or "not a dvc repo" in str(exc).lower():
             raise FileNotFoundError(path) from None
-        raise InputError(f"{path} at {commit[:10]}: DVC cannot read it: {_first_line(exc)}") from None
+        text = _remote_problem(root, _first_line(exc))
+        raise InputError(f"{path} at {commit[:10]}: DVC cannot read it: {text}") from None
+
+
+def _remote_problem(root: str | os.PathLike[str], reason: str) -> str:
+    """REASON, prefixed with the default DVC remote it concerns when there is one."""
+    from mlops.reproduce import dvcrepo
+
+    try:
+        repo = dvcrepo.open_repo(root)
+    except Exception:  # noqa: BLE001 - naming the remote is a courtesy; the reason stands on its own
+        return reason
+    try:
+        name = repo.config["core"].get("remote")
+        url = (repo.config["remote"].get(name) or {}).get("url") if name else None
+    finally:
+        repo.close()
+    if not name:
+        return reason
+    return dvcrepo.remote_problem(f"DVC remote `{name}` ({url})", reason)
 
 
 def source_at(ref_path: str, root: str | os.PathLike[str], fmt: str | None = None) -> DataSource:

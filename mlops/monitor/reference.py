@@ -135,7 +135,7 @@ def _first_readable(
         try:
             return path, read_bytes_at(f"{commit}:{path}", root), notes
         except (UnknownReference, InputError) as exc:
-            notes.append(f"{path}: {exc.message}")
+            notes.append(exc.message if exc.message.startswith(path) else f"{path}: {exc.message}")
             last = exc
     assert last is not None
     raise type(last)(f"cannot read the reference at {commit[:10]}: " + "; ".join(notes), hint=last.hint)

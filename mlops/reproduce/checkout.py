@@ -238,7 +238,7 @@ def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_
         return
     listing = ", ".join(sorted(still)[:10]) + (f" and {len(still) - 10} more" if len(still) > 10 else "")
     if pulled.unreachable:
-        problem = f"{pulled.describe()} is unreachable ({pulled.unreachable})"
+        problem = pulled.problem()
         hint = "check its URL and credentials (`dvc remote list`; `dvc remote modify --local` to change them here)"
     else:
         problem = f"{pulled.describe()} does not have the data of {listing}"

@@ -165,6 +165,34 @@ class Pulled:
     def describe(self) -> str:
         return f"DVC remote `{self.remote}` ({self.url}, from {self.source})"
 
+    def problem(self) -> str:
+        """Why the remote could not be read, in the words a user acts on: denied, or unreachable."""
+        return remote_problem(self.describe(), self.unreachable or "")
+
+
+# what S3, GCS and Azure say when the credentials are wrong or lack the permission (HTTP 401/403)
+_DENIED = (
+    "forbidden",
+    "accessdenied",
+    "access denied",
+    "invalidaccesskeyid",
+    "signaturedoesnotmatch",
+    "authorizationfailure",
+    "authenticationfailed",
+    "permission denied",
+    "unauthorized",
+    "(403)",
+    "(401)",
+)
+
+
+def remote_problem(described: str, reason: str) -> str:
+    """`DVC remote `x` (url) denied access (Forbidden)` or `... is unreachable (reason)`."""
+    lowered = reason.lower()
+    if any(word in lowered for word in _DENIED):
+        return f"{described} denied access ({reason})"
+    return f"{described} is unreachable ({reason})"
+
 
 def pull_entries(repo: Any, root: Path, commit: str, entries: list[HashEntry]) -> Pulled:
     """Fetch ENTRIES' objects into the cache from the remote configured now (this work tree's DVC config,
@@ -216,7 +244,6 @@ def remote_at(root: Path, commit: str) -> tuple[str, dict[str, Any]] | None:
 
 def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled:
     from dvc.config import NoRemoteError, RemoteNotFoundError
-    from dvc.exceptions import DvcException
     from dvc_data.hashfile.hash_info import HashInfo
 
     try:
@@ -229,24 +256,50 @@ def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled
     url = remote.fs.unstrip_protocol(remote.path)
     pulled = Pulled(name, url, source)
     try:
-        if not remote.fs.exists(remote.path):
+        # a folder that is not there is a wrong URL; a prefix in a bucket is only "there" once it has objects
+        local = getattr(remote.fs, "protocol", "") in ("local", "file") or "://" not in url
+        if local and not remote.fs.exists(remote.path):
             pulled.unreachable = "it does not exist"
             pulled.lacking = list(entries)
             return pulled
-        quiet = logging.getLogger("dvc.data_cloud")  # its "missing cache files" warning lists bare hashes
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
+        _announce(pulled, entries)
+        with _progress_on_terminal():
             repo.cloud.pull(
                 {HashInfo("md5-dos2unix" if e.legacy else "md5", e.md5) for e in entries if e.md5},
                 remote=name,
             )
-        finally:
-            quiet.setLevel(level)
-    except (DvcException, OSError) as exc:  # a network error, credentials, a permission denied
-        pulled.unreachable = _one_line(exc)
+    except Exception as exc:  # noqa: BLE001 - s3fs/botocore/aiohttp raise their own types for a network error,
+        pulled.unreachable = _one_line(
+            exc
+        )  # bad credentials or a permission denied: all mean "cannot read it"
     pulled.lacking = missing(repo, entries)
     return pulled
+
+
+def _announce(pulled: Pulled, entries: list[HashEntry]) -> None:
+    size = sum(e.size or 0 for e in entries)
+    shown = f", {size / 1e6:.1f} MB" if size >= 100_000 else (f", {size:,} bytes" if size else "")
+    count = f"{len(entries)} file{'s' if len(entries) != 1 else ''}"
+    logging.getLogger("mlops.download").info("Fetching %s%s from %s ...", count, shown, pulled.describe())
+
+
+@contextmanager
+def _progress_on_terminal() -> Iterator[None]:
+    """DVC's own progress bar ("Fetching from s3://...") on a terminal, as `dvc pull` shows it: DVC draws it
+    only when its logger is at INFO, which the `dvc` command sets and a library caller does not. Its
+    "missing cache files" warning (bare hashes) stays quiet: mlops names the missing paths itself."""
+    import sys
+
+    dvc_logger, cloud_logger = logging.getLogger("dvc"), logging.getLogger("dvc.data_cloud")
+    saved = dvc_logger.level, cloud_logger.level
+    if sys.stderr.isatty():
+        dvc_logger.setLevel(logging.INFO)
+    cloud_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        dvc_logger.setLevel(saved[0])
+        cloud_logger.setLevel(saved[1])
 
 
 UNSAVED = "Can't remove the following unsaved files"
