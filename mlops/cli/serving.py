@@ -1,0 +1,71 @@
+"""Serving commands: get (an artifact's bytes at a version or stage), check-ref (what a tag means)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlops.cli.output import echo_json, json_option
+
+
+def _api() -> Any:
+    import importlib
+
+    return importlib.import_module("mlops.api.serving")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("-o", "--out", "out", metavar="PATH", help="Where to write [default: the file's name, here].")
+@click.option(
+    "--repo",
+    metavar="URL_OR_PATH",
+    help="Read from this repository (a clone's path, or a URL cloned to a temporary folder).",
+)
+@click.option("--rev", metavar="REV", help="With REF a plain PATH: the file at this Git revision.")
+@json_option
+def get(ref: str, out: str | None, repo: str | None, rev: str | None, as_json: bool) -> None:
+    """Write the bytes of REF, an artifact at a version or stage, without checking anything out.
+
+    REF is ARTIFACT#STAGE, ARTIFACT@vX.Y.Z, ARTIFACT@latest or REV:PATH. The bytes come from Git, the local
+    DVC cache, or the configured DVC remote (as `dvc get`), streamed to PATH; a folder output is copied
+    whole. Exit 2: an unknown artifact, stage or version, or a remote that cannot be read.
+
+    \b
+    Examples:
+      mlops get churn-model#production -o model.pkl
+      mlops get churn-model@v1.2.0 --repo https://github.com/acme/churn.git -o model.pkl
+      mlops get main:data/clean.parquet
+    """
+    result = _api().get(ref, out, repo=repo, rev=rev)
+    if as_json:
+        echo_json(result)
+        return
+    held = (
+        f" ({result['artifact']} {result['version'] or result['commit'][:12]})" if result["artifact"] else ""
+    )
+    click.echo(f"Wrote {result['out']}: {result['path']} at {result['commit'][:12]}{held}")
+
+
+@click.command("check-ref")
+@click.argument("tag")
+@json_option
+def check_ref(tag: str, as_json: bool) -> None:
+    """Say what the registry tag TAG means: event, artifact, version, stage and commit.
+
+    For CI jobs that start on a tag push (as `gto check-ref`, and the same answers on GTO's tags). Exit 2
+    for a tag that is not a registry event.
+
+    \b
+    Examples:
+      mlops check-ref 'churn-model#production#3' --json
+      mlops check-ref "$GITHUB_REF_NAME"
+    """
+    from mlops.serving.checkref import sentence
+
+    result = _api().check_ref(tag)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(f"{sentence(result)} (commit {result['commit_hexsha'][:12]})")
