@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from mlops.errors import UsageError
 
-__all__ = ["open", "get", "locate", "check_ref"]
+__all__ = ["open", "get", "locate", "check_ref", "env_diff"]
 
 
 def locate(ref: str, *, rev: str | None = None, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -86,3 +86,32 @@ def check_ref(tag: str, *, root: str | os.PathLike[str] | None = None) -> dict[s
     from mlops.serving.checkref import explain
 
     return explain(Path(root) if root is not None else find_root(), tag)
+
+
+def env_diff(
+    left: str, right: str | None = None, *, root: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """The environments of two versions (or of LEFT and this environment), package by package."""
+    from mlops.config import load_project
+    from mlops.git import find_root
+    from mlops.registry import read_state
+    from mlops.serving.environment import capture, compare, recorded
+
+    base = Path(root) if root is not None else find_root()
+    state = read_state(base)
+    left_label, left_env = recorded(base, left, state)
+    if right is None:
+        right_label, right_env = "this environment", capture(base, None, load_project(base).environment)
+    else:
+        right_label, right_env = recorded(base, right, state)
+    diff = compare(left_env, right_env, (left_label, right_label))
+    return {
+        "left": left_label,
+        "right": right_label,
+        "same": diff.same,
+        "fields": {k: {"left": a, "right": b} for k, (a, b) in diff.fields.items()},
+        "packages": [
+            {"name": p.name, "change": p.change, "left": p.before, "right": p.after} for p in diff.packages
+        ],
+        "incomplete": diff.incomplete,
+    }

@@ -69,3 +69,47 @@ def check_ref(tag: str, as_json: bool) -> None:
         echo_json(result)
         return
     click.echo(f"{sentence(result)} (commit {result['commit_hexsha'][:12]})")
+
+
+@click.group()
+def env() -> None:
+    """The training environment each registered version recorded."""
+
+
+@env.command("diff")
+@click.argument("left")
+@click.argument("right", required=False)
+@json_option
+def env_diff(left: str, right: str | None, as_json: bool) -> None:
+    """Compare the environments of versions LEFT and RIGHT (or LEFT and this environment), package by
+    package: Python, platform, and each package added, removed or at another version. Exit 0 either way.
+
+    \b
+    Examples:
+      mlops env diff churn-model@v1.2.0 churn-model@v1.3.0
+      mlops env diff churn-model#production          # against the packages installed here
+    """
+    result = _api().env_diff(left, right)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(_render_env(result))
+
+
+def _env_rows(result: dict[str, Any]) -> list[list[str]]:
+    rows = [["", result["left"], result["right"]]]
+    rows += [[key, str(v["left"]), str(v["right"])] for key, v in result["fields"].items()]
+    return rows + [[p["name"], p["left"] or "-", p["right"] or "-"] for p in result["packages"]]
+
+
+def _render_env(result: dict[str, Any]) -> str:
+    left, right = result["left"], result["right"]
+    if result["same"]:
+        return f"Same environment: {left} and {right}."
+    rows = _env_rows(result)
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    counted = {c: sum(p["change"] == c for p in result["packages"]) for c in ("changed", "added", "removed")}
+    lines.append(", ".join(f"{n} {c}" for c, n in counted.items()) + " package(s)")
+    lines += [f"note: {side} recorded only a hash of its packages" for side in result["incomplete"]]
+    return "\n".join(lines)
