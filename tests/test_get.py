@@ -159,3 +159,19 @@ def test_local_cache_is_read_without_the_remote(origin: Path, tmp_path: Path) ->
     assert code == 0, err
     digest = hashlib.md5((tmp_path / "m.bin").read_bytes()).hexdigest()  # noqa: S324
     assert digest == hashlib.md5(b"one\n").hexdigest()  # noqa: S324
+
+
+@pytest.mark.parametrize("relpath", ["../evil.txt", "/etc/evil", "a/../../evil"])
+def test_folder_listing_naming_a_path_outside_is_refused(tmp_path: Path, relpath: str) -> None:
+    """A `.dir` listing comes from a remote anyone with push rights fills: it never writes outside -o."""
+    import json
+
+    from mlops.errors import InputError
+    from mlops.serving.fetch import _listing
+
+    md5 = "ab" + "c" * 30 + ".dir"
+    cache = tmp_path / ".dvc" / "cache" / "files" / "md5" / md5[:2]
+    cache.mkdir(parents=True)
+    (cache / md5[2:]).write_text(json.dumps([{"relpath": relpath, "md5": "d" * 32}]))
+    with pytest.raises(InputError, match="outside its folder"):
+        _listing(tmp_path, md5)

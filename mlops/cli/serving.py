@@ -73,7 +73,12 @@ def check_ref(tag: str, as_json: bool) -> None:
 
 @click.group()
 def env() -> None:
-    """The training environment each registered version recorded."""
+    """The training environment each registered version recorded (Python, platform, packages).
+
+    \b
+    Examples:
+      mlops env diff churn-model@v1.2.0 churn-model@v1.3.0
+    """
 
 
 @env.command("diff")

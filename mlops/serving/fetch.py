@@ -97,11 +97,20 @@ def _listing(root: Path, md5: str | None) -> dict[str, str] | None:
         raise InputError(f"the DVC cache's listing {md5} is unreadable: {problem.reason}") from None
     if not isinstance(entries, list):
         return None
-    return {
-        str(e["relpath"]): str(e["md5"])
-        for e in entries
-        if isinstance(e, dict) and "relpath" in e and "md5" in e
-    }
+    found: dict[str, str] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and "relpath" in entry and "md5" in entry:
+            found[_inside(str(entry["relpath"]), md5)] = str(entry["md5"])
+    return found
+
+
+def _inside(relpath: str, md5: str | None) -> str:
+    """A listing's relpath, refused when it would write outside the output folder (listings come from
+    remotes anyone with push rights fills)."""
+    clean = posixpath.normpath(relpath.replace("\\", "/"))
+    if clean.startswith(("/", "../")) or clean in ("..", "."):
+        raise InputError(f"the DVC cache's listing {md5} names `{relpath}`, outside its folder: refused")
+    return clean
 
 
 def _copy_folder(root: Path, target: Target, dest: Path) -> None:
