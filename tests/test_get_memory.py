@@ -63,6 +63,9 @@ def test_peak_memory_of_a_large_model_stays_far_below_its_size(tmp_path: Path) -
     baseline = _peak(clone, "get", "HEAD:small.txt", "-o", str(tmp_path / "small.txt"))
     from_remote = _peak(clone, "get", "big@v1.0.0", "-o", str(tmp_path / "remote.bin"))
     from_cache = _peak(clone, "get", "big@v1.0.0", "-o", str(tmp_path / "cache.bin"))
+    print(
+        f"peak RSS MB: baseline {baseline >> 20}, from remote {from_remote >> 20}, from cache {from_cache >> 20}"
+    )
     want = _md5(repo / "big.bin")
     assert _md5(tmp_path / "remote.bin") == want and _md5(tmp_path / "cache.bin") == want
     assert from_remote - baseline < SIZE // 4, (baseline, from_remote)
