@@ -35,10 +35,7 @@ def write_stream(path: str | os.PathLike[str], chunks: Iterable[bytes]) -> None:
 
 def _write(target: Path, chunks: Iterable[bytes]) -> None:
     if target.exists() and not target.is_file() and not target.is_dir():
-        with open(target, "wb") as handle:
-            for data in chunks:
-                handle.write(data)
-            handle.flush()
+        _write_in_place(target, chunks)
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +64,13 @@ def _write(target: Path, chunks: Iterable[bytes]) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _write_in_place(target: Path, chunks: Iterable[bytes]) -> None:
+    with open(target, "wb") as handle:
+        for data in chunks:
+            handle.write(data)
+        handle.flush()
 
 
 def append_line(path: str | os.PathLike[str], line: str) -> None:
