@@ -105,6 +105,19 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         1: "tags that fail are listed",
         2: COMMON_2,
     },
+    "get": {
+        0: "written",
+        2: "unknown artifact, stage, version or path; a repository that cannot be cloned; bytes in neither "
+        "the cache nor the DVC remote (the remote is named)",
+    },
+    "env": {
+        0: "printed (the environments may differ: the listing says how)",
+        2: "unknown artifact or version, a version that recorded no environment, an unreadable lock file",
+    },
+    "check-ref": {
+        0: "printed what the tag means",
+        2: "not a registry tag, or no such tag in this repository",
+    },
     "checkout": {
         0: "checked out",
         2: "unknown reference, uncommitted changes, data in neither the cache nor "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -18,20 +19,23 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     OSError (read-only file system, full disk, a parent that is a file) propagates with the path, and the
     temporary file is removed. A device or pipe (`-o /dev/stdout`) is written in place: renaming over it
     would replace the device itself."""
+    write_stream(path, [data])
+
+
+def write_stream(path: str | os.PathLike[str], chunks: Iterable[bytes]) -> None:
+    """As write_bytes, for content given chunk by chunk (a multi-GB model is never whole in memory)."""
     target = Path(path)
     try:
-        _write(target, data)
+        _write(target, chunks)
     except OSError as exc:
         if exc.filename is None:  # write() and fsync() errors name no file: name the one we were writing
             raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from None
         raise
 
 
-def _write(target: Path, data: bytes) -> None:
+def _write(target: Path, chunks: Iterable[bytes]) -> None:
     if target.exists() and not target.is_file() and not target.is_dir():
-        with open(target, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        _write_in_place(target, chunks)
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +49,8 @@ def _write(target: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for data in chunks:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
@@ -59,6 +64,13 @@ def _write(target: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _write_in_place(target: Path, chunks: Iterable[bytes]) -> None:
+    with open(target, "wb") as handle:
+        for data in chunks:
+            handle.write(data)
+        handle.flush()
 
 
 def append_line(path: str | os.PathLike[str], line: str) -> None:

@@ -28,6 +28,19 @@ def read_cached(root: str | os.PathLike[str], md5: str | None) -> bytes | None:
     return found
 
 
+def cached_path(root: str | os.PathLike[str], md5: str | None) -> Path | None:
+    """The local cache file with this md5 (to stream from), or None when the cache does not have it."""
+    if not md5 or len(md5) < 3:
+        return None
+    base = Path(root)
+    cache = base / ".dvc" / "cache"
+    for path in (cache / "files" / "md5" / md5[:2] / md5[2:], cache / md5[:2] / md5[2:]):
+        if path.is_file():
+            return path
+    configured = _configured_path(base, md5) if _cache_configured(base) else None
+    return configured if configured is not None and configured.is_file() else None
+
+
 def _read_first(paths: list[Path]) -> bytes | None:
     for path in paths:
         try:

@@ -83,6 +83,7 @@ def register(
                 hint=f"commit {' and '.join(pending)} first, then register",
             )
     data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
+    data["environment"] = _environment(base, commit)
     if not force:
         _refuse_identical(base, artifact, commit, data)
     tag = write.register(
@@ -103,6 +104,14 @@ def register(
         "pushed": push,
         "data": data,
     }
+
+
+def _environment(root: Path, commit: str) -> dict[str, Any]:
+    """The training environment recorded with the version (mlops.serving.environment)."""
+    from mlops.config import load_project
+    from mlops.serving.environment import capture
+
+    return capture(root, commit, load_project(root).environment)
 
 
 def _refuse_identical(root: Path, artifact: str, commit: str, data: dict[str, Any]) -> None:

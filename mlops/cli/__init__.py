@@ -61,6 +61,14 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Promotion",
         "Check that assignment tags went through review.",
     ),
+    "get": (
+        "mlops.cli.serving",
+        "get",
+        "Serving",
+        "An artifact's bytes at a version or stage (no checkout).",
+    ),
+    "check-ref": ("mlops.cli.serving", "check_ref", "Serving", "What a registry tag means (for CI)."),
+    "env": ("mlops.cli.serving", "env", "Serving", "Training environments of versions: `env diff A B`."),
     "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
     "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
     "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),
@@ -72,7 +80,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
 }
-SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Reproduce", "Monitoring"]
+SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Serving", "Reproduce", "Monitoring"]
 
 
 def _available(module: str) -> bool:

@@ -29,6 +29,7 @@ class Project:
     params: str = "params.yaml"
     reports: str = "reports"
     dvc_yaml: str = "dvc.yaml"
+    environment: str | None = None  # a lock file recorded as each version's environment (else: installed)
     config_file: str | None = None  # mlops.yaml when present
     outside: list[str] = field(default_factory=list)  # pattern matches that are symlinks out of the root
 
@@ -85,7 +86,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-PATH_KEYS = ("promotion", "registry", "params", "reports", "dvc_yaml")
+PATH_KEYS = ("promotion", "registry", "params", "reports", "dvc_yaml", "environment")
 PATTERN_KEYS = ("pipelines", "rules")
 
 

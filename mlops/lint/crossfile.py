@@ -155,6 +155,7 @@ def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> lis
                     )
                 )
         for i, gate in enumerate(spec.get("gates") or []):
+            findings.extend(_environment_gate(doc, stage, i, gate, stage_names))
             if "not_worse_than" in gate and "metric" not in gate:
                 findings.append(
                     doc.finding(
@@ -220,6 +221,21 @@ def _registry(project: Project, doc: Document, promotion: Document | None) -> li
                     )
                 )
     return findings
+
+
+def _environment_gate(doc: Document, stage: str, i: int, gate: Any, stage_names: list[str]) -> list[Finding]:
+    """An `environment: {same_as: STAGE}` gate names a declared stage."""
+    env = gate.get("environment") if isinstance(gate, dict) else None
+    same_as = env.get("same_as") if isinstance(env, dict) else None
+    if not isinstance(same_as, str) or same_as in stage_names:
+        return []
+    return [
+        doc.finding(
+            ("stages", stage, "gates", i, "environment", "same_as"),
+            f"stage `{stage}`: `same_as: {same_as}` names no stage" + _suggest(same_as, stage_names),
+            rule="unknown-stage",
+        )
+    ]
 
 
 def _produced(path: str, outputs: set[str]) -> bool:

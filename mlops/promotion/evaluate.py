@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from mlops.promotion.files import CommittedFileError, FileReader, flatten_numbers
-from mlops.promotion.gates import GateContext, Subject, metric_gate, monitor_gate, validation_gate
+from mlops.promotion.gates import (
+    GateContext,
+    Subject,
+    environment_gate,
+    metric_gate,
+    monitor_gate,
+    validation_gate,
+)
 from mlops.promotion.policy import Policy, Stage
 from mlops.promotion.results import Delta, Evaluation, GateResult
 from mlops.timeutil import format_duration, iso
@@ -131,14 +138,21 @@ def evaluate(
     if current is not None and current.version != version and getattr(current, "registered", True):
         incumbent = Subject(artifact, current.version, current.commit, art_policy.metrics)
     for gate in stage.gates:
-        if gate.kind == "metric":
-            ev.results.extend(metric_gate(gate, subject, incumbent, ctx.gates, ev.rollback))
-        elif gate.kind == "validation":
-            ev.results.append(validation_gate(gate, subject, ctx.gates))
-        else:
-            ev.results.append(monitor_gate(gate, subject, ctx.gates, ev.rollback))
+        ev.results.extend(_run_gate(ctx, gate, subject, incumbent, stage_name, ev.rollback))
     ev.deltas = _deltas(ctx, stage, subject, incumbent)
     return ev
+
+
+def _run_gate(
+    ctx: Context, gate: Any, subject: Subject, incumbent: Subject | None, stage: str, rollback: bool
+) -> list[GateResult]:
+    if gate.kind == "metric":
+        return metric_gate(gate, subject, incumbent, ctx.gates, rollback)
+    if gate.kind == "validation":
+        return [validation_gate(gate, subject, ctx.gates)]
+    if gate.kind == "environment":
+        return [environment_gate(gate, subject, ctx.state, stage, rollback)]
+    return [monitor_gate(gate, subject, ctx.gates, rollback)]
 
 
 def _proof(ctx: Context, artifact: str, entry: Any) -> GateResult:

@@ -267,3 +267,50 @@ def monitor_gate(gate: Gate, subject: Subject, ctx: GateContext, rollback: bool 
     return GateResult(
         "monitor", label, check.passed, check.message, value=len(check.error_alerts), threshold=0
     )
+
+
+def environment_gate(
+    gate: Gate, subject: Subject, state: Any, stage: str, rollback: bool = False
+) -> GateResult:
+    """The candidate's recorded environment against the holder of `same_as` (default: this stage's
+    incumbent): every package, Python and platform, or only the `pinned` packages."""
+    label, where = gate.describe(), gate.same_as or stage
+    art = state.artifact(subject.artifact)
+    holder = art.which(where) if art else None
+    if rollback or holder is None or holder.commit == subject.commit:
+        return GateResult("environment", label, True, _env_skipped(rollback, where), skipped=True)
+    return _environment_verdict(gate, label, where, holder, subject.version, art.version(subject.version))
+
+
+def _environment_verdict(
+    gate: Gate, label: str, where: str, holder: Any, version: str, candidate: Any
+) -> GateResult:
+    from mlops.serving.environment import compare
+
+    mine, theirs = _recorded_env(candidate), _recorded_env(holder)
+    if not isinstance(mine, dict):
+        return GateResult("environment", label, False, f"{version} records no environment")
+    if not isinstance(theirs, dict):
+        why = f"{holder.version} in {where} records no environment"
+        return GateResult("environment", label, True, why, skipped=True)
+    diff = compare(theirs, mine, (holder.version, version), list(gate.pinned or []) or None)
+    if diff.same:
+        return GateResult("environment", label, True, f"same as {holder.version} in {where}")
+    said = f"{version} differs from {holder.version} in {where}: {_env_changes(diff)}"
+    return GateResult("environment", label, False, said, value=[p.name for p in diff.packages])
+
+
+def _env_skipped(rollback: bool, where: str) -> str:
+    return "rollback: the version held this stage before" if rollback else f"no other version in {where}"
+
+
+def _recorded_env(version: Any) -> Any:
+    return version.message_data.get("environment") if version is not None else None
+
+
+def _env_changes(diff: Any) -> str:
+    """`numpy 1.26.4 -> 2.0.0, python 3.11.7 -> 3.12.1`: what differs, named."""
+    parts = [f"{key} {a} -> {b}" for key, (a, b) in diff.fields.items()]
+    parts += [f"{p.name} {p.before or 'missing'} -> {p.after or 'missing'}" for p in diff.packages]
+    parts += [f"{side} recorded only a hash of its packages" for side in diff.incomplete]
+    return ", ".join(parts)

@@ -33,12 +33,13 @@ class Gate:
     no_alerts_for: timedelta | None = None
     no_alerts_for_text: str | None = None
     desc: str | None = None
+    same_as: str | None = None  # environment gate: the stage whose holder's environment to match
+    pinned: tuple[str, ...] | None = None  # environment gate: only these packages must match
 
     def describe(self) -> str:
-        if self.kind == "validation":
-            return f"validation report {self.path} passed"
-        if self.kind == "monitor":
-            return f"no error alerts for {self.no_alerts_for_text} in {self.path}"
+        label = _KIND_LABELS.get(self.kind)
+        if label is not None:
+            return label(self)
         parts = []
         if self.min is not None:
             parts.append(f"{self.metric} >= {self.min:g}")
@@ -53,6 +54,18 @@ class Gate:
         elif self.slices:
             text += ", slices " + ", ".join(self.slices)
         return text
+
+
+def _environment_label(gate: Gate) -> str:
+    what = f"{', '.join(gate.pinned)} pinned" if gate.pinned else "same environment"
+    return f"{what} as {gate.same_as or 'the incumbent'}"
+
+
+_KIND_LABELS = {  # gates other than metric bounds: one label each
+    "validation": lambda g: f"validation report {g.path} passed",
+    "monitor": lambda g: f"no error alerts for {g.no_alerts_for_text} in {g.path}",
+    "environment": _environment_label,
+}
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,7 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
                                 f"metric gate on `{art}`, which names no `metrics:` file",
                             )
                         )
+        findings.extend(_environment_stages(doc, name, gates, names))
         soak = spec.get("soak")
         if soak is not None and after is None:
             findings.append(
@@ -228,6 +242,16 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
 
 
 def _gate(index: int, g: dict[str, Any]) -> Gate:
+    if isinstance(g.get("environment"), dict):
+        env = g["environment"]
+        pinned = env.get("pinned")
+        return Gate(
+            index,
+            "environment",
+            same_as=env.get("same_as"),
+            pinned=tuple(str(p) for p in pinned) if isinstance(pinned, list) else None,
+            desc=g.get("desc"),
+        )
     if "validation" in g:
         return Gate(index, "validation", path=g["validation"], desc=g.get("desc"))
     if "monitor" in g:
@@ -253,6 +277,18 @@ def _gate(index: int, g: dict[str, Any]) -> Gate:
         slices=slices if slices == "all" or slices is None else tuple(slices),
         desc=g.get("desc"),
     )
+
+
+def _environment_stages(doc: Document, stage: str, gates: list[Gate], names: list[str]) -> list[Finding]:
+    """An environment gate's `same_as` names a declared stage."""
+    return [
+        doc.finding(
+            ("stages", stage, "gates", g.index, "environment", "same_as"),
+            f"stage `{stage}`: `same_as: {g.same_as}` names no stage{_hint(g.same_as, names)}",
+        )
+        for g in gates
+        if g.kind == "environment" and g.same_as is not None and g.same_as not in names
+    ]
 
 
 def _cycles(doc: Document, policy: Policy) -> list[Finding]:
