@@ -105,6 +105,17 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         1: "tags that fail are listed",
         2: COMMON_2,
     },
+    "fallback": {
+        0: "the declared fallback now holds the stage (or already did: nothing written)",
+        1: "refused: the declared fallback never passed the stage's gates, or was deregistered",
+        2: "the stage declares no fallback, none can be named (no earlier holder, a pinned version that is "
+        "not registered), an empty reason, unknown artifact or stage, no protected branch",
+    },
+    "slo": {
+        0: "no objective is breached (met or no data)",
+        1: "an objective is breached",
+        2: COMMON_2,
+    },
     "checkout": {
         0: "checked out",
         2: "unknown reference, uncommitted changes, data in neither the cache nor "

@@ -61,6 +61,18 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Promotion",
         "Check that assignment tags went through review.",
     ),
+    "fallback": (
+        "mlops.cli.operations",
+        "fallback",
+        "Promotion",
+        "Break glass: put a stage's declared fallback in now.",
+    ),
+    "slo": (
+        "mlops.cli.operations",
+        "slo",
+        "Monitoring",
+        "Each stage's service-level objectives, with evidence.",
+    ),
     "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
     "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
     "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),

@@ -211,6 +211,9 @@ def monitor(
             + (" ..." if len(result.fired) > 5 else ""),
             err=True,
         )
+    for breach in result.slos:  # the one command that switches the stage to its declared fallback
+        if breach.fallback:
+            click.echo(f"{breach.name} is breached; to switch to the fallback: {breach.fallback}", err=True)
     if result.failed:
         raise CheckFailed("")  # the alert line above says why
 

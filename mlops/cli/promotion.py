@@ -233,10 +233,19 @@ def status(as_json: bool) -> None:
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     for r in report.rows:
-        if r.refused:
-            click.echo(f"refused by sync: {r.artifact}.{r.stage} = {r.desired or '(empty)'}: {r.refused}")
+        _status_note(r)
     pending = len(report.pending)
     click.echo(f"{pending} pending" if pending else "in sync")
+
+
+def _status_note(r: Any) -> None:
+    if r.emergency and r.pending:
+        click.echo(
+            f"emergency: {r.artifact}.{r.stage} = {r.actual} by fallback {r.emergency}; ratify it with a "
+            f"reviewed pull request setting {r.stage}: {r.actual} in registry.yaml"
+        )
+    elif r.refused:
+        click.echo(f"refused by sync: {r.artifact}.{r.stage} = {r.desired or '(empty)'}: {r.refused}")
 
 
 @click.command()
@@ -268,9 +277,15 @@ def verify(since: str | None, as_json: bool) -> None:
     else:
         for check in report.failures:
             click.echo(f"{check.tag}: " + "; ".join(check.problems))
+        for check in report.awaiting:
+            click.echo(
+                f"{check.tag}: emergency fallback of {check.artifact} to {check.version} in {check.stage}, "
+                f"awaiting ratification (a reviewed registry.yaml change setting {check.stage}: {check.version})"
+            )
         ok = len(report.checks) - len(report.failures)
+        waiting = f", {len(report.awaiting)} emergency awaiting ratification" if report.awaiting else ""
         click.echo(
-            f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok, "
+            f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok{waiting}, "
             f"{len(report.failures)} not verified"
         )
     if report.failures:
