@@ -34,10 +34,15 @@ def fallback(
 def slo(artifact: str | None = None, *, root: Root = None, now: datetime | None = None) -> SloReport:
     """Each service-level objective of each stage (`slo:` in promotion.yaml) for the version holding the stage,
     judged on the monitoring history: met, breached or no data, with the runs behind it."""
+    from mlops.config.project import load_project
     from mlops.monitor.slo import Histories, evaluate
-    from mlops.promotion.session import open_context
+    from mlops.promotion.policy import load_policy
+    from mlops.registry import read_state
+    from mlops.timeutil import utcnow
 
-    project, ctx = open_context(root, now=now)
+    project = load_project(root)  # the work tree's policy, as `status` reads it (a new project has no commit)
+    policy = load_policy(project.root, project.promotion)
     if artifact is not None:
-        ctx.policy.artifact(artifact)  # unknown artifact: exit 2 with a suggestion
-    return evaluate(ctx.policy, ctx.state, Histories(project.root), ctx.now, artifact=artifact)
+        policy.artifact(artifact)  # unknown artifact: exit 2 with a suggestion
+    state = read_state(project.root)
+    return evaluate(policy, state, Histories(project.root), now or utcnow(), artifact=artifact)

@@ -95,9 +95,9 @@ def _render_slos(report: Any) -> None:
         return
     for s in report.states:
         click.echo(f"{s.state.upper():9} {s.name}: {s.evidence()}")
-    for s in report.breached:
-        if s.fallback:
-            click.echo(f"Switch {s.artifact} {s.stage} to its fallback: {s.fallback}")
+    for artifact, stage, text in dict.fromkeys((s.artifact, s.stage, s.fallback) for s in report.breached):
+        if text:
+            click.echo(f"Switch {artifact} {stage} to its fallback: {text}")
     breached = len(report.breached)
     click.echo(
         f"{len(report.states)} SLO(s): {breached} breached"

@@ -152,6 +152,7 @@ def evaluate(
         names = [n for n in stage.artifacts or tuple(policy.artifacts) if artifact in (None, n)]
         for name in names:
             _stage_states(report, stage, name, state.which(name, stage.name), histories, now)
+    _attach_commands(report, policy)
     return report
 
 
@@ -183,8 +184,6 @@ def _judge(
     for scope in _scopes(objective, runs):
         s = SloState(artifact, stage.name, objective, scope, version, since=since)
         _measure(s, runs)
-        if s.state == "breached" and stage.fallback:
-            s.fallback = command(artifact, stage.name, s)
         out.append(s)
     return out
 
@@ -257,10 +256,24 @@ def _verdict(s: SloState) -> None:
     s.state = "breached" if low or high else "met"
 
 
-def command(artifact: str, stage: str, s: SloState) -> str:
-    """The one command that switches STAGE to its declared fallback, with the breach as its evidence."""
-    reason = f"SLO breached: {s.objective.describe()}" + (f" [slice {s.slice}]" if s.slice else "")
-    args = ["mlops", "fallback", artifact, "--stage", stage, "--reason", reason, "--evidence", s.evidence()]
+def _attach_commands(report: SloReport, policy: Policy) -> None:
+    """One fallback command per breached (artifact, stage) that declares a fallback, naming every breach."""
+    groups: dict[tuple[str, str], list[SloState]] = {}
+    for s in report.breached:
+        groups.setdefault((s.artifact, s.stage), []).append(s)
+    for (artifact, stage), breaches in groups.items():
+        if policy.stages[stage].fallback:
+            text = command(artifact, stage, breaches)
+            for s in breaches:
+                s.fallback = text
+
+
+def command(artifact: str, stage: str, breaches: list[SloState]) -> str:
+    """The one command that switches STAGE to its declared fallback, with the breaches as its evidence."""
+    named = [s.objective.describe() + (f" [slice {s.slice}]" if s.slice else "") for s in breaches]
+    reason = "SLO breached: " + "; ".join(named)
+    evidence = "; ".join(s.evidence() for s in breaches)
+    args = ["mlops", "fallback", artifact, "--stage", stage, "--reason", reason, "--evidence", evidence]
     return " ".join(shlex.quote(a) for a in args)
 
 

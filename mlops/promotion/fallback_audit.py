@@ -85,7 +85,7 @@ def _ratification(changes: dict[str, list[Any]], event: Any) -> str:
 def lint_fallbacks(root: Path, doc: Any) -> list[Any]:
     """`mlops lint`: each declared fallback names a registered version that passed the stage's gates once.
     A pinned version that does not is an error; `previous` names different versions as tags come and go,
-    so a problem with it is a warning."""
+    so a problem with it is a warning, and none while no earlier version held the stage (a new project)."""
     from mlops.promotion.policy import parse_policy
 
     policy, _problems = parse_policy(doc)
@@ -104,7 +104,7 @@ def lint_fallbacks(root: Path, doc: Any) -> list[Any]:
             from mlops.promotion.fallback import resolve_target
 
             target = resolve_target(stage, state.artifact(artifact), artifact, state)
-            if target.problem:
+            if target.problem and (target.version or stage.fallback != "previous"):
                 severity = "warning" if stage.fallback == "previous" else "error"
                 findings.append(
                     doc.finding(
