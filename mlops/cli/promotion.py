@@ -208,7 +208,8 @@ def status(as_json: bool) -> None:
     """Where registry.yaml (the desired state) and the tags differ, and which promotions are pending.
 
     States: in sync, pending, uncommitted, unmanaged; on the protected branch, a merged value that
-    `mlops sync` refuses shows as refused, with the reason and the failing gate.
+    `mlops sync` refuses shows as refused, with the reason and the failing gate; a stage held by an `mlops
+    fallback` tag that registry.yaml does not ask for yet: emergency fallback, awaiting ratification.
 
     \b
     Examples:
@@ -263,7 +264,9 @@ def verify(since: str | None, as_json: bool) -> None:
     commit, be created after the merge, be the only tag proving that change, and record passing gates; with
     `signing: required`, its signature must verify against the allowed-signers file on the protected branch.
     Exit 1 listing each tag that fails with every reason (a tag pushed by hand, a copied message, an extra
-    tag).
+    tag). A tag written by `mlops fallback` is checked against the fallback the protected branch declared
+    when it was written (anything else fails) and reported as an emergency awaiting ratification until a
+    merged registry.yaml change sets the stage to it; that alone does not fail.
 
     \b
     Examples:

@@ -281,7 +281,7 @@ def monitor_breaches(root: Path, record: dict[str, Any], history: str, now: date
     """For `mlops monitor`: the breached objectives of the stages the monitored version holds that read the
     history this run goes to (HISTORY, relative to ROOT), judged with the run being recorded."""
     from mlops.config.project import load_project
-    from mlops.errors import InputError
+    from mlops.errors import ConfigError, InputError
     from mlops.promotion.policy import load_policy
     from mlops.registry import read_state
 
@@ -290,7 +290,7 @@ def monitor_breaches(root: Path, record: dict[str, Any], history: str, now: date
         return []
     try:
         policy = load_policy(root, load_project(root).promotion)
-    except InputError:  # no promotion policy: no objectives
+    except (InputError, ConfigError):  # no policy, or one being edited (lint names it): monitoring goes on
         return []
     state = read_state(root)
     art = state.artifact(str(artifact))
