@@ -118,6 +118,17 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         0: "printed what the tag means",
         2: "not a registry tag, or no such tag in this repository",
     },
+    "fallback": {
+        0: "the declared fallback now holds the stage (or already did: nothing written)",
+        1: "refused: the declared fallback never passed the stage's gates, or was deregistered",
+        2: "the stage declares no fallback, none can be named (no earlier holder, a pinned version that is "
+        "not registered), an empty reason, unknown artifact or stage, no protected branch",
+    },
+    "slo": {
+        0: "no objective is breached (met or no data)",
+        1: "an objective is breached",
+        2: COMMON_2,
+    },
     "checkout": {
         0: "checked out",
         2: "unknown reference, uncommitted changes, data in neither the cache nor "

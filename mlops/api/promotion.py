@@ -87,6 +87,7 @@ def status(*, root: Root = None) -> StatusReport:
         committed = None
     rows = compare(ctx.policy, ctx.state, desired, committed)
     _mark_refused(project.root, rows)
+    _mark_emergencies(ctx.state, rows)
     return StatusReport(rows, list(ctx.state.warnings))
 
 
@@ -100,6 +101,17 @@ def _mark_refused(root: Any, rows: list[StageStatus]) -> None:
     for row in rows:
         if row.pending and row.committed:
             row.refused = reasons.get((row.artifact, row.stage), "")
+
+
+def _mark_emergencies(state: Any, rows: list[StageStatus]) -> None:
+    """A stage held by an `mlops fallback` tag that registry.yaml does not ask for yet."""
+    from mlops.promotion.fallback import emergency_tag
+
+    for row in rows:
+        tag = emergency_tag(state.artifact(row.artifact), row.stage)
+        if tag is not None and row.desired != row.actual:
+            reason = (tag.message_data.get("fallback") or {}).get("reason") or ""
+            row.emergency = f"{tag.tag}: {reason}" if reason else tag.tag
 
 
 def verify(*, since: str | None = None, root: Root = None) -> VerifyReport:

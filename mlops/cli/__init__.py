@@ -69,6 +69,18 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "check-ref": ("mlops.cli.serving", "check_ref", "Serving", "What a registry tag means (for CI)."),
     "env": ("mlops.cli.serving", "env", "Serving", "Training environments of versions: `env diff A B`."),
+    "fallback": (
+        "mlops.cli.operations",
+        "fallback",
+        "Promotion",
+        "Break glass: put a stage's declared fallback in now.",
+    ),
+    "slo": (
+        "mlops.cli.operations",
+        "slo",
+        "Monitoring",
+        "Each stage's service-level objectives, with evidence.",
+    ),
     "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
     "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
     "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),

@@ -211,8 +211,15 @@ def monitor(
             + (" ..." if len(result.fired) > 5 else ""),
             err=True,
         )
+    _fallback_commands(result)
     if result.failed:
         raise CheckFailed("")  # the alert line above says why
+
+
+def _fallback_commands(result: object) -> None:
+    """A breached SLO of a stage with a declared fallback: the one command that switches to it."""
+    for text in dict.fromkeys(b.fallback for b in getattr(result, "slos", []) if b.fallback):
+        click.echo(f"SLO breached; to switch to the fallback: {text}", err=True)
 
 
 @click.group()

@@ -208,7 +208,8 @@ def status(as_json: bool) -> None:
     """Where registry.yaml (the desired state) and the tags differ, and which promotions are pending.
 
     States: in sync, pending, uncommitted, unmanaged; on the protected branch, a merged value that
-    `mlops sync` refuses shows as refused, with the reason and the failing gate.
+    `mlops sync` refuses shows as refused, with the reason and the failing gate; a stage held by an `mlops
+    fallback` tag that registry.yaml does not ask for yet: emergency fallback, awaiting ratification.
 
     \b
     Examples:
@@ -233,10 +234,19 @@ def status(as_json: bool) -> None:
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     for r in report.rows:
-        if r.refused:
-            click.echo(f"refused by sync: {r.artifact}.{r.stage} = {r.desired or '(empty)'}: {r.refused}")
+        _status_note(r)
     pending = len(report.pending)
     click.echo(f"{pending} pending" if pending else "in sync")
+
+
+def _status_note(r: Any) -> None:
+    if r.emergency and r.pending:
+        click.echo(
+            f"emergency: {r.artifact}.{r.stage} = {r.actual} by fallback {r.emergency}; ratify it with a "
+            f"reviewed pull request setting {r.stage}: {r.actual} in registry.yaml"
+        )
+    elif r.refused:
+        click.echo(f"refused by sync: {r.artifact}.{r.stage} = {r.desired or '(empty)'}: {r.refused}")
 
 
 @click.command()
@@ -254,7 +264,9 @@ def verify(since: str | None, as_json: bool) -> None:
     commit, be created after the merge, be the only tag proving that change, and record passing gates; with
     `signing: required`, its signature must verify against the allowed-signers file on the protected branch.
     Exit 1 listing each tag that fails with every reason (a tag pushed by hand, a copied message, an extra
-    tag).
+    tag). A tag written by `mlops fallback` is checked against the fallback the protected branch declared
+    when it was written (anything else fails) and reported as an emergency awaiting ratification until a
+    merged registry.yaml change sets the stage to it; that alone does not fail.
 
     \b
     Examples:
@@ -268,9 +280,15 @@ def verify(since: str | None, as_json: bool) -> None:
     else:
         for check in report.failures:
             click.echo(f"{check.tag}: " + "; ".join(check.problems))
+        for check in report.awaiting:
+            click.echo(
+                f"{check.tag}: emergency fallback of {check.artifact} to {check.version} in {check.stage}, "
+                f"awaiting ratification (a reviewed registry.yaml change setting {check.stage}: {check.version})"
+            )
         ok = len(report.checks) - len(report.failures)
+        waiting = f", {len(report.awaiting)} emergency awaiting ratification" if report.awaiting else ""
         click.echo(
-            f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok, "
+            f"{len(report.checks)} assignment tag(s) of review-required stages checked: {ok} ok{waiting}, "
             f"{len(report.failures)} not verified"
         )
     if report.failures:

@@ -26,6 +26,9 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
             findings.extend(rules_checks(project, doc))
     if promotion is not None and promotion.ok:
         findings.extend(_promotion(project, promotion, outputs))
+        from mlops.promotion.fallback_audit import lint_fallbacks
+
+        findings.extend(lint_fallbacks(project.root, promotion))
     if registry is not None and registry.ok:
         findings.extend(_registry(project, registry, promotion))
     findings.extend(_outside(project, promotion))

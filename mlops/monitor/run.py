@@ -66,6 +66,7 @@ class MonitorResult:
     previous: list[dict[str, Any]]  # the stream's earlier runs, oldest first (for trends)
     problems: list[str] = field(default_factory=list)  # skipped history lines
     profile: Any = None  # the batch's profile of the drift columns (the HTML report draws it)
+    slos: list[Any] = field(default_factory=list)  # breached SLOs (mlops.monitor.slo.SloState)
 
     @property
     def failed(self) -> bool:
@@ -194,6 +195,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
         "reference": reference.to_dict(),
         "policy": policy.to_dict(),
     }
+    slos = _slo_breaches(record, fired, history_path, root, window)
     if options.record:
         append_record(history_path, record)
     return MonitorResult(
@@ -206,7 +208,25 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
         previous,
         history.problems,
         profile,
+        slos,
     )
+
+
+def _slo_breaches(
+    record: dict[str, Any], fired: list[Candidate], path: Path, root: str | os.PathLike[str], now: datetime
+) -> list[Any]:
+    """Breached SLOs of the stages this version holds are alerts of this run (mlops.monitor.slo)."""
+    from mlops.monitor.slo import monitor_breaches
+
+    breaches = monitor_breaches(Path(root), record, _shown(path, root), now)
+    for s in breaches:
+        alert = Candidate(s.rule, "slo", "error", f"SLO breached: {s.name}: {s.evidence()}", immediate=True)
+        fired.append(alert)
+        record["candidates"].append(alert.to_dict())
+        record["alerts"].append(
+            {"id": f"{record['id']}/{s.rule}", "rule": s.rule, "severity": "error", "message": alert.message}
+        )
+    return breaches
 
 
 def _rules(path: str | None) -> dict[str, Any]:

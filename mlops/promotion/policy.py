@@ -69,6 +69,26 @@ _KIND_LABELS = {  # gates other than metric bounds: one label each
 
 
 @dataclass(frozen=True)
+class Slo:
+    """A service-level objective of a stage, judged on the monitoring history (mlops.monitor.slo)."""
+
+    metric: str
+    window: timedelta
+    window_text: str
+    min: float | None = None
+    max: float | None = None
+    slices: str | tuple[str, ...] | None = None  # "all", named slices (`plan=pro`), or None (overall only)
+    history: str = "monitoring/history.jsonl"
+    min_rows: int = 1
+    desc: str | None = None
+
+    def describe(self) -> str:
+        bounds = [f"{self.metric} >= {self.min:g}" if self.min is not None else ""]
+        bounds.append(f"{self.metric} <= {self.max:g}" if self.max is not None else "")
+        return f"{', '.join(b for b in bounds if b)} over {self.window_text}"
+
+
+@dataclass(frozen=True)
 class Stage:
     name: str
     index: int
@@ -79,6 +99,8 @@ class Stage:
     gates: tuple[Gate, ...] = ()
     artifacts: tuple[str, ...] | None = None  # None: every artifact
     desc: str | None = None
+    fallback: str | None = None  # `previous` or a pinned version (mlops.promotion.fallback)
+    slos: tuple[Slo, ...] = ()
 
     def applies_to(self, artifact: str) -> bool:
         return self.artifacts is None or artifact in self.artifacts
@@ -236,6 +258,8 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
             gates=tuple(gates),
             artifacts=tuple(artifacts) if artifacts is not None else None,
             desc=spec.get("desc"),
+            fallback=spec.get("fallback"),
+            slos=_slos(spec.get("slo")),
         )
     findings.extend(_cycles(doc, policy))
     return policy, findings
@@ -289,6 +313,26 @@ def _environment_stages(doc: Document, stage: str, gates: list[Gate], names: lis
         for g in gates
         if g.kind == "environment" and g.same_as is not None and g.same_as not in names
     ]
+def _slos(spec: Any) -> tuple[Slo, ...]:
+    """`slo:` is one objective or a list of them (schema-checked)."""
+    items = spec if isinstance(spec, list) else [spec] if isinstance(spec, dict) else []
+    out = []
+    for item in items:
+        slices = item.get("slices")
+        out.append(
+            Slo(
+                metric=str(item["metric"]),
+                window=parse_duration(item["window"]),
+                window_text=str(item["window"]),
+                min=item.get("min"),
+                max=item.get("max"),
+                slices=slices if slices == "all" or slices is None else tuple(slices),
+                history=str(item.get("history") or Slo.history),
+                min_rows=int(item.get("min_rows") or 1),
+                desc=item.get("desc"),
+            )
+        )
+    return tuple(out)
 
 
 def _cycles(doc: Document, policy: Policy) -> list[Finding]:

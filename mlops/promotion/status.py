@@ -19,6 +19,7 @@ class StageStatus:
     review_required: bool = False
     committed: bool = True  # the desired value is the one committed at HEAD
     refused: str = ""  # why `mlops sync` refuses it (on the protected branch), with the failing gate
+    emergency: str = ""  # the fallback tag holding the stage until a reviewed change ratifies it
 
     @property
     def state(self) -> str:
@@ -26,6 +27,8 @@ class StageStatus:
             return "unmanaged"
         if self.desired == self.actual:
             return "in sync"
+        if self.emergency:
+            return "emergency fallback, awaiting ratification"
         if not self.committed:
             return "uncommitted"
         return "refused" if self.refused else "pending"
@@ -43,6 +46,7 @@ class StageStatus:
             "state": self.state,
             "review_required": self.review_required,
             "refused": self.refused or None,
+            "emergency": self.emergency or None,
         }
 
 

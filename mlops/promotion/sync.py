@@ -9,6 +9,7 @@ from mlops import git
 from mlops.errors import UsageError
 from mlops.promotion.desired import desired_at
 from mlops.promotion.evaluate import Context, evaluate
+from mlops.promotion.fallback import sync_hold
 from mlops.promotion.provenance import Provenance, Tracer, ci_run, who
 from mlops.promotion.results import Evaluation
 from mlops.promotion.status import compare
@@ -112,7 +113,7 @@ def judge_pending(root: Any, head: str, *, now: Any = None, dry_run: bool = True
         if not row.pending:
             continue
         provenance = tracer.trace(head, row.artifact, row.stage)
-        ctx, refused = judges.context(provenance)
+        ctx, refused = judges.judge(row, provenance)
         ev = evaluate(ctx, row.artifact, row.stage, row.desired)
         action = SyncAction(ev, "would apply" if dry_run else "applied", provenance=provenance)
         if refused:
@@ -184,6 +185,11 @@ class _Judges:
         project, ctx = self._open(parents[1])
         edits = policy_edits(self.root, parents[1], brought, (project, ctx.policy))
         return ctx, refusal(edits, project.registry) if edits else ""
+
+    def judge(self, row: Any, provenance: Provenance) -> tuple[Context, str]:
+        """context(), and a stage an emergency fallback holds is left alone until the team decides again."""
+        ctx, refused = self.context(provenance)
+        return ctx, refused or sync_hold(self.root, self.state, row.artifact, row.stage, provenance)
 
     def refresh(self) -> None:
         from mlops.registry import read_state

@@ -23,6 +23,8 @@ from mlops import git
 from mlops.errors import UnknownReference, UsageError
 from mlops.promotion.changes import diff_desired
 from mlops.promotion.desired import Desired, parse_desired
+from mlops.promotion.fallback import is_fallback
+from mlops.promotion.fallback_audit import audit
 from mlops.promotion.policy import Policy, policy_at
 from mlops.timeutil import parse_time
 
@@ -36,6 +38,7 @@ class TagCheck:
     kind: str
     merge: str | None = None
     problems: list[str] = field(default_factory=list)
+    emergency: str = ""  # a fallback tag (mlops fallback): "awaiting ratification" or "ratified by merge ..."
 
     @property
     def ok(self) -> bool:
@@ -51,6 +54,7 @@ class TagCheck:
             "merge_commit": self.merge,
             "ok": self.ok,
             "problems": self.problems,
+            "emergency": self.emergency or None,
         }
 
 
@@ -64,6 +68,13 @@ class VerifyReport:
     def failures(self) -> list[TagCheck]:
         return [c for c in self.checks if not c.ok]
 
+    @property
+    def awaiting(self) -> list[TagCheck]:
+        """Fallback tags no reviewed registry.yaml change has ratified yet (reported, not failures)."""
+        from mlops.promotion.fallback_audit import AWAITING
+
+        return [c for c in self.checks if c.ok and c.emergency == AWAITING]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "branch": self.branch,
@@ -71,6 +82,7 @@ class VerifyReport:
             "checked": len(self.checks),
             "proven": len(self.checks) - len(self.failures),
             "signing_required": self.signing_required,
+            "awaiting_ratification": [c.tag for c in self.awaiting],
             "tags": [c.to_dict() for c in self.checks],
         }
 
@@ -118,12 +130,27 @@ def verify(root: Any = None, *, since: str | None = None) -> VerifyReport:
             if stage is None or not stage.review_required or event.artifact not in policy.artifacts:
                 continue
             check = TagCheck(event.tag, event.artifact, event.stage or "", event.version, event.kind)
-            check.problems = _problems(top, event, changes, claimed, check)
-            check.problems.extend(_gate_problems(event.message_data))
+            _judge(top, (tip, state), event, changes, claimed, check)
             if policy.signing_required:
                 check.problems.extend(signatures.problems(event.tag))
             report.checks.append(check)
     return report
+
+
+def _judge(
+    top: Path,
+    view: tuple[str, Any],
+    event: Any,
+    changes: dict[str, list[MergedChange]],
+    claimed: dict[tuple[str, str, str, str | None], str],
+    check: TagCheck,
+) -> None:
+    if is_fallback(event):  # break-glass: judged against the declared fallback, then ratification
+        found = audit(top, view[0], view[1], event, changes)
+        check.problems, check.emergency = found.problems, found.emergency
+        return
+    check.problems = _problems(top, event, changes, claimed, check)
+    check.problems.extend(_gate_problems(event.message_data))
 
 
 def merged_changes(root: Path, tip: str, registry: str, policy: Policy) -> dict[str, list[MergedChange]]:
