@@ -71,6 +71,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Drift and live metrics of a batch against a version.",
     ),
     "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
+    "report": ("mlops.cli.report", "report", "Promotion", "Reports: time in each stage (`report stages`)."),
 }
 SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Reproduce", "Monitoring"]
 

@@ -219,17 +219,19 @@ def _registered_versions(
     """One Version per (version, commit), as GTO keeps them: a version registered again by hand on another
     commit is a second version of that name (assignments on either commit find it), with a warning."""
     versions: dict[tuple[str, str], Version] = {}
+    first: dict[str, Version] = {}  # by version name: a linear fold (a scan per registration was quadratic)
     for e in events:
         if e.kind != REGISTER or (e.version or "", e.commit) in versions:
             continue
         assert e.version is not None
-        earlier = [v for (version, _), v in versions.items() if version == e.version]
-        if earlier:
+        earlier = first.get(e.version)
+        if earlier is not None:
             warnings.append(
-                f"{name}: {e.version} is registered on two commits (tags {earlier[0].tag} and "
+                f"{name}: {e.version} is registered on two commits (tags {earlier.tag} and "
                 f"{e.tag}); both count, as in GTO"
             )
-        versions[(e.version, e.commit)] = Version(name, e.version, e.commit, registration=e)
+        created = versions[(e.version, e.commit)] = Version(name, e.version, e.commit, registration=e)
+        first.setdefault(e.version, created)
     return versions
 
 
