@@ -7,6 +7,7 @@ from typing import Any
 
 from mlops.config import Document, Project
 from mlops.findings import Finding
+from mlops.lint.ownership import owner_findings
 
 
 def check(project: Project, docs: list[Document]) -> list[Finding]:
@@ -26,6 +27,7 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
             findings.extend(rules_checks(project, doc))
     if promotion is not None and promotion.ok:
         findings.extend(_promotion(project, promotion, outputs))
+        findings.extend(owner_findings(promotion))
     if registry is not None and registry.ok:
         findings.extend(_registry(project, registry, promotion))
     findings.extend(_outside(project, promotion))

@@ -66,6 +66,8 @@ class Stage:
     gates: tuple[Gate, ...] = ()
     artifacts: tuple[str, ...] | None = None  # None: every artifact
     desc: str | None = None
+    owner: str | None = None  # who answers for the stage (`mlops doc`)
+    description: str | None = None
 
     def applies_to(self, artifact: str) -> bool:
         return self.artifacts is None or artifact in self.artifacts
@@ -78,6 +80,9 @@ class ArtifactPolicy:
     type: str | None = None
     metrics: str | None = None
     training_data: str | None = None
+    owner: str | None = None  # lint warns when an artifact assigned to a production stage has none
+    description: str | None = None
+    desc: str | None = None
 
 
 @dataclass
@@ -164,6 +169,9 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
             type=spec.get("type"),
             metrics=spec.get("metrics"),
             training_data=spec.get("training_data"),
+            owner=spec.get("owner"),
+            description=spec.get("description"),
+            desc=spec.get("desc"),
         )
     names = list((data.get("stages") or {}).keys())
     for index, name in enumerate(names):
@@ -222,6 +230,8 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
             gates=tuple(gates),
             artifacts=tuple(artifacts) if artifacts is not None else None,
             desc=spec.get("desc"),
+            owner=spec.get("owner"),
+            description=spec.get("description"),
         )
     findings.extend(_cycles(doc, policy))
     return policy, findings
