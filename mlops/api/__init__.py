@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-_AREAS = ("linting", "pipeline", "data", "registry", "promotion", "reproduce", "monitor", "report")
+_AREAS = ("linting", "pipeline", "data", "registry", "promotion", "reproduce", "monitor", "report", "docgen")
 
 
 def __getattr__(name: str) -> Any:

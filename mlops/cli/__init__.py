@@ -27,6 +27,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Scaffold a repository: example pipeline, rules, policy, CI.",
     ),
     "lint": ("mlops.cli.lint", "lint", "Project", "Check every mlops file: schemas and cross-file rules."),
+    "doc": (
+        "mlops.cli.docgen",
+        "doc",
+        "Project",
+        "Write Markdown pages from the repository (--check: stale?).",
+    ),
     "compile": ("mlops.cli.pipeline", "compile_", "Pipelines", "Write dvc.yaml from the pipeline files."),
     "import-dvc": (
         "mlops.cli.pipeline",

@@ -14,15 +14,12 @@ from mlops.findings import Finding
 
 def owner_findings(doc: Document) -> list[Finding]:
     data: Any = doc.data
-    if not isinstance(data, dict):
-        return []
-    stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
-    artifacts = data.get("artifacts") if isinstance(data.get("artifacts"), dict) else {}
+    stages = _mapping(data, "stages")
+    artifacts = _mapping(data, "artifacts")
     if not stages or not artifacts:
         return []
     last = list(stages)[-1]
-    spec = stages[last] if isinstance(stages[last], dict) else {}
-    named = spec.get("artifacts")
+    named = stages[last].get("artifacts") if isinstance(stages[last], dict) else None
     reaching: list[Any] = named if isinstance(named, list) else list(artifacts)
     return [
         doc.finding(
@@ -36,6 +33,11 @@ def owner_findings(doc: Document) -> list[Finding]:
         for name in reaching
         if isinstance(artifacts.get(name), dict) and not _has_text(artifacts[name].get("owner"))
     ]
+
+
+def _mapping(data: Any, key: str) -> dict[str, Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
 def _has_text(value: Any) -> bool:
