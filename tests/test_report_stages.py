@@ -63,7 +63,7 @@ def rows(out: str) -> dict[str, dict]:
 
 
 def test_time_in_stage_never_advanced_and_metrics(repo: Path) -> None:
-    code, out, err = invoke("report", "stages", "m", "--format", "json")
+    code, out, err = invoke("report", "stages", "m", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["artifacts"][0]["stages"] == ["registered", "staging", "canary"]  # order from the tags

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mlops.cli.output import echo_json, emit, output_option, report_format
+from mlops.cli.output import echo_json, emit, json_alias, output_option, report_format
 
 
 @click.group()
@@ -31,6 +31,7 @@ def report() -> None:
     help="Output format [default: text, or the -o file's extension].",
 )
 @output_option
+@json_alias
 def stages(artifact: str | None, since: str | None, fmt: str | None, output: str | None) -> None:
     """Per stage: how long versions held it (median, p90), the share that never advanced to a later stage,
     and the median metrics of the versions that entered it, with the change over the stage before.
