@@ -84,20 +84,23 @@ def rich_text(result: dict[str, Any]) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=110, no_color=True, highlight=False)
     for art in result["artifacts"]:
-        console.print(_rich_table(f"{art['artifact']}: time in each stage", *r.stage_rows(art)))
+        console.print(f"{art['artifact']}: time in each stage")
+        console.print(_rich_table(*r.stage_rows(art)))
         headers, metrics = r.metric_rows(art)
         if metrics:
-            title = f"{art['artifact']}: median metrics (change over the stage before)"
-            console.print(_rich_table(title, headers, metrics))
+            console.print(
+                f"{art['artifact']}: median metrics of the versions that entered each stage (change)"
+            )
+            console.print(_rich_table(headers, metrics))
     since = f" since {result['since']}" if result["since"] else ""
     console.print(f"Finished stays{since}; `holding now` counts stays still open.")
     return buffer.getvalue()
 
 
-def _rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Any:
+def _rich_table(headers: list[str], rows: list[list[str]]) -> Any:
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table()
     for i, header in enumerate(headers):
         table.add_column(header, justify="left" if i == 0 else "right")
     for cells in rows:
