@@ -189,3 +189,17 @@ def test_init_template_documents_itself(tmp_path: Path, monkeypatch: pytest.Monk
     git(demo, "commit", "-q", "-m", "start")
     code, out, _ = invoke("doc", "--check")
     assert code == 0, out
+
+
+@pytest.mark.parametrize("target", ["../outside", ".", "rules/train.yaml"])
+def test_output_outside_the_repository_or_not_a_folder_is_refused(project: Path, target: str) -> None:
+    code, _, err = invoke("doc", "-o", target)
+    assert code == 2 and f"-o {target}:" in err
+    assert not (project.parent / "outside").exists() and not (project / "index.md").exists()
+
+
+def test_a_repository_without_pipelines_still_documents_its_policy(project: Path) -> None:
+    (project / "pipelines/churn.yaml").unlink()
+    code, out, err = invoke("doc")
+    assert code == 0, err
+    assert "4 pages changed" in out and (project / "docs/mlops/promotion.md").is_file()

@@ -174,3 +174,19 @@ def test_ten_thousand_tags_within_a_generous_bound(tmp_path: Path) -> None:
     assert got["staging"]["entered"] == 2778 and got["production"]["entered"] == 1389
     assert got["registered"]["never_advanced_share"] == pytest.approx(0.5, abs=0.01)
     assert elapsed < 6.0, f"{elapsed:.2f}s for 10,000 tags (the target is under a second)"
+
+
+def test_outside_a_git_repository_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke("report", "stages")
+    assert code == 2 and "not a Git repository" in err
+
+
+def test_hostile_metric_names_stay_inside_their_cells(git_repo: Path) -> None:
+    head = git(git_repo, "rev-parse", "HEAD")
+    block = json.dumps({"metrics": {"a|b\n| x": 1.0, "<script>": 2.0}})
+    tag(git_repo, "m@v0.1.0", head, T0, f"Register\n\n{block}")
+    code, out, _ = invoke("report", "stages", "--format", "markdown")
+    assert code == 0 and "| a\\|b \\| x | 1 |" in out
+    code, out, _ = invoke("report", "stages", "--format", "html")
+    assert code == 0 and "<script>" not in out and "&lt;script&gt;" in out

@@ -24,5 +24,17 @@ def generate_docs(
 
     project = load_project(root)
     folder = Path(output) if Path(output).is_absolute() else Path(project.root) / output
+    _inside(Path(project.root), folder, output)
     shown = output.rstrip("/") or "."
     return sync(folder, shown, render(gather(project)), check=check)
+
+
+def _inside(root: Path, folder: Path, shown: str) -> None:
+    """The pages belong to the repository: a folder outside it (`../x`, a symlink out) is refused."""
+    from mlops.errors import UsageError
+
+    base, target = root.resolve(), folder.resolve()
+    if target != base and base not in target.parents:
+        raise UsageError(f"-o {shown}: the pages must go inside the repository ({base})")
+    if target == base or (target / ".git").exists() or target.is_file():
+        raise UsageError(f"-o {shown}: not a folder for pages (give one such as docs/mlops)")

@@ -43,7 +43,8 @@ class Sources:
 def gather(project: Any) -> Sources:
     from mlops.pipeline.write import plan
 
-    _compiled, pipeline = plan(project)
+    # a repository with a policy and a registry but no pipeline files still gets its other pages
+    pipeline = plan(project)[1] if project.pipeline_files() else Pipeline()
     produced = {s.root_path(o.path): s.name for s in pipeline.stages for o in s.all_outs()}
     policy = _policy(project)
     return Sources(

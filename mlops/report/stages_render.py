@@ -60,7 +60,7 @@ def metric_rows(art: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    cells = [[c.replace("|", "\\|") for c in row] for row in rows]
+    cells = [[" ".join(c.split()).replace("|", "\\|") for c in row] for row in rows]
     return [
         "| " + " | ".join(headers) + " |",
         "|" + "|".join("---" for _ in headers) + "|",
