@@ -24,19 +24,29 @@ class Bar:
 
 
 def timeline(title: str, stages: Sequence[str], bars: Sequence[Bar], now: int, width: int = 1080) -> str:
-    """Rows in first-seen order; colours follow STAGES' order; an open bar is drawn to NOW."""
+    """Rows in first-seen order; colours follow STAGES' order; an open bar runs to the right edge (a
+    margin after the last event, at most NOW)."""
     if not bars:
         return empty(title, "no versions in this window")
     rows = list(dict.fromkeys(b.row for b in bars))
     lo = min(b.start for b in bars)
-    hi = max(max(now if b.end is None else b.end for b in bars), lo + 1)
-    frame = Frame(width, 60 + ROW * len(rows) + 40, lo, hi, [0.0, 1.0], left=110, top=44)
+    hi = _right_edge(bars, lo, now)
+    frame = Frame(width, 44 + ROW * len(rows) + 28, lo, hi, [0.0, 1.0], left=110, top=44)
     colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(stages)}
     _head(frame, title, [(s, colour[s], "box") for s in stages], rows)
     index = {r: i for i, r in enumerate(rows)}
     frame.parts.extend(_bar(frame, b, index[b.row], colour.get(b.stage, "#999999"), now) for b in bars)
     _axis(frame, len(rows))
     return _close(frame)
+
+
+def _right_edge(bars: Sequence[Bar], lo: int, now: int) -> int:
+    """A margin after the last event (at most NOW): drawing open bars up to NOW would squash months of
+    history into a sliver when the current holder has been there a long time."""
+    last = max(max(b.start, b.end or b.start) for b in bars)
+    if now <= last:
+        return max(last, lo + 1)
+    return min(now, last + max((last - lo) // 10, 3600))
 
 
 def _head(frame: Frame, title: str, entries: list[tuple[str, str, str]], rows: list[str]) -> None:
@@ -55,7 +65,7 @@ def _head(frame: Frame, title: str, entries: list[tuple[str, str, str]], rows: l
 
 
 def _bar(frame: Frame, bar: Bar, row: int, colour: str, now: int) -> str:
-    x0, x1 = frame.x(bar.start), frame.x(now if bar.end is None else bar.end)
+    x0, x1 = frame.x(bar.start), frame.x(min(now, frame.x_hi) if bar.end is None else bar.end)
     y = frame.top + ROW * row + 2
     still = " (now)" if bar.end is None else ""
     return (
