@@ -147,6 +147,17 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         "named by an option is missing, bad option values",
     },
     "alerts": {0: "done", 2: "an alert id that is not in the history; unreadable history"},
+    "report": {
+        0: "report printed or written",
+        2: "an artifact without registry tags, a `--since` that is neither a date nor a duration, "
+        "an `-o` extension no format matches; not a Git repository",
+    },
+    "doc": {
+        0: "pages written (or, with `--check`, up to date)",
+        1: "`--check`: a page is stale, missing or no longer generated (each is named)",
+        2: "located errors in a pipeline, rules or policy file; a page in the folder that `mlops doc` "
+        "did not write; not a Git repository",
+    },
 }
 GENERIC_CODES = {0: "done", 1: "a check failed", 2: COMMON_2}
 ALWAYS = {

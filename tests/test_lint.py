@@ -17,6 +17,7 @@ artifacts:
   churn-model:
     path: models/model.pkl
     metrics: metrics/eval.json
+    owner: ml-platform
 stages:
   staging: {}
   production:
@@ -71,7 +72,7 @@ def test_registry_with_unknown_stage_and_promotion_with_unknown_after(git_repo: 
     code, out = lint()
     assert code == 1
     assert (
-        "promotion.yaml:10:12: error: stage `production`: `after: stagin` names no stage (did you mean `staging`?)"
+        "promotion.yaml:11:12: error: stage `production`: `after: stagin` names no stage (did you mean `staging`?)"
         in out
     )
     assert "registry.yaml:4:3: error: unknown stage `prodution` for `churn-model`" in out
@@ -167,3 +168,25 @@ def test_named_files_outside_project_locations_get_schema_checks_only(git_repo: 
     )
     code, out = lint("examples/q.yaml")
     assert code == 1 and "examples/q.yaml:6:5" in out
+
+
+def test_an_artifact_reaching_production_without_an_owner_is_a_warning_not_an_error(git_repo: Path) -> None:
+    unowned = PROMOTION.replace("    owner: ml-platform\n", "")
+    write(git_repo, "promotion.yaml", unowned)
+    write(git_repo, "models/model.pkl", "x")
+    write(git_repo, "metrics/eval.json", "{}")
+    git(git_repo, "add", ".")
+    code, out = lint()
+    assert code == 0, out
+    assert (
+        "promotion.yaml:4:3: warning: artifact `churn-model` can reach `production` but has no `owner:`"
+        in out
+    )
+    assert out.strip().endswith("0 errors, 1 warning")
+    only_staging = unowned.replace("after: staging", "after: staging\n    artifacts: []")
+    write(git_repo, "promotion.yaml", only_staging.replace("eval.json\n", "eval.json\n    owner: ''\n", 1))
+    code, out = lint()
+    assert code == 1 and "owner" in out  # an empty owner breaks the schema
+    write(git_repo, "promotion.yaml", only_staging)
+    code, out = lint()
+    assert code == 0 and "warning" not in out, out  # nothing reaches production: nobody to warn about

@@ -291,7 +291,9 @@ def test_attack_4_option_injection_names_are_refused(repo: Path) -> None:
     write(
         repo,
         "promotion.yaml",
-        POLICY.replace("artifacts:\n", "artifacts:\n  CV_Model:\n    path: models/model.pkl\n"),
+        POLICY.replace(
+            "artifacts:\n", "artifacts:\n  CV_Model:\n    path: models/model.pkl\n    owner: cv-team\n"
+        ),
     )
     commit_all(repo, "a second artifact")
     code, out, err = mlops("register", "CV_Model")

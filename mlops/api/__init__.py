@@ -12,7 +12,19 @@ import importlib
 import importlib.util
 from typing import Any
 
-_AREAS = ("linting", "pipeline", "data", "registry", "promotion", "reproduce", "monitor", "serving", "operations")
+_AREAS = (
+    "linting",
+    "pipeline",
+    "data",
+    "registry",
+    "promotion",
+    "reproduce",
+    "monitor",
+    "serving",
+    "operations",
+    "report",
+    "docgen",
+)
 
 
 def __getattr__(name: str) -> Any:

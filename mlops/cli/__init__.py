@@ -27,6 +27,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Scaffold a repository: example pipeline, rules, policy, CI.",
     ),
     "lint": ("mlops.cli.lint", "lint", "Project", "Check every mlops file: schemas and cross-file rules."),
+    "doc": (
+        "mlops.cli.docgen",
+        "doc",
+        "Project",
+        "Write Markdown pages from the repository (--check: stale?).",
+    ),
     "compile": ("mlops.cli.pipeline", "compile_", "Pipelines", "Write dvc.yaml from the pipeline files."),
     "import-dvc": (
         "mlops.cli.pipeline",
@@ -91,6 +97,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Drift and live metrics of a batch against a version.",
     ),
     "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
+    "report": ("mlops.cli.report", "report", "Promotion", "Reports: time in each stage (`report stages`)."),
 }
 SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Serving", "Reproduce", "Monitoring"]
 

@@ -111,6 +111,8 @@ class Rules:
     format: str | None = None
     drift: DriftSpec | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    owner: str | None = None  # who answers for these rules (`mlops doc`)
+    description: str | None = None
 
     def columns(self) -> set[str]:
         cols = set(self.declared)
@@ -212,6 +214,7 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
             return None
 
     out = Rules(path, format=data.get("format"), raw=data)
+    out.owner, out.description = _text(data.get("owner")), _text(data.get("description"))
     for name, spec in (data.get("columns") or {}).items():
         name = str(name)
         spec = spec or {}
@@ -370,3 +373,8 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
     if findings:
         raise ConfigError(findings)
     return out
+
+
+def _text(value: Any) -> str | None:
+    """An optional free-text field (owner, description): stripped, None when absent or empty."""
+    return value.strip() if isinstance(value, str) and value.strip() else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlops.config import Document, Project
 from mlops.findings import Finding
+from mlops.lint.ownership import owner_findings
 
 
 def check(project: Project, docs: list[Document]) -> list[Finding]:
@@ -29,6 +30,7 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
         from mlops.promotion.fallback_audit import lint_fallbacks
 
         findings.extend(lint_fallbacks(project.root, promotion))
+        findings.extend(owner_findings(promotion))
     if registry is not None and registry.ok:
         findings.extend(_registry(project, registry, promotion))
     findings.extend(_outside(project, promotion))

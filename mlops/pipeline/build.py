@@ -13,7 +13,7 @@ from mlops.findings import Finding
 from mlops.pipeline import interpolate
 from mlops.pipeline.context import ParamsFiles, apply_vars, file_context
 from mlops.pipeline.expansion import foreach_items, matrix_items
-from mlops.pipeline.model import TOP_LEVEL, Group, JsonPath, ParamRef, PathEntry, Pipeline, Stage
+from mlops.pipeline.model import TOP_LEVEL, About, Group, JsonPath, ParamRef, PathEntry, Pipeline, Stage
 
 NAME_JOIN = "@"  # DVC's own names for foreach/matrix stages (`train@small`), so dvc.lock entries carry over
 OUTPUT_FIELDS = ("outs", "metrics", "plots")
@@ -28,6 +28,7 @@ def build(project: Any, docs: list[Any]) -> tuple[Pipeline, list[Finding]]:
         if not isinstance(data, dict):
             continue
         pipeline.sources.append(doc.path)
+        pipeline.about[doc.path] = About.of(data)
         context, problems = file_context(doc, params, project.params)
         findings.extend(problems)
         defaults: dict[str, Any] = data["defaults"] if isinstance(data.get("defaults"), dict) else {}
@@ -280,7 +281,7 @@ def _stage(
 ) -> Stage | None:
     base: JsonPath = ("stages", template)
     stage = Stage(name=name, template=template, doc=doc, origin=base)
-    for key in ("desc", "wdir"):
+    for key in ("desc", "wdir", "owner", "description"):
         if isinstance(body.get(key), str):
             setattr(stage, key, _sub(doc, base + (key,), body[key], ctx, findings))
     if stage.wdir is None and isinstance(defaults.get("wdir"), str):

@@ -44,6 +44,8 @@ class Stage:
     cmd: str | list[str] = ""
     desc: str | None = None
     wdir: str | None = None
+    owner: str | None = None  # for people (`mlops doc`), never written to dvc.yaml
+    description: str | None = None
     deps: list[PathEntry] = field(default_factory=list)
     params: list[ParamRef] = field(default_factory=list)
     params_raw: list[Any] = field(default_factory=list)  # as written, for dvc.yaml
@@ -79,6 +81,22 @@ class Group:
     template: Stage | None = None  # the stage with `${item...}`/`${key}` left for DVC
 
 
+@dataclass(frozen=True)
+class About:
+    """`owner:` and `description:` of a file or an entry: for people and `mlops doc`, never for DVC."""
+
+    owner: str | None = None
+    description: str | None = None
+
+    @classmethod
+    def of(cls, data: Any) -> About:
+        def text(key: str) -> str | None:
+            value = data.get(key) if isinstance(data, dict) else None
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        return cls(text("owner"), text("description"))
+
+
 @dataclass
 class Pipeline:
     """Every stage of every Pipeline file, in a stable order (file path, then order in the file)."""
@@ -88,6 +106,7 @@ class Pipeline:
     by_template: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (file, template) -> names
     groups: dict[str, Group] = field(default_factory=dict)  # first generated name -> its foreach/matrix
     top_level: dict[str, list[Any]] = field(default_factory=dict)  # metrics/plots/params outside stages
+    about: dict[str, About] = field(default_factory=dict)  # Pipeline file -> its owner and description
 
     def names(self) -> list[str]:
         return [s.name for s in self.stages]

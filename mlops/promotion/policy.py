@@ -101,6 +101,8 @@ class Stage:
     desc: str | None = None
     fallback: str | None = None  # `previous` or a pinned version (mlops.promotion.fallback)
     slos: tuple[Slo, ...] = ()
+    owner: str | None = None  # who answers for the stage (`mlops doc`)
+    description: str | None = None
 
     def applies_to(self, artifact: str) -> bool:
         return self.artifacts is None or artifact in self.artifacts
@@ -113,6 +115,9 @@ class ArtifactPolicy:
     type: str | None = None
     metrics: str | None = None
     training_data: str | None = None
+    owner: str | None = None  # lint warns when an artifact assigned to a production stage has none
+    description: str | None = None
+    desc: str | None = None
 
 
 @dataclass
@@ -199,6 +204,9 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
             type=spec.get("type"),
             metrics=spec.get("metrics"),
             training_data=spec.get("training_data"),
+            owner=spec.get("owner"),
+            description=spec.get("description"),
+            desc=spec.get("desc"),
         )
     names = list((data.get("stages") or {}).keys())
     for index, name in enumerate(names):
@@ -260,6 +268,8 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
             desc=spec.get("desc"),
             fallback=spec.get("fallback"),
             slos=_slos(spec.get("slo")),
+            owner=spec.get("owner"),
+            description=spec.get("description"),
         )
     findings.extend(_cycles(doc, policy))
     return policy, findings
