@@ -10,6 +10,7 @@ from typing import Any
 
 from mlops.config import Document, Project, read_document
 from mlops.config.project import PROJECT_FILE, find_root, load_project
+from mlops.config.yamlload import paused_gc
 from mlops.errors import ConfigError, GitError, InputError
 from mlops.findings import Finding, sort_findings, unique
 from mlops.lint import crossfile
@@ -44,6 +45,11 @@ class LintReport:
 
 def lint_project(paths: list[str] | None = None, root: str | os.PathLike[str] | None = None) -> LintReport:
     """Lint the whole project, or (as pre-commit calls it) the given files and the files they reference."""
+    with paused_gc():  # lint builds large acyclic trees (documents, rules): linear time, no collector passes
+        return _lint(paths, root)
+
+
+def _lint(paths: list[str] | None, root: str | os.PathLike[str] | None) -> LintReport:
     base = _root(root, explicit=bool(paths))
     findings: list[Finding] = []
     try:
