@@ -287,6 +287,10 @@ class _Builder:
             if self.count > self.limits.max_nodes:
                 self._count(event, 0)
             return event.value, 1
+        return self._node(event, path, depth)
+
+    def _node(self, event: Any, path: JsonPath, depth: int) -> tuple[Any, int]:
+        """node() past the common case: aliases, anchors, tags, containers."""
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event)
         if depth > self.limits.max_depth:
@@ -365,15 +369,7 @@ class _Builder:
                 continue
             child = path + (key,)
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
-                first = _line_col_of(self.key_marks[child]) if child in self.key_marks else (0, 0)
-                self.problems.append(
-                    self.problem(
-                        key_event,
-                        f"duplicate key `{key}` (first at line {first[0]}); "
-                        "YAML would silently keep only the last value",
-                        rule="duplicate-key",
-                    ).finding
-                )
+                self._duplicate(key_event, child)
             elif self.marks:
                 self.key_marks[child] = key_event.start_mark
             result[key], n = self.node(child, depth + 1)
@@ -382,6 +378,17 @@ class _Builder:
         for key, value in merged.items():  # explicit keys win over merged ones, as in YAML 1.1
             result.setdefault(key, value)
         return result, size
+
+    def _duplicate(self, key_event: Any, path: JsonPath) -> None:
+        first = _line_col_of(self.key_marks[path]) if path in self.key_marks else (0, 0)
+        self.problems.append(
+            self.problem(
+                key_event,
+                f"duplicate key `{path[-1]}` (first at line {first[0]}); "
+                "YAML would silently keep only the last value",
+                rule="duplicate-key",
+            ).finding
+        )
 
     def _key(self, event: Any) -> Any:
         if isinstance(event, yaml.AliasEvent):
@@ -412,40 +419,64 @@ class _Builder:
     def _scalar_value(self, event: Any) -> Any:
         tag, value = event.tag, event.value
         if tag in (None, "!"):
-            if not event.implicit[0]:
-                return value  # quoted: a string
-            if value[:1] not in self._resolvable:
-                return value  # the common case: no implicit type starts with this character
-            if value.isdigit() and value.isascii() and (value[0] != "0" or value == "0"):
-                if len(value) > self.limits.max_int_digits:  # a plain decimal integer: no resolver needed
-                    raise self.problem(event, f"an integer of more than {self.limits.max_int_digits} digits")
-                return int(value)
+            if not event.implicit[0] or value[:1] not in self._resolvable:
+                return value  # quoted, or (the common case) no implicit type starts with this character
+            if _plain_decimal(value):
+                return self._decimal(event)  # no resolver needed
             tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
             if tag == _STR or tag in _AS_WRITTEN:
                 return value
         elif tag not in _CORE_SCALARS:
-            raise self.problem(
-                event,
-                f"tag `{_short(tag)}` is not allowed (mlops reads the YAML core schema: "
-                "str, int, float, bool, null, seq, map)",
-            )
+            raise self._tag_not_allowed(event, tag)
+        return self._tagged(event, tag)
+
+    def _tag_not_allowed(self, event: Any, tag: str) -> YamlProblem:
+        return self.problem(
+            event,
+            f"tag `{_short(tag)}` is not allowed (mlops reads the YAML core schema: "
+            "str, int, float, bool, null, seq, map)",
+        )
+
+    def _decimal(self, event: Any) -> int:
+        if len(event.value) > self.limits.max_int_digits:
+            raise self.problem(event, f"an integer of more than {self.limits.max_int_digits} digits")
+        return int(event.value)
+
+    def _tagged(self, event: Any, tag: str) -> Any:
+        """The value of a scalar of a core-schema tag, written or resolved."""
+        value = event.value
         if tag == _STR:
             return value
         if tag == _NULL and value in _NULLS:
             return None
         if tag == _BOOL and value.lower() in _BOOLS:
             return _BOOLS[value.lower()]
-        if tag == _INT and value.isdigit() and len(value) <= self.limits.max_int_digits:
-            return int(value)
-        if tag == _INT and sum(c.isdigit() for c in value) > self.limits.max_int_digits:
+        if tag == _INT:
+            return self._int(event)
+        return self._construct(event, tag)
+
+    def _int(self, event: Any) -> int:
+        value = event.value
+        if value.isascii() and value.isdigit():
+            return self._decimal(event)
+        if sum(c.isdigit() for c in value) > self.limits.max_int_digits:
             raise self.problem(event, f"an integer of more than {self.limits.max_int_digits} digits")
-        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark)
+        return int(self._construct(event, _INT))
+
+    def _construct(self, event: Any, tag: str) -> Any:
+        """PyYAML's own constructor for the rarer forms (`0x1f`, `1_000`, `.inf`, `!!float 1`)."""
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             return self._scalar.construct_object(node)
         except Exception:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, ... for `!!int abc`
-            raise self.problem(event, f"bad value `{value[:40]}` for tag `{_short(tag)}`") from None
+            raise self.problem(event, f"bad value `{event.value[:40]}` for tag `{_short(tag)}`") from None
         finally:
             self._scalar.constructed_objects.clear()
+
+
+def _plain_decimal(value: str) -> bool:
+    """A decimal integer as YAML 1.1 reads it (a leading 0 would make it octal)."""
+    return value.isascii() and value.isdigit() and (value[0] != "0" or value == "0")
 
 
 _MERGE_KEY = object()
