@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops.registry import read_state, write
+from tests.conftest import git_out as git
 from tests.conftest import run_cli, tool
 
 GTO = tool("gto")  # a dev dependency: when it is missing these tests fail, they never skip
@@ -23,10 +24,6 @@ KIND = {
     "unassignment": "unassign",
     "deprecation": "deprecate",
 }
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def gto(repo: Path, *args: str) -> str:
