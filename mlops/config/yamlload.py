@@ -200,16 +200,9 @@ def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
     text = raw if isinstance(raw, str) else decode(raw, shown, limits)
     if text.lstrip()[:1] in ("{", "["):
         try:
-            value = json.loads(text)
-        except RecursionError:
-            raise YamlProblem(
-                Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml")
-            ) from None
+            return _bounded_json(text, shown, limits)
         except ValueError:
             pass  # not JSON after all (YAML flow style, a huge integer): the YAML reader says where
-        else:
-            _check_json_shape(value, shown, limits)
-            return value
     return load_text(text, shown, limits, marks=False).data
 
 
@@ -218,14 +211,20 @@ def load_json(text: str | bytes, shown: str, limits: Limits = DATA) -> Any:
     if len(text) > limits.max_bytes:
         raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)}", rule="yaml"))
     try:
+        return _bounded_json(text, shown, limits)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
+        raise YamlProblem(
+            Finding(shown, 0, 0, f"not JSON ({getattr(exc, 'msg', None) or exc})", rule="yaml")
+        ) from None
+
+
+def _bounded_json(text: str | bytes, shown: str, limits: Limits) -> Any:
+    """json.loads within the depth and value bounds: YamlProblem past them, ValueError when not JSON."""
+    try:
         value = json.loads(text)
     except RecursionError:
         raise YamlProblem(
             Finding(shown, 0, 0, f"nested more than {limits.max_depth} levels deep", rule="yaml")
-        ) from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
-        raise YamlProblem(
-            Finding(shown, 0, 0, f"not JSON ({getattr(exc, 'msg', None) or exc})", rule="yaml")
         ) from None
     _check_json_shape(value, shown, limits)
     return value
