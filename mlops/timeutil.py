@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -34,8 +35,22 @@ def format_duration(delta: timedelta) -> str:
     return " ".join(parts[:2])
 
 
+CLOCK_VARIABLE = "MLOPS_NOW"
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The current time in UTC, or the ISO-8601 time in MLOPS_NOW when set.
+
+    Soaks and other time-based gates read this clock, so a user (or a test) can ask "what would the gate say
+    at 2026-12-01T09:00Z?" without waiting 48 hours. An unreadable value is an error (exit 2), never ignored.
+    """
+    value = os.environ.get(CLOCK_VARIABLE, "")
+    if not value.strip():
+        return datetime.now(timezone.utc)
+    moment = parse_time(value)
+    if moment is None:
+        raise BadValue(f"{CLOCK_VARIABLE}=`{value}` is not an ISO-8601 time such as 2026-11-24T05:00:00Z")
+    return moment
 
 
 def parse_time(text: str) -> datetime | None:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,25 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ.update(saved)
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+def git(cwd: Path, *args: str, date: datetime | int | None = None, stdin: str | None = None) -> str:
+    """Git's stdout. DATE (a datetime or Unix seconds) is the commit's or tag's time, for both author and
+    committer; STDIN is fed to the command."""
+    env = None
+    if date is not None:
+        seconds = int(date.timestamp()) if isinstance(date, datetime) else int(date)
+        env = {
+            **os.environ,
+            "GIT_COMMITTER_DATE": f"@{seconds} +0000",
+            "GIT_AUTHOR_DATE": f"@{seconds} +0000",
+        }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env, input=stdin
+    ).stdout
+
+
+def git_out(cwd: Path, *args: str, date: datetime | int | None = None, stdin: str | None = None) -> str:
+    """git() without the surrounding whitespace (a commit id, a tag list)."""
+    return git(cwd, *args, date=date, stdin=stdin).strip()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from scipy import stats
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, build_profile, load_profile
 from mlops.data.source import DataSource
-from tests.conftest import invoke, tool
+from tests.conftest import git, invoke, tool
 
 DVC = tool("dvc")
 if not Path(DVC).exists():
@@ -24,10 +24,6 @@ if not Path(DVC).exists():
 
 
 run = invoke  # exit code, stdout, stderr (tests.conftest)
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def _frames(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -108,7 +107,8 @@ def test_promotion_through_pull_requests(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 1
     assert "soak 6s in canary" in out and "soak needs 6s" in out
     canary_at = int(git(repo, "tag", "-l", "--format=%(taggerdate:unix)", "churn-model#canary#7"))
-    time.sleep(max(0.0, canary_at + 6.2 - time.time()))  # the soak is over
+    # the soak is over: the clock mlops reads says so (MLOPS_NOW), no waiting
+    monkeypatch.setenv("MLOPS_NOW", datetime.fromtimestamp(canary_at + 7, timezone.utc).isoformat())
     code, out, _ = mlops("gate", "--base", "main", "--format", "markdown")
     assert code == 0, out
     assert "### ✅ churn-model v2.0.0 -> production (replacing v1.0.0)" in out

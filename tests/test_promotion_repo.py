@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from tests.conftest import git, write
 
 POLICY = """\
 kind: Promotion
@@ -43,23 +43,6 @@ churn-model:
 
 V1 = {"auc": 0.80, "latency_p95_ms": 30, "slices": {"north": {"auc": 0.79}, "south": {"auc": 0.77}}}
 V2 = {"auc": 0.84, "latency_p95_ms": 35, "slices": {"north": {"auc": 0.86}, "south": {"auc": 0.78}}}
-
-
-def git(root: Path, *args: str, date: datetime | None = None) -> str:
-    env = dict(os.environ)
-    if date is not None:
-        stamp = f"{int(date.timestamp())} +0000"
-        env["GIT_COMMITTER_DATE"] = stamp
-        env["GIT_AUTHOR_DATE"] = stamp
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env
-    ).stdout
-
-
-def write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def commit_all(root: Path, message: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mlops.registry import read_state, write
+from tests.conftest import git_out as git
 from tests.conftest import run_cli, tool
 
 GTO = tool("gto")  # a dev dependency: when it is missing these tests fail, they never skip
@@ -23,10 +24,6 @@ KIND = {
     "unassignment": "unassign",
     "deprecation": "deprecate",
 }
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def gto(repo: Path, *args: str) -> str:
@@ -113,7 +110,7 @@ def test_gto_reads_what_mlops_writes(git_repo: Path, monkeypatch: pytest.MonkeyP
     assert_same_answers(git_repo, [("m", "prod"), ("m", "staging"), ("models/sub:nested", "prod")])
 
 
-def test_mlops_reads_what_gto_writes(git_repo: Path) -> None:
+def test_mlops_reads_what_gto_writes(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     c = commits(git_repo, 3)
     steps = [
         ("register", "m", c[0], "--version", "v0.1.0"),
@@ -127,12 +124,12 @@ def test_mlops_reads_what_gto_writes(git_repo: Path) -> None:
         ("register", "other", c[0]),
         ("deprecate", "other"),
     ]
-    last = 0
-    for step in steps:
-        while int(time.time()) <= last:  # one event per second: same-second ties have no order in GTO
-            time.sleep(0.05)
+    # one event per minute of tagger time (Git's clock, GIT_COMMITTER_DATE): same-second ties have no
+    # order in GTO, and no real waiting is needed; after the commits, which GTO also counts as events
+    start = int(time.time()) + 60
+    for i, step in enumerate(steps):
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"@{start + 60 * i} +0000")
         gto(git_repo, *step)
-        last = int(time.time())
     state = read_state(git_repo)
     assert state.warnings == []
     m = state.artifacts["m"]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from mlops.registry import read_state
+from tests.conftest import git_out as git
 
 WRITER = """
 import sys
@@ -20,10 +21,6 @@ import sys
 from mlops.registry import write
 print(write.register(sys.argv[1], "m", sys.argv[2]))
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def test_parallel_assigners_never_share_a_counter(git_repo: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,15 +12,7 @@ from mlops.errors import UnknownReference
 from mlops.refs import parse_registry_ref, resolve
 from mlops.registry import read_state, write
 from mlops.registry.message import compose, parse
-
-
-def git(repo: Path, *args: str, date: int | None = None, stdin: str | None = None) -> str:
-    env = dict(os.environ)
-    if date is not None:
-        env["GIT_COMMITTER_DATE"] = f"@{date} +0000"
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env, input=stdin
-    ).stdout.strip()
+from tests.conftest import git_out as git
 
 
 def commit(repo: Path, name: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,7 @@ from click.testing import CliRunner
 from mlops.cli import cli
 from mlops.errors import GitError
 from mlops.registry import write
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+from tests.conftest import git_out as git
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.reproduce.dvcrepo import executable
+from tests.conftest import write
 
 PY = sys.executable
 DVC = executable()
@@ -77,12 +78,6 @@ def dvc(cwd: Path, *args: str) -> str:
 
 def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()  # noqa: S324
-
-
-def write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def init_project(repo: Path, remote: Path | None = None) -> None:

@@ -116,3 +116,20 @@ def test_edit_text_keeps_comments_and_reads_through_the_bounded_reader_first() -
     )
     with pytest.raises(YamlProblem, match="expands to more than"):
         edit_text(bomb, "rules/bomb.yaml", {"alert.consecutive": 3})
+
+
+@pytest.mark.parametrize("text", ["a: !!int ²", "a: !!int ¹²"])
+def test_an_int_tag_on_non_ascii_digits_is_a_located_bad_value(text: str) -> None:
+    from mlops.config.yamlload import YamlProblem
+
+    with pytest.raises(YamlProblem) as caught:
+        load_text(text, "x.yaml")
+    assert caught.value.finding.render().startswith("x.yaml:1:4: error: bad value")
+
+
+def test_plain_integers_read_as_before() -> None:
+    data = load_text("a: 7\nb: 0\nc: 0x1f\nd: 1_000\ne: '12'\nf: 12abc\ng: -3\n", "x.yaml").data
+    assert data == {"a": 7, "b": 0, "c": 31, "d": 1000, "e": "12", "f": "12abc", "g": -3}
+    big = "9" * 4301
+    with pytest.raises(Exception, match="an integer of more than 4300 digits"):
+        load_text(f"a: {big}\n", "x.yaml")

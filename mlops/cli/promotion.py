@@ -230,9 +230,9 @@ def status(as_json: bool) -> None:
         desired = (r.desired or "(empty)") if r.managed else "-"
         state = r.state + (" (review)" if r.review_required and r.state == "pending" else "")
         rows.append([r.artifact, r.stage, desired, r.actual or "(empty)", state])
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    from mlops.render.text import aligned
+
+    click.echo("\n".join(aligned(rows)))
     for r in report.rows:
         _status_note(r)
     pending = len(report.pending)

@@ -23,10 +23,10 @@ def _warn(result: dict[str, Any]) -> None:
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> None:
+    from mlops.render.text import aligned
+
     cells = [header] + [["-" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    click.echo("\n".join(lines))  # one write: 10,000 rows in one echo, not 10,000
+    click.echo("\n".join(aligned(cells)))  # one write: 10,000 rows in one echo, not 10,000
 
 
 push_option = click.option("--push", is_flag=True, help="Push the new tag to origin (atomically).")

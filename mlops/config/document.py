@@ -59,15 +59,7 @@ def read_document(
     """
     shown = shown or str(path)
     if raw is None:
-        try:
-            with open(path, "rb") as handle:  # one byte past the cap: enough to refuse a huge file
-                raw = handle.read(CONFIG.max_bytes + 1)
-        except FileNotFoundError:
-            raise InputError(f"{shown}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{shown}: is a folder, not a file") from None
-        except OSError as exc:
-            raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+        raw = _read_raw(path, shown)
     try:
         located = load_bytes(raw, shown)
     except YamlProblem as problem:
@@ -75,35 +67,11 @@ def read_document(
     data = located.data
     early = list(located.problems)  # duplicate keys: reported with everything else in the file
     if not isinstance(data, dict):
-        what = (
-            "empty"
-            if data is None
-            else f"a {type(data).__name__.replace('list', 'list').replace('str', 'string')}"
-        )
-        return Document(
-            shown,
-            expected_kind,
-            located,
-            [
-                Finding(
-                    shown,
-                    1,
-                    1,
-                    f"an mlops file is a mapping with `kind:` and `version:`; this one is {what}",
-                    rule="schema",
-                )
-            ],
-        )
+        return Document(shown, expected_kind, located, [_not_a_mapping(shown, data)])
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in schema.KINDS:
         if expected_kind is None:
-            message = (
-                "missing `kind:` (one of " + ", ".join(schema.KINDS) + ")"
-                if kind is None
-                else f"unknown kind `{kind}`" + _did_you_mean(str(kind), list(schema.KINDS))
-                if isinstance(kind, str)
-                else "`kind:` must be one word, one of " + ", ".join(schema.KINDS)
-            )
+            message = _kind_problem(kind)
             return Document(
                 shown, None, located, early + [located.finding(("kind",), message, rule="schema")]
             )
@@ -116,6 +84,33 @@ def read_document(
         kind = expected_kind
     findings.extend(schema.validate(located, kind))
     return Document(shown, kind, located, findings)
+
+
+def _read_raw(path: str | Path, shown: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:  # one byte past the cap: enough to refuse a huge file
+            return handle.read(CONFIG.max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{shown}: is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+
+
+def _not_a_mapping(shown: str, data: Any) -> Finding:
+    what = "empty" if data is None else f"a {type(data).__name__.replace('str', 'string')}"
+    message = f"an mlops file is a mapping with `kind:` and `version:`; this one is {what}"
+    return Finding(shown, 1, 1, message, rule="schema")
+
+
+def _kind_problem(kind: Any) -> str:
+    """What is wrong with a `kind:` value that names no kind (the file is not expected to be one kind)."""
+    if kind is None:
+        return "missing `kind:` (one of " + ", ".join(schema.KINDS) + ")"
+    if isinstance(kind, str):
+        return f"unknown kind `{kind}`" + _did_you_mean(kind, list(schema.KINDS))
+    return "`kind:` must be one word, one of " + ", ".join(schema.KINDS)
 
 
 def load_document(

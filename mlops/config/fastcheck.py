@@ -51,24 +51,31 @@ def compile_schema(schema: dict[str, Any]) -> Check | None:
         return None
 
 
+def _is_integer(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and value.is_integer()
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_TYPES: dict[str, Check] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "integer": _is_integer,
+    "number": _is_number,
+}
+
+
 def _is_type(value: Any, name: str) -> bool:
-    if name == "object":
-        return isinstance(value, dict)
-    if name == "array":
-        return isinstance(value, list)
-    if name == "string":
-        return isinstance(value, str)
-    if name == "boolean":
-        return isinstance(value, bool)
-    if name == "null":
-        return value is None
-    if name == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer()
-        )
-    if name == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    raise Unsupported(name)
+    if name not in _TYPES:
+        raise Unsupported(name)
+    return _TYPES[name](value)
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -97,98 +104,178 @@ def _compile(schema: Any, root: dict[str, Any]) -> Check:
     return lambda v: all(c(v) for c in checks)
 
 
-def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:  # noqa: C901
-    if key == "type":
-        names = arg if isinstance(arg, list) else [arg]
-        for n in names:
-            _is_type(None, n)  # raises Unsupported for unknown names
-        return lambda v: any(_is_type(v, n) for n in names)
-    if key == "const":
-        return lambda v: _equal(v, arg)
-    if key == "enum":
-        return lambda v: any(_equal(v, e) for e in arg)
-    if key == "properties":
-        props = {name: _compile(sub, root) for name, sub in arg.items()}
-        return lambda v: not isinstance(v, dict) or all(k not in v or c(v[k]) for k, c in props.items())
-    if key == "patternProperties":
-        compiled = [(re.compile(p), _compile(sub, root)) for p, sub in arg.items()]
-        return lambda v: (
-            not isinstance(v, dict)
-            or all(c(val) for k, val in v.items() for p, c in compiled if p.search(str(k)))
-        )
-    if key == "additionalProperties":
-        known = set(schema.get("properties", {}))
-        pats = [re.compile(p) for p in schema.get("patternProperties", {})]
-        sub = _compile(arg, root)
-        return lambda v: (
-            not isinstance(v, dict)
-            or all(
-                sub(val) for k, val in v.items() if k not in known and not any(p.search(str(k)) for p in pats)
-            )
-        )
+def _keyword(key: str, arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
     if key in _SIZE_BOUNDS:
-        kind, at_least = _SIZE_BOUNDS[key]
-        if at_least:
-            return lambda v: not isinstance(v, kind) or len(v) >= arg
-        return lambda v: not isinstance(v, kind) or len(v) <= arg
-    if key == "required":
-        return lambda v: not isinstance(v, dict) or all(r in v for r in arg)
-    if key == "propertyNames":
-        sub = _compile(arg, root)
-        return lambda v: not isinstance(v, dict) or all(sub(k) for k in v)
-    if key == "items":
-        sub = _compile(arg, root)
-        return lambda v: not isinstance(v, list) or all(sub(i) for i in v)
-    if key == "pattern":
-        rx = re.compile(arg)
-        return lambda v: not isinstance(v, str) or rx.search(v) is not None
-    if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        op = {
-            "minimum": lambda v: v >= arg,
-            "maximum": lambda v: v <= arg,
-            "exclusiveMinimum": lambda v: v > arg,
-            "exclusiveMaximum": lambda v: v < arg,
-        }[key]
-        return lambda v: not _is_type(v, "number") or op(v)
-    if key in ("anyOf", "oneOf", "allOf"):
-        subs = [_compile(s, root) for s in arg]
-        if key == "anyOf":
-            return lambda v: any(s(v) for s in subs)
-        if key == "allOf":
-            return lambda v: all(s(v) for s in subs)
-        return lambda v: sum(1 for s in subs if s(v)) == 1
-    if key == "not":
-        sub = _compile(arg, root)
-        return lambda v: not sub(v)
-    if key == "if":
-        cond = _compile(arg, root)
-        then = _compile(schema.get("then", True), root)
-        other = _compile(schema.get("else", True), root)
-        return lambda v: then(v) if cond(v) else other(v)
-    if key in ("then", "else"):
-        return lambda v: True  # evaluated with `if`
-    if key == "dependentRequired":
-        return lambda v: (
-            not isinstance(v, dict) or all(all(d in v for d in deps) for k, deps in arg.items() if k in v)
-        )
-    if key == "uniqueItems":
-        if not arg:
-            return lambda v: True
-        return lambda v: (
-            not isinstance(v, list) or all(not _equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :])
-        )
-    if key == "$ref":
-        if not isinstance(arg, str) or not arg.startswith("#/"):
-            raise Unsupported(arg)
-        target: Any = root
-        for part in arg[2:].split("/"):
-            target = target[part]
-        cell: list[Check] = []
+        return _size_bound(key, arg)
+    if key in _NUMBER_BOUNDS:
+        return _number_bound(key, arg)
+    compiler = _KEYWORDS.get(key)
+    if compiler is None:
+        raise Unsupported(key)
+    return compiler(arg, schema, root)
 
-        def ref(v: Any) -> bool:  # resolved lazily so recursive definitions work
-            if not cell:
-                cell.append(_compile(target, root))
-            return cell[0](v)
 
-        return ref
-    raise Unsupported(key)
+def _type(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    names = arg if isinstance(arg, list) else [arg]
+    for n in names:
+        _is_type(None, n)  # raises Unsupported for unknown names
+    if len(names) == 1:
+        return _TYPES[names[0]]
+    predicates = [_TYPES[n] for n in names]
+    return lambda v: any(p(v) for p in predicates)
+
+
+def _const(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    return lambda v: _equal(v, arg)
+
+
+def _enum(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    return lambda v: any(_equal(v, e) for e in arg)
+
+
+def _properties(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    props = {name: _compile(sub, root) for name, sub in arg.items()}
+    # walk the document's keys, not the schema's: a column names 2 of its 25 possible keys
+    return lambda v: not isinstance(v, dict) or all(props[k](val) for k, val in v.items() if k in props)
+
+
+def _pattern_properties(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    compiled = [(re.compile(p), _compile(sub, root)) for p, sub in arg.items()]
+    return lambda v: (
+        not isinstance(v, dict)
+        or all(c(val) for k, val in v.items() for p, c in compiled if p.search(str(k)))
+    )
+
+
+def _additional_properties(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    known = set(schema.get("properties", {}))
+    pats = [re.compile(p) for p in schema.get("patternProperties", {})]
+    sub = _compile(arg, root)
+    return lambda v: (
+        not isinstance(v, dict)
+        or all(sub(val) for k, val in v.items() if k not in known and not any(p.search(str(k)) for p in pats))
+    )
+
+
+def _size_bound(key: str, arg: Any) -> Check:
+    kind, at_least = _SIZE_BOUNDS[key]
+    if at_least:
+        return lambda v: not isinstance(v, kind) or len(v) >= arg
+    return lambda v: not isinstance(v, kind) or len(v) <= arg
+
+
+_NUMBER_BOUNDS: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": lambda v, arg: v >= arg,
+    "maximum": lambda v, arg: v <= arg,
+    "exclusiveMinimum": lambda v, arg: v > arg,
+    "exclusiveMaximum": lambda v, arg: v < arg,
+}
+
+
+def _number_bound(key: str, arg: Any) -> Check:
+    op = _NUMBER_BOUNDS[key]
+    return lambda v: not _is_number(v) or op(v, arg)
+
+
+def _required(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    return lambda v: not isinstance(v, dict) or all(r in v for r in arg)
+
+
+def _property_names(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    sub = _compile(arg, root)
+    return lambda v: not isinstance(v, dict) or all(sub(k) for k in v)
+
+
+def _items(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    sub = _compile(arg, root)
+    return lambda v: not isinstance(v, list) or all(sub(i) for i in v)
+
+
+def _pattern(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    rx = re.compile(arg)
+    return lambda v: not isinstance(v, str) or rx.search(v) is not None
+
+
+def _any_of(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    subs = [_compile(s, root) for s in arg]
+    return lambda v: any(s(v) for s in subs)
+
+
+def _all_of(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    subs = [_compile(s, root) for s in arg]
+    return lambda v: all(s(v) for s in subs)
+
+
+def _one_of(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    subs = [_compile(s, root) for s in arg]
+    return lambda v: sum(1 for s in subs if s(v)) == 1
+
+
+def _not(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    sub = _compile(arg, root)
+    return lambda v: not sub(v)
+
+
+def _if(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    cond = _compile(arg, root)
+    then = _compile(schema.get("then", True), root)
+    other = _compile(schema.get("else", True), root)
+    return lambda v: then(v) if cond(v) else other(v)
+
+
+def _with_if(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    return lambda v: True  # `then` and `else` are evaluated with `if`
+
+
+def _dependent_required(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    return lambda v: (
+        not isinstance(v, dict) or all(all(d in v for d in deps) for k, deps in arg.items() if k in v)
+    )
+
+
+def _unique_items(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    if not arg:
+        return lambda v: True
+    return lambda v: (
+        not isinstance(v, list) or all(not _equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :])
+    )
+
+
+def _ref(arg: Any, schema: dict[str, Any], root: dict[str, Any]) -> Check:
+    if not isinstance(arg, str) or not arg.startswith("#/"):
+        raise Unsupported(arg)
+    target: Any = root
+    for part in arg[2:].split("/"):
+        target = target[part]
+    cell: list[Check] = []
+
+    def ref(v: Any) -> bool:  # resolved lazily so recursive definitions work
+        if not cell:
+            cell.append(_compile(target, root))
+        return cell[0](v)
+
+    return ref
+
+
+_KEYWORDS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Check]] = {
+    "type": _type,
+    "const": _const,
+    "enum": _enum,
+    "properties": _properties,
+    "patternProperties": _pattern_properties,
+    "additionalProperties": _additional_properties,
+    "required": _required,
+    "propertyNames": _property_names,
+    "items": _items,
+    "pattern": _pattern,
+    "anyOf": _any_of,
+    "allOf": _all_of,
+    "oneOf": _one_of,
+    "not": _not,
+    "if": _if,
+    "then": _with_if,
+    "else": _with_if,
+    "dependentRequired": _dependent_required,
+    "uniqueItems": _unique_items,
+    "$ref": _ref,
+}

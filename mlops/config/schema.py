@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -59,84 +60,99 @@ def validate(doc: Located, kind: str) -> list[Finding]:
 
 def _explain(doc: Located, error: Any) -> list[Finding]:
     path = tuple(error.absolute_path)
-    validator = error.validator
     where = _describe(path)
-    if validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        pattern_props = error.schema.get("patternProperties", {})
-        out = []
-        import re
+    explain = _EXPLAIN.get(error.validator)
+    if explain is not None:
+        found = explain(doc, error, path, where)
+        if found is not None:
+            return found
+    custom = error.schema.get("errorMessage")
+    if error.validator == "not" and custom:
+        return [doc.finding(path, f"{where}: {custom}", key=True, rule="schema")]
+    return [doc.finding(path, f"{where + ': ' if where else ''}{custom or error.message}", rule="schema")]
 
-        for key in error.instance:
-            if key in allowed or any(re.search(p, str(key)) for p in pattern_props):
-                continue
-            message = f"unknown key `{key}`{' in ' + where if where else ''}"
-            hint = did_you_mean(str(key), allowed)
-            if hint:
-                message += hint
-            elif allowed and len(allowed) <= 12:
-                message += f"; allowed: {', '.join(allowed)}"
-            out.append(doc.finding(path + (key,), message, key=True, rule="schema"))
-        return out
-    if validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return [
-            doc.finding(
-                path,
-                f"missing required key `{missing}`{' in ' + where if where else ''}",
-                key=True,
-                rule="schema",
-            )
-        ]
-    if validator in ("oneOf", "anyOf"):
-        custom = error.schema.get("errorMessage")
-        if custom:
-            return [doc.finding(path, f"{where + ': ' if where else ''}{custom}", key=True, rule="schema")]
-        from jsonschema.exceptions import best_match
 
-        best = best_match(error.context) if error.context else None
-        if best is not None:
-            return _explain(doc, best)
-    if validator == "enum":
-        options = error.validator_value
-        message = (
-            f"{where or 'value'}: {json.dumps(error.instance)} is not one of {', '.join(map(str, options))}"
-        )
-        message += did_you_mean(str(error.instance), options)
-        return [doc.finding(path, message, rule="schema")]
-    if validator == "const":
-        return [
-            doc.finding(
-                path, f"{where or 'value'} must be {json.dumps(error.validator_value)}", rule="schema"
-            )
-        ]
-    if validator == "type":
-        expected = error.validator_value
-        names = {
-            "array": "list",
-            "object": "mapping",
-            "integer": "integer",
-            "number": "number",
-            "string": "string",
-            "boolean": "boolean (true/false)",
-            "null": "null",
-        }
-        expected = [names.get(e, e) for e in (expected if isinstance(expected, list) else [expected])]
-        expected = " or ".join(expected)
-        return [
-            doc.finding(
-                path,
-                f"{where or 'document'} must be {_article(expected)}, not {_json_type(error.instance)}",
-                rule="schema",
-            )
-        ]
-    if validator == "not" and error.schema.get("errorMessage"):
-        return [doc.finding(path, f"{where}: {error.schema['errorMessage']}", key=True, rule="schema")]
-    if error.schema.get("errorMessage"):
-        return [
-            doc.finding(path, f"{where + ': ' if where else ''}{error.schema['errorMessage']}", rule="schema")
-        ]
-    return [doc.finding(path, f"{where + ': ' if where else ''}{error.message}", rule="schema")]
+Explain = Callable[[Located, Any, tuple[Any, ...], str], "list[Finding] | None"]
+
+
+def _additional(doc: Located, error: Any, path: tuple[Any, ...], where: str) -> list[Finding] | None:
+    if not isinstance(error.instance, dict):
+        return None
+    allowed = sorted(error.schema.get("properties", {}))
+    pattern_props = error.schema.get("patternProperties", {})
+    out = []
+    import re
+
+    for key in error.instance:
+        if key in allowed or any(re.search(p, str(key)) for p in pattern_props):
+            continue
+        message = f"unknown key `{key}`{' in ' + where if where else ''}"
+        hint = did_you_mean(str(key), allowed)
+        if hint:
+            message += hint
+        elif allowed and len(allowed) <= 12:
+            message += f"; allowed: {', '.join(allowed)}"
+        out.append(doc.finding(path + (key,), message, key=True, rule="schema"))
+    return out
+
+
+def _required(doc: Located, error: Any, path: tuple[Any, ...], where: str) -> list[Finding] | None:
+    missing = error.message.split("'")[1] if "'" in error.message else error.message
+    message = f"missing required key `{missing}`{' in ' + where if where else ''}"
+    return [doc.finding(path, message, key=True, rule="schema")]
+
+
+def _alternatives(doc: Located, error: Any, path: tuple[Any, ...], where: str) -> list[Finding] | None:
+    custom = error.schema.get("errorMessage")
+    if custom:
+        return [doc.finding(path, f"{where + ': ' if where else ''}{custom}", key=True, rule="schema")]
+    from jsonschema.exceptions import best_match
+
+    best = best_match(error.context) if error.context else None
+    return _explain(doc, best) if best is not None else None
+
+
+def _enum(doc: Located, error: Any, path: tuple[Any, ...], where: str) -> list[Finding] | None:
+    options = error.validator_value
+    message = f"{where or 'value'}: {json.dumps(error.instance)} is not one of {', '.join(map(str, options))}"
+    message += did_you_mean(str(error.instance), options)
+    return [doc.finding(path, message, rule="schema")]
+
+
+def _const(doc: Located, error: Any, path: tuple[Any, ...], where: str) -> list[Finding] | None:
+    message = f"{where or 'value'} must be {json.dumps(error.validator_value)}"
+    return [doc.finding(path, message, rule="schema")]
+
+
+_TYPE_NAMES: dict[str, str] = {
+    "array": "list",
+    "object": "mapping",
+    "integer": "integer",
+    "number": "number",
+    "string": "string",
+    "boolean": "boolean (true/false)",
+    "null": "null",
+}
+
+
+def _type(doc: Located, error: Any, path: tuple[Any, ...], where: str) -> list[Finding] | None:
+    expected = error.validator_value
+    names = [str(_TYPE_NAMES.get(e, e)) for e in (expected if isinstance(expected, list) else [expected])]
+    message = (
+        f"{where or 'document'} must be {_article(' or '.join(names))}, not {_json_type(error.instance)}"
+    )
+    return [doc.finding(path, message, rule="schema")]
+
+
+_EXPLAIN: dict[str, Explain] = {
+    "additionalProperties": _additional,
+    "required": _required,
+    "oneOf": _alternatives,
+    "anyOf": _alternatives,
+    "enum": _enum,
+    "const": _const,
+    "type": _type,
+}
 
 
 def _describe(path: tuple[Any, ...]) -> str:

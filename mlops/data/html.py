@@ -25,51 +25,9 @@ def to_html(report: ValidationReport) -> str:
         html.banner(state, verdict, detail),
     ]
     if failed:
-        rows = []
-        for r in sorted(failed, key=lambda r: ("error", "warn", "info").index(r.severity)):
-            examples = "<br>".join(
-                f"row {e['row']}: <code>{html.esc(json.dumps(e['value'], default=str))}</code>"
-                for e in r.examples[:5]
-            )
-            count = f"{r.failing:,} ({r.failing_fraction:.2%})" if r.checked and r.failing else ""
-            rows.append(
-                [
-                    f"<span class='{r.severity}'>{r.severity}</span>",
-                    f"<code>{html.esc(r.rule)}</code>",
-                    count,
-                    html.esc(r.message),
-                    examples,
-                ]
-            )
-        body += [
-            "<h2>Failing rules</h2>",
-            html.table(
-                ["severity", "rule", "failing rows", "details", "examples"],
-                rows,
-                ["bad" if r.severity == "error" else "warn" for r in failed],
-                raw=True,
-            ),
-        ]
-    drift = report.drift or {}
-    if drift:
-        rows, marks = [], []
-        for name, d in drift["columns"].items():
-            p = "" if d["p_value"] is None else f"{d['p_value']:.3g}"
-            rows.append(
-                [
-                    name,
-                    d["method"],
-                    f"{d['statistic']:.4g}",
-                    p,
-                    f"{d['threshold']:g}",
-                    "DRIFT" if d["drifted"] else "no",
-                ]
-            )
-            marks.append("bad" if d["drifted"] else "")
-        body += [
-            f"<h2>Drift against <code>{html.esc(drift['reference'])}</code></h2>",
-            html.table(["column", "method", "statistic", "p-value", "threshold", "drifted"], rows, marks),
-        ]
+        body += _failing_rules(failed)
+    if report.drift:
+        body += _drift(report.drift)
     figures = _figures(report, failed)
     if figures:
         body += [
@@ -80,6 +38,53 @@ def to_html(report: ValidationReport) -> str:
             html.charts(figures),
         ]
     return html.page(f"Validation: {report.data}", body)
+
+
+def _failing_rules(failed: list[Any]) -> list[str]:
+    """The failing rules, errors first, each with its count and first examples."""
+    ordered = sorted(failed, key=lambda r: ("error", "warn", "info").index(r.severity))
+    rows = []
+    for r in ordered:
+        examples = "<br>".join(
+            f"row {e['row']}: <code>{html.esc(json.dumps(e['value'], default=str))}</code>"
+            for e in r.examples[:5]
+        )
+        count = f"{r.failing:,} ({r.failing_fraction:.2%})" if r.checked and r.failing else ""
+        rows.append(
+            [
+                f"<span class='{r.severity}'>{r.severity}</span>",
+                f"<code>{html.esc(r.rule)}</code>",
+                count,
+                html.esc(r.message),
+                examples,
+            ]
+        )
+    marks = ["bad" if r.severity == "error" else "warn" for r in ordered]  # in the rows' order
+    return [
+        "<h2>Failing rules</h2>",
+        html.table(["severity", "rule", "failing rows", "details", "examples"], rows, marks, raw=True),
+    ]
+
+
+def _drift(drift: dict[str, Any]) -> list[str]:
+    rows, marks = [], []
+    for name, d in drift["columns"].items():
+        p = "" if d["p_value"] is None else f"{d['p_value']:.3g}"
+        rows.append(
+            [
+                name,
+                d["method"],
+                f"{d['statistic']:.4g}",
+                p,
+                f"{d['threshold']:g}",
+                "DRIFT" if d["drifted"] else "no",
+            ]
+        )
+        marks.append("bad" if d["drifted"] else "")
+    return [
+        f"<h2>Drift against <code>{html.esc(drift['reference'])}</code></h2>",
+        html.table(["column", "method", "statistic", "p-value", "threshold", "drifted"], rows, marks),
+    ]
 
 
 def _figures(report: ValidationReport, failed: list[Any]) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ validate refuses, lint reports first at the exact character.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 # The limits table for patterns (docs/reference/limits.md). Far above any real column pattern.
@@ -26,7 +27,15 @@ class PatternError(Exception):
 
 
 def compile_pattern(pattern: str) -> Any:
-    """The compiled RE2 pattern; PatternError (with the character offset) when it is refused."""
+    """The compiled RE2 pattern; PatternError (with the character offset) when it is refused.
+
+    Compiled once per distinct text: wide rules files repeat one pattern over thousands of columns, and a
+    compiled RE2 pattern is immutable, so every rule can share it. Refused patterns are not cached."""
+    return _compile(pattern)
+
+
+@lru_cache(maxsize=4096)
+def _compile(pattern: str) -> Any:
     if len(pattern) > MAX_PATTERN_CHARS:
         raise PatternError(f"longer than {MAX_PATTERN_CHARS} characters", MAX_PATTERN_CHARS)
     _check_depth(pattern)

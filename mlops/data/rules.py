@@ -37,6 +37,8 @@ COLUMN_RULES = (
     "std",
     "quantiles",
 )
+_RULE_ORDER = {key: i for i, key in enumerate(COLUMN_RULES)}
+_RULE_KEYS = frozenset(COLUMN_RULES[1:])  # `required` is always a rule, made first
 _BOUNDS_RULES = ("length", "distinct", "mean", "std")  # plain form is already an object {min, max}
 
 
@@ -229,9 +231,7 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
         out.rules.append(
             Rule(f"{name}.required", "column", "required", required, name, default_sev, json_path=base)
         )
-        for key in COLUMN_RULES[1:]:
-            if key not in spec:
-                continue
+        for key in sorted(_RULE_KEYS.intersection(spec), key=_RULE_ORDER.__getitem__):  # check order
             raw = spec[key]
             value, sev, tol, where, desc = raw, default_sev, default_tol, default_where, spec.get("desc", "")
             if isinstance(raw, dict) and "value" in raw:

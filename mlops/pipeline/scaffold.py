@@ -103,6 +103,37 @@ def init(
     if template not in available:
         raise UsageError(f"no template `{template}`; available: {', '.join(sorted(available))}")
     root = Path(target).resolve()
+    _check_target(root, target, force)
+    spec, origin = install_spec(install)
+    root.mkdir(parents=True, exist_ok=True)
+    result = InitResult(str(root), template, install=spec, install_origin=origin)
+    top = _enclosing_root(root)
+    if top is not None and top != root:
+        raise InputError(
+            f"{target} is inside the Git repository {top}; an mlops project lives at the "
+            "root of its own repository",
+            hint=f"run `mlops init` in {top}, or choose a folder outside it",
+        )
+    if top is None:
+        # the templates' promotion.yaml protects `main`; don't inherit a machine's `master` default
+        git.run(["init", "-q", "--initial-branch=main"], root)
+        result.git_initialised = True
+    _copy_template(available[template], root, spec.encode(), PLACEHOLDER, result)
+    if not (root / ".dvc").is_dir():
+        _run([sys.executable, "-m", "dvc", "init", "-q"], root, "dvc init")
+        result.dvc_initialised = True
+    _setup(available[template], root, result)
+    if list((root / "pipelines").glob("*.y*ml")) if (root / "pipelines").is_dir() else False:
+        from mlops.config import load_project
+        from mlops.pipeline.write import compile_project
+
+        compiled = compile_project(load_project(root))
+        result.stages = compiled.stages
+    return result
+
+
+def _check_target(root: Path, target: str | os.PathLike[str], force: bool) -> None:
+    """A folder, empty unless --force (the example goes next to the files then, none overwritten)."""
     if root.exists() and not root.is_dir():
         raise InputError(f"{target} exists and is not a folder")
     existing = [p.name for p in root.iterdir() if p.name != ".git"] if root.exists() else []
@@ -112,22 +143,14 @@ def init(
             f"{', ...' if len(existing) > 5 else ''})",
             hint="pass --force to add the example next to your files (none is overwritten)",
         )
-    spec, origin = install_spec(install)
-    root.mkdir(parents=True, exist_ok=True)
-    result = InitResult(str(root), template, install=spec, install_origin=origin)
-    top = _enclosing_root(root)
-    if top is not None:
-        if top != root:
-            raise InputError(
-                f"{target} is inside the Git repository {top}; an mlops project lives at the "
-                "root of its own repository",
-                hint=f"run `mlops init` in {top}, or choose a folder outside it",
-            )
-    else:
-        # the templates' promotion.yaml protects `main`; don't inherit a machine's `master` default
-        git.run(["init", "-q", "--initial-branch=main"], root)
-        result.git_initialised = True
-    for rel, source in _files(available[template]):
+
+
+def _copy_template(
+    source_dir: Traversable, root: Path, spec: bytes, placeholder: bytes, result: InitResult
+) -> None:
+    """The template's files, with the project name and the install requirement filled in; existing files
+    are skipped, never overwritten."""
+    for rel, source in _files(source_dir):
         dest = root / rel
         if dest.exists():
             result.skipped.append(rel)
@@ -137,26 +160,20 @@ def init(
         if rel.endswith(".md"):
             data = data.replace(b"{{project}}", root.name.encode())
         if rel.endswith((".md", ".yml", ".yaml")):
-            data = data.replace(PLACEHOLDER, spec.encode())
+            data = data.replace(placeholder, spec)
         dest.write_bytes(data)
         if rel.startswith("src/") and rel.endswith(".py"):
             dest.chmod(0o755)
         result.created.append(rel)
-    if not (root / ".dvc").is_dir():
-        _run([sys.executable, "-m", "dvc", "init", "-q"], root, "dvc init")
-        result.dvc_initialised = True
-    for words in describe(available[template]).get("setup", []) or []:
-        if isinstance(words, dict):  # {run: [...], creates: path}: skipped when the path exists
+
+
+def _setup(source_dir: Traversable, root: Path, result: InitResult) -> None:
+    """The template's setup commands; `{run: [...], creates: path}` is skipped when the path exists."""
+    for words in describe(source_dir).get("setup", []) or []:
+        if isinstance(words, dict):
             creates = words.get("creates")
             if creates and (root / creates).exists():
                 continue
             words = words.get("run", [])
         _run(_command([str(w) for w in words]), root, " ".join(map(str, words)))
         result.setup.append(" ".join(map(str, words)))
-    if list((root / "pipelines").glob("*.y*ml")) if (root / "pipelines").is_dir() else False:
-        from mlops.config import load_project
-        from mlops.pipeline.write import compile_project
-
-        compiled = compile_project(load_project(root))
-        result.stages = compiled.stages
-    return result

@@ -197,29 +197,55 @@ def histogram(
         top=34 + 16 * len(notes),
     )
     _open(frame, title, y_label)
+    for i in range(len(edges) - 1):
+        _bin_bars(frame, edges, i, series, bool(i < len(bad_bins) and bad_bins[i]), value_format)
+    _value_axis(frame, edges, bounds)
+    _notes(frame, notes)
+    entries = [(s.name, s.colour, "box") for s in series]
+    if any(bad_bins):
+        entries.append(("outside the rules", BAD, "box"))
+    if bounds:
+        entries.append(("rule bound", BAD, "bound"))
+    legend(frame, entries, y=height + 16 * len(notes) - 8)
+    return _close(frame)
+
+
+def _bin_bars(
+    frame: Frame,
+    edges: Sequence[float],
+    i: int,
+    series: Sequence[Series],
+    bad: bool,
+    value_format: Callable[[float], str],
+) -> None:
+    """The bars of bin I, series side by side; a bad bin's last series in red, with its count in words."""
     base = frame.y(frame.y_ticks[0])
     n = len(series)
-    for i in range(len(edges) - 1):
-        x0, x1 = frame.x(edges[i]), frame.x(edges[i + 1])
-        slot = max(1.0, (x1 - x0 - 2) / n)
-        for k, s in enumerate(series):
-            value = s.values[i] if i < len(s.values) else 0.0
-            if value <= 0:
-                continue
-            outside = k == n - 1 and i < len(bad_bins) and bad_bins[i]
-            h = max(4.0 if outside else 2.0, base - frame.y(value))
-            colour = BAD if outside else s.colour
+    x0, x1 = frame.x(edges[i]), frame.x(edges[i + 1])
+    slot = max(1.0, (x1 - x0 - 2) / n)
+    for k, s in enumerate(series):
+        value = s.values[i] if i < len(s.values) else 0.0
+        if value <= 0:
+            continue
+        outside = bad and k == n - 1
+        h = max(4.0 if outside else 2.0, base - frame.y(value))
+        colour = BAD if outside else s.colour
+        frame.parts.append(
+            f'<rect x="{x0 + 1 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
+            f'height="{h:.1f}" fill="{colour}"><title>{escape(s.name)}: '
+            f"{value_format(value)} in {tick_label(edges[i])} .. {tick_label(edges[i + 1])}"
+            f"</title></rect>"
+        )
+        if outside:  # how many, in words: a short red bar alone is easy to miss
             frame.parts.append(
-                f'<rect x="{x0 + 1 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
-                f'height="{h:.1f}" fill="{colour}"><title>{escape(s.name)}: '
-                f"{value_format(value)} in {tick_label(edges[i])} .. {tick_label(edges[i + 1])}"
-                f"</title></rect>"
+                f'<text class="bound-label" x="{x0 + 1 + (k + 0.5) * slot:.1f}" '
+                f'y="{base - h - 3:.1f}" text-anchor="middle">{value_format(value)}</text>'
             )
-            if outside:  # how many, in words: a short red bar alone is easy to miss
-                frame.parts.append(
-                    f'<text class="bound-label" x="{x0 + 1 + (k + 0.5) * slot:.1f}" '
-                    f'y="{base - h - 3:.1f}" text-anchor="middle">{value_format(value)}</text>'
-                )
+
+
+def _value_axis(frame: Frame, edges: Sequence[float], bounds: Sequence[tuple[float, str]]) -> None:
+    """Round ticks along the bins, and each rule bound as a dashed vertical line with its label."""
+    base = frame.y(frame.y_ticks[0])
     for tick in nice_ticks(edges[0], edges[-1], 6):
         if edges[0] <= tick <= edges[-1]:
             frame.parts.append(
@@ -232,15 +258,37 @@ def histogram(
             f'<line class="bound" x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top - 4}" y2="{base:.1f}"/>'
             f'<text class="bound-label" x="{x + 3:.1f}" y="{frame.top + 10}">{escape(label)}</text>'
         )
+
+
+def _category_bars(
+    frame: Frame,
+    i: int,
+    label: str,
+    series: Sequence[Series],
+    bad: bool,
+    value_format: Callable[[float], str],
+) -> None:
+    """The bars of category I, series side by side; a category the rules forbid in red in the last series."""
+    base = frame.y(frame.y_ticks[0])
+    n = len(series)
+    x0, x1 = frame.x(i), frame.x(i + 1)
+    slot = max(1.0, (x1 - x0 - 6) / n)
+    for k, s in enumerate(series):
+        value = s.values[i] if i < len(s.values) else 0.0
+        if value <= 0:
+            continue
+        h = max(2.0, base - frame.y(value))
+        colour = BAD if k == n - 1 and bad else s.colour
+        frame.parts.append(
+            f'<rect x="{x0 + 3 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
+            f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(s.name)} '
+            f"{value_format(value)}</title></rect>"
+        )
+
+
+def _notes(frame: Frame, notes: Sequence[str]) -> None:
     for k, note in enumerate(notes):
         frame.parts.append(f'<text class="note" x="{frame.left}" y="{32 + 16 * k}">{escape(note)}</text>')
-    entries = [(s.name, s.colour, "box") for s in series]
-    if any(bad_bins):
-        entries.append(("outside the rules", BAD, "box"))
-    if bounds:
-        entries.append(("rule bound", BAD, "bound"))
-    legend(frame, entries, y=height + 16 * len(notes) - 8)
-    return _close(frame)
 
 
 def bars(
@@ -268,29 +316,16 @@ def bars(
     )
     _open(frame, title, y_label)
     base = frame.y(frame.y_ticks[0])
-    n = len(series)
     flagged = set(bad)
     for i, label in enumerate(labels):
         x0, x1 = frame.x(i), frame.x(i + 1)
-        slot = max(1.0, (x1 - x0 - 6) / n)
-        for k, s in enumerate(series):
-            value = s.values[i] if i < len(s.values) else 0.0
-            if value <= 0:
-                continue
-            h = max(2.0, base - frame.y(value))
-            colour = BAD if k == n - 1 and label in flagged else s.colour
-            frame.parts.append(
-                f'<rect x="{x0 + 3 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
-                f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(s.name)} '
-                f"{value_format(value)}</title></rect>"
-            )
+        _category_bars(frame, i, label, series, label in flagged, value_format)
         cls = "tick bad" if label in flagged else "tick"
         frame.parts.append(
             f'<text class="{cls}" x="{(x0 + x1) / 2:.1f}" y="{base + 14:.1f}" '
             f'text-anchor="middle">{escape(_clip(label, max(3, int((x1 - x0) / 6))))}</text>'
         )
-    for k, note in enumerate(notes):
-        frame.parts.append(f'<text class="note" x="{frame.left}" y="{32 + 16 * k}">{escape(note)}</text>')
+    _notes(frame, notes)
     entries = [(s.name, s.colour, "box") for s in series]
     if flagged & set(labels):
         entries.append(("not allowed by the rules", BAD, "box"))
@@ -315,30 +350,16 @@ def line_chart(
     marker, and is drawn thinner as more lines share the chart, so lines that coincide do not hide each
     other; the legend sits on the right. `marks[i]` flags windows where an alert fired (a red square under
     the axis). `integer` keeps ticks on whole numbers (counts)."""
-    values = [v for vs in series.values() for v in vs if v is not None and math.isfinite(v)]
+    values = [v for vs in series.values() for v in _finite(vs)]
     if threshold is not None:
         values.append(threshold)
     if not values or not x_labels:
         return empty(title, "no data yet", width)
-    lo, hi = y_range if y_range is not None else (min(values), max(values))
-    if y_range is None and lo >= 0 and lo <= (hi - lo):
-        lo = 0.0  # counts and shares start at 0
-    ticks = nice_ticks(lo, hi, 5, integer=integer)
+    ticks = _line_ticks(values, y_range, integer)
     n = len(x_labels)
     frame = Frame(width, height, 0.0, float(max(1, n - 1)), ticks, right=190)
     _open(frame, title, y_label)
-    base = frame.top + frame.plot_h
-    for i in _label_indexes(n):
-        frame.parts.append(
-            f'<text class="tick" x="{_xi(frame, i, n):.1f}" y="{base + 16:.1f}" '
-            f'text-anchor="middle">{escape(_short(x_labels[i]))}</text>'
-        )
-    for i, flag in enumerate(marks or []):
-        if flag:
-            frame.parts.append(
-                f'<rect x="{_xi(frame, i, n) - 3:.1f}" y="{base + 24:.1f}" width="6" height="6" '
-                f'fill="{BAD}"><title>alert fired at {escape(x_labels[i])}</title></rect>'
-            )
+    _x_axis(frame, x_labels, marks or [])
     if threshold is not None:
         y = frame.y(threshold)
         frame.parts.append(
@@ -347,38 +368,78 @@ def line_chart(
         )
     width_px = 2.5 if len(series) <= 3 else 1.8
     for k, (name, vs) in enumerate(series.items()):
-        colour, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
-        points = [
-            (_xi(frame, i, n), frame.y(v), v, i)
-            for i, v in enumerate(vs)
-            if v is not None and math.isfinite(v)
-        ]
-        if len(points) > 1:
-            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
-            frame.parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="{width_px}" '
-                f'stroke-opacity="0.85" points="{path}"'
-                + (f' stroke-dasharray="{dash}"' if dash else "")
-                + "/>"
-            )
-        for px, py, v, i in points:
-            frame.parts.append(
-                _marker(k, px, py, colour)
-                + f"<title>{escape(name)} at {escape(x_labels[i])}: {v:.4g}</title></g>"
-            )
-        ly = frame.top + 8 + 18 * k
-        if ly < height - 8:
-            lx = frame.left + frame.plot_w + 14
-            frame.parts.append(
-                f'<line x1="{lx}" x2="{lx + 22}" y1="{ly}" y2="{ly}" stroke="{colour}" '
-                f'stroke-width="2.5"'
-                + (f' stroke-dasharray="{dash}"' if dash else "")
-                + "/>"
-                + _marker(k, lx + 11, ly, colour)
-                + "</g>"
-                f'<text class="legend" x="{lx + 28}" y="{ly + 4}">{escape(_clip(name, 22))}</text>'
-            )
+        _line(frame, k, name, vs, x_labels, width_px)
+        _line_legend(frame, k, name, height)
     return _close(frame)
+
+
+def _finite(values: list[float | None]) -> list[float]:
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def _line_ticks(values: list[float], y_range: tuple[float, float] | None, integer: bool) -> list[float]:
+    if y_range is not None:
+        return nice_ticks(y_range[0], y_range[1], 5, integer=integer)
+    lo, hi = min(values), max(values)
+    if lo >= 0 and lo <= (hi - lo):
+        lo = 0.0  # counts and shares start at 0
+    return nice_ticks(lo, hi, 5, integer=integer)
+
+
+def _x_axis(frame: Frame, x_labels: list[str], marks: list[bool]) -> None:
+    """Window labels under the axis, and a red square under each window where an alert fired."""
+    n, base = len(x_labels), frame.top + frame.plot_h
+    for i in _label_indexes(n):
+        frame.parts.append(
+            f'<text class="tick" x="{_xi(frame, i, n):.1f}" y="{base + 16:.1f}" '
+            f'text-anchor="middle">{escape(_short(x_labels[i]))}</text>'
+        )
+    for i, flag in enumerate(marks):
+        if flag:
+            frame.parts.append(
+                f'<rect x="{_xi(frame, i, n) - 3:.1f}" y="{base + 24:.1f}" width="6" height="6" '
+                f'fill="{BAD}"><title>alert fired at {escape(x_labels[i])}</title></rect>'
+            )
+
+
+def _dashed(dash: str) -> str:
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
+def _line(
+    frame: Frame, k: int, name: str, vs: list[float | None], x_labels: list[str], width_px: float
+) -> None:
+    """Series K: a polyline in its colour and dash, and a marker with a tooltip at each value."""
+    n = len(x_labels)
+    colour, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
+    points = [
+        (_xi(frame, i, n), frame.y(v), v, i) for i, v in enumerate(vs) if v is not None and math.isfinite(v)
+    ]
+    if len(points) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+        frame.parts.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="{width_px}" '
+            f'stroke-opacity="0.85" points="{path}"' + _dashed(dash) + "/>"
+        )
+    for px, py, v, i in points:
+        frame.parts.append(
+            _marker(k, px, py, colour)
+            + f"<title>{escape(name)} at {escape(x_labels[i])}: {v:.4g}</title></g>"
+        )
+
+
+def _line_legend(frame: Frame, k: int, name: str, height: int) -> None:
+    """Series K's legend entry on the right, while there is room for it."""
+    ly = frame.top + 8 + 18 * k
+    if ly >= height - 8:
+        return
+    colour, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
+    lx = frame.left + frame.plot_w + 14
+    frame.parts.append(
+        f'<line x1="{lx}" x2="{lx + 22}" y1="{ly}" y2="{ly}" stroke="{colour}" '
+        f'stroke-width="2.5"' + _dashed(dash) + "/>" + _marker(k, lx + 11, ly, colour) + "</g>"
+        f'<text class="legend" x="{lx + 28}" y="{ly + 4}">{escape(_clip(name, 22))}</text>'
+    )
 
 
 def _marker(k: int, x: float, y: float, colour: str) -> str:

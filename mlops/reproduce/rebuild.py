@@ -91,20 +91,7 @@ def reproduce(
     tree = temp / "worktree"
     log = temp / "repro.log"
     try:
-        with dvcrepo.dvc_errors("could not prepare the rebuild"):
-            main = dvcrepo.open_repo(base)
-            try:
-                _ensure_sources(main, snapshot, sources)
-                worktree.add(base, tree, resolved.commit)
-                worktree.share_cache(main, tree)
-            finally:
-                main.close()
-            if sources:
-                repo = dvcrepo.open_repo(tree)
-                try:
-                    repo.checkout(targets=[str(tree / s.file) for s in sources])
-                finally:
-                    repo.close()
+        _prepare(base, tree, resolved.commit, snapshot, sources)
         if dvcrepo.run_cli(REPRO_ARGS, tree, log, on_line) != 0:
             tail = _tail(log)
             hint = (
@@ -122,6 +109,24 @@ def reproduce(
             worktree.remove(base, tree)
             shutil.rmtree(temp, ignore_errors=True)
     return result
+
+
+def _prepare(base: Path, tree: Path, commit: str, snapshot: Snapshot, sources: list[lock.StageLock]) -> None:
+    """A worktree of COMMIT at TREE sharing the repository's DVC cache, its source data checked out."""
+    with dvcrepo.dvc_errors("could not prepare the rebuild"):
+        main = dvcrepo.open_repo(base)
+        try:
+            _ensure_sources(main, snapshot, sources)
+            worktree.add(base, tree, commit)
+            worktree.share_cache(main, tree)
+        finally:
+            main.close()
+        if sources:
+            repo = dvcrepo.open_repo(tree)
+            try:
+                repo.checkout(targets=[str(tree / s.file) for s in sources])
+            finally:
+                repo.close()
 
 
 def _ensure_sources(repo: Any, snapshot: Snapshot, sources: list[lock.StageLock]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mlops.render.text import aligned
 from mlops.reproduce.checkout import CheckoutResult
 from mlops.reproduce.diff import Change, DiffResult
 from mlops.reproduce.rebuild import ReproduceResult
@@ -158,15 +159,9 @@ def diff_text(r: DiffResult) -> str:
             continue
         header = [h.format(a=a, b=b) for h in HEADERS[section]]
         rows = _rows(section, changes)
-        cols = max(len(header), *(len(row) for row in rows))
-        table = [header + [""] * (cols - len(header))] + [row + [""] * (cols - len(row)) for row in rows]
-        widths = [max(len(row[i]) for row in table) for i in range(cols)]
         lines.append("")
         lines.append(f"{section.capitalize()} ({len(changes)} changed)")
-        for row in table:
-            lines.append(
-                "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            )
+        lines.extend(aligned([header, *rows], indent="  "))
     return "\n".join(lines)
 
 

@@ -125,41 +125,8 @@ def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
     features = record.get("features") or {}
     info = record.get("drift") or {}
     drifted = info.get("drifted") or []
-    lines = [
-        f"{len(drifted)} of {len(features)} columns drifted"
-        + (
-            f" (p-values corrected: {info.get('correction')})"
-            if info.get("p_value") and info.get("correction") not in (None, "none")
-            else ""
-        )
-        + "."
-    ]
-    if info.get("mode") == "calibrated":
-        m = info.get("materiality") or {}
-        lines.append(
-            f"Calibrated: a column drifts when its change is credible for these batch and reference sizes "
-            f"({info.get('correction')}-corrected p < {fmt(info.get('alpha'))} over all checks) and "
-            f"material (KS >= {fmt(m.get('min_shift'))}, a category's share +/- "
-            f"{share(m.get('min_share_change'))}, nulls +/- {share(m.get('min_null_rate_change'))})."
-        )
-    for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed")):
-        if info.get(kind):
-            lines.append(f"{label}: {', '.join(info[kind])}.")
-    excluded = info.get("excluded") or {}
-    if excluded:
-        lines.append(
-            "Not features, left out: " + "; ".join(f"{c} ({why})" for c, why in excluded.items()) + "."
-        )
-    if 0 < len(drifted) < int(info.get("min_drifted_columns") or 1):
-        lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
-    rows, ref_rows = record.get("rows") or 0, (record.get("reference") or {}).get("rows") or 0
-    if rows and ref_rows and any(f.get("method") == "psi" for f in features.values()):
-        floor = 9 * (1 / rows + 1 / ref_rows)  # E[PSI] with 10 bins when nothing changed
-        if floor >= 0.02:
-            lines.append(
-                f"Small batch: with {fmt(rows)} rows, PSI averages about {floor:.2f} even without drift; "
-                "prefer `consecutive` and `min_drifted_columns` over a lower threshold."
-            )
+    lines = _drift_summary(info, len(drifted), len(features))
+    lines += _small_batch(record, features)
     ordered = sorted(features.items(), key=lambda kv: (not kv[1].get("drifted"), kv[0]))
     if max_features is not None and len(ordered) > max(max_features, len(drifted)):
         rest = sorted(ordered[len(drifted) :], key=lambda kv: -float(kv[1].get("statistic") or 0))
@@ -169,6 +136,72 @@ def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
             f"{len(ordered) - len(drifted) - keep} more did not drift (all in --format json or html)."
         )
         ordered = ordered[: len(drifted)] + rest[:keep]
+    return Section("Feature drift", lines, _drift_table(ordered))
+
+
+def _drift_summary(info: dict[str, Any], drifted: int, features: int) -> list[str]:
+    """How many columns drifted, under which test, and which were left out or changed otherwise."""
+    corrected = info.get("p_value") and info.get("correction") not in (None, "none")
+    lines = [
+        f"{drifted} of {features} columns drifted"
+        + (f" (p-values corrected: {info.get('correction')})" if corrected else "")
+        + "."
+    ]
+    if info.get("mode") == "calibrated":
+        lines.append(_calibrated(info))
+    for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed")):
+        if info.get(kind):
+            lines.append(f"{label}: {', '.join(info[kind])}.")
+    excluded = info.get("excluded") or {}
+    if excluded:
+        lines.append(
+            "Not features, left out: " + "; ".join(f"{c} ({why})" for c, why in excluded.items()) + "."
+        )
+    if 0 < drifted < int(info.get("min_drifted_columns") or 1):
+        lines.append(f"Below min_drifted_columns ({info.get('min_drifted_columns')}): no drift alert.")
+    return lines
+
+
+def _calibrated(info: dict[str, Any]) -> str:
+    m = info.get("materiality") or {}
+    return (
+        f"Calibrated: a column drifts when its change is credible for these batch and reference sizes "
+        f"({info.get('correction')}-corrected p < {fmt(info.get('alpha'))} over all checks) and "
+        f"material (KS >= {fmt(m.get('min_shift'))}, a category's share +/- "
+        f"{share(m.get('min_share_change'))}, nulls +/- {share(m.get('min_null_rate_change'))})."
+    )
+
+
+def _small_batch(record: dict[str, Any], features: dict[str, Any]) -> list[str]:
+    """A warning when the batch is so small that PSI shows drift where there is none."""
+    rows, ref_rows = record.get("rows") or 0, (record.get("reference") or {}).get("rows") or 0
+    if not (rows and ref_rows and any(f.get("method") == "psi" for f in features.values())):
+        return []
+    floor = 9 * (1 / rows + 1 / ref_rows)  # E[PSI] with 10 bins when nothing changed
+    if floor < 0.02:
+        return []
+    return [
+        f"Small batch: with {fmt(rows)} rows, PSI averages about {floor:.2f} even without drift; "
+        "prefer `consecutive` and `min_drifted_columns` over a lower threshold."
+    ]
+
+
+_DRIFT_COLUMNS = [
+    "column",
+    "kind",
+    "method",
+    "statistic",
+    "p-value",
+    "adjusted p",
+    "threshold",
+    "drift",
+    "null change",
+]
+
+
+def _drift_table(ordered: list[tuple[str, dict[str, Any]]]) -> Table | None:
+    if not ordered:
+        return None
     rows, marks = [], []
     for name, f in ordered:
         rows.append(
@@ -185,26 +218,7 @@ def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
             ]
         )
         marks.append("bad" if f.get("drifted") else "")
-    table = (
-        Table(
-            [
-                "column",
-                "kind",
-                "method",
-                "statistic",
-                "p-value",
-                "adjusted p",
-                "threshold",
-                "drift",
-                "null change",
-            ],
-            rows,
-            marks,
-        )
-        if rows
-        else None
-    )
-    return Section("Feature drift", lines, table)
+    return Table(_DRIFT_COLUMNS, rows, marks)
 
 
 def _quality(quality: dict[str, Any]) -> Section:
@@ -217,23 +231,7 @@ def _quality(quality: dict[str, Any]) -> Section:
 
 
 def _metrics(record: dict[str, Any]) -> list[Section]:
-    labels = record.get("labels") or {}
-    lines = []
-    if labels:
-        text = (
-            f"{fmt(labels.get('counted'))} of {fmt(labels.get('rows'))} rows have a label that counts "
-            f"(coverage {share(labels.get('coverage'))})"
-        )
-        if labels.get("delay"):
-            text += (
-                f"; label delay {labels.get('delay')}: rows after {labels.get('cutoff')} are not mature yet "
-                f"({fmt(labels.get('rows', 0) - labels.get('mature', 0))} rows)"
-            )
-        lines.append(text + ".")
-        if labels.get("unparsed_timestamps"):
-            lines.append(
-                f"{fmt(labels['unparsed_timestamps'])} rows have an unreadable timestamp and do not count."
-            )
+    lines = _label_lines(record.get("labels") or {})
     metrics = record.get("metrics")
     if not metrics:
         lines.append("No live metrics: no row has a mature label yet.")
@@ -258,22 +256,43 @@ def _metrics(record: dict[str, Any]) -> list[Section]:
     sections = [Section("Live metrics", lines, Table(["metric", "live", "offline", "gap"], rows))]
     slices = metrics.get("slices") or {}
     if slices:
-        flagged = {
-            c.get("details", {}).get("slice")
-            for c in record.get("candidates") or []
-            if c.get("kind") == "metric"
-        }
-        srows, marks = [], []
-        for key, values in slices.items():
-            srows.append([key, fmt(values.get("rows"))] + [fmt(values.get(n)) for n in names])
-            marks.append("bad" if key in flagged else "")
-        slice_lines = []
-        if flagged - {None}:
-            slice_lines.append("Degraded: " + ", ".join(sorted(k for k in flagged if k)) + ".")
-        sections.append(
-            Section("Metrics per slice", slice_lines, Table(["slice", "rows", *names], srows, marks))
-        )
+        sections.append(_slice_section(record, slices, names))
     return sections
+
+
+def _label_lines(labels: dict[str, Any]) -> list[str]:
+    """How many rows have a label that counts, and why the others do not."""
+    if not labels:
+        return []
+    text = (
+        f"{fmt(labels.get('counted'))} of {fmt(labels.get('rows'))} rows have a label that counts "
+        f"(coverage {share(labels.get('coverage'))})"
+    )
+    if labels.get("delay"):
+        text += (
+            f"; label delay {labels.get('delay')}: rows after {labels.get('cutoff')} are not mature yet "
+            f"({fmt(labels.get('rows', 0) - labels.get('mature', 0))} rows)"
+        )
+    lines = [text + "."]
+    if labels.get("unparsed_timestamps"):
+        lines.append(
+            f"{fmt(labels['unparsed_timestamps'])} rows have an unreadable timestamp and do not count."
+        )
+    return lines
+
+
+def _slice_section(record: dict[str, Any], slices: dict[str, Any], names: list[str]) -> Section:
+    flagged = {
+        c.get("details", {}).get("slice") for c in record.get("candidates") or [] if c.get("kind") == "metric"
+    }
+    srows, marks = [], []
+    for key, values in slices.items():
+        srows.append([key, fmt(values.get("rows"))] + [fmt(values.get(n)) for n in names])
+        marks.append("bad" if key in flagged else "")
+    slice_lines = []
+    if flagged - {None}:
+        slice_lines.append("Degraded: " + ", ".join(sorted(k for k in flagged if k)) + ".")
+    return Section("Metrics per slice", slice_lines, Table(["slice", "rows", *names], srows, marks))
 
 
 def _signed(value: Any) -> str:
@@ -299,8 +318,34 @@ def alerts_sections(report: dict[str, Any]) -> list[Section]:
             if r.get("suggestion")
         )
     lines.extend(report.get("problems") or [])
+    out = [Section("Alert report", lines, _rules_table(report.get("rules") or []))]
+    open_ids = [(r["rule"], i) for r in report.get("rules") or [] for i in r.get("open_alerts") or []]
+    if open_ids:
+        out.append(_open_alerts(open_ids))
+    return out
+
+
+_RULE_COLUMNS = [
+    "rule",
+    "severity",
+    "fired",
+    "windows",
+    "acted",
+    "ignored",
+    "open",
+    "ignored share",
+    "precision",
+    "fire rate",
+    "noisy",
+]
+
+
+def _rules_table(rules: list[dict[str, Any]]) -> Table | None:
+    """One row per alert rule: how often it fired, what people did about it, whether it is noisy."""
+    if not rules:
+        return None
     rows, marks = [], []
-    for r in report.get("rules") or []:
+    for r in rules:
         windows = r.get("windows") or []
         span = f"{windows[0]} .. {windows[-1]}" if len(windows) > 1 else (windows[0] if windows else "-")
         rows.append(
@@ -319,40 +364,17 @@ def alerts_sections(report: dict[str, Any]) -> list[Section]:
             ]
         )
         marks.append("warn" if r.get("noisy") else "")
-    table = (
-        Table(
-            [
-                "rule",
-                "severity",
-                "fired",
-                "windows",
-                "acted",
-                "ignored",
-                "open",
-                "ignored share",
-                "precision",
-                "fire rate",
-                "noisy",
-            ],
-            rows,
-            marks,
-        )
-        if rows
-        else None
+    return Table(_RULE_COLUMNS, rows, marks)
+
+
+def _open_alerts(open_ids: list[tuple[str, str]]) -> Section:
+    shown = open_ids[-20:]
+    return Section(
+        "Open alerts",
+        [
+            f"{len(open_ids)} alert(s) not acknowledged"
+            + (" (the latest 20)" if len(open_ids) > 20 else "")
+            + ": `mlops alerts ack ID --ignored|--acted`"
+        ],
+        Table(["alert id", "rule"], [[i, rule] for rule, i in shown]),
     )
-    out = [Section("Alert report", lines, table)]
-    open_ids = [(r["rule"], i) for r in report.get("rules") or [] for i in r.get("open_alerts") or []]
-    if open_ids:
-        shown = open_ids[-20:]
-        out.append(
-            Section(
-                "Open alerts",
-                [
-                    f"{len(open_ids)} alert(s) not acknowledged"
-                    + (" (the latest 20)" if len(open_ids) > 20 else "")
-                    + ": `mlops alerts ack ID --ignored|--acted`"
-                ],
-                Table(["alert id", "rule"], [[i, rule] for rule, i in shown]),
-            )
-        )
-    return out

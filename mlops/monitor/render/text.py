@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlops.monitor.render.sections import Section, Table
+from mlops.render.text import aligned
 
 
 def render(sections: list[Section], title: str) -> str:
@@ -15,14 +16,9 @@ def render(sections: list[Section], title: str) -> str:
 
 
 def table(t: Table, max_width: int = 100) -> list[str]:
-    cells = [[_clip(c, max_width) for c in row] for row in [t.headers, *t.rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(t.headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  " + "  ".join("-" * w for w in widths))
-    return lines
+    return aligned(
+        [[_clip(c, max_width) for c in row] for row in [t.headers, *t.rows]], indent="  ", rule=True
+    )
 
 
 def _clip(text: str, width: int) -> str:
