@@ -1,0 +1,199 @@
+"""The polars engine: each chunk is read once as Arrow, every native rule runs in one multithreaded polars
+select, and the rules without a native form run through the pandas checkers on the same chunk.
+
+Chunks are the pandas engine's (same boundaries), so counts, examples and sketches are the same; the data
+streams chunk by chunk, so memory stays bounded by the chunk size whatever the file size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlops.data.engines.pandas import as_source
+from mlops.data.engines.polars_rules import Native, aggregations, compile_rule, fold
+
+if TYPE_CHECKING:
+    from mlops.data.checks import Checker
+    from mlops.data.engine import Plan, Progress, ValidationReport
+    from mlops.data.profile import Profile
+    from mlops.data.rules import Rules
+    from mlops.data.source import DataSource
+
+
+@dataclass
+class Piece:
+    """One chunk: the polars frame native rules read, and a way to the pandas frame of some columns."""
+
+    frame: Any  # polars DataFrame
+    arrow: Any = None  # the Arrow table it came from (Parquet), or None
+    pandas: Any = None  # the pandas frame it came from (other formats), or None
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column read (polars may lack some a pandas chunk holds: mixed objects stay pandas-only)."""
+        return list(self.pandas.columns) if self.pandas is not None else list(self.arrow.column_names)
+
+    def to_pandas(self, columns: list[str] | None) -> Any:
+        from mlops.data.source import _to_pandas
+
+        if self.pandas is not None:
+            return self.pandas if columns is None else self.pandas[columns]
+        return _to_pandas(self.arrow if columns is None else self.arrow.select(columns))
+
+
+@dataclass
+class PolarsEngine:
+    name: str = "polars"
+    chunk_rows: int | None = None
+
+    def validate(
+        self,
+        data: Any,
+        rules: Rules,
+        *,
+        reference: Profile | None = None,
+        profile_all: bool = False,
+        progress: Progress | None = None,
+    ) -> ValidationReport:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from mlops.data.engine import finish, plan, threads
+        from mlops.data.source import DEFAULT_CHUNK_ROWS
+
+        source = as_source(data)
+        step = plan(source, rules, reference, profile_all)
+        offset = 0
+        workers = threads()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for piece in _pieces(source, step, self.chunk_rows or DEFAULT_CHUNK_ROWS):
+                _run(piece, step, rules, offset, pool if workers > 1 else None)
+                offset += piece.frame.height
+                if progress is not None:
+                    progress(offset, step.total)
+        return finish(step, rules, reference, offset)
+
+    def profile(self, data: Any, columns: list[str] | None = None) -> Profile:
+        # profiles keep the pandas accumulators: their sketches are the reference format drift reads
+        from mlops.data.profile import build_profile
+
+        return build_profile(as_source(data), columns=columns, chunk_rows=self.chunk_rows)
+
+
+def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None:
+    from mlops.data.checks import Chunk
+    from mlops.data.engine import run_checkers
+
+    schema = dict(piece.frame.schema)
+    natives: list[Native] = []
+    others: list[Checker] = []
+    for checker in step.active:
+        native = compile_rule(checker, schema, rules.column_types) if not checker.error else None
+        if native is None:
+            others.append(checker)
+        else:
+            natives.append(native)
+    if natives:
+        exprs = aggregations(natives)
+        row = piece.frame.select(exprs).row(0, named=True) if exprs else {}
+        fold(natives, row, piece.frame, offset)
+    wanted = _pandas_columns(others, step, piece.columns)
+    if wanted is None or wanted:
+        frame = piece.to_pandas(wanted)
+        if others:
+            run_checkers(pool, others, Chunk(frame, offset, rules.column_types))
+        if step.builder is not None:
+            step.builder.add(frame)
+    elif step.builder is not None:
+        step.builder.add(piece.to_pandas([]))
+
+
+def _pandas_columns(others: list[Checker], step: Plan, names: list[str]) -> list[str] | None:
+    """The columns the pandas side needs (None: all): its rules' columns and the profile's."""
+    if step.builder is not None and step.builder.columns is None:
+        return None
+    if any(c.rule.check == "duplicate_rows" for c in others):
+        return None
+    needed: set[str] = set(step.drift_cols)
+    for checker in others:
+        needed |= checker.rule.columns()
+    return [n for n in names if n in needed]
+
+
+def _pieces(source: DataSource, step: Plan, chunk_rows: int) -> Iterator[Piece]:
+    import polars as pl
+
+    if source.fmt == "parquet" and source.path is not None and step.read != []:
+        for table in _guarded(source, _arrow_chunks(source.path, step.read, chunk_rows)):
+            yield Piece(pl.from_arrow(table), arrow=table)
+        return
+    from mlops.data.engine import pandas_frames
+
+    for frame in pandas_frames(source, step, chunk_rows):
+        yield Piece(_from_pandas(frame), pandas=frame)
+
+
+def _from_pandas(frame: Any) -> Any:
+    """The columns polars can take as they are; the rest stay on the pandas side (their rules fall back)."""
+    import polars as pl
+
+    kept = {}
+    for name in frame.columns:
+        try:
+            kept[name] = pl.from_pandas(frame[name])
+        except (TypeError, ValueError, pl.exceptions.PolarsError, ImportError):
+            continue
+    return pl.DataFrame(kept, height=len(frame)) if kept else pl.DataFrame(height=len(frame))
+
+
+def _arrow_chunks(path: str, columns: list[str] | None, chunk_rows: int) -> Iterator[Any]:
+    """Arrow tables with the pandas engine's chunk boundaries (see DataSource._parquet)."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    cols = [c for c in columns if c in set(names)] if columns is not None else None
+    meta = pf.metadata
+    if meta.num_rows == 0:
+        yield pf.schema_arrow.empty_table().select(cols if cols is not None else names)
+        return
+    group: list[int] = []
+    rows = 0
+    for i in range(meta.num_row_groups):
+        size = meta.row_group(i).num_rows
+        if group and rows + size > chunk_rows:
+            yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+            group, rows = [], 0
+        if size > chunk_rows:
+            for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=cols):
+                yield _table(batch)
+            continue
+        group.append(i)
+        rows += size
+    if group:
+        yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+
+
+def _guarded(source: DataSource, tables: Iterator[Any]) -> Iterator[Any]:
+    """Reader failures as one clear line (exit 2), as DataSource.chunks words them."""
+    from mlops.data.source import _first_line
+    from mlops.errors import InputError
+
+    try:
+        yield from tables
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - every reader failure becomes one clear line
+        raise InputError(f"{source.name}: cannot read as PARQUET: {_first_line(exc)}") from None
+
+
+def _slices(table: Any, chunk_rows: int) -> Iterator[Any]:
+    for start in range(0, max(table.num_rows, 1), chunk_rows):
+        yield table.slice(start, chunk_rows)
+
+
+def _table(batch: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_batches([batch])
