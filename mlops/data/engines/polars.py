@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlops.data.engines.pandas import as_source
-from mlops.data.engines.polars_rules import Native, aggregations, compile_rule, fold
+from mlops.data.engines.polars_rules import Folding, Native, aggregations, compile_rule, fold
 
 if TYPE_CHECKING:
     from mlops.data.checks import Checker
@@ -34,6 +34,30 @@ class Piece:
     def columns(self) -> list[str]:
         """Every column read (polars may lack some a pandas chunk holds: mixed objects stay pandas-only)."""
         return list(self.pandas.columns) if self.pandas is not None else list(self.arrow.column_names)
+
+    def pandas_dtypes(self) -> dict[str, Any]:
+        """The dtypes the pandas chunk has (Arrow's pandas metadata may restore nullable Int64 and such)."""
+        if self.pandas is not None:
+            return dict(self.pandas.dtypes.items())
+        from mlops.data.source import _to_pandas
+
+        return dict(_to_pandas(self.arrow.slice(0, 0)).dtypes.items())
+
+    def shown(self) -> tuple[set[str], set[str]]:
+        """How pandas would show this chunk's examples: integer columns held as float64 because they have
+        nulls here, and columns whose nulls are pd.NA (shown as "<NA>")."""
+        import numpy as np
+        import pandas as pd
+
+        dtypes = self.pandas_dtypes()
+        nulls = {n for n in self.frame.columns if self.frame[n].null_count()}
+        floats = {
+            n
+            for n, t in self.frame.schema.items()
+            if t.is_integer() and n in nulls and isinstance(dtypes.get(n), np.dtype)
+        }
+        na = {n for n, t in dtypes.items() if getattr(t, "na_value", None) is pd.NA}
+        return floats, na
 
     def to_pandas(self, columns: list[str] | None) -> Any:
         from mlops.data.source import _to_pandas
@@ -85,11 +109,10 @@ def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None
     from mlops.data.checks import Chunk
     from mlops.data.engine import run_checkers
 
-    schema = dict(piece.frame.schema)
     natives: list[Native] = []
     others: list[Checker] = []
     for checker in step.active:
-        native = compile_rule(checker, schema, rules.column_types) if not checker.error else None
+        native = compile_rule(checker, piece.frame, rules.column_types) if not checker.error else None
         if native is None:
             others.append(checker)
         else:
@@ -97,7 +120,8 @@ def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None
     if natives:
         exprs = aggregations(natives)
         row = piece.frame.select(exprs).row(0, named=True) if exprs else {}
-        fold(natives, row, piece.frame, offset)
+        floats, na = piece.shown()
+        fold(natives, Folding(row, piece.frame, piece.arrow, offset, floats, na))
     wanted = _pandas_columns(others, step, piece.columns)
     if wanted is None or wanted:
         frame = piece.to_pandas(wanted)
@@ -124,8 +148,11 @@ def _pandas_columns(others: list[Checker], step: Plan, names: list[str]) -> list
 def _pieces(source: DataSource, step: Plan, chunk_rows: int) -> Iterator[Piece]:
     import polars as pl
 
+    from mlops.data.source import prefetch
+
     if source.fmt == "parquet" and source.path is not None and step.read != []:
-        for table in _guarded(source, _arrow_chunks(source.path, step.read, chunk_rows)):
+        tables = prefetch(_guarded(source, _arrow_chunks(source.path, step.read, chunk_rows)))
+        for table in tables:
             yield Piece(pl.from_arrow(table), arrow=table)
         return
     from mlops.data.engine import pandas_frames
