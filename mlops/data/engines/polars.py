@@ -27,13 +27,23 @@ class Piece:
     """One chunk: the polars frame native rules read, and a way to the pandas frame of some columns."""
 
     frame: Any  # polars DataFrame
-    arrow: Any = None  # the Arrow table it came from (Parquet), or None
+    metadata: dict[bytes, bytes] | None = None  # Parquet: the file's Arrow schema metadata (pandas dtypes)
     pandas: Any = None  # the pandas frame it came from (other formats), or None
+    _arrow: Any = None
+
+    @property
+    def arrow(self) -> Any:
+        """The chunk as Arrow with the file's metadata, so pandas gets the dtypes the pandas engine gets."""
+        if self.pandas is not None:
+            return None
+        if self._arrow is None:
+            self._arrow = self.frame.to_arrow().replace_schema_metadata(self.metadata)
+        return self._arrow
 
     @property
     def columns(self) -> list[str]:
         """Every column read (polars may lack some a pandas chunk holds: mixed objects stay pandas-only)."""
-        return list(self.pandas.columns) if self.pandas is not None else list(self.arrow.column_names)
+        return list(self.pandas.columns) if self.pandas is not None else list(self.frame.columns)
 
     def pandas_dtypes(self) -> dict[str, Any]:
         """The dtypes the pandas chunk has (Arrow's pandas metadata may restore nullable Int64 and such)."""
@@ -146,14 +156,11 @@ def _pandas_columns(others: list[Checker], step: Plan, names: list[str]) -> list
 
 
 def _pieces(source: DataSource, step: Plan, chunk_rows: int) -> Iterator[Piece]:
-    import polars as pl
 
     from mlops.data.source import prefetch
 
-    if source.fmt == "parquet" and source.path is not None and step.read != []:
-        tables = prefetch(_guarded(source, _arrow_chunks(source.path, step.read, chunk_rows)))
-        for table in tables:
-            yield Piece(pl.from_arrow(table), arrow=table)
+    if source.fmt == "parquet" and source.path is not None and step.read != [] and _polars_reads(source.path):
+        yield from prefetch(_guarded(source, _parquet_pieces(source.path, step.read, chunk_rows)))
         return
     from mlops.data.engine import pandas_frames
 
@@ -174,32 +181,49 @@ def _from_pandas(frame: Any) -> Any:
     return pl.DataFrame(kept, height=len(frame)) if kept else pl.DataFrame(height=len(frame))
 
 
-def _arrow_chunks(path: str, columns: list[str] | None, chunk_rows: int) -> Iterator[Any]:
-    """Arrow tables with the pandas engine's chunk boundaries (see DataSource._parquet)."""
+def _polars_reads(path: str) -> bool:
+    """Whether polars can read this file's schema (else the pandas reader reads it, and polars gets frames)."""
+    import polars as pl
+
+    try:
+        pl.scan_parquet(path).collect_schema()
+    except Exception:  # noqa: BLE001 - any polars refusal: the Arrow reader decides, and words its errors
+        return False
+    return True
+
+
+def _parquet_pieces(path: str, columns: list[str] | None, chunk_rows: int) -> Iterator[Piece]:
+    """Chunks read by polars' Parquet reader, with the pandas engine's boundaries (DataSource._parquet)."""
+    import polars as pl
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
     names = pf.schema_arrow.names
-    cols = [c for c in columns if c in set(names)] if columns is not None else None
-    meta = pf.metadata
-    if meta.num_rows == 0:
-        yield pf.schema_arrow.empty_table().select(cols if cols is not None else names)
+    cols = [c for c in columns if c in set(names)] if columns is not None else names
+    metadata = pf.schema_arrow.metadata
+    scan = pl.scan_parquet(path).select(cols)
+    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.metadata.num_row_groups)]
+    for start, length in _bounds(sizes, chunk_rows):
+        yield Piece(scan.slice(start, length).collect(), metadata=metadata)
+
+
+def _bounds(sizes: list[int], chunk_rows: int) -> Iterator[tuple[int, int]]:
+    """(start, rows) of each chunk: whole row groups together up to chunk_rows, big ones in slices."""
+    if not sum(sizes):
+        yield 0, 0
         return
-    group: list[int] = []
-    rows = 0
-    for i in range(meta.num_row_groups):
-        size = meta.row_group(i).num_rows
-        if group and rows + size > chunk_rows:
-            yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
-            group, rows = [], 0
+    start = rows = 0
+    for size in sizes:
+        if rows and rows + size > chunk_rows:
+            yield from _slices(start, rows, chunk_rows)
+            start, rows = start + rows, 0
         if size > chunk_rows:
-            for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=cols):
-                yield _table(batch)
+            yield from _slices(start, size, chunk_rows)
+            start += size
             continue
-        group.append(i)
         rows += size
-    if group:
-        yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+    if rows:
+        yield from _slices(start, rows, chunk_rows)
 
 
 def _guarded(source: DataSource, tables: Iterator[Any]) -> Iterator[Any]:
@@ -215,12 +239,6 @@ def _guarded(source: DataSource, tables: Iterator[Any]) -> Iterator[Any]:
         raise InputError(f"{source.name}: cannot read as PARQUET: {_first_line(exc)}") from None
 
 
-def _slices(table: Any, chunk_rows: int) -> Iterator[Any]:
-    for start in range(0, max(table.num_rows, 1), chunk_rows):
-        yield table.slice(start, chunk_rows)
-
-
-def _table(batch: Any) -> Any:
-    import pyarrow as pa
-
-    return pa.Table.from_batches([batch])
+def _slices(start: int, rows: int, chunk_rows: int) -> Iterator[tuple[int, int]]:
+    for offset in range(0, rows, chunk_rows):
+        yield start + offset, min(chunk_rows, rows - offset)
