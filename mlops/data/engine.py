@@ -124,24 +124,30 @@ def plan(source: DataSource, rules: Rules, reference: Profile | None, profile_al
             static[rule.id] = decided
         else:
             active.append(checker_for(rule))
-    drift_cols: list[str] = []
-    if reference is not None and rules.drift is not None:
-        # by default every shared column except identifiers (columns with a `unique` rule), which always "drift"
-        ids = {r.column for r in rules.rules if r.check == "unique"}
-        wanted = (
-            rules.drift.columns
-            if rules.drift.columns is not None
-            else [c for c in reference.columns if c not in ids]
-        )
-        drift_cols = [c for c in wanted if c in names and c in reference.columns]
-    read: list[str] | None = None
-    if not (rules.needs_all_columns() or profile_all):
-        needed = set().union(*(c.rule.columns() for c in active)) if active else set()
-        read = [c for c in listing if c in needed or c in drift_cols]
+    drift_cols = _drift_columns(rules, reference, names)
+    read = None if rules.needs_all_columns() or profile_all else _read_columns(active, listing, drift_cols)
     dtypes = {c: "str" for c, t in rules.column_types.items() if t in ("string", "category")}
     builder = ProfileBuilder(None if profile_all else drift_cols) if (drift_cols or profile_all) else None
     report = ValidationReport(source.name, rules.path, 0, listing)
     return Plan(report, static, active, drift_cols, read, dtypes, builder, source.total_rows())
+
+
+def _read_columns(active: list[Checker], listing: list[str], drift_cols: list[str]) -> list[str]:
+    needed = set(drift_cols).union(*(c.rule.columns() for c in active))
+    return [c for c in listing if c in needed]
+
+
+def _drift_columns(rules: Rules, reference: Profile | None, names: set[str]) -> list[str]:
+    if reference is None or rules.drift is None:
+        return []
+    wanted = rules.drift.columns if rules.drift.columns is not None else _undeclared_ids(rules, reference)
+    return [c for c in wanted if c in names and c in reference.columns]
+
+
+def _undeclared_ids(rules: Rules, reference: Profile) -> list[str]:
+    """By default every shared column except identifiers (columns with a `unique` rule), which always drift."""
+    ids = {r.column for r in rules.rules if r.check == "unique"}
+    return [c for c in reference.columns if c not in ids]
 
 
 def threads() -> int:

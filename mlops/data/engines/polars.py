@@ -119,14 +119,7 @@ def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None
     from mlops.data.checks import Chunk
     from mlops.data.engine import run_checkers
 
-    natives: list[Native] = []
-    others: list[Checker] = []
-    for checker in step.active:
-        native = compile_rule(checker, piece.frame, rules.column_types) if not checker.error else None
-        if native is None:
-            others.append(checker)
-        else:
-            natives.append(native)
+    natives, others = _partition(step.active, piece, rules)
     if natives:
         exprs = aggregations(natives)
         row = piece.frame.select(exprs).row(0, named=True) if exprs else {}
@@ -141,6 +134,19 @@ def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None
             step.builder.add(frame)
     elif step.builder is not None:
         step.builder.add(piece.to_pandas([]))
+
+
+def _partition(checkers: list[Checker], piece: Piece, rules: Rules) -> tuple[list[Native], list[Checker]]:
+    """The checkers polars answers on this chunk, and those the pandas checkers must fold."""
+    natives: list[Native] = []
+    others: list[Checker] = []
+    for checker in checkers:
+        native = compile_rule(checker, piece.frame, rules.column_types) if not checker.error else None
+        if native is None:
+            others.append(checker)
+        else:
+            natives.append(native)
+    return natives, others
 
 
 def _pandas_columns(others: list[Checker], step: Plan, names: list[str]) -> list[str] | None:

@@ -61,13 +61,17 @@ class Compiler:
         if isinstance(node, Unary):
             return self._unary(node)
         if isinstance(node, Binary):
-            if node.op in ("and", "or"):
-                return self._logic(node)
-            if node.op in ("+", "-", "*", "/"):
-                return self._arith(node)
-            if node.op in ("==", "!=", "<", "<=", ">", ">="):
-                return self._compare(node)
+            return self._binary(node)
         raise NotNative(node)
+
+    def _binary(self, node: Binary) -> PVal:
+        if node.op in ("and", "or"):
+            return self._logic(node)
+        if node.op in ("+", "-", "*", "/"):
+            return self._arith(node)
+        if node.op in ("==", "!=", "<", "<=", ">", ">="):
+            return self._compare(node)
+        raise NotNative(node)  # `%`: numpy's and polars' remainders of negative numbers differ
 
     def _column(self, name: str) -> PVal:
         import polars as pl
@@ -142,19 +146,23 @@ class Compiler:
     def _in(self, node: In) -> PVal:
         val = self.eval(node.operand)
         values = [v for v in node.values if v is not None]
-        if val.kind == "num":
-            numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-            hit = val.data.is_in(numbers).fill_null(False)
-        elif val.kind == "str":
-            hit = val.data.is_in([str(v) for v in values]).fill_null(False)
-        elif val.kind == "null":
-            hit = _false()
-        else:
-            raise NotNative(node)
+        hit = _membership(val, values, node)
         null = val.null
         if len(values) < len(node.values):  # `in (..., null)`: a null operand is in the list
             hit, null = hit | null, _false()
         return PVal(~hit if node.negate else hit, null, "bool")
+
+
+def _membership(val: PVal, values: list[Any], node: Node) -> Any:
+    """Rows whose value is among the listed ones (numbers for numbers, text for text), as the evaluator."""
+    if val.kind == "num":
+        numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return val.data.is_in(numbers).fill_null(False)
+    if val.kind == "str":
+        return val.data.is_in([str(v) for v in values]).fill_null(False)
+    if val.kind == "null":
+        return _false()
+    raise NotNative(node)
 
 
 def _false() -> Any:

@@ -52,35 +52,34 @@ def column_kind(dtype: pl.DataType, declared: str | None) -> Kind | None:
 
 def compile_rule(checker: Checker, frame: Any, types: dict[str, str]) -> Native | None:
     """The rule as a polars fold on this chunk, or None when the pandas checker must run it."""
-    import polars as pl
-
     rule = checker.rule
-    schema = frame.schema
     if rule.where is not None or rule.check not in NATIVE_CHECKS:
         return None
-    if rule.check == "rows":
-        return Native(checker, "rows")
-    if rule.check == "expr":
-        return _compile_expr(checker, frame, types)
-    dtype = schema.get(rule.column or "")
+    if rule.check in ("rows", "expr"):
+        return Native(checker, "rows") if rule.check == "rows" else _compile_expr(checker, frame, types)
+    dtype = frame.schema.get(rule.column or "")
     kind = column_kind(dtype, types.get(rule.column or "")) if dtype is not None else None
     if kind is None or (kind == "str" and rule.check in NUMERIC_ONLY | {"unique"}):
         return None
+    return _compile_column(checker, frame, kind, dtype)
+
+
+def _compile_column(checker: Checker, frame: Any, kind: Kind, dtype: Any) -> Native | None:
+    import polars as pl
+
+    rule = checker.rule
     col = pl.col(rule.column or "")
     null = col.is_null() | col.is_nan() if dtype.is_float() else col.is_null()
     if rule.check in NUMERIC_ONLY:
         number = col.cast(pl.Float64)
-        return Native(
-            checker, "values" if rule.check == "quantiles" else "moments", number.filter(number.is_finite())
-        )
+        fold: Fold = "values" if rule.check == "quantiles" else "moments"
+        return Native(checker, fold, number.filter(number.is_finite()))
     if rule.check in ("pattern", "unique", "distinct"):
         if not _keyed_alike(rule.check, kind, dtype, frame.get_column(rule.column or "")):
             return None
         return Native(checker, rule.check, null=null)  # type: ignore[arg-type]
     fail = _fail(rule.check, rule.value, kind, col, null)
-    if fail is None:
-        return None
-    return Native(checker, "mask", fail.fill_null(False), null)
+    return None if fail is None else Native(checker, "mask", fail.fill_null(False), null)
 
 
 def _compile_expr(checker: Checker, frame: Any, types: dict[str, str]) -> Native | None:
@@ -108,32 +107,42 @@ def _keyed_alike(check: str, kind: Kind, dtype: Any, series: Any) -> bool:
 
 
 def _fail(check: str, value: Any, kind: Kind, col: Any, null: Any) -> Any:
+    """The failing-row mask of a column rule, as columns.compare/membership and RowChecker compute it."""
     import polars as pl
 
     if check in ("nullable", "max_null_fraction"):
         return null
     if check == "type":
         return null & pl.lit(False)
-    valid = ~null
     if check in ("min", "max", "gt", "lt"):
-        if kind == "num" and isinstance(value, str):
-            return None  # the pandas checker words the error
-        x = col.cast(pl.Float64) if kind == "num" else col
-        limit = float(value) if kind == "num" else str(value)
-        ok = {"min": x >= limit, "max": x <= limit, "gt": x > limit, "lt": x < limit}[check]
-        return valid & ~ok.fill_null(True)
+        return _compare(check, value, kind, col, null)
     if check in ("allowed", "forbidden"):
         listed = col.cast(pl.Float64).is_in(_numbers(value)) if kind == "num" else col.is_in(_texts(value))
-        return valid & (~listed if check == "allowed" else listed)
-    if check == "length" and kind == "str":
-        lengths = col.str.len_chars()
-        bad = pl.lit(False)
-        if "min" in value:
-            bad = bad | (lengths < value["min"])
-        if "max" in value:
-            bad = bad | (lengths > value["max"])
-        return valid & bad
-    return None
+        return ~null & (~listed if check == "allowed" else listed)
+    return _length(value, col, null) if check == "length" and kind == "str" else None
+
+
+def _length(value: dict[str, Any], col: Any, null: Any) -> Any:
+    import polars as pl
+
+    lengths = col.str.len_chars()
+    bad = pl.lit(False)
+    if "min" in value:
+        bad = bad | (lengths < value["min"])
+    if "max" in value:
+        bad = bad | (lengths > value["max"])
+    return ~null & bad
+
+
+def _compare(check: str, value: Any, kind: Kind, col: Any, null: Any) -> Any:
+    import polars as pl
+
+    if kind == "num" and isinstance(value, str):
+        return None  # the pandas checker words the error
+    x = col.cast(pl.Float64) if kind == "num" else col
+    limit = float(value) if kind == "num" else str(value)
+    ok = {"min": x >= limit, "max": x <= limit, "gt": x > limit, "lt": x < limit}[check]
+    return ~null & ~ok.fill_null(True)
 
 
 def _numbers(values: list[Any]) -> list[float]:
@@ -152,38 +161,54 @@ def _texts(values: list[Any]) -> list[str]:
 
 def aggregations(natives: list[Native]) -> list[Any]:
     """One select for the whole chunk: per mask its count and first failing rows; per moments its sums."""
-    import polars as pl
-
     exprs: list[Any] = []
     for i, nat in enumerate(natives):
-        if nat.fold == "mask":
-            exprs.append(nat.expr.sum().alias(f"n{i}"))
-            room = MAX_EXAMPLES - len(nat.checker.examples)
-            if room > 0:
-                exprs.append(nat.expr.arg_true().head(room).implode().alias(f"r{i}"))
-                shown = pl.col(nat.checker.rule.column or "").filter(nat.expr).head(room).implode()
-                exprs.append(shown.alias(f"v{i}"))
-        elif nat.fold == "moments":
-            x = nat.expr
-            exprs += [
-                x.len().alias(f"n{i}"),
-                x.mean().alias(f"m{i}"),
-                (x.var(ddof=0) * x.len()).alias(f"s{i}"),
-                x.min().alias(f"lo{i}"),
-                x.max().alias(f"hi{i}"),
-            ]
-        elif nat.fold == "expr":
-            exprs.append(nat.expr.sum().alias(f"n{i}"))
-            room = MAX_EXAMPLES - len(nat.checker.examples)
-            if room > 0:
-                exprs.append(nat.expr.arg_true().head(room).implode().alias(f"r{i}"))
-                for j, name in enumerate(_expr_columns(nat)):
-                    exprs.append(pl.col(name).filter(nat.expr).head(room).implode().alias(f"v{i}_{j}"))
-        elif nat.fold == "distinct":
-            exprs.append(
-                pl.col(nat.checker.rule.column or "").filter(~nat.null).unique().implode().alias(f"u{i}")
-            )
+        build = _AGGREGATIONS.get(nat.fold)
+        if build is not None:
+            exprs += build(nat, i)
     return exprs
+
+
+def _mask_aggregations(nat: Native, i: int) -> list[Any]:
+    """The count and the first failing rows, with the values shown (the rule's column, or the expression's)."""
+    import polars as pl
+
+    out = [nat.expr.sum().alias(f"n{i}")]
+    room = MAX_EXAMPLES - len(nat.checker.examples)
+    if room <= 0:
+        return out
+    out.append(nat.expr.arg_true().head(room).implode().alias(f"r{i}"))
+    if nat.fold == "mask":
+        shown = pl.col(nat.checker.rule.column or "").filter(nat.expr).head(room).implode()
+        return [*out, shown.alias(f"v{i}")]
+    for j, name in enumerate(_expr_columns(nat)):
+        out.append(pl.col(name).filter(nat.expr).head(room).implode().alias(f"v{i}_{j}"))
+    return out
+
+
+def _moment_aggregations(nat: Native, i: int) -> list[Any]:
+    x = nat.expr
+    return [
+        x.len().alias(f"n{i}"),
+        x.mean().alias(f"m{i}"),
+        (x.var(ddof=0) * x.len()).alias(f"s{i}"),
+        x.min().alias(f"lo{i}"),
+        x.max().alias(f"hi{i}"),
+    ]
+
+
+def _distinct_aggregations(nat: Native, i: int) -> list[Any]:
+    import polars as pl
+
+    return [pl.col(nat.checker.rule.column or "").filter(~nat.null).unique().implode().alias(f"u{i}")]
+
+
+_AGGREGATIONS: dict[str, Callable[[Native, int], list[Any]]] = {
+    "mask": _mask_aggregations,
+    "expr": _mask_aggregations,
+    "moments": _moment_aggregations,
+    "distinct": _distinct_aggregations,
+}
 
 
 @dataclass
