@@ -103,8 +103,8 @@ def get_engine(name: str | None, root: Any = None) -> Engine:
 def _spark() -> Engine:
     try:
         from mlops.data import spark  # type: ignore[attr-defined,unused-ignore]
-    except ImportError as exc:
-        raise _unavailable("spark", getattr(exc, "name", None) or "pyspark") from None
+    except ImportError:  # pyspark, or this build of mlops without its Spark engine
+        raise _unavailable("spark", "pyspark") from None
     engine: Engine = spark.SparkEngine()
     return engine
 
