@@ -57,3 +57,16 @@ def test_drift_benchmark_agrees_with_the_full_sample(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     ks_error = float(proc.stdout.split("max |KS mlops - KS full sample|:")[1].split()[0])
     assert ks_error < 1e-3
+
+
+@pytest.mark.slow
+def test_engines_benchmark_finds_the_same_drift_on_every_engine(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "engines.py"), "--rows", "5000"],
+        capture_output=True,
+        text=True,
+        env={"MLOPS_BENCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "same drift statistics on every engine: yes" in proc.stdout
+    assert "pandas " in proc.stdout
