@@ -14,19 +14,31 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 @pytest.mark.slow
 def test_validate_benchmark_runs_on_tiny_data(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "validate.py"), "--rows", "3000", "--tools", "floor,mlops"],
+        [
+            sys.executable,
+            str(BENCH / "validate.py"),
+            "--rows",
+            "3000",
+            "--tools",
+            "floor,polars,mlops,mlops-pandas",
+        ],
         capture_output=True,
         text=True,
         env={"MLOPS_BENCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
-    assert "mlops / floor time:" in proc.stdout
+    assert "mlops / floor time:" in proc.stdout and "mlops / polars by hand time:" in proc.stdout
     lines = {
         line.split()[0]: line.split()
         for line in proc.stdout.splitlines()
-        if line.startswith(("floor ", "mlops ")) and "/" not in line
+        if line.startswith(("floor ", "polars ", "mlops")) and "/" not in line
     }
-    assert lines["mlops"][3] == "0" and lines["floor"][3] == "0"  # the same 30 rules pass on valid data
+    assert {tool: line[3] for tool, line in lines.items()} == {  # the same 30 rules pass on valid data
+        "floor": "0",
+        "polars": "0",
+        "mlops": "0",
+        "mlops-pandas": "0",
+    }
 
 
 @pytest.mark.slow
@@ -45,3 +57,16 @@ def test_drift_benchmark_agrees_with_the_full_sample(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     ks_error = float(proc.stdout.split("max |KS mlops - KS full sample|:")[1].split()[0])
     assert ks_error < 1e-3
+
+
+@pytest.mark.slow
+def test_engines_benchmark_finds_the_same_drift_on_every_engine(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "engines.py"), "--rows", "5000"],
+        capture_output=True,
+        text=True,
+        env={"MLOPS_BENCH_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "same drift statistics on every engine: yes" in proc.stdout
+    assert "pandas " in proc.stdout

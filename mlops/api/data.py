@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlops.data.engine import ValidationReport
+    from mlops.data.engines import Engine
     from mlops.data.profile import Profile
 
 __all__ = ["validate", "profile", "infer_rules", "load_reference", "render_report"]
@@ -57,22 +58,20 @@ def validate(
     progress: Callable[[int, int | None], None] | None = None,
     root: str | os.PathLike[str] | None = None,
     profile_all: bool = False,
+    engine: str | None = None,
 ) -> ValidationReport:
-    """Check DATA (a path or a pandas DataFrame) against a rules file (or an already parsed mapping).
+    """Check DATA (a path or a pandas or polars DataFrame) against a rules file (or a parsed mapping).
 
-    `reference` (REF:PATH or a local path) overrides `drift.reference`. Raises ConfigError for a broken
-    rules file and InputError for unreadable data; failed rules are in the returned report
-    (`report.passed`, `report.to_dict()`), not raised.
+    `reference` (REF:PATH or a local path) overrides `drift.reference`. `engine` (pandas, polars, spark)
+    overrides mlops.yaml `engine:`; the default is polars when installed, else pandas. Raises ConfigError
+    for a broken rules file, InputError for unreadable data and UsageError for an engine that is not
+    installed; failed rules are in the returned report (`report.passed`, `report.to_dict()`), not raised.
     """
-    from mlops.data.engine import validate as run
     from mlops.data.rules import load_rules, rules_from_dict
-    from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource
 
+    runner = _engine(engine, root, chunk_rows)
     spec = rules_from_dict(rules) if isinstance(rules, dict) else load_rules(rules)
-    if isinstance(data, (str, os.PathLike)):
-        source = DataSource.from_path(data, input_format or spec.format)
-    else:
-        source = DataSource.from_frame(data)
+    source = _source(runner.name, data, input_format or spec.format)
     ref_profile = None
     if spec.drift is not None or reference:
         if spec.drift is None:
@@ -82,14 +81,30 @@ def validate(
         if reference:
             spec.drift.reference = reference
         ref_profile = load_reference(spec.drift.reference, root)
-    return run(
-        source,
-        spec,
-        ref_profile,
-        chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS,
-        progress=progress,
-        profile_all=profile_all,
-    )
+    return runner.validate(source, spec, reference=ref_profile, progress=progress, profile_all=profile_all)
+
+
+def _engine(name: str | None, root: str | os.PathLike[str] | None, chunk_rows: int | None = None) -> Engine:
+    """The engine to run (named, else mlops.yaml `engine:`, else the default), with the chunk size."""
+    from mlops.data.engines import get_engine
+
+    runner = get_engine(name, root)
+    if chunk_rows and hasattr(runner, "chunk_rows"):
+        runner.chunk_rows = chunk_rows
+    return runner
+
+
+def _source(engine: str, data: Any, fmt: str | None) -> Any:
+    """What the engine reads: a local file or frame as a DataSource; Spark also takes table names."""
+    from mlops.data.source import DataSource
+
+    if isinstance(data, (str, os.PathLike)):
+        if engine == "spark" and not os.path.exists(data):
+            return str(data)  # a table name or a path only Spark can read
+        return DataSource.from_path(data, fmt)
+    if type(data).__module__.startswith("polars"):
+        return data if engine == "spark" else DataSource.from_frame(data.to_pandas())
+    return data if isinstance(data, DataSource) or engine == "spark" else DataSource.from_frame(data)
 
 
 def render_report(report: ValidationReport, fmt: str = "text", verbose: bool = False) -> str:
@@ -106,20 +121,22 @@ def profile(
     columns: list[str] | None = None,
     input_format: str | None = None,
     chunk_rows: int | None = None,
+    engine: str | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> Profile:
     """Profile a data file; write the JSON atomically to `output` when given."""
     from mlops import atomic
-    from mlops.data.profile import build_profile
     from mlops.data.source import DataSource
 
-    source = DataSource.from_path(data, input_format)
-    if columns:
+    runner = _engine(engine, root, chunk_rows)
+    source = _source(runner.name, data, input_format)
+    if columns and isinstance(source, DataSource):
         lacking = [c for c in columns if c not in source.schema()]
         if lacking:
             from mlops.errors import InputError
 
             raise InputError(f"{source.name}: no column {', '.join(f'`{c}`' for c in lacking)}")
-    result = build_profile(source, columns=columns, chunk_rows=chunk_rows)
+    result = runner.profile(source, columns=columns)
     if output is not None:
         atomic.write_text(output, result.to_json())
     return result
@@ -133,6 +150,8 @@ def infer_rules(
     margin: float = 0.1,
     max_categories: int = 20,
     force: bool = False,
+    engine: str | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> str:
     """A starter rules file (YAML text) inferred from DATA; written atomically to `output` when given."""
     from mlops import atomic
@@ -142,13 +161,18 @@ def infer_rules(
 
     if output is not None and Path(output).exists() and not force:
         raise UsageError(f"{output} already exists; pass --force to overwrite it")
-    source = DataSource.from_path(data, input_format)
-    prof, unique = scan(source)
+    runner = _engine(engine, root)
+    source = _source(runner.name, data, input_format)
+    if isinstance(source, DataSource) and runner.name != "spark":
+        prof, unique = scan(source)  # local engines: one pass that also finds the never-repeating columns
+    else:
+        prof, unique = runner.profile(source), set()
+    name = source.name if isinstance(source, DataSource) else str(source)
     if prof.rows == 0:
         from mlops.errors import InputError
 
-        raise InputError(f"{source.name}: no rows to infer rules from")
-    text = infer(prof, source.name, margin=margin, max_categories=max_categories, unique=unique)
+        raise InputError(f"{name}: no rows to infer rules from")
+    text = infer(prof, name, margin=margin, max_categories=max_categories, unique=unique)
     if output is not None:
         atomic.write_text(output, text)
     return text

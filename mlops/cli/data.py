@@ -7,16 +7,11 @@ from typing import Any
 
 import click
 
+from mlops.cli.dataopts import chunk_rows_option, data_options
 from mlops.cli.output import echo_json, json_alias, json_option, report_format
 from mlops.errors import CheckFailed
 
 _FORMATS = ["text", "json", "markdown", "html"]
-_input_format = click.option(
-    "--input-format",
-    type=click.Choice(["csv", "parquet", "jsonl"]),
-    default=None,
-    help="Read DATA as this format instead of guessing from its extension.",
-)
 
 
 def _api() -> Any:
@@ -86,14 +81,8 @@ class _Bar:
     help="Reference data or profile for the drift rules (overrides `drift.reference`); REF is a Git "
     "revision or an mlops reference such as churn-model#production. A local path works too.",
 )
-@_input_format
-@click.option(
-    "--chunk-rows",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="Rows per chunk (memory bound); default 500,000.",
-)
+@data_options
+@chunk_rows_option
 @click.option("-v", "--verbose", is_flag=True, help="List passed and skipped rules too (text format).")
 @json_alias
 def validate(
@@ -105,6 +94,7 @@ def validate(
     input_format: str | None,
     chunk_rows: int | None,
     verbose: bool,
+    engine: str | None,
 ) -> None:
     """Check a CSV, Parquet or JSON-lines file against a rules file.
 
@@ -132,6 +122,7 @@ def validate(
             chunk_rows=chunk_rows,
             progress=bar if sys.stderr.isatty() else None,
             profile_all="html" in kinds.values() or fmt == "html",
+            engine=engine,
         )
     for path, kind in kinds.items():
         atomic.write_text(path, api.render_report(report, kind))
@@ -147,10 +138,15 @@ def validate(
     "-o", "--output", metavar="FILE", help="Write the profile JSON here (default: standard output)."
 )
 @click.option("--columns", metavar="A,B,...", help="Profile only these columns (comma-separated).")
-@_input_format
+@data_options
 @json_option
 def profile(
-    data: str, output: str | None, columns: str | None, input_format: str | None, as_json: bool
+    data: str,
+    output: str | None,
+    columns: str | None,
+    input_format: str | None,
+    engine: str | None,
+    as_json: bool,
 ) -> None:
     """Write a reference profile of a data file, for drift checks and monitoring.
 
@@ -164,7 +160,7 @@ def profile(
       mlops profile data/train.csv --columns age,plan -o profiles/train.json
     """
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    result = _api().profile(data, output, columns=cols, input_format=input_format)
+    result = _api().profile(data, output, columns=cols, input_format=input_format, engine=engine)
     if output is None:
         click.echo(result.to_json(), nl=False)
     elif as_json:
@@ -191,9 +187,15 @@ def profile(
     help="Write an allowed set only for columns with at most this many values.",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@_input_format
+@data_options
 def infer_rules(
-    data: str, output: str | None, margin: float, max_categories: int, force: bool, input_format: str | None
+    data: str,
+    output: str | None,
+    margin: float,
+    max_categories: int,
+    force: bool,
+    input_format: str | None,
+    engine: str | None,
 ) -> None:
     """Write a starter rules file from data, for a person to review.
 
@@ -207,7 +209,13 @@ def infer_rules(
       mlops infer-rules data/train.parquet --margin 0.25 > rules/train.yaml
     """
     text = _api().infer_rules(
-        data, output, input_format=input_format, margin=margin, max_categories=max_categories, force=force
+        data,
+        output,
+        input_format=input_format,
+        margin=margin,
+        max_categories=max_categories,
+        force=force,
+        engine=engine,
     )
     if output is None:
         click.echo(text, nl=False)

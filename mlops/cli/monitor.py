@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mlops.cli.dataopts import data_options
 from mlops.cli.output import emit, json_alias, output_option, report_format
 from mlops.errors import CheckFailed
 
@@ -121,6 +122,7 @@ FORMATS = ["text", "markdown", "json", "html"]
     show_default=True,
     help="Report format on stdout.",
 )
+@data_options
 @output_option
 @json_alias
 def monitor(
@@ -150,6 +152,8 @@ def monitor(
     task: str | None,
     positive: str | None,
     fmt: str,
+    input_format: str | None,
+    engine: str | None,
     output: str | None,
 ) -> None:
     """Compare a live batch with what a model version was trained on; alert by policy.
@@ -200,6 +204,8 @@ def monitor(
         timestamp=timestamp,
         task=task,
         positive=positive,
+        input_format=input_format,
+        engine=engine,
     )
     text = api.monitor_report(result, fmt)
     emit(text, output)

@@ -30,6 +30,7 @@ class Project:
     reports: str = "reports"
     dvc_yaml: str = "dvc.yaml"
     environment: str | None = None  # a lock file recorded as each version's environment (else: installed)
+    engine: str | None = None  # pandas | polars | spark; None: polars when installed, else pandas
     config_file: str | None = None  # mlops.yaml when present
     outside: list[str] = field(default_factory=list)  # pattern matches that are symlinks out of the root
 
@@ -151,6 +152,8 @@ def _apply(project: Project, doc: Any) -> None:
     for key in PATH_KEYS:
         if key in data:
             setattr(project, key, str(data[key]))
+    if isinstance(data.get("engine"), str):
+        project.engine = data["engine"]
     project.config_file = PROJECT_FILE
 
 

@@ -7,11 +7,11 @@ and reports progress through a callback (the CLI draws a bar on terminals; the c
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops.data.checks import Chunk, RuleResult, checker_for
+from mlops.data.checks import Checker, Chunk, RuleResult, checker_for
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, ProfileBuilder
 from mlops.data.rules import Rule, Rules
@@ -98,6 +98,84 @@ def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | Non
     return None
 
 
+@dataclass
+class Plan:
+    """What one pass over the data needs: the checkers, the columns to read, the profile to build."""
+
+    report: ValidationReport
+    static: dict[str, RuleResult]
+    active: list[Checker]
+    drift_cols: list[str]
+    read: list[str] | None  # None: every column
+    dtypes: dict[str, str]
+    builder: ProfileBuilder | None
+    total: int | None
+
+
+def plan(source: DataSource, rules: Rules, reference: Profile | None, profile_all: bool) -> Plan:
+    """Decide the rules the schema settles, the checkers the others need, and the columns to read."""
+    listing = source.schema()
+    names = set(listing)
+    static: dict[str, RuleResult] = {}
+    active: list[Checker] = []
+    for rule in rules.rules:
+        decided = _static(rule, names, listing)
+        if decided is not None:
+            static[rule.id] = decided
+        else:
+            active.append(checker_for(rule))
+    drift_cols = _drift_columns(rules, reference, names)
+    read = None if rules.needs_all_columns() or profile_all else _read_columns(active, listing, drift_cols)
+    dtypes = {c: "str" for c, t in rules.column_types.items() if t in ("string", "category")}
+    builder = ProfileBuilder(None if profile_all else drift_cols) if (drift_cols or profile_all) else None
+    report = ValidationReport(source.name, rules.path, 0, listing)
+    return Plan(report, static, active, drift_cols, read, dtypes, builder, source.total_rows())
+
+
+def _read_columns(active: list[Checker], listing: list[str], drift_cols: list[str]) -> list[str]:
+    needed = set(drift_cols).union(*(c.rule.columns() for c in active))
+    return [c for c in listing if c in needed]
+
+
+def _drift_columns(rules: Rules, reference: Profile | None, names: set[str]) -> list[str]:
+    if reference is None or rules.drift is None:
+        return []
+    wanted = rules.drift.columns if rules.drift.columns is not None else _undeclared_ids(rules, reference)
+    return [c for c in wanted if c in names and c in reference.columns]
+
+
+def _undeclared_ids(rules: Rules, reference: Profile) -> list[str]:
+    """By default every shared column except identifiers (columns with a `unique` rule), which always drift."""
+    ids = {r.column for r in rules.rules if r.check == "unique"}
+    return [c for c in reference.columns if c not in ids]
+
+
+def threads() -> int:
+    return int(os.environ.get("MLOPS_THREADS", min(4, os.cpu_count() or 1)))
+
+
+def run_checkers(pool: Any, checkers: list[Checker], chunk: Chunk) -> None:
+    """Fold one chunk into every checker; in threads for big chunks (numpy/Arrow kernels release the GIL)."""
+    if pool is not None and chunk.rows >= 50_000 and len(checkers) > 1:
+        for col in {c.rule.column for c in checkers if c.rule.column}:
+            chunk.view(col)  # shared views first, so threads do not build them twice
+        list(pool.map(_update, checkers, [chunk] * len(checkers)))
+    else:
+        for checker in checkers:
+            checker.update(chunk)
+
+
+def pandas_frames(source: DataSource, step: Plan, chunk_rows: int) -> Iterator[Any]:
+    """The chunks as pandas frames with every column the plan reads (JSON-lines records may lack some)."""
+    listing = step.report.columns
+    for frame in prefetch(source.chunks(columns=step.read, chunk_rows=chunk_rows, dtypes=step.dtypes)):
+        frame.columns = [str(c) for c in frame.columns]
+        absent = [c for c in (step.read if step.read is not None else listing) if c not in frame.columns]
+        if absent:  # JSON-lines chunks only have the keys their records have
+            frame = frame.assign(**{c: None for c in absent})
+        yield frame
+
+
 def validate(
     source: DataSource,
     rules: Rules,
@@ -107,69 +185,35 @@ def validate(
     profile_all: bool = False,
 ) -> ValidationReport:
     """Run every rule over the data; `reference` enables the drift rules."""
-    listing = source.schema()
-    names = set(listing)
-    report = ValidationReport(source.name, rules.path, 0, listing)
-    static: dict[str, RuleResult] = {}
-    active = []
-    for rule in rules.rules:
-        decided = _static(rule, names, listing)
-        if decided is not None:
-            static[rule.id] = decided
-        else:
-            active.append(checker_for(rule))
-    drift_cols: list[str] = []
-    if reference is not None and rules.drift is not None:
-        # by default every shared column except identifiers (columns with a `unique` rule), which always "drift"
-        ids = {r.column for r in rules.rules if r.check == "unique"}
-        wanted = (
-            rules.drift.columns
-            if rules.drift.columns is not None
-            else [c for c in reference.columns if c not in ids]
-        )
-        drift_cols = [c for c in wanted if c in names and c in reference.columns]
-    if rules.needs_all_columns() or profile_all:
-        read: list[str] | None = None
-    else:
-        needed = set().union(*(c.rule.columns() for c in active)) if active else set()
-        read = [c for c in listing if c in needed or c in drift_cols]
-    dtypes = {c: "str" for c, t in rules.column_types.items() if t in ("string", "category")}
-    builder = ProfileBuilder(None if profile_all else drift_cols) if (drift_cols or profile_all) else None
-    total = source.total_rows()
-    offset = 0
     from concurrent.futures import ThreadPoolExecutor
 
-    # checkers are independent and spend their time in numpy/Arrow kernels that release the GIL
-    workers = int(os.environ.get("MLOPS_THREADS", min(4, os.cpu_count() or 1)))
+    step = plan(source, rules, reference, profile_all)
+    offset = 0
+    workers = threads()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for frame in prefetch(source.chunks(columns=read, chunk_rows=chunk_rows, dtypes=dtypes)):
-            frame.columns = [str(c) for c in frame.columns]
-            absent = [c for c in (read if read is not None else listing) if c not in frame.columns]
-            if absent:  # JSON-lines chunks only have the keys their records have
-                frame = frame.assign(**{c: None for c in absent})
-            chunk = Chunk(frame, offset, rules.column_types)
-            if workers > 1 and len(frame) >= 50_000:
-                for col in {c.rule.column for c in active if c.rule.column}:
-                    chunk.view(col)  # shared views first, so threads do not build them twice
-                list(pool.map(_update, active, [chunk] * len(active)))
-            else:
-                for checker in active:
-                    checker.update(chunk)
-            if builder is not None:
-                builder.add(frame)
+        for frame in pandas_frames(source, step, chunk_rows):
+            run_checkers(pool if workers > 1 else None, step.active, Chunk(frame, offset, rules.column_types))
+            if step.builder is not None:
+                step.builder.add(frame)
             offset += len(frame)
             if progress is not None:
-                progress(offset, total)
-    report.rows = offset
-    results = {c.rule.id: c.result(offset) for c in active}
-    results.update(static)
+                progress(offset, step.total)
+    return finish(step, rules, reference, offset)
+
+
+def finish(step: Plan, rules: Rules, reference: Profile | None, rows: int) -> ValidationReport:
+    """Judge every checker's merged result, in the rules file's order, then the extra columns and drift."""
+    report = step.report
+    report.rows = rows
+    results = {c.rule.id: c.result(rows) for c in step.active}
+    results.update(step.static)
     report.results = [results[r.id] for r in rules.rules]
-    report.results.extend(_extra_columns(rules, listing))
-    if builder is not None:
-        report.profile = builder.result()
+    report.results.extend(_extra_columns(rules, report.columns))
+    if step.builder is not None:
+        report.profile = step.builder.result()
     if reference is not None and rules.drift is not None and report.profile is not None:
         report.reference = reference
-        _judge_drift(report, rules, reference, drift_cols)
+        _judge_drift(report, rules, reference, step.drift_cols)
     return report
 
 

@@ -238,7 +238,10 @@ class ColumnAccumulator:
         self.nulls += int(null.sum())
         if self.numeric:
             if self.dtype == "datetime":
-                values = series[~null].astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
+                stamps = series[~null]
+                if getattr(stamps.dtype, "tz", None) is not None:  # zoned: compare instants, in UTC
+                    stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+                values = stamps.astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
             else:
                 values = series.to_numpy(dtype="float64", na_value=np.nan)[~null]
             values = values[np.isfinite(values)]

@@ -107,7 +107,29 @@ def rules_checks(project: Project, doc: Document) -> list[Finding]:
         text = project.path(doc.path).read_text("utf-8", errors="replace")
     except OSError:
         text = ""
-    return rules_findings(doc, text)
+    return rules_findings(doc, text) or engine_refusals(project, doc)
+
+
+def engine_refusals(project: Project, doc: Document) -> list[Finding]:
+    """Rules the engine mlops.yaml names cannot run: refused here, not when the data is read."""
+    if project.engine in (None, "pandas", "polars"):  # these two run every rule kind
+        return []
+    from mlops.data.engines import refusals
+    from mlops.data.rules import build_rules
+    from mlops.errors import ConfigError
+
+    try:
+        rules = build_rules(doc.data, doc.path, locate=lambda jp, msg, pos: Finding(doc.path, 0, 0, msg))
+    except ConfigError:
+        return []
+    findings = []
+    for rule in rules.rules:
+        why = refusals(str(project.engine), rule)
+        if why:
+            where = ("columns", rule.column) if rule.scope == "column" and rule.column else ()
+            message = f"rule `{rule.id}` cannot run on the {project.engine} engine (mlops.yaml): {why}"
+            findings.append(doc.finding(where, message, rule="engine"))
+    return findings
 
 
 def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> list[Finding]:

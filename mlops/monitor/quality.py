@@ -10,16 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 
-def run_quality(rules_path: str, source: Any) -> dict[str, Any] | None:
+def run_quality(
+    rules_path: str, source: Any, engine: str | None = None, root: Any = None
+) -> dict[str, Any] | None:
     """{"passed", "summary", "failures": [{"rule", "severity", "message"}]}, or None when the file has no
     data-quality rules (only an alert policy, say)."""
-    from mlops.data.engine import validate
+    from mlops.data.engines import get_engine
     from mlops.data.rules import load_rules
 
     spec = load_rules(rules_path)
     if not spec.rules and spec.extra_columns == "allow":
         return None
-    report = validate(source, spec, None)
+    report = get_engine(engine, root).validate(source, spec)
     failures = [
         {"rule": r.rule, "severity": r.severity, "message": f"{r.rule}: {r.message}".strip()}
         for r in report.results

@@ -39,6 +39,7 @@ class MonitorOptions:
     task: str | None = None
     positive: str | None = None
     input_format: str | None = None
+    engine: str | None = None  # pandas | polars | spark; None: mlops.yaml `engine:`, else the default
     # overrides of the rules file (None: as the file says, else the defaults)
     consecutive: int | None = None
     min_drifted_columns: int | None = None
@@ -139,7 +140,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
         dict(rules.get("alert") or {}),
     )
     candidates += checks.prediction_candidates(prediction_drift, policy)
-    quality = _quality(options.rules, source) if options.rules else None
+    quality = _quality(options.rules, source, options.engine, root) if options.rules else None
     candidates += checks.quality_candidates((quality or {}).get("failures", []))
 
     metrics: dict[str, Any] | None = None
@@ -511,11 +512,11 @@ def _metrics(
     return m.evaluate(prep, slices), coverage
 
 
-def _quality(rules_path: str, source: Any) -> dict[str, Any] | None:
+def _quality(rules_path: str, source: Any, engine: str | None, root: Any) -> dict[str, Any] | None:
     """The rules file's data-quality checks on the batch, through the validation engine."""
     from mlops.monitor.quality import run_quality
 
-    return run_quality(rules_path, source)
+    return run_quality(rules_path, source, engine, root)
 
 
 def _history_path(history: str | None, root: str | os.PathLike[str]) -> Path:

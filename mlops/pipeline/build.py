@@ -335,6 +335,8 @@ def _validate_stage(
         )
     if isinstance(body.get("reference"), str):
         stage.reference = str(_sub(doc, base + ("reference",), body["reference"], ctx, findings))
+    if isinstance(body.get("engine"), str):
+        stage.engine = body["engine"]
     report = body.get("report")
     report_path = (
         str(_sub(doc, base + ("report",), report, ctx, findings))
@@ -349,6 +351,8 @@ def _validate_stage(
         parts += ["--rules", stage.rules.path]
     if stage.reference:
         parts += ["--reference", stage.reference]
+    if stage.engine:
+        parts += ["--engine", stage.engine]
     parts += ["--report", report_path]
     stage.cmd = shlex.join(parts)
     return stage

@@ -57,6 +57,7 @@ class Stage:
     data: PathEntry | None = None  # validate: / profile: input
     rules: PathEntry | None = None  # validate: rules file
     reference: str | None = None
+    engine: str | None = None  # validate stages: --engine
     report: PathEntry | None = None  # validate: report, profile: output
 
     def root_path(self, path: str) -> str:
