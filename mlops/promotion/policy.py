@@ -323,6 +323,8 @@ def _environment_stages(doc: Document, stage: str, gates: list[Gate], names: lis
         for g in gates
         if g.kind == "environment" and g.same_as is not None and g.same_as not in names
     ]
+
+
 def _slos(spec: Any) -> tuple[Slo, ...]:
     """`slo:` is one objective or a list of them (schema-checked)."""
     items = spec if isinstance(spec, list) else [spec] if isinstance(spec, dict) else []
