@@ -237,3 +237,17 @@ def test_a_bucket_without_the_objects_says_push_not_unreachable(clone: Path) -> 
     assert code == 2, out + err
     assert "does not have it" in err and "dvc push -r store" in err, err
     assert "unreachable" not in err and "denied" not in err
+
+
+def test_get_fetches_a_version_from_the_bucket_in_a_clone_and_from_outside(
+    clone: Path, origin: Path, tmp_path: Path
+) -> None:
+    code, out, err = invoke("get", "churn@v1.0.0", "-o", "served.txt")
+    assert code == 0, out + err
+    assert (clone / "served.txt").read_text() == rows(300)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.chdir(outside)  # no repository here: `--repo` names the bare origin, as `dvc get` does
+    code, out, err = invoke("get", "churn@latest", "--repo", str(origin), "-o", "m.txt")
+    assert code == 0, out + err
+    assert (outside / "m.txt").read_text() == rows(300)
