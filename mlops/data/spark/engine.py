@@ -62,15 +62,18 @@ class Run:
         plans = [self.planner.plan(c) for c in checkers]
         live = [p for p in plans if p.checker.error is None]
         rows = self._aggregate(live)
-        for plan in live:
-            self._finish(plan)
+        live = [p for p in live if p.checker.error is None]
+        self._counts([p for p in live if p.keys is not None and p.kept])
+        self._quantiles([p for p in live if p.checker.rule.check == "quantiles" and p.values is not None])
+        self._examples([p for p in live if p.checker.failing and (p.shown or p.as_text)])
         return rows
 
     def _aggregate(self, plans: list[RulePlan]) -> int:
+        """One pass: every rule's sums, per Spark partition (whose row counts number the examples)."""
         from pyspark.sql import functions as F
 
         def total(cond: Any) -> Any:
-            return F.coalesce(F.sum(F.when(cond, 1).otherwise(0)), F.lit(0)).cast("long")
+            return F.sum(F.when(cond, 1).otherwise(0)).cast("long")
 
         exprs = [F.count(F.lit(1)).alias("rows")]
         for i, plan in enumerate(plans):
@@ -81,92 +84,111 @@ class Run:
             if plan.keep is not None:
                 exprs.append(total(plan.keep).alias(f"k{i}"))
             if plan.values is not None:
-                exprs += [
-                    F.count(plan.values).alias(f"n{i}"),
-                    F.avg(plan.values).alias(f"m{i}"),
-                    F.stddev_samp(plan.values).alias(f"s{i}"),
-                ]
-        got = self.df.agg(*exprs).collect()[0].asDict()
+                exprs += [F.count(plan.values).alias(f"n{i}"), F.avg(plan.values).alias(f"m{i}")]
+                exprs.append(F.var_pop(plan.values).alias(f"v{i}"))
+        parts = self.df.groupBy(F.spark_partition_id().alias("__p")).agg(*exprs).collect()
+        parts.sort(key=lambda r: int(r["__p"]))
+        self._offsets, start = {}, 0
+        for row in parts:
+            self._offsets[int(row["__p"])] = start
+            start += int(row["rows"])
         for i, plan in enumerate(plans):
-            c = plan.checker
-            c.checked = int(got[f"c{i}"])
-            c.failing = int(got.get(f"f{i}") or 0)
-            kept = int(got.get(f"k{i}") or 0)
-            if plan.values is not None and got[f"n{i}"]:
-                n, sd = int(got[f"n{i}"]), float(got[f"s{i}"] or 0.0)
-                c.moments = Moments(n, float(got[f"m{i}"]), sd * sd * (n - 1))  # type: ignore[attr-defined]
-            elif _needs_numbers(c) and kept:
-                v = self.view(c.rule.column or "")
-                c.error = (
-                    f"cannot evaluate: `{c.rule.check}` needs a numeric column; "
-                    f"`{c.rule.column}` holds {v.found} values"
-                )
-            plan.kept = kept  # type: ignore[attr-defined]
-        return int(got["rows"])
+            self._fold(plan, i, [r.asDict() for r in parts])
+        return start
 
-    def _finish(self, plan: RulePlan) -> None:
+    def _fold(self, plan: RulePlan, i: int, parts: list[dict[str, Any]]) -> None:
+        """Merge one rule's per-partition sums and moments into its checker."""
         c = plan.checker
-        if c.error is not None:
+        c.checked = sum(int(p[f"c{i}"]) for p in parts)
+        c.failing = sum(int(p.get(f"f{i}") or 0) for p in parts)
+        plan.kept = sum(int(p.get(f"k{i}") or 0) for p in parts)
+        if plan.values is not None:
+            moments = Moments()
+            for p in parts:
+                n = int(p[f"n{i}"])
+                if n:
+                    moments.merge(Moments(n, float(p[f"m{i}"]), float(p[f"v{i}"]) * n))
+            c.moments = moments  # type: ignore[attr-defined]
+        elif c.rule.check in ("mean", "std", "quantiles") and plan.kept:
+            found = self.view(c.rule.column or "").found
+            c.error = f"cannot evaluate: `{c.rule.check}` needs a numeric column; `{c.rule.column}` holds {found} values"
+
+    def _counts(self, plans: list[RulePlan]) -> None:
+        """Distinct keys, and rows repeating an earlier key, of every unique/distinct rule in one job."""
+        from functools import reduce
+
+        from pyspark.sql import functions as F
+
+        if not plans:
             return
-        check = c.rule.check
-        if check in ("unique", "unique_key", "duplicate_rows"):
-            self._unique(plan)
-        elif check == "distinct":
-            kept = self.df.filter(plan.keep).select(plan.keys.alias("k"))
-            c.distinct = _Size(kept.distinct().count() if plan.kept else 0)  # type: ignore[attr-defined]
-        elif check == "quantiles" and plan.values is not None:
-            from mlops.data.spark.partials import quantile_sketches
+        queries = []
+        for i, plan in enumerate(plans):
+            groups = self.df.filter(plan.keep).groupBy(plan.keys.alias("k")).count()
+            queries.append(
+                groups.agg(F.count(F.lit(1)).alias("n"), F.sum("count").alias("rows")).select(
+                    F.lit(i).alias("i"), "n", "rows"
+                )
+            )
+        got = {int(r["i"]): r for r in reduce(lambda a, b: a.unionByName(b), queries).collect()}
+        for i, plan in enumerate(plans):
+            distinct, rows = int(got[i]["n"]), int(got[i]["rows"] or 0)
+            if plan.checker.rule.check == "distinct":
+                plan.checker.distinct = _Size(distinct)  # type: ignore[attr-defined]
+            else:
+                plan.checker.failing = rows - distinct
 
-            c.sketch = quantile_sketches(self.df.select(plan.values.alias("v")), ["v"])["v"]  # type: ignore[attr-defined]
-        elif plan.fail is not None and c.failing:
-            scope = plan.fail if plan.scope is None else plan.fail & plan.scope
-            c.examples = self._examples(self.df.filter(scope), plan)
+    def _quantiles(self, plans: list[RulePlan]) -> None:
+        from mlops.data.spark.partials import quantile_sketches
 
-    def _unique(self, plan: RulePlan) -> None:
+        if plans:
+            names = [f"q{i}" for i in range(len(plans))]
+            sketches = quantile_sketches(
+                self.df.select(*[p.values.alias(n) for p, n in zip(plans, names)]), names
+            )
+            for plan, name in zip(plans, names):
+                plan.checker.sketch = sketches[name]  # type: ignore[attr-defined]
+
+    def _repeats(self, plan: RulePlan) -> Any:
+        """The failing rows of a unique rule: every row after the first of its key, in read order."""
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        c = plan.checker
-        kept = self.df.filter(plan.keep)
-        groups = kept.groupBy(plan.keys.alias("k")).count()
-        c.failing = int(groups.agg(F.coalesce(F.sum(F.col("count") - 1), F.lit(0))).collect()[0][0])
-        if c.failing:
-            order = Window.partitionBy(plan.keys).orderBy(F.col(ROW))
-            repeats = kept.withColumn("__mlops_n__", F.row_number().over(order)).filter(
-                F.col("__mlops_n__") > 1
-            )
-            c.examples = self._examples(repeats, plan)
+        order = Window.partitionBy(plan.keys).orderBy(F.col(ROW))
+        repeats = self.df.filter(plan.keep).withColumn("__mlops_n__", F.row_number().over(order))
+        return repeats.filter(F.col("__mlops_n__") > 1)
 
-    def _examples(self, failing: Any, plan: RulePlan) -> list[dict[str, Any]]:
+    def _examples(self, plans: list[RulePlan]) -> None:
+        """The first failing rows of every failed rule, at most MAX_EXAMPLES each, in one job."""
+        from functools import reduce
+
         from pyspark.sql import functions as F
 
-        cols = [F.col(ROW)] + [s.column.alias(f"e{i}") for i, s in enumerate(plan.shown)]
-        got = failing.select(*cols).orderBy(F.col(ROW)).limit(MAX_EXAMPLES).collect()
-        out = []
-        for row in got:
-            values = [_json(row[f"e{i}"], s) for i, s in enumerate(plan.shown)]
+        if not plans:
+            return
+        queries = []
+        for i, plan in enumerate(plans):
+            cols = [F.lit(i).alias("__i"), F.col(ROW)]
+            cols += [s.column.alias(f"e{i}_{j}") for j, s in enumerate(plan.shown)]
+            failing = (
+                self._repeats(plan)
+                if plan.keys is not None
+                else self.df.filter(plan.fail if plan.scope is None else plan.fail & plan.scope)
+            )
+            queries.append(failing.select(*cols).orderBy(F.col(ROW)).limit(MAX_EXAMPLES))
+        union = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), queries)
+        for row in sorted(union.collect(), key=lambda r: (int(r["__i"]), int(r[ROW]))):
+            i = int(row["__i"])
+            plan = plans[i]
+            values = [_json(row[f"e{i}_{j}"], s) for j, s in enumerate(plan.shown)]
             if plan.as_text:
                 value: Any = ", ".join(f"{s.name}={v}" for s, v in zip(plan.shown, values))
             else:
-                value = values[0] if values else None
-            out.append({"row": self._row_number(row[ROW]), "value": value})
-        return out
+                value = values[0]
+            plan.checker.examples.append({"row": self._row_number(int(row[ROW])), "value": value})
 
     def _row_number(self, mid: int) -> int:
-        if self._offsets is None:
-            from pyspark.sql import functions as F
-
-            counts = self.df.select(F.spark_partition_id().alias("p")).groupBy("p").count().collect()
-            sizes = dict(sorted((int(r["p"]), int(r["count"])) for r in counts))
-            self._offsets, start = {}, 0
-            for part, size in sizes.items():
-                self._offsets[part] = start
-                start += size
-        return self._offsets.get(mid >> 33, 0) + (mid & _LOW_BITS)
-
-
-def _needs_numbers(c: Checker) -> bool:
-    return c.rule.check in ("mean", "std", "quantiles")
+        offsets = self._offsets or {}
+        return offsets.get(mid >> 33, 0) + (mid & _LOW_BITS)
 
 
 def _json(value: Any, shown: Shown) -> Any:

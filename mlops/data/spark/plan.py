@@ -38,6 +38,7 @@ class RulePlan:
     keep: Any = None  # aggregates: rows whose values count
     keys: Any = None  # unique rules: the key Column
     values: Any = None  # mean/std/quantiles: the finite numbers
+    kept: int = 0  # rows whose values count (aggregates, unique rules)
 
 
 def shown_of(name: str, view: SparkView, dtype: Any, use_numbers: bool = False) -> Shown:
