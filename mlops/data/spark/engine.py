@@ -62,10 +62,9 @@ class Run:
         plans = [self.planner.plan(c) for c in checkers]
         live = [p for p in plans if p.checker.error is None]
         rows = self._aggregate(live)
-        live = [p for p in live if p.checker.error is None]
-        self._counts([p for p in live if p.keys is not None and p.kept])
-        self._quantiles([p for p in live if p.checker.rule.check == "quantiles" and p.values is not None])
-        self._examples([p for p in live if p.checker.failing and (p.shown or p.as_text)])
+        self._counts(_select(live, _counted))
+        self._quantiles(_select(live, _sketched))
+        self._examples(_select(live, _with_examples))
         return rows
 
     def _aggregate(self, plans: list[RulePlan]) -> int:
@@ -199,6 +198,22 @@ def _json(value: Any, shown: Shown) -> Any:
     return jsonable(value)
 
 
+def _select(plans: list[RulePlan], wanted: Any) -> list[RulePlan]:
+    return [p for p in plans if p.checker.error is None and wanted(p)]
+
+
+def _counted(plan: RulePlan) -> bool:
+    return plan.keys is not None and plan.kept > 0
+
+
+def _sketched(plan: RulePlan) -> bool:
+    return plan.checker.rule.check == "quantiles" and plan.values is not None
+
+
+def _with_examples(plan: RulePlan) -> bool:
+    return plan.checker.failing > 0 and bool(plan.shown or plan.as_text)
+
+
 def validate_frame(
     df: Any,
     name: str,
@@ -213,14 +228,7 @@ def validate_frame(
     listing = [str(c) for c in df.columns]
     names = set(listing)
     report = ValidationReport(name, rules.path, 0, listing)
-    static: dict[str, RuleResult] = {}
-    active: list[Checker] = []
-    for rule in rules.rules:
-        decided = pandas_engine._static(rule, names, listing)
-        if decided is not None:
-            static[rule.id] = decided
-        else:
-            active.append(checker_for(rule))
+    static, active = _split(rules, names, listing)
     drift_cols = _drift_columns(rules, reference, names)
     report.rows = Run(df, rules).check(active)
     if progress is not None:
@@ -237,14 +245,26 @@ def validate_frame(
     return report
 
 
+def _split(rules: Rules, names: set[str], listing: list[str]) -> tuple[dict[str, RuleResult], list[Checker]]:
+    """Rules the schema decides (presence, absent columns), and checkers for the rest."""
+    static: dict[str, RuleResult] = {}
+    active: list[Checker] = []
+    for rule in rules.rules:
+        decided = pandas_engine._static(rule, names, listing)
+        if decided is not None:
+            static[rule.id] = decided
+        else:
+            active.append(checker_for(rule))
+    return static, active
+
+
 def _drift_columns(rules: Rules, reference: Profile | None, names: set[str]) -> list[str]:
     """The columns drift compares (as the pandas engine picks them: identifiers left out by default)."""
     if reference is None or rules.drift is None:
         return []
-    ids = {r.column for r in rules.rules if r.check == "unique"}
-    wanted = (
-        rules.drift.columns
-        if rules.drift.columns is not None
-        else [c for c in reference.columns if c not in ids]
-    )
-    return [c for c in wanted if c in names and c in reference.columns]
+    wanted = rules.drift.columns
+    if wanted is None:
+        ids = {r.column for r in rules.rules if r.check == "unique"}
+        wanted = [c for c in reference.columns if c not in ids]
+    shared = names & set(reference.columns)
+    return [c for c in wanted if c in shared]
