@@ -40,7 +40,7 @@ case "$what" in
     ;;
   test)
     echo "== installing mlops with its development tools"
-    python -m pip install --quiet -e "$REPO[dev]"
+    python -m pip install --quiet -e "$REPO[dev,spark]"  # spark: the Spark engine's tests (need Java 17)
     cd "$REPO"
     echo "== tests"
     python -m pytest -q -p no:cacheprovider --cov --cov-report=term "$@"  # line coverage, floor in pyproject.toml
