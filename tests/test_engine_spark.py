@@ -20,7 +20,7 @@ from mlops.data.engine import validate
 from mlops.data.profile import build_profile
 from mlops.data.rules import Rules, rules_from_dict
 from mlops.data.source import DataSource
-from mlops.data.spark import SparkEngine, unsupported
+from mlops.data.spark import SparkEngine, refused
 from mlops.data.spark.patterns import java_pattern, pattern_refusal
 from mlops.errors import InputError
 from tests.spark_fixtures import spark  # noqa: F401  # the session fixture
@@ -295,6 +295,6 @@ def test_patterns_java_reads_differently_are_refused_before_a_run(pattern: str, 
     problem = pattern_refusal(pattern)
     assert problem is not None and why in problem
     rules = _rules({"columns": {"s": {"pattern": pattern}, "t": {"pattern": "[a-z]+"}}})
-    assert unsupported(rules) == [f"s.pattern: the spark engine cannot run this pattern: {problem}"]
+    assert refused(rules) == [f"s.pattern: the spark engine cannot run this pattern: {problem}"]
     with pytest.raises(InputError, match="cannot run this pattern"):
         SparkEngine(session=object()).validate("unused", rules)

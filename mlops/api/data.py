@@ -99,8 +99,10 @@ def _source(engine: str, data: Any, fmt: str | None) -> Any:
     from mlops.data.source import DataSource
 
     if isinstance(data, (str, os.PathLike)):
-        if engine == "spark" and not os.path.exists(data):
-            return str(data)  # a table name or a path only Spark can read
+        if engine == "spark":
+            # Spark reads it itself: a local path (absolute: the JVM's working folder is not ours), a path
+            # only Spark reaches (s3a://, hdfs://), or a table name
+            return os.path.abspath(data) if os.path.exists(data) else os.fspath(data)
         return DataSource.from_path(data, fmt)
     if type(data).__module__.startswith("polars"):
         return data if engine == "spark" else DataSource.from_frame(data.to_pandas())

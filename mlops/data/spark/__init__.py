@@ -4,7 +4,7 @@
     report = SparkEngine().validate("s3a://bucket/batch.parquet", rules)
 
 Install with `pip install 'git-mlops[spark]'` (pyspark and a Java 17 runtime). What runs where is described
-in docs/guides/engines-spark.md; `unsupported(rules)` lists what the engine refuses, for `mlops lint`.
+in docs/guides/engines-spark.md; `unsupported(rule)` says why the engine refuses a rule, for `mlops lint`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mlops.errors import InputError
 if TYPE_CHECKING:
     from mlops.data.engine import Progress, ValidationReport
     from mlops.data.profile import Profile
-    from mlops.data.rules import Rules
+    from mlops.data.rules import Rule, Rules
 
 INSTALL = "pip install 'git-mlops[spark]'"
 _READERS = {
@@ -30,17 +30,20 @@ _READERS = {
 }
 
 
-def unsupported(rules: Rules) -> list[str]:
-    """Rules the Spark engine refuses to run (each `rule-id: why`), for lint to report before a run."""
+def unsupported(rule: Rule) -> str | None:
+    """Why the Spark engine refuses RULE (`mlops lint` reports it when mlops.yaml names spark), or None."""
     from mlops.data.spark.patterns import pattern_refusal
 
-    problems = []
-    for rule in rules.rules:
-        if rule.check == "pattern":
-            why = pattern_refusal(str(rule.value))
-            if why:
-                problems.append(f"{rule.id}: the spark engine cannot run this pattern: {why}")
-    return problems
+    if rule.check == "pattern":
+        why = pattern_refusal(str(rule.value))
+        if why:
+            return f"the spark engine cannot run this pattern: {why}"
+    return None
+
+
+def refused(rules: Rules) -> list[str]:
+    """Every rule the Spark engine refuses, as `rule-id: why`."""
+    return [f"{rule.id}: {why}" for rule in rules.rules if (why := unsupported(rule))]
 
 
 class SparkEngine:
@@ -84,7 +87,7 @@ class SparkEngine:
     ) -> ValidationReport:
         from mlops.data.spark.engine import validate_frame
 
-        problems = unsupported(rules)
+        problems = refused(rules)
         if problems:
             raise InputError("; ".join(problems))
         df, name = self.frame(data)

@@ -1,0 +1,63 @@
+"""`--engine spark` and `engine: spark` through the CLI: the same answers as the local engines, a pattern Java
+would read differently refused by lint before any data is read, profiles from Spark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.conftest import git, invoke, write
+from tests.spark_fixtures import spark  # noqa: F401 - the session fixture: small memory, no UI
+
+pytestmark = pytest.mark.spark
+
+RULES = (
+    "kind: Rules\nversion: 1\ncolumns:\n  age: {type: integer, min: 0, max: 120}\n  plan: {allowed: [a, b]}\n"
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spark: Any) -> Path:  # noqa: F811
+    git(tmp_path, "init", "-q")
+    pd.DataFrame({"age": [1, 200, 30, None], "plan": ["a", "c", "b", None]}).to_parquet(
+        tmp_path / "d.parquet"
+    )
+    write(tmp_path, "rules/r.yaml", RULES)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_validate_on_spark_reports_what_the_local_engines_report(repo: Path) -> None:
+    answers = {}
+    for engine in ("pandas", "spark"):
+        code, out, err = invoke(
+            "validate", "d.parquet", "--rules", "rules/r.yaml", "--engine", engine, "--json"
+        )
+        assert code == 1, out + err
+        answers[engine] = {
+            r["rule"]: (r["status"], r["failing"], r["examples"]) for r in json.loads(out)["results"]
+        }
+    assert answers["spark"] == answers["pandas"]
+    assert answers["spark"]["age.max"] == ("failed", 1, [{"row": 1, "value": 200.0}])
+
+
+def test_engine_spark_in_mlops_yaml_makes_lint_refuse_a_pattern_java_reads_differently(repo: Path) -> None:
+    write(repo, "mlops.yaml", "kind: Project\nversion: 1\nengine: spark\n")
+    write(repo, "rules/p.yaml", "kind: Rules\nversion: 1\ncolumns:\n  plan: {pattern: '\\bpro'}\n")
+    code, out, err = invoke("lint")
+    assert code == 1, out + err
+    assert "rules/p.yaml" in out + err and "spark engine" in out + err
+    write(repo, "mlops.yaml", "kind: Project\nversion: 1\nengine: pandas\n")
+    code, out, err = invoke("lint")
+    assert code == 0, out + err
+
+
+def test_profile_on_spark(repo: Path) -> None:
+    code, out, err = invoke("profile", "d.parquet", "--engine", "spark", "-o", "p.json")
+    assert code == 0, out + err
+    profile = json.loads((repo / "p.json").read_text())
+    assert profile["rows"] == 4
