@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-_AREAS = ("linting", "pipeline", "data", "registry", "promotion", "reproduce", "monitor")
+_AREAS = ("linting", "pipeline", "data", "registry", "promotion", "reproduce", "monitor", "evaluation")
 
 
 def __getattr__(name: str) -> Any:

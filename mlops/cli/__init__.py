@@ -61,6 +61,18 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Promotion",
         "Check that assignment tags went through review.",
     ),
+    "evalset": (
+        "mlops.cli.evaluation",
+        "evalset",
+        "Evaluation",
+        "Evaluation sets: add production failures, show versions, score.",
+    ),
+    "evaluate": (
+        "mlops.cli.evaluation",
+        "evaluate",
+        "Evaluation",
+        "Score a version on today's evaluation sets (incumbent comparisons).",
+    ),
     "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
     "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
     "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),
@@ -72,7 +84,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     ),
     "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
 }
-SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Reproduce", "Monitoring"]
+SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Evaluation", "Reproduce", "Monitoring"]
 
 
 def _available(module: str) -> bool:

@@ -17,6 +17,7 @@ KINDS = {
     "Rules": "rules",
     "Promotion": "promotion",
     "Registry": "registry",
+    "Evaluation": "evaluation",
 }
 
 

@@ -31,7 +31,9 @@ class Context:
 
     @property
     def gates(self) -> GateContext:
-        return GateContext(self.root, self.reader, self.now, self.history_at or self.head, self.history_label)
+        return GateContext(
+            self.root, self.reader, self.now, self.history_at or self.head, self.history_label, self.state
+        )
 
 
 GOOD = "left in good standing"  # replaced by a version new to the stage
@@ -135,10 +137,29 @@ def evaluate(
             ev.results.extend(metric_gate(gate, subject, incumbent, ctx.gates, ev.rollback))
         elif gate.kind == "validation":
             ev.results.append(validation_gate(gate, subject, ctx.gates))
+        elif gate.kind == "evaluated_on":
+            ev.results.append(_evaluated_on(ctx, subject))
         else:
             ev.results.append(monitor_gate(gate, subject, ctx.gates, ev.rollback))
     ev.deltas = _deltas(ctx, stage, subject, incumbent)
     return ev
+
+
+def _evaluated_on(ctx: Context, subject: Subject) -> GateResult:
+    """The candidate read the latest versions of its evaluation sets (mlops.evaluation.gate)."""
+    from mlops.evaluation.gate import evaluated_on_gate
+
+    protected = ctx.history_at or ctx.head
+    return evaluated_on_gate(
+        ctx.root,
+        ctx.state,
+        protected,
+        ctx.history_label,
+        subject.artifact,
+        subject.version,
+        subject.commit,
+        ctx.dvc_yaml,
+    )
 
 
 def _proof(ctx: Context, artifact: str, entry: Any) -> GateResult:

@@ -18,7 +18,7 @@ DEFAULT_ALLOWED_SIGNERS = ".mlops/allowed_signers"
 
 @dataclass(frozen=True)
 class Gate:
-    """One gate of a stage. `kind` is metric, validation or monitor."""
+    """One gate of a stage. `kind` is metric, validation, monitor or evaluated_on."""
 
     index: int
     kind: str
@@ -39,6 +39,8 @@ class Gate:
             return f"validation report {self.path} passed"
         if self.kind == "monitor":
             return f"no error alerts for {self.no_alerts_for_text} in {self.path}"
+        if self.kind == "evaluated_on":
+            return "evaluated on the current evaluation sets"
         parts = []
         if self.min is not None:
             parts.append(f"{self.metric} >= {self.min:g}")
@@ -230,6 +232,8 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
 def _gate(index: int, g: dict[str, Any]) -> Gate:
     if "validation" in g:
         return Gate(index, "validation", path=g["validation"], desc=g.get("desc"))
+    if "evaluated_on" in g:
+        return Gate(index, "evaluated_on", desc=g.get("desc"))
     if "monitor" in g:
         text = g.get("no_alerts_for") or "0s"
         return Gate(
