@@ -119,6 +119,10 @@ def test_weekly_triage_refuses_a_stale_evaluation_and_judges_the_new_failures(tm
     # the incumbent's numbers are on v0.1.0: no comparison across set versions
     unmatched = run_cli("promote", "churn-model@v0.3.0", "--to", "staging", cwd=repo)
     assert unmatched.returncode == 1
+    assert (
+        "incumbent v0.1.0 was evaluated on churn-holdout v0.1.0, the candidate on churn-holdout v0.2.0"
+        in unmatched.stdout
+    )
     assert "run `mlops evaluate churn-model@v0.1.0`" in unmatched.stdout
     git(repo, "checkout", "-q", "registry.yaml")
 

@@ -144,11 +144,15 @@ def _on_same_sets(data: Any, inc_data: Any, incumbent: Subject, ctx: GateContext
         redone = None
     if redone is not None and same_sets(data, redone):
         return redone, ""
-    theirs, mine = sets_in(inc_data, ctx.state), sets_in(data, ctx.state)
+    theirs, mine = _shown(sets_in(inc_data, ctx.state)), _shown(sets_in(data, ctx.state))
     return None, (
         f"incumbent {incumbent.version} was evaluated on {theirs}, the candidate on {mine}; run "
         f"`mlops evaluate {incumbent.artifact}@{incumbent.version}` and commit {path}"
     )
+
+
+def _shown(sets: dict[str, str] | None) -> str:
+    return ", ".join(f"{name} {version}" for name, version in (sets or {}).items()) or "no evaluation sets"
 
 
 def _record_sets(results: list[GateResult], data: Any, ctx: GateContext) -> list[GateResult]:
