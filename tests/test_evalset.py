@@ -243,3 +243,16 @@ def test_evalset_add_refuses_bad_input_and_leaves_the_repository_as_it_was(proje
     git(project, "checkout", "evaluation.yaml")
     assert git(project, "rev-parse", "HEAD") == before and git(project, "tag", "-l") == ""
     assert (project / "eval/holdout.csv").read_text() == ROWS
+
+
+def test_a_set_outside_the_repository_is_refused_by_lint_score_and_add(project: Path) -> None:
+    outside = EVALUATION.replace("path: eval/holdout.csv", "path: ../secret.csv")
+    write(project.parent, "secret.csv", ROWS)
+    write(project, "evaluation.yaml", outside)
+    code, out, _ = invoke("lint")
+    assert code == 1 and "`../secret.csv` is outside the repository" in out
+    code, _, err = invoke("evalset", "score", "m")
+    assert code == 2 and "evaluation set holdout: `../secret.csv` is outside the repository" in err
+    git(project, "commit", "-qam", "hostile")
+    code, _, err = invoke("evalset", "add", "holdout", "--from", str(_failures(project)), "--reason", "r")
+    assert code == 2 and "outside the repository" in err

@@ -18,7 +18,7 @@ from typing import Any
 
 from mlops import atomic, git
 from mlops.errors import GitError, InputError
-from mlops.evaluation.spec import PROVENANCE, EvalSet
+from mlops.evaluation.spec import PROVENANCE, EvalSet, inside
 
 
 @dataclass
@@ -139,7 +139,7 @@ def provenance(root: Path, reason: str, source: str | None, now: datetime | None
 
 
 def add_rows(root: Path, evalset: EvalSet, source_file: Path, prov: Provenance) -> tuple[AddResult, bytes]:
-    target = root / evalset.path
+    target = inside(root, evalset)
     if not target.is_file():
         raise InputError(
             f"{evalset.path}: the evaluation set's file is missing (run `dvc pull` or `dvc checkout`)"

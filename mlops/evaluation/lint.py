@@ -48,8 +48,19 @@ def _set_findings(
     artifacts: dict[str, Any],
     tracked: set[str],
 ) -> list[Finding]:
+    from mlops.config.project import escapes
+
     findings = []
-    path = str(spec.get("path", "")).strip("/")
+    path = str(spec.get("path", ""))
+    if escapes(path):
+        return [
+            doc.finding(
+                ("sets", name, "path"),
+                f"`{path}` is outside the repository; paths are relative to the repository root and stay inside it",
+                rule="path-outside",
+            )
+        ]
+    path = path.strip("/")
     declared = _mapping(artifacts.get(name))
     if not declared:
         findings.append(

@@ -18,7 +18,7 @@ from typing import Any
 
 from mlops import atomic, refs
 from mlops.errors import InputError, UsageError
-from mlops.evaluation.spec import Evaluation
+from mlops.evaluation.spec import Evaluation, inside
 
 
 @dataclass
@@ -55,7 +55,7 @@ def _prepare(root: Path, tree: Path, commit: str, evaluation: Evaluation, rel: s
     _checkout_all(tree)
     shutil.copyfile(root / rel, tree / rel)
     for evalset in evaluation.sets_of(artifact):
-        source = root / evalset.path
+        source = inside(root, evalset)
         if not source.is_file():
             raise InputError(f"{evalset.path}: today's evaluation set is missing (run `dvc checkout`)")
         (tree / evalset.path).parent.mkdir(parents=True, exist_ok=True)

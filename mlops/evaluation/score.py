@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import CheckFailed, InputError
-from mlops.evaluation.spec import PROVENANCE, EvalSet, Evaluation, ModelEvaluation
+from mlops.evaluation.spec import PROVENANCE, EvalSet, Evaluation, ModelEvaluation, inside
 
 
 @dataclass
@@ -84,7 +84,7 @@ def score_set(root: Path, model: ModelEvaluation, evalset: EvalSet) -> SetResult
     from mlops.data.expr import ExprError, parse
     from mlops.evaluation.metrics import compute
 
-    path = root / evalset.path
+    path = inside(root, evalset)
     frame = read_table(path, evalset.path)
     if model.label not in frame.columns:
         raise InputError(f"{evalset.path}: no label column `{model.label}`")

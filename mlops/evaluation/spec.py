@@ -64,6 +64,19 @@ class Evaluation:
         return [self.sets[s] for s in model.sets if s in self.sets] if model else []
 
 
+def inside(root: Any, evalset: EvalSet) -> Any:
+    """The set's file under ROOT; InputError for a path that leaves the repository (`..`, absolute, a symlink
+    pointing out): mlops reads nothing outside the repository."""
+    from pathlib import Path
+
+    from mlops.config.project import escapes
+
+    target = Path(root) / evalset.path
+    if escapes(evalset.path) or not target.resolve().is_relative_to(Path(root).resolve()):
+        raise InputError(f"evaluation set {evalset.name}: `{evalset.path}` is outside the repository")
+    return target
+
+
 def parse(doc: Document) -> Evaluation:
     """The model of a schema-valid document (cross-file problems are lint's)."""
     data = doc.data if isinstance(doc.data, dict) else {}
