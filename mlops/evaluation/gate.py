@@ -129,7 +129,7 @@ def evaluated_on_gate(
         return GateResult(
             "evaluated_on", gate, False, "; ".join(problems), value=used, threshold=_versions(wanted)
         )
-    shown = ", ".join(f"{s.name} {s.version}" for s in wanted)
+    shown = ", ".join(f"{s.name} {s.version or '(no registered version yet)'}" for s in wanted)
     return GateResult(
         "evaluated_on", gate, True, f"evaluated on {shown}", value=used, threshold=_versions(wanted)
     )
@@ -140,11 +140,8 @@ def _compare_set(
 ) -> tuple[str, str]:
     """(the set version the candidate read, the problem or "")."""
     old = version_of(state, s.name, have) or (f"unregistered data (md5 {have})" if have else "nothing")
-    if s.version is None:
-        return (
-            old,
-            f"evaluation set {s.name} has no registered version in {label} (`mlops register {s.name}`)",
-        )
+    if s.version is None:  # nothing registered yet: nothing to be stale against
+        return old, ""
     if have != s.md5:
         return old, (
             f"{artifact} {version} was evaluated on {s.name} {old}, but the latest version in {label} is "

@@ -17,7 +17,8 @@ def evaluation_outputs(doc: Document | None, promotion: Document | None) -> set[
     if doc is None or not doc.checkable or not isinstance(doc.data, dict):
         return set()
     artifacts = _artifacts(promotion)
-    out = set()
+    # the sets too: `dvc add`ed data (the set checks report one that is not tracked)
+    out = {str(_mapping(spec).get("path", "")).strip("/") for spec in _mapping(doc.data.get("sets")).values()}
     for name in _mapping(doc.data.get("models")):
         metrics = _mapping(artifacts.get(name)).get("metrics")
         if isinstance(metrics, str):
