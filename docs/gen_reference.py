@@ -158,6 +158,17 @@ EXIT_CODES: dict[str, dict[int, str]] = {
         2: "located errors in a pipeline, rules or policy file; a page in the folder that `mlops doc` "
         "did not write; not a Git repository",
     },
+    "evalset": {
+        0: "rows added (or none new: every key already in the set), shown, or scored",
+        1: "the evaluation's predict command failed",
+        2: "dirty work tree, unknown set or reference, rows lacking the set's columns, a missing set file, "
+        "no evaluation.yaml; nothing changed",
+    },
+    "evaluate": {
+        0: "results written to reports/evaluations/ARTIFACT/VERSION.json",
+        1: "the version's predict command failed",
+        2: "dirty work tree, unknown reference, a reference that names no version, the model not in the DVC cache",
+    },
 }
 GENERIC_CODES = {0: "done", 1: "a check failed", 2: COMMON_2}
 ALWAYS = {
@@ -168,6 +179,7 @@ ALWAYS = {
 FILE_KINDS = [  # (schema stem, kind, default location)
     ("pipeline", "Pipeline", "pipelines/*.yaml"),
     ("rules", "Rules", "rules/*.yaml"),
+    ("evaluation", "Evaluation", "evaluation.yaml"),
     ("promotion", "Promotion", "promotion.yaml"),
     ("registry", "Registry", "registry.yaml"),
     ("project", "Project", "mlops.yaml (optional)"),

@@ -20,6 +20,7 @@ LOCATION = {
     "Promotion": "promotion.yaml",
     "Registry": "registry.yaml",
     "Project": "mlops.yaml",
+    "Evaluation": "evaluation.yaml",
 }
 
 HOSTILE_VALUES = [
@@ -141,6 +142,7 @@ def seed_files() -> list[tuple[str, bytes]]:
             "promotion": "Promotion",
             "registry": "Registry",
             "project": "Project",
+            "evaluation": "Evaluation",
         }[path.relative_to(EXAMPLES).parts[0]]
         seeds.append((kind, path.read_bytes()))
     for path in sorted(TEMPLATES.rglob("*.yaml")):

@@ -23,7 +23,7 @@ def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_bef
 ) -> None:
     init = run_cli("init", "demo", cwd=tmp_path)
     assert init.returncode == 0, init.stderr
-    assert "compiled dvc.yaml: 5 stages" in init.stdout and "cd demo" in init.stdout
+    assert "compiled dvc.yaml: 6 stages" in init.stdout and "cd demo" in init.stdout
     demo = tmp_path / "demo"
     for rel in [
         "pipelines/churn.yaml",
@@ -60,7 +60,14 @@ def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_bef
 
     first = run_cli("run", cwd=demo)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _ran(first.stdout) == ["prepare", "check_train", "profile_train", "train", "evaluate"]
+    assert _ran(first.stdout) == [
+        "prepare",
+        "check_train",
+        "profile_train",
+        "train",
+        "evaluate",
+        "eval-churn-model",
+    ]
     metrics = json.loads((demo / "metrics/eval.json").read_text())
     assert 0.6 < metrics["auc"] <= 1 and set(metrics["slices"]) == {"basic", "pro", "enterprise"}
     assert json.loads((demo / "reports/check_train.json").read_text())["passed"] is True
@@ -72,7 +79,11 @@ def test_default_example_runs_reruns_only_affected_stages_and_bad_data_stops_bef
     params.write_text(params.read_text().replace("lr: 0.5", "lr: 0.3"))
     second = run_cli("run", cwd=demo)
     assert second.returncode == 0, second.stderr
-    assert _ran(second.stdout) == ["train", "evaluate"]  # only the stages that read train.*
+    assert _ran(second.stdout) == [
+        "train",
+        "evaluate",
+        "eval-churn-model",
+    ]  # only the stages that read train.*
 
     model = (demo / "models/model.pkl").read_bytes()
     subprocess.run(

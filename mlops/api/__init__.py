@@ -24,6 +24,7 @@ _AREAS = (
     "operations",
     "report",
     "docgen",
+    "evaluation",
 )
 
 

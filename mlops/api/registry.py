@@ -56,10 +56,12 @@ def register(
     message: str | None = None,
     push: bool = False,
     force: bool = False,
+    extra: dict[str, Any] | None = None,
     root: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Tag a new version of ARTIFACT (declared in promotion.yaml) on REV's commit. Refuses an artifact whose
-    bytes (its hash in dvc.lock) equal the latest version's, unless `force`."""
+    bytes (its hash in dvc.lock) equal the latest version's, unless `force`. `extra` adds keys to the tag's
+    machine-readable block (e.g. what an `evalset add` appended)."""
     from mlops import git
     from mlops.registry import write
     from mlops.registry.snapshot import snapshot
@@ -86,6 +88,7 @@ def register(
     data["environment"] = _environment(base, commit)
     if not force:
         _refuse_identical(base, artifact, commit, data)
+    data.update(extra or {})
     tag = write.register(
         base,
         artifact,

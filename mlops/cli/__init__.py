@@ -87,6 +87,18 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "Monitoring",
         "Each stage's service-level objectives, with evidence.",
     ),
+    "evalset": (
+        "mlops.cli.evaluation",
+        "evalset",
+        "Evaluation",
+        "Evaluation sets: add production failures, show versions, score.",
+    ),
+    "evaluate": (
+        "mlops.cli.evaluation",
+        "evaluate",
+        "Evaluation",
+        "Score a version on today's evaluation sets (incumbent comparisons).",
+    ),
     "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
     "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
     "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),
@@ -99,7 +111,17 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
     "report": ("mlops.cli.report", "report", "Promotion", "Reports: time in each stage (`report stages`)."),
 }
-SECTIONS = ["Project", "Pipelines", "Data", "Registry", "Promotion", "Serving", "Reproduce", "Monitoring"]
+SECTIONS = [
+    "Project",
+    "Pipelines",
+    "Data",
+    "Registry",
+    "Promotion",
+    "Evaluation",
+    "Serving",
+    "Reproduce",
+    "Monitoring",
+]
 
 
 def _available(module: str) -> bool:

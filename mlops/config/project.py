@@ -26,6 +26,7 @@ class Project:
     rules: list[str] = field(default_factory=lambda: ["rules/*.yaml", "rules/*.yml"])
     promotion: str = "promotion.yaml"
     registry: str = "registry.yaml"
+    evaluation: str = "evaluation.yaml"
     params: str = "params.yaml"
     reports: str = "reports"
     dvc_yaml: str = "dvc.yaml"
@@ -72,7 +73,11 @@ class Project:
     def all_files(self) -> list[tuple[str, str]]:
         """Every mlops file that exists, with the kind its location implies."""
         files = [(p, "Pipeline") for p in self.pipeline_files()] + [(p, "Rules") for p in self.rules_files()]
-        for rel, kind in ((self.promotion, "Promotion"), (self.registry, "Registry")):
+        for rel, kind in (
+            (self.promotion, "Promotion"),
+            (self.registry, "Registry"),
+            (self.evaluation, "Evaluation"),
+        ):
             if _is_file(self.path(rel)):
                 files.append((rel, kind))
         if self.config_file:
@@ -87,7 +92,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-PATH_KEYS = ("promotion", "registry", "params", "reports", "dvc_yaml", "environment")
+PATH_KEYS = ("promotion", "registry", "evaluation", "params", "reports", "dvc_yaml", "environment")
 PATTERN_KEYS = ("pipelines", "rules")
 
 

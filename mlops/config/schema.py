@@ -18,6 +18,7 @@ KINDS = {
     "Rules": "rules",
     "Promotion": "promotion",
     "Registry": "registry",
+    "Evaluation": "evaluation",
 }
 
 

@@ -22,6 +22,10 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
 
         findings.extend(pipeline_checks.check_pipelines(project, pipelines))
         outputs = pipeline_checks.pipeline_outputs(project, pipelines)
+    evaluation = next((d for d in docs if d.kind == "Evaluation" and d.path == project.evaluation), None)
+    findings.extend(_evaluation(project, evaluation, promotion))
+    if outputs is not None:
+        outputs = outputs | _evaluation_outputs(evaluation, promotion)
     for doc in docs:
         if doc.kind == "Rules" and doc.checkable:
             findings.extend(rules_checks(project, doc))
@@ -76,6 +80,23 @@ def _outside(project: Project, promotion: Document | None) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _evaluation(project: Project, doc: Document | None, promotion: Document | None) -> list[Finding]:
+    """evaluation.yaml against the policy and the DVC-tracked files (mlops.evaluation.lint)."""
+    if doc is None or not _has_module("mlops.evaluation.lint"):
+        return []
+    from mlops.evaluation.lint import check_evaluation
+
+    return check_evaluation(project, doc, promotion, _known_paths(project))
+
+
+def _evaluation_outputs(doc: Document | None, promotion: Document | None) -> set[str]:
+    if doc is None or not _has_module("mlops.evaluation.lint"):
+        return set()
+    from mlops.evaluation.lint import evaluation_outputs
+
+    return evaluation_outputs(doc, promotion)
 
 
 def _mapping(value: Any) -> dict[Any, Any]:

@@ -101,7 +101,13 @@ def artifacts_section(promotion: Any) -> dict[str, Any]:
     return section
 
 
-def render(pipeline: Pipeline, promotion: Any = None, promotion_path: str = "promotion.yaml") -> Compiled:
+def render(
+    pipeline: Pipeline,
+    promotion: Any = None,
+    promotion_path: str = "promotion.yaml",
+    evaluation: Any = None,
+    evaluation_path: str = "evaluation.yaml",
+) -> Compiled:
     reports: dict[str, list[str]] = {}
     for s in pipeline.stages:
         if s.kind == "validate" and s.data is not None and s.report is not None:
@@ -109,6 +115,8 @@ def render(pipeline: Pipeline, promotion: Any = None, promotion_path: str = "pro
     findings: list[Finding] = []
     body: dict[str, Any] = {}
     stages = _stages_section(pipeline, reports, findings)
+    evaluated = _evaluation_stages(evaluation, promotion, evaluation_path)
+    stages.update(evaluated)
     if stages or not pipeline.top_level:
         body["stages"] = stages
     for key in TOP_LEVEL:
@@ -119,8 +127,19 @@ def render(pipeline: Pipeline, promotion: Any = None, promotion_path: str = "pro
     if artifacts:
         body["artifacts"] = artifacts
         sources.append(promotion_path)
+    if evaluated:
+        sources.append(evaluation_path)
     text = header(sources) + dump(body)
-    return Compiled(text, [s.name for s in pipeline.stages], sources, findings)
+    return Compiled(text, [s.name for s in pipeline.stages] + list(evaluated), sources, findings)
+
+
+def _evaluation_stages(evaluation: Any, promotion: Any, evaluation_path: str) -> dict[str, Any]:
+    """One standard evaluation stage per model of evaluation.yaml (mlops.evaluation.stage)."""
+    if evaluation is None:
+        return {}
+    from mlops.evaluation.stage import evaluation_stages
+
+    return evaluation_stages(evaluation, promotion, evaluation_path)
 
 
 def _stages_section(

@@ -49,6 +49,12 @@ def plan(project: Any) -> tuple[Compiled, Any]:
             project.path(project.promotion), shown=project.promotion, expected_kind="Promotion"
         )
         findings.extend(promotion.findings)
+    evaluation = None
+    if project.path(project.evaluation).is_file():
+        evaluation = read_document(
+            project.path(project.evaluation), shown=project.evaluation, expected_kind="Evaluation"
+        )
+        findings.extend(evaluation.findings)
     pipeline, problems = build(project, docs)
     findings.extend(problems)
     findings.extend(check_model(project, pipeline))
@@ -56,7 +62,7 @@ def plan(project: Any) -> tuple[Compiled, Any]:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ConfigError(sort_findings(errors))
-    compiled = render(pipeline, promotion, project.promotion)
+    compiled = render(pipeline, promotion, project.promotion, evaluation, project.evaluation)
     compiled.findings = findings + compiled.findings  # render warns about stages it writes one by one
     return compiled, pipeline
 

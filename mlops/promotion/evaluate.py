@@ -38,7 +38,9 @@ class Context:
 
     @property
     def gates(self) -> GateContext:
-        return GateContext(self.root, self.reader, self.now, self.history_at or self.head, self.history_label)
+        return GateContext(
+            self.root, self.reader, self.now, self.history_at or self.head, self.history_label, self.state
+        )
 
 
 GOOD = "left in good standing"  # replaced by a version new to the stage
@@ -152,7 +154,26 @@ def _run_gate(
         return [validation_gate(gate, subject, ctx.gates)]
     if gate.kind == "environment":
         return [environment_gate(gate, subject, ctx.state, stage, rollback)]
+    if gate.kind == "evaluated_on":
+        return [_evaluated_on(ctx, subject)]
     return [monitor_gate(gate, subject, ctx.gates, rollback)]
+
+
+def _evaluated_on(ctx: Context, subject: Subject) -> GateResult:
+    """The candidate read the latest versions of its evaluation sets (mlops.evaluation.gate)."""
+    from mlops.evaluation.gate import evaluated_on_gate
+
+    protected = ctx.history_at or ctx.head
+    return evaluated_on_gate(
+        ctx.root,
+        ctx.state,
+        protected,
+        ctx.history_label,
+        subject.artifact,
+        subject.version,
+        subject.commit,
+        ctx.dvc_yaml,
+    )
 
 
 def _proof(ctx: Context, artifact: str, entry: Any) -> GateResult:

@@ -34,6 +34,7 @@ class GateContext:
     now: datetime
     head: str  # the commit monitoring histories are read at
     head_label: str = "HEAD"
+    state: Any = None  # the registry state: evaluation-set versions by md5
 
 
 def fmt(value: Any) -> str:
@@ -61,13 +62,7 @@ def metric_gate(
                 metric=name,
             )
         ]
-    inc_data: Any = None
-    inc_note = ""
-    if gate.not_worse_than and incumbent is not None and not rollback:
-        try:
-            inc_data = ctx.reader.data(incumbent.commit, incumbent.metrics_path or "")
-        except CommittedFileError as exc:
-            inc_note = f"incumbent {incumbent.version}: {exc}"
+    inc_data, inc_note, mismatch = _incumbent_data(gate, data, incumbent, ctx, rollback)
     results: list[GateResult] = []
     for slice_name in _slices(gate, data, inc_data):
         value, problem = _value(data, name, slice_name)
@@ -112,10 +107,60 @@ def metric_gate(
                     threshold=gate.max,
                 )
             )
-        if gate.not_worse_than:
+        if gate.not_worse_than and mismatch:
+            if slice_name is None:  # one refusal, not one per slice
+                results.append(GateResult("metric", label, False, f"{name}: {mismatch}", metric=name))
+        elif gate.not_worse_than:
             results.append(
                 _compare(gate, where, name, slice_name, value, incumbent, inc_data, inc_note, rollback)
             )
+    return _record_sets(results, data, ctx)
+
+
+def _incumbent_data(
+    gate: Gate, data: Any, incumbent: Subject | None, ctx: GateContext, rollback: bool
+) -> tuple[Any, str, str]:
+    """(the incumbent's metrics, why they are missing, why they are not comparable) for `not_worse_than`."""
+    if not gate.not_worse_than or incumbent is None or rollback:
+        return None, "", ""
+    try:
+        inc_data = ctx.reader.data(incumbent.commit, incumbent.metrics_path or "")
+    except CommittedFileError as exc:
+        return None, f"incumbent {incumbent.version}: {exc}", ""
+    inc_data, mismatch = _on_same_sets(data, inc_data, incumbent, ctx)
+    return inc_data, "", mismatch
+
+
+def _on_same_sets(data: Any, inc_data: Any, incumbent: Subject, ctx: GateContext) -> tuple[Any, str]:
+    """The incumbent's numbers on the candidate's evaluation-set versions (mlops.evaluation.gate)."""
+    from mlops.evaluation.gate import reevaluation_path, same_sets, sets_in
+
+    if same_sets(data, inc_data):
+        return inc_data, ""
+    path = reevaluation_path("reports", incumbent.artifact, incumbent.version)
+    try:
+        redone = ctx.reader.data(ctx.head, path)
+    except CommittedFileError:
+        redone = None
+    if redone is not None and same_sets(data, redone):
+        return redone, ""
+    theirs, mine = _shown(sets_in(inc_data, ctx.state)), _shown(sets_in(data, ctx.state))
+    return None, (
+        f"incumbent {incumbent.version} was evaluated on {theirs}, the candidate on {mine}; run "
+        f"`mlops evaluate {incumbent.artifact}@{incumbent.version}` and commit {path}"
+    )
+
+
+def _shown(sets: dict[str, str] | None) -> str:
+    return ", ".join(f"{name} {version}" for name, version in (sets or {}).items()) or "no evaluation sets"
+
+
+def _record_sets(results: list[GateResult], data: Any, ctx: GateContext) -> list[GateResult]:
+    from mlops.evaluation.gate import sets_in
+
+    recorded = sets_in(data, ctx.state)
+    for result in results:
+        result.evaluated_on = recorded
     return results
 
 

@@ -18,7 +18,7 @@ DEFAULT_ALLOWED_SIGNERS = ".mlops/allowed_signers"
 
 @dataclass(frozen=True)
 class Gate:
-    """One gate of a stage. `kind` is metric, validation or monitor."""
+    """One gate of a stage. `kind` is metric, validation, monitor or evaluated_on."""
 
     index: int
     kind: str
@@ -65,6 +65,7 @@ _KIND_LABELS = {  # gates other than metric bounds: one label each
     "validation": lambda g: f"validation report {g.path} passed",
     "monitor": lambda g: f"no error alerts for {g.no_alerts_for_text} in {g.path}",
     "environment": _environment_label,
+    "evaluated_on": lambda g: "evaluated on the current evaluation sets",
 }
 
 
@@ -288,6 +289,8 @@ def _gate(index: int, g: dict[str, Any]) -> Gate:
         )
     if "validation" in g:
         return Gate(index, "validation", path=g["validation"], desc=g.get("desc"))
+    if "evaluated_on" in g:
+        return Gate(index, "evaluated_on", desc=g.get("desc"))
     if "monitor" in g:
         text = g.get("no_alerts_for") or "0s"
         return Gate(

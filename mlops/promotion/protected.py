@@ -58,7 +58,7 @@ def changed_files(root: Path, before: str, after: str) -> list[str]:
 
 def guarded_files(project: Project, policy: Policy) -> tuple[set[str], list[str]]:
     """(exact paths, glob patterns) of the files that decide promotions, as one side names them."""
-    exact = {PROJECT_FILE, project.promotion, policy.allowed_signers}
+    exact = {PROJECT_FILE, project.promotion, policy.allowed_signers, project.evaluation}
     for stage in policy.stages.values():
         for gate in stage.gates:
             if gate.kind == "monitor" and gate.path:

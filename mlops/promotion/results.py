@@ -21,6 +21,7 @@ class GateResult:
     threshold: Any = None
     incumbent: str | None = None  # the incumbent version a comparison used
     incumbent_value: Any = None
+    evaluated_on: dict[str, str] | None = None  # evaluation set -> version the numbers come from
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
@@ -110,7 +111,15 @@ class Evaluation:
         out = []
         for r in self.results:
             row: dict[str, Any] = {"gate": r.gate, "passed": r.passed, "result": r.status.lower()}
-            for key in ("metric", "slice", "value", "threshold", "incumbent", "incumbent_value"):
+            for key in (
+                "metric",
+                "slice",
+                "value",
+                "threshold",
+                "incumbent",
+                "incumbent_value",
+                "evaluated_on",
+            ):
                 value = getattr(r, key)
                 if value is not None:
                     row[key] = value

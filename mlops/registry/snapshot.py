@@ -24,6 +24,11 @@ def snapshot(
     dvc_yaml: str = "dvc.yaml",
     dvc_lock: str = "dvc.lock",
 ) -> dict[str, Any]:
+    from mlops.evaluation.tracked import dvc_tracked_snapshot
+
+    tracked = dvc_tracked_snapshot(root, commit, artifact, spec)  # a `dvc add`ed data artifact: no dvc.lock
+    if tracked is not None:
+        return tracked
     reasons, lock = stale_reasons(root, commit, dvc_yaml, dvc_lock)
     if reasons:
         more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""

@@ -1,0 +1,1 @@
+"""Evaluation as a versioned contract: evaluation sets, the standard evaluation stage, freshness gates."""
