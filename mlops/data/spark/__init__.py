@@ -10,6 +10,7 @@ in docs/guides/engines-spark.md; `unsupported(rule)` says why the engine refuses
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from mlops.errors import InputError
@@ -60,13 +61,24 @@ class SparkEngine:
                 from pyspark.sql import SparkSession
             except ImportError:
                 raise InputError(f"the spark engine needs pyspark: {INSTALL}") from None
-            self._session = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+            active = SparkSession.getActiveSession()
+            if active is None:
+                # local Python workers run this interpreter (it has pyarrow and mlops), not whatever
+                # `python3` is first on PATH; a cluster's own setting wins
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            self._session = active or SparkSession.builder.getOrCreate()
         return self._session
 
     def frame(self, data: Any) -> tuple[Any, str]:
         """A Spark DataFrame and the name reports show, from a DataFrame, a path or a table name."""
         if hasattr(data, "schema") and hasattr(data, "agg"):
             return data, "dataframe"
+        if hasattr(data, "to_parquet") or type(data).__module__.startswith("polars"):
+            # a local pandas or polars frame (the API takes those on every engine): through Arrow
+            local = (
+                data.to_pandas() if hasattr(data, "to_pandas") and not hasattr(data, "to_parquet") else data
+            )
+            return self.session().createDataFrame(local), "dataframe"
         text = os.fspath(data)
         spark = self.session()
         if os.path.exists(text) or "://" in text:

@@ -26,4 +26,10 @@ def profile_frame(df: Any, columns: list[str] | None, declared: dict[str, str] |
             col = F.to_utc_timestamp(col, F.current_timezone())
         selected.append(col.alias(name))
     builder = profile_builder(df.select(*selected), columns)
-    return builder.result()
+    profile = builder.result()
+    # Arrow hands an integer column with nulls to the executors as floats; its values are still integers
+    integral = {"ByteType", "ShortType", "IntegerType", "LongType"}
+    for name, column in profile.columns.items():
+        if types.get(name) in integral and column.dtype == "number":
+            column.dtype = "integer"
+    return profile
