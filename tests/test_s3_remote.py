@@ -151,7 +151,7 @@ def test_monitor_against_a_version_reads_its_training_data_from_the_bucket(clone
 
 
 def test_register_the_next_version_from_a_clone_and_check_it_out_elsewhere(
-    clone: Path, origin: Path, tmp_path: Path
+    clone: Path, origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, _, err = invoke("checkout", "churn@v1.0.0")  # pulls v1's data into this clone's cache
     assert code == 0, err
@@ -166,7 +166,7 @@ def test_register_the_next_version_from_a_clone_and_check_it_out_elsewhere(
     sh(clone, "git", "push", "-q", "origin", "main", "--tags")
     other = tmp_path / "other"
     sh(tmp_path, "git", "clone", "-q", str(origin), str(other))
-    os.chdir(other)
+    monkeypatch.chdir(other)
     code, out, err = invoke("checkout", "churn@v1.1.0")
     assert code == 0, err
     assert (other / "model.txt").read_text() == rows(400)
@@ -240,14 +240,14 @@ def test_a_bucket_without_the_objects_says_push_not_unreachable(clone: Path) -> 
 
 
 def test_get_fetches_a_version_from_the_bucket_in_a_clone_and_from_outside(
-    clone: Path, origin: Path, tmp_path: Path
+    clone: Path, origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, out, err = invoke("get", "churn@v1.0.0", "-o", "served.txt")
     assert code == 0, out + err
     assert (clone / "served.txt").read_text() == rows(300)
     outside = tmp_path / "outside"
     outside.mkdir()
-    os.chdir(outside)  # no repository here: `--repo` names the bare origin, as `dvc get` does
-    code, out, err = invoke("get", "churn@latest", "--repo", str(origin), "-o", "m.txt")
+    monkeypatch.chdir(outside)  # no repository here: `--repo` names the bare origin, as `dvc get` does
+    code, out, err = invoke("get", "churn@v1.0.0", "--repo", str(origin), "-o", "m.txt")
     assert code == 0, out + err
     assert (outside / "m.txt").read_text() == rows(300)
