@@ -263,7 +263,7 @@ def _pull(repo: Any, name: str, entries: list[HashEntry], source: str) -> Pulled
             pulled.lacking = list(entries)
             return pulled
         _announce(pulled, entries)
-        with _progress_on_terminal():
+        with _quiet_missing_warning():
             repo.cloud.pull(
                 {HashInfo("md5-dos2unix" if e.legacy else "md5", e.md5) for e in entries if e.md5},
                 remote=name,
@@ -284,22 +284,16 @@ def _announce(pulled: Pulled, entries: list[HashEntry]) -> None:
 
 
 @contextmanager
-def _progress_on_terminal() -> Iterator[None]:
-    """DVC's own progress bar ("Fetching from s3://...") on a terminal, as `dvc pull` shows it: DVC draws it
-    only when its logger is at INFO, which the `dvc` command sets and a library caller does not. Its
-    "missing cache files" warning (bare hashes) stays quiet: mlops names the missing paths itself."""
-    import sys
-
-    dvc_logger, cloud_logger = logging.getLogger("dvc"), logging.getLogger("dvc.data_cloud")
-    saved = dvc_logger.level, cloud_logger.level
-    if sys.stderr.isatty():
-        dvc_logger.setLevel(logging.INFO)
+def _quiet_missing_warning() -> Iterator[None]:
+    """DVC's "missing cache files" warning lists bare hashes: mlops names the missing paths itself.
+    (DVC's own progress bar stays hidden when DVC runs as a library; `_announce` says what is fetched.)"""
+    cloud_logger = logging.getLogger("dvc.data_cloud")
+    saved = cloud_logger.level
     cloud_logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        dvc_logger.setLevel(saved[0])
-        cloud_logger.setLevel(saved[1])
+        cloud_logger.setLevel(saved)
 
 
 UNSAVED = "Can't remove the following unsaved files"

@@ -73,12 +73,10 @@ class SparkEngine:
         """A Spark DataFrame and the name reports show, from a DataFrame, a path or a table name."""
         if hasattr(data, "schema") and hasattr(data, "agg"):
             return data, "dataframe"
-        if hasattr(data, "to_parquet") or type(data).__module__.startswith("polars"):
-            # a local pandas or polars frame (the API takes those on every engine): through Arrow
-            local = (
-                data.to_pandas() if hasattr(data, "to_pandas") and not hasattr(data, "to_parquet") else data
-            )
-            return self.session().createDataFrame(local), "dataframe"
+        if type(data).__module__.startswith("polars"):
+            data = data.to_pandas()
+        if hasattr(data, "to_parquet"):  # a local pandas frame (the API takes one on every engine)
+            return self.session().createDataFrame(data), "dataframe"
         text = os.fspath(data)
         spark = self.session()
         if os.path.exists(text) or "://" in text:
