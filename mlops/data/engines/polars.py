@@ -1,17 +1,20 @@
-"""The polars engine: each chunk is read once as Arrow, every native rule runs in one multithreaded polars
-select, and the rules without a native form run through the pandas checkers on the same chunk.
+"""The polars engine: on a Parquet file, every rule polars answers runs in one query over the whole file
+(mlops.data.engines.polars_file); the rules left over, the profile and other formats run chunk by chunk:
+each chunk is read once, every native rule runs in one multithreaded polars select, and the rules without a
+native form run through the pandas checkers on the same chunk.
 
-Chunks are the pandas engine's (same boundaries), so counts, examples and sketches are the same; the data
-streams chunk by chunk, so memory stays bounded by the chunk size whatever the file size.
+Chunks are the pandas engine's (same boundaries), so counts, examples and sketches are the same; the
+chunked path streams, so its memory stays bounded by the chunk size whatever the file size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlops.data.engines.pandas import as_source
+from mlops.data.engines.polars_file import fast_source, run_file
 from mlops.data.engines.polars_rules import Folding, Native, aggregations, compile_rule, fold
 
 if TYPE_CHECKING:
@@ -74,7 +77,10 @@ class Piece:
 
         if self.pandas is not None:
             return self.pandas if columns is None else self.pandas[columns]
-        return _to_pandas(self.arrow if columns is None else self.arrow.select(columns))
+        if columns is None:
+            return _to_pandas(self.arrow)
+        # only these columns to Arrow: a whole chunk's conversion costs as much as the rules it serves
+        return _to_pandas(self.frame.select(columns).to_arrow().replace_schema_metadata(self.metadata))
 
 
 @dataclass
@@ -91,28 +97,53 @@ class PolarsEngine:
         profile_all: bool = False,
         progress: Progress | None = None,
     ) -> ValidationReport:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from mlops.data.engine import finish, plan, threads
+        from mlops.data.engine import finish, plan
         from mlops.data.source import DEFAULT_CHUNK_ROWS
 
-        source = as_source(data)
+        source = fast_source(as_source(data))
         step = plan(source, rules, reference, profile_all)
-        offset = 0
-        workers = threads()
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for piece in _pieces(source, step, self.chunk_rows or DEFAULT_CHUNK_ROWS):
-                _run(piece, step, rules, offset, pool if workers > 1 else None)
-                offset += piece.frame.height
-                if progress is not None:
-                    progress(offset, step.total)
-        return finish(step, rules, reference, offset)
+        chunk_rows = self.chunk_rows or DEFAULT_CHUNK_ROWS
+        rest, rows = run_file(source, step, rules, chunk_rows)
+        if rows is None:
+            return finish(step, rules, reference, _chunked(source, step, rules, chunk_rows, progress))
+        if progress is not None:
+            progress(rows, step.total)
+        if rest or step.builder is not None:  # the rules polars left, and the profile, chunk by chunk
+            _chunked(source, replace(step, active=rest, read=_rest_read(rest, step)), rules, chunk_rows, None)
+        return finish(step, rules, reference, rows)
 
     def profile(self, data: Any, columns: list[str] | None = None) -> Profile:
         # profiles keep the pandas accumulators: their sketches are the reference format drift reads
         from mlops.data.profile import build_profile
 
         return build_profile(as_source(data), columns=columns, chunk_rows=self.chunk_rows)
+
+
+def _chunked(source: DataSource, step: Plan, rules: Rules, chunk_rows: int, progress: Progress | None) -> int:
+    """One pass over the chunks for the plan's checkers and profile; the rows read."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mlops.data.engine import threads
+
+    offset = 0
+    workers = threads()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for piece in _pieces(source, step, chunk_rows):
+            _run(piece, step, rules, offset, pool if workers > 1 else None)
+            offset += piece.frame.height
+            if progress is not None:
+                progress(offset, step.total)
+    return offset
+
+
+def _rest_read(rest: list[Checker], step: Plan) -> list[str] | None:
+    """The columns the chunked pass still reads: those of the rules left and of the profile (None: all)."""
+    if step.builder is not None and step.builder.columns is None:
+        return None
+    if any(c.rule.check == "duplicate_rows" for c in rest):
+        return None
+    needed = set(step.drift_cols).union(*(c.rule.columns() for c in rest))
+    return [c for c in step.report.columns if c in needed]
 
 
 def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None:
@@ -124,7 +155,9 @@ def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None
         exprs = aggregations(natives)
         row = piece.frame.select(exprs).row(0, named=True) if exprs else {}
         floats, na = piece.shown()
-        fold(natives, Folding(row, piece.frame, piece.arrow, offset, floats, na))
+        folding = Folding(row, piece.frame.height, offset, lambda name, _: name in floats, na)
+        folding.frame, folding.piece = piece.frame, piece
+        fold(natives, folding)
     wanted = _pandas_columns(others, step, piece.columns)
     if wanted is None or wanted:
         frame = piece.to_pandas(wanted)

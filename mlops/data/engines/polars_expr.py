@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlops.data.engines.polars_rules import column_kind
+from mlops.data.engines.polars_rules import column_kind, whole_file
 from mlops.data.expr import Binary, Col, In, IsNull, Lit, Node, Unary
 
 
@@ -82,8 +82,11 @@ class Compiler:
         declared = self.types.get(name)
         kind = column_kind(dtype, declared)
         series = self.frame.get_column(name)
-        if kind is None or (declared is None and series.null_count() == series.len()):
-            raise NotNative(name)  # the evaluator reads an empty undeclared column as null
+        # the evaluator reads an undeclared chunk of nulls as null: with nulls somewhere in the file, some
+        # chunk may hold only nulls
+        empty = series.null_count() > 0 if whole_file(self.frame) else series.null_count() == series.len()
+        if kind is None or (declared is None and empty):
+            raise NotNative(name)
         col = pl.col(name)
         if kind == "num":
             null = col.is_null() | col.is_nan() if dtype.is_float() else col.is_null()

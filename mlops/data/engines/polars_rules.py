@@ -2,33 +2,39 @@
 
 A rule is native when its answer cannot differ from the pandas checker's: a numeric column read as numbers
 (declared number, integer on integers, category or nothing) or a text column read as text (declared
-string, category or nothing), with no `where:`. Patterns run on the chunk's Arrow text through the same RE2
-call the pandas checker makes (never through polars' Rust regex, whose syntax differs in corners); `unique`
-keys integer columns without nulls exactly as the pandas checker does; `distinct` hashes the chunk's few
-distinct values with the same keys. Everything else (expressions, unique keys, duplicate rows, datetimes,
-booleans, text parsed as numbers) is folded by the pandas checker on the same chunk.
+string, category or nothing), with no `where:`; on a boolean column, `type`, `nullable` and
+`max_null_fraction`. Patterns run through polars' Rust regex when mlops.data.engines.polars_patterns
+rewrites them to the same meaning, else on the chunk's Arrow text through the RE2 call the pandas checker
+makes. Everything else (expressions the compiler refuses, unique keys, duplicate rows, datetimes, text
+parsed as numbers) is folded by the pandas checker on the same chunk.
+
+`frame` is either a chunk (a polars DataFrame) or a FileProbe (mlops.data.engines.polars_file): the whole
+file in one query, where `unique`, `distinct` and `quantiles` are exact polars aggregations
+(`is_first_distinct`, `n_unique`, `quantile`) instead of the mergeable hash sets and sketches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlops.data.checks import MAX_EXAMPLES, AggregateChecker, Checker, UniqueChecker
+from mlops.data.sketch import QuantileSketch
 
 if TYPE_CHECKING:
     import polars as pl
 
 Kind = Literal["num", "str"]
 # how a native rule folds into its checker
-Fold = Literal["mask", "moments", "values", "rows", "pattern", "unique", "distinct", "expr"]
+Fold = Literal["mask", "moments", "values", "rows", "pattern", "unique", "distinct", "expr", "count", "exact"]
 
 MASK_CHECKS = frozenset(
     {"type", "nullable", "min", "max", "gt", "lt", "allowed", "forbidden", "length", "max_null_fraction"}
 )
 NUMERIC_ONLY = frozenset({"mean", "std", "quantiles"})
 NATIVE_CHECKS = MASK_CHECKS | NUMERIC_ONLY | {"rows", "pattern", "unique", "distinct", "expr"}
+BOOLEAN_CHECKS = frozenset({"type", "nullable", "max_null_fraction"})  # a boolean column's native rules
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Native:
     fold: Fold
     expr: Any = None  # polars: the failing mask (mask), the finite values as float64 (moments, values)
     null: Any = None  # polars: the null mask (pattern)
+    count: Any = None  # polars: the failing count when cheaper than the mask's sum (unique on the whole file)
 
 
 def column_kind(dtype: pl.DataType, declared: str | None) -> Kind | None:
@@ -50,18 +57,51 @@ def column_kind(dtype: pl.DataType, declared: str | None) -> Kind | None:
     return None
 
 
+def whole_file(frame: Any) -> bool:
+    """Whether `frame` stands for the whole file (a FileProbe) rather than one chunk."""
+    return bool(getattr(frame, "whole", False))
+
+
 def compile_rule(checker: Checker, frame: Any, types: dict[str, str]) -> Native | None:
-    """The rule as a polars fold on this chunk, or None when the pandas checker must run it."""
+    """The rule as a polars fold on this chunk (or the whole file), or None when the pandas checker must run it."""
     rule = checker.rule
     if rule.where is not None or rule.check not in NATIVE_CHECKS:
         return None
     if rule.check in ("rows", "expr"):
         return Native(checker, "rows") if rule.check == "rows" else _compile_expr(checker, frame, types)
+    return _compile_for_column(checker, frame, types)
+
+
+def _compile_for_column(checker: Checker, frame: Any, types: dict[str, str]) -> Native | None:
+    rule = checker.rule
     dtype = frame.schema.get(rule.column or "")
-    kind = column_kind(dtype, types.get(rule.column or "")) if dtype is not None else None
-    if kind is None or (kind == "str" and rule.check in NUMERIC_ONLY | {"unique"}):
+    if dtype is None:
+        return None
+    if dtype.__class__.__name__ == "Boolean":
+        return _compile_boolean(checker, types.get(rule.column or ""))
+    kind = column_kind(dtype, types.get(rule.column or ""))
+    if kind is None or not _text_runs(kind, rule.check, frame):
         return None
     return _compile_column(checker, frame, kind, dtype)
+
+
+def _text_runs(kind: Kind, check: str, frame: Any) -> bool:
+    """Whether a rule runs natively on a column of this kind (text has no numeric aggregates; text keys are
+    exact on the whole file, and hashed as the pandas checker hashes them per chunk)."""
+    if kind != "str":
+        return True
+    return check not in NUMERIC_ONLY and (check != "unique" or whole_file(frame))
+
+
+def _compile_boolean(checker: Checker, declared: str | None) -> Native | None:
+    """A boolean column is read as pandas' nullable boolean: no value is of the wrong type, nulls are nulls."""
+    import polars as pl
+
+    rule = checker.rule
+    if rule.check not in BOOLEAN_CHECKS or declared not in (None, "boolean", "category"):
+        return None
+    null = pl.col(rule.column or "").is_null()
+    return Native(checker, "mask", null & pl.lit(False) if rule.check == "type" else null, null)
 
 
 def _compile_column(checker: Checker, frame: Any, kind: Kind, dtype: Any) -> Native | None:
@@ -72,14 +112,49 @@ def _compile_column(checker: Checker, frame: Any, kind: Kind, dtype: Any) -> Nat
     null = col.is_null() | col.is_nan() if dtype.is_float() else col.is_null()
     if rule.check in NUMERIC_ONLY:
         number = col.cast(pl.Float64)
-        fold: Fold = "values" if rule.check == "quantiles" else "moments"
+        fold: Fold = "moments" if rule.check != "quantiles" else "exact" if whole_file(frame) else "values"
         return Native(checker, fold, number.filter(number.is_finite()))
-    if rule.check in ("pattern", "unique", "distinct"):
-        if not _keyed_alike(rule.check, kind, dtype, frame.get_column(rule.column or "")):
-            return None
-        return Native(checker, rule.check, null=null)  # type: ignore[arg-type]
+    if rule.check == "pattern":
+        return _compile_pattern(checker, frame, kind, col, null)
+    if rule.check in ("unique", "distinct"):
+        return _compile_unique(checker, frame, kind, dtype, null)
     fail = _fail(rule.check, rule.value, kind, col, null)
     return None if fail is None else Native(checker, "mask", fail.fill_null(False), null)
+
+
+def _compile_unique(checker: Checker, frame: Any, kind: Kind, dtype: Any, null: Any) -> Native | None:
+    import polars as pl
+
+    rule = checker.rule
+    if not _keyed_alike(rule.check, kind, dtype, frame.get_column(rule.column or "")):
+        return None
+    if whole_file(frame):
+        col = pl.col(rule.column or "")
+        return _compile_keys(checker, col + 0.0 if dtype.is_float() else col, null)
+    return Native(checker, rule.check, null=null)  # type: ignore[arg-type]
+
+
+def _compile_pattern(checker: Checker, frame: Any, kind: Kind, col: Any, null: Any) -> Native | None:
+    """Rust's regex when it reads the pattern as RE2 does; else RE2 on Arrow text (per chunk only)."""
+    from mlops.data.engines.polars_patterns import rust_pattern
+
+    if kind != "str":
+        return None
+    rust = rust_pattern(str(checker.rule.value))
+    if rust is not None:
+        return Native(checker, "mask", (~null & ~col.str.contains(rust)).fill_null(False), null)
+    return None if whole_file(frame) else Native(checker, "pattern", null=null)
+
+
+def _compile_keys(checker: Checker, key: Any, null: Any) -> Native:
+    """unique and distinct on the whole file: exact, by value (+ 0.0 makes -0.0 and 0.0 one key, as
+    columns.value_keys does); a repeat is a row whose value an earlier row had (pandas' keep="first")."""
+    if checker.rule.check == "unique":
+        # repeats: the values kept less the distinct ones; the mask is only evaluated for examples
+        valid = key.filter(~null)
+        repeats = valid.len() - valid.n_unique()
+        return Native(checker, "mask", (~null & ~key.is_first_distinct()).fill_null(False), null, repeats)
+    return Native(checker, "count", key.filter(~null), null)
 
 
 def _compile_expr(checker: Checker, frame: Any, types: dict[str, str]) -> Native | None:
@@ -159,10 +234,14 @@ def _texts(values: list[Any]) -> list[str]:
     return [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
 
 
-def aggregations(natives: list[Native]) -> list[Any]:
-    """One select for the whole chunk: per mask its count and first failing rows; per moments its sums."""
+def aggregations(natives: list[Native], examples: bool = True) -> list[Any]:
+    """One select for the whole chunk: per mask its count and first failing rows; per moments its sums.
+    Without `examples`, masks give their counts only (examples then cost a second pass over failing rules)."""
     exprs: list[Any] = []
     for i, nat in enumerate(natives):
+        if not examples and nat.fold in ("mask", "expr"):
+            exprs.append((nat.count if nat.count is not None else nat.expr.sum()).alias(f"n{i}"))
+            continue
         build = _AGGREGATIONS.get(nat.fold)
         if build is not None:
             exprs += build(nat, i)
@@ -203,11 +282,24 @@ def _distinct_aggregations(nat: Native, i: int) -> list[Any]:
     return [pl.col(nat.checker.rule.column or "").filter(~nat.null).unique().implode().alias(f"u{i}")]
 
 
+def _count_aggregations(nat: Native, i: int) -> list[Any]:
+    return [nat.expr.n_unique().alias(f"u{i}")]
+
+
+def _exact_aggregations(nat: Native, i: int) -> list[Any]:
+    """Exact quantiles, interpolated linearly between the closest values (numpy's default, as the sketch)."""
+    probs = sorted(nat.checker.rule.value)
+    out = [nat.expr.len().alias(f"n{i}")]
+    return out + [nat.expr.quantile(float(p), "linear").alias(f"q{i}_{k}") for k, p in enumerate(probs)]
+
+
 _AGGREGATIONS: dict[str, Callable[[Native, int], list[Any]]] = {
     "mask": _mask_aggregations,
     "expr": _mask_aggregations,
     "moments": _moment_aggregations,
     "distinct": _distinct_aggregations,
+    "count": _count_aggregations,
+    "exact": _exact_aggregations,
 }
 
 
@@ -216,51 +308,59 @@ class Folding:
     """What a fold reads: the select's answers, the chunk (polars and, for patterns, Arrow) and its place."""
 
     row: dict[str, Any]
-    frame: Any  # polars DataFrame
-    arrow: Any  # Arrow table or None
+    rows: int  # rows folded (the chunk's, or the whole file's)
     offset: int
-    float_ints: set[str]  # integer columns the pandas chunk holds as floats (they have nulls there)
+    # (column, row in the chunk or file): the pandas chunk of that row holds the integer column as floats
+    floats: Callable[[str, int], bool]
     na_columns: set[str]  # columns whose nulls pandas holds as pd.NA (examples show "<NA>")
+    frame: Any = None  # the polars chunk (per-chunk folds only)
+    piece: Any = None  # the chunk (mlops.data.engines.polars.Piece): its Arrow view is built only on demand
 
-    def value(self, name: str, value: Any) -> Any:
+    def value(self, name: str, value: Any, row: int) -> Any:
         """An example value as the pandas checker would show it."""
         from mlops.data import columns as colmod
 
         if value is None:
             return "<NA>" if name in self.na_columns else None
-        return colmod.jsonable(float(value) if name in self.float_ints else value)
+        return colmod.jsonable(float(value) if self.floats(name, row) else value)
 
 
 def fold(natives: list[Native], folding: Folding) -> None:
     """Fold the chunk into the checkers, as their pandas updates would."""
     for i, nat in enumerate(natives):
-        nat.checker.checked += folding.frame.height
+        nat.checker.checked += folding.rows
         _FOLDS[nat.fold](nat, i, folding)
 
 
 def _fold_mask(nat: Native, i: int, f: Folding) -> None:
 
+    nat.checker.failing += int(f.row[f"n{i}"])
+    add_examples(nat, i, f)
+
+
+def add_examples(nat: Native, i: int, f: Folding) -> None:
+    """The first failing rows (`r{i}`) and the values shown (`v{i}`, or `v{i}_{j}` per expression column)."""
     checker = nat.checker
-    checker.failing += int(f.row[f"n{i}"])
+    if nat.fold == "expr":
+        names = _expr_columns(nat)
+        for k, r in enumerate(f.row.get(f"r{i}") or []):
+            parts = [f"{name}={f.value(name, f.row[f'v{i}_{j}'][k], int(r))}" for j, name in enumerate(names)]
+            checker.examples.append({"row": f.offset + int(r), "value": ", ".join(parts)})
+        return
     name = checker.rule.column or ""
     nulls = checker.rule.check in ("nullable", "max_null_fraction")
     for r, v in zip(f.row.get(f"r{i}") or [], f.row.get(f"v{i}") or []):
-        checker.examples.append({"row": f.offset + int(r), "value": f.value(name, None if nulls else v)})
+        shown = f.value(name, None if nulls else v, int(r))
+        checker.examples.append({"row": f.offset + int(r), "value": shown})
 
 
 def _expr_columns(nat: Native) -> tuple[str, ...]:
     return nat.checker.rule.expr.columns if nat.checker.rule.expr is not None else ()
 
 
-def _fold_expr(nat: Native, i: int, f: Folding) -> None:
-    """Failing rows shown as `column=value, ...` (checks._row_text), integers with nulls as pandas floats."""
-
-    checker = nat.checker
-    checker.failing += int(f.row[f"n{i}"])
-    names = _expr_columns(nat)
-    for k, r in enumerate(f.row.get(f"r{i}") or []):
-        parts = [f"{name}={f.value(name, f.row[f'v{i}_{j}'][k])}" for j, name in enumerate(names)]
-        checker.examples.append({"row": f.offset + int(r), "value": ", ".join(parts)})
+def expr_columns(nat: Native) -> tuple[str, ...]:
+    """The columns a failing row shows: the rule's column, or the expression's."""
+    return _expr_columns(nat) if nat.fold == "expr" else (nat.checker.rule.column or "",)
 
 
 def _fold_moments(nat: Native, i: int, f: Folding) -> None:
@@ -289,7 +389,8 @@ def _fold_pattern(nat: Native, i: int, f: Folding) -> None:
     import pyarrow as pa
 
     name = nat.checker.rule.column or ""
-    column = f.arrow.column(name) if f.arrow is not None else f.frame.get_column(name).to_arrow()
+    arrow = f.piece.arrow if f.piece is not None else None
+    column = arrow.column(name) if arrow is not None else f.frame.get_column(name).to_arrow()
     if not pa.types.is_string(column.type):
         column = column.cast(pa.string())
     chunked = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
@@ -323,6 +424,34 @@ def _fold_distinct(nat: Native, i: int, f: Folding) -> None:
         nat.checker.distinct.add(pd.unique(colmod.value_keys(view)))
 
 
+def _fold_count(nat: Native, i: int, f: Folding) -> None:
+    """The whole file's exact distinct count (the hash set is only ever read for its size)."""
+    assert isinstance(nat.checker, AggregateChecker)
+    nat.checker.distinct.count = int(f.row[f"u{i}"])
+
+
+def _fold_exact(nat: Native, i: int, f: Folding) -> None:
+    assert isinstance(nat.checker, AggregateChecker)
+    probs = sorted(nat.checker.rule.value)
+    known = {float(p): f.row[f"q{i}_{k}"] for k, p in enumerate(probs)}
+    nat.checker.sketch = ExactQuantiles(count=int(f.row[f"n{i}"]), known=known)
+
+
+@dataclass
+class ExactQuantiles(QuantileSketch):
+    """Quantiles polars computed exactly over the whole file, judged as a sketch's would be."""
+
+    count: int = 0
+    known: dict[float, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return float(self.count)
+
+    def quantiles(self, probs: Any) -> Any:
+        return [self.known[float(p)] for p in probs]
+
+
 def _record(checker: Checker, fail: Any, f: Folding, shown: Any) -> None:
     import numpy as np
 
@@ -343,5 +472,7 @@ _FOLDS: dict[str, Callable[[Native, int, Folding], None]] = {
     "pattern": _fold_pattern,
     "unique": _fold_unique,
     "distinct": _fold_distinct,
-    "expr": _fold_expr,
+    "expr": _fold_mask,  # failing rows shown as `column=value, ...` (checks._row_text)
+    "count": _fold_count,
+    "exact": _fold_exact,
 }

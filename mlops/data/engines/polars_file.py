@@ -1,0 +1,272 @@
+"""The whole Parquet file in one polars query: every rule polars answers on the whole file at once.
+
+One lazy scan, one multithreaded `collect`: counts and first failing rows of the row rules and expressions,
+moments, exact quantiles (`quantile`), exact distinct counts (`n_unique`) and repeats (`is_first_distinct`),
+and the native patterns. What the chunked pandas engine decides chunk by chunk is settled for the file from
+the Parquet statistics (null counts per column), conservatively: a rule whose answer could depend on how the
+file is cut into chunks (an integer column with nulls keyed for `unique`, an undeclared column with nulls in
+an expression) is left to the chunked path. Examples of an integer column with nulls are shown as pandas
+shows them in that row's chunk (as floats where the chunk has a null), by one small query per chunk shown.
+
+Memory is that of the columns the rules read, decoded once (as a hand-written polars query needs); the
+chunked path, which streams, keeps the rules left over, the profile and every file of other formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlops.data.engines.polars_rules import (
+    Folding,
+    Native,
+    add_examples,
+    aggregations,
+    compile_rule,
+    expr_columns,
+    fold,
+)
+from mlops.data.source import DataSource
+
+if TYPE_CHECKING:
+    from mlops.data.checks import Checker
+    from mlops.data.engine import Plan
+    from mlops.data.rules import Rules
+
+
+@dataclass
+class ParquetSource(DataSource):
+    """A Parquet file whose column names come from its Arrow schema, without pandas, when the layout is
+    plain (see plain_layout); else as DataSource reads them."""
+
+    def schema(self) -> list[str]:
+        import pyarrow.parquet as pq
+
+        try:
+            names = plain_layout(pq.ParquetFile(self.handle()).schema_arrow)
+        except Exception:  # noqa: BLE001 - DataSource reads it again, and words what is wrong with it
+            names = None
+        return names if names is not None else super().schema()
+
+
+def fast_source(source: DataSource) -> DataSource:
+    """A Parquet file on disk as a ParquetSource; anything else as it is."""
+    if source.fmt == "parquet" and source.path is not None and type(source) is DataSource:
+        return ParquetSource(source.name, source.fmt, path=source.path)
+    return source
+
+
+@dataclass
+class FileColumn:
+    """What compile_rule asks of a column: its null count (None: the statistics do not say) and length."""
+
+    nulls: int | None
+    rows: int
+
+    def null_count(self) -> int:
+        return self.rows if self.nulls is None else self.nulls  # unknown: assume the worst (all null)
+
+    def len(self) -> int:
+        return self.rows
+
+
+@dataclass
+class FileProbe:
+    """The whole file as compile_rule sees a chunk: the polars schema and per-column null counts."""
+
+    schema: dict[str, Any]
+    stats: dict[str, FileColumn]
+    whole: bool = True
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema)
+
+    def get_column(self, name: str) -> FileColumn:
+        return self.stats[name]
+
+
+@dataclass
+class FileRun:
+    """The file and the chunking the pandas engine would use on it (to show examples as it would)."""
+
+    path: str
+    chunk_rows: int
+    rows: int
+    bounds: list[tuple[int, int]]
+    candidates: set[str]  # integer columns pandas may hold as floats (nulls, numpy dtype)
+    cache: dict[tuple[str, int], bool] = field(default_factory=dict)
+
+    def floats(self, name: str, row: int) -> bool:
+        """Whether the pandas chunk of `row` holds integer column `name` as floats (it has a null there)."""
+        if name not in self.candidates:
+            return False
+        start, length = next((s, n) for s, n in self.bounds if s <= row < s + n)
+        if (name, start) not in self.cache:
+            import polars as pl
+
+            nulls = pl.scan_parquet(self.path).select(pl.col(name)).slice(start, length).null_count()
+            self.cache[(name, start)] = bool(nulls.collect().item())
+        return self.cache[(name, start)]
+
+
+def run_file(
+    source: DataSource, step: Plan, rules: Rules, chunk_rows: int
+) -> tuple[list[Checker], int | None]:
+    """Run what polars answers for the whole file in one query; the checkers left (and the rows, or None
+    when nothing ran this way)."""
+    if source.fmt != "parquet" or source.path is None or step.read == [] or not step.total:
+        return step.active, None
+    probe, run, na_columns = _inspect(source.path, chunk_rows)
+    if probe is None or run is None:
+        return step.active, None
+    natives, rest = _partition(step.active, probe, rules.column_types)
+    if not natives:
+        return step.active, None
+    import polars as pl
+
+    scan = pl.scan_parquet(source.path)
+    exprs = [*aggregations(natives, examples=False), pl.len().alias("rows")]
+    try:
+        row = scan.select(exprs).collect().row(0, named=True)
+    except pl.exceptions.PolarsError:  # the chunked path reads it again, and words what is wrong with it
+        return step.active, None
+    run.rows = int(row["rows"])
+    fold(natives, Folding(row, run.rows, 0, run.floats, na_columns))
+    _examples(scan, natives, Folding({}, run.rows, 0, run.floats, na_columns))
+    return rest, run.rows
+
+
+def _partition(
+    checkers: list[Checker], probe: FileProbe, types: dict[str, str]
+) -> tuple[list[Native], list[Checker]]:
+    """The checkers polars answers for the whole file, and those left to the chunked path."""
+    natives: list[Native] = []
+    rest: list[Checker] = []
+    for checker in checkers:
+        native = compile_rule(checker, probe, types) if not checker.error else None
+        if native is None:
+            rest.append(checker)
+        else:
+            natives.append(native)
+    return natives, rest
+
+
+def _examples(scan: Any, natives: list[Native], folding: Folding) -> None:
+    """The first failing rows of each failing rule, one query each: on clean data, none at all."""
+    import polars as pl
+
+    from mlops.data.checks import MAX_EXAMPLES
+
+    for i, nat in enumerate(natives):
+        room = MAX_EXAMPLES - len(nat.checker.examples)
+        if nat.fold not in ("mask", "expr") or not nat.checker.failing or room <= 0:
+            continue
+        names = expr_columns(nat)
+        index = "__mlops_row__"
+        rows = scan.with_row_index(index).filter(nat.expr).head(room)
+        part = rows.select(
+            pl.col(index), *[pl.col(n).alias(f"v{i}_{j}") for j, n in enumerate(names)]
+        ).collect()
+        folding.row = {f"r{i}": part[index].to_list(), f"v{i}": part[f"v{i}_0"].to_list()}
+        folding.row.update({f"v{i}_{j}": part[f"v{i}_{j}"].to_list() for j in range(len(names))})
+        add_examples(nat, i, folding)
+
+
+def _inspect(path: str, chunk_rows: int) -> tuple[FileProbe | None, FileRun | None, set[str]]:
+    """The probe, the chunking and the columns shown as "<NA>"; (None, None, ...) when polars cannot read it."""
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    from mlops.data.engines.polars import _bounds
+
+    try:
+        schema = dict(pl.scan_parquet(path).collect_schema())
+        pf = pq.ParquetFile(path)
+    except Exception:  # noqa: BLE001 - any refusal: the chunked path reads it, and words its errors
+        return None, None, set()
+    meta = pf.metadata
+    nulls = _null_counts(meta)
+    stats = {name: FileColumn(nulls.get(name), meta.num_rows) for name in schema}
+    na_columns, numpy_ints = pandas_nulls(pf.schema_arrow)
+    candidates = {
+        n for n, t in schema.items() if t.is_integer() and stats[n].null_count() and n in numpy_ints
+    }
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    bounds = list(_bounds(sizes, chunk_rows))
+    return FileProbe(schema, stats), FileRun(path, chunk_rows, meta.num_rows, bounds, candidates), na_columns
+
+
+def pandas_nulls(schema: Any) -> tuple[set[str], set[str]]:
+    """How the pandas engine's chunks hold this Arrow schema's columns: those whose nulls are pd.NA, and the
+    integer columns held as numpy integers (floats in a chunk with a null). Read from the schema alone when
+    the file's pandas metadata names only plain dtypes (pandas is not even imported then: it costs as much as
+    a small file's rules); else from pandas' own conversion of an empty table."""
+    import pyarrow as pa
+
+    if plain_layout(schema) is not None:
+        na = {f.name for f in schema if pa.types.is_boolean(f.type)}  # source._to_pandas: nullable booleans
+        return na, {f.name for f in schema if pa.types.is_integer(f.type)}
+    return _pandas_nulls(schema)
+
+
+def _pandas_nulls(schema: Any) -> tuple[set[str], set[str]]:
+    import numpy as np
+    import pandas as pd
+
+    from mlops.data.source import _to_pandas
+
+    dtypes = dict(_to_pandas(schema.empty_table()).dtypes.items())
+    na_columns = {str(n) for n, t in dtypes.items() if getattr(t, "na_value", None) is pd.NA}
+    return na_columns, {str(n) for n, t in dtypes.items() if isinstance(t, np.dtype) and t.kind in "iu"}
+
+
+_PLAIN_ARROW = ("int", "uint", "float", "double", "bool", "string", "large_string", "timestamp")
+_PLAIN_NUMPY = ("int", "uint", "float", "bool", "object", "str", "datetime64")
+
+
+def plain_layout(schema: Any) -> list[str] | None:
+    """The column names pandas gives this Arrow schema, when it holds only plain types and its pandas
+    metadata (if any) names no index column and only plain numpy dtypes; None otherwise (ask pandas)."""
+    from mlops.config.yamlload import DATA, YamlProblem, load_bytes
+
+    if any(not str(f.type).startswith(_PLAIN_ARROW) for f in schema):
+        return None
+    raw = (schema.metadata or {}).get(b"pandas")
+    if raw is None:
+        return list(schema.names)
+    try:
+        meta = load_bytes(raw, "pandas metadata", DATA, marks=False).data
+    except YamlProblem:
+        return None
+    return list(schema.names) if isinstance(meta, dict) and _plain_pandas(meta) else None
+
+
+def _plain_pandas(meta: dict[str, Any]) -> bool:
+    """No index stored as a column (pandas would make it the index), only plain numpy dtypes, names as is."""
+    columns = meta.get("columns")
+    indexes = meta.get("index_columns", [])
+    if not isinstance(columns, list) or not isinstance(indexes, list):
+        return False
+    if any(not isinstance(i, dict) for i in indexes) or any(not isinstance(c, dict) for c in columns):
+        return False
+    return all(
+        str(c.get("numpy_type", "")).startswith(_PLAIN_NUMPY) and str(c.get("name")) == c.get("field_name")
+        for c in columns
+    )
+
+
+def _null_counts(meta: Any) -> dict[str, int | None]:
+    """Each column's null count over every row group, from the Parquet statistics (None: not recorded)."""
+    totals: dict[str, int | None] = {}
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        for j in range(group.num_columns):
+            column = group.column(j)
+            stats = column.statistics
+            known = stats is not None and stats.has_null_count
+            before = totals.get(column.path_in_schema, 0)
+            totals[column.path_in_schema] = (
+                before + stats.null_count if known and before is not None else None
+            )
+    return totals
