@@ -132,6 +132,7 @@ def run_file(
     except pl.exceptions.PolarsError:  # the chunked path reads it again, and words what is wrong with it
         return step.active, None
     run.rows = int(row["rows"])
+    _recount(scan, natives, row)
     fold(natives, Folding(row, run.rows, 0, run.floats, na_columns))
     _examples(scan, natives, Folding({}, run.rows, 0, run.floats, na_columns))
     return rest, run.rows
@@ -150,6 +151,13 @@ def _partition(
         else:
             natives.append(native)
     return natives, rest
+
+
+def _recount(scan: Any, natives: list[Native], row: dict[str, Any]) -> None:
+    """The exact counts of the rules whose cheap test (a sorted key has no repeat) did not settle them."""
+    redo = {f"n{i}": nat.recount for i, nat in enumerate(natives) if nat.recount is not None and row[f"n{i}"]}
+    if redo:
+        row.update(scan.select([e.alias(k) for k, e in redo.items()]).collect().row(0, named=True))
 
 
 def _examples(scan: Any, natives: list[Native], folding: Folding) -> None:
