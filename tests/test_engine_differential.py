@@ -226,3 +226,177 @@ def test_empty_file(engine: str, tmp_path: Path) -> None:
     path = tmp_path / "empty.parquet"
     frame(10, 4).iloc[:0].to_parquet(path)
     same_results(report("pandas", path, RULES).to_dict(), report(engine, path, RULES).to_dict())
+
+
+# The polars engine answers a Parquet file's native rules in one query over the whole file: the cases where
+# that could differ from the chunk-by-chunk pandas engine (chunk-dependent null handling, keys, patterns).
+PATTERNS = {  # native ones first (Rust's regex), then those kept on the pandas checker's call
+    "p_plain": r"[a-z]+|[0-9]+",
+    "p_escapes": r"a\-1x|a\{|x_y|\.+",
+    "p_unicode": r"é+|[^a-z]{2}",
+    "p_dollar": r"ab$",
+    "p_digit": r"\d+",  # ASCII in RE2, Unicode in Rust and in Python's re (which pandas uses on such text)
+    "p_word": r"\w+é?",
+    "p_space": r"a\sb",  # pandas always runs \s through Python's re
+    "p_bound": r"\bab\b",
+    "p_flags": r"(?i)ab",
+    "p_posix": r"[[:alpha:]]+",  # a POSIX class in RE2, a nested set in Python
+    "p_brace": r"a{",  # a literal `{` in RE2, an error in Rust
+    "p_inner_dollar": r"ab$\n?",  # Python's `$` matches before a final line break
+}
+NATIVE_PATTERNS = ("p_plain", "p_escapes", "p_unicode", "p_dollar")
+TEXTS = np.array(
+    ["12", "١٢", "ab", "a b", "a\u00a0b", "a\vb", "AB", "éé", "a-1x", "ab\n", "a{", "x_y", ""], dtype=object
+)
+
+WHOLE: dict[str, Any] = {
+    "kind": "Rules",
+    "version": 1,
+    "columns": {
+        "shuffled": {"type": "integer", "unique": True},
+        "sorted": {"type": "integer", "unique": True},
+        "steps": {"type": "integer", "unique": True},
+        "zeros": {"type": "number", "unique": True, "distinct": {"max": 3}, "quantiles": {0.25: {"min": 0}}},
+        "words": {"type": "string", "unique": True, "distinct": {"max": 5}},
+        "late_nulls": {"type": "integer", "max": 90, "allowed": [1, 2, 3]},
+        "flag": {"type": "boolean", "nullable": False, "max_null_fraction": 0.01},
+        **{name: {"pattern": p} for name, p in PATTERNS.items()},
+    },
+    "checks": [
+        {"name": "undeclared", "expr": "loose > 0.5 or late_nulls < 50"},
+        {"name": "sums", "expr": "late_nulls + shuffled < 12000"},
+    ],
+}
+
+
+def whole_frame(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    late = pd.array(rng.integers(0, 100, rows), dtype="Int64")
+    late[: rows // 2] = rng.integers(0, 90, rows // 2)
+    late[[5, 50, 500]] = 95  # three failing rows before the nulls, then many after
+    late[rows // 2 :][rng.random(rows - rows // 2) < 0.1] = pd.NA  # nulls only in the second half
+    loose = rng.random(rows)
+    loose[: rows // 3] = np.nan  # a chunk with nothing but nulls, then values
+    zeros = rng.choice(np.array([0.0, -0.0, 1.5, np.nan, 2.0]), rows)
+    flag = pd.array(rng.random(rows) < 0.5, dtype="boolean")
+    flag[rng.random(rows) < 0.02] = pd.NA
+    texts = {name: rng.choice(TEXTS, rows) for name in PATTERNS}
+    return pd.DataFrame(
+        {
+            "shuffled": rng.permutation(rows) % (rows - 7),  # seven repeats, anywhere
+            "sorted": np.arange(rows) * 3 - 5,
+            "steps": np.repeat(np.arange(rows // 2), 2)[:rows],  # sorted, but every value twice
+            "zeros": zeros,
+            "words": rng.choice(np.array(["a", "b", "é", None], dtype=object), rows),
+            "late_nulls": late,
+            "loose": loose,
+            "flag": flag,
+            **texts,
+        }
+    )
+
+
+def write_whole(path: Path) -> Path:
+    """Written by Arrow without pandas' metadata: pandas then reads an integer column as float64 in the
+    chunks where it has a null, and as int64 in the others (examples show 95 there, 95.0 here)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(whole_frame(12_000, 5), preserve_index=False)
+    late = table.column("late_nulls").cast(pa.int64())
+    table = table.set_column(table.schema.get_field_index("late_nulls"), "late_nulls", late)
+    pq.write_table(table.replace_schema_metadata(None), path, row_group_size=3_000)
+    return path
+
+
+def test_the_whole_file_pass_gives_the_pandas_answer(tmp_path: Path) -> None:
+    pytest.importorskip("polars")
+    path = write_whole(tmp_path / "whole.parquet")
+    expected = report("pandas", path, WHOLE).to_dict()
+    same_results(expected, report("polars", path, WHOLE).to_dict())
+    failed = {r["rule"] for r in expected["results"] if r["status"] == "failed"}
+    assert {"shuffled.unique", "steps.unique", "zeros.unique", "words.unique", "late_nulls.max"} <= failed
+    assert {"flag.nullable", "flag.max_null_fraction", "check.undeclared", "check.sums"} <= failed
+    assert {f"{name}.pattern" for name in PATTERNS} <= failed
+    assert "sorted.unique" not in failed
+    # the examples of late_nulls.max cross from a chunk without nulls (integers) into one with (floats)
+    shown = [e["value"] for r in expected["results"] if r["rule"] == "late_nulls.max" for e in r["examples"]]
+    assert any(isinstance(v, int) for v in shown) and any(isinstance(v, float) for v in shown)
+
+
+def test_the_whole_file_pass_runs_these_rules_natively(tmp_path: Path) -> None:
+    pytest.importorskip("polars")
+    from mlops.data.checks import checker_for
+    from mlops.data.engines.polars_file import _inspect
+    from mlops.data.engines.polars_rules import compile_rule
+
+    path = write_whole(tmp_path / "whole.parquet")
+    probe, _, _ = _inspect(str(path), 4_000)
+    rules = rules_from_dict(WHOLE)
+    native = {r.id for r in rules.rules if compile_rule(checker_for(r), probe, rules.column_types)}
+    expected = {"shuffled.unique", "zeros.unique", "zeros.distinct", "zeros.quantiles", "words.unique"}
+    assert expected | {"flag.type", "flag.nullable"} | {f"{p}.pattern" for p in NATIVE_PATTERNS} <= native
+    # chunk-dependent (an undeclared column with nulls) or possibly read differently by Rust's regex
+    kept = {f"{p}.pattern" for p in PATTERNS if p not in NATIVE_PATTERNS}
+    assert not native & ({"check.undeclared"} | kept)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [*PATTERNS.values(), r"[^x]+", r"[]a]+|\t", r"(?:ab|a)(?:b|)", r"[a-z0-9]+@[a-z]+\.com", r"日本?"],
+)
+def test_rust_patterns_match_what_the_pandas_checker_matches(pattern: str) -> None:
+    pl = pytest.importorskip("polars")
+    from mlops.data.engines.polars_patterns import rust_pattern
+
+    texts = [*TEXTS.tolist(), "A", "é", "x@mail.com", "日本", "日", "a\tb", "\n", "]", "a\r\nb", "ab\n\n"]
+    rust = rust_pattern(pattern)
+    if rust is None:
+        assert pattern not in [PATTERNS[p] for p in NATIVE_PATTERNS]
+        return
+    # the pandas checker's own call (RowChecker): RE2 through Arrow, or Python's re where pandas picks it
+    text = pd.Series(texts, dtype=object).astype("string[pyarrow]")
+    expected = text.str.fullmatch(pattern).fillna(False).tolist()
+    assert pl.Series(texts).str.contains(rust).to_list() == expected
+
+
+def test_a_plain_parquet_file_is_validated_without_pandas(tmp_path: Path) -> None:
+    """pandas costs as much to import as a small file's rules: the all-native path does without it."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("polars")
+    path = tmp_path / "plain.parquet"
+    frame(2_000, 6)[["id", "x", "s", "city", "flag"]].to_parquet(path)
+    script = (
+        "import sys\nfrom mlops.data.engines import get_engine\nfrom mlops.data.rules import rules_from_dict\n"
+        f"rules = {{'kind': 'Rules', 'version': 1, 'columns': {{'id': {{'unique': True}}, 'x': {{'max': 1}}}}}}\n"
+        f"report = get_engine('polars').validate({str(path)!r}, rules_from_dict(rules))\n"
+        "print(report.summary()['failed'], 'pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["2", "False"]  # id repeats one value, x has values above 1
+
+
+def test_the_pandas_layout_is_read_as_pandas_reads_it(tmp_path: Path) -> None:
+    pytest.importorskip("polars")
+    import pyarrow.parquet as pq
+
+    from mlops.data.engines.polars_file import _pandas_nulls, pandas_nulls, plain_layout
+    from mlops.data.source import DataSource
+
+    frames = {
+        "plain": frame(50, 7)[["id", "x", "s", "flag"]],
+        "nullable": frame(50, 7)[["n", "flag"]],
+        "index": frame(50, 7)[["x"]].set_index(pd.Index([f"r{i}" for i in range(50)])),
+        "category": frame(50, 7)[["s"]].astype("category"),
+    }
+    for name, df in frames.items():
+        path = tmp_path / f"{name}.parquet"
+        df.to_parquet(path)
+        schema = pq.ParquetFile(path).schema_arrow
+        assert pandas_nulls(schema) == _pandas_nulls(schema), name
+        names = plain_layout(schema)
+        assert names is None or names == DataSource.from_path(path).schema(), name
+    assert plain_layout(pq.ParquetFile(tmp_path / "plain.parquet").schema_arrow) is not None
+    assert plain_layout(pq.ParquetFile(tmp_path / "index.parquet").schema_arrow) is None

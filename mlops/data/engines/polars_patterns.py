@@ -1,17 +1,19 @@
-"""RE2 `pattern:` rules as Rust regular expressions (polars' `str.contains`), where both read them alike.
+"""`pattern:` rules as Rust regular expressions (polars' `str.contains`), where they cannot read differently.
 
-polars matches with Rust's `regex` crate, whose syntax is RE2's in most things. A scanner (the same walk as
-the Spark engine's mlops.data.spark.patterns) rewrites the constructs whose meaning differs and gives up on
-the ones it cannot be sure of; a pattern it gives up on runs through RE2 (Arrow's, as the pandas engine
-runs it), so the answer never changes, only the speed:
+The answer to match is the pandas checker's: RE2 through Arrow, except that pandas (3.x) hands a pattern to
+Python's `re` when it holds `\\s`/`\\S`, or `\\d`, `\\w`, `\\b` (and negations) on non-ASCII text, or `$`
+on text with line breaks. polars matches with Rust's `regex` crate, which agrees with both on a plain core
+of the syntax. A scanner (the same walk as mlops.data.spark.patterns) lets through only that core and gives
+up on everything else; a pattern it gives up on runs through the pandas checker's own call, so the answer
+never changes, only the speed.
 
-- `\\d`, `\\w`, `\\s` (and `\\D`, `\\W`, `\\S`) are ASCII in RE2 and Unicode in Rust: written as ASCII classes.
-- kept as RE2 (the pandas way): inline flags and named groups (case folding tables differ), `\\b`/`\\B`
-  (Unicode-aware in Rust), `\\p{..}` (Unicode table versions differ), `[` inside a class (a nested class or
-  a POSIX class in Rust, a literal in RE2), `&&`, `--` and `~~` in a class (set operations in Rust), a `{`
-  that is not a repetition, `\\C`, `\\Q...\\E`, octal escapes and any escape not listed below.
+Kept on the pandas call: the class escapes `\\d \\w \\s \\b` and their negations (ASCII in RE2, Unicode in
+Rust and in Python, each with its own tables), inline flags and named groups, `\\p{..}`, `\\x`, `\\A`, `\\z`,
+octal and other escapes not listed below, `[` inside a class (a nested or POSIX class in Rust and RE2, a
+literal in Python), `&&`, `--` and `~~` in a class (set operations in Rust), a `{` that is not a repetition,
+and `$` anywhere but at the very end (Python's `$` also matches before a final line break).
 
-A full match is `\\A(?:pattern)\\z`: the same rows as RE2's full match, whichever alternative either prefers.
+A full match is `\\A(?:pattern)\\z`: the same rows as a full match in either, whichever alternative each prefers.
 """
 
 from __future__ import annotations
@@ -20,13 +22,12 @@ import re
 from functools import lru_cache
 
 _REPEAT = re.compile(r"\{\d+(,\d*)?\}")
-_CLASSES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
 # \< and \> are word boundaries in Rust, literals in RE2: not listed
-_SIMPLE_ESCAPES = set("afnrtvAz.\\|()[]{}*+?^$-/#&~ '\"!@%,:;=_`")
+_SIMPLE_ESCAPES = set("fnrtv.\\|()[]{}*+?^$-/#&~ '\"!@%,:;=_`")
 
 
 class NotRust(ValueError):
-    """A construct Rust's regex could read differently from RE2."""
+    """A construct Rust's regex could read differently from the pandas checker (RE2 or Python's re)."""
 
 
 @lru_cache(maxsize=1024)
@@ -52,14 +53,22 @@ def _translate(pattern: str) -> str:
             out.append(char)
         elif char == "[":
             in_class, i = True, _open_class(pattern, i, out)
-        elif char == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
-            raise NotRust("inline flags or a named group")
-        elif char == "{" and not _REPEAT.match(pattern, i):
-            raise NotRust("a literal `{`")
         else:
+            _plain_char(pattern, i)
             out.append(char)
         i += 1
     return "".join(out)
+
+
+def _plain_char(pattern: str, i: int) -> None:
+    """One character outside a class, refused where the engines could read it differently."""
+    char = pattern[i]
+    if char == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
+        raise NotRust("inline flags or a named group")
+    if char == "{" and not _REPEAT.match(pattern, i):
+        raise NotRust("a literal `{`")
+    if char == "$" and i != len(pattern) - 1:
+        raise NotRust("`$` before the end")
 
 
 def _open_class(pattern: str, i: int, out: list[str]) -> int:
@@ -86,15 +95,6 @@ def _class_char(pattern: str, i: int) -> bool:
 
 def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
     nxt = pattern[i + 1 : i + 2]
-    if nxt in _CLASSES:
-        return (_CLASSES[nxt] if in_class else f"[{_CLASSES[nxt]}]"), i + 2
-    if nxt.lower() in _CLASSES and not in_class:
-        return f"[^{_CLASSES[nxt.lower()]}]", i + 2
-    if nxt == "x":
-        end = pattern.find("}", i) + 1 if pattern[i + 2 : i + 3] == "{" else i + 4
-        if end <= i:
-            raise NotRust("an unterminated \\x{")
-        return pattern[i:end], end
     if nxt in _SIMPLE_ESCAPES:
         return pattern[i : i + 2], i + 2
     raise NotRust(f"`\\{nxt}`")

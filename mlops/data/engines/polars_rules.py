@@ -131,7 +131,9 @@ def _compile_unique(checker: Checker, frame: Any, kind: Kind, dtype: Any, null: 
     import polars as pl
 
     rule = checker.rule
-    if not _keyed_alike(rule.check, kind, dtype, frame.get_column(rule.column or "")):
+    # on the whole file, text and float keys are exact values: `unique` keys them as `distinct` does
+    keyed = "distinct" if whole_file(frame) else rule.check
+    if not _keyed_alike(keyed, kind, dtype, frame.get_column(rule.column or "")):
         return None
     if whole_file(frame):
         col = pl.col(rule.column or "")
