@@ -324,6 +324,23 @@ def test_the_whole_file_pass_gives_the_pandas_answer(tmp_path: Path) -> None:
     assert any(isinstance(v, int) for v in shown) and any(isinstance(v, float) for v in shown)
 
 
+def test_a_file_larger_than_memory_streams_with_the_same_answer(
+    tmp_path: Path, data: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the memory budget the polars engine reads chunk by chunk (sketches, hash sets): same answers."""
+    pytest.importorskip("polars")
+    from mlops.data.engines import polars_file
+
+    whole = write_whole(tmp_path / "whole.parquet")
+    expected = [
+        report("pandas", path, rules).to_dict() for path, rules in ((whole, WHOLE), (data["parquet"], RULES))
+    ]
+    monkeypatch.setenv("MLOPS_POLARS_MEMORY", "1000")
+    assert polars_file._inspect(str(whole), 4_000)[0] is None
+    same_results(expected[0], report("polars", whole, WHOLE).to_dict())
+    same_results(expected[1], report("polars", data["parquet"], RULES).to_dict())
+
+
 def test_the_whole_file_pass_runs_these_rules_natively(tmp_path: Path) -> None:
     pytest.importorskip("polars")
     from mlops.data.checks import checker_for

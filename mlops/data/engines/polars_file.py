@@ -117,7 +117,7 @@ def run_file(
     when nothing ran this way)."""
     if source.fmt != "parquet" or source.path is None or step.read == [] or not step.total:
         return step.active, None
-    probe, run, na_columns = _inspect(source.path, chunk_rows)
+    probe, run, na_columns = _inspect(source.path, chunk_rows, step.read)
     if probe is None or run is None:
         return step.active, None
     natives, rest = _partition(step.active, probe, rules.column_types)
@@ -181,8 +181,11 @@ def _examples(scan: Any, natives: list[Native], folding: Folding) -> None:
         add_examples(nat, i, folding)
 
 
-def _inspect(path: str, chunk_rows: int) -> tuple[FileProbe | None, FileRun | None, set[str]]:
-    """The probe, the chunking and the columns shown as "<NA>"; (None, None, ...) when polars cannot read it."""
+def _inspect(
+    path: str, chunk_rows: int, columns: list[str] | None = None
+) -> tuple[FileProbe | None, FileRun | None, set[str]]:
+    """The probe, the chunking and the columns shown as "<NA>"; (None, None, ...) when polars cannot read
+    it, or when the columns read would not fit in memory (then the chunked path streams them)."""
     import polars as pl
     import pyarrow.parquet as pq
 
@@ -194,6 +197,8 @@ def _inspect(path: str, chunk_rows: int) -> tuple[FileProbe | None, FileRun | No
     except Exception:  # noqa: BLE001 - any refusal: the chunked path reads it, and words its errors
         return None, None, set()
     meta = pf.metadata
+    if decoded_bytes(meta, columns) > memory_budget():
+        return None, None, set()
     nulls = _null_counts(meta)
     stats = {name: FileColumn(nulls.get(name), meta.num_rows) for name in schema}
     na_columns, numpy_ints = pandas_nulls(pf.schema_arrow)
@@ -262,6 +267,33 @@ def _plain_pandas(meta: dict[str, Any]) -> bool:
         str(c.get("numpy_type", "")).startswith(_PLAIN_NUMPY) and str(c.get("name")) == c.get("field_name")
         for c in columns
     )
+
+
+def decoded_bytes(meta: Any, columns: list[str] | None) -> int:
+    """The uncompressed size of these columns (None: all) in the file, from the Parquet metadata."""
+    wanted = set(columns) if columns is not None else None
+    total = 0
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        for j in range(group.num_columns):
+            column = group.column(j)
+            if wanted is None or column.path_in_schema in wanted:
+                total += column.total_uncompressed_size
+    return total
+
+
+def memory_budget() -> int:
+    """The decoded bytes the whole-file pass may take: a third of the memory available now (the query holds
+    the columns, and masks and sorts as large again), or MLOPS_POLARS_MEMORY bytes when set."""
+    import os
+
+    configured = os.environ.get("MLOPS_POLARS_MEMORY")
+    if configured and configured.isdigit():
+        return int(configured)
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 3
+    except (ValueError, OSError, AttributeError):  # not Linux: assume a small machine
+        return 1 << 30
 
 
 def _null_counts(meta: Any) -> dict[str, int | None]:
