@@ -307,7 +307,7 @@ def ratios(mine: dict[str, float], anchor: dict[str, float], name: str, targets:
     """mlops against one anchor of the same run: wall time, CPU time (user+sys) and peak memory."""
     time_target, memory_target = targets
     line = (
-        f"mlops / {name}: time {mine['seconds'] / anchor['seconds']:.2f}x (target <= {time_target}), "
+        f"mlops / {name} time: {mine['seconds'] / anchor['seconds']:.2f}x (target <= {time_target}), "
         f"cpu {mine['cpu'] / anchor['cpu']:.2f}x, memory {mine['peak_bytes'] / anchor['peak_bytes']:.2f}x"
     )
     return line + (f" (target <= {memory_target})" if memory_target is not None else "")

@@ -28,12 +28,14 @@ def test_validate_benchmark_runs_on_tiny_data(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "mlops / floor time:" in proc.stdout and "mlops / polars by hand time:" in proc.stdout
+    assert "cpu" in proc.stdout.split("mlops / polars by hand time:")[1].splitlines()[0]  # CPU ratio too
     lines = {
         line.split()[0]: line.split()
         for line in proc.stdout.splitlines()
         if line.startswith(("floor ", "polars ", "mlops")) and "/" not in line
     }
-    assert {tool: line[3] for tool, line in lines.items()} == {  # the same 30 rules pass on valid data
+    assert all(float(line[2]) > 0 for line in lines.values())  # CPU seconds of each child
+    assert {tool: line[4] for tool, line in lines.items()} == {  # the same 30 rules pass on valid data
         "floor": "0",
         "polars": "0",
         "mlops": "0",
