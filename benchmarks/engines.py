@@ -98,6 +98,9 @@ def main() -> None:
     first = next(iter(results.values()))["stats"]
     same = all(r["stats"] == first for r in results.values())
     print(f"same drift statistics on every engine: {'yes' if same else 'NO'}")
+    for engine, res in results.items():
+        if res["stats"] != first:  # say which engine, and by how much
+            print(f"  {engine}: {res['stats']} (first engine: {first})")
     if not same:
         raise SystemExit(1)
 
