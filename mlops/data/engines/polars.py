@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlops.data.engines.pandas import as_source
 from mlops.data.engines.polars_file import fast_source, run_file
-from mlops.data.engines.polars_rules import Folding, Native, aggregations, compile_rule, fold
+from mlops.data.engines.polars_folds import Folding, fold
+from mlops.data.engines.polars_rules import Native, aggregations, compile_rule
 
 if TYPE_CHECKING:
     from mlops.data.checks import Checker

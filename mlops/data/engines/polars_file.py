@@ -17,15 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mlops.data.engines.polars_rules import (
-    Folding,
-    Native,
-    add_examples,
-    aggregations,
-    compile_rule,
-    expr_columns,
-    fold,
-)
+from mlops.data.engines.polars_folds import Folding, add_examples, expr_columns, fold
+from mlops.data.engines.polars_rules import Native, aggregations, compile_rule
 from mlops.data.source import DataSource
 
 if TYPE_CHECKING:
