@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from mlops.registry import read_state
+from mlops.api.registry import _relevant
+from mlops.registry.artindex import artifact_view
 from mlops.registry.index import artifact_state, folder, registry_summary
 from tests.conftest import invoke, run_cli
 
@@ -68,6 +70,28 @@ def assert_same_as_full_fold(repo: Path) -> None:
         folded = artifact_state(summary, name)
         assert folded is not None
         assert [e.to_dict() for e in folded.events] == [e.to_dict() for e in art.events]
+    for name in (*ARTIFACTS, "nobody"):
+        for _ in range(2):  # as it comes (updated or cached), then surely from the per-artifact files
+            assert_view_same_as_full_fold(repo, name, full)
+
+
+def assert_view_same_as_full_fold(repo: Path, name: str, full: Any) -> None:
+    """What `which A`, `show A` and `history A` read of one artifact equals the full fold's answer."""
+    view = artifact_view(repo, name)
+    art = full.artifact(name)
+    if art is None:
+        assert view is None
+        return
+    assert view is not None
+    mine = view.summary
+    assert (mine.deprecated, mine.version_count) == (art.deprecated, len(art.versions))
+    assert triple(mine.latest) == triple(art.latest)
+    assert {s: [triple(v) for v in q] for s, q in mine.queues.items()} == {
+        s: [triple(v) for v in q] for s, q in art.queues.items()
+    }
+    assert view.warnings == _relevant(full.warnings, name)
+    assert view.stage_names in (None, full.stage_names)
+    assert [e.to_dict() for e in view.state().events] == [e.to_dict() for e in art.events]
 
 
 class Walk:
@@ -296,7 +320,8 @@ def test_a_worktree_shares_the_index_of_its_repository(
     monkeypatch.chdir(tmp_path / "wt")
     code, out, _ = invoke("which", "churn", "prod")
     assert (code, out.strip()) == (0, "v1.0.0")
-    assert (repo / ".git" / "mlops" / "registry-index" / "summary.txt").exists()
+    assert (repo / ".git" / "mlops" / "registry-index" / "names.txt").exists()
+    assert list((repo / ".git" / "mlops" / "registry-index" / "artifacts").glob("*.txt"))
     git(tmp_path / "wt", "tag", "-a", "churn@v1.1.0", shas[2], "-m", "r", date=T0 + 2)
     git(tmp_path / "wt", "tag", "-a", "churn#prod#2", shas[2], "-m", "a", date=T0 + 3)
     code, out, _ = invoke("which", "churn", "prod")

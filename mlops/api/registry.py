@@ -173,7 +173,8 @@ def _require(state: Any, artifact: str) -> Any:
 def _relevant(warnings: list[str], artifact: str | None) -> list[str]:
     if artifact is None:
         return list(warnings)
-    return [w for w in warnings if w.startswith(f"{artifact}:") or w.startswith("tag ")]
+    # "A: " with its space: the warnings of an artifact `A:b` (dir A, name b) are not A's
+    return [w for w in warnings if w.startswith(f"{artifact}: ") or w.startswith("tag ")]
 
 
 def _annotations(root: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]:
@@ -192,45 +193,63 @@ def show(
     """Every artifact (or one): latest version, the version in each stage, and its GTO annotation.
 
     Artifacts annotated in artifacts.yaml or dvc.yaml but without any tag are listed too (`registered`
-    false), as `gto show` lists them."""
-    state = _summary(root, fetch=fetch)
+    false), as `gto show` lists them. One artifact is read from its own slice of the index when that
+    slice alone knows every stage name (artindex.py), else from the full index."""
+    if fetch:
+        from mlops.registry.read import fetch_tags
+
+        fetch_tags(_root(root))
     notes = _annotations(root)
+    view = _view(root, artifact) if artifact else None
+    if view is not None and view.stage_names is not None:
+        row = _row(artifact or "", view.summary, notes)
+        return {"artifacts": [row], "stages": view.stage_names, "warnings": view.warnings}
+    state = _summary(root)
     names = [artifact] if artifact else sorted(set(state.artifacts) | set(notes))
     rows = []
     stage_names = state.stage_names
     for name in names:
         if name not in state.artifacts and name in notes:
-            rows.append(
-                {
-                    "artifact": name,
-                    "latest": None,
-                    "latest_commit": None,
-                    "stages": dict.fromkeys(stage_names),
-                    "deprecated": False,
-                    "versions": 0,
-                    "registered": False,
-                    "annotation": notes[name],
-                }
-            )
+            rows.append(_unregistered_row(name, notes[name], stage_names))
             continue
         art = _require(state, name)
-        if art.deprecated and not deprecated and not artifact:
-            continue
-        latest = art.latest
-        stages = {s: (v.version if v else None) for s, v in sorted(art.stages.items())}
-        rows.append(
-            {
-                "artifact": name,
-                "latest": latest.version if latest else None,
-                "latest_commit": latest.commit if latest else None,
-                "stages": stages,
-                "deprecated": art.deprecated,
-                "versions": art.version_count,
-                "registered": True,
-                "annotation": notes.get(name),
-            }
-        )
+        if not art.deprecated or deprecated or artifact:
+            rows.append(_row(name, art, notes))
     return {"artifacts": rows, "stages": stage_names, "warnings": _relevant(state.warnings, artifact)}
+
+
+def _view(root: str | os.PathLike[str] | None, artifact: str) -> Any:
+    """ARTIFACT from the per-artifact index (mlops.registry.artindex), or None: then read the full index."""
+    from mlops.registry.artindex import artifact_view
+
+    return artifact_view(_root(root), artifact)
+
+
+def _row(name: str, art: Any, notes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    latest = art.latest
+    return {
+        "artifact": name,
+        "latest": latest.version if latest else None,
+        "latest_commit": latest.commit if latest else None,
+        "stages": {s: (v.version if v else None) for s, v in sorted(art.stages.items())},
+        "deprecated": art.deprecated,
+        "versions": art.version_count,
+        "registered": True,
+        "annotation": notes.get(name),
+    }
+
+
+def _unregistered_row(name: str, note: dict[str, Any], stage_names: list[str]) -> dict[str, Any]:
+    return {
+        "artifact": name,
+        "latest": None,
+        "latest_commit": None,
+        "stages": dict.fromkeys(stage_names),
+        "deprecated": False,
+        "versions": 0,
+        "registered": False,
+        "annotation": note,
+    }
 
 
 def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -263,22 +282,29 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
 
 def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Every registry event, newest first, with gate, PR and merge information from the tag messages."""
-    if artifact is not None:
-        from mlops.registry.index import artifact_state
-
-        state = _summary(root)
-        _require(state, artifact)
-        folded = artifact_state(state, artifact)
-        events = folded.events if folded else []
-    else:
-        state = registry_state(root)
-        events = state.events
+    events, warnings = _events(root, artifact)
     rows = [e.to_dict() for e in reversed(events)]
     return {
         "events": rows,
         "refused": _refused(_root(root), artifact),
-        "warnings": _relevant(state.warnings, artifact) + _message_warnings(events),
+        "warnings": warnings + _message_warnings(events),
     }
+
+
+def _events(root: str | os.PathLike[str] | None, artifact: str | None) -> tuple[list[Any], list[str]]:
+    """The events (oldest first) and the warnings of ARTIFACT (None: every artifact)."""
+    if artifact is None:
+        state = registry_state(root)
+        return state.events, list(state.warnings)
+    view = _view(root, artifact)
+    if view is not None:
+        return view.state().events, view.warnings
+    from mlops.registry.index import artifact_state
+
+    summary = _summary(root)
+    _require(summary, artifact)
+    folded = artifact_state(summary, artifact)
+    return (folded.events if folded else []), _relevant(summary.warnings, artifact)
 
 
 def _message_warnings(events: list[Any]) -> list[str]:
@@ -317,11 +343,16 @@ def _refused(root: Path, artifact: str | None) -> list[dict[str, Any]]:
 def which(
     artifact: str, stage: str, *, back: int = 0, root: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
-    """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage."""
-    state = _summary(root)
-    art = _require(state, artifact)
-    if stage not in art.queues:
-        _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))
+    """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage.
+    Read from the artifact's own slice of the index; a stage it never had asks the full index."""
+    view = _view(root, artifact)
+    if view is not None and stage in view.summary.packed_queues:
+        art, warnings = view.summary, view.warnings
+    else:
+        state = _summary(root)
+        art, warnings = _require(state, artifact), _relevant(state.warnings, artifact)
+        if stage not in art.queues:
+            _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))
     found = art.which(stage, back)
     return {
         "artifact": artifact,
@@ -332,7 +363,7 @@ def which(
         "tag": found.tag if found else None,
         "known_stage": stage in art.queues,
         "deprecated": art.deprecated,
-        "warnings": _relevant(state.warnings, artifact),
+        "warnings": warnings,
     }
 
 

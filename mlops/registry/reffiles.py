@@ -1,0 +1,103 @@
+"""Tag refs read from the files Git keeps them in (.git/packed-refs and loose files under .git/refs/tags):
+names and object ids only, with no process. `git for-each-ref` reads the same files; reading them here lets
+a one-artifact read list that artifact's tags in a few milliseconds at 100,000 tags, and tell which of its
+tags changed since the index was written.
+
+packed-refs is a text file: an optional `# pack-refs with: ...` header, then `OID REFNAME` lines, each
+optionally followed by a `^OID` line (the peeled object of an annotated tag, skipped here: the index keys on
+the tag object itself, as for-each-ref's %(objectname) does). A loose file overrides the packed line of the
+same name. Anything unexpected (a symbolic tag ref, a malformed line, reftable) gives None: the caller then
+asks git (the answer stays right, only slower).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+TAGS = "refs/tags/"
+_HEX = frozenset(b"0123456789abcdef")
+
+
+def _oid(raw: bytes) -> str | None:
+    raw = raw.strip()
+    return raw.decode("ascii") if len(raw) in (40, 64) and set(raw) <= _HEX else None
+
+
+def _packed(common: Path) -> bytes | None:
+    try:
+        with open(common / "packed-refs", "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return b""
+    except OSError:
+        return None
+
+
+def packed_tags(data: bytes, base: str | None) -> dict[str, str] | None:
+    """name -> object id of the packed tags (those of artifact BASE, as written in tag names, when given)."""
+    found: dict[str, str] = {}
+    if base is None:
+        lines = (line for line in data.split(b"\n") if b" refs/tags/" in line and line[:1] != b"^")
+    else:
+        # A literal-led pattern: the regex engine jumps between occurrences instead of trying every line.
+        pattern = re.compile(b" refs/tags/" + re.escape(base.encode("utf-8")) + rb"[@#][^\n]*")
+        lines = (data[data.rfind(b"\n", 0, m.start()) + 1 : m.end()] for m in pattern.finditer(data))
+    for line in lines:
+        oid, _, ref = line.partition(b" ")
+        value = _oid(oid)
+        if value is None or not ref.startswith(b"refs/tags/"):
+            return None
+        found[ref[10:].decode("utf-8", "surrogateescape")] = value
+    return found
+
+
+def loose_tags(common: Path, base: str | None) -> dict[str, str] | None:
+    """name -> object id of the loose tag files (those of artifact BASE when given); None on a symbolic or
+    unreadable one."""
+    top = common / "refs" / "tags"
+    folder, _, leaf = (base or "").rpartition("/")
+    start = top / folder if folder else top
+    heads = (f"{leaf}@", f"{leaf}#") if base is not None else None
+    found: dict[str, str] = {}
+    stack = [(start, True)]
+    while stack:
+        here, first = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if (first and heads and not entry.name.startswith(heads)) or entry.name.endswith(".lock"):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), False))
+                continue
+            oid = _read_oid(entry.path)
+            if oid is None:
+                return None
+            found[Path(entry.path).relative_to(top).as_posix()] = oid
+    return found
+
+
+def _read_oid(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return _oid(handle.read(100))
+    except OSError:
+        return None
+
+
+def tag_refs(common: Path, base: str | None = None) -> dict[str, str] | None:
+    """Every tag (or artifact BASE's) -> its object id, loose files over packed lines; None when the refs
+    cannot be read from files here (reftable, a symbolic or malformed ref)."""
+    if (common / "reftable").exists():
+        return None
+    data = _packed(common)
+    packed = packed_tags(data, base) if data is not None else None
+    loose = loose_tags(common, base)
+    if packed is None or loose is None:
+        return None
+    packed.update(loose)
+    return packed
