@@ -20,12 +20,16 @@ TAGS = "refs/tags/"
 _HEX = frozenset(b"0123456789abcdef")
 
 
+_OID = rb"[0-9a-f]{40}(?:[0-9a-f]{24})?"  # SHA-1 or SHA-256
+_TAG_LINE = re.compile(rb"^(" + _OID + rb") refs/tags/([^\n]*)$", re.MULTILINE)
+
+
 def _oid(raw: bytes) -> str | None:
     raw = raw.strip()
     return raw.decode("ascii") if len(raw) in (40, 64) and set(raw) <= _HEX else None
 
 
-def _packed(common: Path) -> bytes | None:
+def read_packed(common: Path) -> bytes | None:
     try:
         with open(common / "packed-refs", "rb") as handle:
             return handle.read()
@@ -36,21 +40,20 @@ def _packed(common: Path) -> bytes | None:
 
 
 def packed_tags(data: bytes, base: str | None) -> dict[str, str] | None:
-    """name -> object id of the packed tags (those of artifact BASE, as written in tag names, when given)."""
-    found: dict[str, str] = {}
+    """name -> object id of the packed tags (those of artifact BASE, as written in tag names, when given);
+    None when a tag line is not `OID refs/tags/NAME`."""
     if base is None:
-        lines = (line for line in data.split(b"\n") if b" refs/tags/" in line and line[:1] != b"^")
+        found = _TAG_LINE.findall(data)  # one pass in C over the whole file
+        if len(found) != data.count(b" refs/tags/"):
+            return None
     else:
         # A literal-led pattern: the regex engine jumps between occurrences instead of trying every line.
         pattern = re.compile(b" refs/tags/" + re.escape(base.encode("utf-8")) + rb"[@#][^\n]*")
-        lines = (data[data.rfind(b"\n", 0, m.start()) + 1 : m.end()] for m in pattern.finditer(data))
-    for line in lines:
-        oid, _, ref = line.partition(b" ")
-        value = _oid(oid)
-        if value is None or not ref.startswith(b"refs/tags/"):
+        lines = [data[data.rfind(b"\n", 0, m.start()) + 1 : m.end()] for m in pattern.finditer(data)]
+        found = [m.groups() for m in map(_TAG_LINE.fullmatch, lines) if m is not None]
+        if len(found) != len(lines):
             return None
-        found[ref[10:].decode("utf-8", "surrogateescape")] = value
-    return found
+    return {name.decode("utf-8", "surrogateescape"): oid.decode("ascii") for oid, name in found}
 
 
 def loose_tags(common: Path, base: str | None) -> dict[str, str] | None:
@@ -94,7 +97,7 @@ def tag_refs(common: Path, base: str | None = None) -> dict[str, str] | None:
     cannot be read from files here (reftable, a symbolic or malformed ref)."""
     if (common / "reftable").exists():
         return None
-    data = _packed(common)
+    data = read_packed(common)
     packed = packed_tags(data, base) if data is not None else None
     loose = loose_tags(common, base)
     if packed is None or loose is None:
