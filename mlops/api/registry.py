@@ -76,14 +76,7 @@ def register(
         raise UnknownReference(f"artifact `{artifact}` is not declared in promotion.yaml", hint=hint)
     commit = git.resolve_commit(rev, base)
     dvc_yaml, dvc_lock = _dvc_files(base)
-    if commit == git.resolve_commit("HEAD", base):
-        pending = [p for p in git.dirty_paths(base) if p in (dvc_yaml, dvc_lock)]
-        if pending:
-            raise UsageError(
-                f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
-                "register tags the commit, not the work tree",
-                hint=f"commit {' and '.join(pending)} first, then register",
-            )
+    _refuse_uncommitted_lock(base, commit, (dvc_yaml, dvc_lock))
     data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
     data["environment"] = _environment(base, commit)
     if not force:
@@ -109,6 +102,21 @@ def register(
     }
 
 
+def _refuse_uncommitted_lock(root: Path, commit: str, files: tuple[str, str]) -> None:
+    """Registering HEAD while dvc.yaml or dvc.lock has changes would record what the work tree holds."""
+    from mlops import git
+
+    if commit != git.resolve_commit("HEAD", root):
+        return
+    pending = [p for p in git.dirty_paths(root) if p in files]
+    if pending:
+        raise UsageError(
+            f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
+            "register tags the commit, not the work tree",
+            hint=f"commit {' and '.join(pending)} first, then register",
+        )
+
+
 def _environment(root: Path, commit: str) -> dict[str, Any]:
     """The training environment recorded with the version (mlops.serving.environment)."""
     from mlops.config import load_project
@@ -124,14 +132,21 @@ def _refuse_identical(root: Path, artifact: str, commit: str, data: dict[str, An
     latest = art.latest if art else None
     if latest is None or latest.commit == commit:
         return  # a second version on one commit is refused by the writer, with its own message
-    mine, theirs = data.get("hash") or {}, (latest.message_data.get("hash") or {})
-    key = next((k for k in ("md5", "hash") if mine.get(k)), None)
-    if key and isinstance(theirs, dict) and theirs.get(key) == mine[key]:
+    same = _same_hash(data.get("hash") or {}, latest.message_data.get("hash") or {})
+    if same:
         raise UsageError(
-            f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {key} "
-            f"{mine[key]} in dvc.lock): nothing new to register",
+            f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {same[0]} "
+            f"{same[1]} in dvc.lock): nothing new to register",
             hint="pass --force to register it anyway",
         )
+
+
+def _same_hash(mine: dict[str, Any], theirs: Any) -> tuple[str, str] | None:
+    """(key, value) of the hash both records share (md5 first), None when they differ or say nothing."""
+    key = next((k for k in ("md5", "hash") if mine.get(k)), None)
+    if key and isinstance(theirs, dict) and theirs.get(key) == mine[key]:
+        return key, mine[key]
+    return None
 
 
 def deregister(
@@ -200,22 +215,39 @@ def show(
 
         fetch_tags(_root(root))
     notes = _annotations(root)
-    view = _view(root, artifact) if artifact else None
-    if view is not None and view.stage_names is not None:
-        row = _row(artifact or "", view.summary, notes)
-        return {"artifacts": [row], "stages": view.stage_names, "warnings": view.warnings}
+    if artifact:
+        one = _show_one(root, artifact, notes)
+        if one is not None:
+            return one
     state = _summary(root)
     names = [artifact] if artifact else sorted(set(state.artifacts) | set(notes))
-    rows = []
-    stage_names = state.stage_names
-    for name in names:
-        if name not in state.artifacts and name in notes:
-            rows.append(_unregistered_row(name, notes[name], stage_names))
-            continue
-        art = _require(state, name)
-        if not art.deprecated or deprecated or artifact:
-            rows.append(_row(name, art, notes))
-    return {"artifacts": rows, "stages": stage_names, "warnings": _relevant(state.warnings, artifact)}
+    rows = [_show_row(state, name, notes, deprecated or bool(artifact)) for name in names]
+    return {
+        "artifacts": [row for row in rows if row is not None],
+        "stages": state.stage_names,
+        "warnings": _relevant(state.warnings, artifact),
+    }
+
+
+def _show_one(
+    root: str | os.PathLike[str] | None, artifact: str, notes: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """`show ARTIFACT` from the artifact's own slice of the index; None when it cannot tell every stage."""
+    view = _view(root, artifact)
+    if view is None or view.stage_names is None:
+        return None
+    row = _row(artifact, view.summary, notes)
+    return {"artifacts": [row], "stages": view.stage_names, "warnings": view.warnings}
+
+
+def _show_row(
+    state: Any, name: str, notes: dict[str, dict[str, Any]], deprecated: bool
+) -> dict[str, Any] | None:
+    """NAME's row of `show`; None for a deprecated artifact when DEPRECATED ones are hidden."""
+    if name not in state.artifacts and name in notes:
+        return _unregistered_row(name, notes[name], state.stage_names)
+    art = _require(state, name)
+    return _row(name, art, notes) if deprecated or not art.deprecated else None
 
 
 def _view(root: str | os.PathLike[str] | None, artifact: str) -> Any:

@@ -146,16 +146,7 @@ def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None
         click.echo("No registered artifacts yet (`mlops register ARTIFACT` creates the first version).")
         return
     stages = result["stages"]
-    rows = [
-        [
-            ("" if row.get("registered", True) else "*")
-            + row["artifact"]
-            + (" (deprecated)" if row["deprecated"] else ""),
-            row["latest"],
-        ]
-        + [row["stages"].get(s) for s in stages]
-        for row in result["artifacts"]
-    ]
+    rows = [_show_cells(row, stages) for row in result["artifacts"]]
     _table(["artifact", "latest"] + [f"#{s}" for s in stages], rows)
     if not all(row.get("registered", True) for row in result["artifacts"]):
         click.echo(
@@ -163,6 +154,12 @@ def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None
         )
     if artifact and result["artifacts"] and result["artifacts"][0].get("annotation"):
         click.echo(_annotation_line(result["artifacts"][0]["annotation"]))
+
+
+def _show_cells(row: dict[str, Any], stages: list[str]) -> list[Any]:
+    mark = "" if row.get("registered", True) else "*"
+    name = mark + row["artifact"] + (" (deprecated)" if row["deprecated"] else "")
+    return [name, row["latest"]] + [row["stages"].get(s) for s in stages]
 
 
 def _annotation_line(note: dict[str, Any]) -> str:
@@ -287,15 +284,20 @@ def _details(data: dict[str, Any]) -> str | None:
 
 def _gate_counts(gates: list[Any], rollback: bool) -> str:
     """`gates 7/7 passed`, or `gates 1 passed, 5 skipped (rollback)`: a skipped gate is not a passed one."""
-    rows = [g for g in gates if isinstance(g, dict)]
-    skipped = sum(1 for g in rows if g.get("result") == "skip")
-    passed = sum(1 for g in rows if g.get("passed")) - skipped
-    failed = len(gates) - passed - skipped
+    passed, skipped, failed = _gate_tally(gates)
     if not skipped and not failed:
         return f"gates {passed}/{len(gates)} passed"
     text = f"gates {passed} passed" + (f", {skipped} skipped" if skipped else "")
     text += " (rollback)" if rollback and skipped else ""
     return text + (f", {failed} failed" if failed else "")
+
+
+def _gate_tally(gates: list[Any]) -> tuple[int, int, int]:
+    """(passed, skipped, failed) among gate results; a skipped gate also says passed: it is not one."""
+    rows = [g for g in gates if isinstance(g, dict)]
+    skipped = sum(1 for g in rows if g.get("result") == "skip")
+    passed = sum(1 for g in rows if g.get("passed")) - skipped
+    return passed, skipped, len(gates) - passed - skipped
 
 
 @click.command()

@@ -146,13 +146,7 @@ def _update(
     names: NameFacts,
 ) -> ArtifactView | None:
     """Fold ARTIFACT again from its unchanged records in the index and the records of its changed tags."""
-    kept: dict[str, Record] = {}
-    if old is not None:
-        try:
-            previous = index.read_bucket(where, artifact, old.digest, _records_path(where, artifact))
-            kept = {n: r for n, r in previous.items() if refs.get(n) == r[0]}
-        except Corrupt:
-            kept = {}
+    kept = _kept_records(where, artifact, old, refs) if old is not None else {}
     changed = sorted(n for n in refs if n not in kept)
     many = len(changed) > index.MAX_PATTERNS
     fetched = index.fetch_records(root, _patterns(artifact) if many else changed)
@@ -164,6 +158,17 @@ def _update(
         _write_records(where, artifact, records)
         _write_view(where, fp, view)
     return view
+
+
+def _kept_records(
+    where: Path, artifact: str, old: ArtifactSummary, refs: dict[str, str]
+) -> dict[str, Record]:
+    """The records in the index of the tags that still point where they did (none when it is damaged)."""
+    try:
+        previous = index.read_bucket(where, artifact, old.digest, _records_path(where, artifact))
+    except Corrupt:
+        return {}
+    return {n: r for n, r in previous.items() if refs.get(n) == r[0]}
 
 
 def _fold(root: Path, artifact: str, records: dict[str, Record], names: NameFacts) -> ArtifactView | None:

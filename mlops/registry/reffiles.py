@@ -61,27 +61,29 @@ def loose_tags(common: Path, base: str | None) -> dict[str, str] | None:
     unreadable one."""
     top = common / "refs" / "tags"
     folder, _, leaf = (base or "").rpartition("/")
-    start = top / folder if folder else top
-    heads = (f"{leaf}@", f"{leaf}#") if base is not None else None
+    heads = (f"{leaf}@", f"{leaf}#") if base is not None else ("",)
     found: dict[str, str] = {}
-    stack = [(start, True)]
+    stack = [(top / folder if folder else top, heads)]
     while stack:
-        here, first = stack.pop()
-        try:
-            entries = list(os.scandir(here))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            if (first and heads and not entry.name.startswith(heads)) or entry.name.endswith(".lock"):
+        here, wanted = stack.pop()
+        for entry in _entries(here):
+            if not entry.name.startswith(wanted) or entry.name.endswith(".lock"):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append((Path(entry.path), False))
+                stack.append((Path(entry.path), ("",)))  # below an artifact's tag name: every file
                 continue
             oid = _read_oid(entry.path)
             if oid is None:
                 return None
             found[Path(entry.path).relative_to(top).as_posix()] = oid
     return found
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        return list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _read_oid(path: str) -> str | None:

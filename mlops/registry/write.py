@@ -294,35 +294,41 @@ def _create_tag(
         input=text,
     )
     if proc.returncode != 0:
-        exists = git.run(
-            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root, check=False
-        )
-        err = (proc.stderr or "").strip()
-        if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
-            raise TagExists(f"tag {name} already exists")
-        if sign:
-            raise GitError(
-                f"signing tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}",
-                hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
-                "gpg.format ssh or openpgp)",
-            )
-        raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}")
+        raise _tag_failure(root, name, proc, sign)
     if sign:
         _require_signature(root, name, proc)
     if push:
-        pushed = git.run(
-            ["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False
+        _push_tag(root, name)
+
+
+def _tag_failure(root: str | os.PathLike[str], name: str, proc: git.Result, sign: bool) -> Exception:
+    """Why `git tag` failed: the tag exists (a concurrent writer), signing failed, or git's own reason."""
+    exists = git.run(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root, check=False
+    )
+    err = (proc.stderr or "").strip()
+    if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
+        return TagExists(f"tag {name} already exists")
+    last = err.splitlines()[-1] if err else proc.returncode
+    if sign:
+        return GitError(
+            f"signing tag {name} failed: {last}",
+            hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+            "gpg.format ssh or openpgp)",
         )
-        if pushed.returncode != 0:
-            err = (pushed.stderr or "").strip()
-            git.run(
-                ["tag", "-d", "--end-of-options", name], root, check=False
-            )  # never published: drop it, leave no half-state
-            if "already exists" in err:
-                raise TagExists(f"tag {name} already exists on origin")
-            raise GitError(
-                f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}"
-            )
+    return GitError(f"git tag {name} failed: {last}")
+
+
+def _push_tag(root: str | os.PathLike[str], name: str) -> None:
+    pushed = git.run(["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False)
+    if pushed.returncode != 0:
+        err = (pushed.stderr or "").strip()
+        git.run(["tag", "-d", "--end-of-options", name], root, check=False)  # never published: drop it
+        if "already exists" in err:
+            raise TagExists(f"tag {name} already exists on origin")
+        raise GitError(
+            f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}"
+        )
 
 
 def _require_signature(root: str | os.PathLike[str], name: str, proc: git.Result) -> None:
