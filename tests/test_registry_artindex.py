@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,23 @@ def test_reads_while_another_process_writes_tags(repo: tuple[Path, list[str]]) -
     for _ in range(2):
         assert_view_same_as_full_fold(path, "churn", full)
     assert answers(path) == full_fold_answers(path)
+
+
+def test_history_prints_its_rows_as_they_come(capsys: pytest.CaptureFixture[str]) -> None:
+    """One block is exactly the aligned table; later blocks keep the columns at least as wide."""
+    from mlops.cli.registry import _stream_table, _table
+
+    rows = [["2026-01-01", "churn", "v1.0.0 -> prod"], ["2026-01-02", "churn", "registered v1.10.0"]]
+    _table(["date", "artifact", "event"], rows)
+    whole = capsys.readouterr().out
+    _stream_table(["date", "artifact", "event"], iter(rows))
+    assert capsys.readouterr().out == whole
+
+    def endless() -> Iterator[list[str]]:
+        yield ["a", "b", "c"]
+        yield ["a-much-longer-cell", "b", "c"]
+        raise AssertionError("read past the first block before printing it")
+
+    with pytest.raises(AssertionError, match="read past"):
+        _stream_table(["x", "y", "z"], endless(), block=2)
+    assert capsys.readouterr().out == "x  y  z\na  b  c\n"  # printed before the next rows were made

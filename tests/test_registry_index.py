@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from mlops.registry import read_state
 from mlops.api.registry import _relevant
+from mlops.registry import read_state
 from mlops.registry.artindex import artifact_view
 from mlops.registry.index import artifact_state, folder, registry_summary
 from tests.conftest import invoke, run_cli
@@ -202,6 +202,13 @@ class Walk:
                 target.write_text(text.replace(" 1\n", " 99\n", 1))
             else:
                 target.write_text(re.sub(r"\x00[0-9a-f]{64}\x00", "\x00" + "0" * 64 + "\x00", text))
+        elif target.suffix == ".rec":  # an artifact's records: another version, or one record's id changed
+            if how == "version":
+                target.write_bytes(raw.replace(b" 1\0", b" 99\0", 1))
+            else:
+                target.write_bytes(
+                    re.sub(rb"\x00[0-9a-f]{40}\x00", b"\x00" + b"0" * 40 + b"\x00", raw, count=1)
+                )
         else:
             data = json.loads(raw)
             data["version"] = 99

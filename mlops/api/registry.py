@@ -312,12 +312,15 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
     }
 
 
-def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Every registry event, newest first, with gate, PR and merge information from the tag messages."""
+def history(
+    artifact: str | None = None, *, stream: bool = False, root: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """Every registry event, newest first, with gate, PR and merge information from the tag messages.
+    `stream`: `events` is an iterator making each row as it is asked for (no list of every row)."""
     events, warnings = _events(root, artifact)
-    rows = [e.to_dict() for e in reversed(events)]
+    rows = (e.to_dict() for e in reversed(events))
     return {
-        "events": rows,
+        "events": rows if stream else list(rows),
         "refused": _refused(_root(root), artifact),
         "warnings": warnings + _message_warnings(events),
     }

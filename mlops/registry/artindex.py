@@ -8,11 +8,11 @@ Per artifact the index keeps, under .git/mlops/registry-index/artifacts/:
 - `H.txt` (H: a digest of the artifact's name): the stat fingerprint of every tag ref when written, the
   digest of the artifact's tag names and object ids (its key), its tag warnings and its folded summary, in
   the line format of summary.txt (read with str.split only: a warm read imports no parser);
-- `H.json`: the raw records of those tags (the next update reuses the unchanged ones).
+- `H.rec`: the raw records of those tags (the next update reuses the unchanged ones).
 
 A read: the fingerprint matches -> answer from H.txt. Else list the artifact's refs from the files; the key
 matches -> answer (and note the new fingerprint). Else only the tags that are new or moved are read (one
-`git for-each-ref` of their names), merged with the unchanged records of H.json and the artifact folded again.
+`git for-each-ref` of their names), merged with the unchanged records of H.rec and the artifact folded again.
 
 Tags that follow no grammar (`tag X: ignored ...`) are warnings of every read; they and the stage names any
 tag names are kept in `names.txt`, keyed by the fingerprint and rebuilt from the ref files when it changes.
@@ -38,6 +38,7 @@ from mlops.registry.tags import TAG_RE, artifact_to_tag, parse_fields
 
 ART_HEADER = f"{index.MAGIC}/artifact {index.VERSION}"
 NAMES_HEADER = f"{index.MAGIC}/names {index.VERSION}"
+RECORDS_HEADER = f"{index.MAGIC}/records {index.VERSION}"
 
 
 @dataclass
@@ -70,7 +71,7 @@ class ArtifactView:
         if records is None:
             where = _folder(self.root)
             try:
-                records = index.read_bucket(where, name, self.summary.digest, _records_path(where, name))
+                records = read_records(where, name, self.summary.digest)
             except Corrupt:  # damaged or gone: ask git for this artifact's tags
                 records = index.fetch_records(self.root, _patterns(name))
         events = [e for e in index.events_of(records) if e.artifact == name]
@@ -94,7 +95,7 @@ def _stem(where: Path, artifact: str) -> Path:
 
 
 def _records_path(where: Path, artifact: str) -> Path:
-    return _stem(where, artifact).with_suffix(".json")
+    return _stem(where, artifact).with_suffix(".rec")
 
 
 def _patterns(artifact: str) -> list[str]:
@@ -165,7 +166,7 @@ def _kept_records(
 ) -> dict[str, Record]:
     """The records in the index of the tags that still point where they did (none when it is damaged)."""
     try:
-        previous = index.read_bucket(where, artifact, old.digest, _records_path(where, artifact))
+        previous = read_records(where, artifact, old.digest)
     except Corrupt:
         return {}
     return {n: r for n, r in previous.items() if refs.get(n) == r[0]}
@@ -219,15 +220,31 @@ def _write_view(where: Path, fp: str, view: ArtifactView) -> None:
 
 
 def _write_records(where: Path, artifact: str, records: dict[str, Record]) -> None:
-    import json
+    """NUL-separated fields (for-each-ref's own output holds no NUL): header, artifact, then each tag's name
+    and record. Read back with one split: no parser import, and fast at 10,000 records."""
+    fields = [RECORDS_HEADER, artifact]
+    for name in sorted(records):
+        fields += [name, *records[name]]
+    _write(_records_path(where, artifact), "\0".join(fields))
 
-    body = {
-        "format": f"{index.MAGIC}/bucket",
-        "version": index.VERSION,
-        "artifact": artifact,
-        "records": {n: "\0".join(r) for n, r in records.items()},
-    }
-    _write(_records_path(where, artifact), json.dumps(body, separators=(",", ":")))
+
+def read_records(where: Path, artifact: str, digest: str) -> dict[str, Record]:
+    """ARTIFACT's records; Corrupt unless they are its and their names and object ids digest to DIGEST."""
+    try:
+        with open(_records_path(where, artifact), "rb") as handle:
+            raw = handle.read(index.MAX_SUMMARY + 1)
+        if len(raw) > index.MAX_SUMMARY:
+            raise Corrupt("records: too large")
+        parts = raw.decode("utf-8", "surrogateescape").split("\0")
+    except OSError as exc:
+        raise Corrupt(str(exc)) from None
+    size = index.N_RECORD
+    if parts[:2] != [RECORDS_HEADER, artifact] or (len(parts) - 2) % size:
+        raise Corrupt("records: not this artifact's")
+    records = {parts[i]: parts[i + 1 : i + size] for i in range(2, len(parts), size)}
+    if index.bucket_digest(records) != digest:
+        raise Corrupt("records: they do not match the summary")
+    return records
 
 
 def _write(path: Path, text: str) -> None:
@@ -250,6 +267,18 @@ def name_facts(root: Path, common: Path, fp: str) -> NameFacts | None:
     facts = _read_names(where / "names.txt", fp)
     if facts is not None:
         return facts
+    loose = reffiles.loose_tags(common, None)  # before packed-refs, as reffiles.tag_refs explains
+    packed = _packed_facts(where, common)
+    if loose is None or packed is None:
+        return None
+    facts = _scan_names(loose)
+    ignored = dict(packed.ignored) | dict(facts.ignored)
+    facts = NameFacts(sorted(ignored.items()), packed.stages | facts.stages)
+    _write_names(where / "names.txt", fp, facts)
+    return facts
+
+
+def _packed_facts(where: Path, common: Path) -> NameFacts | None:
     packed_key = _stat_key(common / "packed-refs")
     packed = _read_names(where / "packed-names.txt", packed_key)
     if packed is None:
@@ -259,14 +288,7 @@ def name_facts(root: Path, common: Path, fp: str) -> NameFacts | None:
             return None
         packed = _scan_names(refs)
         _write_names(where / "packed-names.txt", packed_key, packed)
-    loose = reffiles.loose_tags(common, None)
-    if loose is None:
-        return None
-    facts = _scan_names(loose)
-    ignored = dict(packed.ignored) | dict(facts.ignored)
-    facts = NameFacts(sorted(ignored.items()), packed.stages | facts.stages)
-    _write_names(where / "names.txt", fp, facts)
-    return facts
+    return packed
 
 
 def _stat_key(path: Path) -> str:

@@ -72,11 +72,20 @@ def loose_tags(common: Path, base: str | None) -> dict[str, str] | None:
             if entry.is_dir(follow_symlinks=False):
                 stack.append((Path(entry.path), ("",)))  # below an artifact's tag name: every file
                 continue
-            oid = _read_oid(entry.path)
-            if oid is None:
+            if not _add_loose(found, top, entry.path):
                 return None
-            found[Path(entry.path).relative_to(top).as_posix()] = oid
     return found
+
+
+def _add_loose(found: dict[str, str], top: Path, path: str) -> bool:
+    """Add the ref in PATH to FOUND; False when it is not an object id (a symbolic ref, unreadable)."""
+    try:
+        oid = _read_oid(path)
+    except FileNotFoundError:
+        return True  # deleted or packed since the listing: packed-refs, read after, has it if it is
+    if oid is not None:
+        found[Path(path).relative_to(top).as_posix()] = oid
+    return oid is not None
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -87,9 +96,13 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
 
 
 def _read_oid(path: str) -> str | None:
+    """The object id in a loose ref file; None when it holds something else (a symbolic ref) or cannot be
+    read. FileNotFoundError when it went away."""
     try:
         with open(path, "rb") as handle:
             return _oid(handle.read(100))
+    except FileNotFoundError:
+        raise
     except OSError:
         return None
 
@@ -99,9 +112,12 @@ def tag_refs(common: Path, base: str | None = None) -> dict[str, str] | None:
     cannot be read from files here (reftable, a symbolic or malformed ref)."""
     if (common / "reftable").exists():
         return None
+    # Loose files first, then packed-refs, as git reads them: `git pack-refs` writes packed-refs before it
+    # deletes the loose files, and `git tag -d` edits packed-refs before it deletes the loose file, so a
+    # ref is never missed while it moves, and a deleted one is seen as before or after its deletion.
+    loose = loose_tags(common, base)
     data = read_packed(common)
     packed = packed_tags(data, base) if data is not None else None
-    loose = loose_tags(common, base)
     if packed is None or loose is None:
         return None
     packed.update(loose)
