@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import UnknownReference, UsageError
-from mlops.suggest import closest
+
+
+def _closest(word: str, choices: Any, cutoff: float = 0.6) -> str | None:
+    """mlops.suggest.closest, imported on the error paths only (difflib is not free on a warm `which`)."""
+    from mlops.suggest import closest as suggest
+
+    return suggest(word, choices, cutoff=cutoff)
+
 
 __all__ = ["register", "deregister", "deprecate", "show", "versions", "history", "which", "registry_state"]
 
@@ -71,7 +78,7 @@ def register(
         raise UsageError("give either --version or --bump, not both")
     declared = _artifacts(base)
     if artifact not in declared:
-        match = closest(artifact, declared)
+        match = _closest(artifact, declared)
         hint = f"did you mean `{match}`?" if match else f"declared: {', '.join(sorted(declared))}"
         raise UnknownReference(f"artifact `{artifact}` is not declared in promotion.yaml", hint=hint)
     commit = git.resolve_commit(rev, base)
@@ -179,7 +186,7 @@ def deprecate(
 def _require(state: Any, artifact: str) -> Any:
     art = state.artifact(artifact)
     if art is None:
-        match = closest(artifact, state.artifacts)
+        match = _closest(artifact, state.artifacts)
         hint = f"did you mean `{match}`?" if match else "`mlops show` lists the registered artifacts"
         raise UnknownReference(f"artifact `{artifact}` has no registry tags", hint=hint)
     return art
@@ -423,7 +430,9 @@ def _require_stage(stage: str, known: set[str]) -> None:
     """A stage neither declared nor ever assigned is a typo, not an empty stage: exit 2 with a suggestion."""
     if stage in known:
         return
-    match = closest(stage, known, cutoff=0.5) or next((s for s in sorted(known) if s.startswith(stage)), None)
+    match = _closest(stage, known, cutoff=0.5) or next(
+        (s for s in sorted(known) if s.startswith(stage)), None
+    )
     listing = ", ".join(sorted(known)) or "none yet"
     raise UnknownReference(
         f"unknown stage `{stage}` (stages: {listing})", hint=f"did you mean `{match}`?" if match else None

@@ -127,19 +127,20 @@ def deregister(
 ) -> str:
     def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
         v = _live_version(state, artifact, version)
-        name = format_tag(DEREGISTER, artifact, version=version)
-        if name in state.tags:
-            name = format_tag(DEREGISTER, artifact, version=version, counter=counter)
-        data = {
-            "event": DEREGISTER,
-            "artifact": artifact,
-            "version": version,
-            "mlops_version": __version__,
-            **(metadata or {}),
-        }
+        name = _unused_name(state, counter, DEREGISTER, artifact, version)
+        data = {"event": DEREGISTER, "artifact": artifact, "version": version, "mlops_version": __version__}
+        data.update(metadata or {})
         return name, v.commit, messages.compose(message or f"Deregister {artifact} {version}", data)
 
     return _write_with_counter(root, artifact, build, push=push)
+
+
+def _unused_name(
+    state: RegistryState, counter: int, kind: str, artifact: str, version: str | None = None
+) -> str:
+    """The tag name without a counter (GTO's form), or with COUNTER when that name is taken."""
+    name = format_tag(kind, artifact, version=version)
+    return format_tag(kind, artifact, version=version, counter=counter) if name in state.tags else name
 
 
 def deprecate(
@@ -156,9 +157,7 @@ def deprecate(
             raise UnknownReference(f"artifact `{artifact}` has no registry tags")
         if art.deprecated:
             raise UsageError(f"{artifact} is already deprecated")
-        name = format_tag(DEPRECATE, artifact)
-        if name in state.tags:
-            name = format_tag(DEPRECATE, artifact, counter=counter)
+        name = _unused_name(state, counter, DEPRECATE, artifact)
         data = {"event": DEPRECATE, "artifact": artifact, "mlops_version": __version__, **(metadata or {})}
         return name, art.events[-1].commit, messages.compose(message or f"Deprecate {artifact}", data)
 
