@@ -21,6 +21,7 @@ _HEX = frozenset(b"0123456789abcdef")
 
 
 _OID = rb"[0-9a-f]{40}(?:[0-9a-f]{24})?"  # SHA-1 or SHA-256
+_TAG_NAME = re.compile(rb" refs/tags/([^\n]*)")  # literal-led: the engine jumps between occurrences
 _TAG_LINE = re.compile(rb"^(" + _OID + rb") refs/tags/([^\n]*)$", re.MULTILINE)
 
 
@@ -54,6 +55,11 @@ def packed_tags(data: bytes, base: str | None) -> dict[str, str] | None:
         if len(found) != len(lines):
             return None
     return {name.decode("utf-8", "surrogateescape"): oid.decode("ascii") for oid, name in found}
+
+
+def packed_names(data: bytes) -> list[str]:
+    """The name of every packed tag (no object id: what tag names alone say needs no more)."""
+    return [name.decode("utf-8", "surrogateescape") for name in _TAG_NAME.findall(data)]
 
 
 def loose_tags(common: Path, base: str | None) -> dict[str, str] | None:
