@@ -4,10 +4,10 @@ Several artifacts share N tags in GTO's format (registrations `A@vX.Y.Z` on thei
 `A#stage#N` to three stages, one deprecation `A@deprecated`), built in one `git fast-import` and packed as a
 clone or `git gc` leaves them. Repositories are cached under the temp folder (rebuilt with --rebuild).
 
-For each size: the floor (`git for-each-ref` with the fields mlops reads), then `mlops which`, `mlops show`
-and `mlops history A` three ways: cold (no registry index under .git/mlops), warm (the index is fresh), and
-after one new tag (the index updates from the one ref that changed). Wall time is the best of --repeat runs;
-peak RSS is the command's own (wait4). gto runs once, only up to --gto-max tags (it grows with the square of
+For each size: the floor (`git for-each-ref` with the fields mlops reads), then `mlops which A S`, `mlops
+show A`, `mlops show` and `mlops history A` three ways: cold (no registry index under .git/mlops), warm (the index is fresh), and
+after one new tag (the index updates from the one ref that changed). Wall time is the best of --repeat runs,
+with that run's CPU time (user + system: the machine may be shared); peak RSS is the command's own (wait4). gto runs once, only up to --gto-max tags (it grows with the square of
 the tag count). Usage:
 
     python benchmarks/registry.py                  # 1,000 / 10,000 / 100,000 tags; gto up to 1,000
@@ -105,10 +105,11 @@ class Run(NamedTuple):
     seconds: float  # best wall time
     rss_mb: float  # peak RSS of that command (the largest over the runs)
     output: str
+    cpu: float = 0.0  # user + system seconds of the best run (the machine is shared: wall time waits)
 
 
-def run_waited(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
-    """One run: wall seconds, the command's own peak RSS in MB, stdout."""
+def run_waited(cmd: list[str], cwd: Path) -> tuple[float, float, str, float]:
+    """One run: wall seconds, the command's own peak RSS in MB, stdout, CPU seconds."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
@@ -122,17 +123,20 @@ def run_waited(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
     # Only the head of the output is kept: Linux counts the parent's RSS at fork into the child's peak, so
     # the parent must stay small (about 14 MB, what `python -c pass` reports here) for the figure to be the
     # command's own.
-    return elapsed, usage.ru_maxrss / 1024, out[:400].decode(errors="replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_maxrss / 1024, out[:400].decode(errors="replace"), cpu
 
 
 def best_of(cmd: list[str], cwd: Path, repeat: int, before: object = None) -> Run:
-    best, peak, output = float("inf"), 0.0, ""
+    best, peak, output, best_cpu = float("inf"), 0.0, "", 0.0
     for _ in range(repeat):
         if callable(before):
             before()
-        seconds, rss, output = run_waited(cmd, cwd)
-        best, peak = min(best, seconds), max(peak, rss)
-    return Run(best, peak, output)
+        seconds, rss, output, cpu = run_waited(cmd, cwd)
+        if seconds < best:
+            best, best_cpu = seconds, cpu
+        peak = max(peak, rss)
+    return Run(best, peak, output, best_cpu)
 
 
 def drop_index(repo: Path) -> None:
@@ -156,6 +160,7 @@ def remove_new_tags(repo: Path) -> None:
 
 COMMANDS = {
     "which": ([MLOPS, "which", ART, "prod"], [GTO, "show", f"{ART}#prod", "--ref"]),
+    "showA": ([MLOPS, "show", ART], [GTO, "show", ART]),
     "show": ([MLOPS, "show"], [GTO, "show"]),
     "history": ([MLOPS, "history", ART], [GTO, "history", ART]),
 }
@@ -167,7 +172,9 @@ def bench_size(n: int, args: argparse.Namespace, floor_cmd: list[str]) -> dict[s
     remove_new_tags(repo)
     floor = best_of(floor_cmd, repo, args.repeat)
     print(
-        f"  git for-each-ref (floor)     {floor.seconds * 1000:8.0f} ms  {floor.rss_mb:6.0f} MB", flush=True
+        f"  git for-each-ref (floor)     {floor.seconds * 1000:8.0f} ms  {floor.rss_mb:6.0f} MB"
+        f"  cpu {floor.cpu * 1000:6.0f} ms",
+        flush=True,
     )
     row: dict[str, object] = {"n": n, "floor": floor}
     added = [0]
@@ -183,12 +190,16 @@ def bench_size(n: int, args: argparse.Namespace, floor_cmd: list[str]) -> dict[s
         for label, run in (("cold", cold), ("warm", warm), ("after 1 tag", after)):
             print(
                 f"  mlops {name:<8} {label:<12} {run.seconds * 1000:8.0f} ms  {run.rss_mb:6.0f} MB"
-                f"  {run.seconds / floor.seconds:5.2f}x floor",
+                f"  {run.seconds / floor.seconds:5.2f}x floor  cpu {run.cpu * 1000:6.0f} ms"
+                f" ({run.cpu / floor.cpu:5.2f}x floor cpu)",
                 flush=True,
             )
         if n <= args.gto_max:
             gto = row[f"gto {name}"]  # type: ignore[assignment]
-            print(f"  gto {name:<10} {gto.seconds * 1000:21.0f} ms  {gto.rss_mb:6.0f} MB", flush=True)
+            print(
+                f"  gto {name:<10} {gto.seconds * 1000:21.0f} ms  {gto.rss_mb:6.0f} MB  cpu {gto.cpu * 1000:6.0f} ms",
+                flush=True,
+            )
         remove_new_tags(repo)
     which = row.get("which")
     if isinstance(which, tuple) and "gto which" in row:
@@ -198,7 +209,7 @@ def bench_size(n: int, args: argparse.Namespace, floor_cmd: list[str]) -> dict[s
 
 
 def summary(rows: list[dict[str, object]], commands: list[str]) -> None:
-    print("\nsummary: wall ms (ratio to the for-each-ref floor), peak RSS MB of the warm run")
+    print("\nsummary: wall ms (ratio to the for-each-ref floor), peak RSS MB of the warm run; then CPU ms")
     head = f"{'tags':>7} {'floor':>7}"
     for name in commands:
         head += f" | {name + ' cold':>16} {name + ' warm':>16} {'+1 tag':>16} {'MB':>4} {'gto':>8}"
@@ -215,6 +226,14 @@ def summary(rows: list[dict[str, object]], commands: list[str]) -> None:
             gto_cell = f"{gto.seconds * 1000:8.0f}" if isinstance(gto, Run) else f"{'-':>8}"
             line += " | " + " ".join(f"{c:>16}" for c in cells) + f" {warm.rss_mb:4.0f} {gto_cell}"
         print(line)
+    for row in rows:
+        floor = row["floor"]  # type: ignore[assignment]
+        line = f"{row['n']:>7} {floor.cpu * 1000:7.0f}"
+        for name in commands:
+            runs = row[name]  # type: ignore[misc]
+            cells = [f"{r.cpu * 1000:6.0f} ({r.cpu / floor.cpu:5.2f}x)" for r in runs]
+            line += " | " + " ".join(f"{c:>16}" for c in cells) + f" {'':>4} {'':>8}"
+        print(line + "  (CPU)")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

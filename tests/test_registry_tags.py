@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlops.registry.tags import (
@@ -101,6 +101,7 @@ DIR = st.from_regex(r"\A[a-zA-Z0-9_./-]{1,15}\Z").filter(lambda d: not d.startsw
 VERSION = st.builds(lambda a, b, c: f"v{a}.{b}.{c}", *(st.integers(0, 999),) * 3)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])  # generation is slow on a loaded machine, not wrong
 @given(
     dirname=st.none() | DIR, name=NAME, version=VERSION, stage=NAME, counter=st.none() | st.integers(1, 10**6)
 )

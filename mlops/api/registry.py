@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import UnknownReference, UsageError
-from mlops.suggest import closest
+
+
+def _closest(word: str, choices: Any, cutoff: float = 0.6) -> str | None:
+    """mlops.suggest.closest, imported on the error paths only (difflib is not free on a warm `which`)."""
+    from mlops.suggest import closest as suggest
+
+    return suggest(word, choices, cutoff=cutoff)
+
 
 __all__ = ["register", "deregister", "deprecate", "show", "versions", "history", "which", "registry_state"]
 
@@ -71,19 +78,12 @@ def register(
         raise UsageError("give either --version or --bump, not both")
     declared = _artifacts(base)
     if artifact not in declared:
-        match = closest(artifact, declared)
+        match = _closest(artifact, declared)
         hint = f"did you mean `{match}`?" if match else f"declared: {', '.join(sorted(declared))}"
         raise UnknownReference(f"artifact `{artifact}` is not declared in promotion.yaml", hint=hint)
     commit = git.resolve_commit(rev, base)
     dvc_yaml, dvc_lock = _dvc_files(base)
-    if commit == git.resolve_commit("HEAD", base):
-        pending = [p for p in git.dirty_paths(base) if p in (dvc_yaml, dvc_lock)]
-        if pending:
-            raise UsageError(
-                f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
-                "register tags the commit, not the work tree",
-                hint=f"commit {' and '.join(pending)} first, then register",
-            )
+    _refuse_uncommitted_lock(base, commit, (dvc_yaml, dvc_lock))
     data = snapshot(base, commit, artifact, declared[artifact], dvc_yaml=dvc_yaml, dvc_lock=dvc_lock)
     data["environment"] = _environment(base, commit)
     if not force:
@@ -109,6 +109,21 @@ def register(
     }
 
 
+def _refuse_uncommitted_lock(root: Path, commit: str, files: tuple[str, str]) -> None:
+    """Registering HEAD while dvc.yaml or dvc.lock has changes would record what the work tree holds."""
+    from mlops import git
+
+    if commit != git.resolve_commit("HEAD", root):
+        return
+    pending = [p for p in git.dirty_paths(root) if p in files]
+    if pending:
+        raise UsageError(
+            f"{' and '.join(pending)} ha{'ve' if len(pending) > 1 else 's'} uncommitted changes; "
+            "register tags the commit, not the work tree",
+            hint=f"commit {' and '.join(pending)} first, then register",
+        )
+
+
 def _environment(root: Path, commit: str) -> dict[str, Any]:
     """The training environment recorded with the version (mlops.serving.environment)."""
     from mlops.config import load_project
@@ -124,14 +139,21 @@ def _refuse_identical(root: Path, artifact: str, commit: str, data: dict[str, An
     latest = art.latest if art else None
     if latest is None or latest.commit == commit:
         return  # a second version on one commit is refused by the writer, with its own message
-    mine, theirs = data.get("hash") or {}, (latest.message_data.get("hash") or {})
-    key = next((k for k in ("md5", "hash") if mine.get(k)), None)
-    if key and isinstance(theirs, dict) and theirs.get(key) == mine[key]:
+    same = _same_hash(data.get("hash") or {}, latest.message_data.get("hash") or {})
+    if same:
         raise UsageError(
-            f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {key} "
-            f"{mine[key]} in dvc.lock): nothing new to register",
+            f"{artifact} at {commit[:7]} is byte-identical to {latest.version} (same {same[0]} "
+            f"{same[1]} in dvc.lock): nothing new to register",
             hint="pass --force to register it anyway",
         )
+
+
+def _same_hash(mine: dict[str, Any], theirs: Any) -> tuple[str, str] | None:
+    """(key, value) of the hash both records share (md5 first), None when they differ or say nothing."""
+    key = next((k for k in ("md5", "hash") if mine.get(k)), None)
+    if key and isinstance(theirs, dict) and theirs.get(key) == mine[key]:
+        return key, mine[key]
+    return None
 
 
 def deregister(
@@ -164,7 +186,7 @@ def deprecate(
 def _require(state: Any, artifact: str) -> Any:
     art = state.artifact(artifact)
     if art is None:
-        match = closest(artifact, state.artifacts)
+        match = _closest(artifact, state.artifacts)
         hint = f"did you mean `{match}`?" if match else "`mlops show` lists the registered artifacts"
         raise UnknownReference(f"artifact `{artifact}` has no registry tags", hint=hint)
     return art
@@ -173,7 +195,8 @@ def _require(state: Any, artifact: str) -> Any:
 def _relevant(warnings: list[str], artifact: str | None) -> list[str]:
     if artifact is None:
         return list(warnings)
-    return [w for w in warnings if w.startswith(f"{artifact}:") or w.startswith("tag ")]
+    # "A: " with its space: the warnings of an artifact `A:b` (dir A, name b) are not A's
+    return [w for w in warnings if w.startswith(f"{artifact}: ") or w.startswith("tag ")]
 
 
 def _annotations(root: str | os.PathLike[str] | None) -> dict[str, dict[str, Any]]:
@@ -192,45 +215,80 @@ def show(
     """Every artifact (or one): latest version, the version in each stage, and its GTO annotation.
 
     Artifacts annotated in artifacts.yaml or dvc.yaml but without any tag are listed too (`registered`
-    false), as `gto show` lists them."""
-    state = _summary(root, fetch=fetch)
+    false), as `gto show` lists them. One artifact is read from its own slice of the index when that
+    slice alone knows every stage name (artindex.py), else from the full index."""
+    if fetch:
+        from mlops.registry.read import fetch_tags
+
+        fetch_tags(_root(root))
     notes = _annotations(root)
+    if artifact:
+        one = _show_one(root, artifact, notes)
+        if one is not None:
+            return one
+    state = _summary(root)
     names = [artifact] if artifact else sorted(set(state.artifacts) | set(notes))
-    rows = []
-    stage_names = state.stage_names
-    for name in names:
-        if name not in state.artifacts and name in notes:
-            rows.append(
-                {
-                    "artifact": name,
-                    "latest": None,
-                    "latest_commit": None,
-                    "stages": dict.fromkeys(stage_names),
-                    "deprecated": False,
-                    "versions": 0,
-                    "registered": False,
-                    "annotation": notes[name],
-                }
-            )
-            continue
-        art = _require(state, name)
-        if art.deprecated and not deprecated and not artifact:
-            continue
-        latest = art.latest
-        stages = {s: (v.version if v else None) for s, v in sorted(art.stages.items())}
-        rows.append(
-            {
-                "artifact": name,
-                "latest": latest.version if latest else None,
-                "latest_commit": latest.commit if latest else None,
-                "stages": stages,
-                "deprecated": art.deprecated,
-                "versions": art.version_count,
-                "registered": True,
-                "annotation": notes.get(name),
-            }
-        )
-    return {"artifacts": rows, "stages": stage_names, "warnings": _relevant(state.warnings, artifact)}
+    rows = [_show_row(state, name, notes, deprecated or bool(artifact)) for name in names]
+    return {
+        "artifacts": [row for row in rows if row is not None],
+        "stages": state.stage_names,
+        "warnings": _relevant(state.warnings, artifact),
+    }
+
+
+def _show_one(
+    root: str | os.PathLike[str] | None, artifact: str, notes: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """`show ARTIFACT` from the artifact's own slice of the index; None when it cannot tell every stage."""
+    view = _view(root, artifact)
+    if view is None or view.stage_names is None:
+        return None
+    row = _row(artifact, view.summary, notes)
+    return {"artifacts": [row], "stages": view.stage_names, "warnings": view.warnings}
+
+
+def _show_row(
+    state: Any, name: str, notes: dict[str, dict[str, Any]], deprecated: bool
+) -> dict[str, Any] | None:
+    """NAME's row of `show`; None for a deprecated artifact when DEPRECATED ones are hidden."""
+    if name not in state.artifacts and name in notes:
+        return _unregistered_row(name, notes[name], state.stage_names)
+    art = _require(state, name)
+    return _row(name, art, notes) if deprecated or not art.deprecated else None
+
+
+def _view(root: str | os.PathLike[str] | None, artifact: str) -> Any:
+    """ARTIFACT from the per-artifact index (mlops.registry.artindex), or None: then read the full index."""
+    from mlops.registry.artindex import artifact_view
+
+    return artifact_view(_root(root), artifact)
+
+
+def _row(name: str, art: Any, notes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    latest = art.latest
+    return {
+        "artifact": name,
+        "latest": latest.version if latest else None,
+        "latest_commit": latest.commit if latest else None,
+        "stages": {s: (v.version if v else None) for s, v in sorted(art.stages.items())},
+        "deprecated": art.deprecated,
+        "versions": art.version_count,
+        "registered": True,
+        "annotation": notes.get(name),
+    }
+
+
+def _unregistered_row(name: str, note: dict[str, Any], stage_names: list[str]) -> dict[str, Any]:
+    return {
+        "artifact": name,
+        "latest": None,
+        "latest_commit": None,
+        "stages": dict.fromkeys(stage_names),
+        "deprecated": False,
+        "versions": 0,
+        "registered": False,
+        "annotation": note,
+    }
 
 
 def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -261,24 +319,34 @@ def versions(artifact: str, *, root: str | os.PathLike[str] | None = None) -> di
     }
 
 
-def history(artifact: str | None = None, *, root: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Every registry event, newest first, with gate, PR and merge information from the tag messages."""
-    if artifact is not None:
-        from mlops.registry.index import artifact_state
-
-        state = _summary(root)
-        _require(state, artifact)
-        folded = artifact_state(state, artifact)
-        events = folded.events if folded else []
-    else:
-        state = registry_state(root)
-        events = state.events
-    rows = [e.to_dict() for e in reversed(events)]
+def history(
+    artifact: str | None = None, *, stream: bool = False, root: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    """Every registry event, newest first, with gate, PR and merge information from the tag messages.
+    `stream`: `events` is an iterator making each row as it is asked for (no list of every row)."""
+    events, warnings = _events(root, artifact)
+    rows = (e.to_dict() for e in reversed(events))
     return {
-        "events": rows,
+        "events": rows if stream else list(rows),
         "refused": _refused(_root(root), artifact),
-        "warnings": _relevant(state.warnings, artifact) + _message_warnings(events),
+        "warnings": warnings + _message_warnings(events),
     }
+
+
+def _events(root: str | os.PathLike[str] | None, artifact: str | None) -> tuple[list[Any], list[str]]:
+    """The events (oldest first) and the warnings of ARTIFACT (None: every artifact)."""
+    if artifact is None:
+        state = registry_state(root)
+        return state.events, list(state.warnings)
+    view = _view(root, artifact)
+    if view is not None:
+        return view.state().events, view.warnings
+    from mlops.registry.index import artifact_state
+
+    summary = _summary(root)
+    _require(summary, artifact)
+    folded = artifact_state(summary, artifact)
+    return (folded.events if folded else []), _relevant(summary.warnings, artifact)
 
 
 def _message_warnings(events: list[Any]) -> list[str]:
@@ -317,11 +385,16 @@ def _refused(root: Path, artifact: str | None) -> list[dict[str, Any]]:
 def which(
     artifact: str, stage: str, *, back: int = 0, root: str | os.PathLike[str] | None = None
 ) -> dict[str, Any]:
-    """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage."""
-    state = _summary(root)
-    art = _require(state, artifact)
-    if stage not in art.queues:
-        _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))
+    """The version now in STAGE (`back`: the N-th one before it); `version` is None for an empty stage.
+    Read from the artifact's own slice of the index; a stage it never had asks the full index."""
+    view = _view(root, artifact)
+    if view is not None and stage in view.summary.packed_queues:
+        art, warnings = view.summary, view.warnings
+    else:
+        state = _summary(root)
+        art, warnings = _require(state, artifact), _relevant(state.warnings, artifact)
+        if stage not in art.queues:
+            _require_stage(stage, set(state.stage_names) | _declared_stages(_root(root)))
     found = art.which(stage, back)
     return {
         "artifact": artifact,
@@ -332,7 +405,7 @@ def which(
         "tag": found.tag if found else None,
         "known_stage": stage in art.queues,
         "deprecated": art.deprecated,
-        "warnings": _relevant(state.warnings, artifact),
+        "warnings": warnings,
     }
 
 
@@ -357,7 +430,9 @@ def _require_stage(stage: str, known: set[str]) -> None:
     """A stage neither declared nor ever assigned is a typo, not an empty stage: exit 2 with a suggestion."""
     if stage in known:
         return
-    match = closest(stage, known, cutoff=0.5) or next((s for s in sorted(known) if s.startswith(stage)), None)
+    match = _closest(stage, known, cutoff=0.5) or next(
+        (s for s in sorted(known) if s.startswith(stage)), None
+    )
     listing = ", ".join(sorted(known)) or "none yet"
     raise UnknownReference(
         f"unknown stage `{stage}` (stages: {listing})", hint=f"did you mean `{match}`?" if match else None

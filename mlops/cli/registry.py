@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -27,6 +29,26 @@ def _table(header: list[str], rows: list[list[Any]]) -> None:
 
     cells = [header] + [["-" if c is None else str(c) for c in row] for row in rows]
     click.echo("\n".join(aligned(cells)))  # one write: 10,000 rows in one echo, not 10,000
+
+
+def _stream_table(header: list[str], rows: Iterator[list[Any]], block: int = 1000) -> None:
+    """A table printed as its rows come, BLOCK rows at a time (10,000 events never sit in one string).
+    Columns are as wide as the widest cell so far: one block is exactly `_table`'s output."""
+    widths = [0] * len(header)
+    lines: list[list[str]] = [header]
+    for row in rows:
+        lines.append(["-" if c is None else str(c) for c in row])
+        if len(lines) >= block:
+            widths = _echo_block(lines, widths)
+            lines = []
+    if lines:
+        _echo_block(lines, widths)
+
+
+def _echo_block(lines: list[list[str]], widths: list[int]) -> list[int]:
+    widths = [max(w, *(len(cells[i]) for cells in lines)) for i, w in enumerate(widths)]
+    click.echo("\n".join("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in lines))
+    return widths
 
 
 push_option = click.option("--push", is_flag=True, help="Push the new tag to origin (atomically).")
@@ -146,16 +168,7 @@ def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None
         click.echo("No registered artifacts yet (`mlops register ARTIFACT` creates the first version).")
         return
     stages = result["stages"]
-    rows = [
-        [
-            ("" if row.get("registered", True) else "*")
-            + row["artifact"]
-            + (" (deprecated)" if row["deprecated"] else ""),
-            row["latest"],
-        ]
-        + [row["stages"].get(s) for s in stages]
-        for row in result["artifacts"]
-    ]
+    rows = [_show_cells(row, stages) for row in result["artifacts"]]
     _table(["artifact", "latest"] + [f"#{s}" for s in stages], rows)
     if not all(row.get("registered", True) for row in result["artifacts"]):
         click.echo(
@@ -163,6 +176,12 @@ def show(artifact: str | None, fetch: bool, active: bool, as_json: bool) -> None
         )
     if artifact and result["artifacts"] and result["artifacts"][0].get("annotation"):
         click.echo(_annotation_line(result["artifacts"][0]["annotation"]))
+
+
+def _show_cells(row: dict[str, Any], stages: list[str]) -> list[Any]:
+    mark = "" if row.get("registered", True) else "*"
+    name = mark + row["artifact"] + (" (deprecated)" if row["deprecated"] else "")
+    return [name, row["latest"]] + [row["stages"].get(s) for s in stages]
 
 
 def _annotation_line(note: dict[str, Any]) -> str:
@@ -223,12 +242,12 @@ def history(artifact: str | None, as_json: bool) -> None:
       mlops history churn-model
       mlops history churn-model --json | jq '.events[0]'
     """
-    result = _api().history(artifact)
+    result = _api().history(artifact, stream=not as_json)
     if as_json:
         echo_json(result)
         return
     _warn(result)
-    rows = [
+    refused = [
         [
             "(pending)",
             r["artifact"],
@@ -239,18 +258,12 @@ def history(artifact: str | None, as_json: bool) -> None:
         ]
         for r in result.get("refused", [])
     ]
-    rows += [
-        [
-            e["date"][:19].replace("T", " "),
-            e["artifact"],
-            _what(e),
-            e["commit"][:7],
-            e["tagger"],
-            _details(e["data"]),
-        ]
+    events = (
+        [e["date"][:19].replace("T", " "), e["artifact"], _what(e), e["commit"][:7], e["tagger"]]
+        + [_details(e["data"])]
         for e in result["events"]
-    ]
-    _table(["date", "artifact", "event", "commit", "by", "details"], rows)
+    )
+    _stream_table(["date", "artifact", "event", "commit", "by", "details"], itertools.chain(refused, events))
     for r in result.get("refused", []):
         click.echo(
             f"refused by sync: {r['artifact']}.{r['stage']} = {r['version'] or '(empty)'}: {r['reason']}"
@@ -287,15 +300,20 @@ def _details(data: dict[str, Any]) -> str | None:
 
 def _gate_counts(gates: list[Any], rollback: bool) -> str:
     """`gates 7/7 passed`, or `gates 1 passed, 5 skipped (rollback)`: a skipped gate is not a passed one."""
-    rows = [g for g in gates if isinstance(g, dict)]
-    skipped = sum(1 for g in rows if g.get("result") == "skip")
-    passed = sum(1 for g in rows if g.get("passed")) - skipped
-    failed = len(gates) - passed - skipped
+    passed, skipped, failed = _gate_tally(gates)
     if not skipped and not failed:
         return f"gates {passed}/{len(gates)} passed"
     text = f"gates {passed} passed" + (f", {skipped} skipped" if skipped else "")
     text += " (rollback)" if rollback and skipped else ""
     return text + (f", {failed} failed" if failed else "")
+
+
+def _gate_tally(gates: list[Any]) -> tuple[int, int, int]:
+    """(passed, skipped, failed) among gate results; a skipped gate also says passed: it is not one."""
+    rows = [g for g in gates if isinstance(g, dict)]
+    skipped = sum(1 for g in rows if g.get("result") == "skip")
+    passed = sum(1 for g in rows if g.get("passed")) - skipped
+    return passed, skipped, len(gates) - passed - skipped
 
 
 @click.command()

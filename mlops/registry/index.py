@@ -173,8 +173,10 @@ def bucket_digest(records: dict[str, Record]) -> str:
     return hashlib.sha256(lines.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def read_bucket(where: Path, artifact: str, digest: str) -> dict[str, Record]:
-    data = _load(where / "buckets" / f"{digest}.json", "bucket")
+def read_bucket(where: Path, artifact: str, digest: str, path: Path | None = None) -> dict[str, Record]:
+    """ARTIFACT's records from its bucket (PATH, else the one named DIGEST); Corrupt unless their names and
+    object ids digest to DIGEST."""
+    data = _load(path or where / "buckets" / f"{digest}.json", "bucket")
     raw = data.get("records")
     if data.get("artifact") != artifact or not isinstance(raw, dict):
         raise Corrupt(f"bucket {digest}: not {artifact}'s")

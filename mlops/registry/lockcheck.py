@@ -76,32 +76,55 @@ def _stage_reasons(
     entry = locked.get(name)
     if entry is None:
         return [f"stage {name} has never run (not in {dvc_lock})"]
-    reasons: list[str] = []
-    templated = "${" in str(stage.get("cmd"))
-    if not templated and _cmd(stage.get("cmd")) != _cmd(entry.cmd):
+    reasons = [] if "${" in str(stage.get("cmd")) else _declaration_reasons(name, stage, entry, folder)
+    reasons += _dependency_reasons(name, entry, locked, expected)
+    for path, out in entry.outs.items():
+        if out.md5 and not out.isdir:
+            expected.outs.setdefault(path, out.md5)
+    return reasons + _params_reasons(name, stage, entry, folder, expected)
+
+
+def _params_reasons(
+    name: str, stage: dict[str, Any], entry: StageLock, folder: str, expected: _Expected
+) -> list[str]:
+    """Parameters the stage declares that dvc.lock did not record; the recorded ones go to EXPECTED."""
+    for pfile, values in entry.params.items():
+        expected.params.setdefault(pfile, {})[name] = values
+    reasons = []
+    for pfile, keys in _declared_params(stage.get("params"), folder).items():
+        missing = [k for k in keys if k not in entry.params.get(pfile, {})]
+        if missing:
+            reasons.append(f"stage {name}: parameter {missing[0]} is not recorded in dvc.lock")
+    return reasons
+
+
+def _declaration_reasons(name: str, stage: dict[str, Any], entry: StageLock, folder: str) -> list[str]:
+    """What dvc.yaml declares for the stage (command, deps, outs) against what dvc.lock ran (a templated
+    command is not compared: dvc.lock holds it expanded)."""
+    reasons = []
+    if _cmd(stage.get("cmd")) != _cmd(entry.cmd):
         reasons.append(f"stage {name}: its command changed since dvc.lock was written")
-    if not templated and _paths(stage.get("deps"), folder) != set(entry.deps):
+    if _paths(stage.get("deps"), folder) != set(entry.deps):
         reasons.append(f"stage {name}: its dependencies changed since dvc.lock was written")
     declared_outs: set[str] = set()
     for key in ("outs", "metrics", "plots"):
         declared_outs |= _paths(stage.get(key), folder)
-    if not templated and declared_outs != set(entry.outs):
+    if declared_outs != set(entry.outs):
         reasons.append(f"stage {name}: its outputs changed since dvc.lock was written")
+    return reasons
+
+
+def _dependency_reasons(
+    name: str, entry: StageLock, locked: dict[str, StageLock], expected: _Expected
+) -> list[str]:
+    """Dependencies another stage has produced anew; the files the lock expects are noted in EXPECTED."""
+    reasons = []
     produced = {path: out.md5 for s in locked.values() for path, out in s.outs.items()}
     for path, dep in entry.deps.items():
         if path in produced and produced[path] != dep.md5:
             reasons.append(f"stage {name}: dependency {path} changed (another stage produced a new one)")
         elif path not in produced and dep.md5 and not dep.isdir:
             expected.deps.setdefault(path, dep.md5)
-    for path, out in entry.outs.items():
-        if out.md5 and not out.isdir:
-            expected.outs.setdefault(path, out.md5)
-    for pfile, values in entry.params.items():
-        expected.params.setdefault(pfile, {})[name] = values
-    for pfile, keys in _declared_params(stage.get("params"), folder).items():
-        missing = [k for k in keys if k not in entry.params.get(pfile, {})]
-        if missing:
-            reasons.append(f"stage {name}: parameter {missing[0]} is not recorded in dvc.lock")
     return reasons
 
 
@@ -113,28 +136,39 @@ def _content_reasons(root: str | os.PathLike[str], commit: str, expected: _Expec
     reasons: list[str] = []
     for what, table in (("dependency", expected.deps), ("output", expected.outs)):
         for path, md5 in table.items():
-            data = blobs.get(path)
-            if data is not None:
-                if hashlib.md5(data).hexdigest() != md5:
-                    reasons.append(
-                        f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)"
-                    )
-            elif what == "dependency":
-                tracked = read_locks([f"{path}.dvc"], lambda paths: blobs)
-                outs = [o for s in tracked.values() for o in s.outs.values()]
-                if outs and outs[0].md5 not in (None, md5):
-                    reasons.append(f"dependency {path} changed ({path}.dvc has a new hash)")
+            reasons += _file_reasons(what, path, md5, blobs)
     for pfile, by_stage in expected.params.items():
-        current = parse_or_none(blobs.get(pfile), pfile)
-        for name, values in by_stage.items():
-            for key, value in (values or {}).items():
-                found, now = dotted.find(current, key, exact_first=True)
-                if not found:
-                    reasons.append(f"stage {name}: parameter {key} is no longer in {pfile}")
-                elif now != value:
-                    reasons.append(
-                        f"stage {name}: parameter {key} is {now!r} in {pfile}, dvc.lock ran with {value!r}"
-                    )
+        reasons += _param_reasons(pfile, by_stage, blobs)
+    return reasons
+
+
+def _file_reasons(what: str, path: str, md5: str, blobs: dict[str, bytes | None]) -> list[str]:
+    data = blobs.get(path)
+    if data is not None:
+        if hashlib.md5(data).hexdigest() != md5:
+            return [f"{what} {path} differs from the md5 in dvc.lock (modified after the last run)"]
+    elif what == "dependency":
+        tracked = read_locks([f"{path}.dvc"], lambda paths: blobs)
+        outs = [o for s in tracked.values() for o in s.outs.values()]
+        if outs and outs[0].md5 not in (None, md5):
+            return [f"dependency {path} changed ({path}.dvc has a new hash)"]
+    return []
+
+
+def _param_reasons(
+    pfile: str, by_stage: dict[str, dict[str, Any]], blobs: dict[str, bytes | None]
+) -> list[str]:
+    reasons = []
+    current = parse_or_none(blobs.get(pfile), pfile)
+    for name, values in by_stage.items():
+        for key, value in (values or {}).items():
+            found, now = dotted.find(current, key, exact_first=True)
+            if not found:
+                reasons.append(f"stage {name}: parameter {key} is no longer in {pfile}")
+            elif now != value:
+                reasons.append(
+                    f"stage {name}: parameter {key} is {now!r} in {pfile}, dvc.lock ran with {value!r}"
+                )
     return reasons
 
 

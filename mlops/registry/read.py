@@ -119,16 +119,20 @@ def artifact_annotations(root: str | os.PathLike[str], rev: str = "HEAD") -> dic
         if not isinstance(data, dict):
             continue
         for name, spec in data.items():
-            if str(name) in found or not isinstance(spec, dict):
-                continue
-            labels = spec.get("labels")
-            found[str(name)] = {
-                "type": spec.get("type") if isinstance(spec.get("type"), str) else None,
-                "path": spec.get("path") if isinstance(spec.get("path"), str) else None,
-                "description": next(
-                    (spec[k] for k in ("description", "desc") if isinstance(spec.get(k), str)), None
-                ),
-                "labels": [str(label) for label in labels] if isinstance(labels, list) else [],
-                "source": path,
-            }
+            if str(name) not in found and isinstance(spec, dict):
+                found[str(name)] = _annotation(spec, path)
     return found
+
+
+def _annotation(spec: dict[str, Any], source: str) -> dict[str, Any]:
+    def text(key: str) -> str | None:
+        return spec[key] if isinstance(spec.get(key), str) else None
+
+    labels = spec.get("labels")
+    return {
+        "type": text("type"),
+        "path": text("path"),
+        "description": text("description") if text("description") is not None else text("desc"),
+        "labels": [str(label) for label in labels] if isinstance(labels, list) else [],
+        "source": source,
+    }

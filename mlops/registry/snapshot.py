@@ -29,13 +29,7 @@ def snapshot(
     tracked = dvc_tracked_snapshot(root, commit, artifact, spec)  # a `dvc add`ed data artifact: no dvc.lock
     if tracked is not None:
         return tracked
-    reasons, lock = stale_reasons(root, commit, dvc_yaml, dvc_lock)
-    if reasons:
-        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
-        raise UsageError(
-            f"dvc.lock at {commit[:7]} is stale: {reasons[0]}{more}",
-            hint="run the pipeline (`mlops run` or `dvc repro`), commit dvc.lock, then register",
-        )
+    lock = _fresh_lock(root, commit, dvc_yaml, dvc_lock)
     path = str(spec["path"]).strip("/")
     stage_name, out = _find_output(lock, path)
     if out is None:
@@ -54,6 +48,32 @@ def snapshot(
     }
     if out.path != path:
         data["hash"]["inside"] = out.path
+    _add_declared(root, commit, spec, lock, data)
+    return data
+
+
+def _fresh_lock(
+    root: str | os.PathLike[str], commit: str, dvc_yaml: str, dvc_lock: str
+) -> dict[str, StageLock]:
+    """dvc.lock at COMMIT; UsageError when it is stale against its pipeline."""
+    reasons, lock = stale_reasons(root, commit, dvc_yaml, dvc_lock)
+    if reasons:
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        raise UsageError(
+            f"dvc.lock at {commit[:7]} is stale: {reasons[0]}{more}",
+            hint="run the pipeline (`mlops run` or `dvc repro`), commit dvc.lock, then register",
+        )
+    return lock
+
+
+def _add_declared(
+    root: str | os.PathLike[str],
+    commit: str,
+    spec: dict[str, Any],
+    lock: dict[str, StageLock],
+    data: dict[str, Any],
+) -> None:
+    """The metrics and the training data the artifact's spec declares, into DATA."""
     if spec.get("metrics"):
         data["metrics_file"] = spec["metrics"]
         data["metrics"] = _metrics(root, commit, str(spec["metrics"]))
@@ -61,7 +81,6 @@ def snapshot(
         _, td = _find_output(lock, str(spec["training_data"]))
         deps_md5 = data["deps"].get(spec["training_data"])
         data["training_data"] = {"path": spec["training_data"], "md5": (td.md5 if td else None) or deps_md5}
-    return data
 
 
 def _hash(out: HashEntry) -> dict[str, Any]:

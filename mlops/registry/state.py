@@ -163,68 +163,106 @@ def fold_artifact(name: str, events: list[Event]) -> tuple[ArtifactState, list[s
     return _fold_artifact(name, sorted(events, key=lambda e: e.order), warnings), warnings
 
 
+# stage -> id(version) -> (in the stage?, order of its newest assignment, the version)
+Presence = dict[str, dict[int, tuple[bool, tuple[int, int, int], Version]]]
+
+
+@dataclass
+class _Fold:
+    """One artifact's fold in progress: its versions by commit and by name, and stage membership."""
+
+    name: str
+    warnings: list[str]
+    by_commit: dict[str, list[Version]] = field(default_factory=dict)
+    by_name: dict[str, list[Version]] = field(default_factory=dict)  # what a deregistration names
+    unregistered: dict[str, Version] = field(default_factory=dict)
+    presence: Presence = field(default_factory=dict)
+
+    def deregister(self, e: Event) -> bool:
+        """False (and a warning) when the version was never registered: then the tag counts for nothing."""
+        named = self.by_name.get(e.version or "", [])
+        if not named:
+            self.warnings.append(
+                f"{self.name}: tag {e.tag} deregisters {e.version}, which was never registered"
+            )
+            return False
+        on_commit = [v for v in named if v.commit == e.commit]
+        for gone in on_commit or named:
+            gone.deregistered = True
+            gone.events.append(e)
+        return True
+
+    def stage_event(self, e: Event) -> None:
+        v = _version_at(e.commit, self.by_commit, self.unregistered, self.name, e)
+        e.version = v.version
+        v.events.append(e)
+        members = self.presence.setdefault(e.stage or "", {})
+        previous = members.get(id(v))
+        if e.kind == ASSIGN:
+            members[id(v)] = (True, e.order, v)
+        else:
+            members[id(v)] = (False, previous[1] if previous else e.order, v)
+
+
 def _fold_artifact(name: str, events: list[Event], warnings: list[str]) -> ArtifactState:
     art = ArtifactState(name=name, events=events)
     versions = _registered_versions(name, events, warnings)
-    by_commit: dict[str, list[Version]] = {}
-    by_name: dict[str, list[Version]] = {}  # what a deregistration names, without a scan per event
+    run = _Fold(name, warnings)
     for v in versions.values():
-        by_commit.setdefault(v.commit, []).append(v)
-        by_name.setdefault(v.version, []).append(v)
-    for commit, same in by_commit.items():
-        if len(same) > 1:
-            names = ", ".join(sorted((v.version for v in same), key=semver_key))
-            warnings.append(
-                f"{name}: versions {names} are all on commit {commit[:7]}; "
-                f"assignments on that commit count for the highest"
-            )
-    unregistered: dict[str, Version] = {}
-    # stage -> version -> (in the stage?, order of its newest assignment)
-    presence: dict[str, dict[int, tuple[bool, tuple[int, int, int], Version]]] = {}
+        run.by_commit.setdefault(v.commit, []).append(v)
+        run.by_name.setdefault(v.version, []).append(v)
+    _warn_shared_commits(run)
     for e in events:
         if e.kind == REGISTER:
             v = versions[(e.version or "", e.commit)]
             v.deregistered = False  # registered again by hand after a deregistration: live again, as in GTO
             v.events.append(e)
-        elif e.kind == DEREGISTER:
-            named = by_name.get(e.version or "", [])
-            on_commit = [v for v in named if v.commit == e.commit]
-            if not named:
-                warnings.append(f"{name}: tag {e.tag} deregisters {e.version}, which was never registered")
-                continue
-            for gone in on_commit or named:
-                gone.deregistered = True
-                gone.events.append(e)
-        elif e.kind == DEPRECATE:
-            art.deprecated = True
+        elif e.kind == DEREGISTER and not run.deregister(e):
             continue
         elif e.kind in (ASSIGN, UNASSIGN):
-            v = _version_at(e.commit, by_commit, unregistered, name, e)
-            e.version = v.version
-            v.events.append(e)
-            members = presence.setdefault(e.stage or "", {})
-            previous = members.get(id(v))
-            if e.kind == ASSIGN:
-                members[id(v)] = (True, e.order, v)
-            else:
-                members[id(v)] = (False, previous[1] if previous else e.order, v)
-        if e.kind != DEPRECATE:
-            art.deprecated = False  # any later event brings a deprecated artifact back, as in GTO
+            run.stage_event(e)
+        # a deprecation deprecates; any later event brings a deprecated artifact back, as in GTO
+        art.deprecated = e.kind == DEPRECATE
     # a stable sort: one name registered on two commits stays in registration order (latest: the newest)
     art.versions = sorted(versions.values(), key=lambda v: semver_key(v.version))
-    art.unregistered = list(unregistered.values())
-    # Ties (two assignments in one second): GTO keeps its versions newest-registered first and sorts stably by
-    # assignment time, then reverses, so the version registered EARLIER wins a tie. The same rule here keeps
-    # both tools' answers equal on tags written by hand or by other tools (mlops itself never writes a tie).
-    registered = {id(e): v for v in versions.values() if v.registration is not None for e in [v.registration]}
-    seniority = {
-        id(registered[id(e)]): -i for i, e in enumerate(events) if e.kind == REGISTER and id(e) in registered
-    }
+    art.unregistered = list(run.unregistered.values())
+    art.queues = _queues(events, versions, run.presence)
+    return art
+
+
+def _warn_shared_commits(run: _Fold) -> None:
+    for commit, same in run.by_commit.items():
+        if len(same) > 1:
+            names = ", ".join(sorted((v.version for v in same), key=semver_key))
+            run.warnings.append(
+                f"{run.name}: versions {names} are all on commit {commit[:7]}; "
+                f"assignments on that commit count for the highest"
+            )
+
+
+def _queues(
+    events: list[Event], versions: dict[tuple[str, str], Version], presence: Presence
+) -> dict[str, list[Version]]:
+    """Per stage, the versions in it, the current one first.
+
+    Ties (two assignments in one second): GTO keeps its versions newest-registered first and sorts stably by
+    assignment time, then reverses, so the version registered EARLIER wins a tie. The same rule here keeps
+    both tools' answers equal on tags written by hand or by other tools (mlops itself never writes a tie)."""
+    seniority = _seniority(events, versions)
+    queues: dict[str, list[Version]] = {}
     for stage, in_stage in presence.items():
         live = [(order, v) for inside, order, v in in_stage.values() if inside and not v.deregistered]
         live.sort(key=lambda item: (item[0][0], seniority.get(id(item[1]), -len(events))), reverse=True)
-        art.queues[stage] = [v for _, v in live]
-    return art
+        queues[stage] = [v for _, v in live]
+    return queues
+
+
+def _seniority(events: list[Event], versions: dict[tuple[str, str], Version]) -> dict[int, int]:
+    """id(version) -> minus the position of its registration: the earlier registered, the higher."""
+    registered = {id(e): v for v in versions.values() if v.registration is not None for e in [v.registration]}
+    return {
+        id(registered[id(e)]): -i for i, e in enumerate(events) if e.kind == REGISTER and id(e) in registered
+    }
 
 
 def _registered_versions(

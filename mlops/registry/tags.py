@@ -97,20 +97,23 @@ def format_tag(
             f"`{artifact}` is not a valid artifact name (letters, digits, `-`, `_`, `/`; "
             "`dir/sub:name` for one in a folder)"
         )
-    base = artifact_to_tag(artifact)
+    name = artifact_to_tag(artifact) + _event_part(kind, version, stage)
+    return name if counter is None else f"{name}#{counter}"
+
+
+def _event_part(kind: str, version: str | None, stage: str | None) -> str:
+    """What follows the artifact in a tag name: `@vX.Y.Z[!]`, `#stage[!]` or `@deprecated`."""
     if kind in (REGISTER, DEREGISTER):
         if not version or not valid_version(version):
             raise TagNameError(f"`{version}` is not a version such as v1.2.0")
-        name = f"{base}@{version}" + ("!" if kind == DEREGISTER else "")
-    elif kind in (ASSIGN, UNASSIGN):
+        return f"@{version}" + ("!" if kind == DEREGISTER else "")
+    if kind in (ASSIGN, UNASSIGN):
         if not stage or not valid_stage(stage):
             raise TagNameError(f"`{stage}` is not a valid stage name")
-        name = f"{base}#{stage}" + ("!" if kind == UNASSIGN else "")
-    elif kind == DEPRECATE:
-        name = f"{base}@deprecated"
-    else:
-        raise TagNameError(f"unknown event kind `{kind}`")
-    return name if counter is None else f"{name}#{counter}"
+        return f"#{stage}" + ("!" if kind == UNASSIGN else "")
+    if kind == DEPRECATE:
+        return "@deprecated"
+    raise TagNameError(f"unknown event kind `{kind}`")
 
 
 def parse_fields(name: str) -> tuple[str, str, str | None, str | None, int | None] | None:

@@ -127,19 +127,20 @@ def deregister(
 ) -> str:
     def build(state: RegistryState, counter: int) -> tuple[str, str, str]:
         v = _live_version(state, artifact, version)
-        name = format_tag(DEREGISTER, artifact, version=version)
-        if name in state.tags:
-            name = format_tag(DEREGISTER, artifact, version=version, counter=counter)
-        data = {
-            "event": DEREGISTER,
-            "artifact": artifact,
-            "version": version,
-            "mlops_version": __version__,
-            **(metadata or {}),
-        }
+        name = _unused_name(state, counter, DEREGISTER, artifact, version)
+        data = {"event": DEREGISTER, "artifact": artifact, "version": version, "mlops_version": __version__}
+        data.update(metadata or {})
         return name, v.commit, messages.compose(message or f"Deregister {artifact} {version}", data)
 
     return _write_with_counter(root, artifact, build, push=push)
+
+
+def _unused_name(
+    state: RegistryState, counter: int, kind: str, artifact: str, version: str | None = None
+) -> str:
+    """The tag name without a counter (GTO's form), or with COUNTER when that name is taken."""
+    name = format_tag(kind, artifact, version=version)
+    return format_tag(kind, artifact, version=version, counter=counter) if name in state.tags else name
 
 
 def deprecate(
@@ -156,9 +157,7 @@ def deprecate(
             raise UnknownReference(f"artifact `{artifact}` has no registry tags")
         if art.deprecated:
             raise UsageError(f"{artifact} is already deprecated")
-        name = format_tag(DEPRECATE, artifact)
-        if name in state.tags:
-            name = format_tag(DEPRECATE, artifact, counter=counter)
+        name = _unused_name(state, counter, DEPRECATE, artifact)
         data = {"event": DEPRECATE, "artifact": artifact, "mlops_version": __version__, **(metadata or {})}
         return name, art.events[-1].commit, messages.compose(message or f"Deprecate {artifact}", data)
 
@@ -294,35 +293,41 @@ def _create_tag(
         input=text,
     )
     if proc.returncode != 0:
-        exists = git.run(
-            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root, check=False
-        )
-        err = (proc.stderr or "").strip()
-        if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
-            raise TagExists(f"tag {name} already exists")
-        if sign:
-            raise GitError(
-                f"signing tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}",
-                hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
-                "gpg.format ssh or openpgp)",
-            )
-        raise GitError(f"git tag {name} failed: {err.splitlines()[-1] if err else proc.returncode}")
+        raise _tag_failure(root, name, proc, sign)
     if sign:
         _require_signature(root, name, proc)
     if push:
-        pushed = git.run(
-            ["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False
+        _push_tag(root, name)
+
+
+def _tag_failure(root: str | os.PathLike[str], name: str, proc: git.Result, sign: bool) -> Exception:
+    """Why `git tag` failed: the tag exists (a concurrent writer), signing failed, or git's own reason."""
+    exists = git.run(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"refs/tags/{name}"], root, check=False
+    )
+    err = (proc.stderr or "").strip()
+    if exists.returncode == 0 or "already exists" in err or "File exists" in err or "cannot lock" in err:
+        return TagExists(f"tag {name} already exists")
+    last = err.splitlines()[-1] if err else proc.returncode
+    if sign:
+        return GitError(
+            f"signing tag {name} failed: {last}",
+            hint="signing: required in the policy; configure Git's tag signing (user.signingkey, "
+            "gpg.format ssh or openpgp)",
         )
-        if pushed.returncode != 0:
-            err = (pushed.stderr or "").strip()
-            git.run(
-                ["tag", "-d", "--end-of-options", name], root, check=False
-            )  # never published: drop it, leave no half-state
-            if "already exists" in err:
-                raise TagExists(f"tag {name} already exists on origin")
-            raise GitError(
-                f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}"
-            )
+    return GitError(f"git tag {name} failed: {last}")
+
+
+def _push_tag(root: str | os.PathLike[str], name: str) -> None:
+    pushed = git.run(["push", "--atomic", "--quiet", "origin", "--", f"refs/tags/{name}"], root, check=False)
+    if pushed.returncode != 0:
+        err = (pushed.stderr or "").strip()
+        git.run(["tag", "-d", "--end-of-options", name], root, check=False)  # never published: drop it
+        if "already exists" in err:
+            raise TagExists(f"tag {name} already exists on origin")
+        raise GitError(
+            f"git push of {name} to origin failed: {err.splitlines()[-1] if err else pushed.returncode}"
+        )
 
 
 def _require_signature(root: str | os.PathLike[str], name: str, proc: git.Result) -> None:
