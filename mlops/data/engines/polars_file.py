@@ -121,7 +121,7 @@ def run_file(
     scan = pl.scan_parquet(source.path)
     exprs = [*aggregations(natives, examples=False), pl.len().alias("rows")]
     try:
-        row = scan.select(exprs).collect().row(0, named=True)
+        row = _collect_grouped(scan, exprs, column_groups(source.path))
     except pl.exceptions.PolarsError:  # the chunked path reads it again, and words what is wrong with it
         return step.active, None
     run.rows = int(row["rows"])
@@ -129,6 +129,47 @@ def run_file(
     fold(natives, Folding(row, run.rows, 0, run.floats, na_columns))
     _examples(scan, natives, Folding({}, run.rows, 0, run.floats, na_columns))
     return rest, run.rows
+
+
+GROUP_BYTES = 256 << 20
+
+
+def _collect_grouped(scan: Any, exprs: list[Any], groups: dict[str, int]) -> dict[str, Any]:
+    """One row of every aggregation, one query per column group: peak memory follows the largest group (about
+    GROUP_BYTES) rather than the whole file, and each query still runs on every core. An expression over
+    several columns runs with the group of its first one (and reads the others too)."""
+    batches: dict[int, list[Any]] = {}
+    for expr in exprs:
+        first = min((groups.get(name, 0) for name in expr.meta.root_names()), default=0)
+        batches.setdefault(first, []).append(expr)
+    row: dict[str, Any] = {}
+    for batch in batches.values():
+        row.update(scan.select(batch).collect().row(0, named=True))
+    return row
+
+
+def column_groups(path: str) -> dict[str, int]:
+    """Each column's group: consecutive columns, each group about GROUP_BYTES in memory (estimated as 8 bytes
+    a row plus the decoded Parquet size, which is what a string column adds)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    sizes: dict[str, int] = {}
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        for j in range(group.num_columns):
+            column = group.column(j)
+            sizes[column.path_in_schema] = sizes.get(column.path_in_schema, 8 * meta.num_rows) + (
+                column.total_uncompressed_size
+            )
+    groups: dict[str, int] = {}
+    number, filled = 0, 0
+    for name, size in sizes.items():
+        if filled and filled + size > GROUP_BYTES:
+            number, filled = number + 1, 0
+        groups[name] = number
+        filled += size
+    return groups
 
 
 def _partition(
