@@ -76,8 +76,15 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _line_col_of(mark: Any) -> tuple[int, int]:
-    return (mark.line + 1, mark.column + 1)
+_COL_BITS = 32  # a position is one int, line << 32 | column (0-based): no object per value kept alive
+
+
+def _pack(mark: Any) -> int:
+    return mark.line << _COL_BITS | mark.column
+
+
+def _line_col_of(position: int) -> tuple[int, int]:
+    return ((position >> _COL_BITS) + 1, (position & (1 << _COL_BITS) - 1) + 1)
 
 
 @dataclass
@@ -86,9 +93,9 @@ class Located:
 
     path: str
     data: Any
-    # yaml.Mark objects (0-based), turned into (line, col) only when a finding asks: most are never read
-    value_marks: dict[JsonPath, Any] = field(default_factory=dict)
-    key_marks: dict[JsonPath, Any] = field(default_factory=dict)
+    # packed 0-based positions (see _pack), turned into (line, col) only when a finding asks
+    value_marks: dict[JsonPath, int] = field(default_factory=dict)
+    key_marks: dict[JsonPath, int] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)  # found while reading; the data is still usable
 
     def where(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
@@ -272,20 +279,25 @@ class _Builder:
 
     def node(self, path: JsonPath, depth: int) -> tuple[Any, int]:
         """(value, number of values it expands to) of the next node."""
-        event = self.loader.get_event()
+        return self.value(self.loader.get_event(), path, depth)
+
+    def value(self, event: Any, path: JsonPath, depth: int) -> tuple[Any, int]:
+        """node() of an event already read. Plain strings and decimals, nearly every value of a large file,
+        are built here in a few steps (this loop is most of lint's time); the rest goes to _node."""
         if self.marks:
-            self.value_marks[path] = event.start_mark
-        if (
-            type(event) is yaml.ScalarEvent
-            and event.anchor is None
-            and event.tag is None
-            and event.implicit[0]
-            and event.value[:1] not in self._resolvable
-        ):
-            self.count += 1  # the common case, a plain string: no resolver, no constructor
-            if self.count > self.limits.max_nodes:
-                self._count(event, 0)
-            return event.value, 1
+            mark = event.start_mark
+            self.value_marks[path] = mark.line << _COL_BITS | mark.column
+        if type(event) is _SCALAR_EVENT and event.anchor is event.tag is None and event.implicit[0]:
+            text = event.value
+            first = text[:1]
+            if first not in self._resolvable:  # no implicit type starts with it: a string as written
+                self.count += 1
+                if self.count > self.limits.max_nodes:
+                    self._count(event, 0)
+                return text, 1
+            if first in _DIGITS and depth <= self.limits.max_depth and _plain_decimal(text):
+                self._count(event, 1)
+                return self._decimal(event), 1
         return self._node(event, path, depth)
 
     def _node(self, event: Any, path: JsonPath, depth: int) -> tuple[Any, int]:
@@ -341,26 +353,21 @@ class _Builder:
     def _sequence(self, path: JsonPath, depth: int) -> tuple[list[Any], int]:
         items: list[Any] = []
         size = 1
-        while not self.loader.check_event(yaml.SequenceEndEvent):
-            value, n = self.node(path + (len(items),), depth + 1)
+        get = self.loader.get_event
+        while type(event := get()) is not _SEQUENCE_END:
+            value, n = self.value(event, path + (len(items),), depth + 1)
             items.append(value)
             size += n
-        self.loader.get_event()
         return items, size
 
     def _mapping(self, start: Any, path: JsonPath, depth: int) -> tuple[dict[str, Any], int]:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         size = 1
-        get, check = self.loader.get_event, self.loader.check_event
-        while not check(yaml.MappingEndEvent):
-            key_event = get()
-            if type(key_event) is _SCALAR_EVENT and key_event.tag is None and key_event.anchor is None:
-                key = key_event.value  # the common case, a plain key (`<<` is looked at below)
-                if key == "<<":
-                    key = self._key(key_event)
-            else:
-                key = self._key(key_event)
+        get = self.loader.get_event
+        key_marks = self.key_marks if self.marks else None
+        while type(key_event := get()) is not _MAPPING_END:
+            key = self._plain_key(key_event)
             if key is _MERGE_KEY:
                 value, n = self.node(path, depth + 1)
                 self._merge(key_event, value, merged)
@@ -369,14 +376,19 @@ class _Builder:
             child = path + (key,)
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
                 self._duplicate(key_event, child)
-            elif self.marks:
-                self.key_marks[child] = key_event.start_mark
-            result[key], n = self.node(child, depth + 1)
+            elif key_marks is not None:
+                mark = key_event.start_mark
+                key_marks[child] = mark.line << _COL_BITS | mark.column
+            result[key], n = self.value(get(), child, depth + 1)
             size += n
-        self.loader.get_event()
         for key, value in merged.items():  # explicit keys win over merged ones, as in YAML 1.1
             result.setdefault(key, value)
         return result, size
+
+    def _plain_key(self, event: Any) -> Any:
+        if type(event) is _SCALAR_EVENT and event.tag is event.anchor is None and event.value != "<<":
+            return event.value  # the common case, a plain key
+        return self._key(event)
 
     def _duplicate(self, key_event: Any, path: JsonPath) -> None:
         first = _line_col_of(self.key_marks[path]) if path in self.key_marks else (0, 0)
@@ -480,6 +492,9 @@ def _plain_decimal(value: str) -> bool:
 
 _MERGE_KEY = object()
 _SCALAR_EVENT = yaml.ScalarEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+_MAPPING_END = yaml.MappingEndEvent
+_DIGITS = frozenset("0123456789")
 
 
 def _check_json_shape(value: Any, shown: str, limits: Limits) -> None:
