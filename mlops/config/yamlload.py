@@ -97,9 +97,15 @@ class Located:
     value_marks: dict[JsonPath, int] = field(default_factory=dict)
     key_marks: dict[JsonPath, int] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)  # found while reading; the data is still usable
+    # The text while positions are still to be found. Most files have no finding and most values are never
+    # located, so positions cost a second parse when the first finding asks, not a third of every parse.
+    text: str | None = field(default=None, repr=False)
+    limits: Limits = field(default=CONFIG, repr=False)
 
     def where(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Best (line, col) for a path: the key's position if asked, else the value's, else a parent's."""
+        if self.text is not None:
+            self._find_positions(self.text)
         json_path = tuple(json_path)
         if key and json_path in self.key_marks:
             return _line_col_of(self.key_marks[json_path])
@@ -117,6 +123,14 @@ class Located:
     ) -> Finding:
         line, col = self.where(json_path, key=key)
         return Finding(self.path, line, col, message, severity, rule)
+
+    def _find_positions(self, text: str) -> None:
+        self.text = None
+        try:  # the same text was read before with the same limits, so this cannot fail; if it did, (1, 1)
+            builder = _build(text, self.path, self.limits, _RECORD)
+        except YamlProblem:
+            return
+        self.value_marks, self.key_marks = builder.value_marks, builder.key_marks
 
 
 class YamlProblem(Exception):
@@ -169,13 +183,33 @@ def decode(raw: bytes, shown: str, limits: Limits = CONFIG) -> str:
 
 
 def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = True) -> Located:
+    """The document of TEXT; with MARKS, each value's position is found when a finding first asks."""
     if len(text) > limits.max_bytes:
         raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)}", rule="yaml"))
+    try:
+        builder = _build(text, shown, limits, _LATER if marks else _NEVER)
+    except _NeedPositions:  # a duplicate key names where the first one is: record positions now
+        builder = _build(text, shown, limits, _RECORD)
+        return Located(shown, builder.data, builder.value_marks, builder.key_marks, builder.problems)
+    return Located(
+        shown, builder.data, problems=builder.problems, text=text if marks else None, limits=limits
+    )
+
+
+_RECORD, _LATER, _NEVER = "record", "later", "never"  # positions: while reading, on demand, not at all
+
+
+class _NeedPositions(Exception):
+    """Read without positions, a duplicate key was found: its finding needs the first key's position."""
+
+
+def _build(text: str, shown: str, limits: Limits, positions: str) -> _Builder:
+    """A builder that has read TEXT (its `data`), or YamlProblem for a syntax error or a limit."""
     loader = _Loader(text)
     try:
         with paused_gc():
-            builder = _Builder(shown, loader, limits, marks)
-            data = builder.document()
+            builder = _Builder(shown, loader, limits, positions)
+            builder.data = builder.document()
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem(_syntax_finding(exc, text, shown)) from None
     except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives only a character offset
@@ -195,7 +229,7 @@ def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = T
         ) from None
     finally:
         loader.dispose()
-    return Located(shown, data, builder.value_marks, builder.key_marks, builder.problems)
+    return builder
 
 
 def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
@@ -251,8 +285,13 @@ def parse_or_none(data: bytes | None, shown: str = "<data>") -> Any:
 class _Builder:
     """Python values from parser events, enforcing every limit as it goes."""
 
-    def __init__(self, shown: str, loader: Any, limits: Limits, marks: bool) -> None:
-        self.shown, self.loader, self.limits, self.marks = shown, loader, limits, marks
+    def __init__(self, shown: str, loader: Any, limits: Limits, positions: str) -> None:
+        self.shown, self.loader, self.limits = shown, loader, limits
+        self.marks = (
+            positions == _RECORD
+        )  # paths are built only then: a value's path is only its position's key
+        self.positions = positions
+        self.data: Any = None
         self.count = 0
         self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, number of values inside)
         self.value_marks: dict[JsonPath, Any] = {}
@@ -355,7 +394,7 @@ class _Builder:
         size = 1
         get = self.loader.get_event
         while type(event := get()) is not _SEQUENCE_END:
-            value, n = self.value(event, path + (len(items),), depth + 1)
+            value, n = self.value(event, path + (len(items),) if self.marks else path, depth + 1)
             items.append(value)
             size += n
         return items, size
@@ -373,9 +412,9 @@ class _Builder:
                 self._merge(key_event, value, merged)
                 size += n
                 continue
-            child = path + (key,)
+            child = path + (key,) if key_marks is not None else path
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
-                self._duplicate(key_event, child)
+                self._duplicate(key_event, key, child)
             elif key_marks is not None:
                 mark = key_event.start_mark
                 key_marks[child] = mark.line << _COL_BITS | mark.column
@@ -390,12 +429,14 @@ class _Builder:
             return event.value  # the common case, a plain key
         return self._key(event)
 
-    def _duplicate(self, key_event: Any, path: JsonPath) -> None:
+    def _duplicate(self, key_event: Any, key: str, path: JsonPath) -> None:
+        if self.positions == _LATER:
+            raise _NeedPositions
         first = _line_col_of(self.key_marks[path]) if path in self.key_marks else (0, 0)
         self.problems.append(
             self.problem(
                 key_event,
-                f"duplicate key `{path[-1]}` (first at line {first[0]}); "
+                f"duplicate key `{key}` (first at line {first[0]}); "
                 "YAML would silently keep only the last value",
                 rule="duplicate-key",
             ).finding
