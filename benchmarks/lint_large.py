@@ -23,18 +23,21 @@ from pathlib import Path
 COLUMNS = 50_000
 
 
-def rules_text(columns: int) -> str:
+def rules_text(columns: int, error: bool = False) -> str:
+    """The rules file; with ERROR its last column's pattern is refused (one finding, located)."""
     lines = ["kind: Rules", "version: 1", "desc: a very wide table", "format: csv", "columns:"]
-    for i in range(columns):
+    for i in range(columns - 1 if error else columns):
         if i % 10 == 0:
             lines.append(f"  c{i:05d}: {{type: string, pattern: '^c[0-9]+$', length: {{max: 12}}}}")
         else:
             lines.append(f"  c{i:05d}: {{type: integer, max: {i + 10}}}")
+    if error:
+        lines.append("  last: {type: string, pattern: '(?=a)a'}")
     lines += ["checks:", "  - name: first_below_second", "    expr: c00001 <= c00002"]
     return "\n".join(lines) + "\n"
 
 
-def run(columns: int, source: str | None = None) -> tuple[float, float, float, int, int]:
+def run(columns: int, source: str | None = None, error: bool = False) -> tuple[float, float, float, int, int]:
     """(wall seconds, CPU seconds, peak RSS in MB, file size in bytes, exit code) of one `mlops lint` run,
     by the installed mlops or by the one in SOURCE.
 
@@ -45,7 +48,7 @@ def run(columns: int, source: str | None = None) -> tuple[float, float, float, i
         subprocess.run(["git", "init", "-q", str(root)], check=True)
         (root / "rules").mkdir()
         path = root / "rules" / "wide.yaml"
-        path.write_text(rules_text(columns))
+        path.write_text(rules_text(columns, error))
         env = dict(os.environ, PYTHONPATH=source) if source else None
         proc = subprocess.run(
             [sys.executable, "-c", _MEASURE, sys.executable, "-m", "mlops", "lint", "rules/wide.yaml"],
@@ -72,8 +75,8 @@ print(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code)
 """
 
 
-def report(label: str, columns: int, source: str | None = None) -> None:
-    seconds, cpu, peak_mb, size, code = run(columns, source)
+def report(label: str, columns: int, source: str | None = None, error: bool = False) -> None:
+    seconds, cpu, peak_mb, size, code = run(columns, source, error)
     print(
         f"{label}mlops lint, one rules file of {columns} columns ({size / 1e6:.2f} MB): "
         f"{seconds:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak_mb:.0f} MB, exit {code}"
@@ -85,13 +88,18 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=COLUMNS)
     parser.add_argument("--quick", action="store_true", help="5,000 columns, to check the script runs")
     parser.add_argument("--baseline", metavar="DIR", help="also lint with the mlops package in DIR, first")
+    parser.add_argument(
+        "--error",
+        action="store_true",
+        help="also a file whose last column has an error (positions looked up)",
+    )
     args = parser.parse_args()
     columns = 5_000 if args.quick else args.columns
-    if args.baseline:
-        report("before: ", columns, os.path.abspath(args.baseline))
-        report("after:  ", columns)
-    else:
-        report("", columns)
+    for error in (False, True) if args.error else (False,):
+        label = "with one error, " if error else ""
+        if args.baseline:
+            report(f"before: {label}", columns, os.path.abspath(args.baseline), error)
+        report(f"after:  {label}" if args.baseline else label, columns, None, error)
 
 
 if __name__ == "__main__":
