@@ -20,7 +20,9 @@ from mlops.registry.message import parse_checked
 from tests import fuzzing
 from tests.conftest import git, run_cli
 
-SLOWEST_SECONDS = 5.0  # per input, in-process: far above the slowest seen (under 1 s on a loaded machine)
+# per input, in-process CPU time (wall time on a shared machine measures the other processes: 5.9 s wall
+# was seen at a load of 25 on 2 cores): far above the slowest seen, 0.2 s
+SLOWEST_SECONDS = 5.0
 
 
 def _lint_inputs(root: Path, count: int, seed: int) -> dict[str, object]:
@@ -29,6 +31,7 @@ def _lint_inputs(root: Path, count: int, seed: int) -> dict[str, object]:
     unlocated: list[tuple[bytes, str]] = []
     findings = 0
     slowest = 0.0
+    slowest_input = b""
     accepted_rules: list[bytes] = []
     for kind, content in fuzzing.inputs(count, seed):
         for other in fuzzing.LOCATION.values():
@@ -36,7 +39,7 @@ def _lint_inputs(root: Path, count: int, seed: int) -> dict[str, object]:
         rel = fuzzing.LOCATION[kind]
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(content)
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             report = lint_project([rel], root=root)
         except MlopsError:
@@ -45,7 +48,8 @@ def _lint_inputs(root: Path, count: int, seed: int) -> dict[str, object]:
             crashes.append((content, f"{type(exc).__name__}: {exc}"[:300]))
             continue
         finally:
-            slowest = max(slowest, time.perf_counter() - start)
+            if time.process_time() - start > slowest:
+                slowest, slowest_input = time.process_time() - start, content
         findings += len(report.findings)
         unlocated.extend((content, f.render()) for f in report.findings if not fuzzing.is_located(f))
         if kind == "Rules" and report.ok:
@@ -55,6 +59,7 @@ def _lint_inputs(root: Path, count: int, seed: int) -> dict[str, object]:
         "unlocated": unlocated,
         "findings": findings,
         "slowest": slowest,
+        "slowest_input": slowest_input,
         "accepted_rules": accepted_rules,
     }
 
@@ -92,11 +97,11 @@ def test_lint_survives_mutated_files_of_every_kind(git_repo: Path) -> None:
 def test_tag_messages_never_crash_the_reader() -> None:
     refused = 0
     for message in fuzzing.messages(3000, seed=12):
-        start = time.perf_counter()
+        start = time.process_time()
         data, problem = parse_checked(message)
         assert isinstance(data, dict)
         refused += problem is not None
-        assert time.perf_counter() - start < 1.0
+        assert time.process_time() - start < 1.0  # CPU time: the machine may be shared
     assert refused  # the deep and bombed blocks were refused, with a reason
 
 
@@ -198,6 +203,11 @@ def _cli_inputs(root: Path, count: int, seed: int) -> None:
 def test_long_fuzz_run(git_repo: Path) -> None:
     for seed in range(100, 102):
         result = _lint_inputs(git_repo, 6000, seed=seed)
+        print(  # the figures the closing note of issue 12 asks for (run with -s to see them)
+            f"seed {seed}: 6000 inputs, {result['findings']} findings, {len(result['crashes'])} crashes, "  # type: ignore[arg-type]
+            f"{len(result['unlocated'])} unlocated, {len(result['accepted_rules'])} rules files accepted, "  # type: ignore[arg-type]
+            f"slowest {result['slowest']:.3f} s CPU: {result['slowest_input'][:120]!r}"  # type: ignore[index]
+        )
         _assert_clean(result)
         _validate_accepted(git_repo, result["accepted_rules"])  # type: ignore[arg-type]
     for message in fuzzing.messages(20_000, seed=100):

@@ -190,3 +190,39 @@ def test_an_artifact_reaching_production_without_an_owner_is_a_warning_not_an_er
     write(git_repo, "promotion.yaml", only_staging)
     code, out = lint()
     assert code == 0 and "warning" not in out, out  # nothing reaches production: nobody to warn about
+
+
+def _wide_rules(columns: int) -> str:
+    """A rules file of COLUMNS columns (the shape of benchmarks/lint_large.py) whose last column's pattern
+    is refused, so the finding's position is looked up too."""
+    lines = ["kind: Rules", "version: 1", "columns:"]
+    for i in range(columns - 1):
+        if i % 10 == 0:
+            lines.append(f"  c{i:05d}: {{type: string, pattern: '^c[0-9]+$', length: {{max: 12}}}}")
+        else:
+            lines.append(f"  c{i:05d}: {{type: integer, max: {i + 10}}}")
+    lines.append("  last: {type: string, pattern: '(?=a)a'}")
+    return "\n".join(lines) + "\n"
+
+
+def _lint_cpu_seconds(root: Path, columns: int) -> float:
+    import time
+
+    from mlops.lint.runner import lint_project
+
+    write(root, "rules/wide.yaml", _wide_rules(columns))
+    best = float("inf")
+    for _ in range(2):  # the better of two: CPU time still varies on a shared machine
+        start = time.process_time()
+        report = lint_project(["rules/wide.yaml"], root=root)
+        best = min(best, time.process_time() - start)
+    assert [(f.line, f.rule) for f in report.findings] == [(columns + 3, "expr")]
+    return best
+
+
+def test_lint_cost_grows_linearly_with_the_number_of_columns(git_repo: Path) -> None:
+    """4x the columns must cost about 4x the time: a quadratic step (a list scanned per column, positions
+    searched from the start) would make it 16x. The bound leaves room for noise, not for a square."""
+    small = _lint_cpu_seconds(git_repo, 2_500)
+    large = _lint_cpu_seconds(git_repo, 10_000)
+    assert large / small < 7, f"2,500 columns: {small:.2f} s, 10,000: {large:.2f} s ({large / small:.1f}x)"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlops.config import load_document, read_document
-from mlops.config.yamlload import load_text
+from mlops.config.yamlload import _RECORD, CONFIG, Located, _build, load_text
 from mlops.errors import ConfigError, InputError
 
 
@@ -133,3 +133,52 @@ def test_plain_integers_read_as_before() -> None:
     big = "9" * 4301
     with pytest.raises(Exception, match="an integer of more than 4300 digits"):
         load_text(f"a: {big}\n", "x.yaml")
+
+
+POSITIONS_TEXT = (
+    "base: &b {x: 1, y: [a, {z: 2}]}\n"
+    "use:\n"
+    "  <<: *b\n"
+    "  y: 'quoted'\n"
+    "list:\n"
+    "  - one\n"
+    "  - {k: v, n: 0x1f}\n"
+    "  - *b\n"
+    "deep: {a: {b: {c: [1, [2, [3]]]}}}\n"
+)
+
+
+def _every_path(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    paths = [path]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            paths += _every_path(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            paths += _every_path(v, path + (i,))
+    return paths
+
+
+def test_positions_found_on_demand_equal_positions_recorded_while_reading() -> None:
+    """The loader reads without positions and finds them when a finding first asks (a second parse):
+    every value and key, aliased and merged ones included, must get the same line:col either way."""
+    lazy = load_text(POSITIONS_TEXT, "f.yaml")
+    assert not lazy.value_marks and lazy.text is not None  # nothing recorded until asked
+    recorded = _build(POSITIONS_TEXT, "f.yaml", CONFIG, _RECORD)
+    eager = Located("f.yaml", recorded.data, recorded.value_marks, recorded.key_marks)
+    paths = _every_path(eager.data) + [("use", "missing"), ("list", 9)]
+    expected = [(eager.where(p), eager.where(p, key=True)) for p in paths]
+    assert [(lazy.where(p), lazy.where(p, key=True)) for p in paths] == expected
+    assert lazy.text is None  # found once, kept
+    assert lazy.where(("list", 1, "n")) == (7, 15)
+    assert lazy.where(("use", "y"), key=True) == (4, 3)
+    assert lazy.where(("deep", "a", "b", "c", 1, 1, 0)) == (9, 28)
+
+
+def test_a_duplicate_key_found_without_positions_still_names_the_first_line() -> None:
+    doc = load_text("a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\n", "f.yaml")
+    assert [f.render() for f in doc.problems] == [
+        "f.yaml:5:3: error: duplicate key `c` (first at line 3); YAML would silently keep only the last value"
+    ]
+    assert doc.data == {"a": 1, "b": {"c": 3, "d": 2}}
+    assert doc.where(("b", "d")) == (4, 6)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import ConfigError
+from mlops.findings import Finding
 from mlops.git import find_root
 
 PROJECT_FILE = "mlops.yaml"
@@ -135,22 +136,14 @@ def _apply(project: Project, doc: Any) -> None:
     errors = [f for f in doc.findings if f.severity == "error"]
     data = doc.data if isinstance(doc.data, dict) else {}
     if not errors:
-        for key in PATTERN_KEYS + PATH_KEYS:
-            values = data.get(key)
-            for i, value in enumerate(values if isinstance(values, list) else [values]):
-                if isinstance(value, str) and escapes(value):
-                    where = (key, i) if isinstance(values, list) else (key,)
-                    errors.append(
-                        doc.finding(
-                            where,
-                            f"`{value}` is outside the repository; every path in "
-                            f"{PROJECT_FILE} is relative to the repository root and stays "
-                            "inside it",
-                            rule="path-outside",
-                        )
-                    )
+        errors = _escaping_paths(doc, data)
     if errors:
         raise ConfigError(errors)
+    _set(project, data)
+
+
+def _set(project: Project, data: dict[str, Any]) -> None:
+    """Each setting mlops.yaml gives (the schema checked them), over the defaults."""
     for key in PATTERN_KEYS:
         if key in data:
             setattr(project, key, list(data[key]))
@@ -160,6 +153,26 @@ def _apply(project: Project, doc: Any) -> None:
     if isinstance(data.get("engine"), str):
         project.engine = data["engine"]
     project.config_file = PROJECT_FILE
+
+
+def _escaping_paths(doc: Any, data: dict[str, Any]) -> list[Finding]:
+    """A finding for each configured path or pattern that leaves the repository."""
+    errors = []
+    for key in PATTERN_KEYS + PATH_KEYS:
+        values = data.get(key)
+        for i, value in enumerate(values if isinstance(values, list) else [values]):
+            if isinstance(value, str) and escapes(value):
+                where = (key, i) if isinstance(values, list) else (key,)
+                errors.append(
+                    doc.finding(
+                        where,
+                        f"`{value}` is outside the repository; every path in "
+                        f"{PROJECT_FILE} is relative to the repository root and stays "
+                        "inside it",
+                        rule="path-outside",
+                    )
+                )
+    return errors
 
 
 __all__ = ["ConfigError", "Project", "escapes", "find_root", "load_project"]

@@ -45,7 +45,9 @@ class Limits:
     max_int_digits: int = 4300  # Python's own limit for int(str) (sys.get_int_max_str_digits)
 
 
-CONFIG = Limits(max_bytes=5 * 1024 * 1024)  # lint stays under ~3 s and ~250 MB at the cap
+# At this cap (125,000 columns) lint takes about 4 s CPU and 260 MB, twice that with a finding to locate
+# (benchmarks/lint_large.py): linear, and far past any hand-written file.
+CONFIG = Limits(max_bytes=5 * 1024 * 1024)
 DATA = Limits(max_bytes=20 * 1024 * 1024)  # dvc.lock, params and metrics at a commit or in the DVC cache
 MESSAGE = Limits(max_bytes=1024 * 1024, max_nodes=100_000)  # the JSON block of one tag message
 # kept for callers that name them
@@ -76,8 +78,15 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _line_col_of(mark: Any) -> tuple[int, int]:
-    return (mark.line + 1, mark.column + 1)
+_COL_BITS = 32  # a position is one int, line << 32 | column (0-based): no object per value kept alive
+
+
+def _pack(mark: Any) -> int:
+    return mark.line << _COL_BITS | mark.column
+
+
+def _line_col_of(position: int) -> tuple[int, int]:
+    return ((position >> _COL_BITS) + 1, (position & (1 << _COL_BITS) - 1) + 1)
 
 
 @dataclass
@@ -86,13 +95,19 @@ class Located:
 
     path: str
     data: Any
-    # yaml.Mark objects (0-based), turned into (line, col) only when a finding asks: most are never read
-    value_marks: dict[JsonPath, Any] = field(default_factory=dict)
-    key_marks: dict[JsonPath, Any] = field(default_factory=dict)
+    # packed 0-based positions (see _pack), turned into (line, col) only when a finding asks
+    value_marks: dict[JsonPath, int] = field(default_factory=dict)
+    key_marks: dict[JsonPath, int] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)  # found while reading; the data is still usable
+    # The text while positions are still to be found. Most files have no finding and most values are never
+    # located, so positions cost a second parse when the first finding asks, not a third of every parse.
+    text: str | None = field(default=None, repr=False)
+    limits: Limits = field(default=CONFIG, repr=False)
 
     def where(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
         """Best (line, col) for a path: the key's position if asked, else the value's, else a parent's."""
+        if self.text is not None:
+            self._find_positions(self.text)
         json_path = tuple(json_path)
         if key and json_path in self.key_marks:
             return _line_col_of(self.key_marks[json_path])
@@ -110,6 +125,14 @@ class Located:
     ) -> Finding:
         line, col = self.where(json_path, key=key)
         return Finding(self.path, line, col, message, severity, rule)
+
+    def _find_positions(self, text: str) -> None:
+        self.text = None
+        try:  # the same text was read before with the same limits, so this cannot fail; if it did, (1, 1)
+            builder = _build(text, self.path, self.limits, _RECORD)
+        except YamlProblem:
+            return
+        self.value_marks, self.key_marks = builder.value_marks, builder.key_marks
 
 
 class YamlProblem(Exception):
@@ -162,13 +185,33 @@ def decode(raw: bytes, shown: str, limits: Limits = CONFIG) -> str:
 
 
 def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = True) -> Located:
+    """The document of TEXT; with MARKS, each value's position is found when a finding first asks."""
     if len(text) > limits.max_bytes:
         raise YamlProblem(Finding(shown, 0, 0, f"larger than {_size(limits.max_bytes)}", rule="yaml"))
+    try:
+        builder = _build(text, shown, limits, _LATER if marks else _NEVER)
+    except _NeedPositions:  # a duplicate key names where the first one is: record positions now
+        builder = _build(text, shown, limits, _RECORD)
+        return Located(shown, builder.data, builder.value_marks, builder.key_marks, builder.problems)
+    return Located(
+        shown, builder.data, problems=builder.problems, text=text if marks else None, limits=limits
+    )
+
+
+_RECORD, _LATER, _NEVER = "record", "later", "never"  # positions: while reading, on demand, not at all
+
+
+class _NeedPositions(Exception):
+    """Read without positions, a duplicate key was found: its finding needs the first key's position."""
+
+
+def _build(text: str, shown: str, limits: Limits, positions: str) -> _Builder:
+    """A builder that has read TEXT (its `data`), or YamlProblem for a syntax error or a limit."""
     loader = _Loader(text)
     try:
         with paused_gc():
-            builder = _Builder(shown, loader, limits, marks)
-            data = builder.document()
+            builder = _Builder(shown, loader, limits, positions)
+            builder.data = builder.document()
     except yaml.MarkedYAMLError as exc:
         raise YamlProblem(_syntax_finding(exc, text, shown)) from None
     except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives only a character offset
@@ -188,7 +231,7 @@ def load_text(text: str, shown: str, limits: Limits = CONFIG, *, marks: bool = T
         ) from None
     finally:
         loader.dispose()
-    return Located(shown, data, builder.value_marks, builder.key_marks, builder.problems)
+    return builder
 
 
 def load_data(raw: bytes | str, shown: str, limits: Limits = DATA) -> Any:
@@ -244,8 +287,13 @@ def parse_or_none(data: bytes | None, shown: str = "<data>") -> Any:
 class _Builder:
     """Python values from parser events, enforcing every limit as it goes."""
 
-    def __init__(self, shown: str, loader: Any, limits: Limits, marks: bool) -> None:
-        self.shown, self.loader, self.limits, self.marks = shown, loader, limits, marks
+    def __init__(self, shown: str, loader: Any, limits: Limits, positions: str) -> None:
+        self.shown, self.loader, self.limits = shown, loader, limits
+        self.marks = (
+            positions == _RECORD
+        )  # paths are built only then: a value's path is only its position's key
+        self.positions = positions
+        self.data: Any = None
         self.count = 0
         self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (value, number of values inside)
         self.value_marks: dict[JsonPath, Any] = {}
@@ -272,20 +320,25 @@ class _Builder:
 
     def node(self, path: JsonPath, depth: int) -> tuple[Any, int]:
         """(value, number of values it expands to) of the next node."""
-        event = self.loader.get_event()
+        return self.value(self.loader.get_event(), path, depth)
+
+    def value(self, event: Any, path: JsonPath, depth: int) -> tuple[Any, int]:
+        """node() of an event already read. Plain strings and decimals, nearly every value of a large file,
+        are built here in a few steps (this loop is most of lint's time); the rest goes to _node."""
         if self.marks:
-            self.value_marks[path] = event.start_mark
-        if (
-            type(event) is yaml.ScalarEvent
-            and event.anchor is None
-            and event.tag is None
-            and event.implicit[0]
-            and event.value[:1] not in self._resolvable
-        ):
-            self.count += 1  # the common case, a plain string: no resolver, no constructor
-            if self.count > self.limits.max_nodes:
-                self._count(event, 0)
-            return event.value, 1
+            mark = event.start_mark
+            self.value_marks[path] = mark.line << _COL_BITS | mark.column
+        if type(event) is _SCALAR_EVENT and event.anchor is event.tag is None and event.implicit[0]:
+            text = event.value
+            first = text[:1]
+            if first not in self._resolvable:  # no implicit type starts with it: a string as written
+                self.count += 1
+                if self.count > self.limits.max_nodes:
+                    self._count(event, 0)
+                return text, 1
+            if first in _DIGITS and depth <= self.limits.max_depth and _plain_decimal(text):
+                self._count(event, 1)
+                return self._decimal(event), 1
         return self._node(event, path, depth)
 
     def _node(self, event: Any, path: JsonPath, depth: int) -> tuple[Any, int]:
@@ -341,49 +394,51 @@ class _Builder:
     def _sequence(self, path: JsonPath, depth: int) -> tuple[list[Any], int]:
         items: list[Any] = []
         size = 1
-        while not self.loader.check_event(yaml.SequenceEndEvent):
-            value, n = self.node(path + (len(items),), depth + 1)
+        get = self.loader.get_event
+        while type(event := get()) is not _SEQUENCE_END:
+            value, n = self.value(event, path + (len(items),) if self.marks else path, depth + 1)
             items.append(value)
             size += n
-        self.loader.get_event()
         return items, size
 
     def _mapping(self, start: Any, path: JsonPath, depth: int) -> tuple[dict[str, Any], int]:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         size = 1
-        get, check = self.loader.get_event, self.loader.check_event
-        while not check(yaml.MappingEndEvent):
-            key_event = get()
-            if type(key_event) is _SCALAR_EVENT and key_event.tag is None and key_event.anchor is None:
-                key = key_event.value  # the common case, a plain key (`<<` is looked at below)
-                if key == "<<":
-                    key = self._key(key_event)
-            else:
-                key = self._key(key_event)
+        get = self.loader.get_event
+        key_marks = self.key_marks if self.marks else None
+        while type(key_event := get()) is not _MAPPING_END:
+            key = self._plain_key(key_event)
             if key is _MERGE_KEY:
                 value, n = self.node(path, depth + 1)
                 self._merge(key_event, value, merged)
                 size += n
                 continue
-            child = path + (key,)
+            child = path + (key,) if key_marks is not None else path
             if key in result:  # reported, and the rest of the file still checked (the last value counts)
-                self._duplicate(key_event, child)
-            elif self.marks:
-                self.key_marks[child] = key_event.start_mark
-            result[key], n = self.node(child, depth + 1)
+                self._duplicate(key_event, key, child)
+            elif key_marks is not None:
+                mark = key_event.start_mark
+                key_marks[child] = mark.line << _COL_BITS | mark.column
+            result[key], n = self.value(get(), child, depth + 1)
             size += n
-        self.loader.get_event()
         for key, value in merged.items():  # explicit keys win over merged ones, as in YAML 1.1
             result.setdefault(key, value)
         return result, size
 
-    def _duplicate(self, key_event: Any, path: JsonPath) -> None:
+    def _plain_key(self, event: Any) -> Any:
+        if type(event) is _SCALAR_EVENT and event.tag is event.anchor is None and event.value != "<<":
+            return event.value  # the common case, a plain key
+        return self._key(event)
+
+    def _duplicate(self, key_event: Any, key: str, path: JsonPath) -> None:
+        if self.positions == _LATER:
+            raise _NeedPositions
         first = _line_col_of(self.key_marks[path]) if path in self.key_marks else (0, 0)
         self.problems.append(
             self.problem(
                 key_event,
-                f"duplicate key `{path[-1]}` (first at line {first[0]}); "
+                f"duplicate key `{key}` (first at line {first[0]}); "
                 "YAML would silently keep only the last value",
                 rule="duplicate-key",
             ).finding
@@ -480,6 +535,9 @@ def _plain_decimal(value: str) -> bool:
 
 _MERGE_KEY = object()
 _SCALAR_EVENT = yaml.ScalarEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+_MAPPING_END = yaml.MappingEndEvent
+_DIGITS = frozenset("0123456789")
 
 
 def _check_json_shape(value: Any, shown: str, limits: Limits) -> None:

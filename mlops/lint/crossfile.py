@@ -11,33 +11,62 @@ from mlops.lint.ownership import owner_findings
 
 
 def check(project: Project, docs: list[Document]) -> list[Finding]:
-    pipelines = [d for d in docs if d.kind == "Pipeline"]
-    promotion = next((d for d in docs if d.kind == "Promotion" and d.path == project.promotion), None)
-    registry = next((d for d in docs if d.kind == "Registry" and d.path == project.registry), None)
-    findings: list[Finding] = []
-
-    outputs: set[str] | None = None
-    if _has_module("mlops.pipeline.checks"):
-        from mlops.pipeline import checks as pipeline_checks
-
-        findings.extend(pipeline_checks.check_pipelines(project, pipelines))
-        outputs = pipeline_checks.pipeline_outputs(project, pipelines)
-    evaluation = next((d for d in docs if d.kind == "Evaluation" and d.path == project.evaluation), None)
+    promotion = _named(docs, "Promotion", project.promotion)
+    registry = _named(docs, "Registry", project.registry)
+    findings, outputs = _pipelines(project, docs)
+    evaluation = _named(docs, "Evaluation", project.evaluation)
     findings.extend(_evaluation(project, evaluation, promotion))
-    if outputs is not None:
-        outputs = outputs | _evaluation_outputs(evaluation, promotion)
-    for doc in docs:
-        if doc.kind == "Rules" and doc.checkable:
-            findings.extend(rules_checks(project, doc))
+    outputs = _with_evaluation_outputs(outputs, evaluation, promotion)
+    findings.extend(_rules_files(project, docs))
     if promotion is not None and promotion.ok:
-        findings.extend(_promotion(project, promotion, outputs))
-        from mlops.promotion.fallback_audit import lint_fallbacks
-
-        findings.extend(lint_fallbacks(project.root, promotion))
-        findings.extend(owner_findings(promotion))
+        findings.extend(_policy(project, promotion, outputs))
     if registry is not None and registry.ok:
         findings.extend(_registry(project, registry, promotion))
     findings.extend(_outside(project, promotion))
+    return findings
+
+
+def _named(docs: list[Document], kind: str, path: str) -> Document | None:
+    """The document of KIND at the path mlops.yaml names for it, if it was read."""
+    return next((d for d in docs if d.kind == kind and d.path == path), None)
+
+
+def _pipelines(project: Project, docs: list[Document]) -> tuple[list[Finding], set[str] | None]:
+    """The pipelines' cross-file findings and every path they produce (None when that area is absent)."""
+    if not _has_module("mlops.pipeline.checks"):
+        return [], None
+    from mlops.pipeline import checks as pipeline_checks
+
+    pipelines = [d for d in docs if d.kind == "Pipeline"]
+
+    findings = list(pipeline_checks.check_pipelines(project, pipelines))
+    return findings, pipeline_checks.pipeline_outputs(project, pipelines)
+
+
+def _with_evaluation_outputs(
+    outputs: set[str] | None, evaluation: Document | None, promotion: Document | None
+) -> set[str] | None:
+    """Pipeline outputs plus the files the evaluation writes (None stays None: no pipeline area)."""
+    if outputs is None:
+        return None
+    return outputs | _evaluation_outputs(evaluation, promotion)
+
+
+def _rules_files(project: Project, docs: list[Document]) -> list[Finding]:
+    findings = []
+    for doc in docs:
+        if doc.kind == "Rules" and doc.checkable:
+            findings.extend(rules_checks(project, doc))
+    return findings
+
+
+def _policy(project: Project, promotion: Document, outputs: set[str] | None) -> list[Finding]:
+    """Everything checked about a schema-valid promotion.yaml."""
+    from mlops.promotion.fallback_audit import lint_fallbacks
+
+    findings = _promotion(project, promotion, outputs)
+    findings.extend(lint_fallbacks(project.root, promotion))
+    findings.extend(owner_findings(promotion))
     return findings
 
 
@@ -59,17 +88,7 @@ def _outside(project: Project, promotion: Document | None) -> list[Finding]:
     ]
     if promotion is None or not isinstance(promotion.data, dict):
         return findings
-    data = promotion.data
-    where: list[tuple[tuple[Any, ...], Any]] = [(("allowed_signers",), data.get("allowed_signers"))]
-    for name, spec in _mapping(data.get("artifacts")).items():
-        for key in ("path", "metrics", "training_data", "profile"):
-            where.append((("artifacts", name, key), _mapping(spec).get(key)))
-    for stage, spec in _mapping(data.get("stages")).items():
-        gates = _mapping(spec).get("gates")
-        for i, gate in enumerate(gates if isinstance(gates, list) else []):
-            for key in ("validation", "monitor"):
-                where.append((("stages", stage, "gates", i, key), _mapping(gate).get(key)))
-    for json_path, value in where:
+    for json_path, value in _policy_paths(promotion.data):
         if isinstance(value, str) and escapes(value):
             findings.append(
                 promotion.finding(
@@ -80,6 +99,20 @@ def _outside(project: Project, promotion: Document | None) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _policy_paths(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], Any]]:
+    """(where, value) of each path promotion.yaml names, whatever its shape (the schema reports that)."""
+    where: list[tuple[tuple[Any, ...], Any]] = [(("allowed_signers",), data.get("allowed_signers"))]
+    for name, spec in _mapping(data.get("artifacts")).items():
+        for key in ("path", "metrics", "training_data", "profile"):
+            where.append((("artifacts", name, key), _mapping(spec).get(key)))
+    for stage, spec in _mapping(data.get("stages")).items():
+        gates = _mapping(spec).get("gates")
+        for i, gate in enumerate(gates if isinstance(gates, list) else []):
+            for key in ("validation", "monitor"):
+                where.append((("stages", stage, "gates", i, key), _mapping(gate).get(key)))
+    return where
 
 
 def _evaluation(project: Project, doc: Document | None, promotion: Document | None) -> list[Finding]:
@@ -154,17 +187,32 @@ def engine_refusals(project: Project, doc: Document) -> list[Finding]:
 
 
 def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> list[Finding]:
-    findings: list[Finding] = []
     data = doc.data
     stage_names = list((data.get("stages") or {}).keys())
     artifacts = data.get("artifacts") or {}
-    known = _known_paths(project) if outputs is not None else set()
+    findings = _artifact_paths(project, doc, artifacts, outputs)
+    for stage, spec in (data.get("stages") or {}).items():
+        spec = spec or {}
+        findings.extend(_stage_order(doc, stage, spec.get("after"), stage_names))
+        findings.extend(_stage_artifacts(doc, stage, spec.get("artifacts") or [], list(artifacts)))
+        for i, gate in enumerate(spec.get("gates") or []):
+            findings.extend(_environment_gate(doc, stage, i, gate, stage_names))
+            findings.extend(_gate(doc, ("stages", stage, "gates", i), gate))
+    return findings
+
+
+def _artifact_paths(
+    project: Project, doc: Document, artifacts: dict[str, Any], outputs: set[str] | None
+) -> list[Finding]:
+    """Each artifact's path and metrics are produced by a pipeline stage or tracked in the repository."""
+    if outputs is None:  # no pipeline area: nothing to compare with
+        return []
+    findings = []
+    known = _known_paths(project)
     for name, art in artifacts.items():
         for key in ("path", "metrics"):
             path = art.get(key)
-            if not path or outputs is None:
-                continue
-            if not _produced(path, outputs) and path not in known:
+            if path and not _produced(path, outputs) and path not in known:
                 findings.append(
                     doc.finding(
                         ("artifacts", name, key),
@@ -173,57 +221,49 @@ def _promotion(project: Project, doc: Document, outputs: set[str] | None) -> lis
                         rule="artifact-path",
                     )
                 )
-    for stage, spec in (data.get("stages") or {}).items():
-        spec = spec or {}
-        after = spec.get("after")
-        if isinstance(after, str) and after not in stage_names:
-            findings.append(
-                doc.finding(
-                    ("stages", stage, "after"),
-                    f"stage `{stage}`: `after: {after}` names no stage" + _suggest(after, stage_names),
-                    rule="unknown-stage",
-                )
-            )
-        elif isinstance(after, str) and stage_names.index(after) >= stage_names.index(stage):
-            findings.append(
-                doc.finding(
-                    ("stages", stage, "after"),
-                    f"stage `{stage}` comes after `{after}` but is listed before it; "
-                    "stages are listed in promotion order",
-                    rule="stage-order",
-                )
-            )
-        for art in spec.get("artifacts") or []:
-            if art not in artifacts:
-                findings.append(
-                    doc.finding(
-                        ("stages", stage, "artifacts"),
-                        f"stage `{stage}` names unknown artifact `{art}`" + _suggest(art, list(artifacts)),
-                        rule="unknown-artifact",
-                    )
-                )
-        for i, gate in enumerate(spec.get("gates") or []):
-            findings.extend(_environment_gate(doc, stage, i, gate, stage_names))
-            if "not_worse_than" in gate and "metric" not in gate:
-                findings.append(
-                    doc.finding(
-                        ("stages", stage, "gates", i), "`not_worse_than` needs a `metric`", rule="gate"
-                    )
-                )
-            if gate.get("monitor") and not gate.get("no_alerts_for"):
-                findings.append(
-                    doc.finding(
-                        ("stages", stage, "gates", i), "a `monitor:` gate needs `no_alerts_for`", rule="gate"
-                    )
-                )
-            if "metric" in gate and not any(k in gate for k in ("min", "max", "not_worse_than")):
-                findings.append(
-                    doc.finding(
-                        ("stages", stage, "gates", i),
-                        f"gate on `{gate['metric']}` has no threshold (`min`, `max` or `not_worse_than`)",
-                        rule="gate",
-                    )
-                )
+    return findings
+
+
+def _stage_artifacts(doc: Document, stage: str, names: list[str], artifacts: list[str]) -> list[Finding]:
+    """The artifacts a stage lists are defined under `artifacts:`."""
+    return [
+        doc.finding(
+            ("stages", stage, "artifacts"),
+            f"stage `{stage}` names unknown artifact `{art}`" + _suggest(art, artifacts),
+            rule="unknown-artifact",
+        )
+        for art in names
+        if art not in artifacts
+    ]
+
+
+def _stage_order(doc: Document, stage: str, after: Any, stage_names: list[str]) -> list[Finding]:
+    """`after:` names a stage listed before this one."""
+    if not isinstance(after, str):
+        return []
+    where = ("stages", stage, "after")
+    if after not in stage_names:
+        message = f"stage `{stage}`: `after: {after}` names no stage" + _suggest(after, stage_names)
+        return [doc.finding(where, message, rule="unknown-stage")]
+    if stage_names.index(after) >= stage_names.index(stage):
+        message = (
+            f"stage `{stage}` comes after `{after}` but is listed before it; "
+            "stages are listed in promotion order"
+        )
+        return [doc.finding(where, message, rule="stage-order")]
+    return []
+
+
+def _gate(doc: Document, where: tuple[Any, ...], gate: dict[str, Any]) -> list[Finding]:
+    """A gate's keys that only make sense together."""
+    findings = []
+    if "not_worse_than" in gate and "metric" not in gate:
+        findings.append(doc.finding(where, "`not_worse_than` needs a `metric`", rule="gate"))
+    if gate.get("monitor") and not gate.get("no_alerts_for"):
+        findings.append(doc.finding(where, "a `monitor:` gate needs `no_alerts_for`", rule="gate"))
+    if "metric" in gate and not any(k in gate for k in ("min", "max", "not_worse_than")):
+        message = f"gate on `{gate['metric']}` has no threshold (`min`, `max` or `not_worse_than`)"
+        findings.append(doc.finding(where, message, rule="gate"))
     return findings
 
 
@@ -256,19 +296,26 @@ def _registry(project: Project, doc: Document, promotion: Document | None) -> li
                 )
             )
             continue
-        for stage in assignments or {}:
-            if stage not in stages:
-                findings.append(
-                    doc.finding(
-                        (name, stage),
-                        f"unknown stage `{stage}` for `{name}`"
-                        + _suggest(stage, stages)
-                        + f" (stages are defined in {project.promotion})",
-                        key=True,
-                        rule="unknown-stage",
-                    )
-                )
+        findings.extend(_registry_stages(project, doc, name, assignments or {}, stages))
     return findings
+
+
+def _registry_stages(
+    project: Project, doc: Document, name: str, assignments: dict[str, Any], stages: list[str]
+) -> list[Finding]:
+    """The stages an artifact is assigned to in registry.yaml are stages of the promotion policy."""
+    return [
+        doc.finding(
+            (name, stage),
+            f"unknown stage `{stage}` for `{name}`"
+            + _suggest(stage, stages)
+            + f" (stages are defined in {project.promotion})",
+            key=True,
+            rule="unknown-stage",
+        )
+        for stage in assignments
+        if stage not in stages
+    ]
 
 
 def _environment_gate(doc: Document, stage: str, i: int, gate: Any, stage_names: list[str]) -> list[Finding]:
