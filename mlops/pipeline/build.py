@@ -283,7 +283,7 @@ def _stage(
 ) -> Stage | None:
     base: JsonPath = ("stages", template)
     stage = Stage(name=name, template=template, doc=doc, origin=base)
-    _describe(doc, stage, body, defaults, ctx, findings)
+    _describe(stage, body, defaults, ctx, findings)
     if "validate" in body and isinstance(body["validate"], str):
         return _validate_stage(doc, stage, body, ctx, findings)
     if "profile" in body and isinstance(body["profile"], str):
@@ -292,7 +292,7 @@ def _stage(
     if not _is_command(cmd):
         return None
     stage.cmd = _sub(doc, base + ("cmd",), cmd, ctx, findings, in_cmd=True)
-    stage.deps = _deps(doc, base, body, defaults, ctx, findings)
+    stage.deps = _deps(stage, body, defaults, ctx, findings)
     refs_d, raw_d = _params(doc, ("defaults", "params"), defaults.get("params"), ctx, findings)
     refs_s, raw_s = _params(doc, base + ("params",), body.get("params"), ctx, findings)
     stage.params = refs_d + refs_s
@@ -308,17 +308,12 @@ def _is_command(cmd: Any) -> bool:
 
 
 def _describe(
-    doc: Any,
-    stage: Stage,
-    body: dict[str, Any],
-    defaults: dict[str, Any],
-    ctx: dict[str, Any],
-    findings: list[Finding],
+    stage: Stage, body: dict[str, Any], defaults: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
 ) -> None:
     """What every kind of stage has: its description, owner, wdir (else the default) and DVC's flags."""
     for key in ("desc", "wdir", "owner", "description"):
         if isinstance(body.get(key), str):
-            setattr(stage, key, _sub(doc, stage.origin + (key,), body[key], ctx, findings))
+            setattr(stage, key, _sub(stage.doc, stage.origin + (key,), body[key], ctx, findings))
     if stage.wdir is None and isinstance(defaults.get("wdir"), str):
         stage.wdir = defaults["wdir"]
     for key in ("frozen", "always_changed"):
@@ -327,17 +322,12 @@ def _describe(
 
 
 def _deps(
-    doc: Any,
-    base: JsonPath,
-    body: dict[str, Any],
-    defaults: dict[str, Any],
-    ctx: dict[str, Any],
-    findings: list[Finding],
+    stage: Stage, body: dict[str, Any], defaults: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
 ) -> list[PathEntry]:
     """The defaults' dependencies, then the stage's own (each path once)."""
-    deps = _paths(doc, ("defaults", "deps"), defaults.get("deps"), ctx, findings, False)
+    deps = _paths(stage.doc, ("defaults", "deps"), defaults.get("deps"), ctx, findings, False)
     seen = {d.path for d in deps}
-    for entry in _paths(doc, base + ("deps",), body.get("deps"), ctx, findings, False):
+    for entry in _paths(stage.doc, stage.origin + ("deps",), body.get("deps"), ctx, findings, False):
         if entry.path not in seen:
             seen.add(entry.path)
             deps.append(entry)
