@@ -73,29 +73,29 @@ class CommittedFiles:
 
     def dvc_hash(self, commit: str, path: str) -> str | None:
         """The md5 that COMMIT's PATH.dvc or dvc.lock records for the file PATH (not a folder)."""
-        if commit not in self._hashes:
-            self._hashes[commit] = {}
-        known = self._hashes[commit]
+        known = self._hashes.setdefault(commit, {})
         if path not in known:
             stages = self._locks(commit) if self._locks else _recorded_stages(self.root, commit, path)
-            known[path] = (
-                next(
-                    (
-                        entry.md5
-                        for stage in stages.values()
-                        for entry in stage.outs.values()
-                        if entry.path == path and entry.md5 and not entry.isdir
-                    ),
-                    None,
-                )
-                or ""
-            )
+            known[path] = _file_md5(stages, path) or ""
         return known[path] or None
 
     def _from_dvc_cache(self, commit: str, path: str) -> bytes | None:
         from mlops.dvccache import read_cached
 
         return read_cached(self.root, self.dvc_hash(commit, path))
+
+
+def _file_md5(stages: dict[str, StageLock], path: str) -> str | None:
+    """The md5 the first stage that outputs the file PATH records (a folder has none of its own)."""
+    return next(
+        (
+            entry.md5
+            for stage in stages.values()
+            for entry in stage.outs.values()
+            if entry.path == path and entry.md5 and not entry.isdir
+        ),
+        None,
+    )
 
 
 def parse(raw: bytes, path: str, commit: str) -> Any:

@@ -46,13 +46,19 @@ def resolve(data: Any, name: str, *, exact_first: bool = False) -> Any:
         raise NotFound(name, "not a dotted name")
     value: Any = data
     for i, part in enumerate(parts):
-        if isinstance(value, Mapping) and isinstance(part, str) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and str(part).isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
+        found, value = _step(value, part)
+        if not found:
             raise NotFound(name, "" if i == 0 else f"`{join(parts[:i])}` has no `{part}`")
     return value
+
+
+def _step(value: Any, part: str | int) -> tuple[bool, Any]:
+    """(True, VALUE's key or index PART), else (False, None)."""
+    if isinstance(value, Mapping) and isinstance(part, str) and part in value:
+        return True, value[part]
+    if isinstance(value, list) and str(part).isdigit() and int(part) < len(value):
+        return True, value[int(part)]
+    return False, None
 
 
 def find(data: Any, name: str, *, exact_first: bool = False) -> tuple[bool, Any]:

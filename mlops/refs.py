@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from mlops import git
 
@@ -50,8 +51,6 @@ def parse_registry_ref(ref: str) -> tuple[str, str | None, str | None, int] | No
 
 def resolve(ref: str, root: str | os.PathLike[str], *, state: object | None = None) -> Resolved:
     """Resolve a reference to a commit; raises UnknownReference. `state` reuses a RegistryState."""
-    from mlops.errors import UnknownReference
-
     parsed = parse_registry_ref(ref)
     if parsed is None:
         return Resolved(ref, git.resolve_commit(ref, root))
@@ -61,37 +60,56 @@ def resolve(ref: str, root: str | os.PathLike[str], *, state: object | None = No
     registry = state if isinstance(state, RegistryState) else read_state(root)
     art = registry.artifact(artifact)
     if art is None:
-        try:  # a plain Git tag that happens to contain @ or #
-            return Resolved(ref, git.resolve_commit(ref, root))
-        except UnknownReference:
-            known = ", ".join(sorted(registry.artifacts)) or "none yet"
-            raise UnknownReference(
-                f"unknown artifact `{artifact}` in `{ref}` (registered artifacts: {known})",
-                hint="`mlops show` lists them",
-            ) from None
+        return _plain_tag(ref, root, artifact, registry)
+    if version is not None:
+        return _version(ref, art, artifact, version)
+    assert stage is not None
+    return _stage_holder(ref, art, artifact, stage, back)
+
+
+def _plain_tag(ref: str, root: str | os.PathLike[str], artifact: str, registry: Any) -> Resolved:
+    """A plain Git tag that happens to contain @ or #; else the artifact is unknown."""
+    from mlops.errors import UnknownReference
+
+    try:
+        return Resolved(ref, git.resolve_commit(ref, root))
+    except UnknownReference:
+        known = ", ".join(sorted(registry.artifacts)) or "none yet"
+        raise UnknownReference(
+            f"unknown artifact `{artifact}` in `{ref}` (registered artifacts: {known})",
+            hint="`mlops show` lists them",
+        ) from None
+
+
+def _version(ref: str, art: Any, artifact: str, version: str) -> Resolved:
+    """ARTIFACT@VERSION or ARTIFACT@latest."""
+    from mlops.errors import UnknownReference
+
     if version == "latest":
         found = art.latest
         if found is None:
             raise UnknownReference(f"`{ref}`: {artifact} has no registered version")
         return Resolved(ref, found.commit, artifact, found.version)
-    if version is not None:
-        found = art.version(version)
-        if found is None:
-            known = ", ".join(v.version for v in art.versions[-5:]) or "none"
-            raise UnknownReference(f"`{ref}`: {artifact} has no version {version} (latest: {known})")
-        return Resolved(ref, found.commit, artifact, found.version)
-    assert stage is not None
-    found = art.which(stage, back)
+    found = art.version(version)
     if found is None:
-        if stage not in art.queues:
-            stages = ", ".join(sorted(art.queues)) or "none"
-            raise UnknownReference(
-                f"`{ref}`: {artifact} was never assigned to stage {stage} (stages: {stages})"
-            )
-        held = len(art.stage_versions(stage))
-        what = "is empty" if not held else f"holds {held} version(s), so ~{back} goes back too far"
-        raise UnknownReference(f"`{ref}`: stage {stage} of {artifact} {what}")
-    return Resolved(ref, found.commit, artifact, found.version if found.registered else None, stage)
+        known = ", ".join(v.version for v in art.versions[-5:]) or "none"
+        raise UnknownReference(f"`{ref}`: {artifact} has no version {version} (latest: {known})")
+    return Resolved(ref, found.commit, artifact, found.version)
+
+
+def _stage_holder(ref: str, art: Any, artifact: str, stage: str, back: int) -> Resolved:
+    """ARTIFACT#STAGE, or ARTIFACT#STAGE~N: the holder N assignments back."""
+    from mlops.errors import UnknownReference
+
+    found = art.which(stage, back)
+    if found is not None:
+        return Resolved(ref, found.commit, artifact, found.version if found.registered else None, stage)
+    if stage not in art.queues:
+        stages = ", ".join(sorted(art.queues)) or "none"
+        raise UnknownReference(f"`{ref}`: {artifact} was never assigned to stage {stage} (stages: {stages})")
+    held = len(art.stage_versions(stage))
+    what = "is empty" if not held else f"holds {held} version(s), so ~{back} goes back too far"
+    raise UnknownReference(f"`{ref}`: stage {stage} of {artifact} {what}")
 
 
 def split_ref_path(spec: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from mlops.timeutil import BadValue, utcnow
 from tests.conftest import invoke
-from tests.test_promotion_repo import hours, make_repo, tag
+from tests.helpers.promotion import hours, make_repo, tag
 
 
 def test_utcnow_reads_mlops_now(monkeypatch: pytest.MonkeyPatch) -> None:

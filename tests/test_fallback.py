@@ -10,19 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import invoke
-from tests.test_promotion_repo import commit_all, git, hours, tag, version_commit, write
+from tests.conftest import git, invoke, write
+from tests.helpers.promotion import (
+    churn_policy,
+    commit_all,
+    hours,
+    pull_request,
+    registry,
+    tag,
+    tags,
+    version_commit,
+)
 
-POLICY = """\
-kind: Promotion
-version: 1
-protected_branch: main
-artifacts:
-  churn-model:
-    path: models/model.pkl
-    type: model
-    metrics: metrics/eval.json
-stages:
+POLICY = churn_policy(
+    """\
   staging:
     gates:
       - {metric: auc, min: 0.75}
@@ -33,31 +34,12 @@ stages:
     gates:
       - {metric: auc, min: 0.75}
 """
+)
 V1 = {"auc": 0.80, "latency_p95_ms": 30}
 V2 = {"auc": 0.84, "latency_p95_ms": 35}
 V3 = {"auc": 0.86, "latency_p95_ms": 33}
 
 mlops = invoke  # exit code, stdout, stderr (tests.conftest)
-
-
-def registry(**stages: str) -> str:
-    return "kind: Registry\nversion: 1\nchurn-model:\n" + "".join(f"  {s}: {v}\n" for s, v in stages.items())
-
-
-def merged_pr(root: Path, branch: str, files: dict[str, str], number: int) -> str:
-    """A branch from main that writes FILES, merged with a merge commit (as a forge does), pushed."""
-    git(root, "switch", "-q", "-c", branch, "main")
-    for rel, text in files.items():
-        write(root, rel, text)
-    commit_all(root, f"change on {branch}")
-    git(root, "switch", "-q", "main")
-    git(root, "merge", "--no-ff", "-q", branch, "-m", f"Merge pull request #{number} from team/{branch}")
-    git(root, "push", "-q", "origin", "main")
-    return git(root, "rev-parse", "HEAD").strip()
-
-
-def tags(root: Path) -> set[str]:
-    return set(git(root, "tag", "-l").split())
 
 
 def message(root: Path, name: str) -> dict:
@@ -83,7 +65,7 @@ def build(root: Path, monkeypatch: pytest.MonkeyPatch, policy: str = POLICY) -> 
     git(root, "remote", "add", "origin", str(origin))
     git(root, "push", "-q", "origin", "main", "--tags")
     for number, version in ((1, "v1.0.0"), (2, "v2.0.0")):
-        merged_pr(root, f"promote-{version}", {"registry.yaml": registry(production=version)}, number)
+        pull_request(root, f"promote-{version}", {"registry.yaml": registry(production=version)}, number)
         code, out, err = mlops("sync", "--push")
         assert code == 0 and "applied" in out, out + err
 
@@ -152,7 +134,7 @@ def test_fallback_assigns_the_previous_version_at_once_and_verify_flags_it_until
     assert code == 0 and "already in production by fallback tag" in out and tags(repo) == before
 
     # a reviewed change setting production: v1.0.0 ratifies it
-    merge = merged_pr(repo, "ratify", {"registry.yaml": registry(production="v1.0.0")}, 3)
+    merge = pull_request(repo, "ratify", {"registry.yaml": registry(production="v1.0.0")}, 3)
     code, out, _ = mlops("verify", "--json")
     report = json.loads(out)
     assert code == 0 and report["awaiting_ratification"] == []
@@ -187,7 +169,7 @@ def test_forged_fallback_tag_assigning_anything_else_fails_verify(repo: Path) ->
 def test_only_the_declared_fallback_and_only_one_that_passed_the_gates(repo: Path) -> None:
     # pinned to v3 on main, which never passed production's gates: refused, exit 1, no tag
     pinned = POLICY.replace("fallback: previous", "fallback: v3.0.0")
-    merged_pr(repo, "pin-v3", {"promotion.yaml": pinned}, 4)
+    pull_request(repo, "pin-v3", {"promotion.yaml": pinned}, 4)
     before = tags(repo)
     code, out, err = mlops("fallback", "churn-model", "--stage", "production", "--reason", "x")
     assert code == 1
@@ -221,7 +203,9 @@ def test_only_the_declared_fallback_and_only_one_that_passed_the_gates(repo: Pat
 
 @pytest.mark.slow
 def test_pinned_unregistered_fallback_is_a_lint_error_and_exit_2(repo: Path) -> None:
-    merged_pr(repo, "pin-v9", {"promotion.yaml": POLICY.replace("fallback: previous", "fallback: v9.0.0")}, 5)
+    pull_request(
+        repo, "pin-v9", {"promotion.yaml": POLICY.replace("fallback: previous", "fallback: v9.0.0")}, 5
+    )
     code, out, _ = mlops("lint")
     assert code == 1 and "the pinned fallback churn-model@v9.0.0 is not registered" in out
     code, _, err = mlops("fallback", "churn-model", "--stage", "production", "--reason", "x")

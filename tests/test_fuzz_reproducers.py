@@ -301,7 +301,7 @@ def test_compile_on_a_full_disk_leaves_nothing_half_written(
 def test_promote_on_a_full_disk_leaves_registry_yaml_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_promotion_repo import commit_all, make_repo
+    from tests.helpers.promotion import commit_all, make_repo
 
     root = tmp_path / "r"
     make_repo(root)

@@ -10,21 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import invoke, tool
-from tests.test_promotion_repo import V2, commit_all, git, hours, make_repo, tag, version_commit, write
+from tests.conftest import git, invoke, tool, write
+from tests.helpers.promotion import (
+    V2,
+    churn_policy,
+    commit_all,
+    hours,
+    make_repo,
+    pull_request,
+    registry,
+    tag,
+    tags,
+    version_commit,
+)
 
 GTO = tool("gto")
 
-POLICY = """\
-kind: Promotion
-version: 1
-protected_branch: main
-artifacts:
-  churn-model:
-    path: models/model.pkl
-    type: model
-    metrics: metrics/eval.json
-stages:
+POLICY = churn_policy(
+    """\
   staging:
     gates:
       - {metric: auc, min: 0.75}
@@ -36,6 +39,7 @@ stages:
       - {metric: auc, not_worse_than: incumbent, tolerance: 0.005, slices: all}
       - {metric: latency_p95_ms, max: 50}
 """
+)
 LAX = """\
 kind: Promotion
 version: 1
@@ -56,32 +60,25 @@ V3_BAD_SLICE = {"auc": 0.79, "latency_p95_ms": 30, "slices": {"north": {"auc": 0
 mlops = invoke  # exit code, stdout, stderr (tests.conftest)
 
 
-def tags(root: Path) -> set[str]:
-    return set(git(root, "tag", "-l").split())
+def at_once(root: Path, times: int, *args: str) -> list[tuple[int, tuple[str, str]]]:
+    """Run `mlops ARGS` TIMES in parallel processes: each one's (exit code, (stdout, stderr))."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "mlops", *args],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(times)
+    ]
+    return [(p.wait(), p.communicate()) for p in procs]
 
 
 def gto_ref(root: Path, name: str) -> str:
     proc = subprocess.run([GTO, "show", name, "--ref"], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
-
-
-def pull_request(root: Path, branch: str, files: dict[str, str], number: int, *, merge: bool = True) -> str:
-    """A branch from main that writes FILES, merged back with a merge commit (`--no-ff`), as a forge does."""
-    git(root, "switch", "-q", "-c", branch, "main")
-    for rel, text in files.items():
-        write(root, rel, text)
-    commit_all(root, f"change on {branch}")
-    if not merge:
-        return git(root, "rev-parse", "HEAD").strip()
-    git(root, "switch", "-q", "main")
-    git(root, "merge", "--no-ff", "-q", branch, "-m", f"Merge pull request #{number} from team/{branch}")
-    git(root, "push", "-q", "origin", "main")
-    return git(root, "rev-parse", "HEAD").strip()
-
-
-def registry(**stages: str) -> str:
-    return "kind: Registry\nversion: 1\nchurn-model:\n" + "".join(f"  {s}: {v}\n" for s, v in stages.items())
 
 
 @pytest.fixture
@@ -375,17 +372,7 @@ def test_attack_6_parallel_syncs_write_one_tag_per_change(repo: Path) -> None:
     tag(repo, "churn-model@v3.0.0", c3, ago=hours(2))
     pull_request(repo, "stage-v3", {"registry.yaml": registry(staging="v3.0.0", production="v1.0.0")}, 41)
     before = tags(repo)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "mlops", "sync"],
-            cwd=repo,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(8)
-    ]
-    results = [(p.wait(), p.communicate()) for p in procs]
+    results = at_once(repo, 8, "sync")
     assert all(code == 0 for code, _ in results), results
     assert tags(repo) - before == {"churn-model#staging#7"}
     assert sum("applied" in out for _, (out, _) in results) == 1
@@ -396,17 +383,7 @@ def test_attack_6_parallel_promote_apply_keeps_commit_tags_and_index_agreeing(re
     c3 = version_commit(repo, V2, label="v3")
     tag(repo, "churn-model@v3.0.0", c3, ago=hours(2))
     before = tags(repo)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "mlops", "promote", "churn-model@v3.0.0", "--to", "staging", "--apply"],
-            cwd=repo,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    results = [(p.wait(), p.communicate()) for p in procs]
+    results = at_once(repo, 4, "promote", "churn-model@v3.0.0", "--to", "staging", "--apply")
     assert all(code == 0 for code, _ in results), results
     assert tags(repo) - before == {"churn-model#staging#7"}
     assert git(repo, "status", "--porcelain") == ""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mlops.promotion.provenance import Tracer, pr_number
-from tests.conftest import invoke, tool
-from tests.test_promotion_repo import V2, commit_all, git, hours, make_repo, tag, version_commit, write
+from tests.conftest import git, invoke, tool, write
+from tests.helpers.promotion import V2, commit_all, hours, make_repo, tag, version_commit
 
 GTO = tool("gto")
 

@@ -10,18 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import invoke, tool
-from tests.test_promotion_repo import (
-    POLICY,
-    V1,
-    commit_all,
-    git,
-    hours,
-    make_repo,
-    tag,
-    version_commit,
-    write,
-)
+from tests.conftest import git, invoke, tool, write
+from tests.helpers.promotion import POLICY, V1, commit_all, hours, make_repo, tag, version_commit
 
 GTO = tool("gto")
 

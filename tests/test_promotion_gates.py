@@ -11,18 +11,8 @@ import pytest
 from mlops.promotion.evaluate import evaluate
 from mlops.promotion.history import check_quiet, parse_history
 from mlops.promotion.session import open_context
-from tests.test_promotion_repo import (
-    POLICY,
-    V2,
-    commit_all,
-    git,
-    hours,
-    lock_for,
-    make_repo,
-    tag,
-    version_commit,
-    write,
-)
+from tests.conftest import git, write
+from tests.helpers.promotion import POLICY, V2, commit_all, hours, lock_for, make_repo, tag, version_commit
 
 NOW = datetime.now(timezone.utc)
 

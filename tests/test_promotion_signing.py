@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_promotion_attacks import POLICY, REGISTRY, mlops, pull_request, registry, tags
-from tests.test_promotion_repo import git, make_repo, write
+from tests.conftest import git, write
+from tests.helpers.promotion import make_repo, pull_request, registry, tags
+from tests.test_promotion_attacks import POLICY, REGISTRY, mlops
 
 SIGNED = POLICY.replace("protected_branch: main\n", "protected_branch: main\nsigning: required\n")
 

@@ -17,99 +17,59 @@ import click
 from mlops import __version__
 from mlops.errors import EXIT_CANNOT_PROCEED, EXIT_INTERNAL, EXIT_INTERRUPTED, MlopsError, describe_os_error
 
-# name -> (module, function, section, one-line help). The help text lives here so `mlops --help` can list
-# commands without importing them.
-COMMANDS: dict[str, tuple[str, str, str, str]] = {
-    "init": (
-        "mlops.cli.pipeline",
-        "init",
-        "Project",
-        "Scaffold a repository: example pipeline, rules, policy, CI.",
-    ),
-    "lint": ("mlops.cli.lint", "lint", "Project", "Check every mlops file: schemas and cross-file rules."),
-    "doc": (
-        "mlops.cli.docgen",
-        "doc",
-        "Project",
-        "Write Markdown pages from the repository (--check: stale?).",
-    ),
-    "compile": ("mlops.cli.pipeline", "compile_", "Pipelines", "Write dvc.yaml from the pipeline files."),
-    "import-dvc": (
-        "mlops.cli.pipeline",
-        "import_dvc",
-        "Pipelines",
-        "Turn an existing dvc.yaml into a Pipeline file.",
-    ),
-    "run": ("mlops.cli.pipeline", "run", "Pipelines", "Compile when stale, then `dvc repro`."),
-    "validate": ("mlops.cli.data", "validate", "Data", "Check a data file against a rules file."),
-    "profile": ("mlops.cli.data", "profile", "Data", "Write a reference profile of a data file."),
-    "infer-rules": ("mlops.cli.data", "infer_rules", "Data", "Write a starter rules file from data."),
-    "register": ("mlops.cli.registry", "register", "Registry", "Tag a new version of an artifact."),
-    "deregister": ("mlops.cli.registry", "deregister", "Registry", "Mark a version as withdrawn."),
-    "deprecate": ("mlops.cli.registry", "deprecate", "Registry", "Mark an artifact as deprecated."),
-    "show": ("mlops.cli.registry", "show", "Registry", "Artifacts, latest versions and stages."),
-    "versions": ("mlops.cli.registry", "versions", "Registry", "Every version of an artifact."),
-    "history": ("mlops.cli.registry", "history", "Registry", "Every registry event, newest first."),
-    "which": ("mlops.cli.registry", "which", "Registry", "The version now in a stage."),
-    "promote": ("mlops.cli.promotion", "promote", "Promotion", "Evaluate gates and update registry.yaml."),
-    "gate": (
-        "mlops.cli.promotion",
-        "gate",
-        "Promotion",
-        "Evaluate the gates of changed assignments (PR check).",
-    ),
-    "sync": ("mlops.cli.promotion", "sync", "Promotion", "Write the tags that make Git match registry.yaml."),
-    "rollback": ("mlops.cli.promotion", "rollback", "Promotion", "Put the previous version of a stage back."),
-    "status": ("mlops.cli.promotion", "status", "Promotion", "Where registry.yaml and the tags differ."),
-    "verify": (
-        "mlops.cli.promotion",
-        "verify",
-        "Promotion",
-        "Check that assignment tags went through review.",
-    ),
-    "get": (
-        "mlops.cli.serving",
-        "get",
-        "Serving",
-        "An artifact's bytes at a version or stage (no checkout).",
-    ),
-    "check-ref": ("mlops.cli.serving", "check_ref", "Serving", "What a registry tag means (for CI)."),
-    "env": ("mlops.cli.serving", "env", "Serving", "Training environments of versions: `env diff A B`."),
-    "fallback": (
-        "mlops.cli.operations",
-        "fallback",
-        "Promotion",
-        "Break glass: put a stage's declared fallback in now.",
-    ),
-    "slo": (
-        "mlops.cli.operations",
-        "slo",
-        "Monitoring",
-        "Each stage's service-level objectives, with evidence.",
-    ),
-    "evalset": (
-        "mlops.cli.evaluation",
+# name, module in mlops.cli, section, one-line help. The help text lives here so `mlops --help` can list
+# commands without importing them. The function is the name in snake case (`compile_`: not the builtin).
+_COMMAND_ROWS = (
+    ("init", "pipeline", "Project", "Scaffold a repository: example pipeline, rules, policy, CI."),
+    ("lint", "lint", "Project", "Check every mlops file: schemas and cross-file rules."),
+    ("doc", "docgen", "Project", "Write Markdown pages from the repository (--check: stale?)."),
+    ("compile", "pipeline", "Pipelines", "Write dvc.yaml from the pipeline files."),
+    ("import-dvc", "pipeline", "Pipelines", "Turn an existing dvc.yaml into a Pipeline file."),
+    ("run", "pipeline", "Pipelines", "Compile when stale, then `dvc repro`."),
+    ("validate", "data", "Data", "Check a data file against a rules file."),
+    ("profile", "data", "Data", "Write a reference profile of a data file."),
+    ("infer-rules", "data", "Data", "Write a starter rules file from data."),
+    ("register", "registry", "Registry", "Tag a new version of an artifact."),
+    ("deregister", "registry", "Registry", "Mark a version as withdrawn."),
+    ("deprecate", "registry", "Registry", "Mark an artifact as deprecated."),
+    ("show", "registry", "Registry", "Artifacts, latest versions and stages."),
+    ("versions", "registry", "Registry", "Every version of an artifact."),
+    ("history", "registry", "Registry", "Every registry event, newest first."),
+    ("which", "registry", "Registry", "The version now in a stage."),
+    ("promote", "promotion", "Promotion", "Evaluate gates and update registry.yaml."),
+    ("gate", "promotion", "Promotion", "Evaluate the gates of changed assignments (PR check)."),
+    ("sync", "promotion", "Promotion", "Write the tags that make Git match registry.yaml."),
+    ("rollback", "promotion", "Promotion", "Put the previous version of a stage back."),
+    ("status", "promotion", "Promotion", "Where registry.yaml and the tags differ."),
+    ("verify", "promotion", "Promotion", "Check that assignment tags went through review."),
+    ("get", "serving", "Serving", "An artifact's bytes at a version or stage (no checkout)."),
+    ("check-ref", "serving", "Serving", "What a registry tag means (for CI)."),
+    ("env", "serving", "Serving", "Training environments of versions: `env diff A B`."),
+    ("fallback", "operations", "Promotion", "Break glass: put a stage's declared fallback in now."),
+    ("slo", "operations", "Monitoring", "Each stage's service-level objectives, with evidence."),
+    (
         "evalset",
+        "evaluation",
         "Evaluation",
         "Evaluation sets: add production failures, show versions, score.",
     ),
-    "evaluate": (
-        "mlops.cli.evaluation",
+    (
         "evaluate",
+        "evaluation",
         "Evaluation",
         "Score a version on today's evaluation sets (incumbent comparisons).",
     ),
-    "checkout": ("mlops.cli.reproduce", "checkout", "Reproduce", "git checkout + dvc checkout of a version."),
-    "reproduce": ("mlops.cli.reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
-    "diff": ("mlops.cli.reproduce", "diff", "Reproduce", "Params, metrics, data and rules between versions."),
-    "monitor": (
-        "mlops.cli.monitor",
-        "monitor",
-        "Monitoring",
-        "Drift and live metrics of a batch against a version.",
-    ),
-    "alerts": ("mlops.cli.monitor", "alerts", "Monitoring", "Alert history: report and acknowledge."),
-    "report": ("mlops.cli.report", "report", "Promotion", "Reports: time in each stage (`report stages`)."),
+    ("checkout", "reproduce", "Reproduce", "git checkout + dvc checkout of a version."),
+    ("reproduce", "reproduce", "Reproduce", "Rebuild a version and compare hashes."),
+    ("diff", "reproduce", "Reproduce", "Params, metrics, data and rules between versions."),
+    ("monitor", "monitor", "Monitoring", "Drift and live metrics of a batch against a version."),
+    ("alerts", "monitor", "Monitoring", "Alert history: report and acknowledge."),
+    ("report", "report", "Promotion", "Reports: time in each stage (`report stages`)."),
+)
+# name -> (module, function, section, one-line help)
+COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    name: (f"mlops.cli.{module}", {"compile": "compile_"}.get(name, name.replace("-", "_")), section, help_)
+    for name, module, section, help_ in _COMMAND_ROWS
 }
 SECTIONS = [
     "Project",
@@ -172,11 +132,7 @@ class LazyGroup(click.Group):
             click.echo("Interrupted.", err=True)
             code = EXIT_INTERRUPTED
         except MlopsError as exc:  # CheckFailed included: exit 1, with a line only when the report needs one
-            if exc.message:
-                click.echo(f"mlops: error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
-            code = exc.exit_code
+            code = _report(exc)
         except BrokenPipeError:  # `mlops history | head`
             code = 0
         except OSError as exc:  # read-only file system, full disk, permission denied: the user's to fix
@@ -216,6 +172,15 @@ def cli() -> None:
       mlops validate data/clean.parquet --rules rules/clean.yaml
       mlops show churn-model
     """
+
+
+def _report(exc: MlopsError) -> int:
+    """The one-line message and hint of a user-facing error; its exit code."""
+    if exc.message:
+        click.echo(f"mlops: error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+    return exc.exit_code
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from mlops.cli.output import emit, json_alias, output_option, report_format
+from mlops.cli.output import emit, format_option, json_alias, output_option, plural, report_format
 from mlops.errors import CheckFailed
 
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(("text", "json"), "Output format.")
 @output_option
 @json_alias
 def lint(files: tuple[str, ...], fmt: str, output: str | None) -> None:
@@ -41,20 +36,19 @@ def lint(files: tuple[str, ...], fmt: str, output: str | None) -> None:
     if output:
         fmt = report_format(output, fmt, ("text", "json"))
     report = api.lint(list(files) or None)
-    if fmt == "json":
-        text = json.dumps(report.to_dict(), indent=2, default=str) + "\n"
-    else:
-        lines = [finding.render() for finding in report.findings]
-        n_err, n_warn = len(report.errors), len(report.warnings)
-        checked = f"{len(report.files)} file{'s' if len(report.files) != 1 else ''} checked"
-        if n_err or n_warn:
-            lines.append(
-                f"{checked}: {n_err} error{'s' if n_err != 1 else ''}, "
-                f"{n_warn} warning{'s' if n_warn != 1 else ''}"
-            )
-        else:
-            lines.append(f"{checked}: no problems")
-        text = "\n".join(lines) + "\n"
+    text = json.dumps(report.to_dict(), indent=2, default=str) + "\n" if fmt == "json" else _text(report)
     emit(text, output)
     if not report.ok:
         raise CheckFailed("")  # the findings above say why
+
+
+def _text(report: Any) -> str:
+    """Each finding, then `N files checked: N errors, N warnings` (or `no problems`)."""
+    lines = [finding.render() for finding in report.findings]
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    checked = f"{plural(len(report.files), 'file')} checked"
+    if n_err or n_warn:
+        lines.append(f"{checked}: {plural(n_err, 'error')}, {plural(n_warn, 'warning')}")
+    else:
+        lines.append(f"{checked}: no problems")
+    return "\n".join(lines) + "\n"

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import click
 
-from mlops.cli.output import findings_once
+from mlops.cli.output import findings_once, plural
 from mlops.errors import CheckFailed
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @click.command()
@@ -56,9 +52,9 @@ def init(directory: str, template: str, force: bool, install_spec: str | None) -
     if result.dvc_initialised:
         click.echo("initialised DVC")
     click.echo(
-        f"created {_plural(len(result.created), 'file')} from the `{template}` template"
+        f"created {plural(len(result.created), 'file')} from the `{template}` template"
         + (
-            f"; kept {_plural(len(result.skipped), 'existing file')}: {', '.join(result.skipped)}"
+            f"; kept {plural(len(result.skipped), 'existing file')}: {', '.join(result.skipped)}"
             if result.skipped
             else ""
         )
@@ -66,7 +62,7 @@ def init(directory: str, template: str, force: bool, install_spec: str | None) -
     for command in result.setup:
         click.echo(f"ran: {command}")
     if result.stages:
-        click.echo(f"compiled dvc.yaml: {_plural(len(result.stages), 'stage')}")
+        click.echo(f"compiled dvc.yaml: {plural(len(result.stages), 'stage')}")
     click.echo(f'CI installs mlops with: pip install "{result.install}"')
     if result.install_origin == "version":
         click.echo(
@@ -107,10 +103,10 @@ def compile_(check: bool, force: bool) -> None:
         if result.changed:
             click.echo(result.diff, nl=False)
             raise CheckFailed(f"{result.path} is stale against {sources}; run `mlops compile`")
-        click.echo(f"{result.path} is up to date ({_plural(len(result.stages), 'stage')})")
+        click.echo(f"{result.path} is up to date ({plural(len(result.stages), 'stage')})")
         return
     verb = "wrote" if result.written else "unchanged:"
-    click.echo(f"{verb} {result.path}: {_plural(len(result.stages), 'stage')} from {sources}")
+    click.echo(f"{verb} {result.path}: {plural(len(result.stages), 'stage')} from {sources}")
 
 
 @click.command()
@@ -133,7 +129,7 @@ def import_dvc(path: str, output: str | None, force: bool) -> None:
     from mlops import api
 
     result = api.import_dvc(path, output, force=force)
-    click.echo(f"wrote {result.output}: {_plural(len(result.stages), 'stage')} from {result.source}")
+    click.echo(f"wrote {result.output}: {plural(len(result.stages), 'stage')} from {result.source}")
     for item in result.skipped:
         click.echo(f"warning: not imported: {item}", err=True)
     click.echo("next: mlops compile --force")

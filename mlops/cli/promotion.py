@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from mlops.cli.output import echo_json, emit, json_alias, json_option, output_option, report_format
+from mlops.cli.output import (
+    echo_json,
+    emit,
+    format_option,
+    json_alias,
+    json_option,
+    output_option,
+    report_format,
+)
 from mlops.errors import CheckFailed
 
 
@@ -20,6 +28,24 @@ def _api() -> Any:
 
 def _fail() -> None:
     raise CheckFailed("")  # the report above says which gate or tag failed
+
+
+_apply_option = click.option(
+    "--apply",
+    is_flag=True,
+    help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
+    "protected branch).",
+)
+
+
+def _finish_change(result: Any, as_json: bool, verb: str) -> None:
+    """Print a promotion or rollback (JSON or text); exit 1 when a gate refused it."""
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _render_change(result, verb)
+    if not result.passed:
+        _fail()
 
 
 def _render_change(result: Any, verb: str) -> None:
@@ -52,12 +78,7 @@ def _render_change(result: Any, verb: str) -> None:
 @click.command()
 @click.argument("ref")
 @click.option("--to", "stage", required=True, metavar="STAGE", help="Stage to put the version in.")
-@click.option(
-    "--apply",
-    is_flag=True,
-    help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
-    "protected branch).",
-)
+@_apply_option
 @json_option
 def promote(ref: str, stage: str, apply: bool, as_json: bool) -> None:
     """Evaluate the gates of putting REF into STAGE; when they pass, write registry.yaml.
@@ -73,23 +94,13 @@ def promote(ref: str, stage: str, apply: bool, as_json: bool) -> None:
       mlops promote churn-model@latest --to staging --json
     """
     result = _api().promote(ref, stage, apply=apply)
-    if as_json:
-        echo_json(result.to_dict())
-    else:
-        _render_change(result, "promotion")
-    if not result.passed:
-        _fail()
+    _finish_change(result, as_json, "promotion")
 
 
 @click.command()
 @click.argument("artifact")
 @click.option("--stage", required=True, help="Stage to roll back.")
-@click.option(
-    "--apply",
-    is_flag=True,
-    help="Also commit registry.yaml and write the assignment tag (stages without review, on the "
-    "protected branch).",
-)
+@_apply_option
 @json_option
 def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
     """Put back the version that held STAGE before the current one (a new assignment; nothing is deleted).
@@ -106,12 +117,7 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
       mlops rollback churn-model --stage staging --apply
     """
     result = _api().rollback(artifact, stage, apply=apply)
-    if as_json:
-        echo_json(result.to_dict())
-    else:
-        _render_change(result, "rollback")
-    if not result.passed:
-        _fail()
+    _finish_change(result, as_json, "rollback")
 
 
 @click.command()
@@ -121,14 +127,7 @@ def rollback(artifact: str, stage: str, apply: bool, as_json: bool) -> None:
     help="Compare registry.yaml with the merge base of REV and HEAD "
     "[default: origin/<protected branch>, else the branch].",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="markdown suits a PR comment or $GITHUB_STEP_SUMMARY.",
-)
+@format_option(("text", "markdown", "json"), "markdown suits a PR comment or $GITHUB_STEP_SUMMARY.")
 @output_option
 @json_alias
 def gate(base: str | None, fmt: str, output: str | None) -> None:
@@ -225,18 +224,20 @@ def status(as_json: bool) -> None:
     if not report.rows:
         click.echo("no stage is assigned or named in registry.yaml")
         return
-    rows = [["ARTIFACT", "STAGE", "REGISTRY.YAML", "TAGS", "STATE"]]
-    for r in report.rows:
-        desired = (r.desired or "(empty)") if r.managed else "-"
-        state = r.state + (" (review)" if r.review_required and r.state == "pending" else "")
-        rows.append([r.artifact, r.stage, desired, r.actual or "(empty)", state])
     from mlops.render.text import aligned
 
+    rows = [["ARTIFACT", "STAGE", "REGISTRY.YAML", "TAGS", "STATE"]] + [_status_row(r) for r in report.rows]
     click.echo("\n".join(aligned(rows)))
     for r in report.rows:
         _status_note(r)
     pending = len(report.pending)
     click.echo(f"{pending} pending" if pending else "in sync")
+
+
+def _status_row(r: Any) -> list[str]:
+    desired = (r.desired or "(empty)") if r.managed else "-"
+    state = r.state + (" (review)" if r.review_required and r.state == "pending" else "")
+    return [r.artifact, r.stage, desired, r.actual or "(empty)", state]
 
 
 def _status_note(r: Any) -> None:

@@ -6,7 +6,15 @@ from typing import Any
 
 import click
 
-from mlops.cli.output import echo_json, emit, json_alias, json_option, output_option, report_format
+from mlops.cli.output import (
+    echo_json,
+    emit,
+    format_option,
+    json_alias,
+    json_option,
+    output_option,
+    report_format,
+)
 from mlops.errors import CheckFailed
 
 
@@ -92,14 +100,7 @@ def reproduce(ref: str, keep: bool, verbose: bool, as_json: bool) -> None:
 @click.command()
 @click.argument("ref_a", metavar="REF_A")
 @click.argument("ref_b", metavar="[REF_B]", default="HEAD")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="Report format (markdown suits PR comments).",
-)
+@format_option(("text", "markdown", "json"), "Report format (markdown suits PR comments).")
 @output_option
 @json_alias
 def diff(ref_a: str, ref_b: str, fmt: str, output: str | None) -> None:

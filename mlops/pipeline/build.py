@@ -166,6 +166,14 @@ def _warn_collapsed(
         )
 
 
+def _shown(value: Any) -> str:
+    if value == []:
+        return "an empty list"
+    if value == {}:
+        return "an empty mapping"
+    return f"{type(value).__name__} `{value}`"
+
+
 def _resolve_collection(
     doc: Any,
     where: JsonPath,
@@ -187,13 +195,7 @@ def _resolve_collection(
     if allow_mapping and isinstance(value, dict) and value:
         return value
     kinds = "a non-empty list or mapping" if allow_mapping else "a non-empty list"
-    shown = (
-        "an empty list"
-        if value == []
-        else "an empty mapping"
-        if value == {}
-        else f"{type(value).__name__} `{value}`"
-    )
+    shown = _shown(value)
     findings.append(doc.finding(where, f"{what} must be {kinds}, not {shown}", rule="foreach"))
     return None
 
@@ -281,29 +283,16 @@ def _stage(
 ) -> Stage | None:
     base: JsonPath = ("stages", template)
     stage = Stage(name=name, template=template, doc=doc, origin=base)
-    for key in ("desc", "wdir", "owner", "description"):
-        if isinstance(body.get(key), str):
-            setattr(stage, key, _sub(doc, base + (key,), body[key], ctx, findings))
-    if stage.wdir is None and isinstance(defaults.get("wdir"), str):
-        stage.wdir = defaults["wdir"]
-    for key in ("frozen", "always_changed"):
-        if isinstance(body.get(key), bool):
-            setattr(stage, key, body[key])
+    _describe(stage, body, defaults, ctx, findings)
     if "validate" in body and isinstance(body["validate"], str):
         return _validate_stage(doc, stage, body, ctx, findings)
     if "profile" in body and isinstance(body["profile"], str):
         return _profile_stage(doc, stage, body, ctx, findings)
     cmd = body.get("cmd")
-    if isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd)):
-        stage.cmd = _sub(doc, base + ("cmd",), cmd, ctx, findings, in_cmd=True)
-    else:
+    if not _is_command(cmd):
         return None
-    stage.deps = _paths(doc, ("defaults", "deps"), defaults.get("deps"), ctx, findings, False)
-    seen = {d.path for d in stage.deps}
-    for entry in _paths(doc, base + ("deps",), body.get("deps"), ctx, findings, False):
-        if entry.path not in seen:
-            seen.add(entry.path)
-            stage.deps.append(entry)
+    stage.cmd = _sub(doc, base + ("cmd",), cmd, ctx, findings, in_cmd=True)
+    stage.deps = _deps(stage, body, defaults, ctx, findings)
     refs_d, raw_d = _params(doc, ("defaults", "params"), defaults.get("params"), ctx, findings)
     refs_s, raw_s = _params(doc, base + ("params",), body.get("params"), ctx, findings)
     stage.params = refs_d + refs_s
@@ -313,18 +302,71 @@ def _stage(
     return stage
 
 
+def _is_command(cmd: Any) -> bool:
+    """A command line, or a list of them."""
+    return isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd))
+
+
+def _describe(
+    stage: Stage, body: dict[str, Any], defaults: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
+) -> None:
+    """What every kind of stage has: its description, owner, wdir (else the default) and DVC's flags."""
+    for key in ("desc", "wdir", "owner", "description"):
+        if isinstance(body.get(key), str):
+            setattr(stage, key, _sub(stage.doc, stage.origin + (key,), body[key], ctx, findings))
+    if stage.wdir is None and isinstance(defaults.get("wdir"), str):
+        stage.wdir = defaults["wdir"]
+    for key in ("frozen", "always_changed"):
+        if isinstance(body.get(key), bool):
+            setattr(stage, key, body[key])
+
+
+def _deps(
+    stage: Stage, body: dict[str, Any], defaults: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
+) -> list[PathEntry]:
+    """The defaults' dependencies, then the stage's own (each path once)."""
+    deps = _paths(stage.doc, ("defaults", "deps"), defaults.get("deps"), ctx, findings, False)
+    seen = {d.path for d in deps}
+    for entry in _paths(stage.doc, stage.origin + ("deps",), body.get("deps"), ctx, findings, False):
+        if entry.path not in seen:
+            seen.add(entry.path)
+            deps.append(entry)
+    return deps
+
+
+def _given_path(
+    doc: Any, stage: Stage, key: str, value: Any, ctx: dict[str, Any], findings: list[Finding]
+) -> PathEntry:
+    """Path KEY of a validate or profile stage, `${...}` substituted."""
+    where = stage.origin + (key,)
+    return PathEntry(str(_sub(doc, where, value, ctx, findings)), where)
+
+
+def _written_path(
+    doc: Any,
+    stage: Stage,
+    body: dict[str, Any],
+    key: str,
+    default: str,
+    ctx: dict[str, Any],
+    findings: list[Finding],
+) -> PathEntry:
+    """The file a validate or profile stage writes: KEY if given, else DEFAULT (placed at the stage)."""
+    if isinstance(body.get(key), str):
+        return _given_path(doc, stage, key, body[key], ctx, findings)
+    return PathEntry(default, stage.origin)
+
+
 def _validate_stage(
     doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
 ) -> Stage:
     base = stage.origin
     stage.kind = "validate"
     stage.wdir = None  # validate/profile paths are relative to the repository root
-    stage.data = PathEntry(
-        str(_sub(doc, base + ("validate",), body["validate"], ctx, findings)), base + ("validate",)
-    )
+    stage.data = _given_path(doc, stage, "validate", body["validate"], ctx, findings)
     rules = body.get("rules")
     if isinstance(rules, str):
-        stage.rules = PathEntry(str(_sub(doc, base + ("rules",), rules, ctx, findings)), base + ("rules",))
+        stage.rules = _given_path(doc, stage, "rules", rules, ctx, findings)
     else:
         findings.append(
             doc.finding(
@@ -337,13 +379,8 @@ def _validate_stage(
         stage.reference = str(_sub(doc, base + ("reference",), body["reference"], ctx, findings))
     if isinstance(body.get("engine"), str):
         stage.engine = body["engine"]
-    report = body.get("report")
-    report_path = (
-        str(_sub(doc, base + ("report",), report, ctx, findings))
-        if isinstance(report, str)
-        else f"reports/{stage.name}.json"
-    )
-    stage.report = PathEntry(report_path, base + ("report",) if isinstance(report, str) else base)
+    stage.report = _written_path(doc, stage, body, "report", f"reports/{stage.name}.json", ctx, findings)
+    report_path = stage.report.path
     stage.deps = [stage.data] + ([stage.rules] if stage.rules else [])
     stage.metrics = [PathEntry(report_path, stage.report.origin, {"cache": False})]
     parts = ["mlops", "validate", stage.data.path]
@@ -361,19 +398,11 @@ def _validate_stage(
 def _profile_stage(
     doc: Any, stage: Stage, body: dict[str, Any], ctx: dict[str, Any], findings: list[Finding]
 ) -> Stage:
-    base = stage.origin
     stage.kind = "profile"
     stage.wdir = None
-    stage.data = PathEntry(
-        str(_sub(doc, base + ("profile",), body["profile"], ctx, findings)), base + ("profile",)
-    )
-    output = body.get("output")
-    out_path = (
-        str(_sub(doc, base + ("output",), output, ctx, findings))
-        if isinstance(output, str)
-        else f"profiles/{stage.name}.json"
-    )
-    stage.report = PathEntry(out_path, base + ("output",) if isinstance(output, str) else base)
+    stage.data = _given_path(doc, stage, "profile", body["profile"], ctx, findings)
+    stage.report = _written_path(doc, stage, body, "output", f"profiles/{stage.name}.json", ctx, findings)
+    out_path = stage.report.path
     stage.deps = [stage.data]
     stage.outs = [PathEntry(out_path, stage.report.origin)]
     stage.cmd = shlex.join(["mlops", "profile", stage.data.path, "-o", out_path])

@@ -53,28 +53,31 @@ def stage_dict(stage: Stage, validation_reports: dict[str, list[str]]) -> dict[s
     out["cmd"] = stage.cmd
     if stage.wdir and stage.wdir != ".":
         out["wdir"] = stage.wdir
-    deps = [e.path for e in stage.deps]
-    if stage.kind == "cmd" and validation_reports:
-        # a stage that reads validated data also depends on the validation report, so DVC runs the check
-        # first and a failed check stops every stage behind it
-        for dep in list(deps):
-            for report in validation_reports.get(stage.root_path(dep), ()):
-                shown = _relative(report, stage.wdir)
-                if shown not in deps:
-                    deps.append(shown)
+    deps = _deps(stage, validation_reports)
     if deps:
         out["deps"] = deps
     if stage.params_raw:
         out["params"] = stage.params_raw
-    for key in ("outs", "metrics", "plots"):
-        entries = getattr(stage, key)
-        if entries:
-            out[key] = _entries(entries)
-    if stage.frozen is not None:
-        out["frozen"] = stage.frozen
-    if stage.always_changed is not None:
-        out["always_changed"] = stage.always_changed
+    out.update(
+        {key: _entries(getattr(stage, key)) for key in ("outs", "metrics", "plots") if getattr(stage, key)}
+    )
+    flags = {"frozen": stage.frozen, "always_changed": stage.always_changed}
+    out.update({key: value for key, value in flags.items() if value is not None})
     return out
+
+
+def _deps(stage: Stage, validation_reports: dict[str, list[str]]) -> list[str]:
+    deps = [e.path for e in stage.deps]
+    if stage.kind != "cmd":
+        return deps
+    # a stage that reads validated data also depends on the validation report, so DVC runs the check
+    # first and a failed check stops every stage behind it
+    for dep in list(deps):
+        for report in validation_reports.get(stage.root_path(dep), ()):
+            shown = _relative(report, stage.wdir)
+            if shown not in deps:
+                deps.append(shown)
+    return deps
 
 
 def _relative(path: str, wdir: str | None) -> str:
@@ -108,20 +111,14 @@ def render(
     evaluation: Any = None,
     evaluation_path: str = "evaluation.yaml",
 ) -> Compiled:
-    reports: dict[str, list[str]] = {}
-    for s in pipeline.stages:
-        if s.kind == "validate" and s.data is not None and s.report is not None:
-            reports.setdefault(posixpath.normpath(s.data.path), []).append(s.report.path)
     findings: list[Finding] = []
     body: dict[str, Any] = {}
-    stages = _stages_section(pipeline, reports, findings)
+    stages = _stages_section(pipeline, _validation_reports(pipeline), findings)
     evaluated = _evaluation_stages(evaluation, promotion, evaluation_path)
     stages.update(evaluated)
     if stages or not pipeline.top_level:
         body["stages"] = stages
-    for key in TOP_LEVEL:
-        if pipeline.top_level.get(key):
-            body[key] = pipeline.top_level[key]
+    body.update({key: pipeline.top_level[key] for key in TOP_LEVEL if pipeline.top_level.get(key)})
     artifacts = artifacts_section(promotion)
     sources = list(pipeline.sources)
     if artifacts:
@@ -131,6 +128,15 @@ def render(
         sources.append(evaluation_path)
     text = header(sources) + dump(body)
     return Compiled(text, [s.name for s in pipeline.stages] + list(evaluated), sources, findings)
+
+
+def _validation_reports(pipeline: Pipeline) -> dict[str, list[str]]:
+    """Validated data path -> the reports of the stages that validate it."""
+    reports: dict[str, list[str]] = {}
+    for s in pipeline.stages:
+        if s.kind == "validate" and s.data is not None and s.report is not None:
+            reports.setdefault(posixpath.normpath(s.data.path), []).append(s.report.path)
+    return reports
 
 
 def _evaluation_stages(evaluation: Any, promotion: Any, evaluation_path: str) -> dict[str, Any]:
@@ -154,20 +160,24 @@ def _stages_section(
         group = pipeline.groups.get(members.get(stage.name, ""))
         if group is None:
             out[stage.name] = stage_dict(stage, reports)
-            continue
-        if stage.template in out:
-            continue
-        expanded = [s for s in pipeline.stages if members.get(s.name) == members[stage.name]]
-        section = expansion.written(group, expanded, reports)
-        if isinstance(section, dict):
-            out[stage.template] = section
-            continue
-        findings.append(
-            stage.doc.finding(stage.origin, section, key=True, severity="warning", rule="foreach")
-        )
-        for each in expanded:
-            each.name = expansion.flat_name(each.name)
-            out[each.name] = stage_dict(each, reports)
+        elif stage.template not in out:
+            expanded = [s for s in pipeline.stages if members.get(s.name) == members[stage.name]]
+            out.update(_expanded_section(stage, group, expanded, reports, findings))
+    return out
+
+
+def _expanded_section(
+    stage: Stage, group: Any, expanded: list[Stage], reports: dict[str, list[str]], findings: list[Finding]
+) -> dict[str, Any]:
+    """A foreach/matrix group as DVC writes it, else (with a warning) each generated stage on its own."""
+    section = expansion.written(group, expanded, reports)
+    if isinstance(section, dict):
+        return {stage.template: section}
+    findings.append(stage.doc.finding(stage.origin, section, key=True, severity="warning", rule="foreach"))
+    out: dict[str, Any] = {}
+    for each in expanded:
+        each.name = expansion.flat_name(each.name)
+        out[each.name] = stage_dict(each, reports)
     return out
 
 

@@ -76,28 +76,34 @@ def apply_vars(
 ) -> list[Finding]:
     """Add each `vars` entry to context, in order: a mapping, or a params file (`file:key1,key2`) relative
     to `base` (a stage's wdir for stage `vars`, as DVC reads them)."""
-    import posixpath
-
     findings: list[Finding] = []
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(entry, dict):
             context.update(entry)
         elif isinstance(entry, str):
-            file, _, keys = entry.partition(":")
-            file = posixpath.normpath(posixpath.join(base, file)) if base else file
-            loaded = params.get(file)
-            if loaded is None:
-                why = params.problems.get(file) or f"vars file `{file}` does not exist"
-                findings.append(doc.finding(where + (i,), why, rule="vars"))
-                continue
-            if keys:
-                for key in (k.strip() for k in keys.split(",") if k.strip()):
-                    if key in loaded:
-                        context[key] = loaded[key]
-                    else:
-                        findings.append(
-                            doc.finding(where + (i,), f"`{file}` has no key `{key}`", rule="vars")
-                        )
-            else:
-                context.update(loaded)
+            findings.extend(_vars_file(doc, where + (i,), entry, params, base, context))
+    return findings
+
+
+def _vars_file(
+    doc: Any, where: tuple[Any, ...], entry: str, params: ParamsFiles, base: str, context: dict[str, Any]
+) -> list[Finding]:
+    """A `file` or `file:key1,key2` entry of `vars`: all of the file's values, or the named keys."""
+    import posixpath
+
+    file, _, keys = entry.partition(":")
+    file = posixpath.normpath(posixpath.join(base, file)) if base else file
+    loaded = params.get(file)
+    if loaded is None:
+        why = params.problems.get(file) or f"vars file `{file}` does not exist"
+        return [doc.finding(where, why, rule="vars")]
+    if not keys:
+        context.update(loaded)
+        return []
+    findings = []
+    for key in (k.strip() for k in keys.split(",") if k.strip()):
+        if key in loaded:
+            context[key] = loaded[key]
+        else:
+            findings.append(doc.finding(where, f"`{file}` has no key `{key}`", rule="vars"))
     return findings

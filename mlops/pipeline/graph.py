@@ -55,50 +55,67 @@ class Outputs:
 
 def cycles(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
     """Each cycle as a path `a -> b -> ... -> a` (one per strongly connected component), iteratively."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    counter = 0
+    search = _Tarjan(edges)
     for start in nodes:
-        if start in index:
-            continue
-        work = [(start, iter(sorted(edges.get(start, ()))))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(edges.get(child, ())))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in edges.get(node, ()):
-                    components.append(component)
-    return [_path_through(sorted(c), edges) for c in components]
+        if start not in search.index:
+            search.visit(start)
+    return [_path_through(sorted(c), edges) for c in search.components]
+
+
+class _Tarjan:
+    """Tarjan's strongly connected components with an explicit work stack (no recursion limit); keeps the
+    components that hold a cycle (more than one stage, or a stage that reads its own output)."""
+
+    def __init__(self, edges: dict[str, set[str]]) -> None:
+        self.edges = edges
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.on_stack: set[str] = set()
+        self.stack: list[str] = []
+        self.work: list[tuple[str, Iterator[str]]] = []
+        self.components: list[list[str]] = []
+
+    def visit(self, start: str) -> None:
+        self._push(start)
+        while self.work:
+            node, children = self.work[-1]
+            if not self._descend(node, children):
+                self._finish(node)
+
+    def _push(self, node: str) -> None:
+        self.index[node] = self.low[node] = len(self.index)
+        self.stack.append(node)
+        self.on_stack.add(node)
+        self.work.append((node, iter(sorted(self.edges.get(node, ())))))
+
+    def _descend(self, node: str, children: Iterator[str]) -> bool:
+        """Push NODE's next unvisited child (True), or note the back edges and say it is done (False)."""
+        for child in children:
+            if child not in self.index:
+                self._push(child)
+                return True
+            if child in self.on_stack:
+                self.low[node] = min(self.low[node], self.index[child])
+        return False
+
+    def _finish(self, node: str) -> None:
+        self.work.pop()
+        if self.work:
+            parent = self.work[-1][0]
+            self.low[parent] = min(self.low[parent], self.low[node])
+        if self.low[node] == self.index[node]:
+            self._pop_component(node)
+
+    def _pop_component(self, node: str) -> None:
+        component = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            component.append(member)
+            if member == node:
+                break
+        if len(component) > 1 or node in self.edges.get(node, ()):
+            self.components.append(component)
 
 
 def _path_through(component: list[str], edges: dict[str, set[str]]) -> list[str]:

@@ -50,15 +50,46 @@ def convert(
     data: Any, source: str, has_own_params: bool = False
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """(pipeline mapping, stage names, skipped parts) from a parsed dvc.yaml."""
+    _require_dvc_yaml(data, source)
+    base = posixpath.dirname(source)
+    out: dict[str, Any] = {"kind": "Pipeline", "version": 1}
+    entries = _vars(data, base, has_own_params)
+    if entries:
+        out["vars"] = entries
+    skipped = [
+        _skipped_top_level(key) for key in data if key not in ("stages", "vars", "metrics", "plots", "params")
+    ]
+    stages = {
+        str(name): _stage(name, body, base, source, skipped)
+        for name, body in (data.get("stages") or {}).items()
+    }
+    if stages:
+        out["stages"] = stages
+    out.update(_top_level_lists(data, base, skipped))
+    return out, list(stages), skipped
+
+
+def _top_level_lists(data: dict[str, Any], base: str, skipped: list[str]) -> dict[str, Any]:
+    """Top-level `metrics`, `plots` and `params`, rebased; anything but a list is skipped."""
+    out: dict[str, Any] = {}
+    for key in ("metrics", "plots", "params"):
+        if isinstance(data.get(key), list) and data[key]:
+            out[key] = [_rebase_plot(e, base) if key == "plots" else _rebase(e, base) for e in data[key]]
+        elif data.get(key):
+            skipped.append(f"top-level `{key}` (DVC reads only a list here, and refuses this file)")
+    return out
+
+
+def _require_dvc_yaml(data: Any, source: str) -> None:
     if not isinstance(data, dict) or not any(key in data for key in DVC_TOP_LEVEL):
         raise InputError(
             f"{source}: none of dvc.yaml's keys ({', '.join(DVC_TOP_LEVEL[:5])}); is this a dvc.yaml?"
         )
     if "stages" in data and not isinstance(data["stages"], dict):
         raise InputError(f"{source}: `stages:` is not a mapping of stage names; is this a dvc.yaml?")
-    base = posixpath.dirname(source)
-    skipped: list[str] = []
-    out: dict[str, Any] = {"kind": "Pipeline", "version": 1}
+
+
+def _vars(data: dict[str, Any], base: str, has_own_params: bool) -> list[Any]:
     # a string is a params file, relative to the dvc.yaml; a mapping holds values, whose keys are names
     entries = (
         [_rebase(v, base) if isinstance(v, str) else v for v in data["vars"]]
@@ -68,46 +99,39 @@ def convert(
     if base and has_own_params:  # DVC reads `${...}` from the folder's own params.yaml, not the root's
         own = posixpath.join(base, "params.yaml")
         entries = [own] + [e for e in entries if e != own]
-    if entries:
-        out["vars"] = entries
-    for key in data:
-        if key not in ("stages", "vars", "metrics", "plots", "params"):
-            skipped.append(
-                f"top-level `{key}`"
-                + (
-                    " (list artifacts in promotion.yaml; `mlops compile` writes them)"
-                    if key == "artifacts"
-                    else ""
-                )
-            )
-    stages = {
-        str(name): _stage(name, body, base, source, skipped)
-        for name, body in (data.get("stages") or {}).items()
-    }
-    if stages:
-        out["stages"] = stages
-    for key in ("metrics", "plots", "params"):
-        if isinstance(data.get(key), list) and data[key]:
-            out[key] = [_rebase_plot(e, base) if key == "plots" else _rebase(e, base) for e in data[key]]
-        elif data.get(key):
-            skipped.append(f"top-level `{key}` (DVC reads only a list here, and refuses this file)")
-    return out, list(stages), skipped
+    return entries
+
+
+def _skipped_top_level(key: Any) -> str:
+    why = " (list artifacts in promotion.yaml; `mlops compile` writes them)" if key == "artifacts" else ""
+    return f"top-level `{key}`{why}"
 
 
 def _stage(name: Any, body: Any, base: str, source: str, skipped: list[str]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InputError(f"{source}: stage `{name}` is not a mapping")
-    stage: dict[str, Any] = {}
+    stage, inner = _expansion(body)
+    skipped.extend(
+        f"`{key}` of stage `{name}`"
+        for key in inner
+        if key not in STAGE_KEYS and key not in ("matrix", "foreach", "do")
+    )
+    _refuse_checkpoints(inner, name, source)
+    stage.update({key: inner[key] for key in STAGE_KEYS if key in inner})
+    if base:
+        stage["wdir"] = posixpath.normpath(posixpath.join(base, str(stage.get("wdir", "."))))
+    return stage
+
+
+def _expansion(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the stage's `foreach` or `matrix`, the mapping that holds its other keys: `do:` for foreach)."""
     if "foreach" in body:
-        stage["foreach"] = body["foreach"]
         inner: dict[str, Any] = body["do"] if isinstance(body.get("do"), dict) else {}
-    else:
-        if "matrix" in body:
-            stage["matrix"] = body["matrix"]
-        inner = body
-    for key in inner:
-        if key not in STAGE_KEYS and key not in ("matrix", "foreach", "do"):
-            skipped.append(f"`{key}` of stage `{name}`")
+        return {"foreach": body["foreach"]}, inner
+    return ({"matrix": body["matrix"]} if "matrix" in body else {}), body
+
+
+def _refuse_checkpoints(inner: dict[str, Any], name: Any, source: str) -> None:
     for key in ("outs", "metrics", "plots"):
         for entry in inner.get(key) or []:
             if isinstance(entry, dict) and any(
@@ -117,12 +141,6 @@ def _stage(name: Any, body: Any, base: str, source: str, skipped: list[str]) -> 
                     f"{source}: stage `{name}`: `checkpoint: true` on `{next(iter(entry))}` is "
                     f"not supported: {CHECKPOINT_REASON}"
                 )
-    for key in STAGE_KEYS:
-        if key in inner:
-            stage[key] = inner[key]
-    if base:
-        stage["wdir"] = posixpath.normpath(posixpath.join(base, str(stage.get("wdir", "."))))
-    return stage
 
 
 def _rebase(entry: Any, base: str) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from mlops import __version__
 from mlops.errors import UsageError
@@ -64,11 +65,15 @@ def _from_direct_url() -> str | None:
     url = str(data.get("url") or "")
     if not url.startswith(("https://", "http://", "ssh://", "git@")):
         return None
+    spec = _remote_spec(data, url)
+    return spec if spec and _SAFE.match(spec) else None
+
+
+def _remote_spec(data: dict[str, Any], url: str) -> str | None:
+    """A Git URL at the installed commit, or an archive URL; None for any other kind of install."""
     vcs = data.get("vcs_info")
     if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id"):
-        spec = f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
-    elif "archive_info" in data:
-        spec = f"{DISTRIBUTION} @ {url}"
-    else:
-        return None
-    return spec if _SAFE.match(spec) else None
+        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
+    if "archive_info" in data:
+        return f"{DISTRIBUTION} @ {url}"
+    return None

@@ -31,12 +31,15 @@ def parse_desired(raw: bytes | None, shown: str) -> Desired:
     doc = read_document(shown, shown=shown, expected_kind="Registry", raw=raw)
     if not doc.ok:
         raise ConfigError([f for f in doc.findings if f.severity == "error"])
-    out: Desired = {}
-    for artifact, stages in (doc.data or {}).items():
-        if artifact in RESERVED:
-            continue
-        out[str(artifact)] = {str(s): (None if v is None else str(v)) for s, v in (stages or {}).items()}
-    return out
+    return {
+        str(artifact): _stage_values(stages)
+        for artifact, stages in (doc.data or {}).items()
+        if artifact not in RESERVED
+    }
+
+
+def _stage_values(stages: Any) -> dict[str, str | None]:
+    return {str(s): (None if v is None else str(v)) for s, v in (stages or {}).items()}
 
 
 def read_desired(root: Path | str, rel: str) -> Desired:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,9 +59,7 @@ def standing(state: Any, artifact: str, stage: str, version: str) -> tuple[str |
     first_seen: set[str] = set()
     holder: str | None = None
     result: tuple[str | None, Any] = (None, None)
-    for e in art.events:
-        if e.stage != stage or e.kind not in ("assign", "unassign"):
-            continue
+    for e in _stage_events(art, stage):
         if e.kind == "assign":
             new = e.version not in first_seen
             first_seen.add(e.version)
@@ -74,6 +73,11 @@ def standing(state: Any, artifact: str, stage: str, version: str) -> tuple[str |
     return result
 
 
+def _stage_events(art: Any, stage: str) -> Iterator[Any]:
+    """The assignments to and unassignments from STAGE, oldest first."""
+    return (e for e in art.events if e.stage == stage and e.kind in ("assign", "unassign"))
+
+
 def held_before(state: Any, artifact: str, stage: str, version: str) -> bool:
     """True when putting VERSION back into STAGE is a rollback: it held the stage and left it in good
     standing (a newer version replaced it), not when it was itself rolled back away from or removed."""
@@ -84,10 +88,8 @@ def evaluate(
     ctx: Context, artifact: str, stage_name: str, version: str | None, *, previous: str | None = None
 ) -> Evaluation:
     """Check VERSION (None: empty the stage) against the policy of STAGE, as of ctx.now and the tags."""
-    policy = ctx.policy
-    art_state = ctx.state.artifact(artifact)
     current = ctx.state.which(artifact, stage_name)
-    stage = policy.stages.get(stage_name)
+    stage = ctx.policy.stages.get(stage_name)
     ev = Evaluation(
         artifact,
         stage_name,
@@ -96,53 +98,55 @@ def evaluate(
         previous=previous,
         review_required=bool(stage and stage.review_required),
     )
+    ev.results.extend(_known(ctx.policy, artifact, stage_name))
     if version is None:
         ev.action = "unassign"
-        ev.results.extend(_known(policy, artifact, stage_name))
         return ev
-    ev.results.extend(_known(policy, artifact, stage_name))
     if not all(r.passed for r in ev.results) or stage is None:
         return ev
+    art_state = ctx.state.artifact(artifact)
     entry = art_state.version(version) if art_state else None
     if entry is None or not entry.registered:
-        ev.results.append(
-            GateResult(
-                "state",
-                "registered",
-                False,
-                f"{artifact} {version} is not a registered version",
-                value=version,
-            )
-        )
+        message = f"{artifact} {version} is not a registered version"
+        ev.results.append(GateResult("state", "registered", False, message, value=version))
         return ev
     ev.commit = entry.commit
     ev.results.append(_proof(ctx, artifact, entry))
-    if entry.deregistered:
-        ev.results.append(GateResult("state", "registered", False, f"{artifact} {version} is deregistered"))
-    if art_state.deprecated:
-        ev.results.append(GateResult("state", "not deprecated", False, f"{artifact} is deprecated"))
+    ev.results.extend(_standing_checks(ctx, ev, art_state, entry))
     ev.rollback = held_before(ctx.state, artifact, stage_name, version)
-    how, ended = standing(ctx.state, artifact, stage_name, version)
-    if how in (ROLLED_BACK, REMOVED):
-        ev.results.append(
-            GateResult(
-                "state",
-                "not a rollback",
-                True,
-                f"{artifact} {version} was {how} {stage_name} by {ended.tag} on "
-                f"{iso(ended.date)}: it returns with every gate, as a new promotion",
-            )
-        )
     ev.results.extend(_order(ctx, stage, artifact, version, ev.rollback))
-    art_policy = policy.artifacts[artifact]
-    subject = Subject(artifact, version, entry.commit, art_policy.metrics)
-    incumbent = None
-    if current is not None and current.version != version and getattr(current, "registered", True):
-        incumbent = Subject(artifact, current.version, current.commit, art_policy.metrics)
-    for gate in stage.gates:
-        ev.results.extend(_run_gate(ctx, gate, subject, incumbent, stage_name, ev.rollback))
-    ev.deltas = _deltas(ctx, stage, subject, incumbent)
+    _run_gates(ctx, ev, stage, entry, current)
     return ev
+
+
+def _standing_checks(ctx: Context, ev: Evaluation, art_state: Any, entry: Any) -> list[GateResult]:
+    """Deregistered and deprecated versions fail; one rolled back away from or removed returns as new."""
+    artifact, version, stage_name = ev.artifact, ev.version, ev.stage
+    results = []
+    if entry.deregistered:
+        results.append(GateResult("state", "registered", False, f"{artifact} {version} is deregistered"))
+    if art_state.deprecated:
+        results.append(GateResult("state", "not deprecated", False, f"{artifact} is deprecated"))
+    how, ended = standing(ctx.state, artifact, stage_name, str(version))
+    if how in (ROLLED_BACK, REMOVED):
+        message = (
+            f"{artifact} {version} was {how} {stage_name} by {ended.tag} on "
+            f"{iso(ended.date)}: it returns with every gate, as a new promotion"
+        )
+        results.append(GateResult("state", "not a rollback", True, message))
+    return results
+
+
+def _run_gates(ctx: Context, ev: Evaluation, stage: Stage, entry: Any, current: Any) -> None:
+    """The stage's gates on the candidate, against the incumbent where one is comparable."""
+    metrics = ctx.policy.artifacts[ev.artifact].metrics
+    subject = Subject(ev.artifact, str(ev.version), entry.commit, metrics)
+    incumbent = None
+    if current is not None and current.version != ev.version and getattr(current, "registered", True):
+        incumbent = Subject(ev.artifact, current.version, current.commit, metrics)
+    for gate in stage.gates:
+        ev.results.extend(_run_gate(ctx, gate, subject, incumbent, stage.name, ev.rollback))
+    ev.deltas = _deltas(ctx, stage, subject, incumbent)
 
 
 def _run_gate(
@@ -277,9 +281,7 @@ def time_in_stage(
         return None
     start: datetime | None = None
     last: tuple[datetime, datetime] | None = None
-    for e in art.events:
-        if e.stage != stage or e.kind not in ("assign", "unassign"):
-            continue
+    for e in _stage_events(art, stage):
         if e.kind == "assign" and e.version == version:
             if start is None:
                 start = e.date
@@ -299,14 +301,27 @@ def _deltas(ctx: Context, stage: Stage, subject: Subject, incumbent: Subject | N
         theirs = ctx.reader.data(incumbent.commit, subject.metrics_path)
     except CommittedFileError:
         return []
-    a, b = flatten_numbers(mine), flatten_numbers(theirs)
-    out = [Delta(name, a.get(name), b.get(name)) for name in list(a) + [n for n in b if n not in a]]
-    gated = [g.metric for g in stage.gates if g.kind == "metric" and g.slices]
-    slices_a = mine.get("slices") if isinstance(mine, dict) else None
-    slices_b = theirs.get("slices") if isinstance(theirs, dict) else None
-    for name in dict.fromkeys(m for m in gated if m):
-        for s in dict.fromkeys(list(slices_a or {}) + list(slices_b or {})):
-            va = flatten_numbers((slices_a or {}).get(s) or {}).get(name)
-            vb = flatten_numbers((slices_b or {}).get(s) or {}).get(name)
-            out.append(Delta(name, va, vb, slice=str(s)))
+    gated = [g.metric for g in stage.gates if g.kind == "metric" and g.slices and g.metric]
+    out = _overall_deltas(mine, theirs) + _slice_deltas(gated, _slices_of(mine), _slices_of(theirs))
     return out[:60]
+
+
+def _overall_deltas(mine: Any, theirs: Any) -> list[Delta]:
+    a, b = flatten_numbers(mine), flatten_numbers(theirs)
+    return [Delta(name, a.get(name), b.get(name)) for name in list(a) + [n for n in b if n not in a]]
+
+
+def _slices_of(metrics: Any) -> dict[Any, Any]:
+    slices = metrics.get("slices") if isinstance(metrics, dict) else None
+    return slices or {}
+
+
+def _slice_deltas(gated: list[Any], slices_a: dict[Any, Any], slices_b: dict[Any, Any]) -> list[Delta]:
+    """Every slice of either side, for each metric a sliced gate checks."""
+    out = []
+    for name in dict.fromkeys(gated):
+        for s in dict.fromkeys(list(slices_a) + list(slices_b)):
+            va = flatten_numbers(slices_a.get(s) or {}).get(name)
+            vb = flatten_numbers(slices_b.get(s) or {}).get(name)
+            out.append(Delta(name, va, vb, slice=str(s)))
+    return out

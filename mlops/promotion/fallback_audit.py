@@ -101,17 +101,22 @@ def lint_fallbacks(root: Path, doc: Any) -> list[Any]:
     findings = []
     for stage in declaring:
         for artifact in stage.artifacts or tuple(policy.artifacts):
-            from mlops.promotion.fallback import resolve_target
-
-            target = resolve_target(stage, state.artifact(artifact), artifact, state)
-            if target.problem and (target.version or stage.fallback != "previous"):
-                severity = "warning" if stage.fallback == "previous" else "error"
-                findings.append(
-                    doc.finding(
-                        ("stages", stage.name, "fallback"),
-                        f"stage `{stage.name}`: fallback `{stage.fallback}` of {artifact}: {target.problem}",
-                        rule="fallback",
-                        severity=severity,
-                    )
-                )
+            findings.extend(_fallback_problem(doc, stage, artifact, state))
     return findings
+
+
+def _fallback_problem(doc: Any, stage: Any, artifact: str, state: Any) -> list[Any]:
+    from mlops.promotion.fallback import resolve_target
+
+    target = resolve_target(stage, state.artifact(artifact), artifact, state)
+    if not target.problem or (not target.version and stage.fallback == "previous"):
+        return []
+    severity = "warning" if stage.fallback == "previous" else "error"
+    return [
+        doc.finding(
+            ("stages", stage.name, "fallback"),
+            f"stage `{stage.name}`: fallback `{stage.fallback}` of {artifact}: {target.problem}",
+            rule="fallback",
+            severity=severity,
+        )
+    ]

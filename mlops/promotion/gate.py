@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from mlops import git
 from mlops.config.project import load_project
 from mlops.errors import ConfigError, UnknownReference
 from mlops.promotion.changes import Change, diff_desired
-from mlops.promotion.desired import desired_at
+from mlops.promotion.desired import Desired, desired_at
 from mlops.promotion.evaluate import evaluate
 from mlops.promotion.results import Evaluation, GateResult
 
@@ -71,8 +72,7 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
         project_now = load_project(top, commit=head)
         base = default_base(top, policy_at(top, head, project_now.promotion).protected_branch)
     base_tip = git.resolve_commit(base, top)
-    proc = git.run(["merge-base", "--end-of-options", base_tip, head], top, check=False)
-    base_commit = proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else base_tip
+    base_commit = _merge_base(top, base_tip, head)
     # The merge base decides: its policy, mlops.yaml and monitoring histories, never the change's own.
     project, ctx = open_at(
         top,
@@ -89,14 +89,7 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
     if edits:
         report.refused = refusal(edits, project.registry)
         return report
-    try:
-        before = desired_at(project.root, base_commit, project.registry)
-    except ConfigError as exc:
-        before = {}
-        report.notes.append(
-            f"{project.registry} at the base does not load ({exc.message.splitlines()[0]}); "
-            "every value at HEAD counts as a change"
-        )
+    before = _desired_at_base(project, base_commit, report)
     after = desired_at(project.root, head, project.registry)
     for change in diff_desired(before, after, ctx.policy.stage_names):
         if change.removed:
@@ -107,6 +100,24 @@ def gate(base: str | None = None, *, root: Any = None, now: datetime | None = No
             continue
         report.evaluations.append(_evaluate_change(ctx, change))
     return report
+
+
+def _merge_base(top: Path, base_tip: str, head: str) -> str:
+    """Where the change forked from the base (the base's tip when they share no history)."""
+    proc = git.run(["merge-base", "--end-of-options", base_tip, head], top, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else base_tip
+
+
+def _desired_at_base(project: Any, base_commit: str, report: GateReport) -> Desired:
+    """registry.yaml at the base; empty (with a note) when it does not load there."""
+    try:
+        return desired_at(project.root, base_commit, project.registry)
+    except ConfigError as exc:
+        report.notes.append(
+            f"{project.registry} at the base does not load ({exc.message.splitlines()[0]}); "
+            "every value at HEAD counts as a change"
+        )
+        return {}
 
 
 def _evaluate_change(ctx: Any, change: Change) -> Evaluation:

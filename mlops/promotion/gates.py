@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops.promotion.files import CommittedFileError, FileReader, lookup
 from mlops.promotion.history import check_quiet, parse_history
@@ -43,92 +43,97 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+@dataclass
+class _Incumbent:
+    """What `not_worse_than` compares against: the incumbent's metrics, or why there are none."""
+
+    subject: Subject | None
+    data: Any = None
+    note: str = ""  # why the metrics are missing
+    mismatch: str = ""  # why they are not comparable (other evaluation-set versions)
+    rollback: bool = False
+
+
+def _metric_failure(label: str, name: str, message: str) -> list[GateResult]:
+    return [GateResult("metric", label, False, message, metric=name)]
+
+
 def metric_gate(
     gate: Gate, subject: Subject, incumbent: Subject | None, ctx: GateContext, rollback: bool = False
 ) -> list[GateResult]:
     label = gate.describe()
     name = gate.metric or ""
     if not subject.metrics_path:
-        return [GateResult("metric", label, False, f"{subject.artifact} names no metrics file", metric=name)]
+        return _metric_failure(label, name, f"{subject.artifact} names no metrics file")
     try:
         data = ctx.reader.data(subject.commit, subject.metrics_path)
     except CommittedFileError as exc:
-        return [
-            GateResult(
-                "metric",
-                label,
-                False,
-                f"{name}: cannot read metrics of {subject.version}: {exc}",
-                metric=name,
-            )
-        ]
-    inc_data, inc_note, mismatch = _incumbent_data(gate, data, incumbent, ctx, rollback)
+        return _metric_failure(label, name, f"{name}: cannot read metrics of {subject.version}: {exc}")
+    theirs = _incumbent_data(gate, data, incumbent, ctx, rollback)
     results: list[GateResult] = []
-    for slice_name in _slices(gate, data, inc_data):
-        value, problem = _value(data, name, slice_name)
-        where = f"{name}" + (f" on slice {slice_name}" if slice_name else "")
-        if problem:
-            results.append(
-                GateResult(
-                    "metric",
-                    label,
-                    False,
-                    f"{where}: {problem} in the metrics of {subject.version} ({subject.metrics_path})",
-                    metric=name,
-                    slice=slice_name,
-                )
-            )
-            continue
-        if gate.min is not None:
-            ok = value >= gate.min
-            results.append(
-                GateResult(
-                    "metric",
-                    f"{name} >= {gate.min:g}",
-                    ok,
-                    "" if ok else f"{where}: {fmt(value)} is below the minimum {gate.min:g}",
-                    metric=name,
-                    slice=slice_name,
-                    value=value,
-                    threshold=gate.min,
-                )
-            )
-        if gate.max is not None:
-            ok = value <= gate.max
-            results.append(
-                GateResult(
-                    "metric",
-                    f"{name} <= {gate.max:g}",
-                    ok,
-                    "" if ok else f"{where}: {fmt(value)} is above the maximum {gate.max:g}",
-                    metric=name,
-                    slice=slice_name,
-                    value=value,
-                    threshold=gate.max,
-                )
-            )
-        if gate.not_worse_than and mismatch:
-            if slice_name is None:  # one refusal, not one per slice
-                results.append(GateResult("metric", label, False, f"{name}: {mismatch}", metric=name))
-        elif gate.not_worse_than:
-            results.append(
-                _compare(gate, where, name, slice_name, value, incumbent, inc_data, inc_note, rollback)
-            )
+    for slice_name in _slices(gate, data, theirs.data):
+        results.extend(_slice_results(gate, label, subject, data, slice_name, theirs))
     return _record_sets(results, data, ctx)
+
+
+def _slice_results(
+    gate: Gate, label: str, subject: Subject, data: Any, slice_name: str | None, theirs: _Incumbent
+) -> list[GateResult]:
+    """The bounds and the comparison of one slice (None: overall)."""
+    name = gate.metric or ""
+    value, problem = _value(data, name, slice_name)
+    where = f"{name}" + (f" on slice {slice_name}" if slice_name else "")
+    if problem:
+        message = f"{where}: {problem} in the metrics of {subject.version} ({subject.metrics_path})"
+        return [GateResult("metric", label, False, message, metric=name, slice=slice_name)]
+    bounds: tuple[tuple[_BoundKind, float | None], ...] = (("min", gate.min), ("max", gate.max))
+    results = [
+        _bound(kind, limit, name, where, slice_name, value) for kind, limit in bounds if limit is not None
+    ]
+    if gate.not_worse_than and theirs.mismatch:
+        if slice_name is None:  # one refusal, not one per slice
+            results.append(GateResult("metric", label, False, f"{name}: {theirs.mismatch}", metric=name))
+    elif gate.not_worse_than:
+        results.append(_compare(gate, where, name, slice_name, value, theirs))
+    return results
+
+
+_BoundKind = Literal["min", "max"]
+_BOUNDS: dict[_BoundKind, tuple[str, str]] = {
+    "min": (">=", "below the minimum"),
+    "max": ("<=", "above the maximum"),
+}
+
+
+def _bound(
+    kind: _BoundKind, limit: float, name: str, where: str, slice_name: str | None, value: float
+) -> GateResult:
+    sign, words = _BOUNDS[kind]
+    ok = value >= limit if kind == "min" else value <= limit
+    return GateResult(
+        "metric",
+        f"{name} {sign} {limit:g}",
+        ok,
+        "" if ok else f"{where}: {fmt(value)} is {words} {limit:g}",
+        metric=name,
+        slice=slice_name,
+        value=value,
+        threshold=limit,
+    )
 
 
 def _incumbent_data(
     gate: Gate, data: Any, incumbent: Subject | None, ctx: GateContext, rollback: bool
-) -> tuple[Any, str, str]:
-    """(the incumbent's metrics, why they are missing, why they are not comparable) for `not_worse_than`."""
+) -> _Incumbent:
+    """The incumbent's metrics for `not_worse_than`, why they are missing, or why they are not comparable."""
     if not gate.not_worse_than or incumbent is None or rollback:
-        return None, "", ""
+        return _Incumbent(incumbent, rollback=rollback)
     try:
         inc_data = ctx.reader.data(incumbent.commit, incumbent.metrics_path or "")
     except CommittedFileError as exc:
-        return None, f"incumbent {incumbent.version}: {exc}", ""
+        return _Incumbent(incumbent, note=f"incumbent {incumbent.version}: {exc}")
     inc_data, mismatch = _on_same_sets(data, inc_data, incumbent, ctx)
-    return inc_data, "", mismatch
+    return _Incumbent(incumbent, inc_data, mismatch=mismatch)
 
 
 def _on_same_sets(data: Any, inc_data: Any, incumbent: Subject, ctx: GateContext) -> tuple[Any, str]:
@@ -165,72 +170,49 @@ def _record_sets(results: list[GateResult], data: Any, ctx: GateContext) -> list
 
 
 def _compare(
-    gate: Gate,
-    where: str,
-    name: str,
-    slice_name: str | None,
-    value: float,
-    incumbent: Subject | None,
-    inc_data: Any,
-    inc_note: str,
-    rollback: bool,
+    gate: Gate, where: str, name: str, slice_name: str | None, value: float, theirs: _Incumbent
 ) -> GateResult:
     label = f"{name} not worse than incumbent" + (
         f" (tolerance {gate.tolerance:g})" if gate.tolerance else ""
     )
     base: dict[str, Any] = {"metric": name, "slice": slice_name, "value": value}
-    if rollback:
+    incumbent = theirs.subject
+    if theirs.rollback:
         return GateResult(
             "metric", label, True, "rollback: the version held this stage before", skipped=True, **base
         )
     if incumbent is None:
         return GateResult("metric", label, True, "no incumbent in this stage", skipped=True, **base)
-    if inc_data is None:
-        return GateResult(
-            "metric",
-            label,
-            True,
-            f"nothing to compare: {inc_note}",
-            skipped=True,
-            incumbent=incumbent.version,
-            **base,
-        )
-    inc_value, problem = _value(inc_data, name, slice_name)
+    base["incumbent"] = incumbent.version
+    if theirs.data is None:
+        return GateResult("metric", label, True, f"nothing to compare: {theirs.note}", skipped=True, **base)
+    inc_value, problem = _value(theirs.data, name, slice_name)
     if problem:
-        return GateResult(
-            "metric",
-            label,
-            True,
-            f"nothing to compare: {where} {problem} in the metrics of the incumbent {incumbent.version}",
-            skipped=True,
-            incumbent=incumbent.version,
-            **base,
-        )
+        why = f"{where} {problem} in the metrics of the incumbent {incumbent.version}"
+        return GateResult("metric", label, True, f"nothing to compare: {why}", skipped=True, **base)
+    return _verdict(gate, label, where, value, inc_value, base)
+
+
+def _verdict(
+    gate: Gate, label: str, where: str, value: float, inc_value: float, base: dict[str, Any]
+) -> GateResult:
+    """The candidate's VALUE against the incumbent's, within the gate's tolerance."""
     if gate.higher_is_better:
-        threshold = inc_value - gate.tolerance
+        threshold, word = inc_value - gate.tolerance, "lower"
         ok = value >= threshold
-        word = "lower"
     else:
-        threshold = inc_value + gate.tolerance
+        threshold, word = inc_value + gate.tolerance, "higher"
         ok = value <= threshold
-        word = "higher"
     message = (
         ""
         if ok
         else (
-            f"{where}: {fmt(value)} vs incumbent {incumbent.version}'s {fmt(inc_value)}: {word} by "
+            f"{where}: {fmt(value)} vs incumbent {base['incumbent']}'s {fmt(inc_value)}: {word} by "
             f"{fmt(abs(value - inc_value))}, more than the tolerance {gate.tolerance:g} (threshold {fmt(threshold)})"
         )
     )
     return GateResult(
-        "metric",
-        label,
-        ok,
-        message,
-        threshold=round(threshold, 12),
-        incumbent=incumbent.version,
-        incumbent_value=inc_value,
-        **base,
+        "metric", label, ok, message, threshold=round(threshold, 12), incumbent_value=inc_value, **base
     )
 
 

@@ -71,6 +71,16 @@ class QuietCheck:
     error_alerts: tuple[tuple[Run, Alert], ...] = ()
 
 
+def _runs_of(history: History, artifact: str, version: str, now: datetime) -> list[Run]:
+    return [
+        r for r in typed_runs(history) if r.artifact == artifact and r.version == version and r.time <= now
+    ]
+
+
+def _error_alerts(runs: list[Run]) -> tuple[tuple[Run, Alert], ...]:
+    return tuple((r, a) for r in runs for a in r.alerts if a.severity == "error")
+
+
 def check_quiet(
     history: History, artifact: str, version: str, window: timedelta, now: datetime
 ) -> QuietCheck:
@@ -78,15 +88,13 @@ def check_quiet(
 
     An acknowledged alert still counts: an acknowledgement says someone saw it, not that the version is fine.
     """
-    runs = [
-        r for r in typed_runs(history) if r.artifact == artifact and r.version == version and r.time <= now
-    ]
+    runs = _runs_of(history, artifact, version, now)
     if not runs:
         return QuietCheck(False, f"no monitoring runs of {artifact} {version}", 0, None)
     first = runs[0].time
     since = now - window
     recent = [r for r in runs if r.time >= since]
-    errors = tuple((r, a) for r in recent for a in r.alerts if a.severity == "error")
+    errors = _error_alerts(recent)
     if errors:
         run, alert = errors[-1]
         return QuietCheck(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from mlops.config.document import Document, read_document
 from mlops.errors import ConfigError, InputError, UnknownReference
@@ -15,13 +16,15 @@ from mlops.timeutil import parse_duration
 DEFAULT_BRANCH = "main"
 DEFAULT_ALLOWED_SIGNERS = ".mlops/allowed_signers"
 
+GateKind = Literal["metric", "validation", "monitor", "environment", "evaluated_on"]
+
 
 @dataclass(frozen=True)
 class Gate:
-    """One gate of a stage. `kind` is metric, validation, monitor or evaluated_on."""
+    """One gate of a stage."""
 
     index: int
-    kind: str
+    kind: GateKind
     metric: str | None = None
     min: float | None = None
     max: float | None = None
@@ -199,109 +202,134 @@ def parse_policy(doc: Document) -> tuple[Policy, list[Finding]]:
         allowed_signers=str(data.get("allowed_signers") or DEFAULT_ALLOWED_SIGNERS),
     )
     for name, spec in (data.get("artifacts") or {}).items():
-        policy.artifacts[name] = ArtifactPolicy(
-            name=name,
-            path=spec["path"],
-            type=spec.get("type"),
-            metrics=spec.get("metrics"),
-            training_data=spec.get("training_data"),
-            owner=spec.get("owner"),
-            description=spec.get("description"),
-            desc=spec.get("desc"),
-        )
+        policy.artifacts[name] = _artifact(name, spec)
     names = list((data.get("stages") or {}).keys())
     for index, name in enumerate(names):
-        spec = data["stages"][name] or {}
-        if "after" in spec:
-            after = spec["after"]
-            if after is not None and after not in names:
-                findings.append(
-                    doc.finding(
-                        ("stages", name, "after"), f"`after: {after}` names no stage{_hint(after, names)}"
-                    )
-                )
-                after = None
-            elif after == name:
-                findings.append(doc.finding(("stages", name, "after"), "a stage cannot come after itself"))
-                after = None
-        else:
-            after = names[index - 1] if index else None
-        artifacts = spec.get("artifacts")
-        for i, art in enumerate(artifacts or []):
-            if art not in policy.artifacts:
-                findings.append(
-                    doc.finding(
-                        ("stages", name, "artifacts", i),
-                        f"unknown artifact `{art}`{_hint(art, list(policy.artifacts))}",
-                    )
-                )
-        gates = []
-        for gi, g in enumerate(spec.get("gates") or []):
-            gate = _gate(gi, g)
-            gates.append(gate)
-            if gate.kind == "metric":
-                for art in artifacts or list(policy.artifacts):
-                    a = policy.artifacts.get(art)
-                    if a is not None and not a.metrics:
-                        findings.append(
-                            doc.finding(
-                                ("stages", name, "gates", gi, "metric"),
-                                f"metric gate on `{art}`, which names no `metrics:` file",
-                            )
-                        )
-        findings.extend(_environment_stages(doc, name, gates, names))
-        soak = spec.get("soak")
-        if soak is not None and after is None:
-            findings.append(
-                doc.finding(
-                    ("stages", name, "soak"), "`soak` needs a stage to soak in (this stage has no `after`)"
-                )
-            )
-        policy.stages[name] = Stage(
-            name=name,
-            index=index,
-            after=after,
-            soak=parse_duration(soak) if soak is not None else None,
-            soak_text=soak,
-            review_required=spec.get("review") == "required",
-            gates=tuple(gates),
-            artifacts=tuple(artifacts) if artifacts is not None else None,
-            desc=spec.get("desc"),
-            fallback=spec.get("fallback"),
-            slos=_slos(spec.get("slo")),
-            owner=spec.get("owner"),
-            description=spec.get("description"),
-        )
+        stage, problems = _stage(doc, policy, names, index, data["stages"][name] or {})
+        policy.stages[name] = stage
+        findings.extend(problems)
     findings.extend(_cycles(doc, policy))
     return policy, findings
 
 
+def _artifact(name: str, spec: dict[str, Any]) -> ArtifactPolicy:
+    optional = ("type", "metrics", "training_data", "owner", "description", "desc")
+    return ArtifactPolicy(name=name, path=spec["path"], **{key: spec.get(key) for key in optional})
+
+
+def _stage(
+    doc: Document, policy: Policy, names: list[str], index: int, spec: dict[str, Any]
+) -> tuple[Stage, list[Finding]]:
+    """Stage NAMES[INDEX] and what is wrong with its references to other stages and artifacts."""
+    name = names[index]
+    after, findings = _after(doc, names, index, spec)
+    artifacts = spec.get("artifacts")
+    findings.extend(_unknown_artifacts(doc, policy, name, artifacts))
+    gates = [_gate(gi, g) for gi, g in enumerate(spec.get("gates") or [])]
+    findings.extend(_metric_gates_without_metrics(doc, policy, name, gates, artifacts))
+    findings.extend(_environment_stages(doc, name, gates, names))
+    soak = spec.get("soak")
+    if soak is not None and after is None:
+        findings.append(
+            doc.finding(
+                ("stages", name, "soak"), "`soak` needs a stage to soak in (this stage has no `after`)"
+            )
+        )
+    return _stage_model(name, index, after, spec, gates), findings
+
+
+def _stage_model(name: str, index: int, after: str | None, spec: dict[str, Any], gates: list[Gate]) -> Stage:
+    soak, artifacts = spec.get("soak"), spec.get("artifacts")
+    return Stage(
+        name=name,
+        index=index,
+        after=after,
+        soak=parse_duration(soak) if soak is not None else None,
+        soak_text=soak,
+        review_required=spec.get("review") == "required",
+        gates=tuple(gates),
+        artifacts=tuple(artifacts) if artifacts is not None else None,
+        slos=_slos(spec.get("slo")),
+        **{key: spec.get(key) for key in ("desc", "fallback", "owner", "description")},
+    )
+
+
+def _unknown_artifacts(
+    doc: Document, policy: Policy, stage: str, artifacts: list[str] | None
+) -> list[Finding]:
+    return [
+        doc.finding(
+            ("stages", stage, "artifacts", i), f"unknown artifact `{art}`{_hint(art, list(policy.artifacts))}"
+        )
+        for i, art in enumerate(artifacts or [])
+        if art not in policy.artifacts
+    ]
+
+
+def _after(
+    doc: Document, names: list[str], index: int, spec: dict[str, Any]
+) -> tuple[str | None, list[Finding]]:
+    """The stage a version must have been in first: `after:` if given and valid, else the one before."""
+    name = names[index]
+    if "after" not in spec:
+        return (names[index - 1] if index else None), []
+    after = spec["after"]
+    where = ("stages", name, "after")
+    if after is not None and after not in names:
+        return None, [doc.finding(where, f"`after: {after}` names no stage{_hint(after, names)}")]
+    if after == name:
+        return None, [doc.finding(where, "a stage cannot come after itself")]
+    return after, []
+
+
+def _metric_gates_without_metrics(
+    doc: Document, policy: Policy, stage: str, gates: list[Gate], artifacts: list[str] | None
+) -> list[Finding]:
+    """A metric gate on an artifact that names no `metrics:` file could never pass."""
+    return [
+        doc.finding(
+            ("stages", stage, "gates", gate.index, "metric"),
+            f"metric gate on `{art}`, which names no `metrics:` file",
+        )
+        for gate in gates
+        if gate.kind == "metric"
+        for art in artifacts or list(policy.artifacts)
+        if art in policy.artifacts and not policy.artifacts[art].metrics
+    ]
+
+
 def _gate(index: int, g: dict[str, Any]) -> Gate:
     if isinstance(g.get("environment"), dict):
-        env = g["environment"]
-        pinned = env.get("pinned")
-        return Gate(
-            index,
-            "environment",
-            same_as=env.get("same_as"),
-            pinned=tuple(str(p) for p in pinned) if isinstance(pinned, list) else None,
-            desc=g.get("desc"),
-        )
-    if "validation" in g:
-        return Gate(index, "validation", path=g["validation"], desc=g.get("desc"))
-    if "evaluated_on" in g:
-        return Gate(index, "evaluated_on", desc=g.get("desc"))
-    if "monitor" in g:
-        text = g.get("no_alerts_for") or "0s"
-        return Gate(
-            index,
-            "monitor",
-            path=g["monitor"],
-            no_alerts_for=parse_duration(text),
-            no_alerts_for_text=text,
-            desc=g.get("desc"),
-        )
-    slices = g.get("slices")
+        return _environment_gate(index, g)
+    kind = next((key for key in _GATE_BUILDERS if key in g), None)
+    return _GATE_BUILDERS[kind](index, g) if kind else _metric_gate(index, g)
+
+
+def _environment_gate(index: int, g: dict[str, Any]) -> Gate:
+    env = g["environment"]
+    pinned = env.get("pinned")
+    return Gate(
+        index,
+        "environment",
+        same_as=env.get("same_as"),
+        pinned=tuple(str(p) for p in pinned) if isinstance(pinned, list) else None,
+        desc=g.get("desc"),
+    )
+
+
+def _monitor_gate(index: int, g: dict[str, Any]) -> Gate:
+    text = g.get("no_alerts_for") or "0s"
+    return Gate(
+        index,
+        "monitor",
+        path=g["monitor"],
+        no_alerts_for=parse_duration(text),
+        no_alerts_for_text=text,
+        desc=g.get("desc"),
+    )
+
+
+def _metric_gate(index: int, g: dict[str, Any]) -> Gate:
     return Gate(
         index,
         "metric",
@@ -311,9 +339,21 @@ def _gate(index: int, g: dict[str, Any]) -> Gate:
         not_worse_than=g.get("not_worse_than") == "incumbent",
         tolerance=float(g.get("tolerance") or 0),
         higher_is_better=bool(g.get("higher_is_better", True)),
-        slices=slices if slices == "all" or slices is None else tuple(slices),
+        slices=_slice_names(g.get("slices")),
         desc=g.get("desc"),
     )
+
+
+_GATE_BUILDERS: dict[str, Callable[[int, dict[str, Any]], Gate]] = {  # the key that marks each kind, in order
+    "validation": lambda index, g: Gate(index, "validation", path=g["validation"], desc=g.get("desc")),
+    "evaluated_on": lambda index, g: Gate(index, "evaluated_on", desc=g.get("desc")),
+    "monitor": _monitor_gate,
+}
+
+
+def _slice_names(slices: Any) -> str | tuple[str, ...] | None:
+    """`all`, the named slices, or None (overall only)."""
+    return slices if slices == "all" or slices is None else tuple(slices)
 
 
 def _environment_stages(doc: Document, stage: str, gates: list[Gate], names: list[str]) -> list[Finding]:
@@ -333,7 +373,6 @@ def _slos(spec: Any) -> tuple[Slo, ...]:
     items = spec if isinstance(spec, list) else [spec] if isinstance(spec, dict) else []
     out = []
     for item in items:
-        slices = item.get("slices")
         out.append(
             Slo(
                 metric=str(item["metric"]),
@@ -341,7 +380,7 @@ def _slos(spec: Any) -> tuple[Slo, ...]:
                 window_text=str(item["window"]),
                 min=item.get("min"),
                 max=item.get("max"),
-                slices=slices if slices == "all" or slices is None else tuple(slices),
+                slices=_slice_names(item.get("slices")),
                 history=str(item.get("history") or Slo.history),
                 min_rows=int(item.get("min_rows") or 1),
                 desc=item.get("desc"),

@@ -10,6 +10,7 @@ from mlops import git
 from mlops.errors import InputError, UsageError
 from mlops.promotion.desired import RegistryFile
 from mlops.promotion.evaluate import Context, evaluate
+from mlops.promotion.policy import Stage
 from mlops.promotion.provenance import Provenance
 from mlops.promotion.results import Evaluation
 from mlops.promotion.session import open_context
@@ -79,8 +80,6 @@ def _promote(ref: str, stage: str, *, root: Any, apply: bool, now: datetime | No
 def _rollback(artifact: str, stage: str, *, root: Any, apply: bool, now: datetime | None) -> PromoteResult:
     """Back to the newest earlier holder that left STAGE in good standing (replaced by a newer version);
     versions that were themselves rolled back away from are skipped, and named."""
-    from mlops.promotion.evaluate import GOOD, standing
-
     project, ctx = open_context(root, now=now)
     ctx.policy.artifact(artifact)
     ctx.policy.stage(stage)
@@ -88,16 +87,7 @@ def _rollback(artifact: str, stage: str, *, root: Any, apply: bool, now: datetim
     current = art.which(stage) if art else None
     if current is None:
         raise InputError(f"{artifact} has no version in {stage}: nothing to roll back")
-    skipped: list[str] = []
-    before = None
-    for v in (art.stage_versions(stage) if art else [])[1:]:
-        if not v.registered or v.deregistered or v.version == current.version:
-            continue
-        how, _ended = standing(ctx.state, artifact, stage, v.version)
-        if how == GOOD:
-            before = v
-            break
-        skipped.append(f"{v.version} ({how} {stage})")
+    before, skipped = _rollback_target(ctx, art, artifact, stage, current.version)
     if before is None:
         why = f"; skipped {', '.join(skipped)}" if skipped else ""
         raise InputError(
@@ -112,20 +102,30 @@ def _rollback(artifact: str, stage: str, *, root: Any, apply: bool, now: datetim
     return result
 
 
+def _rollback_target(
+    ctx: Context, art: Any, artifact: str, stage: str, current: str
+) -> tuple[Any, list[str]]:
+    """The newest earlier holder that left STAGE in good standing, and the holders passed over (why)."""
+    from mlops.promotion.evaluate import GOOD, standing
+
+    skipped: list[str] = []
+    for v in art.stage_versions(stage)[1:]:
+        if not v.registered or v.deregistered or v.version == current:
+            continue
+        how, _ended = standing(ctx.state, artifact, stage, v.version)
+        if how == GOOD:
+            return v, skipped
+        skipped.append(f"{v.version} ({how} {stage})")
+    return None, skipped
+
+
 def _change(
     project: Any, ctx: Context, artifact: str, stage_name: str, version: str, *, apply: bool, verb: str
 ) -> PromoteResult:
     ctx.policy.artifact(artifact)  # unknown artifact or stage: exit 2 with a suggestion
     stage = ctx.policy.stage(stage_name)
     if apply:
-        if stage.review_required:
-            raise UsageError(
-                f"stage {stage_name} requires review: `--apply` is not allowed",
-                hint="run without --apply, commit registry.yaml on a branch and open a pull request; "
-                "`mlops sync` tags it after the merge",
-            )
-        require_protected(project.root, ctx.policy.protected_branch, "`mlops promote --apply`")
-        git.require_clean(project.root, "`--apply` commits registry.yaml and")
+        _require_apply_allowed(project, ctx, stage)
     ev = evaluate(ctx, artifact, stage_name, version)
     result = PromoteResult(ev, registry=project.registry)
     if not ev.passed:
@@ -140,18 +140,45 @@ def _change(
         if holder is not None and holder.version == version:
             result.note = f"{artifact} {version} is already in {stage_name}"
         return result
+    _commit_and_tag(project, ctx, result, registry, original, holder, verb)
+    return result
+
+
+def _require_apply_allowed(project: Any, ctx: Context, stage: Stage) -> None:
+    """`--apply` writes tags: only outside review, on the protected branch, in a clean tree."""
+    if stage.review_required:
+        raise UsageError(
+            f"stage {stage.name} requires review: `--apply` is not allowed",
+            hint="run without --apply, commit registry.yaml on a branch and open a pull request; "
+            "`mlops sync` tags it after the merge",
+        )
+    require_protected(project.root, ctx.policy.protected_branch, "`mlops promote --apply`")
+    git.require_clean(project.root, "`--apply` commits registry.yaml and")
+
+
+def _commit_and_tag(
+    project: Any,
+    ctx: Context,
+    result: PromoteResult,
+    registry: RegistryFile,
+    original: bytes | None,
+    holder: Any,
+    verb: str,
+) -> None:
+    """`--apply`: commit the changed registry.yaml, then write the stage tag (none when already there)."""
+    ev = result.evaluation
+    artifact, stage_name, version = ev.artifact, ev.stage, ev.version
     if result.written:
         result.committed = _commit(
             project, registry, original, f"{verb} {artifact} {version} to {stage_name}"
         )
     if holder is not None and holder.version == version:
         result.note = f"{artifact} {version} is already in {stage_name}; no tag written"
-        return result
+        return
     provenance = Provenance(result.committed or _last_change(project), None, None, True)
     result.tags = _apply(
         ctx, ev, provenance, push=False, via=f"mlops {verb.lower().replace(' ', '')} --apply"
     )
-    return result
 
 
 def _last_change(project: Any) -> str | None:

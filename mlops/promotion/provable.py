@@ -51,18 +51,21 @@ def problems_at(root: Any, commit: str, spec: Any, dvc_yaml: str, recorded: dict
     _stage, out = _find_output(lock, path)
     if out is None:
         return [f"{path} is not an output of any stage in {lock_path}"]
-    want = (recorded.get("hash") or {}) if isinstance(recorded, dict) else {}
-    have = {"md5": out.md5} if out.md5 else {}
-    if isinstance(want, dict) and want.get("md5") and have.get("md5") and want["md5"] != have["md5"]:
+    recorded_md5 = _recorded_md5(recorded)
+    if recorded_md5 and out.md5 and recorded_md5 != out.md5:
         return [
-            f"the artifact hash in {lock_path} ({have['md5']}) is not the one its registration recorded "
-            f"({want['md5']})"
+            f"the artifact hash in {lock_path} ({out.md5}) is not the one its registration recorded "
+            f"({recorded_md5})"
         ]
-    if spec.metrics:
-        _stage, metrics_out = _find_output(lock, str(spec.metrics).strip("/"))
-        if metrics_out is None:
-            return [
-                f"metrics file {spec.metrics} is not an output of any stage in {lock_path}, so its values "
-                "cannot be traced to the run that produced the artifact"
-            ]
+    if spec.metrics and _find_output(lock, str(spec.metrics).strip("/"))[1] is None:
+        return [
+            f"metrics file {spec.metrics} is not an output of any stage in {lock_path}, so its values "
+            "cannot be traced to the run that produced the artifact"
+        ]
     return []
+
+
+def _recorded_md5(recorded: Any) -> Any:
+    """The md5 the registration tag's message recorded, if any."""
+    want = (recorded.get("hash") or {}) if isinstance(recorded, dict) else {}
+    return want.get("md5") if isinstance(want, dict) else None

@@ -53,39 +53,32 @@ class StageStatus:
 def compare(
     policy: Policy, state: Any, desired: Desired, committed: Desired | None = None
 ) -> list[StageStatus]:
-    rank = {name: i for i, name in enumerate(policy.stages)}
     rows: list[StageStatus] = []
-    names = list(
-        dict.fromkeys(
-            [
-                *desired,
-                *policy.artifacts,
-                *(a for a in state.artifacts if a in policy.artifacts or a in desired),
-            ]
-        )
-    )
-    for artifact in names:
+    for artifact in _artifact_names(policy, state, desired):
         art = state.artifact(artifact)
-        stages = list(dict.fromkeys([*desired.get(artifact, {}), *(art.queues if art else {})]))
-        stages.sort(key=lambda s: rank.get(s, len(rank)))
-        for stage in stages:
+        wanted = desired.get(artifact, {})
+        for stage in _stage_names(policy, art, wanted):
             holder = art.which(stage) if art else None
             actual = holder.version if holder else None
-            managed = stage in desired.get(artifact, {})
-            if not managed and actual is None:
+            if stage not in wanted and actual is None:
                 continue
-            want = desired.get(artifact, {}).get(stage)
+            want = wanted.get(stage)
             stage_policy = policy.stages.get(stage)
             same = committed is None or committed.get(artifact, {}).get(stage, object()) == want
-            rows.append(
-                StageStatus(
-                    artifact,
-                    stage,
-                    want,
-                    actual,
-                    managed,
-                    bool(stage_policy and stage_policy.review_required),
-                    same,
-                )
-            )
+            review = bool(stage_policy and stage_policy.review_required)
+            rows.append(StageStatus(artifact, stage, want, actual, stage in wanted, review, same))
     return rows
+
+
+def _artifact_names(policy: Policy, state: Any, desired: Desired) -> list[str]:
+    """registry.yaml's artifacts, then the policy's, then any other in the tags that either names."""
+    known = (a for a in state.artifacts if a in policy.artifacts or a in desired)
+    return list(dict.fromkeys([*desired, *policy.artifacts, *known]))
+
+
+def _stage_names(policy: Policy, art: Any, wanted: dict[str, str | None]) -> list[str]:
+    """The stages registry.yaml or the tags name for one artifact, in promotion order."""
+    rank = {name: i for i, name in enumerate(policy.stages)}
+    stages = list(dict.fromkeys([*wanted, *(art.queues if art else {})]))
+    stages.sort(key=lambda s: rank.get(s, len(rank)))
+    return stages

@@ -116,18 +116,22 @@ def judge_pending(root: Any, head: str, *, now: Any = None, dry_run: bool = True
         ctx, refused = judges.judge(row, provenance)
         ev = evaluate(ctx, row.artifact, row.stage, row.desired)
         action = SyncAction(ev, "would apply" if dry_run else "applied", provenance=provenance)
-        if refused:
-            action.status, action.reason = "refused", refused
-        elif not ev.passed:
-            action.status = "refused"
-            action.reason = "; ".join(r.message or r.gate for r in ev.failures)
-        elif ev.review_required and not provenance.reviewed:
-            action.status = "refused"
-            action.reason = (
-                f"stage {row.stage} requires review: {provenance.reason}; "
-                "change registry.yaml through a pull request merged with a merge commit"
-            )
+        reason = refused or _refusal(ev, provenance)
+        if reason:
+            action.status, action.reason = "refused", reason
         yield action, judges
+
+
+def _refusal(ev: Evaluation, provenance: Any) -> str:
+    """Why sync must not apply EV: a failed gate, or a reviewed stage changed without review."""
+    if not ev.passed:
+        return "; ".join(r.message or r.gate for r in ev.failures)
+    if ev.review_required and not provenance.reviewed:
+        return (
+            f"stage {ev.stage} requires review: {provenance.reason}; "
+            "change registry.yaml through a pull request merged with a merge commit"
+        )
+    return ""
 
 
 def refusals(root: Any) -> list[SyncAction]:

@@ -123,18 +123,29 @@ def verify(root: Any = None, *, since: str | None = None) -> VerifyReport:
     report = VerifyReport(policy.protected_branch, policy.signing_required)
     claimed: dict[tuple[str, str, str, str | None], str] = {}
     with _Signatures(top, tip, policy) as signatures:
-        for event in state.events:
-            if event.kind not in ("assign", "unassign") or (start is not None and event.date <= start):
-                continue
-            stage = policy.stages.get(event.stage or "")
-            if stage is None or not stage.review_required or event.artifact not in policy.artifacts:
-                continue
+        for event in _reviewed_events(state, policy, start):
             check = TagCheck(event.tag, event.artifact, event.stage or "", event.version, event.kind)
             _judge(top, (tip, state), event, changes, claimed, check)
             if policy.signing_required:
                 check.problems.extend(signatures.problems(event.tag))
             report.checks.append(check)
     return report
+
+
+def _reviewed_events(state: Any, policy: Policy, start: Any) -> list[Any]:
+    """Stage changes since START in stages that require review, of artifacts the policy knows."""
+    return [
+        event
+        for event in state.events
+        if event.kind in ("assign", "unassign")
+        and (start is None or event.date > start)
+        and _reviewed(policy, event)
+    ]
+
+
+def _reviewed(policy: Policy, event: Any) -> bool:
+    stage = policy.stages.get(event.stage or "")
+    return stage is not None and stage.review_required and event.artifact in policy.artifacts
 
 
 def _judge(
@@ -189,21 +200,41 @@ def _problems(
     claimed: dict[tuple[str, str, str, str | None], str],
     check: TagCheck,
 ) -> list[str]:
-    recorded = event.message_data.get("merge_commit")
-    if not recorded or not isinstance(recorded, str):
-        return ["records no merge commit (not written by `mlops sync` after a merged pull request)"]
-    try:
-        merge = git.resolve_commit(recorded, root)
-    except UnknownReference:
-        return [f"recorded merge commit {recorded[:12]} does not exist in this repository"]
+    merge, problem = _recorded_merge(root, event)
+    if merge is None:
+        return [problem]
     check.merge = merge
     if merge not in changes:
         return [_why_not_a_change(root, merge)]
-    want = event.version if event.kind == "assign" else None
     mine = [c for c in changes[merge] if c.artifact == event.artifact and c.stage == event.stage]
     if not mine:
         return [f"merge {merge[:12]} did not change {event.artifact}.{event.stage} in registry.yaml"]
-    change = mine[0]
+    problems = _change_problems(event, mine[0], merge)
+    key = (merge, event.artifact, event.stage, event.version if event.kind == "unassign" else None)
+    if key in claimed:
+        problems.append(
+            f"merge {merge[:12]}'s change is already proven by tag {claimed[key]} (a copied message "
+            "or an extra tag: one tag per change)"
+        )
+    elif not problems:
+        claimed[key] = event.tag
+    return problems
+
+
+def _recorded_merge(root: Path, event: Any) -> tuple[str | None, str]:
+    """The merge commit the tag's message names, or why there is none."""
+    recorded = event.message_data.get("merge_commit")
+    if not recorded or not isinstance(recorded, str):
+        return None, "records no merge commit (not written by `mlops sync` after a merged pull request)"
+    try:
+        return git.resolve_commit(recorded, root), ""
+    except UnknownReference:
+        return None, f"recorded merge commit {recorded[:12]} does not exist in this repository"
+
+
+def _change_problems(event: Any, change: MergedChange, merge: str) -> list[str]:
+    """What the tag says against what the merge changed: the value, its origin and the time."""
+    want = event.version if event.kind == "assign" else None
     problems = []
     if not change.from_side:
         problems.append(
@@ -218,14 +249,6 @@ def _problems(
         problems.append(f"merge {merge[:12]} set {event.stage}: {change.version}, not an empty stage")
     if event.timestamp < change.time:
         problems.append(f"created before merge {merge[:12]} (a tag cannot prove a change made after it)")
-    key = (merge, event.artifact, event.stage, event.version if event.kind == "unassign" else None)
-    if key in claimed:
-        problems.append(
-            f"merge {merge[:12]}'s change is already proven by tag {claimed[key]} (a copied message "
-            "or an extra tag: one tag per change)"
-        )
-    elif not problems:
-        claimed[key] = event.tag
     return problems
 
 

@@ -203,7 +203,7 @@ def _require_clean(root: Path) -> None:
 
 
 def _dirty(paths: list[str], what: str) -> DirtyTreeError:
-    listing = ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
+    listing = _listing(paths)
     hint = (
         "commit them, or set them aside with `git stash` (and `git stash pop` later)"
         if what == "uncommitted"
@@ -236,13 +236,8 @@ def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_
     result.missing = sorted(still)
     if not still:
         return
-    listing = ", ".join(sorted(still)[:10]) + (f" and {len(still) - 10} more" if len(still) > 10 else "")
-    if pulled.unreachable:
-        problem = pulled.problem()
-        hint = "check its URL and credentials (`dvc remote list`; `dvc remote modify --local` to change them here)"
-    else:
-        problem = f"{pulled.describe()} does not have the data of {listing}"
-        hint = f"push it from where it was built (`dvc push -r {pulled.remote}`)"
+    listing = _listing(sorted(still))
+    problem, hint = _remote_problem(pulled, listing)
     if allow_missing:
         result.warnings.append(problem)
         return
@@ -252,6 +247,22 @@ def _ensure_cached(repo: Any, snapshot: Snapshot, result: CheckoutResult, allow_
     )
 
 
+def _remote_problem(pulled: Any, listing: str) -> tuple[str, str]:
+    """Why the remote did not provide LISTING, and what to do about it."""
+    if pulled.unreachable:
+        hint = "check its URL and credentials (`dvc remote list`; `dvc remote modify --local` to change them here)"
+        return pulled.problem(), hint
+    return (
+        f"{pulled.describe()} does not have the data of {listing}",
+        f"push it from where it was built (`dvc push -r {pulled.remote}`)",
+    )
+
+
+def _listing(paths: list[str]) -> str:
+    """The first ten paths, and how many more."""
+    return ", ".join(paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
+
+
 def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
     args = ["checkout", "--quiet", branch] if branch else ["checkout", "--quiet", "--detach", commit]
     proc = git.run(args, root, check=False)
@@ -259,9 +270,8 @@ def _git_checkout(root: Path, commit: str, branch: str | None = None) -> None:
         return
     blocking = [line.strip() for line in proc.stderr.splitlines() if line.startswith("\t")]
     if blocking:  # untracked files in the way: git refused before changing anything
-        listing = ", ".join(blocking[:10]) + (f" and {len(blocking) - 10} more" if len(blocking) > 10 else "")
         raise DirtyTreeError(
-            f"untracked files would be overwritten by the checkout: {listing}",
+            f"untracked files would be overwritten by the checkout: {_listing(blocking)}",
             hint="move or remove them, or set them aside with `git stash --include-untracked`",
         )
     detail = [line for line in proc.stderr.strip().splitlines() if line.strip()]

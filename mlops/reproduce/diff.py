@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import posixpath
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,51 +107,78 @@ def metric_files(snapshot: Snapshot, promotion: str) -> set[str]:
         if not isinstance(doc, dict):
             continue
         folder = posixpath.dirname(dvc_yaml)
-        declared = list(doc.get("metrics") or [])
-        for stage in (doc.get("stages") or {}).values():
-            if isinstance(stage, dict) and "foreach" not in stage and "matrix" not in stage:
-                declared.extend(stage.get("metrics") or [])
-        for item in declared:
-            name = next(iter(item), None) if isinstance(item, dict) else item
-            if isinstance(name, str) and "${" not in name:
-                files.add(posixpath.normpath(posixpath.join(folder, name)))
+        files |= _declared_metrics(doc, folder)
         files |= _expanded_metrics(snapshot, doc, folder)
-    doc = snapshot.yaml(promotion)
-    if isinstance(doc, dict) and isinstance(doc.get("artifacts"), dict):
-        for artifact in doc["artifacts"].values():
-            if isinstance(artifact, dict) and isinstance(artifact.get("metrics"), str):
-                files.add(artifact["metrics"])
-    return files
+    return files | _policy_metrics(snapshot.yaml(promotion))
+
+
+def _is_expanded(stage: Any) -> bool:
+    """A foreach or matrix stage: its metric paths are templates."""
+    return isinstance(stage, dict) and ("foreach" in stage or "matrix" in stage)
+
+
+def _metric_names(items: Any) -> list[Any]:
+    """The paths a `metrics:` list names (an entry is a path or a one-key mapping `path: {options}`)."""
+    return [next(iter(item), None) if isinstance(item, dict) else item for item in items or []]
+
+
+def _declared_metrics(doc: dict[str, Any], folder: str) -> set[str]:
+    """The metric files dvc.yaml declares at the top and in its plain (not foreach/matrix) stages."""
+    declared = list(doc.get("metrics") or [])
+    for stage in (doc.get("stages") or {}).values():
+        if isinstance(stage, dict) and not _is_expanded(stage):
+            declared.extend(stage.get("metrics") or [])
+    return {
+        posixpath.normpath(posixpath.join(folder, name))
+        for name in _metric_names(declared)
+        if isinstance(name, str) and "${" not in name
+    }
+
+
+def _policy_metrics(doc: Any) -> set[str]:
+    """The metrics files promotion.yaml names for its artifacts."""
+    artifacts = doc.get("artifacts") if isinstance(doc, dict) else None
+    if not isinstance(artifacts, dict):
+        return set()
+    return {
+        artifact["metrics"]
+        for artifact in artifacts.values()
+        if isinstance(artifact, dict) and isinstance(artifact.get("metrics"), str)
+    }
 
 
 def _expanded_metrics(snapshot: Snapshot, doc: dict[str, Any], folder: str) -> set[str]:
     """Metric files of foreach/matrix stages: the outputs dvc.lock recorded for `name@key` that match the
     declared templates (`metrics/${item}.json`)."""
-    import re
-
-    patterns: dict[str, list[re.Pattern[str]]] = {}
-    for name, stage in (doc.get("stages") or {}).items():
-        if not isinstance(stage, dict) or ("foreach" not in stage and "matrix" not in stage):
-            continue
-        body = stage.get("do") if "foreach" in stage else stage  # foreach nests the stage under `do:`
-        for item in (body.get("metrics") if isinstance(body, dict) else None) or []:
-            template = next(iter(item), None) if isinstance(item, dict) else item
-            if isinstance(template, str):
-                path = posixpath.normpath(posixpath.join(folder, template))
-                regex = "".join(
-                    "[^/]+" if part.startswith("${") else re.escape(part)
-                    for part in re.split(r"(\$\{[^}]*\})", path)
-                )
-                patterns.setdefault(str(name), []).append(re.compile(regex + "$"))
+    patterns = _metric_patterns(doc, folder)
     if not patterns:
         return set()
     found: set[str] = set()
     for stage in lock.from_snapshot(snapshot).values():
         base = stage.name.rsplit(":", 1)[-1].split("@", 1)[0]
-        for path in stage.outs:
-            if any(p.match(path) for p in patterns.get(base, [])):
-                found.add(path)
+        found.update(path for path in stage.outs if any(p.match(path) for p in patterns.get(base, [])))
     return found
+
+
+def _metric_patterns(doc: dict[str, Any], folder: str) -> dict[str, list[re.Pattern[str]]]:
+    """Stage name -> the regular expressions of its templated metric paths (`${...}` matches one level)."""
+    patterns: dict[str, list[re.Pattern[str]]] = {}
+    for name, stage in (doc.get("stages") or {}).items():
+        if not _is_expanded(stage):
+            continue
+        body = stage.get("do") if "foreach" in stage else stage  # foreach nests the stage under `do:`
+        for template in _metric_names(body.get("metrics") if isinstance(body, dict) else None):
+            if isinstance(template, str):
+                path = posixpath.normpath(posixpath.join(folder, template))
+                patterns.setdefault(str(name), []).append(_template_regex(path))
+    return patterns
+
+
+def _template_regex(path: str) -> re.Pattern[str]:
+    regex = "".join(
+        "[^/]+" if part.startswith("${") else re.escape(part) for part in re.split(r"(\$\{[^}]*\})", path)
+    )
+    return re.compile(regex + "$")
 
 
 def _metrics(
@@ -227,30 +255,30 @@ def _data(la: dict[str, lock.StageLock], lb: dict[str, lock.StageLock]) -> list[
 
 
 def _stages(sa: Snapshot, sb: Snapshot, pipeline_patterns: list[str]) -> list[Change]:
-    changes: list[Change] = []
     old, new = _stage_defs(sa), _stage_defs(sb)
-    for name in sorted(set(old) | set(new)):
-        a, b = old.get(name), new.get(name)
-        if a == b:
-            continue
-        if a is None or b is None:
-            changes.append(Change(name, a, b, detail="added" if a is None else "removed"))
-            continue
-        fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-        changes.append(
-            Change(
-                name,
-                {k: a.get(k) for k in fields},
-                {k: b.get(k) for k in fields},
-                detail="changed: " + ", ".join(fields),
-            )
-        )
+    changes = [change for name in sorted(set(old) | set(new)) if (change := _stage_change(name, old, new))]
     for path in sorted(set(sa.glob(*pipeline_patterns)) | set(sb.glob(*pipeline_patterns))):
         a_id, b_id = sa.files.get(path), sb.files.get(path)
         if a_id != b_id:
             what = "added" if a_id is None else "removed" if b_id is None else "modified"
             changes.append(Change(path, None, None, detail=f"pipeline file {what}"))
     return changes
+
+
+def _stage_change(name: str, old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> Change | None:
+    """How stage NAME differs between the two sides: added, removed or the fields that changed."""
+    a, b = old.get(name), new.get(name)
+    if a == b:
+        return None
+    if a is None or b is None:
+        return Change(name, a, b, detail="added" if a is None else "removed")
+    fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return Change(
+        name,
+        {k: a.get(k) for k in fields},
+        {k: b.get(k) for k in fields},
+        detail="changed: " + ", ".join(fields),
+    )
 
 
 def _stage_defs(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
@@ -286,13 +314,18 @@ def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(doc, dict):
         for key, value in doc.items():
-            if str(key) in ("kind", "version") and not prefix:
+            if not prefix and str(key) in ("kind", "version"):
                 continue
             out.update(flatten(value, f"{prefix}{key}."))
-    elif isinstance(doc, list) and doc and all(isinstance(i, dict) and "name" in i for i in doc):
+    elif _named_items(doc):
         for item in doc:
             rest = {k: v for k, v in item.items() if k != "name"}
             out.update(flatten(rest, f"{prefix}{item['name']}."))
     elif prefix:
         out[prefix[:-1]] = doc
     return out
+
+
+def _named_items(doc: Any) -> bool:
+    """A non-empty list of mappings that each have a `name`."""
+    return isinstance(doc, list) and bool(doc) and all(isinstance(i, dict) and "name" in i for i in doc)

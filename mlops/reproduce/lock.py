@@ -76,28 +76,39 @@ def read_locks(
         data = parse(contents.get(file))
         if not isinstance(data, dict):
             continue
-        folder = posixpath.dirname(file)
         if file.endswith(".dvc"):
-            stage = StageLock(name=file, file=file)
-            stage.outs = _entries(data.get("outs"), folder)
-            stage.deps = _entries(data.get("deps"), folder)
-            stages[file] = stage
+            stages[file] = _source_stage(file, data)
             continue
         for name, body in (data.get("stages") or {}).items():
-            if not isinstance(body, dict):
-                continue
-            # foreach/matrix stages are recorded as `name@key`; dvc.yaml sets wdir on `name`
-            wdir = (wdirs or {}).get(f"{file}:{str(name).split('@', 1)[0]}", ".")
-            wdir = posixpath.normpath(posixpath.join(folder, wdir))
-            key = name if not folder else f"{folder}/dvc.yaml:{name}"
-            stage = StageLock(name=key, file=file, cmd=_cmd(body.get("cmd")))
-            stage.deps = _entries(body.get("deps"), wdir)
-            stage.outs = _entries(body.get("outs"), wdir)
-            for params_file, values in (body.get("params") or {}).items():
-                if isinstance(values, dict):
-                    stage.params[join_path(wdir, str(params_file))] = values
-            stages[key] = stage
+            if isinstance(body, dict):
+                stage = _pipeline_stage(file, name, body, wdirs or {})
+                stages[stage.name] = stage
     return stages
+
+
+def _source_stage(file: str, data: dict[str, Any]) -> StageLock:
+    """A `.dvc` file: data added with `dvc add` (its paths are relative to its folder)."""
+    folder = posixpath.dirname(file)
+    stage = StageLock(name=file, file=file)
+    stage.outs = _entries(data.get("outs"), folder)
+    stage.deps = _entries(data.get("deps"), folder)
+    return stage
+
+
+def _pipeline_stage(file: str, name: Any, body: dict[str, Any], wdirs: dict[str, str]) -> StageLock:
+    """Stage NAME of dvc.lock FILE (its paths are relative to the stage's wdir)."""
+    folder = posixpath.dirname(file)
+    # foreach/matrix stages are recorded as `name@key`; dvc.yaml sets wdir on `name`
+    wdir = wdirs.get(f"{file}:{str(name).split('@', 1)[0]}", ".")
+    wdir = posixpath.normpath(posixpath.join(folder, wdir))
+    key = name if not folder else f"{folder}/dvc.yaml:{name}"
+    stage = StageLock(name=key, file=file, cmd=_cmd(body.get("cmd")))
+    stage.deps = _entries(body.get("deps"), wdir)
+    stage.outs = _entries(body.get("outs"), wdir)
+    for params_file, values in (body.get("params") or {}).items():
+        if isinstance(values, dict):
+            stage.params[join_path(wdir, str(params_file))] = values
+    return stage
 
 
 def stage_wdirs(files: list[str], read: Reader, parse: Parser = parse_or_none) -> dict[str, str]:

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops import refs
 from mlops.config.yamlload import YamlProblem, load_json
@@ -26,11 +26,15 @@ from mlops.reproduce.snapshot import Snapshot
 REPRO_ARGS = ["repro", "--force", "--no-run-cache", "--no-commit"]
 
 
+# missing: not produced by the rebuild; unrecorded: the stage is not in the commit's dvc.lock
+OutputStatus = Literal["reproduced", "differs", "missing", "unrecorded"]
+
+
 @dataclass
 class OutputCheck:
     stage: str
     path: str
-    status: str  # reproduced | differs | missing (not produced) | unrecorded (not in the commit's dvc.lock)
+    status: OutputStatus
     expected: str | None  # md5 recorded at the commit
     actual: str | None  # md5 of the rebuild
     expected_size: int | None = None
@@ -93,13 +97,7 @@ def reproduce(
     try:
         _prepare(base, tree, resolved.commit, snapshot, sources)
         if dvcrepo.run_cli(REPRO_ARGS, tree, log, on_line) != 0:
-            tail = _tail(log)
-            hint = (
-                f"the worktree is kept at {tree}, the full log at {log}"
-                if keep
-                else f"run with --keep to inspect the worktree and the full log of `dvc {' '.join(REPRO_ARGS)}`"
-            )
-            raise CheckFailed(f"`dvc repro` failed while rebuilding {ref}: {tail}", hint=hint)
+            raise _repro_failed(ref, tree, log, keep)
         rebuilt = lock.from_worktree(tree, lock.lock_files(snapshot.files))
         result.outputs = compare(pipeline, rebuilt, tree)
         if keep:
@@ -109,6 +107,15 @@ def reproduce(
             worktree.remove(base, tree)
             shutil.rmtree(temp, ignore_errors=True)
     return result
+
+
+def _repro_failed(ref: str, tree: Path, log: Path, keep: bool) -> CheckFailed:
+    hint = (
+        f"the worktree is kept at {tree}, the full log at {log}"
+        if keep
+        else f"run with --keep to inspect the worktree and the full log of `dvc {' '.join(REPRO_ARGS)}`"
+    )
+    return CheckFailed(f"`dvc repro` failed while rebuilding {ref}: {_tail(log)}", hint=hint)
 
 
 def _prepare(base: Path, tree: Path, commit: str, snapshot: Snapshot, sources: list[lock.StageLock]) -> None:
@@ -154,26 +161,33 @@ def compare(
         new_stage = rebuilt.get(name)
         for path, old in sorted(stage.outs.items()):
             new = new_stage.outs.get(path) if new_stage else None
-            # only source data was checked out: an output not on disk was not rebuilt (a frozen stage),
-            # whatever the lock still says
-            if new is None or new.md5 is None or not (tree / path).exists():
-                status = "missing"
-            elif new.md5 == old.md5:
-                status = "reproduced"
-            else:
-                status = "differs"
-            check = OutputCheck(
-                name, path, status, old.md5, new.md5 if new else None, old.size, new.size if new else None
-            )
-            if status == "differs" and old.isdir:
-                check.files = _dir_differences(tree, old)
-            checks.append(check)
+            checks.append(_check_output(name, path, old, new, tree))
     for name, stage in rebuilt.items():
         if stage.is_source or name in recorded:
             continue
         for path, new in sorted(stage.outs.items()):
             checks.append(OutputCheck(name, path, "unrecorded", None, new.md5, None, new.size))
     return checks
+
+
+def _check_output(
+    name: str, path: str, old: lock.HashEntry, new: lock.HashEntry | None, tree: Path
+) -> OutputCheck:
+    status = _status(path, old, new, tree)
+    check = OutputCheck(
+        name, path, status, old.md5, new.md5 if new else None, old.size, new.size if new else None
+    )
+    if status == "differs" and old.isdir:
+        check.files = _dir_differences(tree, old)
+    return check
+
+
+def _status(path: str, old: lock.HashEntry, new: lock.HashEntry | None, tree: Path) -> OutputStatus:
+    # only source data was checked out: an output not on disk was not rebuilt (a frozen stage),
+    # whatever the lock still says
+    if new is None or new.md5 is None or not (tree / path).exists():
+        return "missing"
+    return "reproduced" if new.md5 == old.md5 else "differs"
 
 
 def _dir_differences(tree: Path, old: lock.HashEntry) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from mlops.render.text import aligned
@@ -33,12 +34,7 @@ def checkout_text(r: CheckoutResult) -> str:
     where = f" in worktree {r.worktree} (sharing the DVC cache)" if r.worktree else ""
     lines = [f"Checked out {_name(r.ref, r.commit, r.version, r.artifact)}{where}."]
     if r.restored:
-        lines.append(f"Restored {len(r.restored)} path(s), {size(r.restored_bytes)}:")
-        width = max(len(x.path) for x in r.restored)
-        for x in r.restored:
-            count = f" ({x.files} files)" if x.files > 1 else ""
-            shown = "" if x.change == "deleted" else f"  {size(x.size)}{count}"
-            lines.append(f"  {x.change:<9} {x.path:<{width}}{shown}".rstrip())
+        lines += _restored_lines(r)
     elif r.data:
         lines.append("Data already matched this version: nothing to restore.")
     if r.fetched:
@@ -48,16 +44,33 @@ def checkout_text(r: CheckoutResult) -> str:
             f"warning: left missing (in neither the DVC cache nor the remote): {', '.join(r.missing)}"
         )
     lines.extend(f"warning: {w}" for w in r.warnings)
+    return "\n".join(lines + _way_back(r))
+
+
+def _way_back(r: CheckoutResult) -> list[str]:
+    """How to undo: remove the worktree, or check out what was there before."""
     if r.worktree:
-        lines.append(f"Remove it with: git worktree remove {r.worktree}")
-    elif r.previous and r.previous != r.ref and r.previous != r.commit:
-        back = (
-            r.previous[:12]
-            if len(r.previous) == 40 and all(c in "0123456789abcdef" for c in r.previous)
-            else r.previous
-        )
-        lines.append(f"Go back with: mlops checkout {back}")
-    return "\n".join(lines)
+        return [f"Remove it with: git worktree remove {r.worktree}"]
+    if r.previous and r.previous not in (r.ref, r.commit):
+        return [f"Go back with: mlops checkout {_short(r.previous)}"]
+    return []
+
+
+def _restored_lines(r: CheckoutResult) -> list[str]:
+    lines = [f"Restored {len(r.restored)} path(s), {size(r.restored_bytes)}:"]
+    width = max(len(x.path) for x in r.restored)
+    for x in r.restored:
+        count = f" ({x.files} files)" if x.files > 1 else ""
+        shown = "" if x.change == "deleted" else f"  {size(x.size)}{count}"
+        lines.append(f"  {x.change:<9} {x.path:<{width}}{shown}".rstrip())
+    return lines
+
+
+def _short(ref: str) -> str:
+    """A full commit id as its first 12 characters; any other ref as written."""
+    if len(ref) == 40 and all(c in "0123456789abcdef" for c in ref):
+        return ref[:12]
+    return ref
 
 
 def reproduce_text(r: ReproduceResult) -> str:
@@ -67,22 +80,7 @@ def reproduce_text(r: ReproduceResult) -> str:
     ]
     width = max((len(o.path) for o in r.outputs), default=0)
     for o in r.outputs:
-        if o.status == "reproduced":
-            lines.append(f"  reproduced  {o.path:<{width}}  {(o.expected or '')[:8]}  ({o.stage})")
-        elif o.status == "differs":
-            lines.append(
-                f"  DIFFERS     {o.path:<{width}}  recorded {(o.expected or '')[:8]} {size(o.expected_size)}, "
-                f"rebuilt {(o.actual or '')[:8]} {size(o.actual_size)}  ({o.stage})"
-            )
-            if o.files:
-                lines.append(
-                    f"              files that differ: {', '.join(o.files[:10])}"
-                    + (f" and {len(o.files) - 10} more" if len(o.files) > 10 else "")
-                )
-        elif o.status == "missing":
-            lines.append(f"  MISSING     {o.path:<{width}}  the rebuild did not produce it  ({o.stage})")
-        else:
-            lines.append(f"  UNRECORDED  {o.path:<{width}}  stage {o.stage} is not in the commit's dvc.lock")
+        lines += _OUTPUT_LINES.get(o.status, _unrecorded_lines)(o, width)
     bad = len(r.differing)
     total = len(r.outputs)
     if bad:
@@ -94,6 +92,34 @@ def reproduce_text(r: ReproduceResult) -> str:
             f"Kept the worktree: {r.kept} (log: {r.log}); remove it with: git worktree remove --force {r.kept}"
         )
     return "\n".join(lines)
+
+
+def _differs_lines(o: Any, width: int) -> list[str]:
+    lines = [
+        f"  DIFFERS     {o.path:<{width}}  recorded {(o.expected or '')[:8]} {size(o.expected_size)}, "
+        f"rebuilt {(o.actual or '')[:8]} {size(o.actual_size)}  ({o.stage})"
+    ]
+    if o.files:
+        lines.append(
+            f"              files that differ: {', '.join(o.files[:10])}"
+            + (f" and {len(o.files) - 10} more" if len(o.files) > 10 else "")
+        )
+    return lines
+
+
+def _unrecorded_lines(o: Any, width: int) -> list[str]:
+    return [f"  UNRECORDED  {o.path:<{width}}  stage {o.stage} is not in the commit's dvc.lock"]
+
+
+_OUTPUT_LINES: dict[str, Callable[[Any, int], list[str]]] = {  # an output's status -> its report lines
+    "reproduced": lambda o, width: [
+        f"  reproduced  {o.path:<{width}}  {(o.expected or '')[:8]}  ({o.stage})"
+    ],
+    "differs": _differs_lines,
+    "missing": lambda o, width: [
+        f"  MISSING     {o.path:<{width}}  the rebuild did not produce it  ({o.stage})"
+    ],
+}
 
 
 def _value(v: Any) -> str:
