@@ -76,6 +76,10 @@ class _Samples:
         if measured[1] is not None:
             self.thresholds.append(measured[1])
 
+    def suggestion(self, rule: str) -> str | None:
+        """A threshold that would have silenced the ignored alerts (None when nothing was ignored)."""
+        return suggest(rule, self.ignored, self.acted, self.thresholds[-1] if self.thresholds else None)
+
 
 @dataclass
 class _Tally:
@@ -85,6 +89,16 @@ class _Tally:
     artifacts: dict[str, set[str]] = field(default_factory=dict)  # rule -> artifacts it fired for
     samples: dict[str, _Samples] = field(default_factory=dict)
     total: int = 0
+
+    @classmethod
+    def of(cls, history: History) -> _Tally:
+        resolutions = history.resolutions()
+        tally = cls()
+        for run in history.runs:
+            for alert in run.get("alerts") or ():
+                if isinstance(alert, dict):
+                    tally.add(run, alert, (resolutions.get(str(alert.get("id"))) or {}).get("resolution"))
+        return tally
 
     def add(self, run: dict[str, Any], alert: dict[str, Any], resolution: str | None) -> None:
         self.total += 1
@@ -110,23 +124,15 @@ def alert_report(
     history: History, *, noisy_share: float = 0.3, always_on_rate: float = 0.8, min_fired: int = 3
 ) -> AlertReport:
     """Per rule: fired count, windows, resolutions, and whether it looks noisy."""
-    resolutions = history.resolutions()
     windows_by_artifact: dict[str, int] = {}
     for run in history.runs:
         windows_by_artifact[_stream(run)] = windows_by_artifact.get(_stream(run), 0) + 1
-    tally = _Tally()
-    for run in history.runs:
-        for alert in run.get("alerts") or ():
-            if isinstance(alert, dict):
-                tally.add(run, alert, (resolutions.get(str(alert.get("id"))) or {}).get("resolution"))
+    tally = _Tally.of(history)
     for entry in tally.stats.values():
         windows = sum(windows_by_artifact.get(a, 0) for a in tally.artifacts.get(entry.rule, ()))
         _judge(entry, windows, noisy_share, always_on_rate, min_fired)
         if entry.noisy and entry.rule in tally.samples:
-            s = tally.samples[entry.rule]
-            entry.suggestion = suggest(
-                entry.rule, s.ignored, s.acted, s.thresholds[-1] if s.thresholds else None
-            )
+            entry.suggestion = tally.samples[entry.rule].suggestion(entry.rule)
     rules = sorted(tally.stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
     acknowledged = sum(r.acted + r.ignored for r in rules)
     return AlertReport(

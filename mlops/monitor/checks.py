@@ -267,18 +267,31 @@ def _drops(
         value, base = live.get(metric), baseline.get(metric)
         if value is None or base is None or not rows:
             continue
-        value, base = float(value), float(base)
         where = source if isinstance(source, str) else source.get(metric, "")
         if metric in HIGHER_IS_BETTER:
-            se = _drop_error(metric, base, live, where, offline_rows)
-            drop = base - value
-            if drop > policy.max_metric_drop and drop > Z * se:
-                out.append(f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})")
-        elif base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
-            out.append(
-                f"{metric} {_num(value)} vs {_num(base)} {where} (+{(value - base) / base if base else math.inf:.0%})"
-            )
+            se = _drop_error(metric, float(base), live, where, offline_rows)
+            out += _score_drop(metric, float(value), float(base), where, policy, se)
+        else:
+            out += _error_rise(metric, float(value), float(base), where, policy)
     return out
+
+
+def _score_drop(
+    metric: str, value: float, base: float, where: str, policy: AlertPolicy, se: float
+) -> list[str]:
+    """A score (higher is better) fell by more than max_metric_drop and by more than Z standard errors."""
+    drop = base - value
+    if drop > policy.max_metric_drop and drop > Z * se:
+        return [f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})"]
+    return []
+
+
+def _error_rise(metric: str, value: float, base: float, where: str, policy: AlertPolicy) -> list[str]:
+    """An error (mae, rmse) rose by more than max_metric_drop, relative to the baseline."""
+    if base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
+        rise = (value - base) / base if base else math.inf
+        return [f"{metric} {_num(value)} vs {_num(base)} {where} (+{rise:.0%})"]
+    return []
 
 
 def _drop_error(

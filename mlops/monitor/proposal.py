@@ -135,19 +135,26 @@ def _replay_streaks(change: Change, history: Any, rules: set[str], needed: int) 
     streaks: dict[tuple[Any, Any, str], int] = {}
     for run in history.runs:
         artifact, version = run.get("artifact") or run.get("ref"), run.get("version")
-        present = {str(c.get("rule")) for c in run.get("candidates") or () if isinstance(c, dict)}
+        present = _candidates(run)
         for rule in rules:
             key = (artifact, version, rule)
             streaks[key] = streaks.get(key, 0) + 1 if rule in present else 0
         for alert in run.get("alerts") or ():
-            if not isinstance(alert, dict) or alert.get("rule") not in rules:
-                continue
-            kept = streaks.get((artifact, version, str(alert.get("rule"))), 0) >= needed
-            acted = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") == "acted"
-            change.fired_before += 1
-            change.fired_after += kept
-            change.acted += acted
-            change.acted_kept += acted and kept
+            if isinstance(alert, dict) and alert.get("rule") in rules:
+                kept = streaks.get((artifact, version, str(alert.get("rule"))), 0) >= needed
+                acted = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") == "acted"
+                _count(change, kept, acted)
+
+
+def _candidates(run: dict[str, Any]) -> set[str]:
+    return {str(c.get("rule")) for c in run.get("candidates") or () if isinstance(c, dict)}
+
+
+def _count(change: Change, kept: bool, acted: bool) -> None:
+    change.fired_before += 1
+    change.fired_after += kept
+    change.acted += acted
+    change.acted_kept += acted and kept
 
 
 def _read(path: Path, shown: str) -> str:

@@ -133,20 +133,26 @@ class Settings:
         label_cfg = dict(rules.get("labels") or {})
         overrides = {name: getattr(options, name) for name in POLICY_OVERRIDES}
         policy = AlertPolicy.from_rules(rules.get("alert"), **overrides)
-        against = options.against or dict(rules.get("drift") or {}).get("reference")
-        if not against:
-            raise UsageError("nothing to compare with: pass --against REF (e.g. churn-model#production)")
-        if bool(options.labels) != bool(options.predictions):
-            raise UsageError("--labels and --predictions go together: metrics need both columns")
+        against = _against(options, rules)
         return cls(
             rules,
             policy,
             DriftSettings.of(options, rules),
-            str(against),
+            against,
             options.label_delay or label_cfg.get("delay"),
             options.timestamp or label_cfg.get("timestamp"),
             options.window_time or datetime.now(timezone.utc),
         )
+
+
+def _against(options: MonitorOptions, rules: dict[str, Any]) -> str:
+    """What to compare with (the option, else the rules' drift.reference); metrics need both columns."""
+    against = options.against or dict(rules.get("drift") or {}).get("reference")
+    if not against:
+        raise UsageError("nothing to compare with: pass --against REF (e.g. churn-model#production)")
+    if bool(options.labels) != bool(options.predictions):
+        raise UsageError("--labels and --predictions go together: metrics need both columns")
+    return str(against)
 
 
 @dataclass
@@ -423,13 +429,7 @@ def _drift(
 
     configured = options.columns or drift.cfg.get("columns")
     columns, excluded = _drift_columns(configured, schema, rules, roles)
-    columns = [c for c in columns if c in reference.profile.columns]
-    if not columns and not excluded:
-        raise InputError(
-            f"{source.name}: no column of the batch is in the reference {reference.path} "
-            f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
-            f"{', '.join(list(reference.profile.columns)[:8])})"
-        )
+    columns = _in_reference(columns, excluded, source, schema, reference)
     current = build_profile(source, columns=columns or schema[:1], chunk_rows=PROFILE_CHUNK_ROWS)
     rows = int(current.rows)
     if rows == 0:
@@ -456,6 +456,20 @@ def _drift_columns(
     declared = declared_exclusions(rules, roles)
     excluded = {c: why for c, why in declared.items() if c in schema}
     return [c for c in schema if c not in declared], excluded
+
+
+def _in_reference(
+    columns: list[str], excluded: dict[str, str], source: Any, schema: list[str], reference: Reference
+) -> list[str]:
+    """The drift columns the reference has too (InputError when the batch shares no column with it)."""
+    columns = [c for c in columns if c in reference.profile.columns]
+    if not columns and not excluded:
+        raise InputError(
+            f"{source.name}: no column of the batch is in the reference {reference.path} "
+            f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
+            f"{', '.join(list(reference.profile.columns)[:8])})"
+        )
+    return columns
 
 
 def assess_profiles(

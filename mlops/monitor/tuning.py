@@ -180,27 +180,43 @@ def expected_rates(
     change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], alpha: float
 ) -> None:
     """Expected false-alarm rate per window (noise only) and power, at the median batch size seen."""
-    import statistics
-
     kind = change.rule.partition(":")[0]
     runs = [run for run, _, _ in seen]
     if not runs:
         return
-    n = statistics.median(float(run.get("rows") or 0) for run in runs) or 1.0
-    m = statistics.median(float((run.get("reference") or {}).get("rows") or 0) for run in runs) or n
-    checks = statistics.median(2 * len(run.get("features") or {}) for run in runs) or 1
+    n, m, checks = _typical_sizes(runs)
     level = alpha / checks  # Bonferroni: the share of alpha each check gets
     t = float(change.new)
     acted = _effects(seen, kind, "acted")
     target = min(acted) if acted else 1.5 * t
     if kind == "drift":
-        en = math.sqrt(n * m / (n + m))
-        needed = max(t, _ks_critical(level) / en)
-        change.false_alarm_rate = min(level, _ks_sf(needed, en))
-        change.power = _normal_sf((needed - target) / (0.5 * math.sqrt(1 / n + 1 / m)))
-        change.power_for = f"a KS distance of {_num(target)}"
+        _ks_rates(change, level, (n, m), (t, target))
     else:
         _share_rates(change, kind, seen[-1][1], level, (n, m), (t, target))
+
+
+def _typical_sizes(runs: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """Median batch rows, reference rows and checks per window (two per feature: distribution and nulls)."""
+    import statistics
+
+    rows, reference_rows, checks = zip(*(_sizes(run) for run in runs))
+    n = statistics.median(rows) or 1.0
+    return n, statistics.median(reference_rows) or n, statistics.median(checks) or 1
+
+
+def _sizes(run: dict[str, Any]) -> tuple[float, float, int]:
+    rows = float(run.get("rows") or 0)
+    return rows, float((run.get("reference") or {}).get("rows") or 0), 2 * len(run.get("features") or {})
+
+
+def _ks_rates(change: Change, level: float, sizes: tuple[float, float], effects: tuple[float, float]) -> None:
+    """Drift: the two-sample KS test at batch and reference SIZES, for the threshold and the target EFFECTS."""
+    (n, m), (t, target) = sizes, effects
+    en = math.sqrt(n * m / (n + m))
+    needed = max(t, _ks_critical(level) / en)
+    change.false_alarm_rate = min(level, _ks_sf(needed, en))
+    change.power = _normal_sf((needed - target) / (0.5 * math.sqrt(1 / n + 1 / m)))
+    change.power_for = f"a KS distance of {_num(target)}"
 
 
 def _share_rates(

@@ -53,26 +53,11 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
         lo, hi = _lo_hi([lo, hi, _finite(reference.min), _finite(reference.max)])
     if lo is None or hi is None:
         return ""
-    notes: list[str] = []
-    marks: list[tuple[float, str]] = []
-    for value, label, broken, side in (
-        (bounds.min, "min", bounds.below, "below"),
-        (bounds.max, "max", bounds.above, "above"),
-    ):
-        if value is not None:
-            notes += _broken_note(broken, f"{side} {label} {svg.tick_label(value)}", current.non_null)
-            span = (hi - lo) or abs(value) or 1.0
-            if broken or lo - span <= value <= hi + span:  # a bound far away would squash the data
-                marks.append((value, f"{label} {svg.tick_label(value)}"))
-                lo, hi = min(lo, value), max(hi, value)
+    notes, marks, (lo, hi) = _bound_marks(bounds, current.non_null, lo, hi)
     edges = _edges(lo, hi, bounds, integer=current.dtype == "integer")
     interior = np.asarray(edges, dtype=float)
     share_now = bin_probs(current, interior)[1:-1]
-    bad = [
-        (bounds.min is not None and right <= _below(bounds.min))
-        or (bounds.max is not None and left >= bounds.max)
-        for left, right in zip(edges[:-1], edges[1:])
-    ]
+    bad = _bad_bins(edges, bounds)
     if reference is None:
         counts = [float(v) * current.non_null for v in share_now]
         counts = _exact_tails(counts, bad, edges, bounds)
@@ -95,6 +80,33 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
     )
 
 
+def _bound_marks(
+    bounds: Bounds, rows: int, lo: float, hi: float
+) -> tuple[list[str], list[tuple[float, str]], tuple[float, float]]:
+    """The notes on rows beyond each rule bound, the bounds to draw, and the x range that shows them."""
+    notes: list[str] = []
+    marks: list[tuple[float, str]] = []
+    for value, label, broken, side in (
+        (bounds.min, "min", bounds.below, "below"),
+        (bounds.max, "max", bounds.above, "above"),
+    ):
+        if value is None:
+            continue
+        notes += _broken_note(broken, f"{side} {label} {svg.tick_label(value)}", rows)
+        span = (hi - lo) or abs(value) or 1.0
+        if broken or lo - span <= value <= hi + span:  # a bound far away would squash the data into one bar
+            marks.append((value, f"{label} {svg.tick_label(value)}"))
+            lo, hi = min(lo, value), max(hi, value)
+    return notes, marks, (lo, hi)
+
+
+def _bad_bins(edges: list[float], bounds: Bounds) -> list[bool]:
+    """Per bin: wholly beyond a rule bound."""
+    low = _below(bounds.min) if bounds.min is not None else -math.inf
+    high = bounds.max if bounds.max is not None else math.inf
+    return [right <= low or left >= high for left, right in zip(edges[:-1], edges[1:])]
+
+
 def _broken_note(broken: int, what: str, rows: int) -> list[str]:
     """How many rows broke a rule, in words (none: no note)."""
     if not broken:
@@ -108,11 +120,7 @@ def _percent(value: float) -> str:
 
 def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, current_name: str) -> str:
     cur, ref = _counts(current), _counts(reference)
-    allowed = set(bounds.allowed) if bounds.allowed is not None else None
-    keys = sorted(set(cur) | set(ref), key=lambda k: -(cur.get(k, 0) + ref.get(k, 0)))
-    bad_keys = [k for k in keys if allowed is not None and k not in allowed]
-    shown = keys[:15]
-    shown += [k for k in bad_keys if k not in shown][:5]  # a rare value that is not allowed stays visible
+    shown, bad_keys = _shown_categories(cur, ref, bounds.allowed)
     if not shown:
         return ""
     notes = _broken_note(bounds.disallowed, "with a value not allowed", current.non_null)
@@ -127,6 +135,19 @@ def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, curren
     return svg.bars(
         name, shown, series, bad=bad_keys, notes=notes, y_label="% of rows", value_format=_percent
     )
+
+
+def _shown_categories(
+    cur: dict[str, Any], ref: dict[str, Any], allowed: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """The 15 most frequent values plus up to 5 rare ones not allowed (they stay visible), and every value
+    the rules do not allow."""
+    keys = sorted(set(cur) | set(ref), key=lambda k: -(cur.get(k, 0) + ref.get(k, 0)))
+    permitted = set(allowed) if allowed is not None else None
+    bad_keys = [k for k in keys if k not in permitted] if permitted is not None else []
+    shown = keys[:15]
+    shown += [k for k in bad_keys if k not in shown][:5]
+    return shown, bad_keys
 
 
 def _counts(profile: Any) -> dict[str, Any]:
@@ -167,19 +188,23 @@ def _exact_tails(
     out = list(counts)
     low = bounds.min if bounds.min is not None else -math.inf
     high = bounds.max if bounds.max is not None else math.inf
-    for exact, side in ((bounds.below, "low"), (bounds.above, "high")):
-        idx = [
-            i for i, b in enumerate(bad) if b and (edges[i + 1] <= low if side == "low" else edges[i] >= high)
-        ]
-        if not exact or not idx:
-            continue
-        total = sum(out[i] for i in idx)
-        if total > 0:
-            for i in idx:
-                out[i] = out[i] * exact / total
-        else:
-            out[idx[0] if side == "low" else idx[-1]] = float(exact)
+    below = [i for i, b in enumerate(bad) if b and edges[i + 1] <= low]
+    above = [i for i, b in enumerate(bad) if b and edges[i] >= high]
+    _scale_tail(out, below, bounds.below, below[:1])
+    _scale_tail(out, above, bounds.above, above[-1:])
     return out
+
+
+def _scale_tail(out: list[float], idx: list[int], exact: int, outermost: list[int]) -> None:
+    """Scale the bins IDX to sum to EXACT rows, or put them all in the outermost bin when they hold none."""
+    if not exact or not idx:
+        return
+    total = sum(out[i] for i in idx)
+    if total > 0:
+        for i in idx:
+            out[i] = out[i] * exact / total
+    else:
+        out[outermost[0]] = float(exact)
 
 
 def _finite(value: Any) -> float | None:

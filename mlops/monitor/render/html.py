@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops.monitor.checks import WATCHED
-from mlops.monitor.render.sections import Section
+from mlops.monitor.render.sections import Section, fired_and_waiting
 from mlops.render import html
 from mlops.render.svg import line_chart
 
@@ -44,9 +44,7 @@ def render(
 
 def run_banner(record: dict[str, Any]) -> str:
     """ALERT when an alert fired, WATCH when a rule is over its threshold but the policy waits, else OK."""
-    fired = record.get("alerts") or []
-    fired_rules = {a.get("rule") for a in fired}
-    waiting = [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+    fired, waiting = fired_and_waiting(record)
     detail = _banner_detail(record)
     if fired:
         errors = sum(1 for a in fired if a.get("severity") == "error")
@@ -95,11 +93,15 @@ def distribution_figures(record: dict[str, Any], profiles: tuple[Any, Any] | Non
 def _flagged_columns(record: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """The drifted columns, then those a candidate or a failed data-quality rule names, once each."""
     flagged = [str(c.get("rule", "")).removeprefix("drift:") for c in record.get("candidates") or []]
-    flagged += [
-        str(f.get("rule", "")).split(".")[0] for f in (record.get("quality") or {}).get("failures") or []
-    ]
+    flagged += _failed_columns(record)
     drifted = [n for n, f in (record.get("features") or {}).items() if f.get("drifted")]
     return list(dict.fromkeys(drifted + [n for n in flagged if n in current]))
+
+
+def _failed_columns(record: dict[str, Any]) -> list[str]:
+    """The columns of the failed data-quality rules (`age.max` -> age)."""
+    failures = (record.get("quality") or {}).get("failures") or []
+    return [str(f.get("rule", "")).split(".")[0] for f in failures]
 
 
 def _caption(f: dict[str, Any]) -> str:
@@ -173,12 +175,18 @@ def _metric_charts(runs: list[dict[str, Any]], times: list[str], fired: list[boo
     keys = _largest_slices(runs)
     charts = []
     for metric in WATCHED.get(task, ()):
-        series = {"overall": [_get(r, "metrics", "overall", metric) for r in runs]}
-        for key in keys:
-            series[key] = [_get(r, "metrics", "slices", key, metric) for r in runs]
+        series = _metric_series(runs, keys, metric)
         if any(v is not None for vs in series.values() for v in vs):
             charts.append(line_chart(f"Live {metric}, overall and per slice", times, series, marks=fired))
     return charts
+
+
+def _metric_series(runs: list[dict[str, Any]], keys: list[str], metric: str) -> dict[str, list[float | None]]:
+    """The metric per window, overall and for each slice in KEYS."""
+    series = {"overall": [_get(r, "metrics", "overall", metric) for r in runs]}
+    for key in keys:
+        series[key] = [_get(r, "metrics", "slices", key, metric) for r in runs]
+    return series
 
 
 def _largest_slices(runs: list[dict[str, Any]]) -> list[str]:

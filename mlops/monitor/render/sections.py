@@ -88,10 +88,15 @@ def _summary(record: dict[str, Any], history: str | None, problems: list[str]) -
     return Section("Summary", lines)
 
 
-def _alerts(record: dict[str, Any]) -> Section:
+def fired_and_waiting(record: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The alerts that fired, and the candidates over threshold that the policy keeps waiting."""
     fired = record.get("alerts") or []
     fired_rules = {a.get("rule") for a in fired}
-    waiting = [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+    return fired, [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+
+
+def _alerts(record: dict[str, Any]) -> Section:
+    fired, waiting = fired_and_waiting(record)
     consecutive = (record.get("policy") or {}).get("consecutive", 1)
     if not fired and not waiting:
         return Section("Alerts", ["No alert: nothing over its threshold."])
@@ -139,6 +144,12 @@ def _drift_summary(info: dict[str, Any], drifted: int, features: int) -> list[st
         for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed"))
         if info.get(kind)
     ]
+    return lines + _left_out(info, drifted)
+
+
+def _left_out(info: dict[str, Any], drifted: int) -> list[str]:
+    """The columns that are not features, and drift too narrow to alert."""
+    lines = []
     excluded = info.get("excluded") or {}
     if excluded:
         lines.append(
@@ -225,22 +236,26 @@ def _metrics(record: dict[str, Any]) -> list[Section]:
         return [Section("Live metrics", lines)]
     task = metrics.get("task", "classification")
     names = list(METRICS.get(task, ()))
-    gap = (record.get("offline_gap") or {}).get("overall") or {}
     overall = metrics.get("overall") or {}
-    rows = [_metric_row(name, overall, gap.get(name) or {}) for name in names]
     source = record.get("offline_source")
     lines.append(
         f"{task}, {fmt(overall.get('rows'))} rows scored; offline metrics from {source or 'nowhere (none recorded)'}."
     )
-    sections = [Section("Live metrics", lines, Table(["metric", "live", "offline", "gap"], rows))]
+    sections = [Section("Live metrics", lines, _metrics_table(record, overall, names))]
     slices = metrics.get("slices") or {}
     if slices:
         sections.append(_slice_section(record, slices, names))
     return sections
 
 
-def _metric_row(name: str, overall: dict[str, Any], gap: dict[str, Any]) -> list[str]:
-    return [name, fmt(overall.get(name)), fmt(gap.get("offline")), _signed(gap.get("gap"))]
+def _metrics_table(record: dict[str, Any], overall: dict[str, Any], names: list[str]) -> Table:
+    """Each metric live, offline, and the gap."""
+    gaps = (record.get("offline_gap") or {}).get("overall") or {}
+    rows = []
+    for name in names:
+        gap = gaps.get(name) or {}
+        rows.append([name, fmt(overall.get(name)), fmt(gap.get("offline")), _signed(gap.get("gap"))])
+    return Table(["metric", "live", "offline", "gap"], rows)
 
 
 def _label_lines(labels: dict[str, Any]) -> list[str]:
