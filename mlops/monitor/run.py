@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlops.errors import InputError, UsageError
+from mlops.errors import InputError
 from mlops.monitor import checks
-from mlops.monitor.calibration import Materiality, judge
-from mlops.monitor.history import SCHEMA, append_record, new_run_id, read_history, same_stream
-from mlops.monitor.labels import format_time, label_window
+from mlops.monitor.calibration import judge
+from mlops.monitor.drift_checks import column_results, prediction_drift
+from mlops.monitor.history import append_record, read_history, same_stream
+from mlops.monitor.labels import label_window
 from mlops.monitor.policy import AlertPolicy, Candidate, decide, judge_drift
+from mlops.monitor.record import Findings, run_record
 from mlops.monitor.reference import Reference, select_reference
+from mlops.monitor.settings import DriftSettings, Settings
 
 
 @dataclass
@@ -79,101 +82,6 @@ class MonitorResult:
         return [*self.previous, self.record]
 
 
-POLICY_OVERRIDES = (
-    "consecutive",
-    "min_drifted_columns",
-    "correction",
-    "alpha",
-    "severity",
-    "max_metric_drop",
-    "min_rows",
-)
-
-
-@dataclass(frozen=True)
-class DriftSettings:
-    """How drift is judged: the rules' `drift:` and `alert:` sections under the command-line overrides."""
-
-    cfg: dict[str, Any]  # the rules' drift: section
-    alert: dict[str, Any]  # the rules' alert: section
-    method: str | None
-    threshold: float | None
-    p_value: bool
-    fixed: bool  # a method or threshold for every column (or p-values): fixed thresholds, not calibrated
-
-    @classmethod
-    def of(cls, options: MonitorOptions, rules: dict[str, Any]) -> DriftSettings:
-        cfg = dict(rules.get("drift") or {})
-        p_value = bool(options.p_value if options.p_value is not None else cfg.get("p_value", False))
-        return cls(
-            cfg,
-            dict(rules.get("alert") or {}),
-            options.method or cfg.get("method"),
-            options.threshold if options.threshold is not None else cfg.get("threshold"),
-            p_value,
-            _fixed_mode(options, cfg, p_value),
-        )
-
-
-@dataclass(frozen=True)
-class Settings:
-    """A run's settings: the rules file under the command-line options."""
-
-    rules: dict[str, Any]
-    policy: AlertPolicy
-    drift: DriftSettings
-    against: str
-    delay: str | None  # label lag
-    timestamp: str | None  # event-time column of the label lag
-    window: datetime
-
-    @classmethod
-    def of(cls, options: MonitorOptions) -> Settings:
-        rules = _rules(options.rules)
-        label_cfg = dict(rules.get("labels") or {})
-        overrides = {name: getattr(options, name) for name in POLICY_OVERRIDES}
-        policy = AlertPolicy.from_rules(rules.get("alert"), **overrides)
-        against = _against(options, rules)
-        return cls(
-            rules,
-            policy,
-            DriftSettings.of(options, rules),
-            against,
-            options.label_delay or label_cfg.get("delay"),
-            options.timestamp or label_cfg.get("timestamp"),
-            options.window_time or datetime.now(timezone.utc),
-        )
-
-
-def _against(options: MonitorOptions, rules: dict[str, Any]) -> str:
-    """What to compare with (the option, else the rules' drift.reference); metrics need both columns."""
-    against = options.against or dict(rules.get("drift") or {}).get("reference")
-    if not against:
-        raise UsageError("nothing to compare with: pass --against REF (e.g. churn-model#production)")
-    if bool(options.labels) != bool(options.predictions):
-        raise UsageError("--labels and --predictions go together: metrics need both columns")
-    return str(against)
-
-
-@dataclass
-class Findings:
-    """What one run found, in the order its checks ran, before it becomes the history record."""
-
-    features: dict[str, dict[str, Any]]
-    rows: int
-    excluded: dict[str, str]
-    profile: Any  # the batch's profile of the drift columns
-    by_kind: dict[str, list[str]] = field(default_factory=dict)  # calibrated drift, mix, nulls
-    drifted: list[str] = field(default_factory=list)
-    prediction_drift: dict[str, Any] | None = None
-    prediction_baseline: Any = None
-    quality: dict[str, Any] | None = None
-    metrics: dict[str, Any] | None = None
-    coverage: dict[str, Any] | None = None
-    gap: dict[str, Any] | None = None
-    candidates: list[Candidate] = field(default_factory=list)
-
-
 def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorResult:
     settings = Settings.of(options)
     policy = settings.policy
@@ -195,7 +103,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     if options.labels and options.predictions:
         _judge_metrics(found, frame, options, settings, reference, previous)
     fired = decide(found.candidates, previous, policy)
-    record = _record(options, settings, reference, found, fired, root)
+    record = run_record(_shown(Path(options.data), root), settings, reference, found, fired)
     slos = _slo_breaches(record, fired, history_path, root, settings.window)
     if options.record:
         append_record(history_path, record)
@@ -247,8 +155,8 @@ def _judge_predictions(
     previous: list[dict[str, Any]],
 ) -> None:
     calibrated = None if settings.drift.fixed else settings.policy
-    found.prediction_drift, found.prediction_baseline = _prediction_drift(
-        frame, reference, options, settings.drift, previous, calibrated
+    found.prediction_drift, found.prediction_baseline = prediction_drift(
+        frame, reference, options.predictions, settings.drift, previous, calibrated
     )
     found.candidates += checks.prediction_candidates(found.prediction_drift, settings.policy)
 
@@ -271,64 +179,6 @@ def _judge_metrics(
         found.candidates += checks.metric_candidates(found.metrics, offline, settings.policy, previous)
 
 
-def _record(
-    options: MonitorOptions,
-    settings: Settings,
-    reference: Reference,
-    found: Findings,
-    fired: list[Candidate],
-    root: str | os.PathLike[str],
-) -> dict[str, Any]:
-    """The history record of the run (the promotion `monitor:` gate and `alerts` read it)."""
-    run_id = new_run_id(settings.window)
-    return {
-        "type": "run",
-        "schema": SCHEMA,
-        "id": run_id,
-        "time": format_time(settings.window),
-        "artifact": reference.artifact,
-        "version": reference.version,
-        "ref": reference.ref,
-        "commit": reference.commit,
-        "data": _shown(Path(options.data), root),
-        "rows": found.rows,
-        "features": found.features,
-        "metrics": found.metrics,
-        "label_coverage": found.coverage["coverage"] if found.coverage else None,
-        "alerts": [
-            {"id": f"{run_id}/{c.rule}", "rule": c.rule, "severity": c.severity, "message": c.message}
-            for c in fired
-        ],
-        "candidates": [c.to_dict() for c in found.candidates],
-        "drift": _drift_record(found, settings),
-        "prediction_drift": found.prediction_drift,
-        "prediction_baseline": found.prediction_baseline,
-        "quality": found.quality,
-        "labels": found.coverage,
-        "offline_gap": found.gap,
-        "offline_source": reference.offline_source,
-        "reference": reference.to_dict(),
-        "policy": settings.policy.to_dict(),
-    }
-
-
-def _drift_record(found: Findings, settings: Settings) -> dict[str, Any]:
-    policy = settings.policy
-    return {
-        "drifted": found.drifted,
-        "tested": len(found.features),
-        "min_drifted_columns": policy.min_drifted_columns,
-        "correction": policy.correction,
-        "p_value": settings.drift.p_value,
-        "mode": "fixed" if settings.drift.fixed else "calibrated",
-        "alpha": policy.alpha,
-        "nulls": found.by_kind["nulls"],
-        "mix": found.by_kind["mix"],
-        "excluded": found.excluded,
-        "materiality": Materiality.from_rules(settings.rules.get("alert")).to_dict(),
-    }
-
-
 def _slo_breaches(
     record: dict[str, Any], fired: list[Candidate], path: Path, root: str | os.PathLike[str], now: datetime
 ) -> list[Any]:
@@ -344,14 +194,6 @@ def _slo_breaches(
             {"id": f"{record['id']}/{s.rule}", "rule": s.rule, "severity": "error", "message": alert.message}
         )
     return breaches
-
-
-def _rules(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    from mlops.config import load_document
-
-    return dict(load_document(path, expected_kind="Rules").data or {})
 
 
 PROFILE_CHUNK_ROWS = 1 << 17  # the batch is profiled in chunks: memory stays bounded, whatever its size
@@ -404,17 +246,6 @@ def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
     return out
 
 
-def _fixed_mode(options: MonitorOptions, cfg: dict[str, Any], p_value: bool) -> bool:
-    """A method or threshold set for every column (or p-values) judges drift the old way: fixed thresholds."""
-    return bool(
-        p_value
-        or options.method
-        or options.threshold is not None
-        or cfg.get("method")
-        or cfg.get("threshold") is not None
-    )
-
-
 def _drift(
     source: Any,
     schema: list[str],
@@ -438,7 +269,7 @@ def _drift(
         inferred = exclude_inferred(columns, reference.profile, current)
         excluded.update(inferred)
         columns = [c for c in columns if c not in inferred]
-    features = _column_results(current, reference.profile, columns, drift)
+    features = column_results(current, reference.profile, columns, drift)
     return features, rows, excluded, current  # the batch profile: the HTML report draws its distributions
 
 
@@ -488,121 +319,9 @@ def assess_profiles(
     excluded.update(inferred)
     columns = [c for c in columns if c not in inferred]
     drift = DriftSettings.of(MonitorOptions(data=""), rules)
-    found = Findings(_column_results(current, reference, columns, drift), 0, excluded, current)
+    found = Findings(column_results(current, reference, columns, drift), 0, excluded, current)
     _judge_features(found, policy)
     return found.features, excluded, found.candidates
-
-
-def _column_results(
-    current: Any, reference: Any, columns: list[str], drift: DriftSettings
-) -> dict[str, dict[str, Any]]:
-    """Per column: calibrated checks, or the fixed method/threshold (everywhere, or per column)."""
-    from mlops.monitor.calibration import Materiality, column_checks
-
-    per_column = drift.cfg.get("per_column") or {}
-    features: dict[str, dict[str, Any]] = {}
-    for name in columns:
-        override = per_column.get(name) or {}
-        materiality = Materiality.from_rules(drift.alert, name)
-        if drift.fixed or "method" in override or "threshold" in override:
-            features[name] = _fixed_entry(current, reference, name, drift, materiality)
-        else:
-            features[name] = column_checks(current.columns[name], reference.columns[name], materiality)
-    return features
-
-
-def _fixed_entry(
-    current: Any, reference: Any, name: str, drift: DriftSettings, materiality: Materiality
-) -> dict[str, Any]:
-    """A column judged by a fixed method and threshold (its statistic or p-value), plus completeness."""
-    from mlops.data.drift import drift_scores
-    from mlops.monitor.calibration import null_check
-
-    result = drift_scores(
-        current,
-        reference,
-        [name],
-        method=drift.method,
-        per_column=drift.cfg.get("per_column") or {},
-        threshold=drift.threshold,
-        p_value=drift.p_value,
-    )[name]
-    entry = result.to_dict()
-    entry.pop("column", None)
-    entry["judged_by"] = _judged_by(drift, result)
-    entry["nulls"] = null_check(current.columns[name], reference.columns[name], materiality.nulls)
-    return entry
-
-
-def _judged_by(drift: DriftSettings, result: Any) -> str:
-    return "p_value" if drift.p_value and result.p_value is not None else "statistic"
-
-
-def _prediction_drift(
-    frame: Any,
-    reference: Reference,
-    options: MonitorOptions,
-    drift: DriftSettings,
-    previous: list[dict[str, Any]],
-    calibrated: AlertPolicy | None = None,
-) -> tuple[dict[str, Any] | None, Any]:
-    """Predictions against the reference's predictions column when it has one; else against the stream's
-    baseline window (the first run of this version, which stores its predictions' profile).
-
-    Never against the training labels: a model that is right but conservative predicts fewer positives than
-    the base rate, and that difference would alert on every batch. Returns (result, profile to store)."""
-    if not options.predictions:
-        return None, None
-    import pandas as pd
-
-    from mlops.data.drift import drift_scores
-    from mlops.data.profile import build_profile
-
-    name = options.predictions
-    current = build_profile(pd.DataFrame({name: frame[name]}))
-    baseline, against = _prediction_baseline(name, reference, previous)
-    if baseline is None:  # the first window of this version: it becomes the baseline (or a bad stored one)
-        return (against, current.columns[name].to_dict()) if against else (None, None)
-    if calibrated is not None:
-        return _calibrated_prediction(current, baseline, name, drift.alert, calibrated, against), None
-    result = drift_scores(
-        current, baseline, [name], method=drift.method, threshold=drift.threshold, p_value=drift.p_value
-    ).get(name)
-    if result is None:
-        return None, None
-    entry = result.to_dict()
-    entry["against"] = against
-    entry["judged_by"] = _judged_by(drift, result)
-    return entry, None
-
-
-def _prediction_baseline(name: str, reference: Reference, previous: list[dict[str, Any]]) -> tuple[Any, Any]:
-    """(profile, what it is) to judge predictions against. No profile: (None, the result saying this window
-    is the baseline), or (None, None) when the stored baseline cannot be read."""
-    from mlops.data.profile import ColumnProfile, Profile
-
-    if name in reference.profile.columns:
-        return reference.profile, f"reference {reference.path}"
-    stored = next((r for r in previous if isinstance(r.get("prediction_baseline"), dict)), None)
-    if stored is None:
-        return None, {"column": name, "against": None, "baseline": "this window (the first of this version)"}
-    try:
-        column = ColumnProfile.from_dict(name, stored["prediction_baseline"])
-    except (KeyError, TypeError, ValueError):
-        return None, None
-    return Profile(column.count, {name: column}), f"baseline window {stored.get('time')}"
-
-
-def _calibrated_prediction(
-    current: Any, baseline: Any, name: str, alert: dict[str, Any], policy: AlertPolicy, against: str
-) -> dict[str, Any]:
-    from mlops.monitor.calibration import Materiality, column_checks
-
-    entry = column_checks(current.columns[name], baseline.columns[name], Materiality.from_rules(alert))
-    entry.pop("nulls", None)
-    judge({name: entry}, policy.alpha, "none")  # one test: nothing to correct across
-    entry.update({"column": name, "against": against})
-    return entry
 
 
 def _metrics(
