@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from mlops.cli.dataopts import data_options
-from mlops.cli.output import emit, json_alias, output_option, report_format
+from mlops.cli.output import emit, format_option, json_alias, output_option, report_format
 from mlops.errors import CheckFailed
 
 FORMATS = ["text", "markdown", "json", "html"]
@@ -22,21 +22,62 @@ history_option = click.option(
 def noise_options(*, noisy_share: str, min_fired: str, since: str) -> Callable[[F], F]:
     """--noisy-share, --min-fired, --artifact, --since: which alerts `alerts report` and `alerts tune` judge,
     declared once; each command keeps its own help text."""
-    options = [
+    return stacked(
         click.option(
             "--noisy-share", type=click.FloatRange(0, 1), default=0.3, show_default=True, help=noisy_share
         ),
         click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True, help=min_fired),
         click.option("--artifact", help="Only the runs of this artifact."),
         click.option("--since", metavar="WHEN", help=since),
-    ]
+    )
+
+
+def stacked(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """The options applied as if written one above the other: the first listed is the first in --help."""
 
     def apply(func: F) -> F:
-        for option in reversed(options):  # the first listed is the first in --help, as when stacked
+        for option in reversed(options):
             func = option(func)
         return func
 
     return apply
+
+
+# `mlops monitor` options that override the rules file's `alert:` policy (mlops.monitor.settings)
+POLICY_OVERRIDES: list[tuple[str, click.ParamType, str]] = [
+    (
+        "--consecutive",
+        click.IntRange(min=1),
+        "Windows in a row over threshold before an alert fires (overrides alert.consecutive).",
+    ),
+    (
+        "--min-drifted-columns",
+        click.IntRange(min=1),
+        "Columns that must drift together (overrides alert.min_drifted_columns).",
+    ),
+    (
+        "--correction",
+        click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
+        "Multiple-testing correction of p-values (overrides alert.correction).",
+    ),
+    (
+        "--alpha",
+        click.FloatRange(0, 1, min_open=True, max_open=True),
+        "False-alarm budget per window of the calibrated checks (overrides alert.alpha).  [default: 0.005]",
+    ),
+    (
+        "--severity",
+        click.Choice(["error", "warn", "info"]),
+        "Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).",
+    ),
+    (
+        "--max-metric-drop",
+        click.FloatRange(min=0),
+        "Metric drop that counts: absolute for scores, relative for errors.  [default: 0.05]",
+    ),
+    ("--min-rows", click.IntRange(min=1), "Labeled rows a slice needs before it can alert.  [default: 30]"),
+]
+policy_options = stacked(*(click.option(flag, type=kind, help=text) for flag, kind, text in POLICY_OVERRIDES))
 
 
 @click.command()
@@ -85,41 +126,7 @@ def noise_options(*, noisy_share: str, min_fired: str, since: str) -> Callable[[
     "labels mature relative to it.  [default: now]",
 )
 @click.option("--artifact", help="Artifact name when --against is a plain Git revision.")
-@click.option(
-    "--consecutive",
-    type=click.IntRange(min=1),
-    help="Windows in a row over threshold before an alert fires (overrides alert.consecutive).",
-)
-@click.option(
-    "--min-drifted-columns",
-    type=click.IntRange(min=1),
-    help="Columns that must drift together (overrides alert.min_drifted_columns).",
-)
-@click.option(
-    "--correction",
-    type=click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
-    help="Multiple-testing correction of p-values (overrides alert.correction).",
-)
-@click.option(
-    "--alpha",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    help="False-alarm budget per window of the calibrated checks (overrides alert.alpha).  [default: 0.005]",
-)
-@click.option(
-    "--severity",
-    type=click.Choice(["error", "warn", "info"]),
-    help="Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).",
-)
-@click.option(
-    "--max-metric-drop",
-    type=click.FloatRange(min=0),
-    help="Metric drop that counts: absolute for scores, relative for errors.  [default: 0.05]",
-)
-@click.option(
-    "--min-rows",
-    type=click.IntRange(min=1),
-    help="Labeled rows a slice needs before it can alert.  [default: 30]",
-)
+@policy_options
 @click.option(
     "--method",
     type=click.Choice(["psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger", "tvd"]),
@@ -142,14 +149,7 @@ def noise_options(*, noisy_share: str, min_fired: str, since: str) -> Callable[[
     help="Model task.  [default: inferred from the labels]",
 )
 @click.option("--positive", metavar="VALUE", help="Positive class of a binary classifier.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format on stdout.",
-)
+@format_option(FORMATS, "Report format on stdout.")
 @data_options
 @output_option
 @json_alias
@@ -221,9 +221,7 @@ def alerts() -> None:
     min_fired="Judge noise only for rules that fired at least this often.",
     since="Only runs from then on: a duration back from now (30d) or an ISO-8601 time.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
-)
+@format_option(FORMATS, "Report format.")
 @output_option
 @json_alias
 def report(

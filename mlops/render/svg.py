@@ -8,7 +8,7 @@ looks the same; values are data until here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -248,14 +248,10 @@ def _bin_bars(
 ) -> None:
     """The bars of bin I, series side by side; a bad bin's last series in red, with its count in words."""
     base = frame.y(frame.y_ticks[0])
-    n = len(series)
     x0, x1 = frame.x(edges[i]), frame.x(edges[i + 1])
-    slot = max(1.0, (x1 - x0 - 2) / n)
-    for k, s in enumerate(series):
-        value = s.values[i] if i < len(s.values) else 0.0
-        if value <= 0:
-            continue
-        outside = bad and k == n - 1
+    slot = max(1.0, (x1 - x0 - 2) / len(series))
+    for k, s, value in _nonempty(series, i):
+        outside = bad and k == len(series) - 1
         h = max(4.0 if outside else 2.0, base - frame.y(value))
         colour = BAD if outside else s.colour
         frame.parts.append(
@@ -269,6 +265,14 @@ def _bin_bars(
                 f'<text class="bound-label" x="{x0 + 1 + (k + 0.5) * slot:.1f}" '
                 f'y="{base - h - 3:.1f}" text-anchor="middle">{value_format(value)}</text>'
             )
+
+
+def _nonempty(series: Sequence[Series], i: int) -> Iterator[tuple[int, Series, float]]:
+    """(k, series, value) of each series with a bar at bin or category I (drawn side by side)."""
+    for k, s in enumerate(series):
+        value = s.values[i] if i < len(s.values) else 0.0
+        if value > 0:
+            yield k, s, value
 
 
 def _value_axis(frame: Frame, edges: Sequence[float], bounds: Sequence[tuple[float, str]]) -> None:
@@ -298,15 +302,11 @@ def _category_bars(
 ) -> None:
     """The bars of category I, series side by side; a category the rules forbid in red in the last series."""
     base = frame.y(frame.y_ticks[0])
-    n = len(series)
     x0, x1 = frame.x(i), frame.x(i + 1)
-    slot = max(1.0, (x1 - x0 - 6) / n)
-    for k, s in enumerate(series):
-        value = s.values[i] if i < len(s.values) else 0.0
-        if value <= 0:
-            continue
+    slot = max(1.0, (x1 - x0 - 6) / len(series))
+    for k, s, value in _nonempty(series, i):
         h = max(2.0, base - frame.y(value))
-        colour = BAD if k == n - 1 and bad else s.colour
+        colour = BAD if k == len(series) - 1 and bad else s.colour
         frame.parts.append(
             f'<rect x="{x0 + 3 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
             f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(s.name)} '
