@@ -437,6 +437,58 @@ def test_help_has_examples() -> None:
         assert result.output.split("Examples:", 1)[1].strip().startswith("mlops ")
 
 
+def test_shared_alert_options_keep_each_commands_help() -> None:
+    """`alerts report` and `alerts tune` declare --history/--noisy-share/--min-fired/--artifact/--since once;
+    each command still says what the option means for it, in the same order, with its default."""
+    helps = {name: mlops("alerts", name, "--help").output for name in ("report", "tune", "ack")}
+    words = {name: " ".join(text.split()) for name, text in helps.items()}  # help text is wrapped
+    assert "Flag a rule as noisy when at least this share of its alerts were ignored." in words["report"]
+    assert "Tune rules when at least this share of their alerts were ignored." in words["tune"]
+    assert "Judge noise only for rules that fired at least this often." in words["report"]
+    assert "Tune only rules that fired at least this often." in words["tune"]
+    for name in ("report", "tune"):
+        flags = re.findall(r"^  (--[a-z-]+)", helps[name], re.M)
+        assert flags.index("--noisy-share") < flags.index("--min-fired") < flags.index("--since")
+        assert "[default: 0.3; 0<=x<=1]" in words[name] and "[default: 3; x>=1]" in words[name]
+    for name in helps:
+        assert "History file. [default: monitoring/history.jsonl]" in words[name]
+
+
+def test_monitor_passes_every_policy_option_through(project: Project) -> None:
+    """The monitor options are declared once (click) and reach the run under the MonitorOptions names."""
+    batch = project.batch("same.csv")
+    result = monitor(
+        batch,
+        "--consecutive",
+        "4",
+        "--min-drifted-columns",
+        "2",
+        "--correction",
+        "benjamini-hochberg",
+        "--alpha",
+        "0.01",
+        "--severity",
+        "warn",
+        "--max-metric-drop",
+        "0.2",
+        "--min-rows",
+        "50",
+        "--dry-run",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    policy = json.loads(result.stdout)["policy"]
+    assert policy == {
+        "consecutive": 4,
+        "min_drifted_columns": 2,
+        "correction": "benjamini-hochberg",
+        "alpha": 0.01,
+        "severity": "warn",
+        "max_metric_drop": 0.2,
+        "min_rows": 50,
+    }
+
+
 def test_quality_rules_fire_at_once_with_their_severity(project: Project) -> None:
     write(
         project.root,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.monitor.alerts import AlertReport
+from mlops.monitor.history import History
 from mlops.monitor.run import MonitorOptions, MonitorResult
 
 __all__ = [
@@ -82,16 +83,9 @@ def alerts_report(
 ) -> AlertReport:
     """Per alert rule: how often it fired, in which windows, and the share people ignored. `since` is a
     duration (30d: the last 30 days) or an ISO-8601 time."""
-    from mlops.errors import InputError
     from mlops.monitor.alerts import alert_report
-    from mlops.monitor.history import read_history
 
-    path = _history(history, root)
-    found = read_history(path, shown=str(history) if history else _rel(path, root))
-    if not found.exists:
-        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
-    if artifact or since:
-        found = found.filtered(artifact=artifact, since=_since(since) if since else None)
+    _, found = _existing_history(history, root, artifact=artifact, since=since)
     return alert_report(found, noisy_share=noisy_share, min_fired=min_fired)
 
 
@@ -110,34 +104,57 @@ def alerts_tune(
     changes with their expected false-alarm rate and power, and a unified diff). Never edits the file: with
     `branch`, the change is committed on that new branch (from HEAD) instead, ready for a pull request."""
     from mlops.config import find_root
-    from mlops.errors import InputError, UsageError
-    from mlops.monitor.history import read_history
-    from mlops.monitor.proposal import commit_on_branch, propose
+    from mlops.errors import UsageError
+    from mlops.monitor.proposal import propose
 
     base = Path(root) if root is not None else find_root()
-    path = _history(history, base)
-    found = read_history(path, shown=str(history) if history else _rel(path, base))
-    if not found.exists:
-        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
-    if artifact or since:
-        found = found.filtered(artifact=artifact, since=_since(since) if since else None)
+    _, found = _existing_history(history, base, artifact=artifact, since=since)
     rules_path = Path(rules)
     if rules_path.is_dir():
         raise UsageError(f"{rules}: is a folder; name the rules file the alert policy is in")
     shown = _rel(rules_path, base)
     proposal = propose(found, rules_path, shown, noisy_share=noisy_share, min_fired=min_fired)
     if branch and proposal.changes:
-        from mlops import git
-
-        if shown.startswith("/") or shown.startswith(".."):
-            raise UsageError(f"{rules}: is outside the repository; --branch commits inside it")
-        git.require_clean(base, "alerts tune --branch")
-        message = "alerts: tune the alert policy from acknowledgements\n\n" + "\n".join(
-            f"- {c.key}: {c.old} -> {c.new} ({c.why})" for c in proposal.changes
-        )
-        proposal.commit = commit_on_branch(base, shown, proposal.after, branch, message)
-        proposal.branch = branch
+        _commit_proposal(proposal, base, rules, shown, branch)
     return proposal
+
+
+def _commit_proposal(
+    proposal: Any, base: Path, rules: str | os.PathLike[str], shown: str, branch: str
+) -> None:
+    """Commit the proposed rules file on a new branch (from HEAD); the work tree stays as it is."""
+    from mlops import git
+    from mlops.errors import UsageError
+    from mlops.monitor.proposal import commit_on_branch
+
+    if shown.startswith("/") or shown.startswith(".."):
+        raise UsageError(f"{rules}: is outside the repository; --branch commits inside it")
+    git.require_clean(base, "alerts tune --branch")
+    message = "alerts: tune the alert policy from acknowledgements\n\n" + "\n".join(
+        f"- {c.key}: {c.old} -> {c.new} ({c.why})" for c in proposal.changes
+    )
+    proposal.commit = commit_on_branch(base, shown, proposal.after, branch, message)
+    proposal.branch = branch
+
+
+def _existing_history(
+    history: str | os.PathLike[str] | None,
+    root: str | os.PathLike[str] | None,
+    *,
+    artifact: str | None = None,
+    since: str | None = None,
+) -> tuple[Path, History]:
+    """The history file (InputError when there is none yet), with only the runs of ARTIFACT and SINCE."""
+    from mlops.errors import InputError
+    from mlops.monitor.history import read_history
+
+    path = _history(history, root)
+    found = read_history(path, shown=str(history) if history else _rel(path, root))
+    if not found.exists:
+        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
+    if artifact or since:
+        found = found.filtered(artifact=artifact, since=_since(since) if since else None)
+    return path, found
 
 
 def _since(text: str) -> datetime:
@@ -160,14 +177,10 @@ def ack_alert(
     root: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Record that people acted on an alert or ignored it; returns the acknowledgement record."""
-    from mlops.errors import InputError
     from mlops.monitor.alerts import make_ack
-    from mlops.monitor.history import append_record, read_history
+    from mlops.monitor.history import append_record
 
-    path = _history(history, root)
-    found = read_history(path, shown=str(history) if history else _rel(path, root))
-    if not found.exists:
-        raise InputError(f"{found.path}: no monitoring history yet", hint="`mlops monitor` writes it")
+    path, found = _existing_history(history, root)
     record = make_ack(found, alert_id, resolution, by=by, note=note)
     append_record(path, record)
     return record

@@ -2,13 +2,82 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from mlops.cli.dataopts import data_options
-from mlops.cli.output import emit, json_alias, output_option, report_format
+from mlops.cli.output import emit, format_option, json_alias, output_option, report_format
 from mlops.errors import CheckFailed
 
 FORMATS = ["text", "markdown", "json", "html"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+history_option = click.option(
+    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
+)
+
+
+def noise_options(*, noisy_share: str, min_fired: str, since: str) -> Callable[[F], F]:
+    """--noisy-share, --min-fired, --artifact, --since: which alerts `alerts report` and `alerts tune` judge,
+    declared once; each command keeps its own help text."""
+    return stacked(
+        click.option(
+            "--noisy-share", type=click.FloatRange(0, 1), default=0.3, show_default=True, help=noisy_share
+        ),
+        click.option("--min-fired", type=click.IntRange(min=1), default=3, show_default=True, help=min_fired),
+        click.option("--artifact", help="Only the runs of this artifact."),
+        click.option("--since", metavar="WHEN", help=since),
+    )
+
+
+def stacked(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """The options applied as if written one above the other: the first listed is the first in --help."""
+
+    def apply(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
+# `mlops monitor` options that override the rules file's `alert:` policy (mlops.monitor.settings)
+POLICY_OVERRIDES: list[tuple[str, click.ParamType, str]] = [
+    (
+        "--consecutive",
+        click.IntRange(min=1),
+        "Windows in a row over threshold before an alert fires (overrides alert.consecutive).",
+    ),
+    (
+        "--min-drifted-columns",
+        click.IntRange(min=1),
+        "Columns that must drift together (overrides alert.min_drifted_columns).",
+    ),
+    (
+        "--correction",
+        click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
+        "Multiple-testing correction of p-values (overrides alert.correction).",
+    ),
+    (
+        "--alpha",
+        click.FloatRange(0, 1, min_open=True, max_open=True),
+        "False-alarm budget per window of the calibrated checks (overrides alert.alpha).  [default: 0.005]",
+    ),
+    (
+        "--severity",
+        click.Choice(["error", "warn", "info"]),
+        "Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).",
+    ),
+    (
+        "--max-metric-drop",
+        click.FloatRange(min=0),
+        "Metric drop that counts: absolute for scores, relative for errors.  [default: 0.05]",
+    ),
+    ("--min-rows", click.IntRange(min=1), "Labeled rows a slice needs before it can alert.  [default: 30]"),
+]
+policy_options = stacked(*(click.option(flag, type=kind, help=text) for flag, kind, text in POLICY_OVERRIDES))
 
 
 @click.command()
@@ -57,41 +126,7 @@ FORMATS = ["text", "markdown", "json", "html"]
     "labels mature relative to it.  [default: now]",
 )
 @click.option("--artifact", help="Artifact name when --against is a plain Git revision.")
-@click.option(
-    "--consecutive",
-    type=click.IntRange(min=1),
-    help="Windows in a row over threshold before an alert fires (overrides alert.consecutive).",
-)
-@click.option(
-    "--min-drifted-columns",
-    type=click.IntRange(min=1),
-    help="Columns that must drift together (overrides alert.min_drifted_columns).",
-)
-@click.option(
-    "--correction",
-    type=click.Choice(["none", "bonferroni", "benjamini-hochberg"]),
-    help="Multiple-testing correction of p-values (overrides alert.correction).",
-)
-@click.option(
-    "--alpha",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    help="False-alarm budget per window of the calibrated checks (overrides alert.alpha).  [default: 0.005]",
-)
-@click.option(
-    "--severity",
-    type=click.Choice(["error", "warn", "info"]),
-    help="Severity of drift and metric alerts; only error exits 1 (overrides alert.severity).",
-)
-@click.option(
-    "--max-metric-drop",
-    type=click.FloatRange(min=0),
-    help="Metric drop that counts: absolute for scores, relative for errors.  [default: 0.05]",
-)
-@click.option(
-    "--min-rows",
-    type=click.IntRange(min=1),
-    help="Labeled rows a slice needs before it can alert.  [default: 30]",
-)
+@policy_options
 @click.option(
     "--method",
     type=click.Choice(["psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger", "tvd"]),
@@ -114,48 +149,11 @@ FORMATS = ["text", "markdown", "json", "html"]
     help="Model task.  [default: inferred from the labels]",
 )
 @click.option("--positive", metavar="VALUE", help="Positive class of a binary classifier.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="Report format on stdout.",
-)
+@format_option(FORMATS, "Report format on stdout.")
 @data_options
 @output_option
 @json_alias
-def monitor(
-    data: str,
-    against: str | None,
-    rules: str | None,
-    labels: str | None,
-    predictions: str | None,
-    scores: str | None,
-    slices: tuple[str, ...],
-    history: str | None,
-    dry_run: bool,
-    window_time: str | None,
-    artifact: str | None,
-    consecutive: int | None,
-    min_drifted_columns: int | None,
-    correction: str | None,
-    alpha: float | None,
-    severity: str | None,
-    max_metric_drop: float | None,
-    min_rows: int | None,
-    method: str | None,
-    threshold: float | None,
-    p_value: bool | None,
-    label_delay: str | None,
-    timestamp: str | None,
-    task: str | None,
-    positive: str | None,
-    fmt: str,
-    input_format: str | None,
-    engine: str | None,
-    output: str | None,
-) -> None:
+def monitor(data: str, dry_run: bool, fmt: str, output: str | None, **options: Any) -> None:
     """Compare a live batch with what a model version was trained on; alert by policy.
 
     Computes per-feature drift against the version's training data (its profile, read at the version's
@@ -178,48 +176,23 @@ def monitor(
     from mlops import api
 
     fmt = report_format(output, fmt, FORMATS) if output else fmt  # refuse .pdf before any work
-    result = api.monitor_batch(
-        data,
-        against=against,
-        rules=rules,
-        labels=labels,
-        predictions=predictions,
-        scores=scores,
-        slices=slices,
-        history=history,
-        record=not dry_run,
-        window_time=window_time,
-        artifact=artifact,
-        consecutive=consecutive,
-        min_drifted_columns=min_drifted_columns,
-        correction=correction,
-        alpha=alpha,
-        severity=severity,
-        max_metric_drop=max_metric_drop,
-        min_rows=min_rows,
-        method=method,
-        threshold=threshold,
-        p_value=p_value,
-        label_delay=label_delay,
-        timestamp=timestamp,
-        task=task,
-        positive=positive,
-        input_format=input_format,
-        engine=engine,
-    )
+    result = api.monitor_batch(data, record=not dry_run, **options)
     text = api.monitor_report(result, fmt)
     emit(text, output)
     if result.fired:
-        errors = sum(1 for c in result.fired if c.severity == "error")
-        click.echo(
-            f"{len(result.fired)} alert(s) fired ({errors} error): "
-            + ", ".join(c.rule for c in result.fired[:5])
-            + (" ..." if len(result.fired) > 5 else ""),
-            err=True,
-        )
+        click.echo(_fired_line(result.fired), err=True)
     _fallback_commands(result)
     if result.failed:
         raise CheckFailed("")  # the alert line above says why
+
+
+def _fired_line(fired: list[Any]) -> str:
+    errors = sum(1 for c in fired if c.severity == "error")
+    return (
+        f"{len(fired)} alert(s) fired ({errors} error): "
+        + ", ".join(c.rule for c in fired[:5])
+        + (" ..." if len(fired) > 5 else "")
+    )
 
 
 def _fallback_commands(result: object) -> None:
@@ -242,32 +215,13 @@ def alerts() -> None:
 
 
 @alerts.command("report")
-@click.option(
-    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
+@history_option
+@noise_options(
+    noisy_share="Flag a rule as noisy when at least this share of its alerts were ignored.",
+    min_fired="Judge noise only for rules that fired at least this often.",
+    since="Only runs from then on: a duration back from now (30d) or an ISO-8601 time.",
 )
-@click.option(
-    "--noisy-share",
-    type=click.FloatRange(0, 1),
-    default=0.3,
-    show_default=True,
-    help="Flag a rule as noisy when at least this share of its alerts were ignored.",
-)
-@click.option(
-    "--min-fired",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Judge noise only for rules that fired at least this often.",
-)
-@click.option("--artifact", help="Only the runs of this artifact.")
-@click.option(
-    "--since",
-    metavar="WHEN",
-    help="Only runs from then on: a duration back from now (30d) or an ISO-8601 time.",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
-)
+@format_option(FORMATS, "Report format.")
 @output_option
 @json_alias
 def report(
@@ -304,9 +258,7 @@ def report(
 @click.argument("alert_id", metavar="ID")
 @click.option("--ignored", "resolution", flag_value="ignored", help="Nothing needed doing (a false alarm).")
 @click.option("--acted", "resolution", flag_value="acted", help="People acted on it.")
-@click.option(
-    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
-)
+@history_option
 @click.option("--by", help="Who acknowledges.  [default: Git's identity, `git var GIT_AUTHOR_IDENT`]")
 @click.option("--note", help="Why, in a few words.")
 @click.option("--json", "as_json", is_flag=True, help="Print the acknowledgement record as JSON.")
@@ -348,31 +300,18 @@ def ack(
     required=True,
     help="Rules file whose `alert:` policy the proposal changes (created in the proposal if missing).",
 )
-@click.option(
-    "--history", type=click.Path(dir_okay=False), help="History file.  [default: monitoring/history.jsonl]"
-)
+@history_option
 @click.option(
     "--branch",
     metavar="NAME",
     help="Commit the proposal on this new branch (from HEAD) instead of "
     "printing the diff; the work tree and the current branch are left alone.",
 )
-@click.option(
-    "--noisy-share",
-    type=click.FloatRange(0, 1),
-    default=0.3,
-    show_default=True,
-    help="Tune rules when at least this share of their alerts were ignored.",
+@noise_options(
+    noisy_share="Tune rules when at least this share of their alerts were ignored.",
+    min_fired="Tune only rules that fired at least this often.",
+    since="Only runs from then on: a duration (30d) or an ISO-8601 time.",
 )
-@click.option(
-    "--min-fired",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Tune only rules that fired at least this often.",
-)
-@click.option("--artifact", help="Only the runs of this artifact.")
-@click.option("--since", metavar="WHEN", help="Only runs from then on: a duration (30d) or an ISO-8601 time.")
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the proposal (changes, expected rates, diff) as JSON."
 )

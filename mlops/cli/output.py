@@ -57,6 +57,13 @@ def json_alias(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(wrapper)
 
 
+def format_option(formats: list[str] | tuple[str, ...], help: str) -> Callable[[Any], Any]:
+    """`--format` (the parameter `fmt`) among FORMATS, text by default: one declaration for every report."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(formats), default="text", show_default=True, help=help
+    )
+
+
 def output_option(func: Any) -> Any:
     return click.option(
         "-o",

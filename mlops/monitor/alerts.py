@@ -63,64 +63,82 @@ class AlertReport:
         return out
 
 
+@dataclass
+class _Samples:
+    """A drift rule's measured statistics when people acted on or ignored it, and its thresholds then."""
+
+    ignored: list[float] = field(default_factory=list)
+    acted: list[float] = field(default_factory=list)
+    thresholds: list[float] = field(default_factory=list)
+
+    def add(self, resolution: str, measured: tuple[float, float | None]) -> None:
+        (self.acted if resolution == "acted" else self.ignored).append(measured[0])
+        if measured[1] is not None:
+            self.thresholds.append(measured[1])
+
+    def suggestion(self, rule: str) -> str | None:
+        """A threshold that would have silenced the ignored alerts (None when nothing was ignored)."""
+        return suggest(rule, self.ignored, self.acted, self.thresholds[-1] if self.thresholds else None)
+
+
+@dataclass
+class _Tally:
+    """Per rule, what the history's alerts add up to (alert_report then judges each rule)."""
+
+    stats: dict[str, RuleStats] = field(default_factory=dict)
+    artifacts: dict[str, set[str]] = field(default_factory=dict)  # rule -> artifacts it fired for
+    samples: dict[str, _Samples] = field(default_factory=dict)
+    total: int = 0
+
+    @classmethod
+    def of(cls, history: History) -> _Tally:
+        resolutions = history.resolutions()
+        tally = cls()
+        for run in history.runs:
+            for alert in run.get("alerts") or ():
+                if isinstance(alert, dict):
+                    tally.add(run, alert, (resolutions.get(str(alert.get("id"))) or {}).get("resolution"))
+        return tally
+
+    def add(self, run: dict[str, Any], alert: dict[str, Any], resolution: str | None) -> None:
+        self.total += 1
+        rule = str(alert.get("rule"))
+        entry = self.stats.setdefault(rule, RuleStats(rule, str(alert.get("severity") or "error")))
+        entry.fired += 1
+        entry.windows.append(str(run.get("time")))
+        entry.last_fired = str(run.get("time"))
+        self.artifacts.setdefault(rule, set()).add(_stream(run))
+        measured = drift_statistic(run, rule) if resolution in RESOLUTIONS else None
+        if resolution is not None and measured is not None:
+            self.samples.setdefault(rule, _Samples()).add(resolution, measured)
+        if resolution == "acted":
+            entry.acted += 1
+        elif resolution == "ignored":
+            entry.ignored += 1
+        else:
+            entry.unacknowledged += 1
+            entry.open_alerts.append(str(alert.get("id")))
+
+
 def alert_report(
     history: History, *, noisy_share: float = 0.3, always_on_rate: float = 0.8, min_fired: int = 3
 ) -> AlertReport:
     """Per rule: fired count, windows, resolutions, and whether it looks noisy."""
-    resolutions = history.resolutions()
-    stats: dict[str, RuleStats] = {}
     windows_by_artifact: dict[str, int] = {}
     for run in history.runs:
-        key = str(run.get("artifact") or run.get("ref"))
-        windows_by_artifact[key] = windows_by_artifact.get(key, 0) + 1
-    rule_artifacts: dict[str, set[str]] = {}
-    samples: dict[str, tuple[list[float], list[float], list[float]]] = {}  # ignored, acted, thresholds
-    total = 0
-    for run in history.runs:
-        for alert in run.get("alerts") or ():
-            if not isinstance(alert, dict):
-                continue
-            total += 1
-            rule = str(alert.get("rule"))
-            entry = stats.setdefault(rule, RuleStats(rule, str(alert.get("severity") or "error")))
-            entry.fired += 1
-            entry.windows.append(str(run.get("time")))
-            entry.last_fired = str(run.get("time"))
-            rule_artifacts.setdefault(rule, set()).add(str(run.get("artifact") or run.get("ref")))
-            resolution = (resolutions.get(str(alert.get("id"))) or {}).get("resolution")
-            measured = drift_statistic(run, rule) if resolution in RESOLUTIONS else None
-            if measured is not None:
-                ignored, acted, thresholds = samples.setdefault(rule, ([], [], []))
-                (acted if resolution == "acted" else ignored).append(measured[0])
-                if measured[1] is not None:
-                    thresholds.append(measured[1])
-            if resolution == "acted":
-                entry.acted += 1
-            elif resolution == "ignored":
-                entry.ignored += 1
-            else:
-                entry.unacknowledged += 1
-                entry.open_alerts.append(str(alert.get("id")))
-    for entry in stats.values():
-        windows = sum(windows_by_artifact.get(a, 0) for a in rule_artifacts.get(entry.rule, ()))
-        entry.fire_rate = entry.fired / windows if windows else 0.0
-        entry.ignored_share = entry.ignored / entry.fired if entry.fired else 0.0
-        judged = entry.acted + entry.ignored
-        entry.precision = entry.acted / judged if judged else None
-        if entry.fired >= min_fired and entry.ignored_share >= noisy_share:
-            entry.reasons.append(f"ignored {entry.ignored_share:.0%} of {entry.fired} alerts")
-        if entry.fired >= min_fired and windows >= 5 and entry.fire_rate >= always_on_rate:
-            entry.reasons.append(f"fired in {entry.fire_rate:.0%} of {windows} windows")
-        entry.noisy = bool(entry.reasons)
-        if entry.noisy and entry.rule in samples:
-            ignored, acted, thresholds = samples[entry.rule]
-            entry.suggestion = suggest(entry.rule, ignored, acted, thresholds[-1] if thresholds else None)
-    rules = sorted(stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
+        windows_by_artifact[_stream(run)] = windows_by_artifact.get(_stream(run), 0) + 1
+    tally = _Tally.of(history)
+    for entry in tally.stats.values():
+        windows = sum(windows_by_artifact.get(a, 0) for a in tally.artifacts.get(entry.rule, ()))
+        _judge(entry, windows, noisy_share, always_on_rate, min_fired)
+        if entry.noisy and entry.rule in tally.samples:
+            entry.suggestion = tally.samples[entry.rule].suggestion(entry.rule)
+    rules = sorted(tally.stats.values(), key=lambda r: (not r.noisy, -r.fired, r.rule))
     acknowledged = sum(r.acted + r.ignored for r in rules)
     return AlertReport(
         history.path,
         len(history.runs),
-        total,
+        tally.total,
         acknowledged,
         rules,
         list(history.problems),
@@ -128,6 +146,23 @@ def alert_report(
         always_on_rate,
         [str(r.get("time")) for r in history.runs],
     )
+
+
+def _stream(run: dict[str, Any]) -> str:
+    return str(run.get("artifact") or run.get("ref"))
+
+
+def _judge(entry: RuleStats, windows: int, noisy_share: float, always_on_rate: float, min_fired: int) -> None:
+    """Rates, precision, and the reasons a rule is noisy (ignored too often, or always on)."""
+    entry.fire_rate = entry.fired / windows if windows else 0.0
+    entry.ignored_share = entry.ignored / entry.fired if entry.fired else 0.0
+    judged = entry.acted + entry.ignored
+    entry.precision = entry.acted / judged if judged else None
+    if entry.fired >= min_fired and entry.ignored_share >= noisy_share:
+        entry.reasons.append(f"ignored {entry.ignored_share:.0%} of {entry.fired} alerts")
+    if entry.fired >= min_fired and windows >= 5 and entry.fire_rate >= always_on_rate:
+        entry.reasons.append(f"fired in {entry.fire_rate:.0%} of {windows} windows")
+    entry.noisy = bool(entry.reasons)
 
 
 def make_ack(

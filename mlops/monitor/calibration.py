@@ -122,10 +122,7 @@ def _mix(cur: ColumnProfile, ref: ColumnProfile, materiality: Materiality) -> di
 
     a, b = category_counts(cur), category_counts(ref)
     n, m = float(cur.non_null), float(ref.non_null)
-    known = [k for k in b if k != OTHER]
-    rest = n - sum(a.get(k, 0.0) for k in known)  # the batch's rows outside the reference's listed categories
-    cells = [(k, a.get(k, 0.0), b[k]) for k in known] + [(OTHER, max(rest, 0.0), b.get(OTHER, 0.0))]
-    cells = [c for c in cells if c[1] or c[2]]
+    cells = _cells(a, b, n)
     tests = len(cells)
     scored = []  # (not material, p, -|change|, key, current share, reference share)
     for key, x, y in cells:
@@ -133,9 +130,7 @@ def _mix(cur: ColumnProfile, ref: ColumnProfile, materiality: Materiality) -> di
         p = min(1.0, tests * count_test(x, n, y, m))
         scored.append((abs(change) < materiality.share, p, -abs(change), str(key), x / n, y / m))
     _, p, _, key, now, before = min(scored)
-    shown = (
-        "(other categories)" if key == OTHER and b.get(OTHER) else "(new categories)" if key == OTHER else key
-    )
+    shown = key if key != OTHER else "(other categories)" if b.get(OTHER) else "(new categories)"
     return {
         "method": "share",
         "statistic": _round(abs(now - before)),
@@ -145,6 +140,16 @@ def _mix(cur: ColumnProfile, ref: ColumnProfile, materiality: Materiality) -> di
         "tests": tests,
         "category": {"value": shown, "reference": _round(before), "current": _round(now)},
     }
+
+
+def _cells(a: dict[Any, float], b: dict[Any, float], n: float) -> list[tuple[Any, float, float]]:
+    """(category, batch rows, reference rows) for the reference's categories and the rest, when not empty."""
+    from mlops.data.drift import OTHER
+
+    known = [k for k in b if k != OTHER]
+    rest = n - sum(a.get(k, 0.0) for k in known)  # the batch's rows outside the reference's listed categories
+    cells = [(k, a.get(k, 0.0), b[k]) for k in known] + [(OTHER, max(rest, 0.0), b.get(OTHER, 0.0))]
+    return [c for c in cells if c[1] or c[2]]
 
 
 def null_check(cur: ColumnProfile, ref: ColumnProfile, threshold: float) -> dict[str, Any]:
@@ -166,30 +171,40 @@ def judge(features: dict[str, dict[str, Any]], alpha: float, correction: str) ->
     `p_adjusted`, `alpha`, `drifted`). Returns the columns that drifted per rule kind (drift, mix, nulls)."""
     from mlops.monitor.policy import adjust_pvalues
 
-    checks: dict[str, float | None] = {}
-    for name, f in features.items():
-        if f.get("judged_by") == "calibrated" and f.get("p_value") is not None:
-            checks[f"dist\x00{name}"] = float(f["p_value"])
-        if isinstance(f.get("nulls"), dict):
-            checks[f"null\x00{name}"] = float(f["nulls"]["p_value"])
-    adjusted = adjust_pvalues(checks, correction)
+    adjusted = adjust_pvalues(_pvalues(features), correction)
     out: dict[str, list[str]] = {"drift": [], "mix": [], "nulls": []}
     for key, q in adjusted.items():
         which, name = key.split("\x00", 1)
         f = features[name]
         target = f if which == "dist" else f["nulls"]
         effect = target.get("statistic") if which == "dist" else float(target["change"])  # nulls: a rise
-        target["p_adjusted"] = _round(q)
-        target["alpha"] = alpha
-        target["drifted"] = bool(
-            q is not None
-            and q < alpha
-            and effect is not None
-            and float(effect) >= float(target["threshold"]) - 1e-12
-        )
-        if target["drifted"]:
+        if _decide(target, q, alpha, effect):
             out["nulls" if which == "null" else "drift" if f.get("kind") == "numeric" else "mix"].append(name)
     return out
+
+
+def _pvalues(features: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    """Every calibrated check's p-value, keyed `dist\0COLUMN` (distribution or mix) or `null\0COLUMN`."""
+    checks: dict[str, float | None] = {}
+    for name, f in features.items():
+        if f.get("judged_by") == "calibrated" and f.get("p_value") is not None:
+            checks[f"dist\x00{name}"] = float(f["p_value"])
+        if isinstance(f.get("nulls"), dict):
+            checks[f"null\x00{name}"] = float(f["nulls"]["p_value"])
+    return checks
+
+
+def _decide(check: dict[str, Any], q: float | None, alpha: float, effect: Any) -> bool:
+    """Credible (adjusted p below alpha) and material (the effect reaches the threshold); in place."""
+    check["p_adjusted"] = _round(q)
+    check["alpha"] = alpha
+    check["drifted"] = bool(
+        q is not None
+        and q < alpha
+        and effect is not None
+        and float(effect) >= float(check["threshold"]) - 1e-12
+    )
+    return bool(check["drifted"])
 
 
 def _round(value: float | None) -> float | None:

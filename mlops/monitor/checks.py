@@ -174,22 +174,33 @@ def metric_candidates(
         if drops:
             out.append(Candidate("metrics", "metric", policy.severity, "overall: " + "; ".join(drops)))
     for key, values in (live.get("slices") or {}).items():
-        if int(values.get("rows") or 0) < policy.min_rows:
-            continue
-        recorded = _slice_offline(offline, key)
-        base, source = _baseline(recorded, previous, ("slices", key), watched)
-        drops = _drops(values, base, watched, policy, source=source, offline_rows=_rows(recorded))
-        if drops:
-            out.append(
-                Candidate(
-                    f"metrics:{key}",
-                    "metric",
-                    policy.severity,
-                    f"slice {key} ({values.get('rows')} labeled rows): " + "; ".join(drops),
-                    details={"slice": key},
-                )
-            )
+        if int(values.get("rows") or 0) >= policy.min_rows:
+            out += _slice_candidates(key, values, offline, policy, previous, watched)
     return out
+
+
+def _slice_candidates(
+    key: str,
+    values: Mapping[str, Any],
+    offline: Mapping[str, Any],
+    policy: AlertPolicy,
+    previous: Sequence[Mapping[str, Any]],
+    watched: tuple[str, ...],
+) -> list[Candidate]:
+    recorded = _slice_offline(offline, key)
+    base, source = _baseline(recorded, previous, ("slices", key), watched)
+    drops = _drops(values, base, watched, policy, source=source, offline_rows=_rows(recorded))
+    if not drops:
+        return []
+    return [
+        Candidate(
+            f"metrics:{key}",
+            "metric",
+            policy.severity,
+            f"slice {key} ({values.get('rows')} labeled rows): " + "; ".join(drops),
+            details={"slice": key},
+        )
+    ]
 
 
 def _baseline(
@@ -207,18 +218,24 @@ def _baseline(
         if metric in recorded:
             base[metric], source[metric] = recorded[metric], "offline"
             continue
-        seen = []
-        for run in previous[-BASELINE_WINDOWS:]:
-            node: Any = run.get("metrics") or {}
-            for key in path:
-                node = node.get(key) if isinstance(node, Mapping) else None
-            value = node.get(metric) if isinstance(node, Mapping) else None
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                seen.append(float(value))
+        seen = _earlier(previous[-BASELINE_WINDOWS:], path, metric)
         if seen:
             base[metric] = statistics.median(seen)
             source[metric] = f"median of {len(seen)} earlier window{'s' if len(seen) > 1 else ''}"
     return base, source
+
+
+def _earlier(previous: Sequence[Mapping[str, Any]], path: tuple[str, ...], metric: str) -> list[float]:
+    """The metric's values in earlier windows, at PATH under `metrics` (overall, or one slice)."""
+    seen = []
+    for run in previous:
+        node: Any = run.get("metrics") or {}
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        value = node.get(metric) if isinstance(node, Mapping) else None
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            seen.append(float(value))
+    return seen
 
 
 def quality_candidates(failures: list[Mapping[str, Any]]) -> list[Candidate]:
@@ -250,24 +267,45 @@ def _drops(
         value, base = live.get(metric), baseline.get(metric)
         if value is None or base is None or not rows:
             continue
-        value, base = float(value), float(base)
         where = source if isinstance(source, str) else source.get(metric, "")
         if metric in HIGHER_IS_BETTER:
-            drop = base - value
-            se = standard_error(metric, base, live)
-            if offline_rows and where.startswith("offline"):
-                share = offline_rows / rows  # the offline estimate, assuming the same class balance
-                se = math.sqrt(se * se + standard_error(metric, base, live, scale=share) ** 2)
-            elif where.startswith("median of "):  # windows of about this size: the median's own noise
-                windows = int(where.split()[2])
-                se = math.sqrt(se * se + (1.25 * se) ** 2 / windows)
-            if drop > policy.max_metric_drop and drop > Z * se:
-                out.append(f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})")
-        elif base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
-            out.append(
-                f"{metric} {_num(value)} vs {_num(base)} {where} (+{(value - base) / base if base else math.inf:.0%})"
-            )
+            se = _drop_error(metric, float(base), live, where, offline_rows)
+            out += _score_drop(metric, float(value), float(base), where, policy, se)
+        else:
+            out += _error_rise(metric, float(value), float(base), where, policy)
     return out
+
+
+def _score_drop(
+    metric: str, value: float, base: float, where: str, policy: AlertPolicy, se: float
+) -> list[str]:
+    """A score (higher is better) fell by more than max_metric_drop and by more than Z standard errors."""
+    drop = base - value
+    if drop > policy.max_metric_drop and drop > Z * se:
+        return [f"{metric} {value:.3f} vs {base:.3f} {where} (-{drop:.3f})"]
+    return []
+
+
+def _error_rise(metric: str, value: float, base: float, where: str, policy: AlertPolicy) -> list[str]:
+    """An error (mae, rmse) rose by more than max_metric_drop, relative to the baseline."""
+    if base >= 0 and value > base * (1 + policy.max_metric_drop) and value - base > 1e-12:
+        rise = (value - base) / base if base else math.inf
+        return [f"{metric} {_num(value)} vs {_num(base)} {where} (+{rise:.0%})"]
+    return []
+
+
+def _drop_error(
+    metric: str, base: float, live: Mapping[str, Any], where: str, offline_rows: int | None
+) -> float:
+    """Standard error of live - baseline: the live estimate's plus the baseline's own (offline or median)."""
+    se = standard_error(metric, base, live)
+    if offline_rows and where.startswith("offline"):
+        share = offline_rows / int(live.get("rows") or 0)  # the offline estimate, same class balance assumed
+        return math.sqrt(se * se + standard_error(metric, base, live, scale=share) ** 2)
+    if where.startswith("median of "):  # windows of about this size: the median's own noise
+        windows = int(where.split()[2])
+        return math.sqrt(se * se + (1.25 * se) ** 2 / windows)
+    return se
 
 
 def standard_error(metric: str, p: float, counts: Mapping[str, Any], scale: float = 1.0) -> float:

@@ -29,28 +29,41 @@ HIGH_CARDINALITY = 0.5  # distinct values per non-null row above which text look
 def declared_exclusions(rules: Mapping[str, Any], roles: Mapping[str, str]) -> dict[str, str]:
     """column -> why it is not a feature, from the command's roles and the rules file."""
     out = dict(roles)
-    labels = rules.get("labels")
-    labels = labels if isinstance(labels, Mapping) else {}
-    for key, why in (
-        ("column", "label column (labels.column)"),
-        ("predictions", "predictions (labels.predictions)"),
-        ("timestamp", "event-time column (labels.timestamp)"),
-    ):
+    labels = _section(rules, "labels")
+    for key, why in LABEL_ROLES:
         column = labels.get(key)
         if isinstance(column, str):
             out.setdefault(column, why)
-    alert = rules.get("alert") if isinstance(rules.get("alert"), Mapping) else {}
-    for name in (alert or {}).get("exclude") or ():
+    for name in _section(rules, "alert").get("exclude") or ():
         out.setdefault(str(name), "listed in alert.exclude")
-    columns = rules.get("columns") if isinstance(rules.get("columns"), Mapping) else {}
-    for name, spec in (columns or {}).items():
-        if not isinstance(spec, Mapping):
-            continue
-        if _rule_value(spec.get("unique")) is True:
-            out.setdefault(str(name), "identifier (unique: true in the rules)")
-        elif spec.get("type") == "datetime":
-            out.setdefault(str(name), "timestamp (type: datetime in the rules)")
+    for name, spec in _section(rules, "columns").items():
+        reason = _column_rule_exclusion(spec)
+        if reason:
+            out.setdefault(str(name), reason)
     return out
+
+
+LABEL_ROLES = (
+    ("column", "label column (labels.column)"),
+    ("predictions", "predictions (labels.predictions)"),
+    ("timestamp", "event-time column (labels.timestamp)"),
+)
+
+
+def _section(rules: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = rules.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _column_rule_exclusion(spec: Any) -> str | None:
+    """A column rule that makes it an identifier (unique: true) or a timestamp (type: datetime)."""
+    if not isinstance(spec, Mapping):
+        return None
+    if _rule_value(spec.get("unique")) is True:
+        return "identifier (unique: true in the rules)"
+    if spec.get("type") == "datetime":
+        return "timestamp (type: datetime in the rules)"
+    return None
 
 
 def inferred_exclusion(reference: ColumnProfile, current: ColumnProfile | None = None) -> str | None:
@@ -61,14 +74,21 @@ def inferred_exclusion(reference: ColumnProfile, current: ColumnProfile | None =
         if col is not None and col.increasing:
             return f"monotone: increases row after row in the {side} (a counter, an id or a timestamp)"
     named = bool(ID_NAME.search(reference.name))
-    if reference.non_null >= (MIN_ROWS_NAMED if named else MIN_ROWS):
-        if reference.unique:
-            return f"identifier: no value repeats in the reference's {reference.non_null:,} rows"
-        if reference.kind == "categorical" and reference.dtype != "boolean":
-            distinct = reference.distinct
-            if distinct is None or distinct >= (0.9 if named else HIGH_CARDINALITY) * reference.non_null:
-                shown = f"{distinct:,}" if distinct is not None else "over 20,000"
-                return f"high cardinality: {shown} distinct values in {reference.non_null:,} rows (an identifier?)"
+    if reference.non_null < (MIN_ROWS_NAMED if named else MIN_ROWS):
+        return None
+    if reference.unique:
+        return f"identifier: no value repeats in the reference's {reference.non_null:,} rows"
+    return _high_cardinality(reference, named)
+
+
+def _high_cardinality(reference: ColumnProfile, named: bool) -> str | None:
+    """Text with about as many distinct values as rows (fewer needed when named like an id)."""
+    if reference.kind != "categorical" or reference.dtype == "boolean":
+        return None
+    distinct = reference.distinct
+    if distinct is None or distinct >= (0.9 if named else HIGH_CARDINALITY) * reference.non_null:
+        shown = f"{distinct:,}" if distinct is not None else "over 20,000"
+        return f"high cardinality: {shown} distinct values in {reference.non_null:,} rows (an identifier?)"
     return None
 
 

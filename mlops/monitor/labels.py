@@ -38,16 +38,11 @@ class LabelWindow:
         return self.counted / self.rows if self.rows else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "labeled": self.labeled,
-            "mature": self.mature,
-            "counted": self.counted,
-            "coverage": self.coverage,
-            "delay": self.delay,
-            "cutoff": self.cutoff,
-            "unparsed_timestamps": self.unparsed_timestamps,
-        }
+        return {name: getattr(self, name) for name in RECORDED}
+
+
+# what a run record keeps of the window (`labels`), in this order
+RECORDED = ("rows", "labeled", "mature", "counted", "coverage", "delay", "cutoff", "unparsed_timestamps")
 
 
 def label_window(

@@ -71,16 +71,27 @@ def prepare(
         scores, y_pred = y_pred.astype(float), None
     pos = _positive(classes, positive)
     if y_pred is None and scores is not None:
-        negative = next((c for c in classes if c != pos), _negative_like(pos))
-        y_pred = np.where(scores >= cutoff, pos, negative).astype(y_true.dtype)
+        y_pred = _from_scores(scores, classes, pos, cutoff, y_true.dtype)
     else:
-        y_pred = canonical(y_pred)
-        if y_pred.dtype != y_true.dtype:
-            y_true, y_pred = y_true.astype(str), y_pred.astype(str)
-            pos = str(pos)
+        y_true, y_pred, pos = _comparable(y_true, canonical(y_pred), pos)
     if scores is not None:
         scores = np.asarray(scores, dtype=float)
     return Prepared(task, y_true, y_pred, scores, pos)
+
+
+def _from_scores(scores: Any, classes: list[Any], pos: Any, cutoff: float, dtype: Any) -> Any:
+    """The positive class where the score reaches the cutoff, else the other class."""
+    import numpy as np
+
+    negative = next((c for c in classes if c != pos), _negative_like(pos))
+    return np.where(scores >= cutoff, pos, negative).astype(dtype)
+
+
+def _comparable(y_true: Any, y_pred: Any, pos: Any) -> tuple[Any, Any, Any]:
+    """Labels and predictions of one kind: as text when their codes differ (numbers against strings)."""
+    if y_pred.dtype != y_true.dtype:
+        return y_true.astype(str), y_pred.astype(str), str(pos)
+    return y_true, y_pred, pos
 
 
 def canonical(values: Any) -> Any:

@@ -15,7 +15,7 @@ data-quality rule). It *fires* only as the policy says:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,24 +97,37 @@ def adjust_pvalues(pvalues: Mapping[str, float | None], method: str) -> dict[str
     """Adjusted p-values over the tested columns (None stays None): bonferroni or benjamini-hochberg."""
     tested = [(name, float(p)) for name, p in pvalues.items() if p is not None and not math.isnan(float(p))]
     out: dict[str, float | None] = {name: None for name in pvalues}
-    m = len(tested)
-    if method == "none" or m == 0:
+    if method == "none" or not tested:
         out.update({name: p for name, p in tested})
         return out
-    if method == "bonferroni":
-        out.update({name: min(1.0, p * m) for name, p in tested})
-        return out
-    if method == "benjamini-hochberg":
-        ordered = sorted(tested, key=lambda item: item[1])
-        running = 1.0
-        adjusted: dict[str, float] = {}
-        for rank in range(m, 0, -1):  # step-up: q_(i) = min over j >= i of p_(j) * m / j
-            name, p = ordered[rank - 1]
-            running = min(running, p * (m / rank))
-            adjusted[name] = min(1.0, running)
-        out.update(adjusted)
-        return out
-    raise UsageError(f"unknown correction `{method}` (one of {', '.join(CORRECTIONS)})")
+    adjust = _ADJUSTMENTS.get(method)
+    if adjust is None:
+        raise UsageError(f"unknown correction `{method}` (one of {', '.join(CORRECTIONS)})")
+    out.update(adjust(tested))
+    return out
+
+
+def _bonferroni(tested: list[tuple[str, float]]) -> dict[str, float]:
+    m = len(tested)
+    return {name: min(1.0, p * m) for name, p in tested}
+
+
+def _benjamini_hochberg(tested: list[tuple[str, float]]) -> dict[str, float]:
+    m = len(tested)
+    ordered = sorted(tested, key=lambda item: item[1])
+    running = 1.0
+    adjusted: dict[str, float] = {}
+    for rank in range(m, 0, -1):  # step-up: q_(i) = min over j >= i of p_(j) * m / j
+        name, p = ordered[rank - 1]
+        running = min(running, p * (m / rank))
+        adjusted[name] = min(1.0, running)
+    return adjusted
+
+
+_ADJUSTMENTS: dict[str, Callable[[list[tuple[str, float]]], dict[str, float]]] = {
+    "bonferroni": _bonferroni,
+    "benjamini-hochberg": _benjamini_hochberg,
+}
 
 
 def judge_drift(features: dict[str, dict[str, Any]], policy: AlertPolicy) -> list[str]:
@@ -129,13 +142,17 @@ def judge_drift(features: dict[str, dict[str, Any]], policy: AlertPolicy) -> lis
         if f.get("p_value") is not None and f.get("judged_by") == "p_value"
     }
     if by_p and policy.correction != "none":
-        adjusted = adjust_pvalues(by_p, policy.correction)
-        for name, q in adjusted.items():
-            features[name]["p_adjusted"] = q
-            threshold = features[name].get("threshold")
-            if q is not None and threshold is not None:
-                features[name]["drifted"] = bool(q < float(threshold))
+        for name, q in adjust_pvalues(by_p, policy.correction).items():
+            _set_adjusted(features[name], q)
     return [name for name, f in features.items() if f.get("drifted")]
+
+
+def _set_adjusted(feature: dict[str, Any], q: float | None) -> None:
+    """The corrected p-value, and the verdict at the column's threshold (its significance level)."""
+    feature["p_adjusted"] = q
+    threshold = feature.get("threshold")
+    if q is not None and threshold is not None:
+        feature["drifted"] = bool(q < float(threshold))
 
 
 def decide(

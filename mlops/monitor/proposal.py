@@ -59,7 +59,6 @@ def propose(
     history: Any, rules_path: Path, shown: str, *, noisy_share: float = 0.3, min_fired: int = 3
 ) -> Proposal:
     from mlops.monitor.alerts import alert_report
-    from mlops.monitor.calibration import Materiality
     from mlops.monitor.policy import AlertPolicy
 
     before = _read(rules_path, shown)
@@ -70,22 +69,17 @@ def propose(
     proposal = Proposal(shown, [], before=before)
     stuck = []
     for stats in report.noisy:
-        kind, _, column = stats.rule.partition(":")
         if stats.ignored == 0:
             proposal.notes.append(
                 f"{stats.rule}: {', '.join(stats.reasons)}, but nobody said it was noise "
                 "(`mlops alerts ack ID --ignored`)"
             )
             continue
-        if kind in KEY_BY_KIND and column:
-            seen = observations(history, stats.rule)
-            current = Materiality.from_rules(alert, column).to_dict()[KEY_BY_KIND[kind]]
-            change = threshold_change(stats.rule, seen, current)
-            if change is not None:
-                expected_rates(change, seen, policy.alpha)
-                proposal.changes.append(change)
-                continue
-        stuck.append(stats)
+        change = _threshold(stats.rule, history, alert, policy.alpha)
+        if change is not None:
+            proposal.changes.append(change)
+        else:
+            stuck.append(stats)
     if stuck:
         proposal.changes.append(_consecutive(stuck, policy.consecutive, history))
     if proposal.changes:
@@ -93,6 +87,22 @@ def propose(
     else:
         proposal.after = before
     return proposal
+
+
+def _threshold(rule: str, history: Any, alert: dict[str, Any], alpha: float) -> Change | None:
+    """A higher materiality threshold for a calibrated rule (drift:, mix:, nulls:), when one separates the
+    ignored alerts from the acted-on ones, with its expected rates."""
+    from mlops.monitor.calibration import Materiality
+
+    kind, _, column = rule.partition(":")
+    if kind not in KEY_BY_KIND or not column:
+        return None
+    seen = observations(history, rule)
+    current = Materiality.from_rules(alert, column).to_dict()[KEY_BY_KIND[kind]]
+    change = threshold_change(rule, seen, current)
+    if change is not None:
+        expected_rates(change, seen, alpha)
+    return change
 
 
 def _consecutive(stuck: list[Any], current: int, history: Any) -> Change:
@@ -108,24 +118,7 @@ def _consecutive(stuck: list[Any], current: int, history: Any) -> Change:
     )
     windows = max(len(history.runs), 1)
     change.windows = len(history.runs)
-    resolutions = history.resolutions()
-    rules = {s.rule for s in stuck}
-    streaks: dict[tuple[Any, Any, str], int] = {}
-    for run in history.runs:  # replay: would the alert have waited for one more window?
-        artifact, version = run.get("artifact") or run.get("ref"), run.get("version")
-        present = {str(c.get("rule")) for c in run.get("candidates") or () if isinstance(c, dict)}
-        for rule in rules:
-            key = (artifact, version, rule)
-            streaks[key] = streaks.get(key, 0) + 1 if rule in present else 0
-        for alert in run.get("alerts") or ():
-            if not isinstance(alert, dict) or alert.get("rule") not in rules:
-                continue
-            kept = streaks.get((artifact, version, str(alert.get("rule"))), 0) >= current + 1
-            acted = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") == "acted"
-            change.fired_before += 1
-            change.fired_after += kept
-            change.acted += acted
-            change.acted_kept += acted and kept
+    _replay_streaks(change, history, {s.rule for s in stuck}, current + 1)
     for s in stuck:
         # noise that came alone in a window must now come in current + 1 windows in a row: with the
         # measured rate of ignored alerts per window and independent windows, that rate to the power
@@ -134,6 +127,34 @@ def _consecutive(stuck: list[Any], current: int, history: Any) -> Change:
     change.power_for = "a persistent change (found one window later)"
     change.power = None
     return change
+
+
+def _replay_streaks(change: Change, history: Any, rules: set[str], needed: int) -> None:
+    """Replay the history: which alerts of RULES would still have fired with NEEDED windows in a row."""
+    resolutions = history.resolutions()
+    streaks: dict[tuple[Any, Any, str], int] = {}
+    for run in history.runs:
+        artifact, version = run.get("artifact") or run.get("ref"), run.get("version")
+        present = _candidates(run)
+        for rule in rules:
+            key = (artifact, version, rule)
+            streaks[key] = streaks.get(key, 0) + 1 if rule in present else 0
+        for alert in run.get("alerts") or ():
+            if isinstance(alert, dict) and alert.get("rule") in rules:
+                kept = streaks.get((artifact, version, str(alert.get("rule"))), 0) >= needed
+                acted = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") == "acted"
+                _count(change, kept, acted)
+
+
+def _candidates(run: dict[str, Any]) -> set[str]:
+    return {str(c.get("rule")) for c in run.get("candidates") or () if isinstance(c, dict)}
+
+
+def _count(change: Change, kept: bool, acted: bool) -> None:
+    change.fired_before += 1
+    change.fired_after += kept
+    change.acted += acted
+    change.acted_kept += acted and kept
 
 
 def _read(path: Path, shown: str) -> str:

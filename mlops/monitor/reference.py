@@ -63,39 +63,54 @@ def select_reference(
         ref, explicit = refs.split_ref_path(against)
         resolved = refs.resolve(ref, root)
     name = getattr(resolved, "artifact", None) or artifact
-    version = getattr(resolved, "version", None)
-    stage = getattr(resolved, "stage", None)
     entry: dict[str, Any] = {}
     if explicit is None or name:
-        artifacts = _artifacts(root, resolved.commit, promotion_file, required=explicit is None)
-        if name is None and explicit is None:
-            if len(artifacts) != 1:
-                listing = ", ".join(sorted(artifacts)) or "none"
-                raise UsageError(
-                    f"`{against}` is a Git revision, not an artifact reference; name the artifact with "
-                    f"--artifact (promotion.yaml has: {listing})",
-                    hint="or use a registry reference such as churn-model#production",
-                )
-            name = next(iter(artifacts))
-        if name is not None:
-            if name not in artifacts and explicit is None:
-                raise UsageError(f"artifact `{name}` is not in {promotion_file} at {resolved.commit[:10]}")
-            entry = dict(artifacts.get(name) or {})
-    if explicit is not None:
-        candidates = [explicit]
-    else:
-        candidates = [p for p in (entry.get("profile"), entry.get("training_data")) if isinstance(p, str)]
-        if not candidates:
-            raise UsageError(
-                f"artifact `{name}` has neither `profile` nor `training_data` in {promotion_file}, "
-                "so there is nothing to compare with",
-                hint="add `training_data: PATH` (or `profile: PATH`) to the artifact, or pass REF:PATH",
-            )
+        name, entry = _entry(against, name, root, resolved.commit, promotion_file, explicit)
+    candidates = [explicit] if explicit is not None else _reference_files(name, entry, promotion_file)
     path, raw, notes = _first_readable(candidates, resolved.commit, root)
     profile, kind = _as_profile(path, raw)
+    version, stage = getattr(resolved, "version", None), getattr(resolved, "stage", None)
     reference = Reference(against, resolved.commit, name, version, stage, path, kind, profile, notes=notes)
     reference.offline, reference.offline_source = _offline(root, name, version, resolved.commit, entry)
     return reference
+
+
+def _entry(
+    against: str,
+    name: str | None,
+    root: str | os.PathLike[str],
+    commit: str,
+    promotion_file: str,
+    explicit: str | None,
+) -> tuple[str | None, dict[str, Any]]:
+    """The artifact (the only one of promotion.yaml when a plain revision names none) and its entry there."""
+    artifacts = _artifacts(root, commit, promotion_file, required=explicit is None)
+    if name is None and explicit is None:
+        if len(artifacts) != 1:
+            listing = ", ".join(sorted(artifacts)) or "none"
+            raise UsageError(
+                f"`{against}` is a Git revision, not an artifact reference; name the artifact with "
+                f"--artifact (promotion.yaml has: {listing})",
+                hint="or use a registry reference such as churn-model#production",
+            )
+        name = next(iter(artifacts))
+    if name is None:
+        return None, {}
+    if name not in artifacts and explicit is None:
+        raise UsageError(f"artifact `{name}` is not in {promotion_file} at {commit[:10]}")
+    return name, dict(artifacts.get(name) or {})
+
+
+def _reference_files(name: str | None, entry: dict[str, Any], promotion_file: str) -> list[str]:
+    """The artifact's `profile`, then its `training_data`: the first readable one is the reference."""
+    candidates = [p for p in (entry.get("profile"), entry.get("training_data")) if isinstance(p, str)]
+    if not candidates:
+        raise UsageError(
+            f"artifact `{name}` has neither `profile` nor `training_data` in {promotion_file}, "
+            "so there is nothing to compare with",
+            hint="add `training_data: PATH` (or `profile: PATH`) to the artifact, or pass REF:PATH",
+        )
+    return candidates
 
 
 def _artifacts(
@@ -161,16 +176,9 @@ def _offline(
     entry: dict[str, Any],
 ) -> tuple[dict[str, Any], str | None]:
     if artifact and version:
-        try:
-            from mlops.registry import read_state
-
-            found = read_state(root).artifact(artifact)
-            recorded = found.version(version) if found else None
-            tagged: Any = recorded.message_data if recorded else {}
-            if isinstance(tagged, dict) and isinstance(tagged.get("metrics"), dict) and tagged["metrics"]:
-                return dict(tagged["metrics"]), f"tag {artifact}@{version}"
-        except ImportError:  # the registry is optional here: fall back to the metrics file
-            pass
+        tagged = _tagged_metrics(root, artifact, version)
+        if tagged:
+            return tagged, f"tag {artifact}@{version}"
     metrics_path = entry.get("metrics")
     if isinstance(metrics_path, str):
         from mlops.committed import CommittedFileError, CommittedFiles
@@ -182,3 +190,18 @@ def _offline(
         if isinstance(data, dict):
             return data, f"{metrics_path} at {commit[:10]}"
     return {}, None
+
+
+def _tagged_metrics(root: str | os.PathLike[str], artifact: str, version: str) -> dict[str, Any]:
+    """The metrics snapshot in the version's tag message ({} when there is none)."""
+    try:
+        from mlops.registry import read_state
+
+        found = read_state(root).artifact(artifact)
+        recorded = found.version(version) if found else None
+        tagged: Any = recorded.message_data if recorded else {}
+        if isinstance(tagged, dict) and isinstance(tagged.get("metrics"), dict) and tagged["metrics"]:
+            return dict(tagged["metrics"])
+    except ImportError:  # the registry is optional here: fall back to the metrics file
+        pass
+    return {}

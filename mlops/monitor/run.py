@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlops.errors import InputError, UsageError
+from mlops.errors import InputError
 from mlops.monitor import checks
-from mlops.monitor.calibration import Materiality, judge
-from mlops.monitor.history import SCHEMA, append_record, new_run_id, read_history, same_stream
-from mlops.monitor.labels import format_time, label_window
+from mlops.monitor.calibration import judge
+from mlops.monitor.drift_checks import column_results, prediction_drift
+from mlops.monitor.history import append_record, read_history, same_stream
+from mlops.monitor.labels import label_window
 from mlops.monitor.policy import AlertPolicy, Candidate, decide, judge_drift
+from mlops.monitor.record import Findings, run_record
 from mlops.monitor.reference import Reference, select_reference
+from mlops.monitor.settings import DriftSettings, Settings
 
 
 @dataclass
@@ -80,137 +83,100 @@ class MonitorResult:
 
 
 def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorResult:
-    rules = _rules(options.rules)
-    drift_cfg = dict(rules.get("drift") or {})
-    label_cfg = dict(rules.get("labels") or {})
-    policy = AlertPolicy.from_rules(
-        rules.get("alert"),
-        consecutive=options.consecutive,
-        min_drifted_columns=options.min_drifted_columns,
-        correction=options.correction,
-        alpha=options.alpha,
-        severity=options.severity,
-        max_metric_drop=options.max_metric_drop,
-        min_rows=options.min_rows,
-    )
-    against = options.against or drift_cfg.get("reference")
-    if not against:
-        raise UsageError("nothing to compare with: pass --against REF (e.g. churn-model#production)")
-    if bool(options.labels) != bool(options.predictions):
-        raise UsageError("--labels and --predictions go together: metrics need both columns")
-    delay = options.label_delay or label_cfg.get("delay")
-    timestamp = options.timestamp or label_cfg.get("timestamp")
-    window = options.window_time or datetime.now(timezone.utc)
-
-    from mlops.config.project import load_project
-
-    # the policy file mlops.yaml names (`promotion:`), as lint, gate and sync read it
-    reference = select_reference(
-        str(against), root, artifact=options.artifact, promotion_file=load_project(root).promotion
-    )
+    settings = Settings.of(options)
+    policy = settings.policy
+    reference = _reference(settings, options, root)
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
-    source, schema = _open(options.data, options.input_format or rules.get("format"))
+    source, schema = _open(options.data, options.input_format or settings.rules.get("format"))
     _require_columns(schema, options)
-    roles = _roles(options, timestamp)
-    p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
-    fixed = _fixed_mode(options, drift_cfg, p_value)
-    features, rows, excluded, profile = _drift(
-        source, schema, reference, options, rules, roles, p_value, fixed
-    )
-    by_kind = judge(features, policy.alpha, policy.correction)
-    drifted = judge_drift(features, policy)
+    roles = _roles(options, settings.timestamp)
+    found = Findings(*_drift(source, schema, reference, options, settings.rules, roles, settings.drift))
+    _judge_features(found, policy)
     # only the columns that metrics, slices and prediction drift need are held in memory at once
-    wanted = [c for c in (options.labels, options.predictions, options.scores, *options.slices) if c]
-    if timestamp and options.labels and timestamp in schema:
-        wanted.append(timestamp)
-    frame = _frame(source, list(dict.fromkeys(wanted)))
-
-    candidates = checks.drift_candidates(features, drifted, policy)
-    candidates += checks.completeness_candidates(features, by_kind["nulls"], policy)
-    prediction_drift, prediction_baseline = _prediction_drift(
-        frame,
-        reference,
-        options,
-        drift_cfg,
-        p_value,
-        previous,
-        None if fixed else policy,
-        dict(rules.get("alert") or {}),
-    )
-    candidates += checks.prediction_candidates(prediction_drift, policy)
+    frame = _frame(source, _frame_columns(options, settings.timestamp, schema))
+    _judge_predictions(found, frame, reference, options, settings, previous)
     quality = _quality(options.rules, source, options.engine, root) if options.rules else None
-    candidates += checks.quality_candidates((quality or {}).get("failures", []))
-
-    metrics: dict[str, Any] | None = None
-    coverage: dict[str, Any] | None = None
-    gap: dict[str, Any] | None = None
-    offline = checks.offline_metrics(reference.offline)
+    found.quality = quality
+    found.candidates += checks.quality_candidates((quality or {}).get("failures", []))
     if options.labels and options.predictions:
-        metrics, coverage = _metrics(frame, options, window, delay, timestamp)
-        if metrics is not None:
-            gap = checks.offline_gap(metrics, offline)
-            candidates += checks.metric_candidates(metrics, offline, policy, previous)
-    fired = decide(candidates, previous, policy)
-
-    run_id = new_run_id(window)
-    record: dict[str, Any] = {
-        "type": "run",
-        "schema": SCHEMA,
-        "id": run_id,
-        "time": format_time(window),
-        "artifact": reference.artifact,
-        "version": reference.version,
-        "ref": reference.ref,
-        "commit": reference.commit,
-        "data": _shown(Path(options.data), root),
-        "rows": rows,
-        "features": features,
-        "metrics": metrics,
-        "label_coverage": coverage["coverage"] if coverage else None,
-        "alerts": [
-            {"id": f"{run_id}/{c.rule}", "rule": c.rule, "severity": c.severity, "message": c.message}
-            for c in fired
-        ],
-        "candidates": [c.to_dict() for c in candidates],
-        "drift": {
-            "drifted": drifted,
-            "tested": len(features),
-            "min_drifted_columns": policy.min_drifted_columns,
-            "correction": policy.correction,
-            "p_value": p_value,
-            "mode": "fixed" if fixed else "calibrated",
-            "alpha": policy.alpha,
-            "nulls": by_kind["nulls"],
-            "mix": by_kind["mix"],
-            "excluded": excluded,
-            "materiality": Materiality.from_rules(rules.get("alert")).to_dict(),
-        },
-        "prediction_drift": prediction_drift,
-        "prediction_baseline": prediction_baseline,
-        "quality": quality,
-        "labels": coverage,
-        "offline_gap": gap,
-        "offline_source": reference.offline_source,
-        "reference": reference.to_dict(),
-        "policy": policy.to_dict(),
-    }
-    slos = _slo_breaches(record, fired, history_path, root, window)
+        _judge_metrics(found, frame, options, settings, reference, previous)
+    fired = decide(found.candidates, previous, policy)
+    record = run_record(_shown(Path(options.data), root), settings, reference, found, fired)
+    slos = _slo_breaches(record, fired, history_path, root, settings.window)
     if options.record:
         append_record(history_path, record)
+    shown = _shown(history_path, root) if options.record else None
     return MonitorResult(
         record,
         reference,
         policy,
-        candidates,
+        found.candidates,
         fired,
-        _shown(history_path, root) if options.record else None,
+        shown,
         previous,
         history.problems,
-        profile,
+        found.profile,
         slos,
     )
+
+
+def _reference(settings: Settings, options: MonitorOptions, root: str | os.PathLike[str]) -> Reference:
+    from mlops.config.project import load_project
+
+    # the policy file mlops.yaml names (`promotion:`), as lint, gate and sync read it
+    return select_reference(
+        settings.against, root, artifact=options.artifact, promotion_file=load_project(root).promotion
+    )
+
+
+def _frame_columns(options: MonitorOptions, timestamp: str | None, schema: list[str]) -> list[str]:
+    wanted = [c for c in (options.labels, options.predictions, options.scores, *options.slices) if c]
+    if timestamp and options.labels and timestamp in schema:
+        wanted.append(timestamp)
+    return list(dict.fromkeys(wanted))
+
+
+def _judge_features(found: Findings, policy: AlertPolicy) -> None:
+    """Correct and decide the feature checks; drift and completeness candidates."""
+    found.by_kind = judge(found.features, policy.alpha, policy.correction)
+    found.drifted = judge_drift(found.features, policy)
+    found.candidates += checks.drift_candidates(found.features, found.drifted, policy)
+    found.candidates += checks.completeness_candidates(found.features, found.by_kind["nulls"], policy)
+
+
+def _judge_predictions(
+    found: Findings,
+    frame: Any,
+    reference: Reference,
+    options: MonitorOptions,
+    settings: Settings,
+    previous: list[dict[str, Any]],
+) -> None:
+    calibrated = None if settings.drift.fixed else settings.policy
+    found.prediction_drift, found.prediction_baseline = prediction_drift(
+        frame, reference, options.predictions, settings.drift, previous, calibrated
+    )
+    found.candidates += checks.prediction_candidates(found.prediction_drift, settings.policy)
+
+
+def _judge_metrics(
+    found: Findings,
+    frame: Any,
+    options: MonitorOptions,
+    settings: Settings,
+    reference: Reference,
+    previous: list[dict[str, Any]],
+) -> None:
+    """Live metrics over the rows with matured labels, their gap to the offline metrics, and candidates."""
+    offline = checks.offline_metrics(reference.offline)
+    found.metrics, found.coverage = _metrics(
+        frame, options, settings.window, settings.delay, settings.timestamp
+    )
+    if found.metrics is not None:
+        found.gap = checks.offline_gap(found.metrics, offline)
+        found.candidates += checks.metric_candidates(found.metrics, offline, settings.policy, previous)
 
 
 def _slo_breaches(
@@ -228,14 +194,6 @@ def _slo_breaches(
             {"id": f"{record['id']}/{s.rule}", "rule": s.rule, "severity": "error", "message": alert.message}
         )
     return breaches
-
-
-def _rules(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    from mlops.config import load_document
-
-    return dict(load_document(path, expected_kind="Rules").data or {})
 
 
 PROFILE_CHUNK_ROWS = 1 << 17  # the batch is profiled in chunks: memory stays bounded, whatever its size
@@ -288,17 +246,6 @@ def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
     return out
 
 
-def _fixed_mode(options: MonitorOptions, cfg: dict[str, Any], p_value: bool) -> bool:
-    """A method or threshold set for every column (or p-values) judges drift the old way: fixed thresholds."""
-    return bool(
-        p_value
-        or options.method
-        or options.threshold is not None
-        or cfg.get("method")
-        or cfg.get("threshold") is not None
-    )
-
-
 def _drift(
     source: Any,
     schema: list[str],
@@ -306,31 +253,14 @@ def _drift(
     options: MonitorOptions,
     rules: dict[str, Any],
     roles: dict[str, str],
-    p_value: bool,
-    fixed: bool,
+    drift: DriftSettings,
 ) -> tuple[dict[str, dict[str, Any]], int, dict[str, str], Any]:
     from mlops.data.profile import build_profile
-    from mlops.monitor.features import declared_exclusions, exclude_inferred
+    from mlops.monitor.features import exclude_inferred
 
-    cfg = dict(rules.get("drift") or {})
-    configured = options.columns or cfg.get("columns")
-    excluded: dict[str, str] = {}
-    if isinstance(configured, list):
-        missing = [c for c in configured if c not in schema]
-        if missing:
-            raise InputError(f"drift column(s) not in the data: {', '.join(missing)}")
-        columns = list(configured)
-    else:
-        declared = declared_exclusions(rules, roles)
-        excluded = {c: why for c, why in declared.items() if c in schema}
-        columns = [c for c in schema if c not in declared]
-    columns = [c for c in columns if c in reference.profile.columns]
-    if not columns and not excluded:
-        raise InputError(
-            f"{source.name}: no column of the batch is in the reference {reference.path} "
-            f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
-            f"{', '.join(list(reference.profile.columns)[:8])})"
-        )
+    configured = options.columns or drift.cfg.get("columns")
+    columns, excluded = _drift_columns(configured, schema, rules, roles)
+    columns = _in_reference(columns, excluded, source, schema, reference)
     current = build_profile(source, columns=columns or schema[:1], chunk_rows=PROFILE_CHUNK_ROWS)
     rows = int(current.rows)
     if rows == 0:
@@ -339,9 +269,38 @@ def _drift(
         inferred = exclude_inferred(columns, reference.profile, current)
         excluded.update(inferred)
         columns = [c for c in columns if c not in inferred]
-    alert = dict(rules.get("alert") or {})
-    features = _column_results(current, reference.profile, columns, options, cfg, alert, p_value, fixed)
+    features = column_results(current, reference.profile, columns, drift)
     return features, rows, excluded, current  # the batch profile: the HTML report draws its distributions
+
+
+def _drift_columns(
+    configured: Any, schema: list[str], rules: dict[str, Any], roles: dict[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The columns to check for drift, and those left out (with why): as listed, else every feature."""
+    from mlops.monitor.features import declared_exclusions
+
+    if isinstance(configured, list):
+        missing = [c for c in configured if c not in schema]
+        if missing:
+            raise InputError(f"drift column(s) not in the data: {', '.join(missing)}")
+        return list(configured), {}
+    declared = declared_exclusions(rules, roles)
+    excluded = {c: why for c, why in declared.items() if c in schema}
+    return [c for c in schema if c not in declared], excluded
+
+
+def _in_reference(
+    columns: list[str], excluded: dict[str, str], source: Any, schema: list[str], reference: Reference
+) -> list[str]:
+    """The drift columns the reference has too (InputError when the batch shares no column with it)."""
+    columns = [c for c in columns if c in reference.profile.columns]
+    if not columns and not excluded:
+        raise InputError(
+            f"{source.name}: no column of the batch is in the reference {reference.path} "
+            f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
+            f"{', '.join(list(reference.profile.columns)[:8])})"
+        )
+    return columns
 
 
 def assess_profiles(
@@ -359,131 +318,10 @@ def assess_profiles(
     inferred = exclude_inferred(columns, reference, current)
     excluded.update(inferred)
     columns = [c for c in columns if c not in inferred]
-    options = MonitorOptions(data="")
-    cfg = dict(rules.get("drift") or {})
-    features = _column_results(
-        current,
-        reference,
-        columns,
-        options,
-        cfg,
-        dict(rules.get("alert") or {}),
-        bool(cfg.get("p_value")),
-        _fixed_mode(options, cfg, bool(cfg.get("p_value"))),
-    )
-    by_kind = judge(features, policy.alpha, policy.correction)
-    drifted = judge_drift(features, policy)
-    candidates = checks.drift_candidates(features, drifted, policy)
-    candidates += checks.completeness_candidates(features, by_kind["nulls"], policy)
-    return features, excluded, candidates
-
-
-def _column_results(
-    current: Any,
-    reference: Any,
-    columns: list[str],
-    options: MonitorOptions,
-    cfg: dict[str, Any],
-    alert: dict[str, Any],
-    p_value: bool,
-    fixed: bool,
-) -> dict[str, dict[str, Any]]:
-    """Per column: calibrated checks, or the fixed method/threshold (everywhere, or per column)."""
-    from mlops.data.drift import drift_scores
-    from mlops.monitor.calibration import Materiality, column_checks, null_check
-
-    per_column = cfg.get("per_column") or {}
-    features: dict[str, dict[str, Any]] = {}
-    for name in columns:
-        override = per_column.get(name) or {}
-        materiality = Materiality.from_rules(alert, name)
-        if fixed or "method" in override or "threshold" in override:
-            result = drift_scores(
-                current,
-                reference,
-                [name],
-                method=options.method or cfg.get("method"),
-                per_column=per_column,
-                threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
-                p_value=p_value,
-            )[name]
-            entry = result.to_dict()
-            entry.pop("column", None)
-            entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
-            entry["nulls"] = null_check(current.columns[name], reference.columns[name], materiality.nulls)
-        else:
-            entry = column_checks(current.columns[name], reference.columns[name], materiality)
-        features[name] = entry
-    return features
-
-
-def _prediction_drift(
-    frame: Any,
-    reference: Reference,
-    options: MonitorOptions,
-    cfg: dict[str, Any],
-    p_value: bool,
-    previous: list[dict[str, Any]],
-    calibrated: AlertPolicy | None = None,
-    alert: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any] | None, Any]:
-    """Predictions against the reference's predictions column when it has one; else against the stream's
-    baseline window (the first run of this version, which stores its predictions' profile).
-
-    Never against the training labels: a model that is right but conservative predicts fewer positives than
-    the base rate, and that difference would alert on every batch. Returns (result, profile to store)."""
-    if not options.predictions:
-        return None, None
-    import pandas as pd
-
-    from mlops.data.drift import drift_scores
-    from mlops.data.profile import ColumnProfile, Profile, build_profile
-
-    name = options.predictions
-    current = build_profile(pd.DataFrame({name: frame[name]}))
-    if name in reference.profile.columns:
-        baseline, against = reference.profile, f"reference {reference.path}"
-    else:
-        stored = next((r for r in previous if isinstance(r.get("prediction_baseline"), dict)), None)
-        if stored is None:
-            return {
-                "column": name,
-                "against": None,
-                "baseline": "this window (the first of this version)",
-            }, current.columns[name].to_dict()
-        try:
-            column = ColumnProfile.from_dict(name, stored["prediction_baseline"])
-        except (KeyError, TypeError, ValueError):
-            return None, None
-        baseline, against = Profile(column.count, {name: column}), f"baseline window {stored.get('time')}"
-    if calibrated is not None:
-        return _calibrated_prediction(current, baseline, name, alert or {}, calibrated, against), None
-    result = drift_scores(
-        current,
-        baseline,
-        [name],
-        method=options.method or cfg.get("method"),
-        threshold=options.threshold if options.threshold is not None else cfg.get("threshold"),
-        p_value=p_value,
-    ).get(name)
-    if result is None:
-        return None, None
-    entry = result.to_dict()
-    entry["against"] = against
-    entry["judged_by"] = "p_value" if p_value and result.p_value is not None else "statistic"
-    return entry, None
-
-
-def _calibrated_prediction(
-    current: Any, baseline: Any, name: str, alert: dict[str, Any], policy: AlertPolicy, against: str
-) -> dict[str, Any]:
-    from mlops.monitor.calibration import Materiality, column_checks
-
-    entry = column_checks(current.columns[name], baseline.columns[name], Materiality.from_rules(alert))
-    entry.pop("nulls", None)
-    judge({name: entry}, policy.alpha, "none")  # one test: nothing to correct across
-    entry.update({"column": name, "against": against})
-    return entry
+    drift = DriftSettings.of(MonitorOptions(data=""), rules)
+    found = Findings(column_results(current, reference, columns, drift), 0, excluded, current)
+    _judge_features(found, policy)
+    return found.features, excluded, found.candidates
 
 
 def _metrics(

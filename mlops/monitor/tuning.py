@@ -100,12 +100,15 @@ def observations(history: Any, rule: str) -> list[tuple[dict[str, Any], dict[str
         check = feature.get("nulls") if kind == "nulls" else feature
         if not isinstance(check, dict):
             continue
-        alert = next(
-            (a for a in run.get("alerts") or () if isinstance(a, dict) and a.get("rule") == rule), None
-        )
+        alert = _alert(run, rule)
         resolution = (resolutions.get(str(alert.get("id"))) or {}).get("resolution") if alert else None
         out.append((run, {**check, "kind": feature.get("kind"), "fired": alert is not None}, resolution))
     return out
+
+
+def _alert(run: dict[str, Any], rule: str) -> dict[str, Any] | None:
+    """The alert RULE fired in this run, if it did."""
+    return next((a for a in run.get("alerts") or () if isinstance(a, dict) and a.get("rule") == rule), None)
 
 
 def effect(check: dict[str, Any], kind: str) -> float | None:
@@ -122,15 +125,11 @@ def threshold_change(
 ) -> Change | None:
     """Raise a column's materiality threshold above the ignored alerts when that keeps the acted-on ones."""
     kind, _, column = rule.partition(":")
-    ignored = [e for _, c, r in seen if r == "ignored" and (e := effect(c, kind)) is not None]
-    acted = [e for _, c, r in seen if r == "acted" and (e := effect(c, kind)) is not None]
+    ignored, acted = _effects(seen, kind, "ignored"), _effects(seen, kind, "acted")
     if not ignored or (acted and min(acted) <= max(ignored)):
         return None
     top = max(ignored)
-    new = _round_up((top + min(acted)) / 2 if acted else top * 1.1)
-    if acted and new > min(acted):
-        new = (top + min(acted)) / 2
-    new = max(new, current)
+    new = max(_between(top, acted), current)
     if new >= 1:
         return None
     key = f"alert.columns.{column}.{KEY_BY_KIND[kind]}"
@@ -140,6 +139,21 @@ def threshold_change(
     change = Change(rule, key, current, new, why)
     _replay(change, seen, kind)
     return change
+
+
+def _effects(
+    seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], kind: str, resolution: str
+) -> list[float]:
+    """The effect sizes of the checks whose alerts people resolved so."""
+    return [e for _, c, r in seen if r == resolution and (e := effect(c, kind)) is not None]
+
+
+def _between(top: float, acted: list[float]) -> float:
+    """A round threshold above the highest ignored effect and at most the lowest acted-on one."""
+    new = _round_up((top + min(acted)) / 2 if acted else top * 1.1)
+    if acted and new > min(acted):
+        new = (top + min(acted)) / 2
+    return new
 
 
 def _replay(change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], kind: str) -> None:
@@ -166,40 +180,69 @@ def expected_rates(
     change: Change, seen: list[tuple[dict[str, Any], dict[str, Any], str | None]], alpha: float
 ) -> None:
     """Expected false-alarm rate per window (noise only) and power, at the median batch size seen."""
-    import statistics
-
     kind = change.rule.partition(":")[0]
-    runs = [(run, check) for run, check, _ in seen]
+    runs = [run for run, _, _ in seen]
     if not runs:
         return
-    n = statistics.median(float(run.get("rows") or 0) for run, _ in runs) or 1.0
-    m = statistics.median(float((run.get("reference") or {}).get("rows") or 0) for run, _ in runs) or n
-    checks = statistics.median(2 * len(run.get("features") or {}) for run, _ in runs) or 1
+    n, m, checks = _typical_sizes(runs)
     level = alpha / checks  # Bonferroni: the share of alpha each check gets
-    last = runs[-1][1]
     t = float(change.new)
-    acted = [e for _, c, r in seen if r == "acted" and (e := effect(c, kind)) is not None]
+    acted = _effects(seen, kind, "acted")
     target = min(acted) if acted else 1.5 * t
     if kind == "drift":
-        en = math.sqrt(n * m / (n + m))
-        needed = max(t, _ks_critical(level) / en)
-        change.false_alarm_rate = min(level, _ks_sf(needed, en))
-        change.power = _normal_sf((needed - target) / (0.5 * math.sqrt(1 / n + 1 / m)))
-        change.power_for = f"a KS distance of {_num(target)}"
+        _ks_rates(change, level, (n, m), (t, target))
     else:
-        p = (
-            float((last.get("category") or {}).get("reference") or 0)
-            if kind == "mix"
-            else float(last.get("reference") or 0)
-        )
-        sd0 = math.sqrt(max(p * (1 - p), 1 / n) * (1 / n + 1 / m))
-        sides = 1 if kind == "nulls" else 2  # completeness watches rises only
-        needed = max(t, _normal_isf(level / sides) * sd0)
-        change.false_alarm_rate = min(level, sides * _normal_sf(needed / sd0))
-        q = min(max(p + target, 1 / n), 1 - 1 / n)
-        sd1 = math.sqrt(q * (1 - q) / n + p * (1 - p) / m)
-        change.power = _normal_sf((needed - target) / max(sd1, 1e-12))
-        change.power_for = f"a change of {100 * target:.1f} points"
+        _share_rates(change, kind, seen[-1][1], level, (n, m), (t, target))
+
+
+def _typical_sizes(runs: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """Median batch rows, reference rows and checks per window (two per feature: distribution and nulls)."""
+    import statistics
+
+    rows, reference_rows, checks = zip(*(_sizes(run) for run in runs))
+    n = statistics.median(rows) or 1.0
+    return n, statistics.median(reference_rows) or n, statistics.median(checks) or 1
+
+
+def _sizes(run: dict[str, Any]) -> tuple[float, float, int]:
+    rows = float(run.get("rows") or 0)
+    return rows, float((run.get("reference") or {}).get("rows") or 0), 2 * len(run.get("features") or {})
+
+
+def _ks_rates(change: Change, level: float, sizes: tuple[float, float], effects: tuple[float, float]) -> None:
+    """Drift: the two-sample KS test at batch and reference SIZES, for the threshold and the target EFFECTS."""
+    (n, m), (t, target) = sizes, effects
+    en = math.sqrt(n * m / (n + m))
+    needed = max(t, _ks_critical(level) / en)
+    change.false_alarm_rate = min(level, _ks_sf(needed, en))
+    change.power = _normal_sf((needed - target) / (0.5 * math.sqrt(1 / n + 1 / m)))
+    change.power_for = f"a KS distance of {_num(target)}"
+
+
+def _share_rates(
+    change: Change,
+    kind: str,
+    last: dict[str, Any],
+    level: float,
+    sizes: tuple[float, float],
+    effects: tuple[float, float],
+) -> None:
+    """Mix and completeness: a share tested by the conditional binomial test (normal approximation), at
+    batch and reference SIZES, for the threshold and the target EFFECTS."""
+    (n, m), (t, target) = sizes, effects
+    p = (
+        float((last.get("category") or {}).get("reference") or 0)
+        if kind == "mix"
+        else float(last.get("reference") or 0)
+    )
+    sd0 = math.sqrt(max(p * (1 - p), 1 / n) * (1 / n + 1 / m))
+    sides = 1 if kind == "nulls" else 2  # completeness watches rises only
+    needed = max(t, _normal_isf(level / sides) * sd0)
+    change.false_alarm_rate = min(level, sides * _normal_sf(needed / sd0))
+    q = min(max(p + target, 1 / n), 1 - 1 / n)
+    sd1 = math.sqrt(q * (1 - q) / n + p * (1 - p) / m)
+    change.power = _normal_sf((needed - target) / max(sd1, 1e-12))
+    change.power_for = f"a change of {100 * target:.1f} points"
 
 
 def _ks_sf(d: float, en: float) -> float:

@@ -53,31 +53,11 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
         lo, hi = _lo_hi([lo, hi, _finite(reference.min), _finite(reference.max)])
     if lo is None or hi is None:
         return ""
-    notes, marks = [], []
-    for value, label, broken, side in (
-        (bounds.min, "min", bounds.below, "below"),
-        (bounds.max, "max", bounds.above, "above"),
-    ):
-        if value is None:
-            continue
-        if broken:
-            share = broken / max(1, current.non_null)
-            notes.append(
-                f"{broken:,} row{'s' if broken != 1 else ''} {side} {label} {svg.tick_label(value)} "
-                f"({share:.2%})"
-            )
-        span = (hi - lo) or abs(value) or 1.0
-        if broken or lo - span <= value <= hi + span:  # a bound far away would squash the data into one bar
-            marks.append((value, f"{label} {svg.tick_label(value)}"))
-            lo, hi = min(lo, value), max(hi, value)
+    notes, marks, (lo, hi) = _bound_marks(bounds, current.non_null, lo, hi)
     edges = _edges(lo, hi, bounds, integer=current.dtype == "integer")
     interior = np.asarray(edges, dtype=float)
     share_now = bin_probs(current, interior)[1:-1]
-    bad = [
-        (bounds.min is not None and right <= _below(bounds.min))
-        or (bounds.max is not None and left >= bounds.max)
-        for left, right in zip(edges[:-1], edges[1:])
-    ]
+    bad = _bad_bins(edges, bounds)
     if reference is None:
         counts = [float(v) * current.non_null for v in share_now]
         counts = _exact_tails(counts, bad, edges, bounds)
@@ -96,32 +76,54 @@ def _numeric(name: str, current: Any, reference: Any, bounds: Bounds, current_na
         bad_bins=bad,
         notes=notes,
         y_label="% of rows",
-        value_format=lambda v: f"{v:.2f}%",
+        value_format=_percent,
     )
+
+
+def _bound_marks(
+    bounds: Bounds, rows: int, lo: float, hi: float
+) -> tuple[list[str], list[tuple[float, str]], tuple[float, float]]:
+    """The notes on rows beyond each rule bound, the bounds to draw, and the x range that shows them."""
+    notes: list[str] = []
+    marks: list[tuple[float, str]] = []
+    for value, label, broken, side in (
+        (bounds.min, "min", bounds.below, "below"),
+        (bounds.max, "max", bounds.above, "above"),
+    ):
+        if value is None:
+            continue
+        notes += _broken_note(broken, f"{side} {label} {svg.tick_label(value)}", rows)
+        span = (hi - lo) or abs(value) or 1.0
+        if broken or lo - span <= value <= hi + span:  # a bound far away would squash the data into one bar
+            marks.append((value, f"{label} {svg.tick_label(value)}"))
+            lo, hi = min(lo, value), max(hi, value)
+    return notes, marks, (lo, hi)
+
+
+def _bad_bins(edges: list[float], bounds: Bounds) -> list[bool]:
+    """Per bin: wholly beyond a rule bound."""
+    low = _below(bounds.min) if bounds.min is not None else -math.inf
+    high = bounds.max if bounds.max is not None else math.inf
+    return [right <= low or left >= high for left, right in zip(edges[:-1], edges[1:])]
+
+
+def _broken_note(broken: int, what: str, rows: int) -> list[str]:
+    """How many rows broke a rule, in words (none: no note)."""
+    if not broken:
+        return []
+    return [f"{broken:,} row{'s' if broken != 1 else ''} {what} ({broken / max(1, rows):.2%})"]
+
+
+def _percent(value: float) -> str:
+    return f"{value:.2f}%"
 
 
 def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, current_name: str) -> str:
-    cur = dict(zip(map(str, current.values or []), current.counts or [], strict=False))
-    ref = dict(
-        zip(
-            map(str, (reference.values or []) if reference is not None else []),
-            (reference.counts or []) if reference is not None else [],
-            strict=False,
-        )
-    )
-    allowed = set(bounds.allowed) if bounds.allowed is not None else None
-    keys = sorted(set(cur) | set(ref), key=lambda k: -(cur.get(k, 0) + ref.get(k, 0)))
-    bad_keys = [k for k in keys if allowed is not None and k not in allowed]
-    shown = keys[:15]
-    shown += [k for k in bad_keys if k not in shown][:5]  # a rare value that is not allowed stays visible
+    cur, ref = _counts(current), _counts(reference)
+    shown, bad_keys = _shown_categories(cur, ref, bounds.allowed)
     if not shown:
         return ""
-    notes = []
-    if bounds.disallowed:
-        notes.append(
-            f"{bounds.disallowed:,} row{'s' if bounds.disallowed != 1 else ''} with a value not allowed "
-            f"({bounds.disallowed / max(1, current.non_null):.2%})"
-        )
+    notes = _broken_note(bounds.disallowed, "with a value not allowed", current.non_null)
     if reference is None:
         series = [svg.Series("rows", svg.CURRENT, [float(cur.get(k, 0)) for k in shown])]
         return svg.bars(name, shown, series, bad=bad_keys, notes=notes)
@@ -131,14 +133,28 @@ def _categorical(name: str, current: Any, reference: Any, bounds: Bounds, curren
         svg.Series(current_name, svg.CURRENT, [100 * cur.get(k, 0) / cur_total for k in shown]),
     ]
     return svg.bars(
-        name,
-        shown,
-        series,
-        bad=bad_keys,
-        notes=notes,
-        y_label="% of rows",
-        value_format=lambda v: f"{v:.2f}%",
+        name, shown, series, bad=bad_keys, notes=notes, y_label="% of rows", value_format=_percent
     )
+
+
+def _shown_categories(
+    cur: dict[str, Any], ref: dict[str, Any], allowed: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """The 15 most frequent values plus up to 5 rare ones not allowed (they stay visible), and every value
+    the rules do not allow."""
+    keys = sorted(set(cur) | set(ref), key=lambda k: -(cur.get(k, 0) + ref.get(k, 0)))
+    permitted = set(allowed) if allowed is not None else None
+    bad_keys = [k for k in keys if k not in permitted] if permitted is not None else []
+    shown = keys[:15]
+    shown += [k for k in bad_keys if k not in shown][:5]
+    return shown, bad_keys
+
+
+def _counts(profile: Any) -> dict[str, Any]:
+    """Rows per value of a categorical profile ({} without a profile)."""
+    if profile is None:
+        return {}
+    return dict(zip(map(str, profile.values or []), profile.counts or [], strict=False))
 
 
 def _edges(lo: float, hi: float, bounds: Bounds, *, integer: bool = False) -> list[float]:
@@ -170,26 +186,25 @@ def _exact_tails(
     """The profile's quantile sketch smears a few extreme rows; the rule run counted them exactly. Scale the
     bins beyond each bound to the exact count (or put it in the outermost bin when the sketch saw none)."""
     out = list(counts)
-    for exact, side in ((bounds.below, "low"), (bounds.above, "high")):
-        idx = [
-            i
-            for i, b in enumerate(bad)
-            if b
-            and (
-                (edges[i + 1] <= (bounds.min if bounds.min is not None else -math.inf))
-                if side == "low"
-                else (edges[i] >= (bounds.max if bounds.max is not None else math.inf))
-            )
-        ]
-        if not exact or not idx:
-            continue
-        total = sum(out[i] for i in idx)
-        if total > 0:
-            for i in idx:
-                out[i] = out[i] * exact / total
-        else:
-            out[idx[0] if side == "low" else idx[-1]] = float(exact)
+    low = bounds.min if bounds.min is not None else -math.inf
+    high = bounds.max if bounds.max is not None else math.inf
+    below = [i for i, b in enumerate(bad) if b and edges[i + 1] <= low]
+    above = [i for i, b in enumerate(bad) if b and edges[i] >= high]
+    _scale_tail(out, below, bounds.below, below[:1])
+    _scale_tail(out, above, bounds.above, above[-1:])
     return out
+
+
+def _scale_tail(out: list[float], idx: list[int], exact: int, outermost: list[int]) -> None:
+    """Scale the bins IDX to sum to EXACT rows, or put them all in the outermost bin when they hold none."""
+    if not exact or not idx:
+        return
+    total = sum(out[i] for i in idx)
+    if total > 0:
+        for i in idx:
+            out[i] = out[i] * exact / total
+    else:
+        out[outermost[0]] = float(exact)
 
 
 def _finite(value: Any) -> float | None:

@@ -8,7 +8,7 @@ looks the same; values are data until here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -37,11 +37,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -
         return [0.0, 1.0]
     if hi <= lo:
         hi = lo + (1.0 if lo == 0 else abs(lo) * 0.1)
-    raw = (hi - lo) / max(1, count)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    if integer:
-        step = max(1.0, round(step))
+    step = _tick_step((hi - lo) / max(1, count), integer)
     start = math.floor(lo / step) * step
     ticks: list[float] = []
     value = start
@@ -51,6 +47,13 @@ def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -
     if ticks[-1] < hi:
         ticks.append(round(ticks[-1] + step, 12))
     return ticks
+
+
+def _tick_step(raw: float, integer: bool) -> float:
+    """The round step (1, 2, 2.5 or 5 times a power of ten) at least RAW; a whole number for counts."""
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return max(1.0, round(step)) if integer else step
 
 
 def tick_label(value: float) -> str:
@@ -187,26 +190,51 @@ def histogram(
     (`bad_bins`) are drawn in red in the last series, and any non-empty bin is at least 2 px tall, so 25 rows
     of 10,000 beyond a bound stay visible; `bounds` are dashed vertical lines; `notes` are printed in red
     above the plot (the exact counts beyond the bounds)."""
+    frame = _bar_frame(title, y_label, series, notes, (edges[0], edges[-1]), width, height)
+    for i in range(len(edges) - 1):
+        _bin_bars(frame, edges, i, series, bool(i < len(bad_bins) and bad_bins[i]), value_format)
+    _value_axis(frame, edges, bounds)
+    extra = [("outside the rules", BAD, "box")] if any(bad_bins) else []
+    if bounds:
+        extra.append(("rule bound", BAD, "bound"))
+    return _close_bars(frame, series, notes, extra, height)
+
+
+def _bar_frame(
+    title: str,
+    y_label: str,
+    series: Sequence[Series],
+    notes: Sequence[str],
+    x_range: tuple[float, float],
+    width: int,
+    height: int,
+    bottom: int = 46,
+) -> Frame:
+    """The opened frame of a bar chart: y from 0 to the highest bar, room above the plot for the notes."""
     peak = max([v for s in series for v in s.values] + [0.0])
     frame = Frame(
         width,
         height + 16 * len(notes),
-        edges[0],
-        edges[-1],
+        x_range[0],
+        x_range[1],
         nice_ticks(0.0, peak or 1.0, 4),
         top=34 + 16 * len(notes),
+        bottom=bottom,
     )
     _open(frame, title, y_label)
-    for i in range(len(edges) - 1):
-        _bin_bars(frame, edges, i, series, bool(i < len(bad_bins) and bad_bins[i]), value_format)
-    _value_axis(frame, edges, bounds)
+    return frame
+
+
+def _close_bars(
+    frame: Frame,
+    series: Sequence[Series],
+    notes: Sequence[str],
+    extra: list[tuple[str, str, str]],
+    height: int,
+) -> str:
+    """The notes, a legend of the series (and the EXTRA entries) under the plot, and the closing tag."""
     _notes(frame, notes)
-    entries = [(s.name, s.colour, "box") for s in series]
-    if any(bad_bins):
-        entries.append(("outside the rules", BAD, "box"))
-    if bounds:
-        entries.append(("rule bound", BAD, "bound"))
-    legend(frame, entries, y=height + 16 * len(notes) - 8)
+    legend(frame, [(s.name, s.colour, "box") for s in series] + extra, y=height + 16 * len(notes) - 8)
     return _close(frame)
 
 
@@ -220,14 +248,10 @@ def _bin_bars(
 ) -> None:
     """The bars of bin I, series side by side; a bad bin's last series in red, with its count in words."""
     base = frame.y(frame.y_ticks[0])
-    n = len(series)
     x0, x1 = frame.x(edges[i]), frame.x(edges[i + 1])
-    slot = max(1.0, (x1 - x0 - 2) / n)
-    for k, s in enumerate(series):
-        value = s.values[i] if i < len(s.values) else 0.0
-        if value <= 0:
-            continue
-        outside = bad and k == n - 1
+    slot = max(1.0, (x1 - x0 - 2) / len(series))
+    for k, s, value in _nonempty(series, i):
+        outside = bad and k == len(series) - 1
         h = max(4.0 if outside else 2.0, base - frame.y(value))
         colour = BAD if outside else s.colour
         frame.parts.append(
@@ -241,6 +265,14 @@ def _bin_bars(
                 f'<text class="bound-label" x="{x0 + 1 + (k + 0.5) * slot:.1f}" '
                 f'y="{base - h - 3:.1f}" text-anchor="middle">{value_format(value)}</text>'
             )
+
+
+def _nonempty(series: Sequence[Series], i: int) -> Iterator[tuple[int, Series, float]]:
+    """(k, series, value) of each series with a bar at bin or category I (drawn side by side)."""
+    for k, s in enumerate(series):
+        value = s.values[i] if i < len(s.values) else 0.0
+        if value > 0:
+            yield k, s, value
 
 
 def _value_axis(frame: Frame, edges: Sequence[float], bounds: Sequence[tuple[float, str]]) -> None:
@@ -270,15 +302,11 @@ def _category_bars(
 ) -> None:
     """The bars of category I, series side by side; a category the rules forbid in red in the last series."""
     base = frame.y(frame.y_ticks[0])
-    n = len(series)
     x0, x1 = frame.x(i), frame.x(i + 1)
-    slot = max(1.0, (x1 - x0 - 6) / n)
-    for k, s in enumerate(series):
-        value = s.values[i] if i < len(s.values) else 0.0
-        if value <= 0:
-            continue
+    slot = max(1.0, (x1 - x0 - 6) / len(series))
+    for k, s, value in _nonempty(series, i):
         h = max(2.0, base - frame.y(value))
-        colour = BAD if k == n - 1 and bad else s.colour
+        colour = BAD if k == len(series) - 1 and bad else s.colour
         frame.parts.append(
             f'<rect x="{x0 + 3 + k * slot:.1f}" y="{base - h:.1f}" width="{max(1.0, slot - 1):.1f}" '
             f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {escape(s.name)} '
@@ -304,17 +332,7 @@ def bars(
     height: int = 260,
 ) -> str:
     """Bars per category, series side by side; categories in `bad` (not allowed by the rules) in red."""
-    peak = max([v for s in series for v in s.values] + [0.0])
-    frame = Frame(
-        width,
-        height + 16 * len(notes),
-        0.0,
-        float(max(1, len(labels))),
-        nice_ticks(0.0, peak or 1.0, 4),
-        top=34 + 16 * len(notes),
-        bottom=58,
-    )
-    _open(frame, title, y_label)
+    frame = _bar_frame(title, y_label, series, notes, (0.0, float(max(1, len(labels)))), width, height, 58)
     base = frame.y(frame.y_ticks[0])
     flagged = set(bad)
     for i, label in enumerate(labels):
@@ -325,12 +343,8 @@ def bars(
             f'<text class="{cls}" x="{(x0 + x1) / 2:.1f}" y="{base + 14:.1f}" '
             f'text-anchor="middle">{escape(_clip(label, max(3, int((x1 - x0) / 6))))}</text>'
         )
-    _notes(frame, notes)
-    entries = [(s.name, s.colour, "box") for s in series]
-    if flagged & set(labels):
-        entries.append(("not allowed by the rules", BAD, "box"))
-    legend(frame, entries, y=height + 16 * len(notes) - 8)
-    return _close(frame)
+    extra = [("not allowed by the rules", BAD, "box")] if flagged & set(labels) else []
+    return _close_bars(frame, series, notes, extra, height)
 
 
 def line_chart(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops.monitor.checks import WATCHED
-from mlops.monitor.render.sections import Section
+from mlops.monitor.render.sections import Section, fired_and_waiting
 from mlops.render import html
 from mlops.render.svg import line_chart
 
@@ -44,15 +44,8 @@ def render(
 
 def run_banner(record: dict[str, Any]) -> str:
     """ALERT when an alert fired, WATCH when a rule is over its threshold but the policy waits, else OK."""
-    fired = record.get("alerts") or []
-    fired_rules = {a.get("rule") for a in fired}
-    waiting = [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
-    drifted = (record.get("drift") or {}).get("drifted") or []
-    tested = len(record.get("features") or {})
-    detail = f"{len(drifted)} of {tested} features drifted"
-    failures = ((record.get("quality") or {}).get("failures")) or []
-    if failures:
-        detail += f"; {len(failures)} data-quality rule(s) failed"
+    fired, waiting = fired_and_waiting(record)
+    detail = _banner_detail(record)
     if fired:
         errors = sum(1 for a in fired if a.get("severity") == "error")
         rules = ", ".join(str(a.get("rule")) for a in fired[:4]) + (" ..." if len(fired) > 4 else "")
@@ -71,6 +64,16 @@ def run_banner(record: dict[str, Any]) -> str:
     return html.banner("ok", "OK", f"No alert. {detail}.")
 
 
+def _banner_detail(record: dict[str, Any]) -> str:
+    drifted = (record.get("drift") or {}).get("drifted") or []
+    tested = len(record.get("features") or {})
+    detail = f"{len(drifted)} of {tested} features drifted"
+    failures = ((record.get("quality") or {}).get("failures")) or []
+    if failures:
+        detail += f"; {len(failures)} data-quality rule(s) failed"
+    return detail
+
+
 def distribution_figures(record: dict[str, Any], profiles: tuple[Any, Any] | None) -> list[tuple[str, str]]:
     """Reference against live for every drifted feature and every feature a rule flagged."""
     from mlops.render.distribution import column_chart
@@ -79,24 +82,35 @@ def distribution_figures(record: dict[str, Any], profiles: tuple[Any, Any] | Non
         return []
     reference, current = profiles[0].columns, profiles[1].columns
     features = record.get("features") or {}
-    flagged = [str(c.get("rule", "")).removeprefix("drift:") for c in record.get("candidates") or []]
-    flagged += [
-        str(f.get("rule", "")).split(".")[0] for f in (record.get("quality") or {}).get("failures") or []
-    ]
-    names = [n for n, f in features.items() if f.get("drifted")] + [n for n in flagged if n in current]
     figures = []
-    for name in list(dict.fromkeys(names))[:MAX_DISTRIBUTIONS]:
+    for name in _flagged_columns(record, current)[:MAX_DISTRIBUTIONS]:
         svg = column_chart(name, current.get(name), reference.get(name), current_name="live")
         if svg:
-            f = features.get(name) or {}
-            caption = (
-                f"{f.get('method')} {f.get('statistic')} (threshold {f.get('threshold')})"
-                f"{': drifted' if f.get('drifted') else ''}"
-                if f
-                else "flagged by a data-quality rule"
-            )
-            figures.append((svg, caption))
+            figures.append((svg, _caption(features.get(name) or {})))
     return figures
+
+
+def _flagged_columns(record: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The drifted columns, then those a candidate or a failed data-quality rule names, once each."""
+    flagged = [str(c.get("rule", "")).removeprefix("drift:") for c in record.get("candidates") or []]
+    flagged += _failed_columns(record)
+    drifted = [n for n, f in (record.get("features") or {}).items() if f.get("drifted")]
+    return list(dict.fromkeys(drifted + [n for n in flagged if n in current]))
+
+
+def _failed_columns(record: dict[str, Any]) -> list[str]:
+    """The columns of the failed data-quality rules (`age.max` -> age)."""
+    failures = (record.get("quality") or {}).get("failures") or []
+    return [str(f.get("rule", "")).split(".")[0] for f in failures]
+
+
+def _caption(f: dict[str, Any]) -> str:
+    if not f:
+        return "flagged by a data-quality rule"
+    return (
+        f"{f.get('method')} {f.get('statistic')} (threshold {f.get('threshold')})"
+        f"{': drifted' if f.get('drifted') else ''}"
+    )
 
 
 def trend_charts(runs: list[dict[str, Any]]) -> list[str]:
@@ -128,12 +142,7 @@ def _drift_chart(runs: list[dict[str, Any]], times: list[str], fired: list[bool]
     thresholds: set[float] = set()
     for r in runs:
         for name, f in (r.get("features") or {}).items():
-            value = f.get("statistic")
-            if isinstance(value, (int, float)):
-                peak[name] = max(peak.get(name, float("-inf")), float(value))
-            methods.add(str(f.get("method")))
-            if isinstance(f.get("threshold"), (int, float)) and f.get("judged_by") != "p_value":
-                thresholds.add(float(f["threshold"]))
+            _note_feature(name, f, peak, methods, thresholds)
     names = sorted(peak, key=lambda n: -peak[n])[:MAX_LINES]
     series = {n: [_get(r, "features", n, "statistic") for r in runs] for n in names}
     label = "/".join(sorted(methods)) if methods else "drift"
@@ -147,23 +156,46 @@ def _drift_chart(runs: list[dict[str, Any]], times: list[str], fired: list[bool]
     )
 
 
+def _note_feature(
+    name: str, f: dict[str, Any], peak: dict[str, float], methods: set[str], thresholds: set[float]
+) -> None:
+    """A feature's statistic in one window: its peak so far, its method, its threshold (effect sizes)."""
+    value = f.get("statistic")
+    if isinstance(value, (int, float)):
+        peak[name] = max(peak.get(name, float("-inf")), float(value))
+    methods.add(str(f.get("method")))
+    if isinstance(f.get("threshold"), (int, float)) and f.get("judged_by") != "p_value":
+        thresholds.add(float(f["threshold"]))
+
+
 def _metric_charts(runs: list[dict[str, Any]], times: list[str], fired: list[bool]) -> list[str]:
     task = next((str((r.get("metrics") or {}).get("task")) for r in reversed(runs) if r.get("metrics")), None)
     if task is None:
         return []
+    keys = _largest_slices(runs)
+    charts = []
+    for metric in WATCHED.get(task, ()):
+        series = _metric_series(runs, keys, metric)
+        if any(v is not None for vs in series.values() for v in vs):
+            charts.append(line_chart(f"Live {metric}, overall and per slice", times, series, marks=fired))
+    return charts
+
+
+def _metric_series(runs: list[dict[str, Any]], keys: list[str], metric: str) -> dict[str, list[float | None]]:
+    """The metric per window, overall and for each slice in KEYS."""
+    series = {"overall": [_get(r, "metrics", "overall", metric) for r in runs]}
+    for key in keys:
+        series[key] = [_get(r, "metrics", "slices", key, metric) for r in runs]
+    return series
+
+
+def _largest_slices(runs: list[dict[str, Any]]) -> list[str]:
+    """The slices with the most rows in any window (room for the overall line too)."""
     slices: dict[str, int] = {}
     for r in runs:
         for key, values in ((r.get("metrics") or {}).get("slices") or {}).items():
             slices[key] = max(slices.get(key, 0), int(values.get("rows") or 0))
-    keys = sorted(slices, key=lambda k: -slices[k])[: MAX_LINES - 1]
-    charts = []
-    for metric in WATCHED.get(task, ()):
-        series = {"overall": [_get(r, "metrics", "overall", metric) for r in runs]}
-        for key in keys:
-            series[key] = [_get(r, "metrics", "slices", key, metric) for r in runs]
-        if any(v is not None for vs in series.values() for v in vs):
-            charts.append(line_chart(f"Live {metric}, overall and per slice", times, series, marks=fired))
-    return charts
+    return sorted(slices, key=lambda k: -slices[k])[: MAX_LINES - 1]
 
 
 def alert_charts(report: dict[str, Any]) -> list[str]:

@@ -49,31 +49,25 @@ def run_sections(
     out = [_summary(record, history, problems), _alerts(record)]
     out.append(_drift(record, max_features))
     pd = record.get("prediction_drift")
-    if pd and pd.get("against"):
-        out.append(
-            Section(
-                "Prediction drift",
-                [
-                    f"`{pd.get('column')}` against the {pd.get('against')}: {describe_drift(pd)}"
-                    f" -> {'drifted' if pd.get('drifted') else 'no drift'}"
-                ],
-            )
-        )
-    elif pd:
-        out.append(
-            Section(
-                "Prediction drift",
-                [
-                    f"`{pd.get('column')}`: no reference predictions, so this window is the baseline of this version."
-                ],
-            )
-        )
+    if pd:
+        out.append(Section("Prediction drift", [_prediction_line(pd)]))
     quality = record.get("quality")
     if quality:
         out.append(_quality(quality))
     if record.get("labels") is not None or record.get("metrics") is not None:
         out.extend(_metrics(record))
     return out
+
+
+def _prediction_line(pd: dict[str, Any]) -> str:
+    if not pd.get("against"):
+        return (
+            f"`{pd.get('column')}`: no reference predictions, so this window is the baseline of this version."
+        )
+    return (
+        f"`{pd.get('column')}` against the {pd.get('against')}: {describe_drift(pd)}"
+        f" -> {'drifted' if pd.get('drifted') else 'no drift'}"
+    )
 
 
 def _summary(record: dict[str, Any], history: str | None, problems: list[str]) -> Section:
@@ -94,31 +88,27 @@ def _summary(record: dict[str, Any], history: str | None, problems: list[str]) -
     return Section("Summary", lines)
 
 
-def _alerts(record: dict[str, Any]) -> Section:
+def fired_and_waiting(record: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The alerts that fired, and the candidates over threshold that the policy keeps waiting."""
     fired = record.get("alerts") or []
     fired_rules = {a.get("rule") for a in fired}
-    waiting = [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+    return fired, [c for c in record.get("candidates") or [] if c.get("rule") not in fired_rules]
+
+
+def _alerts(record: dict[str, Any]) -> Section:
+    fired, waiting = fired_and_waiting(record)
     consecutive = (record.get("policy") or {}).get("consecutive", 1)
     if not fired and not waiting:
         return Section("Alerts", ["No alert: nothing over its threshold."])
     lines = [f"{len(fired)} alert(s) fired." if fired else "No alert fired."]
-    rows = [
-        [a.get("severity", ""), "fired", a.get("rule", ""), a.get("message", ""), a.get("id", "")]
-        for a in fired
-    ]
-    marks = ["bad" if a.get("severity") == "error" else "warn" for a in fired]
-    for c in waiting:
-        rows.append(
-            [
-                c.get("severity", ""),
-                f"waiting {c.get('streak', 1)}/{consecutive}",
-                c.get("rule", ""),
-                c.get("message", ""),
-                "",
-            ]
-        )
-        marks.append("")
+    rows = [_alert_row(a, "fired", a.get("id", "")) for a in fired]
+    rows += [_alert_row(c, f"waiting {c.get('streak', 1)}/{consecutive}", "") for c in waiting]
+    marks = ["bad" if a.get("severity") == "error" else "warn" for a in fired] + [""] * len(waiting)
     return Section("Alerts", lines, Table(["severity", "status", "rule", "why", "alert id"], rows, marks))
+
+
+def _alert_row(alert: dict[str, Any], status: str, alert_id: str) -> list[str]:
+    return [alert.get("severity", ""), status, alert.get("rule", ""), alert.get("message", ""), alert_id]
 
 
 def _drift(record: dict[str, Any], max_features: int | None = None) -> Section:
@@ -149,9 +139,17 @@ def _drift_summary(info: dict[str, Any], drifted: int, features: int) -> list[st
     ]
     if info.get("mode") == "calibrated":
         lines.append(_calibrated(info))
-    for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed")):
-        if info.get(kind):
-            lines.append(f"{label}: {', '.join(info[kind])}.")
+    lines += [
+        f"{label}: {', '.join(info[kind])}."
+        for kind, label in (("mix", "Category mix changed"), ("nulls", "Null share changed"))
+        if info.get(kind)
+    ]
+    return lines + _left_out(info, drifted)
+
+
+def _left_out(info: dict[str, Any], drifted: int) -> list[str]:
+    """The columns that are not features, and drift too narrow to alert."""
+    lines = []
     excluded = info.get("excluded") or {}
     if excluded:
         lines.append(
@@ -238,26 +236,26 @@ def _metrics(record: dict[str, Any]) -> list[Section]:
         return [Section("Live metrics", lines)]
     task = metrics.get("task", "classification")
     names = list(METRICS.get(task, ()))
-    gap = (record.get("offline_gap") or {}).get("overall") or {}
     overall = metrics.get("overall") or {}
-    rows = [
-        [
-            name,
-            fmt(overall.get(name)),
-            fmt((gap.get(name) or {}).get("offline")),
-            _signed((gap.get(name) or {}).get("gap")),
-        ]
-        for name in names
-    ]
     source = record.get("offline_source")
     lines.append(
         f"{task}, {fmt(overall.get('rows'))} rows scored; offline metrics from {source or 'nowhere (none recorded)'}."
     )
-    sections = [Section("Live metrics", lines, Table(["metric", "live", "offline", "gap"], rows))]
+    sections = [Section("Live metrics", lines, _metrics_table(record, overall, names))]
     slices = metrics.get("slices") or {}
     if slices:
         sections.append(_slice_section(record, slices, names))
     return sections
+
+
+def _metrics_table(record: dict[str, Any], overall: dict[str, Any], names: list[str]) -> Table:
+    """Each metric live, offline, and the gap."""
+    gaps = (record.get("offline_gap") or {}).get("overall") or {}
+    rows = []
+    for name in names:
+        gap = gaps.get(name) or {}
+        rows.append([name, fmt(overall.get(name)), fmt(gap.get("offline")), _signed(gap.get("gap"))])
+    return Table(["metric", "live", "offline", "gap"], rows)
 
 
 def _label_lines(labels: dict[str, Any]) -> list[str]:
@@ -306,23 +304,24 @@ def alerts_sections(report: dict[str, Any]) -> list[Section]:
         f"History {report['history']}: {fmt(report['runs'])} runs, {fmt(report['alerts'])} alerts fired, "
         f"{fmt(report['acknowledged'])} acknowledged."
     ]
-    noisy = report.get("noisy") or []
-    if noisy:
-        lines.append(
-            f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. `mlops alerts tune` proposes a change "
-            "to the alert policy (a higher materiality threshold, or `consecutive: N`)."
-        )
-        lines.extend(
-            f"Suggestion for {r['rule']}: {r['suggestion']}."
-            for r in report.get("rules") or []
-            if r.get("suggestion")
-        )
+    rules = report.get("rules") or []
+    lines += _noisy_lines(report.get("noisy") or [], rules)
     lines.extend(report.get("problems") or [])
-    out = [Section("Alert report", lines, _rules_table(report.get("rules") or []))]
-    open_ids = [(r["rule"], i) for r in report.get("rules") or [] for i in r.get("open_alerts") or []]
+    out = [Section("Alert report", lines, _rules_table(rules))]
+    open_ids = [(r["rule"], i) for r in rules for i in r.get("open_alerts") or []]
     if open_ids:
         out.append(_open_alerts(open_ids))
     return out
+
+
+def _noisy_lines(noisy: list[str], rules: list[dict[str, Any]]) -> list[str]:
+    if not noisy:
+        return []
+    return [
+        f"Noisy rules ({len(noisy)}): {', '.join(noisy)}. `mlops alerts tune` proposes a change "
+        "to the alert policy (a higher materiality threshold, or `consecutive: N`).",
+        *(f"Suggestion for {r['rule']}: {r['suggestion']}." for r in rules if r.get("suggestion")),
+    ]
 
 
 _RULE_COLUMNS = [
