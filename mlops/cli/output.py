@@ -30,13 +30,6 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def format_option(formats: tuple[str, ...], help: str) -> Callable[[Any], Any]:
-    """`--format` (the `fmt` parameter): one of FORMATS, text by default."""
-    return click.option(
-        "--format", "fmt", type=click.Choice(formats), default="text", show_default=True, help=help
-    )
-
-
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
