@@ -35,6 +35,11 @@ class RuleResult:
     examples: list[dict[str, Any]] = field(default_factory=list)
     desc: str = ""
 
+    @classmethod
+    def of(cls, rule: Rule, status: str = "passed", **fields: Any) -> RuleResult:
+        """A result for RULE, named and placed as the rule is."""
+        return cls(rule.id, rule.scope, rule.check, rule.column, rule.severity, status, **fields)
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["failing_fraction"] = round(self.failing_fraction, 6)
@@ -112,13 +117,8 @@ class Checker:
 
     def result(self, total_rows: int) -> RuleResult:
         rule = self.rule
-        res = RuleResult(
-            rule.id,
-            rule.scope,
-            rule.check,
-            rule.column,
-            rule.severity,
-            "passed",
+        res = RuleResult.of(
+            rule,
             expected=_expected(rule),
             failing=self.failing,
             checked=self.checked,
