@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from mlops.data import columns as colmod
 from mlops.data.evaluate import EvalError
@@ -16,6 +16,7 @@ from mlops.data.rules import Rule
 from mlops.data.sketch import HashSet, Moments, QuantileSketch
 
 MAX_EXAMPLES = 20
+Status = Literal["passed", "failed", "skipped"]
 
 
 @dataclass
@@ -25,7 +26,7 @@ class RuleResult:
     check: str
     column: str | None
     severity: str
-    status: str  # passed | failed | skipped
+    status: Status
     message: str = ""
     expected: Any = None
     observed: Any = None
@@ -37,7 +38,7 @@ class RuleResult:
     desc: str = ""
 
     @classmethod
-    def of(cls, rule: Rule, status: str = "passed", **fields: Any) -> RuleResult:
+    def of(cls, rule: Rule, status: Status = "passed", **fields: Any) -> RuleResult:
         """A result for RULE, named and placed as the rule is."""
         return cls(rule.id, rule.scope, rule.check, rule.column, rule.severity, status, **fields)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+ViewKind = Literal["num", "str", "dt", "bool"]  # how a column's values are compared
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -20,7 +22,7 @@ class ColumnView:
     name: str
     series: Any  # as read, for examples and string operations
     null: Any  # bool array
-    kind: str  # num | str | dt | bool
+    kind: ViewKind
     bad: Any  # bool array: non-null values that do not conform to the declared type
     numbers: Any = None  # float64 array (num), datetime64[ns] (dt), bool (bool)
     found: str = ""  # what the data holds, for messages
@@ -150,7 +152,7 @@ _TEXT_AS: dict[str, Callable[[str, Any, Any, str | None], ColumnView]] = {
 }
 
 
-_KINDS = {"integer": "num", "number": "num", "datetime": "dt", "boolean": "bool"}
+_KINDS: dict[str, ViewKind] = {"integer": "num", "number": "num", "datetime": "dt", "boolean": "bool"}
 
 
 def _declared_view(name: str, series: Any, null: Any, declared: str) -> ColumnView:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mlops.data.profile import ColumnProfile, Profile, probability_grid
 from mlops.errors import UsageError
@@ -32,6 +32,9 @@ BINS = 10
 _EPS = 1e-4
 
 
+DriftKind = Literal["numeric", "categorical"]
+
+
 @dataclass
 class DriftResult:
     column: str
@@ -40,7 +43,7 @@ class DriftResult:
     p_value: float | None
     threshold: float
     drifted: bool
-    kind: str  # numeric | categorical
+    kind: DriftKind
     null_rate_change: float = 0.0  # current null share minus the reference's
     new_category_rate: float | None = None  # share of current rows in categories the reference never had
 
@@ -96,7 +99,7 @@ def column_drift(
     threshold: float | None = None,
     p_value: bool = False,
 ) -> DriftResult:
-    kind = "numeric" if ref.kind == "numeric" and cur.kind == "numeric" else "categorical"
+    kind: DriftKind = "numeric" if ref.kind == "numeric" and cur.kind == "numeric" else "categorical"
     method = _method_for(kind, method, p_value)
     null_change = cur.null_fraction - ref.null_fraction
     if cur.non_null == 0 or ref.non_null == 0:  # nothing to compare: drifted when only one side is empty
@@ -116,7 +119,7 @@ def column_drift(
     )
 
 
-def _method_for(kind: str, method: str | None, p_value: bool) -> str:
+def _method_for(kind: DriftKind, method: str | None, p_value: bool) -> str:
     """The method asked for when it fits the column's kind; else psi (ks or chi2 when judging p-values)."""
     allowed = NUMERIC_METHODS if kind == "numeric" else CATEGORICAL_METHODS
     if method is not None and method in allowed:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops.data.checks import Checker, Chunk, RuleResult, checker_for
+from mlops.data.checks import Checker, Chunk, RuleResult, Status, checker_for
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, ProfileBuilder
 from mlops.data.rules import DriftSpec, Rule, Rules
@@ -337,7 +337,7 @@ def _drift_limit(
     limit: float,
     observed: float,
 ) -> RuleResult:
-    status = "failed" if failed else "passed"
+    status: Status = "failed" if failed else "passed"
     return RuleResult(
         rule,
         "drift",

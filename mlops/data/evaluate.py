@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlops.data.expr import Binary, Col, Expr, In, IsNull, Lit, Node, Unary
 from mlops.data.located import LocatedError
@@ -22,11 +22,14 @@ class EvalError(LocatedError):
     """The data does not fit the expression (e.g. a string column compared with a number)."""
 
 
+ValKind = Literal["num", "str", "bool", "dt", "null"]
+
+
 @dataclass
 class Val:
     data: Any  # numpy array, or a Python scalar for literals
     null: Any  # bool numpy array, or a bool for literals
-    kind: str  # num | str | bool | dt | null
+    kind: ValKind
 
 
 def _column(frame: Any, name: str, pos: int, view: Callable[[str], ColumnView] | None) -> Val:

@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops.config.yamlload import YamlProblem, load_json
 from mlops.data.sketch import EXACT_VALUES, Counts, Moments, QuantileSketch, _plain
@@ -46,7 +46,7 @@ def _num(value: float | None) -> float | int | None:
 @dataclass
 class ColumnProfile:
     name: str
-    kind: str  # numeric | categorical
+    kind: Literal["numeric", "categorical"]
     dtype: str  # integer | number | boolean | string | datetime
     count: int = 0  # rows, nulls included
     nulls: int = 0

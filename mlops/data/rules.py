@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops.data.expr import Expr, ExprError, parse
 from mlops.data.pattern import PatternError, compile_pattern
@@ -63,7 +63,7 @@ class Tolerance:
 @dataclass
 class Rule:
     id: str  # stable name in reports: age.min, table.rows, check.refund_ok, drift.age
-    scope: str  # column | table | check | drift
+    scope: Literal["column", "table", "check", "drift"]
     check: str  # min, max, type, rows, expr, ...
     value: Any
     column: str | None = None
