@@ -243,9 +243,15 @@ def bound(view: ColumnView, value: Any) -> Any:
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         return np.datetime64(stamp.to_datetime64(), "ns")
-    if view.kind in ("num", "bool"):
+    return scalar_bound(view.kind, view.name, value)
+
+
+def scalar_bound(kind: str, name: str, value: Any) -> float | str:
+    """A bound on a numeric (or boolean) column is a number, on a text column a string; ValueError for text
+    against numbers. Engines with their own timestamps share this for the other kinds."""
+    if kind in ("num", "bool"):
         if isinstance(value, str):
-            raise ValueError(f"`{value}` is not a number, and column `{view.name}` is numeric")
+            raise ValueError(f"`{value}` is not a number, and column `{name}` is numeric")
         return float(value)
     return str(value)
 
