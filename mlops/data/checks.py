@@ -6,8 +6,9 @@ Row checkers count failing rows (with up to 20 examples); aggregate checkers kee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from mlops.data import columns as colmod
 from mlops.data.evaluate import EvalError
@@ -15,6 +16,7 @@ from mlops.data.rules import Rule
 from mlops.data.sketch import HashSet, Moments, QuantileSketch
 
 MAX_EXAMPLES = 20
+Status = Literal["passed", "failed", "skipped"]
 
 
 @dataclass
@@ -24,7 +26,7 @@ class RuleResult:
     check: str
     column: str | None
     severity: str
-    status: str  # passed | failed | skipped
+    status: Status
     message: str = ""
     expected: Any = None
     observed: Any = None
@@ -34,6 +36,11 @@ class RuleResult:
     max_fail: Any = None
     examples: list[dict[str, Any]] = field(default_factory=list)
     desc: str = ""
+
+    @classmethod
+    def of(cls, rule: Rule, status: Status = "passed", **fields: Any) -> RuleResult:
+        """A result for RULE, named and placed as the rule is."""
+        return cls(rule.id, rule.scope, rule.check, rule.column, rule.severity, status, **fields)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -90,7 +97,7 @@ class Checker:
         try:
             self._update(chunk)
         except EvalError as exc:
-            self.error = f"cannot evaluate: {exc.message} (at character {exc.pos + 1})"
+            self.error = f"cannot evaluate: {exc.located()}"
         except (ValueError, TypeError) as exc:
             self.error = f"cannot evaluate: {exc}"
 
@@ -112,13 +119,8 @@ class Checker:
 
     def result(self, total_rows: int) -> RuleResult:
         rule = self.rule
-        res = RuleResult(
-            rule.id,
-            rule.scope,
-            rule.check,
-            rule.column,
-            rule.severity,
-            "passed",
+        res = RuleResult.of(
+            rule,
             expected=_expected(rule),
             failing=self.failing,
             checked=self.checked,
@@ -175,43 +177,57 @@ class RowChecker(Checker):
     """Rules judged row by row on one column."""
 
     def _update(self, chunk: Chunk) -> None:
-        import numpy as np
         import pandas as pd
 
         rule = self.rule
         v = chunk.view(rule.column or "")
-        check, value = rule.check, rule.value
-        if check == "type":
-            fail = v.bad
-        elif check == "nullable":
-            fail = v.null
-        elif check in ("min", "max", "gt", "lt"):
-            fail = colmod.compare(v, check, value)
-        elif check == "allowed":
-            fail = v.valid & ~colmod.membership(v, list(value))
-        elif check == "forbidden":
-            fail = colmod.membership(v, list(value))
-        elif check == "pattern":
-            # Arrow's RE2 engine: linear time, so a hostile pattern in a pull request cannot hang CI
-            text = v.series
-            if pd.api.types.is_object_dtype(text.dtype):
-                text = text.astype(str).where(text.notna(), None)
-            text = text.astype("string[pyarrow]")
-            fail = v.valid & ~text.str.fullmatch(str(value)).fillna(False).to_numpy(dtype=bool)
-        elif check == "length":
-            lengths = v.series.astype(str).str.len().to_numpy(dtype="float64", na_value=np.nan)
-            bad = np.zeros(chunk.rows, dtype=bool)
-            if "min" in value:
-                bad |= lengths < value["min"]
-            if "max" in value:
-                bad |= lengths > value["max"]
-            fail = v.valid & bad
-        else:  # pragma: no cover - the factory maps every row rule
-            raise ValueError(f"unknown rule {check}")
+        failing = _ROW_FAILS.get(rule.check)
+        if failing is None:  # pragma: no cover - the factory maps every row rule
+            raise ValueError(f"unknown rule {rule.check}")
+        fail = failing(v, rule.value, chunk.rows)
         shown = v.series
-        if check != "type" and v.kind == "num" and v.found == "string":
+        if rule.check != "type" and v.kind == "num" and v.found == "string":
             shown = pd.Series(v.numbers, copy=False)  # the parsed numbers, not their text
         self._record(chunk, fail, chunk.scope(rule), shown)
+
+
+def _pattern_fails(v: colmod.ColumnView, value: Any, rows: int) -> Any:
+    """Arrow's RE2 engine: linear time, so a hostile pattern in a pull request cannot hang CI."""
+    import pandas as pd
+
+    text = v.series
+    if pd.api.types.is_object_dtype(text.dtype):
+        text = text.astype(str).where(text.notna(), None)
+    text = text.astype("string[pyarrow]")
+    return v.valid & ~text.str.fullmatch(str(value)).fillna(False).to_numpy(dtype=bool)
+
+
+def _length_fails(v: colmod.ColumnView, value: Any, rows: int) -> Any:
+    import numpy as np
+
+    lengths = v.series.astype(str).str.len().to_numpy(dtype="float64", na_value=np.nan)
+    bad = np.zeros(rows, dtype=bool)
+    if "min" in value:
+        bad |= lengths < value["min"]
+    if "max" in value:
+        bad |= lengths > value["max"]
+    return v.valid & bad
+
+
+def _compare_fails(op: str) -> Callable[[colmod.ColumnView, Any, int], Any]:
+    return lambda v, value, rows: colmod.compare(v, op, value)
+
+
+# check -> the failing rows of one chunk's column view (value: the rule's value; rows: the chunk's length)
+_ROW_FAILS: dict[str, Callable[[colmod.ColumnView, Any, int], Any]] = {
+    "type": lambda v, value, rows: v.bad,
+    "nullable": lambda v, value, rows: v.null,
+    **{op: _compare_fails(op) for op in ("min", "max", "gt", "lt")},
+    "allowed": lambda v, value, rows: v.valid & ~colmod.membership(v, list(value)),
+    "forbidden": lambda v, value, rows: colmod.membership(v, list(value)),
+    "pattern": _pattern_fails,
+    "length": _length_fails,
+}
 
 
 class UniqueChecker(Checker):
@@ -326,16 +342,9 @@ class AggregateChecker(Checker):
             res.message = f"null fraction {res.failing_fraction:.2%} (at most {float(rule.value):.2%})"
             return
         res.examples = []
-        if rule.check == "rows":
-            observed: Any = self.checked
-        elif rule.check == "distinct":
-            observed = len(self.distinct)
-        elif rule.check == "mean":
-            observed = self.moments.mean if self.moments.n else None
-        elif rule.check == "std":
-            observed = self.moments.std if self.moments.n > 1 else None
-        else:
+        if rule.check == "quantiles":
             return self._judge_quantiles(res)
+        observed = _OBSERVED[rule.check](self)
         res.observed = observed
         res.failing = 0
         if observed is None:
@@ -351,14 +360,26 @@ class AggregateChecker(Checker):
         values = self.sketch.quantiles(probs) if self.sketch.total else [None] * len(probs)
         res.observed = {str(p): (None if v is None else float(v)) for p, v in zip(probs, values)}
         res.failing = 0
-        bad = []
-        for p, v in zip(probs, values):
-            bounds = self.rule.value[p]
-            low, high = bounds.get("min"), bounds.get("max")
-            if v is not None and ((low is not None and v < low) or (high is not None and v > high)):
-                bad.append(f"q{p:g} = {_fmt(v)} (expected {_range(low, high)})")
+        bad = [_quantile_problem(p, v, self.rule.value[p]) for p, v in zip(probs, values)]
+        bad = [problem for problem in bad if problem]
         res.status = "failed" if bad else "passed"
         res.message = "; ".join(bad) if bad else "quantiles within bounds"
+
+
+# check -> the statistic an aggregate rule judges (None: no values to compute it on)
+_OBSERVED: dict[str, Callable[[AggregateChecker], Any]] = {
+    "rows": lambda c: c.checked,
+    "distinct": lambda c: len(c.distinct),
+    "mean": lambda c: c.moments.mean if c.moments.n else None,
+    "std": lambda c: c.moments.std if c.moments.n > 1 else None,
+}
+
+
+def _quantile_problem(p: float, value: Any, bounds: dict[str, Any]) -> str:
+    low, high = bounds.get("min"), bounds.get("max")
+    if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+        return f"q{p:g} = {_fmt(value)} (expected {_range(low, high)})"
+    return ""
 
 
 def _distinct_keys(v: colmod.ColumnView, keep: Any) -> Any:

@@ -7,8 +7,11 @@ values that do conform.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+ViewKind = Literal["num", "str", "dt", "bool"]  # how a column's values are compared
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -19,7 +22,7 @@ class ColumnView:
     name: str
     series: Any  # as read, for examples and string operations
     null: Any  # bool array
-    kind: str  # num | str | dt | bool
+    kind: ViewKind
     bad: Any  # bool array: non-null values that do not conform to the declared type
     numbers: Any = None  # float64 array (num), datetime64[ns] (dt), bool (bool)
     found: str = ""  # what the data holds, for messages
@@ -38,70 +41,118 @@ def view(name: str, series: Any, declared: str | None) -> ColumnView:
 
 
 def _view(name: str, series: Any, declared: str | None) -> ColumnView:
-    import numpy as np
     import pandas as pd
 
     dtype = series.dtype
     null = series.isna().to_numpy()
-    none = np.zeros(len(series), dtype=bool)
     if declared is not None and null.all():
         # no values (a header-only file, an empty CSV column read as floats, a chunk of nulls): the column is
         # what its rule declares, so `min: "2020-01-01"` on an empty datetime column is no type error
         return _declared_view(name, series, null, declared)
     if pd.api.types.is_bool_dtype(dtype):
-        values = series.to_numpy(dtype=bool, na_value=False)
-        bad = ~null if declared in ("integer", "number", "string", "datetime") else none
-        return ColumnView(name, series, null, "bool", bad, values, "boolean")
+        return _bool_view(name, series, null, declared)
     if pd.api.types.is_numeric_dtype(dtype):
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        found = "integer" if pd.api.types.is_integer_dtype(dtype) else "number"
-        if declared == "integer" and found == "number":
-            with np.errstate(invalid="ignore"):
-                bad = ~null & (np.floor(values) != values)
-        elif declared == "boolean":
-            bad = ~null & ~np.isin(values, (0.0, 1.0))
-        elif declared in ("string", "datetime"):
-            bad = ~null
-        else:
-            bad = none
-        return ColumnView(name, series, null, "num", bad, values, found)
+        return _numeric_view(name, series, null, declared)
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = series
-        if getattr(dtype, "tz", None) is not None:
-            values = series.dt.tz_convert("UTC").dt.tz_localize(None)
-        bad = none if declared in (None, "datetime", "category") else ~null
-        return ColumnView(name, series, null, "dt", bad, values.to_numpy(dtype="datetime64[ns]"), "datetime")
+        return _datetime_view(name, series, null, declared)
     # strings or mixed objects
-    if declared in ("integer", "number"):
-        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return _TEXT_AS.get(declared or "", _text_view)(name, series, null, declared)
+
+
+def _bool_view(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    import numpy as np
+
+    values = series.to_numpy(dtype=bool, na_value=False)
+    bad = (
+        ~null
+        if declared in ("integer", "number", "string", "datetime")
+        else np.zeros(len(series), dtype=bool)
+    )
+    return ColumnView(name, series, null, "bool", bad, values, "boolean")
+
+
+def _numeric_view(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    import numpy as np
+    import pandas as pd
+
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    found = "integer" if pd.api.types.is_integer_dtype(series.dtype) else "number"
+    if declared == "integer" and found == "number":
         with np.errstate(invalid="ignore"):
-            bad = ~null & np.isnan(numbers)
-            if declared == "integer":
-                bad |= ~null & ~np.isnan(numbers) & (np.floor(numbers) != numbers)
-        return ColumnView(name, series, null, "num", bad, numbers, "string")
-    if declared == "datetime":
-        stamps = _to_datetime(series)
-        bad = ~null & stamps.isna().to_numpy()
-        return ColumnView(name, series, null, "dt", bad, stamps.to_numpy(dtype="datetime64[ns]"), "string")
-    if declared == "boolean":
-        lowered = series.astype(str).str.strip().str.lower()
-        is_true = lowered.isin(_TRUE).to_numpy(dtype=bool)
-        is_false = lowered.isin(_FALSE).to_numpy(dtype=bool)
-        if pd.api.types.is_object_dtype(dtype):  # Python booleans among other objects
-            is_true = is_true | series.map(lambda v: v is True).to_numpy(dtype=bool)
-            is_false = is_false | series.map(lambda v: v is False).to_numpy(dtype=bool)
-        return ColumnView(name, series, null, "bool", ~null & ~(is_true | is_false), is_true, "string")
-    bad = none
+            bad = ~null & (np.floor(values) != values)
+    elif declared == "boolean":
+        bad = ~null & ~np.isin(values, (0.0, 1.0))
+    elif declared in ("string", "datetime"):
+        bad = ~null
+    else:
+        bad = np.zeros(len(series), dtype=bool)
+    return ColumnView(name, series, null, "num", bad, values, found)
+
+
+def _datetime_view(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    import numpy as np
+
+    values = series
+    if getattr(series.dtype, "tz", None) is not None:
+        values = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    bad = np.zeros(len(series), dtype=bool) if declared in (None, "datetime", "category") else ~null
+    return ColumnView(name, series, null, "dt", bad, values.to_numpy(dtype="datetime64[ns]"), "datetime")
+
+
+def _text_as_numbers(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    import numpy as np
+    import pandas as pd
+
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~null & np.isnan(numbers)
+        if declared == "integer":
+            bad |= ~null & ~np.isnan(numbers) & (np.floor(numbers) != numbers)
+    return ColumnView(name, series, null, "num", bad, numbers, "string")
+
+
+def _text_as_datetime(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    stamps = _to_datetime(series)
+    bad = ~null & stamps.isna().to_numpy()
+    return ColumnView(name, series, null, "dt", bad, stamps.to_numpy(dtype="datetime64[ns]"), "string")
+
+
+def _text_as_boolean(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    import pandas as pd
+
+    lowered = series.astype(str).str.strip().str.lower()
+    is_true = lowered.isin(_TRUE).to_numpy(dtype=bool)
+    is_false = lowered.isin(_FALSE).to_numpy(dtype=bool)
+    if pd.api.types.is_object_dtype(series.dtype):  # Python booleans among other objects
+        is_true = is_true | series.map(lambda v: v is True).to_numpy(dtype=bool)
+        is_false = is_false | series.map(lambda v: v is False).to_numpy(dtype=bool)
+    return ColumnView(name, series, null, "bool", ~null & ~(is_true | is_false), is_true, "string")
+
+
+def _text_view(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:
+    import numpy as np
+    import pandas as pd
+
+    bad = np.zeros(len(series), dtype=bool)
     if (
         declared == "string"
-        and pd.api.types.is_object_dtype(dtype)
+        and pd.api.types.is_object_dtype(series.dtype)
         and pd.api.types.infer_dtype(series, skipna=True) != "string"
     ):
         bad = ~null & ~series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     return ColumnView(name, series, null, "str", bad, None, "string")
 
 
-_KINDS = {"integer": "num", "number": "num", "datetime": "dt", "boolean": "bool"}
+# declared type -> the view of a text (or mixed object) column read as that type
+_TEXT_AS: dict[str, Callable[[str, Any, Any, str | None], ColumnView]] = {
+    "integer": _text_as_numbers,
+    "number": _text_as_numbers,
+    "datetime": _text_as_datetime,
+    "boolean": _text_as_boolean,
+}
+
+
+_KINDS: dict[str, ViewKind] = {"integer": "num", "number": "num", "datetime": "dt", "boolean": "bool"}
 
 
 def _declared_view(name: str, series: Any, null: Any, declared: str) -> ColumnView:
@@ -192,9 +243,15 @@ def bound(view: ColumnView, value: Any) -> Any:
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert("UTC").tz_localize(None)
         return np.datetime64(stamp.to_datetime64(), "ns")
-    if view.kind in ("num", "bool"):
+    return scalar_bound(view.kind, view.name, value)
+
+
+def scalar_bound(kind: str, name: str, value: Any) -> float | str:
+    """A bound on a numeric (or boolean) column is a number, on a text column a string; ValueError for text
+    against numbers. Engines with their own timestamps share this for the other kinds."""
+    if kind in ("num", "bool"):
         if isinstance(value, str):
-            raise ValueError(f"`{value}` is not a number, and column `{view.name}` is numeric")
+            raise ValueError(f"`{value}` is not a number, and column `{name}` is numeric")
         return float(value)
     return str(value)
 
@@ -220,19 +277,23 @@ def membership(view: ColumnView, values: list[Any]) -> Any:
     import numpy as np
 
     if view.kind in ("num", "bool"):
-        numbers = []
-        for v in values:
-            try:
-                numbers.append(float(v))
-            except (TypeError, ValueError):
-                if isinstance(v, str) and v.strip().lower() in _TRUE | _FALSE and view.kind == "bool":
-                    numbers.append(1.0 if v.strip().lower() in _TRUE else 0.0)
+        numbers = [n for n in (_as_number(v, view.kind) for v in values) if n is not None]
         return view.valid & np.isin(np.asarray(view.numbers, dtype=float), numbers)
     if view.kind == "dt":
         stamps = [bound(view, v) for v in values]
         return view.valid & np.isin(view.numbers, np.array(stamps, dtype="datetime64[ns]"))
     texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
     return view.valid & view.series.isin(texts).to_numpy(dtype=bool)
+
+
+def _as_number(value: Any, kind: str) -> float | None:
+    """An allowed/forbidden value in a numeric (or boolean) column's terms; None when it cannot be one."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE and kind == "bool":
+            return 1.0 if value.strip().lower() in _TRUE else 0.0
+    return None
 
 
 def jsonable(value: Any) -> Any:

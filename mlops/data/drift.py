@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mlops.data.profile import ColumnProfile, Profile, probability_grid
 from mlops.errors import UsageError
@@ -32,6 +32,9 @@ BINS = 10
 _EPS = 1e-4
 
 
+DriftKind = Literal["numeric", "categorical"]
+
+
 @dataclass
 class DriftResult:
     column: str
@@ -40,7 +43,7 @@ class DriftResult:
     p_value: float | None
     threshold: float
     drifted: bool
-    kind: str  # numeric | categorical
+    kind: DriftKind
     null_rate_change: float = 0.0  # current null share minus the reference's
     new_category_rate: float | None = None  # share of current rows in categories the reference never had
 
@@ -69,12 +72,10 @@ def drift_scores(
     """
     if method is not None and method not in METHODS:
         raise UsageError(f"unknown drift method `{method}`; expected one of {', '.join(METHODS)}")
-    names = columns if columns is not None else [c for c in reference.columns if c in current.columns]
+    overrides = per_column or {}
     out: dict[str, DriftResult] = {}
-    for name in names:
-        if name not in current.columns or name not in reference.columns:
-            continue
-        override = (per_column or {}).get(name) or {}
+    for name in _shared(current, reference, columns):
+        override = overrides.get(name) or {}
         out[name] = column_drift(
             current.columns[name],
             reference.columns[name],
@@ -85,6 +86,12 @@ def drift_scores(
     return out
 
 
+def _shared(current: Profile, reference: Profile, columns: list[str] | None) -> list[str]:
+    """COLUMNS (default: the reference's) that both profiles have, in that order."""
+    names = columns if columns is not None else list(reference.columns)
+    return [n for n in names if n in current.columns and n in reference.columns]
+
+
 def column_drift(
     cur: ColumnProfile,
     ref: ColumnProfile,
@@ -92,46 +99,38 @@ def column_drift(
     threshold: float | None = None,
     p_value: bool = False,
 ) -> DriftResult:
-    kind = "numeric" if ref.kind == "numeric" and cur.kind == "numeric" else "categorical"
-    allowed = NUMERIC_METHODS if kind == "numeric" else CATEGORICAL_METHODS
-    if method is None or method not in allowed:
-        method = ("ks" if kind == "numeric" else "chi2") if p_value else "psi"
+    kind: DriftKind = "numeric" if ref.kind == "numeric" and cur.kind == "numeric" else "categorical"
+    method = _method_for(kind, method, p_value)
+    null_change = cur.null_fraction - ref.null_fraction
     if cur.non_null == 0 or ref.non_null == 0:  # nothing to compare: drifted when only one side is empty
-        limit = (
-            (DEFAULT_P_VALUE if p_value else DEFAULT_THRESHOLDS[method]) if threshold is None else threshold
-        )
+        limit = _limit(method, threshold, p_value)
         return DriftResult(
-            cur.name,
-            method,
-            math.nan,
-            None,
-            limit,
-            cur.non_null != ref.non_null,
-            kind,
-            cur.null_fraction - ref.null_fraction,
-            None,
+            cur.name, method, math.nan, None, limit, cur.non_null != ref.non_null, kind, null_change
         )
-    if kind == "numeric":
-        stat, p = _numeric(cur, ref, method)
-    else:
-        stat, p = _categorical(cur, ref, method)
+    stat, p = (_numeric if kind == "numeric" else _categorical)(cur, ref, method)
     if p_value and p is not None:
-        limit = DEFAULT_P_VALUE if threshold is None else threshold
+        limit = _limit(method, threshold, True)
         drifted = p < limit
     else:
-        limit = DEFAULT_THRESHOLDS[method] if threshold is None else threshold
+        limit = _limit(method, threshold, False)
         drifted = stat > limit
     return DriftResult(
-        cur.name,
-        method,
-        stat,
-        p,
-        limit,
-        bool(drifted),
-        kind,
-        cur.null_fraction - ref.null_fraction,
-        _new_category_rate(cur, ref),
+        cur.name, method, stat, p, limit, bool(drifted), kind, null_change, _new_category_rate(cur, ref)
     )
+
+
+def _method_for(kind: DriftKind, method: str | None, p_value: bool) -> str:
+    """The method asked for when it fits the column's kind; else psi (ks or chi2 when judging p-values)."""
+    allowed = NUMERIC_METHODS if kind == "numeric" else CATEGORICAL_METHODS
+    if method is not None and method in allowed:
+        return method
+    return ("ks" if kind == "numeric" else "chi2") if p_value else "psi"
+
+
+def _limit(method: str, threshold: float | None, p_value: bool) -> float:
+    if threshold is not None:
+        return threshold
+    return DEFAULT_P_VALUE if p_value else DEFAULT_THRESHOLDS[method]
 
 
 # -- numeric ------------------------------------------------------------------------------------------------
@@ -157,27 +156,22 @@ class _Cdf:
 
     def right(self, x: Any) -> Any:
         """P(X <= x)."""
-        import numpy as np
-
-        x = np.asarray(x, dtype=float)
-        if len(self.x) == 0:
-            return np.zeros_like(x)
-        if self.step:
-            i = np.searchsorted(self.x, x, side="right")
-            return np.where(i > 0, self.cum[np.maximum(i - 1, 0)], 0.0)
-        return self._interp(x, "right")
+        return self._at(x, "right")
 
     def left(self, x: Any) -> Any:
         """P(X < x)."""
+        return self._at(x, "left")
+
+    def _at(self, x: Any, side: str) -> Any:
         import numpy as np
 
         x = np.asarray(x, dtype=float)
         if len(self.x) == 0:
             return np.zeros_like(x)
         if self.step:
-            i = np.searchsorted(self.x, x, side="left")
+            i = np.searchsorted(self.x, x, side=side)  # type: ignore[call-overload]
             return np.where(i > 0, self.cum[np.maximum(i - 1, 0)], 0.0)
-        return self._interp(x, "left")
+        return self._interp(x, side)
 
     def _interp(self, x: Any, side: str) -> Any:
         import numpy as np
@@ -235,29 +229,38 @@ def ks_statistic(cur: ColumnProfile, ref: ColumnProfile) -> float:
 
 
 def _numeric(cur: ColumnProfile, ref: ColumnProfile, method: str) -> tuple[float, float | None]:
-    import numpy as np
-
     if method == "ks":
-        d = ks_statistic(cur, ref)
-        n, m = cur.non_null, ref.non_null
-        if n == 0 or m == 0:
-            return d, None
-        from mlops.data.pvalues import kolmogorov_sf
-
-        en = math.sqrt(n * m / (n + m))
-        return d, kolmogorov_sf(d * en)
+        return _ks(cur, ref)
     if method == "wasserstein":
-        probs = (np.arange(2000) + 0.5) / 2000
-        dist = float(np.mean(np.abs(_Cdf(cur).quantile(probs) - _Cdf(ref).quantile(probs))))
-        scale = ref.std or 0.0
-        if not scale:
-            scale = float((ref.max or 0) - (ref.min or 0)) or 1.0
-        return dist / scale, None
+        return _wasserstein(cur, ref), None
     edges = bin_edges(ref)
     p, q = bin_probs(cur, edges), bin_probs(ref, edges)
     if method == "chi2":
         return _chi2(p * cur.non_null, q * ref.non_null)
     return _distance(method, p, q), None
+
+
+def _ks(cur: ColumnProfile, ref: ColumnProfile) -> tuple[float, float | None]:
+    d = ks_statistic(cur, ref)
+    n, m = cur.non_null, ref.non_null
+    if n == 0 or m == 0:
+        return d, None
+    from mlops.data.pvalues import kolmogorov_sf
+
+    en = math.sqrt(n * m / (n + m))
+    return d, kolmogorov_sf(d * en)
+
+
+def _wasserstein(cur: ColumnProfile, ref: ColumnProfile) -> float:
+    """The mean distance between the quantile functions, in reference standard deviations (else ranges)."""
+    import numpy as np
+
+    probs = (np.arange(2000) + 0.5) / 2000
+    dist = float(np.mean(np.abs(_Cdf(cur).quantile(probs) - _Cdf(ref).quantile(probs))))
+    scale = ref.std or 0.0
+    if not scale:
+        scale = float((ref.max or 0) - (ref.min or 0)) or 1.0
+    return dist / scale
 
 
 # -- categorical -------------------------------------------------------------------------------------------
@@ -301,11 +304,16 @@ def _categorical(cur: ColumnProfile, ref: ColumnProfile, method: str) -> tuple[f
 
 
 def _new_category_rate(cur: ColumnProfile, ref: ColumnProfile) -> float | None:
-    if cur.kind != "categorical" or ref.kind != "categorical" or ref.other or not cur.non_null:
+    if not _closed_categories(cur, ref):
         return None
     known = {_key(v) for v in ref.values or []}
     new = sum(c for v, c in zip(cur.values or [], cur.counts or []) if _key(v) not in known)
     return new / cur.non_null  # categories in the current tail (beyond the top ones) are not counted
+
+
+def _closed_categories(cur: ColumnProfile, ref: ColumnProfile) -> bool:
+    """Both sides categorical, the reference with every category it saw, and the current data with values."""
+    return cur.kind == "categorical" and ref.kind == "categorical" and not ref.other and bool(cur.non_null)
 
 
 # -- shared ------------------------------------------------------------------------------------------------

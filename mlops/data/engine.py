@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops.data.checks import Checker, Chunk, RuleResult, checker_for
+from mlops.data.checks import Checker, Chunk, RuleResult, Status, checker_for
 from mlops.data.drift import DriftResult, drift_scores
 from mlops.data.profile import Profile, ProfileBuilder
-from mlops.data.rules import Rule, Rules
+from mlops.data.rules import DriftSpec, Rule, Rules
 from mlops.data.source import DEFAULT_CHUNK_ROWS, DataSource, prefetch
 from mlops.suggest import did_you_mean
 
@@ -68,25 +68,9 @@ def _missing(name: str, names: list[str]) -> str:
 
 def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | None:
     """Rules decided by the schema alone: presence, and rules on absent columns."""
-    base = RuleResult(
-        rule.id,
-        rule.scope,
-        rule.check,
-        rule.column,
-        rule.severity,
-        "passed",
-        expected=rule.value,
-        desc=rule.desc,
-    )
+    base = RuleResult.of(rule, expected=rule.value, desc=rule.desc)
     if rule.check == "required":
-        if rule.column in names:
-            base.message = "present"
-            return base
-        if rule.value:
-            base.status, base.message = "failed", _missing(rule.column or "", listing)
-        else:
-            base.status, base.message = "skipped", f"optional column `{rule.column}` is absent"
-        return base
+        return _presence(rule, base, names, listing)
     if rule.column and rule.column not in names:
         base.status, base.message = "skipped", f"column `{rule.column}` is absent"
         return base
@@ -96,6 +80,16 @@ def _static(rule: Rule, names: set[str], listing: list[str]) -> RuleResult | Non
         base.message = "; ".join(_missing(c, listing) for c in lacking)
         return base
     return None
+
+
+def _presence(rule: Rule, base: RuleResult, names: set[str], listing: list[str]) -> RuleResult:
+    if rule.column in names:
+        base.message = "present"
+    elif rule.value:
+        base.status, base.message = "failed", _missing(rule.column or "", listing)
+    else:
+        base.status, base.message = "skipped", f"optional column `{rule.column}` is absent"
+    return base
 
 
 @dataclass
@@ -249,79 +243,24 @@ def _judge_drift(report: ValidationReport, rules: Rules, reference: Profile, col
         report.profile, reference, columns, spec.method, spec.per_column, spec.threshold, spec.p_value
     )
     report.drift_results = scores
-    sev = spec.severity
     # with a dataset-level drift_share rule, one drifting column is information, not a failure
-    col_sev = "info" if spec.drift_share is not None else sev
+    col_sev = "info" if spec.drift_share is not None else spec.severity
     for name, res in scores.items():
-        stat = f"{res.method} {res.statistic:.4g}" + (
-            f", p={res.p_value:.3g}" if res.p_value is not None else ""
-        )
-        if res.statistic != res.statistic:  # NaN: one side has no values
-            stat = f"{res.method}: no non-null values in the {'current data' if res.drifted else 'data'}"
-        if spec.p_value and res.p_value is not None:
-            limit = f"p-value {'below' if res.drifted else 'not below'} {res.threshold:g}"
-        else:
-            limit = f"{'above' if res.drifted else 'within'} the threshold {res.threshold:g}"
-        report.results.append(
-            RuleResult(
-                f"drift.{name}",
-                "drift",
-                res.method,
-                name,
-                col_sev,
-                "failed" if res.drifted else "passed",
-                message=f"{stat}: {'drifted, ' if res.drifted else ''}{limit}",
-                expected=res.threshold,
-                observed=res.to_dict()["statistic"],
-            )
-        )
-        if spec.max_null_rate_change is not None:
-            change = abs(res.null_rate_change)
-            report.results.append(
-                RuleResult(
-                    f"drift.{name}.null_rate",
-                    "drift",
-                    "null_rate_change",
-                    name,
-                    sev,
-                    "failed" if change > spec.max_null_rate_change else "passed",
-                    message=f"null share changed by {res.null_rate_change:+.2%} (at most "
-                    f"{spec.max_null_rate_change:.2%})",
-                    expected=spec.max_null_rate_change,
-                    observed=round(res.null_rate_change, 6),
-                )
-            )
-        if spec.max_new_category_rate is not None and res.new_category_rate is not None:
-            rate = res.new_category_rate
-            report.results.append(
-                RuleResult(
-                    f"drift.{name}.new_categories",
-                    "drift",
-                    "new_category_rate",
-                    name,
-                    sev,
-                    "failed" if rate > spec.max_new_category_rate else "passed",
-                    message=f"{rate:.2%} of rows in categories the reference never had (at most "
-                    f"{spec.max_new_category_rate:.2%})",
-                    expected=spec.max_new_category_rate,
-                    observed=round(rate, 6),
-                )
-            )
+        report.results.append(_column_drift(name, res, spec.p_value, col_sev))
+        report.results.extend(_rate_limits(name, res, spec))
     drifted = [n for n, r in scores.items() if r.drifted]
     share = len(drifted) / len(scores) if scores else 0.0
     if spec.drift_share is not None:
         report.results.append(
-            RuleResult(
+            _drift_limit(
                 "drift.share",
-                "drift",
                 "drift_share",
                 None,
-                sev,
-                "failed" if share > spec.drift_share else "passed",
-                message=f"{len(drifted)} of {len(scores)} columns drifted ({share:.0%}; at most "
-                f"{spec.drift_share:.0%})",
-                expected=spec.drift_share,
-                observed=round(share, 6),
+                spec.severity,
+                share > spec.drift_share,
+                f"{len(drifted)} of {len(scores)} columns drifted ({share:.0%}; at most {spec.drift_share:.0%})",
+                spec.drift_share,
+                share,
             )
         )
     report.drift = {
@@ -330,3 +269,83 @@ def _judge_drift(report: ValidationReport, rules: Rules, reference: Profile, col
         "drifted": drifted,
         "share": round(share, 6),
     }
+
+
+def _column_drift(name: str, res: DriftResult, p_value: bool, severity: str) -> RuleResult:
+    """One column's drift statistic against its threshold (or its p-value against the level)."""
+    stat = f"{res.method} {res.statistic:.4g}" + (f", p={res.p_value:.3g}" if res.p_value is not None else "")
+    if res.statistic != res.statistic:  # NaN: one side has no values
+        stat = f"{res.method}: no non-null values in the {'current data' if res.drifted else 'data'}"
+    if p_value and res.p_value is not None:
+        limit = f"p-value {'below' if res.drifted else 'not below'} {res.threshold:g}"
+    else:
+        limit = f"{'above' if res.drifted else 'within'} the threshold {res.threshold:g}"
+    return RuleResult(
+        f"drift.{name}",
+        "drift",
+        res.method,
+        name,
+        severity,
+        "failed" if res.drifted else "passed",
+        message=f"{stat}: {'drifted, ' if res.drifted else ''}{limit}",
+        expected=res.threshold,
+        observed=res.to_dict()["statistic"],
+    )
+
+
+def _rate_limits(name: str, res: DriftResult, spec: DriftSpec) -> list[RuleResult]:
+    """The column's null-share change and share of new categories, for the limits the rules set."""
+    out = []
+    if spec.max_null_rate_change is not None:
+        limit = spec.max_null_rate_change
+        out.append(
+            _drift_limit(
+                f"drift.{name}.null_rate",
+                "null_rate_change",
+                name,
+                spec.severity,
+                abs(res.null_rate_change) > limit,
+                f"null share changed by {res.null_rate_change:+.2%} (at most {limit:.2%})",
+                limit,
+                res.null_rate_change,
+            )
+        )
+    if spec.max_new_category_rate is not None and res.new_category_rate is not None:
+        limit, rate = spec.max_new_category_rate, res.new_category_rate
+        out.append(
+            _drift_limit(
+                f"drift.{name}.new_categories",
+                "new_category_rate",
+                name,
+                spec.severity,
+                rate > limit,
+                f"{rate:.2%} of rows in categories the reference never had (at most {limit:.2%})",
+                limit,
+                rate,
+            )
+        )
+    return out
+
+
+def _drift_limit(
+    rule: str,
+    check: str,
+    column: str | None,
+    severity: str,
+    failed: bool,
+    message: str,
+    limit: float,
+    observed: float,
+) -> RuleResult:
+    status: Status = "failed" if failed else "passed"
+    return RuleResult(
+        rule,
+        "drift",
+        check,
+        column,
+        severity,
+        status,
+        message=message,
+        expected=limit,
+        observed=round(observed, 6),
+    )

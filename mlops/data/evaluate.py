@@ -9,28 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlops.data.expr import Binary, Col, Expr, In, IsNull, Lit, Node, Unary
+from mlops.data.located import LocatedError
 
 if TYPE_CHECKING:
     from mlops.data.columns import ColumnView
 
 
-class EvalError(Exception):
+class EvalError(LocatedError):
     """The data does not fit the expression (e.g. a string column compared with a number)."""
 
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
+
+ValKind = Literal["num", "str", "bool", "dt", "null"]
 
 
 @dataclass
 class Val:
     data: Any  # numpy array, or a Python scalar for literals
     null: Any  # bool numpy array, or a bool for literals
-    kind: str  # num | str | bool | dt | null
+    kind: ValKind
 
 
 def _column(frame: Any, name: str, pos: int, view: Callable[[str], ColumnView] | None) -> Val:
@@ -80,20 +79,23 @@ def _align(left: Val, right: Val, pos: int, op: str) -> tuple[Val, Val]:
     """Make both sides comparable; a string literal against a datetime column becomes a timestamp."""
     import numpy as np
 
-    if left.kind == "null" or right.kind == "null":
-        return left, right
-    if left.kind == right.kind:
+    if left.kind == "null" or right.kind == "null" or left.kind == right.kind:
         return left, right
     if {left.kind, right.kind} == {"bool", "num"}:
         return (
             Val(np.asarray(left.data, dtype=float), left.null, "num"),
             Val(np.asarray(right.data, dtype=float), right.null, "num"),
         )
-    if left.kind == "dt" and right.kind == "str" and isinstance(right.data, str):
+    if _is_time_text(right, left):
         return left, Val(_timestamp(right.data, pos), right.null, "dt")
-    if right.kind == "dt" and left.kind == "str" and isinstance(left.data, str):
+    if _is_time_text(left, right):
         return Val(_timestamp(left.data, pos), left.null, "dt"), right
     raise EvalError(f"cannot apply `{op}` to a {_name(left.kind)} and a {_name(right.kind)}", pos)
+
+
+def _is_time_text(text: Val, other: Val) -> bool:
+    """A string literal compared with a datetime column: read as a timestamp."""
+    return other.kind == "dt" and text.kind == "str" and isinstance(text.data, str)
 
 
 def _compare_text(x: Any, y: Any, op: str, pos: int) -> Any:
@@ -155,31 +157,34 @@ class Evaluator:
         return data & ~null, null
 
     def eval(self, node: Node) -> Val:
-        if isinstance(node, Lit):
-            return _lit(node.value)
-        if isinstance(node, Col):
-            if node.name not in self._cache:
-                self._cache[node.name] = _column(self.frame, node.name, node.pos, self.view)
-            return self._cache[node.name]
-        if isinstance(node, Unary):
-            return self._unary(node)
-        if isinstance(node, IsNull):
-            import numpy as np
+        evaluate = _EVAL.get(type(node))
+        if evaluate is None:  # pragma: no cover - the parser builds only these
+            raise EvalError("unknown expression node", node.pos)
+        return evaluate(self, node)
 
-            val = self.eval(node.operand)
-            null = np.asarray(val.null, dtype=bool)
-            if val.kind == "num" and not isinstance(val.data, float):
-                null = null | np.isnan(val.data)
-            return Val(~null if node.negate else null, False, "bool")
-        if isinstance(node, In):
-            return self._in(node)
-        if isinstance(node, Binary):
-            if node.op in ("and", "or"):
-                return self._logic(node)
-            if node.op in ("+", "-", "*", "/", "%"):
-                return self._arith(node)
-            return self._compare(node)
-        raise EvalError("unknown expression node", node.pos)  # pragma: no cover - parser builds only these
+    def _lit(self, node: Lit) -> Val:
+        return _lit(node.value)
+
+    def _col(self, node: Col) -> Val:
+        if node.name not in self._cache:
+            self._cache[node.name] = _column(self.frame, node.name, node.pos, self.view)
+        return self._cache[node.name]
+
+    def _is_null(self, node: IsNull) -> Val:
+        import numpy as np
+
+        val = self.eval(node.operand)
+        null = np.asarray(val.null, dtype=bool)
+        if val.kind == "num" and not isinstance(val.data, float):
+            null = null | np.isnan(val.data)
+        return Val(~null if node.negate else null, False, "bool")
+
+    def _binary(self, node: Binary) -> Val:
+        if node.op in ("and", "or"):
+            return self._logic(node)
+        if node.op in _ARITH:
+            return self._arith(node)
+        return self._compare(node)
 
     def _unary(self, node: Unary) -> Val:
         import numpy as np
@@ -219,22 +224,9 @@ class Evaluator:
             return Val(0.0, True, "null")
         if node.op == "+" and a.kind == "str" and b.kind == "str":
             return Val(a.data + b.data, np.logical_or(a.null, b.null), "str")
-        for side in (a, b):
-            if side.kind not in ("num", "bool"):
-                raise EvalError(f"cannot apply `{node.op}` to a {_name(side.kind)}", node.pos)
-        x = np.asarray(a.data, dtype=float) if a.kind == "bool" else a.data
-        y = np.asarray(b.data, dtype=float) if b.kind == "bool" else b.data
+        x, y = _operand(a, node), _operand(b, node)
         with np.errstate(all="ignore"):
-            if node.op == "+":
-                out = np.add(x, y)
-            elif node.op == "-":
-                out = np.subtract(x, y)
-            elif node.op == "*":
-                out = np.multiply(x, y)
-            elif node.op == "/":
-                out = np.true_divide(x, y)
-            else:
-                out = np.mod(x, y)
+            out = getattr(np, _ARITH[node.op])(x, y)
         # inf is a value (inf + 1 == inf); division by zero and an undefined result (inf - inf) are null, so a
         # comparison with them is unknown
         null = np.logical_or(a.null, b.null) | np.isnan(out)
@@ -268,25 +260,77 @@ class Evaluator:
 
     def _in(self, node: In) -> Val:
         import numpy as np
-        import pandas as pd
 
         val = self.eval(node.operand)
         values = [v for v in node.values if v is not None]
         has_null = len(values) < len(node.values)
-        if val.kind == "num":
-            numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-            hit = np.isin(val.data, numbers)
-        elif val.kind == "dt":
-            stamps = [_timestamp(str(v), node.pos) for v in values]
-            hit = np.isin(val.data, np.array(stamps, dtype="datetime64[ns]"))
-        elif val.kind == "bool":
-            hit = np.isin(val.data, [v for v in values if isinstance(v, bool)])
-        elif val.kind == "null":
-            hit = np.zeros(np.shape(val.null), dtype=bool)
-        else:
-            hit = pd.Series(val.data).isin([str(v) for v in values]).to_numpy()
+        hit = _IN_HITS.get(val.kind, _text_hits)(val, values, node.pos)
         null = np.asarray(val.null, dtype=bool)
         if has_null:
             hit = hit | null
             null = np.zeros_like(null)
         return Val(~hit if node.negate else hit, null, "bool")
+
+
+# operator -> the numpy function of an arithmetic node (errors of state are silenced around it)
+_ARITH = {"+": "add", "-": "subtract", "*": "multiply", "/": "true_divide", "%": "mod"}
+
+# node type -> the method that evaluates it
+_EVAL: dict[type, Callable[[Evaluator, Any], Val]] = {
+    Lit: Evaluator._lit,
+    Col: Evaluator._col,
+    Unary: Evaluator._unary,
+    IsNull: Evaluator._is_null,
+    In: Evaluator._in,
+    Binary: Evaluator._binary,
+}
+
+
+def _operand(side: Val, node: Binary) -> Any:
+    """A side of an arithmetic node as numbers (booleans count as 0 and 1)."""
+    import numpy as np
+
+    if side.kind not in ("num", "bool"):
+        raise EvalError(f"cannot apply `{node.op}` to a {_name(side.kind)}", node.pos)
+    return np.asarray(side.data, dtype=float) if side.kind == "bool" else side.data
+
+
+def _number_hits(val: Val, values: list[Any], pos: int) -> Any:
+    import numpy as np
+
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return np.isin(val.data, numbers)
+
+
+def _time_hits(val: Val, values: list[Any], pos: int) -> Any:
+    import numpy as np
+
+    stamps = [_timestamp(str(v), pos) for v in values]
+    return np.isin(val.data, np.array(stamps, dtype="datetime64[ns]"))
+
+
+def _bool_hits(val: Val, values: list[Any], pos: int) -> Any:
+    import numpy as np
+
+    return np.isin(val.data, [v for v in values if isinstance(v, bool)])
+
+
+def _null_hits(val: Val, values: list[Any], pos: int) -> Any:
+    import numpy as np
+
+    return np.zeros(np.shape(val.null), dtype=bool)
+
+
+def _text_hits(val: Val, values: list[Any], pos: int) -> Any:
+    import pandas as pd
+
+    return pd.Series(val.data).isin([str(v) for v in values]).to_numpy()
+
+
+# value kind -> the rows of `x in (...)` that hold one of the listed values (nulls aside)
+_IN_HITS: dict[str, Callable[[Val, list[Any], int], Any]] = {
+    "num": _number_hits,
+    "dt": _time_hits,
+    "bool": _bool_hits,
+    "null": _null_hits,
+}

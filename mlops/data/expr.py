@@ -18,8 +18,11 @@ Anything else (calls, attributes, subscripts, lambdas, names starting with `__`)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from mlops.data.located import LocatedError, problem_of
 
 # The limits table for expressions (docs/reference/limits.md). The evaluator walks the tree recursively, so
 # the tree depth is bounded here, where lint and validate both parse: whatever lint accepts, validate runs.
@@ -27,13 +30,8 @@ MAX_EXPR_CHARS = 10_000
 MAX_EXPR_DEPTH = 64  # operators applied one on another: `a+a+...` of 64 terms, or 64 nested parentheses
 
 
-class ExprError(Exception):
+class ExprError(LocatedError):
     """A syntax error at a 0-based character offset of the expression."""
-
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
 
 
 # -- tree --------------------------------------------------------------------------------------------------
@@ -226,17 +224,17 @@ class _Parser:
         return Expr(self.text, tree, tuple(dict.fromkeys(self.columns)))
 
     def or_(self) -> Node:
-        node = self.and_()
-        while self.word("or"):
-            pos = self.next().pos
-            node = Binary(pos, "or", node, self.and_())
-        return node
+        return self.chain("or", self.and_)
 
     def and_(self) -> Node:
-        node = self.not_()
-        while self.word("and"):
+        return self.chain("and", self.not_)
+
+    def chain(self, word: str, operand: Callable[[], Node]) -> Node:
+        """`operand (word operand)*`, grouped from the left."""
+        node = operand()
+        while self.word(word):
             pos = self.next().pos
-            node = Binary(pos, "and", node, self.not_())
+            node = Binary(pos, word, node, operand())
         return node
 
     def nest(self, pos: int) -> None:
@@ -442,8 +440,4 @@ def parse(text: str) -> Expr:
 
 def lint_expression(text: str) -> str | None:
     """None when the expression parses; else the problem and where (for `mlops lint`)."""
-    try:
-        parse(text)
-    except ExprError as exc:
-        return f"{exc.message} (at character {exc.pos + 1})"
-    return None
+    return problem_of(parse, text)

@@ -90,33 +90,47 @@ def _drift(drift: dict[str, Any]) -> list[str]:
 def _figures(report: ValidationReport, failed: list[Any]) -> list[tuple[str, str]]:
     profile = report.profile.columns if report.profile else {}
     reference = report.reference.columns if report.reference else {}
-    drifted = [n for n, d in (report.drift or {}).get("columns", {}).items() if d["drifted"]]
+    drifted = _drifted(report)
     names = list(dict.fromkeys([r.column for r in failed if r.column] + drifted))
     figures = []
     for name in names:
-        bounds = _bounds(report, name)
         rules = [r.rule for r in failed if r.column == name]
-        svg = column_chart(name, profile.get(name), reference.get(name) if name in drifted else None, bounds)
+        svg = column_chart(
+            name, profile.get(name), reference.get(name) if name in drifted else None, _bounds(report, name)
+        )
         if svg:
-            caption = (
-                ("failed: " + ", ".join(rules) if rules else "")
-                + ("; " if rules and name in drifted else "")
-                + ("drifted against the reference" if name in drifted else "")
-            )
-            figures.append((svg, caption))
+            figures.append((svg, _caption(rules, name in drifted)))
     return figures
+
+
+def _caption(rules: list[str], drifted: bool) -> str:
+    parts = (["failed: " + ", ".join(rules)] if rules else []) + (
+        ["drifted against the reference"] if drifted else []
+    )
+    return "; ".join(parts)
 
 
 def _bounds(report: ValidationReport, column: str) -> Bounds:
     """The rules' min, max and allowed values for COLUMN, with the rows that broke each."""
     bounds = Bounds()
     for r in report.results:
-        if r.column != column or r.status == "skipped":
-            continue
-        if r.check == "min" and isinstance(r.expected, (int, float)) and not isinstance(r.expected, bool):
-            bounds.min, bounds.below = float(r.expected), r.failing
-        elif r.check == "max" and isinstance(r.expected, (int, float)) and not isinstance(r.expected, bool):
-            bounds.max, bounds.above = float(r.expected), r.failing
-        elif r.check == "allowed" and isinstance(r.expected, list):
-            bounds.allowed, bounds.disallowed = [str(v) for v in r.expected], r.failing
+        if r.column == column and r.status != "skipped":
+            _add_bound(bounds, r)
     return bounds
+
+
+def _add_bound(bounds: Bounds, r: Any) -> None:
+    if r.check == "min" and _is_number(r.expected):
+        bounds.min, bounds.below = float(r.expected), r.failing
+    elif r.check == "max" and _is_number(r.expected):
+        bounds.max, bounds.above = float(r.expected), r.failing
+    elif r.check == "allowed" and isinstance(r.expected, list):
+        bounds.allowed, bounds.disallowed = [str(v) for v in r.expected], r.failing
+
+
+def _drifted(report: ValidationReport) -> list[str]:
+    return [n for n, d in (report.drift or {}).get("columns", {}).items() if d["drifted"]]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

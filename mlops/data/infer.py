@@ -71,68 +71,96 @@ def numeric_bounds(lowest: float, highest: float, margin: float, integer: bool) 
 
 
 def _numeric(col: ColumnProfile, margin: float, max_categories: int, unique: bool) -> tuple[list[str], str]:
-    lines: list[str] = []
     if col.min is None:
         return ["type: " + ("integer" if col.dtype == "integer" else "number")], "no values"
-    integer = col.dtype == "integer" or (
-        col.values is not None and all(float(v).is_integer() for v in col.values)
-    )
-    lines.append(f"type: {'integer' if integer else 'number'}")
-    q01, q99 = _quantile(col, 0.01), _quantile(col, 0.99)
+    integer = _holds_integers(col)
+    lines = [f"type: {'integer' if integer else 'number'}"]
     low, high = numeric_bounds(float(col.min), float(col.max), margin, integer)
-    observed = (
-        f"min {_fmt(col.min)}, p1 {_fmt(q01)}, median {_fmt(_quantile(col, 0.5))}, p99 {_fmt(q99)}, "
-        f"max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, std {_fmt(col.std or 0)}"
-    )
-    # a closed set of codes (classes, flags): few values, each seen often. Counts with a thin tail (a Poisson
-    # count's 7 seen once) are an open range instead, and get min/max.
-    if (
-        integer
-        and col.values is not None
-        and len(col.values) <= min(10, max_categories)
-        and not unique
-        and min(col.counts or [0]) >= max(5, 0.005 * col.non_null)
-    ):
-        lines.append("allowed: [" + ", ".join(_fmt(v) for v in col.values) + "]")
+    observed = _numeric_observed(col)
+    if integer and _is_code_set(col, max_categories, unique):
+        lines.append("allowed: [" + ", ".join(_fmt(v) for v in col.values or []) + "]")
         return lines, observed
     lines += [f"min: {_fmt(low)}", f"max: {_fmt(high)}"]
-    median = _quantile(col, 0.5)
-    if float(col.min) >= 0 and median > 0 and float(col.max) >= 5 * median:
-        observed += (
-            f"; right-skewed (max {float(col.max) / median:.0f}x the median): a new batch's maximum is "
-            "often higher, raise max or give it a max_fail"
-        )
+    observed += _skew_note(col)
     if unique:
         lines.append("unique: true")
-    std = float(col.std or 0)
-    if std > 0 and col.mean is not None:
-        # a mean lies within the values' own bounds: never negative for a non-negative column, nor above 1 for
-        # probabilities
-        lo = max(_nice(col.mean - 0.5 * std, up=False), low)
-        hi = min(_nice(col.mean + 0.5 * std, up=True), high)
-        lines.append(f"mean: {{value: {{min: {_fmt(lo)}, max: {_fmt(hi)}}}, severity: warn}}")
+    lines += _mean_line(col, low, high)
     return lines, observed
 
 
+def _holds_integers(col: ColumnProfile) -> bool:
+    return col.dtype == "integer" or (
+        col.values is not None and all(float(v).is_integer() for v in col.values)
+    )
+
+
+def _numeric_observed(col: ColumnProfile) -> str:
+    return (
+        f"min {_fmt(col.min)}, p1 {_fmt(_quantile(col, 0.01))}, median {_fmt(_quantile(col, 0.5))}, "
+        f"p99 {_fmt(_quantile(col, 0.99))}, max {_fmt(col.max)}; mean {_fmt(col.mean or 0)}, "
+        f"std {_fmt(col.std or 0)}"
+    )
+
+
+def _mean_line(col: ColumnProfile, low: float, high: float) -> list[str]:
+    """Mean bounds of +/- half a standard deviation, within the values' own bounds: never negative for a
+    non-negative column, nor above 1 for probabilities."""
+    std = float(col.std or 0)
+    if std <= 0 or col.mean is None:
+        return []
+    lo = max(_nice(col.mean - 0.5 * std, up=False), low)
+    hi = min(_nice(col.mean + 0.5 * std, up=True), high)
+    return [f"mean: {{value: {{min: {_fmt(lo)}, max: {_fmt(hi)}}}, severity: warn}}"]
+
+
+def _is_code_set(col: ColumnProfile, max_categories: int, unique: bool) -> bool:
+    """A closed set of codes (classes, flags): few values, each seen often. Counts with a thin tail (a Poisson
+    count's 7 seen once) are an open range instead, and get min/max."""
+    return (
+        col.values is not None
+        and len(col.values) <= min(10, max_categories)
+        and not unique
+        and min(col.counts or [0]) >= max(5, 0.005 * col.non_null)
+    )
+
+
+def _skew_note(col: ColumnProfile) -> str:
+    median = _quantile(col, 0.5)
+    if float(col.min) >= 0 and median > 0 and float(col.max) >= 5 * median:
+        return (
+            f"; right-skewed (max {float(col.max) / median:.0f}x the median): a new batch's maximum is "
+            "often higher, raise max or give it a max_fail"
+        )
+    return ""
+
+
 def _categorical(col: ColumnProfile, max_categories: int, unique: bool) -> tuple[list[str], str]:
-    kind = "boolean" if col.dtype == "boolean" else ("datetime" if col.dtype == "datetime" else "string")
+    kind = col.dtype if col.dtype in ("boolean", "datetime") else "string"
     lines = [f"type: {kind}"]
     top = list(zip(col.values or [], col.counts or []))
-    shown = ", ".join(f"{v} x{c}" for v, c in top[:8]) + (", ..." if len(top) > 8 or col.other else "")
-    observed = f"{col.distinct if col.distinct is not None else 'many'} distinct: {shown}"
-    if (
-        kind == "string"
-        and col.distinct is not None
-        and 0 < col.distinct <= max_categories
-        and not unique
-        and col.non_null >= 2 * col.distinct
-    ):
+    observed = _categorical_observed(col, top)
+    if kind == "string" and _is_category_set(col, max_categories, unique):
         lines.append(
             "allowed: [" + ", ".join(_scalar(v) for v, _ in sorted(top, key=lambda t: str(t[0]))) + "]"
         )
     if unique:
         lines.append("unique: true")
     return lines, observed
+
+
+def _categorical_observed(col: ColumnProfile, top: list[tuple[Any, int]]) -> str:
+    shown = ", ".join(f"{v} x{c}" for v, c in top[:8]) + (", ..." if len(top) > 8 or col.other else "")
+    return f"{col.distinct if col.distinct is not None else 'many'} distinct: {shown}"
+
+
+def _is_category_set(col: ColumnProfile, max_categories: int, unique: bool) -> bool:
+    """Few categories, each seen about twice or more: an allowed set is worth stating."""
+    return (
+        col.distinct is not None
+        and 0 < col.distinct <= max_categories
+        and not unique
+        and col.non_null >= 2 * col.distinct
+    )
 
 
 def _nulls(col: ColumnProfile) -> tuple[str, str]:

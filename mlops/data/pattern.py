@@ -11,19 +11,16 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from mlops.data.located import LocatedError, problem_of
+
 # The limits table for patterns (docs/reference/limits.md). Far above any real column pattern.
 MAX_PATTERN_CHARS = 1000
 MAX_PATTERN_DEPTH = 100  # nested groups; RE2 itself stops at 1,000 and Python's `re` far earlier
 MAX_PATTERN_MEMORY = 8 << 20  # bytes RE2 may use for the compiled program
 
 
-class PatternError(Exception):
+class PatternError(LocatedError):
     """A pattern RE2 refuses or that exceeds a limit, at a 0-based character offset."""
-
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
 
 
 def compile_pattern(pattern: str) -> Any:
@@ -57,11 +54,7 @@ def _compile(pattern: str) -> Any:
 
 def pattern_problem(pattern: str) -> str | None:
     """None when the pattern compiles; else the problem and where (for messages without a location)."""
-    try:
-        compile_pattern(pattern)
-    except PatternError as exc:
-        return f"{exc.message} (at character {exc.pos + 1})"
-    return None
+    return problem_of(compile_pattern, pattern)
 
 
 def _check_depth(pattern: str) -> None:

@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops.config.yamlload import YamlProblem, load_json
 from mlops.data.sketch import EXACT_VALUES, Counts, Moments, QuantileSketch, _plain
@@ -46,7 +46,7 @@ def _num(value: float | None) -> float | int | None:
 @dataclass
 class ColumnProfile:
     name: str
-    kind: str  # numeric | categorical
+    kind: Literal["numeric", "categorical"]
     dtype: str  # integer | number | boolean | string | datetime
     count: int = 0  # rows, nulls included
     nulls: int = 0
@@ -79,42 +79,43 @@ class ColumnProfile:
             "distinct": self.distinct,
         }
         if self.kind == "numeric":
-            out.update(
-                {"min": _num(self.min), "max": _num(self.max), "mean": _num(self.mean), "std": _num(self.std)}
-            )
-            if self.quantiles is not None:
-                out["quantiles"] = [_num(v) for v in self.quantiles]
+            out.update(self._numeric_dict())
         if self.values is not None:
             out["values"] = [_num(v) if isinstance(v, float) else v for v in self.values]
             out["counts"] = list(self.counts or [])
         if self.kind == "categorical":
             out["other"] = self.other
-        if self.increasing:  # written only when true, so other profiles keep their bytes
-            out["increasing"] = True
-        if self.unique:
-            out["unique"] = True
+        # flags are written only when true, so other profiles keep their bytes
+        out.update({flag: True for flag in ("increasing", "unique") if getattr(self, flag)})
+        return out
+
+    def _numeric_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "min": _num(self.min),
+            "max": _num(self.max),
+            "mean": _num(self.mean),
+            "std": _num(self.std),
+        }
+        if self.quantiles is not None:
+            out["quantiles"] = [_num(v) for v in self.quantiles]
         return out
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> ColumnProfile:
         return cls(
-            name=name,
-            kind=data["kind"],
-            dtype=data.get("dtype", "number"),
-            count=int(data["count"]),
-            nulls=int(data.get("nulls", 0)),
-            distinct=data.get("distinct"),
-            min=data.get("min"),
-            max=data.get("max"),
-            mean=data.get("mean"),
-            std=data.get("std"),
-            quantiles=data.get("quantiles"),
-            values=data.get("values"),
-            counts=data.get("counts"),
+            name,
+            data["kind"],
+            data.get("dtype", "number"),
+            int(data["count"]),
+            int(data.get("nulls", 0)),
+            **{key: data.get(key) for key in _OPTIONAL_FIELDS},
             other=int(data.get("other", 0)),
             increasing=data.get("increasing") is True,
             unique=data.get("unique") is True,
         )
+
+
+_OPTIONAL_FIELDS = ("distinct", "min", "max", "mean", "std", "quantiles", "values", "counts")
 
 
 @dataclass
@@ -231,38 +232,39 @@ class ColumnAccumulator:
         return self.dtype in ("integer", "number", "datetime")
 
     def add(self, series: Any) -> None:
-        import numpy as np
-
         self.rows += len(series)
         null = series.isna().to_numpy()
         self.nulls += int(null.sum())
-        if self.numeric:
-            if self.dtype == "datetime":
-                stamps = series[~null]
-                if getattr(stamps.dtype, "tz", None) is not None:  # zoned: compare instants, in UTC
-                    stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-                values = stamps.astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
-            else:
-                values = series.to_numpy(dtype="float64", na_value=np.nan)[~null]
-            values = values[np.isfinite(values)]
-            self._order(values)
-            values = np.sort(values)  # one sort serves the sketch and the exact counts
-            if len(values) > 1 and not self.repeats and bool(np.any(values[1:] == values[:-1])):
-                self.repeats = True
-            self.moments.add(values)
-            self.sketch.add_sorted(values)
-            if not self.exact.overflow and len(values):
-                starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
-                if len(starts) + len(self.exact.counts) > self.exact.cap:
-                    self.exact.overflow, self.exact.counts = True, {}
-                else:
-                    counts = np.diff(np.concatenate([starts, [len(values)]]))
-                    self.exact.merge_dict(dict(zip(values[starts].tolist(), counts.tolist())))
-        else:
+        if not self.numeric:
             values = series[~null]
             if self.dtype == "string":
                 values = values.astype(str)
             self.cats.add(values.to_numpy())
+            return
+        import numpy as np
+
+        values = _numbers(series, null, self.dtype)
+        values = values[np.isfinite(values)]
+        self._order(values)
+        values = np.sort(values)  # one sort serves the sketch and the exact counts
+        if len(values) > 1 and not self.repeats and bool(np.any(values[1:] == values[:-1])):
+            self.repeats = True
+        self.moments.add(values)
+        self.sketch.add_sorted(values)
+        self._count_exact(values)
+
+    def _count_exact(self, values: Any) -> None:
+        """Exact counts of sorted values, until there are more distinct ones than the cap."""
+        import numpy as np
+
+        if self.exact.overflow or not len(values):
+            return
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
+        if len(starts) + len(self.exact.counts) > self.exact.cap:
+            self.exact.overflow, self.exact.counts = True, {}
+        else:
+            counts = np.diff(np.concatenate([starts, [len(values)]]))
+            self.exact.merge_dict(dict(zip(values[starts].tolist(), counts.tolist())))
 
     def _order(self, values: Any) -> None:
         """Track whether the values arrive strictly increasing (row order, across chunks)."""
@@ -297,30 +299,49 @@ class ColumnAccumulator:
             self.name, "numeric" if self.numeric else "categorical", self.dtype, self.rows, self.nulls
         )
         if self.numeric:
-            m = self.moments
-            if m.n:
-                col.min, col.max, col.mean, col.std = m.min, m.max, m.mean, m.std
-                col.increasing = self.increasing and m.n >= ORDER_MIN_ROWS
-                col.unique = self.dtype == "integer" and not self.repeats and m.n >= ORDER_MIN_ROWS
-                col.quantiles = [float(v) for v in self.sketch.quantiles(probability_grid())]
-            if not self.exact.overflow:
-                items = sorted(self.exact.counts.items())
-                col.values = [float(k) for k, _ in items]
-                col.counts = [int(v) for _, v in items]
-                col.distinct = len(items)
+            self._numeric_result(col)
         else:
-            if not self.cats.overflow:
-                col.distinct = len(self.cats.counts)
-            items = sorted(self.cats.counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-            top = items[:TOP_K]
-            col.values = [_plain(k) for k, _ in top]
-            col.counts = [int(v) for _, v in top]
-            col.other = (
-                sum(v for _, v in items[TOP_K:])
-                if not self.cats.overflow
-                else self.rows - self.nulls - sum(col.counts)
-            )
+            self._categorical_result(col)
         return col
+
+    def _numeric_result(self, col: ColumnProfile) -> None:
+        m = self.moments
+        if m.n:
+            col.min, col.max, col.mean, col.std = m.min, m.max, m.mean, m.std
+            col.increasing = self.increasing and m.n >= ORDER_MIN_ROWS
+            col.unique = self.dtype == "integer" and not self.repeats and m.n >= ORDER_MIN_ROWS
+            col.quantiles = [float(v) for v in self.sketch.quantiles(probability_grid())]
+        if not self.exact.overflow:
+            items = sorted(self.exact.counts.items())
+            col.values = [float(k) for k, _ in items]
+            col.counts = [int(v) for _, v in items]
+            col.distinct = len(items)
+
+    def _categorical_result(self, col: ColumnProfile) -> None:
+        """The top categories by count (ties by text), and the rows in the others."""
+        if not self.cats.overflow:
+            col.distinct = len(self.cats.counts)
+        items = sorted(self.cats.counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        top = items[:TOP_K]
+        col.values = [_plain(k) for k, _ in top]
+        col.counts = [int(v) for _, v in top]
+        col.other = (
+            sum(v for _, v in items[TOP_K:])
+            if not self.cats.overflow
+            else self.rows - self.nulls - sum(col.counts)
+        )
+
+
+def _numbers(series: Any, null: Any, dtype: str) -> Any:
+    """The non-null values of a numeric column as float64 (datetimes as seconds since the epoch, in UTC)."""
+    import numpy as np
+
+    if dtype != "datetime":
+        return series.to_numpy(dtype="float64", na_value=np.nan)[~null]
+    stamps = series[~null]
+    if getattr(stamps.dtype, "tz", None) is not None:  # zoned: compare instants, in UTC
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps.astype("datetime64[ns]").to_numpy().astype("int64") / 1e9
 
 
 class ProfileBuilder:

@@ -102,27 +102,38 @@ def to_markdown(report: ValidationReport) -> str:
     ]
     failed = [r for r in report.results if r.status == "failed"]
     if failed:
-        out += ["| severity | rule | failing | details | examples |", "| --- | --- | --- | --- | --- |"]
-        for r in sorted(failed, key=lambda r: ("error", "warn", "info").index(r.severity)):
-            count = f"{r.failing} ({r.failing_fraction:.2%})" if r.checked and r.failing else ""
-            examples = ", ".join(f"row {e['row']}: `{e['value']}`" for e in r.examples[:3])
-            out.append(
-                f"| {r.severity} | `{r.rule}` | {count} | {_md_escape(r.message)} | {_md_escape(examples)} |"
-            )
-        out.append("")
+        out += _markdown_failed(failed)
     if report.drift:
-        out += [
-            f"**Drift** against `{report.drift['reference']}`: {len(report.drift['drifted'])} of "
-            f"{len(report.drift['columns'])} columns drifted.",
-            "",
-            "| column | method | statistic | p-value | threshold | drifted |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for name, d in report.drift["columns"].items():
-            p = "" if d["p_value"] is None else f"{d['p_value']:.3g}"
-            out.append(
-                f"| `{name}` | {d['method']} | {d['statistic']:.4g} | {p} | {d['threshold']:g} | "
-                f"{'yes' if d['drifted'] else 'no'} |"
-            )
-        out.append("")
+        out += _markdown_drift(report.drift)
     return "\n".join(out)
+
+
+def _markdown_failed(failed: list[Any]) -> list[str]:
+    """The failing rules, errors first, with their counts and first examples."""
+    out = ["| severity | rule | failing | details | examples |", "| --- | --- | --- | --- | --- |"]
+    for r in sorted(failed, key=lambda r: ("error", "warn", "info").index(r.severity)):
+        count = f"{r.failing} ({r.failing_fraction:.2%})" if r.checked and r.failing else ""
+        examples = ", ".join(f"row {e['row']}: `{e['value']}`" for e in r.examples[:3])
+        out.append(
+            f"| {r.severity} | `{r.rule}` | {count} | {_md_escape(r.message)} | {_md_escape(examples)} |"
+        )
+    out.append("")
+    return out
+
+
+def _markdown_drift(drift: dict[str, Any]) -> list[str]:
+    out = [
+        f"**Drift** against `{drift['reference']}`: {len(drift['drifted'])} of "
+        f"{len(drift['columns'])} columns drifted.",
+        "",
+        "| column | method | statistic | p-value | threshold | drifted |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, d in drift["columns"].items():
+        p = "" if d["p_value"] is None else f"{d['p_value']:.3g}"
+        out.append(
+            f"| `{name}` | {d['method']} | {d['statistic']:.4g} | {p} | {d['threshold']:g} | "
+            f"{'yes' if d['drifted'] else 'no'} |"
+        )
+    out.append("")
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlops.data.expr import Expr, ExprError, parse
 from mlops.data.pattern import PatternError, compile_pattern
@@ -63,7 +63,7 @@ class Tolerance:
 @dataclass
 class Rule:
     id: str  # stable name in reports: age.min, table.rows, check.refund_ok, drift.age
-    scope: str  # column | table | check | drift
+    scope: Literal["column", "table", "check", "drift"]
     check: str  # min, max, type, rows, expr, ...
     value: Any
     column: str | None = None
@@ -204,91 +204,133 @@ def _locate(doc: Any, text: str, json_path: tuple[Any, ...], message: str, pos: 
 
 
 def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
-    findings: list[Finding] = []
+    """The Rules of a schema-valid document; ConfigError with every located problem (expressions, patterns)."""
+    found = _Findings(locate)
+    out = Rules(path, format=data.get("format"), raw=data)
+    out.owner, out.description = _text(data.get("owner")), _text(data.get("description"))
+    for name, spec in (data.get("columns") or {}).items():
+        _add_column(out, str(name), spec or {}, found)
+    _add_table(out, data.get("table") or {}, found)
+    for i, check in enumerate(data.get("checks") or []):
+        rule = _check_rule(check, ("checks", i), found)
+        if rule is not None:
+            out.rules.append(rule)
+    out.drift = _drift_spec(data.get("drift"))
+    if found.findings:
+        raise ConfigError(found.findings)
+    return out
 
-    def expr_at(text: Any, json_path: tuple[Any, ...], what: str) -> Expr | None:
+
+class _Findings:
+    """The problems of one document, collected while its rules are built (all are reported, not the first)."""
+
+    def __init__(self, locate: Any) -> None:
+        self.locate = locate
+        self.findings: list[Finding] = []
+
+    def expr(self, text: Any, json_path: tuple[Any, ...], what: str) -> Expr | None:
         if text is None:
             return None
         try:
             return parse(str(text))
         except ExprError as exc:
-            findings.append(locate(json_path, f"{what}: {exc.message}", exc.pos))
+            self.findings.append(self.locate(json_path, f"{what}: {exc.message}", exc.pos))
             return None
 
-    out = Rules(path, format=data.get("format"), raw=data)
-    out.owner, out.description = _text(data.get("owner")), _text(data.get("description"))
-    for name, spec in (data.get("columns") or {}).items():
-        name = str(name)
-        spec = spec or {}
-        out.declared.append(name)
-        if "type" in spec:
-            out.column_types[name] = spec["type"]
-        base = ("columns", name)
-        default_sev = spec.get("severity", "error")
-        default_tol = spec.get("max_fail")
-        default_where = expr_at(spec.get("where"), base + ("where",), "where")
-        required = spec.get("required", True)
-        out.rules.append(
-            Rule(f"{name}.required", "column", "required", required, name, default_sev, json_path=base)
-        )
-        for key in sorted(_RULE_KEYS.intersection(spec), key=_RULE_ORDER.__getitem__):  # check order
-            raw = spec[key]
-            value, sev, tol, where, desc = raw, default_sev, default_tol, default_where, spec.get("desc", "")
-            if isinstance(raw, dict) and "value" in raw:
-                value = raw["value"]
-                sev = raw.get("severity", sev)
-                tol = raw.get("max_fail", tol)
-                desc = raw.get("desc", desc)
-                if "where" in raw:
-                    where = expr_at(raw["where"], base + (key, "where"), "where")
-            if key == "nullable" and value is True:
-                continue
-            if key == "unique" and value is False:
-                continue
-            if key == "pattern":
-                try:
-                    compile_pattern(str(value))
-                except PatternError as exc:
-                    where_at = base + (key, "value") if isinstance(raw, dict) else base + (key,)
-                    findings.append(locate(where_at, f"pattern: {exc.message}", exc.pos))
-                    continue
-            if key == "quantiles":
-                value = {float(q): b for q, b in value.items()}
-            out.rules.append(
-                Rule(
-                    f"{name}.{key}",
-                    "column",
-                    key,
-                    value,
-                    name,
-                    sev,
-                    parse_tolerance(tol),
-                    where,
-                    desc,
-                    json_path=base + (key,),
-                )
-            )
-    table = data.get("table") or {}
+    def pattern_ok(self, pattern: Any, json_path: tuple[Any, ...]) -> bool:
+        try:
+            compile_pattern(str(pattern))
+        except PatternError as exc:
+            self.findings.append(self.locate(json_path, f"pattern: {exc.message}", exc.pos))
+            return False
+        return True
+
+
+@dataclass
+class _Modifiers:
+    """What a column rule inherits from its column unless its long form `{value: ..., ...}` says otherwise."""
+
+    severity: str
+    max_fail: Any
+    where: Expr | None
+    desc: str
+
+
+def _add_column(out: Rules, name: str, spec: dict[str, Any], found: _Findings) -> None:
+    out.declared.append(name)
+    if "type" in spec:
+        out.column_types[name] = spec["type"]
+    base = ("columns", name)
+    defaults = _Modifiers(
+        spec.get("severity", "error"),
+        spec.get("max_fail"),
+        found.expr(spec.get("where"), base + ("where",), "where"),
+        spec.get("desc", ""),
+    )
+    required = spec.get("required", True)
+    out.rules.append(
+        Rule(f"{name}.required", "column", "required", required, name, defaults.severity, json_path=base)
+    )
+    for key in sorted(_RULE_KEYS.intersection(spec), key=_RULE_ORDER.__getitem__):  # check order
+        rule = _column_rule(name, key, spec[key], defaults, found)
+        if rule is not None:
+            out.rules.append(rule)
+
+
+def _column_rule(name: str, key: str, raw: Any, defaults: _Modifiers, found: _Findings) -> Rule | None:
+    """One column rule in its plain (`min: 0`) or long (`min: {value: 0, severity: warn}`) form."""
+    base = ("columns", name)
+    value, mods = raw, defaults
+    if isinstance(raw, dict) and "value" in raw:
+        value, mods = raw["value"], _long_form(raw, base + (key,), defaults, found)
+    if _is_default(key, value):
+        return None
+    if key == "pattern":
+        where_at = base + (key, "value") if isinstance(raw, dict) else base + (key,)
+        if not found.pattern_ok(value, where_at):
+            return None
+    if key == "quantiles":
+        value = {float(q): b for q, b in value.items()}
+    tolerance = parse_tolerance(mods.max_fail)
+    return Rule(
+        f"{name}.{key}",
+        "column",
+        key,
+        value,
+        name,
+        mods.severity,
+        tolerance,
+        mods.where,
+        mods.desc,
+        json_path=base + (key,),
+    )
+
+
+def _long_form(
+    raw: dict[str, Any], at: tuple[Any, ...], defaults: _Modifiers, found: _Findings
+) -> _Modifiers:
+    where = found.expr(raw["where"], at + ("where",), "where") if "where" in raw else defaults.where
+    return _Modifiers(
+        raw.get("severity", defaults.severity),
+        raw.get("max_fail", defaults.max_fail),
+        where,
+        raw.get("desc", defaults.desc),
+    )
+
+
+def _is_default(key: str, value: Any) -> bool:
+    """`nullable: true` and `unique: false` say what holds anyway: nothing to check."""
+    return (key == "nullable" and value is True) or (key == "unique" and value is False)
+
+
+def _add_table(out: Rules, table: dict[str, Any], found: _Findings) -> None:
     tsev = table.get("severity", "error")
     if "rows" in table:
-        raw = table["rows"]
-        value, sev, desc = raw, tsev, ""
-        if "value" in raw:
-            value, sev, desc = raw["value"], raw.get("severity", tsev), raw.get("desc", "")
-        out.rules.append(
-            Rule("table.rows", "table", "rows", value, None, sev, desc=desc, json_path=("table", "rows"))
-        )
+        out.rules.append(_rows_rule(table["rows"], tsev))
     for i, col in enumerate(table.get("required_columns") or []):
+        jp = ("table", "required_columns", i)
         out.rules.append(
-            Rule(
-                f"table.required_columns.{col}",
-                "table",
-                "required",
-                True,
-                str(col),
-                tsev,
-                json_path=("table", "required_columns", i),
-            )
+            Rule(f"table.required_columns.{col}", "table", "required", True, str(col), tsev, json_path=jp)
         )
     policy = table.get("extra_columns", "allow")
     out.extra_columns = policy
@@ -305,74 +347,82 @@ def build_rules(data: dict[str, Any], path: str, locate: Any) -> Rules:
                 json_path=("table", "unique_keys", i),
             )
         )
-    dup = table.get("duplicate_rows")
-    if dup is not None and dup != "allow":
-        if isinstance(dup, dict):
-            out.rules.append(
-                Rule(
-                    "table.duplicate_rows",
-                    "table",
-                    "duplicate_rows",
-                    False,
-                    None,
-                    dup.get("severity", tsev),
-                    parse_tolerance(dup.get("max_fail")),
-                    expr_at(dup.get("where"), ("table", "duplicate_rows", "where"), "where"),
-                    dup.get("desc", ""),
-                    json_path=("table", "duplicate_rows"),
-                )
-            )
-        else:
-            out.rules.append(
-                Rule(
-                    "table.duplicate_rows",
-                    "table",
-                    "duplicate_rows",
-                    False,
-                    None,
-                    "warn" if dup == "warn" else tsev,
-                    json_path=("table", "duplicate_rows"),
-                )
-            )
-    for i, check in enumerate(data.get("checks") or []):
-        jp = ("checks", i)
-        expr = expr_at(check.get("expr"), jp + ("expr",), f"check `{check.get('name')}`")
-        where = expr_at(check.get("where"), jp + ("where",), "where")
-        if expr is None:
-            continue
-        out.rules.append(
-            Rule(
-                f"check.{check['name']}",
-                "check",
-                "expr",
-                check["expr"],
-                None,
-                check.get("severity", "error"),
-                parse_tolerance(check.get("max_fail")),
-                where,
-                check.get("desc", ""),
-                expr=expr,
-                json_path=jp,
-            )
+    dup = _duplicate_rows_rule(table.get("duplicate_rows"), tsev, found)
+    if dup is not None:
+        out.rules.append(dup)
+
+
+def _rows_rule(raw: Any, tsev: str) -> Rule:
+    value, sev, desc = raw, tsev, ""
+    if "value" in raw:
+        value, sev, desc = raw["value"], raw.get("severity", tsev), raw.get("desc", "")
+    return Rule("table.rows", "table", "rows", value, None, sev, desc=desc, json_path=("table", "rows"))
+
+
+def _duplicate_rows_rule(dup: Any, tsev: str, found: _Findings) -> Rule | None:
+    """`duplicate_rows: allow | warn | error | {severity, max_fail, where, desc}`."""
+    if dup is None or dup == "allow":
+        return None
+    jp = ("table", "duplicate_rows")
+    if isinstance(dup, dict):
+        sev, tolerance, desc = (
+            dup.get("severity", tsev),
+            parse_tolerance(dup.get("max_fail")),
+            dup.get("desc", ""),
         )
-    drift = data.get("drift")
-    if drift:
-        cols = drift.get("columns")
-        out.drift = DriftSpec(
-            drift["reference"],
-            None if cols in (None, "all") else [str(c) for c in cols],
-            drift.get("method"),
-            drift.get("threshold"),
-            bool(drift.get("p_value", False)),
-            dict(drift.get("per_column") or {}),
-            drift.get("drift_share"),
-            drift.get("max_null_rate_change"),
-            drift.get("max_new_category_rate"),
-            drift.get("severity", "warn"),
-        )
-    if findings:
-        raise ConfigError(findings)
-    return out
+        where = found.expr(dup.get("where"), jp + ("where",), "where")
+    else:
+        sev, tolerance, where, desc = ("warn" if dup == "warn" else tsev), Tolerance(), None, ""
+    return Rule(
+        "table.duplicate_rows",
+        "table",
+        "duplicate_rows",
+        False,
+        None,
+        sev,
+        tolerance,
+        where,
+        desc,
+        json_path=jp,
+    )
+
+
+def _check_rule(check: dict[str, Any], jp: tuple[Any, ...], found: _Findings) -> Rule | None:
+    expr = found.expr(check.get("expr"), jp + ("expr",), f"check `{check.get('name')}`")
+    where = found.expr(check.get("where"), jp + ("where",), "where")
+    if expr is None:
+        return None
+    return Rule(
+        f"check.{check['name']}",
+        "check",
+        "expr",
+        check["expr"],
+        None,
+        check.get("severity", "error"),
+        parse_tolerance(check.get("max_fail")),
+        where,
+        check.get("desc", ""),
+        expr=expr,
+        json_path=jp,
+    )
+
+
+def _drift_spec(drift: Any) -> DriftSpec | None:
+    if not drift:
+        return None
+    cols = drift.get("columns")
+    return DriftSpec(
+        drift["reference"],
+        None if cols in (None, "all") else [str(c) for c in cols],
+        drift.get("method"),
+        drift.get("threshold"),
+        bool(drift.get("p_value", False)),
+        dict(drift.get("per_column") or {}),
+        drift.get("drift_share"),
+        drift.get("max_null_rate_change"),
+        drift.get("max_new_category_rate"),
+        drift.get("severity", "warn"),
+    )
 
 
 def _text(value: Any) -> str | None:

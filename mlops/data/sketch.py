@@ -199,38 +199,48 @@ class HashSet:
     def add(self, hashes: Any) -> Any:
         """Add a chunk's hashes; return a mask of the entries already seen (earlier or within this chunk)."""
         import numpy as np
-        import pandas as pd
 
         hashes = np.ascontiguousarray(hashes, dtype="uint64")
         try:
-            from pandas._libs import hashtable
-
-            if self.table is None:
-                self.table = hashtable.UInt64HashTable(max(4 * len(hashes), 1024))
-            # fast path for clean data: nothing seen before, and the table grows by the whole chunk
-            earlier = np.asarray(self.table.lookup(hashes)) >= 0 if self.count else None
-            if earlier is None or not earlier.any():
-                before = len(self.table)
-                self.table.map_locations(hashes)
-                if len(self.table) - before == len(hashes):
-                    self.count += len(hashes)
-                    return np.zeros(len(hashes), dtype=bool)
-            dup = pd.Series(hashes, copy=False).duplicated().to_numpy()
-            if earlier is not None:
-                dup = dup | earlier
-            self.table.map_locations(hashes[~dup])
-            self.count = len(self.table)
-            return dup
+            return self._add_hashed(hashes)
         except (ImportError, AttributeError):  # pragma: no cover - older or newer pandas internals
-            dup = pd.Series(hashes, copy=False).duplicated().to_numpy()
-            if self.sorted is not None and len(self.sorted):
-                pos = np.searchsorted(self.sorted, hashes)
-                pos[pos >= len(self.sorted)] = 0
-                dup = dup | (self.sorted[pos] == hashes)
-            fresh = hashes[~dup]
-            self.sorted = fresh if self.sorted is None else np.union1d(self.sorted, fresh)
-            self.count += len(fresh)
-            return dup
+            return self._add_sorted(hashes)
+
+    def _add_hashed(self, hashes: Any) -> Any:
+        import numpy as np
+        import pandas as pd
+        from pandas._libs import hashtable
+
+        if self.table is None:
+            self.table = hashtable.UInt64HashTable(max(4 * len(hashes), 1024))
+        # fast path for clean data: nothing seen before, and the table grows by the whole chunk
+        earlier = np.asarray(self.table.lookup(hashes)) >= 0 if self.count else None
+        if earlier is None or not earlier.any():
+            before = len(self.table)
+            self.table.map_locations(hashes)
+            if len(self.table) - before == len(hashes):
+                self.count += len(hashes)
+                return np.zeros(len(hashes), dtype=bool)
+        dup = pd.Series(hashes, copy=False).duplicated().to_numpy()
+        if earlier is not None:
+            dup = dup | earlier
+        self.table.map_locations(hashes[~dup])
+        self.count = len(self.table)
+        return dup
+
+    def _add_sorted(self, hashes: Any) -> Any:  # pragma: no cover - older or newer pandas internals
+        import numpy as np
+        import pandas as pd
+
+        dup = pd.Series(hashes, copy=False).duplicated().to_numpy()
+        if self.sorted is not None and len(self.sorted):
+            pos = np.searchsorted(self.sorted, hashes)
+            pos[pos >= len(self.sorted)] = 0
+            dup = dup | (self.sorted[pos] == hashes)
+        fresh = hashes[~dup]
+        self.sorted = fresh if self.sorted is None else np.union1d(self.sorted, fresh)
+        self.count += len(fresh)
+        return dup
 
     def __len__(self) -> int:
         return self.count

@@ -123,27 +123,32 @@ class DataSource:
     ) -> Iterator[Any]:
         """Yield DataFrames of at most chunk_rows rows; `columns` limits what is read (None: all)."""
         if self.frame is not None:
-            frame = self.frame
-            if columns is not None:
-                frame = frame[[c for c in frame.columns if str(c) in set(columns)]]
-            for start in range(0, max(len(frame), 1), chunk_rows):
-                yield _booleans(frame.iloc[start : start + chunk_rows].copy())
+            yield from self._frame_chunks(columns, chunk_rows)
             return
         try:
-            if self.fmt == "parquet-dir":
-                yield from self._parquet_dir(columns, chunk_rows, only_schema)
-            elif self.fmt == "parquet":
-                yield from self._parquet(columns, chunk_rows, only_schema)
-            elif self.fmt == "csv":
-                yield from self._csv(columns, chunk_rows, dtypes or {})
-            else:
-                yield from self._jsonl(columns, chunk_rows)
-        except InputError:
-            raise
-        except (MemoryError, KeyboardInterrupt):
+            yield from self._read(columns, chunk_rows, dtypes or {}, only_schema)
+        except (InputError, MemoryError, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - every reader failure becomes one clear line
             raise InputError(f"{self.name}: cannot read as {self.fmt.upper()}: {_first_line(exc)}") from None
+
+    def _frame_chunks(self, columns: list[str] | None, chunk_rows: int) -> Iterator[Any]:
+        frame = self.frame
+        if columns is not None:
+            frame = frame[[c for c in frame.columns if str(c) in set(columns)]]
+        for start in range(0, max(len(frame), 1), chunk_rows):
+            yield _booleans(frame.iloc[start : start + chunk_rows].copy())
+
+    def _read(
+        self, columns: list[str] | None, chunk_rows: int, dtypes: dict[str, str], only_schema: bool
+    ) -> Iterator[Any]:
+        if self.fmt == "parquet-dir":
+            return self._parquet_dir(columns, chunk_rows, only_schema)
+        if self.fmt == "parquet":
+            return self._parquet(columns, chunk_rows, only_schema)
+        if self.fmt == "csv":
+            return self._csv(columns, chunk_rows, dtypes)
+        return self._jsonl(columns, chunk_rows)
 
     def _dataset(self) -> Any:
         import pyarrow.dataset as ds
@@ -182,24 +187,7 @@ class DataSource:
         if meta.num_rows == 0:
             yield _to_pandas(pf.schema_arrow.empty_table().select(cols if cols is not None else names))
             return
-        # whole row groups decode fastest (columns in parallel); several small ones are read together
-        group: list[int] = []
-        rows = 0
-        for i in range(meta.num_row_groups):
-            size = meta.row_group(i).num_rows
-            if group and rows + size > chunk_rows:
-                yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
-                group, rows = [], 0
-            if size > chunk_rows:  # a row group bigger than a chunk: stream it in batches
-                for batch in pf.iter_batches(
-                    batch_size=chunk_rows, row_groups=[i], columns=cols, use_threads=True
-                ):
-                    yield _to_pandas(batch)
-                continue
-            group.append(i)
-            rows += size
-        if group:
-            yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+        yield from _row_groups(pf, cols, chunk_rows)
 
     def _csv(self, columns: list[str] | None, chunk_rows: int, dtypes: dict[str, str]) -> Iterator[Any]:
         import pandas as pd
@@ -209,19 +197,26 @@ class DataSource:
         names = [str(c) for c in header.columns]
         if not names:
             raise InputError(f"{self.name}: empty file (no header row)")
-        count_only = columns is not None and not any(c in set(names) for c in columns)
-        if count_only:  # no column needed (say, only `table.rows`): parse the first one to count the rows
-            usecols: list[str] | None = names[:1]
-        elif columns is not None:
-            wanted = set(columns)
-            usecols = [c for c in names if c in wanted]
-        else:
-            usecols = None
+        usecols, count_only = _csv_columns(names, columns)
+        reader = self._csv_reader(sep, usecols, names, dtypes, chunk_rows)
+        empty = True
+        with reader:
+            for chunk in reader:
+                empty = False
+                yield chunk[[]] if count_only else _booleans(chunk)
+        if empty:
+            yield header[[]] if count_only else (header[usecols] if usecols is not None else header)
+
+    def _csv_reader(
+        self, sep: str, usecols: list[str] | None, names: list[str], dtypes: dict[str, str], chunk_rows: int
+    ) -> Any:
+        import pandas as pd
+
         kept = set(usecols) if usecols is not None else set(names)
         dtype = {c: t for c, t in dtypes.items() if c in kept}
         # in a one-column file an empty line is a row whose value is null (pandas writes a null that way);
         # with more columns it is not a row at all
-        reader = pd.read_csv(
+        return pd.read_csv(
             self.handle(),
             sep=sep,
             chunksize=chunk_rows,
@@ -231,13 +226,6 @@ class DataSource:
             low_memory=False,
             skip_blank_lines=len(names) > 1,
         )
-        empty = True
-        with reader:
-            for chunk in reader:
-                empty = False
-                yield chunk[[]] if count_only else _booleans(chunk)
-        if empty:
-            yield header[[]] if count_only else (header[usecols] if usecols is not None else header)
 
     def _jsonl(self, columns: list[str] | None, chunk_rows: int) -> Iterator[Any]:
         import pandas as pd
@@ -260,6 +248,40 @@ class DataSource:
             if lower.endswith(ext):
                 return comp
         return None
+
+
+def _row_groups(pf: Any, cols: list[str] | None, chunk_rows: int) -> Iterator[Any]:
+    """Whole row groups decode fastest (columns in parallel); several small ones are read together, and one
+    bigger than a chunk is streamed in batches."""
+    group: list[int] = []
+    rows = 0
+    meta = pf.metadata
+    for i in range(meta.num_row_groups):
+        size = meta.row_group(i).num_rows
+        if group and rows + size > chunk_rows:
+            yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+            group, rows = [], 0
+        if size > chunk_rows:
+            for batch in pf.iter_batches(
+                batch_size=chunk_rows, row_groups=[i], columns=cols, use_threads=True
+            ):
+                yield _to_pandas(batch)
+            continue
+        group.append(i)
+        rows += size
+    if group:
+        yield from _slices(pf.read_row_groups(group, columns=cols, use_threads=True), chunk_rows)
+
+
+def _csv_columns(names: list[str], columns: list[str] | None) -> tuple[list[str] | None, bool]:
+    """The CSV columns to parse (None: all), and whether only the rows are counted (no wanted column here:
+    say, only `table.rows`; then the first column is parsed to count them)."""
+    if columns is None:
+        return None, False
+    wanted = set(columns)
+    if not any(c in set(names) for c in columns):
+        return names[:1], True
+    return [c for c in names if c in wanted], False
 
 
 def _slices(table: Any, chunk_rows: int) -> Iterator[Any]:
