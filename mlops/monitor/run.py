@@ -111,7 +111,7 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
-    source, schema = _open(options.data, options.input_format or rules.get("format"))
+    source, schema = _open(options.data, options.input_format or rules.get("format"), options.engine, root)
     _require_columns(schema, options)
     roles = _roles(options, timestamp)
     p_value = bool(options.p_value if options.p_value is not None else drift_cfg.get("p_value", False))
@@ -241,10 +241,13 @@ def _rules(path: str | None) -> dict[str, Any]:
 PROFILE_CHUNK_ROWS = 1 << 17  # the batch is profiled in chunks: memory stays bounded, whatever its size
 
 
-def _open(path: str, fmt: str | None) -> tuple[Any, list[str]]:
+def _open(path: str, fmt: str | None, engine: str | None, root: Any) -> tuple[Any, list[str]]:
+    """The batch: a local DataSource, or on Spark a path or table that Spark reads and profiles itself."""
+    from mlops.data.engines import get_engine
     from mlops.data.source import DataSource
 
-    source = DataSource.from_path(path, fmt)
+    runner = get_engine(engine, root)
+    source = runner.source(path) if runner.name == "spark" else DataSource.from_path(path, fmt)  # type: ignore[attr-defined]
     return source, source.schema()
 
 
@@ -331,7 +334,12 @@ def _drift(
             f"(batch: {', '.join(schema[:8]) or 'none'}; reference: "
             f"{', '.join(list(reference.profile.columns)[:8])})"
         )
-    current = build_profile(source, columns=columns or schema[:1], chunk_rows=PROFILE_CHUNK_ROWS)
+    wanted = columns or schema[:1]
+    current = (  # a Spark batch profiles itself on the executors (mlops.data.spark.sources.SparkSource)
+        source.profile(wanted)
+        if hasattr(source, "profile")
+        else build_profile(source, columns=wanted, chunk_rows=PROFILE_CHUNK_ROWS)
+    )
     rows = int(current.rows)
     if rows == 0:
         raise InputError(f"{source.name}: the batch has no rows")
