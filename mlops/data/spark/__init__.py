@@ -95,9 +95,13 @@ class SparkEngine:
         """A pandas or polars frame in memory (the API takes one on every engine)."""
         from mlops.data.spark.sources import frame_zones
 
+        import pyarrow as pa
+
         if type(frame).__module__.startswith("polars"):
             frame = frame.to_pandas()
-        return self.session().createDataFrame(frame), "dataframe", frame_zones(frame)
+        # through Arrow: missing text stays null (pandas 3's text dtype would otherwise reach Spark as words)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return self.session().createDataFrame(table), "dataframe", frame_zones(frame)
 
     def _path_or_table(self, text: str) -> tuple[Any, str, dict[str, str]]:
         from mlops.data.spark.sources import path_zones, read_path
