@@ -93,9 +93,9 @@ class SparkEngine:
 
     def _local_frame(self, frame: Any) -> tuple[Any, str, dict[str, str]]:
         """A pandas or polars frame in memory (the API takes one on every engine)."""
-        from mlops.data.spark.sources import frame_zones
-
         import pyarrow as pa
+
+        from mlops.data.spark.sources import frame_zones
 
         if type(frame).__module__.startswith("polars"):
             frame = frame.to_pandas()
