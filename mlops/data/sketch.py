@@ -53,7 +53,8 @@ class Moments:
             return
         n = self.n + other.n
         delta = other.mean - self.mean
-        self.mean += delta * other.n / n
+        # a weighted mean of the two means: no term exceeds either, so it cannot overflow near 1e308
+        self.mean = self.mean * (self.n / n) + other.mean * (other.n / n)
         self.m2 += other.m2 + delta * delta * self.n * other.n / n
         self.n = n
         self.min = min(self.min, other.min)

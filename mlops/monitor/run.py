@@ -89,7 +89,9 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
-    source, schema = _open(options.data, options.input_format or settings.rules.get("format"))
+    source, schema = _open(
+        options.data, options.input_format or settings.rules.get("format"), options.engine, root
+    )
     _require_columns(schema, options)
     roles = _roles(options, settings.timestamp)
     found = Findings(*_drift(source, schema, reference, options, settings.rules, roles, settings.drift))
@@ -199,10 +201,13 @@ def _slo_breaches(
 PROFILE_CHUNK_ROWS = 1 << 17  # the batch is profiled in chunks: memory stays bounded, whatever its size
 
 
-def _open(path: str, fmt: str | None) -> tuple[Any, list[str]]:
+def _open(path: str, fmt: str | None, engine: str | None, root: Any) -> tuple[Any, list[str]]:
+    """The batch: a local DataSource, or on Spark a path or table that Spark reads and profiles itself."""
+    from mlops.data.engines import get_engine
     from mlops.data.source import DataSource
 
-    source = DataSource.from_path(path, fmt)
+    runner = get_engine(engine, root)
+    source = runner.source(path) if runner.name == "spark" else DataSource.from_path(path, fmt)  # type: ignore[attr-defined]
     return source, source.schema()
 
 
@@ -261,7 +266,12 @@ def _drift(
     configured = options.columns or drift.cfg.get("columns")
     columns, excluded = _drift_columns(configured, schema, rules, roles)
     columns = _in_reference(columns, excluded, source, schema, reference)
-    current = build_profile(source, columns=columns or schema[:1], chunk_rows=PROFILE_CHUNK_ROWS)
+    wanted = columns or schema[:1]
+    current = (  # a Spark batch profiles itself on the executors (mlops.data.spark.sources.SparkSource)
+        source.profile(wanted)
+        if hasattr(source, "profile")
+        else build_profile(source, columns=wanted, chunk_rows=PROFILE_CHUNK_ROWS)
+    )
     rows = int(current.rows)
     if rows == 0:
         raise InputError(f"{source.name}: the batch has no rows")

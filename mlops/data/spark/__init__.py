@@ -19,16 +19,9 @@ if TYPE_CHECKING:
     from mlops.data.engine import Progress, ValidationReport
     from mlops.data.profile import Profile
     from mlops.data.rules import Rule, Rules
+    from mlops.data.spark.sources import SparkSource
 
 INSTALL = "pip install 'git-mlops[spark]'"
-_READERS = {
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".json": "json",
-}
 
 
 def unsupported(rule: Rule) -> str | None:
@@ -71,20 +64,64 @@ class SparkEngine:
 
     def frame(self, data: Any) -> tuple[Any, str]:
         """A Spark DataFrame and the name reports show, from a DataFrame, a path or a table name."""
+        df, name, _ = self.opened(data)
+        return df, name
+
+    def opened(self, data: Any) -> tuple[Any, str, dict[str, str]]:
+        """(DataFrame, the name reports show, the zone of each zoned timestamp column where it is known)."""
+        from mlops.data.source import DataSource
+        from mlops.data.spark.sources import SparkSource
+
+        if isinstance(data, SparkSource):
+            return data.df, data.name, data.zones
         if hasattr(data, "schema") and hasattr(data, "agg"):
-            return data, "dataframe"
-        if type(data).__module__.startswith("polars"):
-            data = data.to_pandas()
-        if hasattr(data, "to_parquet"):  # a local pandas frame (the API takes one on every engine)
-            return self.session().createDataFrame(data), "dataframe"
-        text = os.fspath(data)
+            return data, "dataframe", {}
+        if isinstance(data, DataSource):
+            return self._local_source(data)
+        if type(data).__module__.startswith("polars") or hasattr(data, "to_parquet"):
+            return self._local_frame(data)
+        return self._path_or_table(os.fspath(data))
+
+    def _local_source(self, source: Any) -> tuple[Any, str, dict[str, str]]:
+        """A local file Spark reads itself; bytes already in memory (a file at a Git revision) as a frame."""
+        from mlops.data.source import read_frame
+
+        if source.path:
+            df, _, zones = self._path_or_table(os.path.abspath(source.path))
+            return df, source.name, zones
+        return self._local_frame(read_frame(source))
+
+    def _local_frame(self, frame: Any) -> tuple[Any, str, dict[str, str]]:
+        """A pandas or polars frame in memory (the API takes one on every engine)."""
+        import pyarrow as pa
+
+        from mlops.data.spark.sources import frame_zones
+
+        if type(frame).__module__.startswith("polars"):
+            frame = frame.to_pandas()
+        # through Arrow: missing text stays null (pandas 3's text dtype would otherwise reach Spark as words)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return self.session().createDataFrame(table), "dataframe", frame_zones(frame)
+
+    def _path_or_table(self, text: str) -> tuple[Any, str, dict[str, str]]:
+        from mlops.data.spark.sources import path_zones, read_path
+
         spark = self.session()
         if os.path.exists(text) or "://" in text:
-            return _read_path(spark, text), text
+            return read_path(spark, text), text, path_zones(text)
         try:
-            return spark.table(text), text
+            return spark.table(text), text, {}
         except Exception as exc:  # AnalysisException: no such table
             raise InputError(f"{text}: no such file or table ({str(exc).splitlines()[0]})") from None
+
+    def source(self, data: str | os.PathLike[str]) -> SparkSource:
+        """The batch `data` (a path or a table name) as monitoring reads it."""
+        from mlops.data.spark.sources import SparkSource
+
+        text = os.fspath(data)
+        # a local path absolute: the JVM's working folder need not be ours; reports show it as given
+        df, _, zones = self.opened(os.path.abspath(text) if os.path.exists(text) else text)
+        return SparkSource(text, df, zones)
 
     def validate(
         self,
@@ -100,26 +137,11 @@ class SparkEngine:
         problems = refused(rules)
         if problems:
             raise InputError("; ".join(problems))
-        df, name = self.frame(data)
-        return validate_frame(df, name, rules, reference, profile_all, progress)
+        df, name, zones = self.opened(data)
+        return validate_frame(df, name, rules, reference, profile_all, progress, zones)
 
     def profile(self, data: Any, columns: list[str] | None = None) -> Profile:
         from mlops.data.spark.profile import profile_frame
 
         df, _ = self.frame(data)
         return profile_frame(df, columns)
-
-
-def _read_path(spark: Any, path: str) -> Any:
-    lower = path.lower().rstrip("/")
-    suffix = os.path.splitext(lower[:-3] if lower.endswith(".gz") else lower)[1]
-    kind = _READERS.get(suffix, "parquet")  # a directory of part files is a Parquet dataset
-    reader = spark.read
-    try:
-        if kind == "csv":
-            return reader.option("header", True).option("inferSchema", True).csv(path)
-        if kind == "json":
-            return reader.json(path)
-        return reader.parquet(path)
-    except Exception as exc:  # AnalysisException: unreadable, not that format
-        raise InputError(f"{path}: Spark cannot read it as {kind}: {str(exc).splitlines()[0]}") from None

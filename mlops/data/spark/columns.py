@@ -53,22 +53,28 @@ def _view(name: str, dtype: Any, declared: str | None) -> SparkView:
 
     col = quoted(name)
     tname = type(dtype).__name__
-    no = F.lit(False)
     if tname == "NullType":  # no values at all (a JSON key that is always null)
         kind = _KINDS.get(declared or "", "str") if declared else "null"
-        return SparkView(name, col, F.lit(True), kind, no, F.lit(None), declared or "null")
+        return SparkView(name, col, F.lit(True), kind, F.lit(False), F.lit(None), declared or "null")
     if tname == "BooleanType":
-        null = col.isNull()
-        bad = ~null if declared in ("integer", "number", "string", "datetime") else no
-        return SparkView(name, col, null, "bool", bad, F.coalesce(col, no), "boolean")
+        return _boolean_view(name, col, declared)
     if tname in _NUMERIC:
         return _numeric_view(name, col, tname, declared)
     if tname in ("TimestampType", "TimestampNTZType", "DateType"):
         null = col.isNull()
-        bad = no if declared in (None, "datetime", "category") else ~null
+        bad = F.lit(False) if declared in (None, "datetime", "category") else ~null
         return SparkView(name, col, null, "dt", bad, _micros(col, tname), "datetime")
     text = col if tname == "StringType" else col.cast("string")
     return _text_view(name, text, declared)
+
+
+def _boolean_view(name: str, col: Any, declared: str | None) -> SparkView:
+    from pyspark.sql import functions as F
+
+    no = F.lit(False)
+    null = col.isNull()
+    bad = ~null if declared in ("integer", "number", "string", "datetime") else no
+    return SparkView(name, col, null, "bool", bad, F.coalesce(col, no), "boolean")
 
 
 def _numeric_view(name: str, col: Any, tname: str, declared: str | None) -> SparkView:
@@ -166,24 +172,30 @@ def membership(view: SparkView, values: list[Any]) -> Any:
     """Valid rows whose value is among `values` (as mlops.data.columns.membership)."""
     from pyspark.sql import functions as F
 
+    if view.kind == "null":
+        return F.lit(False)
     if view.kind in ("num", "bool"):
-        numbers: list[float] = []
-        for v in values:
-            try:
-                numbers.append(float(v))
-            except (TypeError, ValueError):
-                low = v.strip().lower() if isinstance(v, str) else None
-                if low in _TRUE + _FALSE and view.kind == "bool":
-                    numbers.append(1.0 if low in _TRUE else 0.0)
+        numbers = _number_members(view, values)
         hit = view.numbers.cast("double").isin(*numbers) if numbers else F.lit(False)
     elif view.kind == "dt":
         hit = view.numbers.isin(*[micros_of(v) for v in values]) if values else F.lit(False)
-    elif view.kind == "null":
-        hit = F.lit(False)
     else:
         texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
         hit = view.series.isin(*texts) if texts else F.lit(False)
     return view.valid & F.coalesce(hit, F.lit(False))
+
+
+def _number_members(view: SparkView, values: list[Any]) -> list[float]:
+    """The values a numeric or boolean column can equal: numbers, and true/false words for booleans."""
+    numbers: list[float] = []
+    for v in values:
+        try:
+            numbers.append(float(v))
+        except (TypeError, ValueError):
+            low = v.strip().lower() if isinstance(v, str) else None
+            if low in _TRUE + _FALSE and view.kind == "bool":
+                numbers.append(1.0 if low in _TRUE else 0.0)
+    return numbers
 
 
 def key(view: SparkView) -> Any:

@@ -42,7 +42,7 @@ class _Size:
 class Run:
     """One validation run over one DataFrame."""
 
-    def __init__(self, df: Any, rules: Rules) -> None:
+    def __init__(self, df: Any, rules: Rules, zones: dict[str, str] | None = None) -> None:
         from pyspark.sql import functions as F
 
         self.df = df.withColumn(ROW, F.monotonically_increasing_id())
@@ -50,7 +50,7 @@ class Run:
         self.types = {f.name: f.dataType for f in df.schema.fields}
         self._views: dict[str, SparkView] = {}
         self._offsets: dict[int, int] | None = None
-        self.planner = Planner(self.view, self.types, Compiler(self.view, set(self.types)))
+        self.planner = Planner(self.view, self.types, Compiler(self.view, set(self.types)), zones)
 
     def view(self, name: str) -> SparkView:
         if name not in self._views:
@@ -98,16 +98,11 @@ class Run:
     def _fold(self, plan: RulePlan, i: int, parts: list[dict[str, Any]]) -> None:
         """Merge one rule's per-partition sums and moments into its checker."""
         c = plan.checker
-        c.checked = sum(int(p[f"c{i}"]) for p in parts)
-        c.failing = sum(int(p.get(f"f{i}") or 0) for p in parts)
-        plan.kept = sum(int(p.get(f"k{i}") or 0) for p in parts)
+        c.checked = _total(parts, f"c{i}")
+        c.failing = _total(parts, f"f{i}")
+        plan.kept = _total(parts, f"k{i}")
         if plan.values is not None:
-            moments = Moments()
-            for p in parts:
-                n = int(p[f"n{i}"])
-                if n:
-                    moments.merge(Moments(n, float(p[f"m{i}"]), float(p[f"v{i}"]) * n))
-            c.moments = moments  # type: ignore[attr-defined]
+            c.moments = _moments(parts, i)  # type: ignore[attr-defined]
         elif c.rule.check in ("mean", "std", "quantiles") and plan.kept:
             found = self.view(c.rule.column or "").found
             c.error = f"cannot evaluate: `{c.rule.check}` needs a numeric column; `{c.rule.column}` holds {found} values"
@@ -190,11 +185,25 @@ class Run:
         return offsets.get(mid >> 33, 0) + (mid & _LOW_BITS)
 
 
+def _total(parts: list[dict[str, Any]], name: str) -> int:
+    return sum(int(p.get(name) or 0) for p in parts)
+
+
+def _moments(parts: list[dict[str, Any]], i: int) -> Moments:
+    """Rule i's per-partition count, mean and variance merged in partition order."""
+    moments = Moments()
+    for p in parts:
+        n = int(p[f"n{i}"])
+        if n:
+            moments.merge(Moments(n, float(p[f"m{i}"]), float(p[f"v{i}"]) * n))
+    return moments
+
+
 def _json(value: Any, shown: Shown) -> Any:
     if value is not None and shown.utc:
-        from datetime import datetime, timedelta, timezone
+        from mlops.data.spark.sources import in_zone
 
-        return (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=int(value))).isoformat()
+        return in_zone(int(value), shown.zone)
     return jsonable(value)
 
 
@@ -221,28 +230,42 @@ def validate_frame(
     reference: Profile | None,
     profile_all: bool,
     progress: Progress | None,
+    zones: dict[str, str] | None = None,
 ) -> ValidationReport:
-    """The pandas engine's validate over a Spark DataFrame."""
-    from mlops.data.spark.profile import profile_frame
-
+    """The pandas engine's validate over a Spark DataFrame (`zones`: the zone each zoned timestamp column's
+    examples are shown in, as the source declares it)."""
     listing = [str(c) for c in df.columns]
     names = set(listing)
     report = ValidationReport(name, rules.path, 0, listing)
     static, active = _split(rules, names, listing)
     drift_cols = _drift_columns(rules, reference, names)
-    report.rows = Run(df, rules).check(active)
+    report.rows = Run(df, rules, zones).check(active)
     if progress is not None:
         progress(report.rows, report.rows)
     results = {c.rule.id: c.result(report.rows) for c in active}
     results.update(static)
     report.results = [results[r.id] for r in rules.rules]
     report.results.extend(pandas_engine._extra_columns(rules, listing))
+    _profile_and_drift(report, df, rules, reference, drift_cols, profile_all)
+    return report
+
+
+def _profile_and_drift(
+    report: ValidationReport,
+    df: Any,
+    rules: Rules,
+    reference: Profile | None,
+    drift_cols: list[str],
+    profile_all: bool,
+) -> None:
+    """The batch's profile (the drift columns, or all), and its drift against the reference."""
+    from mlops.data.spark.profile import profile_frame
+
     if drift_cols or profile_all:
         report.profile = profile_frame(df, None if profile_all else drift_cols, rules.column_types)
     if reference is not None and rules.drift is not None and report.profile is not None:
         report.reference = reference
         pandas_engine._judge_drift(report, rules, reference, drift_cols)
-    return report
 
 
 def _split(rules: Rules, names: set[str], listing: list[str]) -> tuple[dict[str, RuleResult], list[Checker]]:

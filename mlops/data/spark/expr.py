@@ -62,11 +62,16 @@ def _align(a: SVal, b: SVal, pos: int, op: str) -> tuple[SVal, SVal]:
         return a, b
     if {a.kind, b.kind} == {"bool", "num"}:
         return (SVal(a.data.cast("double"), a.null, "num"), SVal(b.data.cast("double"), b.null, "num"))
-    if a.kind == "dt" and b.kind == "str" and b.literal is not None:
+    if a.kind == "dt" and _text_literal(b):
         return a, SVal(_timestamp(b.literal, pos), b.null, "dt")
-    if b.kind == "dt" and a.kind == "str" and a.literal is not None:
+    if b.kind == "dt" and _text_literal(a):
         return SVal(_timestamp(a.literal, pos), a.null, "dt"), b
     raise EvalError(f"cannot apply `{op}` to a {_name(a.kind)} and a {_name(b.kind)}", pos)
+
+
+def _text_literal(val: SVal) -> bool:
+    """A literal text, which a comparison with a datetime reads as a date."""
+    return val.kind == "str" and val.literal is not None
 
 
 class Compiler:
@@ -86,29 +91,30 @@ class Compiler:
     def compile(self, node: Node) -> SVal:
         if isinstance(node, Lit):
             return _lit(node.value)
-        if isinstance(node, Col):
-            return self._column(node)
-        if isinstance(node, Unary):
-            return self._unary(node)
-        if isinstance(node, IsNull):
-            val = self.compile(node.operand)
-            null = (
-                val.null
-                if val.kind != "num"
-                else val.null | _f().coalesce(_f().isnan(val.data), _f().lit(False))
-            )
-            return SVal(~null if node.negate else null, _f().lit(False), "bool")
-        if isinstance(node, In):
-            return self._in(node)
-        if isinstance(node, Binary):
-            if node.op in ("and", "or"):
-                return self._logic(node)
-            if node.op in ("+", "-", "*", "/", "%"):
-                return self._arith(node)
-            return self._compare(node)
-        raise EvalError(
-            "unknown expression node", node.pos
-        )  # pragma: no cover - the parser builds only these
+        compilers: dict[type, Callable[[Any], SVal]] = {
+            Col: self._column,
+            Unary: self._unary,
+            IsNull: self._is_null,
+            In: self._in,
+            Binary: self._binary,
+        }
+        compiler = compilers.get(type(node))
+        if compiler is None:  # pragma: no cover - the parser builds only these
+            raise EvalError("unknown expression node", node.pos)
+        return compiler(node)
+
+    def _is_null(self, node: IsNull) -> SVal:
+        F = _f()
+        val = self.compile(node.operand)
+        null = val.null if val.kind != "num" else val.null | F.coalesce(F.isnan(val.data), F.lit(False))
+        return SVal(~null if node.negate else null, F.lit(False), "bool")
+
+    def _binary(self, node: Binary) -> SVal:
+        if node.op in ("and", "or"):
+            return self._logic(node)
+        if node.op in ("+", "-", "*", "/", "%"):
+            return self._arith(node)
+        return self._compare(node)
 
     def _column(self, node: Col) -> SVal:
         if node.name not in self.names:
@@ -158,17 +164,7 @@ class Compiler:
                 raise EvalError(f"cannot apply `{node.op}` to a {_name(side.kind)}", node.pos)
         x, y = a.data.cast("double"), b.data.cast("double")
         zero = F.coalesce(y == 0, F.lit(False))
-        if node.op == "+":
-            out = x + y
-        elif node.op == "-":
-            out = x - y
-        elif node.op == "*":
-            out = x * y
-        elif node.op == "/":
-            out = F.when(~zero, x / y)
-        else:  # numpy's mod: the result takes the divisor's sign
-            rem = F.when(~zero, x % y)
-            out = F.when((rem != 0) & ((rem < 0) != (y < 0)), rem + y).otherwise(rem)
+        out = _arithmetic(node.op, x, y, zero)
         null = a.null | b.null | F.coalesce(F.isnan(out) | out.isNull(), F.lit(True))
         if node.op in ("/", "%"):
             null = null | zero
@@ -195,23 +191,56 @@ class Compiler:
         val = self.compile(node.operand)
         values = [v for v in node.values if v is not None]
         has_null = len(values) < len(node.values)
-        if val.kind == "num":
-            wanted: list[Any] = [
-                float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-            ]
-        elif val.kind == "dt":
-            wanted = [micros_of_or_fail(str(v), node.pos) for v in values]
-        elif val.kind == "bool":
-            wanted = [v for v in values if isinstance(v, bool)]
-        elif val.kind == "null":
-            wanted = []
-        else:
-            wanted = [str(v) for v in values]
+        wanted = _members(val.kind, values, node.pos)
         hit = F.coalesce(val.data.isin(*wanted), F.lit(False)) if wanted else F.lit(False)
         null = val.null
         if has_null:
             hit, null = hit | null, F.lit(False)
         return SVal(~hit if node.negate else hit, null, "bool")
+
+
+def _arithmetic(op: str, x: Any, y: Any, zero: Any) -> Any:
+    """`x op y` of two double Columns; division and modulo by zero are null."""
+    F = _f()
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if op == "/":
+        return F.when(~zero, x / y)
+    rem = F.when(~zero, x % y)  # numpy's mod: the result takes the divisor's sign
+    return F.when((rem != 0) & ((rem < 0) != (y < 0)), rem + y).otherwise(rem)
+
+
+def _members(kind: str, values: list[Any], pos: int) -> list[Any]:
+    """The values of an `in` list that a value of `kind` can equal, in its terms."""
+    if kind == "dt":
+        return [micros_of_or_fail(str(v), pos) for v in values]
+    if kind == "null":
+        return []
+    keep, convert = _MEMBERS.get(kind, (_anything, str))
+    return [convert(v) for v in values if keep(v)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+# which values of an `in` list a column of that kind can equal, and as what
+_MEMBERS: dict[str, tuple[Callable[[Any], bool], Callable[[Any], Any]]] = {
+    "num": (_is_number, float),
+    "bool": (_is_bool, bool),
+}
 
 
 def micros_of_or_fail(text: str, pos: int) -> int:

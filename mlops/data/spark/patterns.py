@@ -53,32 +53,40 @@ def _translate(pattern: str) -> str:
     out: list[str] = []
     i, in_class = 0, False
     while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
+        if pattern[i] == "\\":
             piece, i = _escape(pattern, i, in_class)
             out.append(piece)
             continue
         if in_class:
             in_class = _class_char(pattern, i, out)
-        elif char == "[":
-            in_class = True
-            out.append(char)
-            if pattern[i + 1 : i + 2] == "^":
-                out.append("^")
-                i += 1
-            if pattern[i + 1 : i + 2] == "]":  # a leading `]` is a literal in RE2
-                out.append("\\]")
-                i += 1
-        elif char == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
-            raise JavaPatternError("inline flags and named groups are not run on Spark; use (?:...)", i)
-        elif char == "{" and not _REPEAT.match(pattern, i):
-            raise JavaPatternError("a literal `{` is read differently by Java; write \\{", i)
-        elif char == "$":
-            out.append(r"\z")
         else:
-            out.append(char)
+            i, in_class = _outside_class(pattern, i, out)
         i += 1
     return "".join(out)
+
+
+def _outside_class(pattern: str, i: int, out: list[str]) -> tuple[int, bool]:
+    """One character outside a class: (the index of the last character read, whether a class opens)."""
+    char = pattern[i]
+    if char == "[":
+        return _open_class(pattern, i, out), True
+    if char == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] != ":":
+        raise JavaPatternError("inline flags and named groups are not run on Spark; use (?:...)", i)
+    if char == "{" and not _REPEAT.match(pattern, i):
+        raise JavaPatternError("a literal `{` is read differently by Java; write \\{", i)
+    out.append(r"\z" if char == "$" else char)
+    return i, False
+
+
+def _open_class(pattern: str, i: int, out: list[str]) -> int:
+    out.append("[")
+    if pattern[i + 1 : i + 2] == "^":
+        out.append("^")
+        i += 1
+    if pattern[i + 1 : i + 2] == "]":  # a leading `]` is a literal in RE2
+        out.append("\\]")
+        i += 1
+    return i
 
 
 def _class_char(pattern: str, i: int, out: list[str]) -> bool:
@@ -97,12 +105,9 @@ def _class_char(pattern: str, i: int, out: list[str]) -> bool:
 
 def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
     nxt = pattern[i + 1 : i + 2]
-    if nxt == "s":
-        return ("\\t\\n\\f\\r " if in_class else "[\\t\\n\\f\\r ]"), i + 2
-    if nxt == "S" and not in_class:
-        return "[^\\t\\n\\f\\r ]", i + 2
-    if nxt == "v":
-        return "\\x0B", i + 2
+    fixed = _rewritten(nxt, in_class)
+    if fixed is not None:
+        return fixed, i + 2
     if nxt == "x":
         end = pattern.find("}", i) + 1 if pattern[i + 2 : i + 3] == "{" else i + 4
         return pattern[i:end], end
@@ -116,3 +121,14 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
     if nxt in _SIMPLE_ESCAPES:
         return pattern[i : i + 2], i + 2
     raise JavaPatternError(f"`\\{nxt}` is read differently by Java's regular expressions", i)
+
+
+def _rewritten(nxt: str, in_class: bool) -> str | None:
+    """The Java text of an escape RE2 reads differently (`\\s`, `\\S`, `\\v`), or None."""
+    if nxt == "s":
+        return "\\t\\n\\f\\r " if in_class else "[\\t\\n\\f\\r ]"
+    if nxt == "S" and not in_class:
+        return "[^\\t\\n\\f\\r ]"
+    if nxt == "v":
+        return "\\x0B"
+    return None

@@ -25,7 +25,8 @@ class Shown:
 
     name: str  # the column's name in the report (row text) and the alias it is collected under
     column: Any
-    utc: bool = False  # a timestamp with a zone, collected as microseconds and shown in UTC
+    utc: bool = False  # a timestamp with a zone, collected as microseconds (UTC) and shown in `zone`
+    zone: str | None = None  # the column's zone as the source declares it (None: shown in UTC)
 
 
 @dataclass
@@ -41,21 +42,26 @@ class RulePlan:
     kept: int = 0  # rows whose values count (aggregates, unique rules)
 
 
-def shown_of(name: str, view: SparkView, dtype: Any, use_numbers: bool = False) -> Shown:
+def shown_of(
+    name: str, view: SparkView, dtype: Any, use_numbers: bool = False, zone: str | None = None
+) -> Shown:
     if use_numbers:
         return Shown(name, view.numbers)
     if type(dtype).__name__ == "TimestampType":
         from pyspark.sql import functions as F
 
-        return Shown(name, F.unix_micros(view.series), utc=True)
+        return Shown(name, F.unix_micros(view.series), utc=True, zone=zone)
     return Shown(name, view.series)
 
 
 class Planner:
-    def __init__(self, views: Any, types: dict[str, Any], compiler: Compiler) -> None:
+    def __init__(
+        self, views: Any, types: dict[str, Any], compiler: Compiler, zones: dict[str, str] | None = None
+    ) -> None:
         self.view = views
         self.types = types  # column name -> Spark type
         self.compiler = compiler
+        self.zones = zones or {}  # column name -> the zone its examples are shown in
 
     def plan(self, checker: Checker) -> RulePlan:
         rule = checker.rule
@@ -70,39 +76,50 @@ class Planner:
         return out
 
     def _fill(self, out: RulePlan) -> None:
-        rule = out.checker.rule
-        check = rule.check
+        check = out.checker.rule.check
         if check == "expr":
-            assert rule.expr is not None
-            true, null = self.compiler.mask(rule.expr)
-            out.fail = ~true & ~null
-            out.shown = [self._shown(c) for c in rule.expr.columns if c in self.types]
-            out.as_text = True
+            self._expr(out)
         elif check in KEY_CHECKS:
             self._keys(out)
         elif check in ROW_CHECKS:
-            v = self.view(rule.column or "")
-            out.fail = row_failure(v, check, rule.value)
-            numbers = check != "type" and v.kind == "num" and v.found == "string"
-            out.shown = [shown_of(v.name, v, self.types[v.name], numbers)]
+            self._row(out)
         elif check == "max_null_fraction":
-            v = self.view(rule.column or "")
+            v = self.view(out.checker.rule.column or "")
             out.fail = v.null
-            out.shown = [shown_of(v.name, v, self.types[v.name])]
+            out.shown = [self._shown(v.name)]
         elif check != "rows":
-            v = self.view(rule.column or "")
-            out.keep = v.valid if out.scope is None else out.scope & v.valid
-            if check == "distinct":
-                out.keys = key(v)
-            elif v.kind in ("num", "bool"):
-                from pyspark.sql import functions as F
+            self._aggregated(out)
 
-                numbers = v.numbers.cast("double")
-                finite = ~F.isnan(numbers) & ~numbers.isin(float("inf"), float("-inf"))
-                out.values = F.when(out.keep & F.coalesce(finite, F.lit(False)), numbers)
+    def _expr(self, out: RulePlan) -> None:
+        expr = out.checker.rule.expr
+        assert expr is not None
+        true, null = self.compiler.mask(expr)
+        out.fail = ~true & ~null
+        out.shown = [self._shown(c) for c in expr.columns if c in self.types]
+        out.as_text = True
+
+    def _row(self, out: RulePlan) -> None:
+        rule = out.checker.rule
+        v = self.view(rule.column or "")
+        out.fail = row_failure(v, rule.check, rule.value)
+        numbers = rule.check != "type" and v.kind == "num" and v.found == "string"
+        out.shown = [shown_of(v.name, v, self.types[v.name], numbers, self.zones.get(v.name))]
+
+    def _aggregated(self, out: RulePlan) -> None:
+        """distinct (a key per row), mean/std/quantiles (the finite numbers of the rows that count)."""
+        from pyspark.sql import functions as F
+
+        v = self.view(out.checker.rule.column or "")
+        out.keep = v.valid if out.scope is None else out.scope & v.valid
+        if out.checker.rule.check == "distinct":
+            out.keys = key(v)
+        elif v.kind in ("num", "bool"):
+            numbers = v.numbers.cast("double")
+            finite = ~F.isnan(numbers) & ~numbers.isin(float("inf"), float("-inf"))
+            out.values = F.when(out.keep & F.coalesce(finite, F.lit(False)), numbers)
 
     def _shown(self, name: str) -> Shown:
-        return shown_of(name, self.view(name), self.types[name])
+        return shown_of(name, self.view(name), self.types[name], zone=self.zones.get(name))
 
     def _keys(self, out: RulePlan) -> None:
         from pyspark.sql import functions as F
@@ -112,7 +129,7 @@ class Planner:
             v = self.view(rule.column or "")
             out.keep = v.valid if out.scope is None else out.scope & v.valid
             out.keys = key(v)
-            out.shown = [shown_of(v.name, v, self.types[v.name])]
+            out.shown = [self._shown(v.name)]
             return
         names = list(rule.value) if rule.check == "unique_key" else list(self.types)
         out.keep = F.lit(True) if out.scope is None else out.scope

@@ -1,0 +1,141 @@
+"""What the Spark engine reads: paths Spark can read, read as the pandas engine reads them, and the zones of
+timestamp columns, which Spark drops (it keeps instants) but the pandas engine shows examples in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlops.errors import InputError
+
+if TYPE_CHECKING:
+    from mlops.data.profile import Profile
+
+_READERS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+}
+_TIME_TYPES = ("TimestampType", "TimestampNTZType", "DateType")
+
+
+def reader_kind(path: str) -> str:
+    lower = path.lower().rstrip("/")
+    suffix = os.path.splitext(lower[:-3] if lower.endswith(".gz") else lower)[1]
+    return _READERS.get(suffix, "parquet")  # a directory of part files is a Parquet dataset
+
+
+def read_path(spark: Any, path: str) -> Any:
+    """A DataFrame of a Parquet, CSV (with a header) or JSON-lines path."""
+    kind = reader_kind(path)
+    reader = spark.read
+    try:
+        if kind == "csv":
+            return _read_csv(reader, path)
+        if kind == "json":
+            return reader.json(path)
+        return reader.parquet(path)
+    except Exception as exc:  # AnalysisException: unreadable, not that format
+        raise InputError(f"{path}: Spark cannot read it as {kind}: {str(exc).splitlines()[0]}") from None
+
+
+def _read_csv(reader: Any, path: str) -> Any:
+    """Numbers and booleans typed as Spark infers them; dates and times kept as their text, as the pandas engine
+    reads a CSV (a `datetime` rule parses them; examples show the text as written, offset included)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    inferred = reader.option("header", True).option("inferSchema", True).csv(path)
+    fields = inferred.schema.fields
+    if not any(type(f.dataType).__name__ in _TIME_TYPES for f in fields):
+        return inferred
+    schema = StructType(
+        [
+            StructField(f.name, StringType(), True) if type(f.dataType).__name__ in _TIME_TYPES else f
+            for f in fields
+        ]
+    )
+    return reader.option("header", True).schema(schema).csv(path)
+
+
+def frame_zones(frame: Any) -> dict[str, str]:
+    """The zone of each zoned timestamp column of a pandas frame."""
+    zones: dict[str, str] = {}
+    for name, dtype in frame.dtypes.items():
+        tz = getattr(dtype, "tz", None)
+        if tz is not None:
+            zones[str(name)] = str(tz)
+    return zones
+
+
+def path_zones(path: str) -> dict[str, str]:
+    """The zone of each zoned timestamp column of a local Parquet file or dataset, from its footer (the schema
+    only: no rows are read); {} for other formats and paths only Spark reaches."""
+    if reader_kind(path) != "parquet" or not os.path.exists(path):
+        return {}
+    first = _first_file(path)
+    if first is None:
+        return {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(first)
+    except (OSError, pa.ArrowException):
+        return {}
+    return {f.name: str(f.type.tz) for f in schema if pa.types.is_timestamp(f.type) and f.type.tz}
+
+
+def _first_file(path: str) -> str | None:
+    if os.path.isfile(path):
+        return path
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if not name.startswith((".", "_")) and not name.endswith(".crc"):
+                return os.path.join(folder, name)
+    return None
+
+
+def in_zone(micros: int, zone: str | None) -> str:
+    """UTC microseconds as the ISO text of that instant in `zone` (UTC when None or unknown)."""
+    import pandas as pd
+
+    stamp = pd.Timestamp(int(micros), unit="us", tz="UTC")
+    if zone:
+        try:
+            stamp = stamp.tz_convert(zone)
+        except (ValueError, TypeError, KeyError):
+            pass  # a zone this Python does not know: shown in UTC
+    return stamp.isoformat()
+
+
+@dataclass
+class SparkSource:
+    """A batch Spark reads (a path or a table), seen as monitoring sees a local DataSource: its name, its
+    columns, its profile computed on the executors, and the few columns metrics need."""
+
+    name: str
+    df: Any
+    zones: dict[str, str] = field(default_factory=dict)
+
+    def schema(self) -> list[str]:
+        return [str(c) for c in self.df.columns]
+
+    def profile(self, columns: list[str] | None = None) -> Profile:
+        from mlops.data.spark.profile import profile_frame
+
+        return profile_frame(self.df, columns)
+
+    def chunks(self, columns: list[str] | None = None) -> Iterator[Any]:
+        """The named columns' rows as one pandas frame (labels and predictions for live metrics: these rows
+        do reach the driver, as they reach a local engine's process)."""
+        from mlops.data.spark.columns import quoted
+
+        names = columns if columns is not None else self.schema()
+        yield self.df.select(*[quoted(c) for c in names]).toPandas()
