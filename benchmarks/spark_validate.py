@@ -117,8 +117,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="200k rows instead of 20M")
     parser.add_argument("--data", help="a folder for the Parquet data (kept; written when absent)")
     parser.add_argument("--only", choices=["mlops", "pandera"], help="time one side only")
+    parser.add_argument("--rows", type=int, help="this many rows (the test suite's smoke run)")
     args = parser.parse_args()
-    rows = 200_000 if args.quick else 20_000_000
+    rows = args.rows or (200_000 if args.quick else 20_000_000)
     spark = session()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.data or tmp) / "data.parquet"

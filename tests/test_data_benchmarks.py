@@ -72,3 +72,24 @@ def test_engines_benchmark_finds_the_same_drift_on_every_engine(tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     assert "same drift statistics on every engine: yes" in proc.stdout
     assert "pandas " in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_spark_validate_benchmark_runs_with_a_bounded_driver(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "spark_validate.py"), "--rows", "20000", "--only", "mlops"],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "PYSPARK_PYTHON": sys.executable,  # the workers import pyarrow from this environment
+            "HOME": str(tmp_path),
+            "TMPDIR": str(tmp_path),
+        },
+    )
+    # exit 1 would mean the driver's heap went past 1 GB
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "rows 20,000" in proc.stdout
+    assert "mlops spark engine:" in proc.stdout
