@@ -69,7 +69,12 @@ def fingerprint(common: Path) -> str | None:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(Path(entry.path))
                 continue
-            st = entry.stat(follow_symlinks=False)
+            if entry.name.endswith(".lock"):  # a ref being written: git's lock file, never a ref itself
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # deleted (or renamed into place) since the walk listed it
+                continue
             parts.append(f"{entry.path}\0{st.st_ino} {st.st_size} {st.st_mtime_ns}")
     parts.sort()
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
