@@ -88,6 +88,7 @@ class FileRun:
     rows: int
     bounds: list[tuple[int, int]]
     candidates: set[str]  # integer columns pandas may hold as floats (nulls, numpy dtype)
+    groups: dict[str, int] = field(default_factory=dict)  # column -> its group in the whole-file query
     cache: dict[tuple[str, int], bool] = field(default_factory=dict)
 
     def floats(self, name: str, row: int) -> bool:
@@ -121,7 +122,7 @@ def run_file(
     scan = pl.scan_parquet(source.path)
     exprs = [*aggregations(natives, examples=False), pl.len().alias("rows")]
     try:
-        row = _collect_grouped(scan, exprs, column_groups(source.path))
+        row = _collect_grouped(scan, exprs, run.groups)
     except pl.exceptions.PolarsError:  # the chunked path reads it again, and words what is wrong with it
         return step.active, None
     run.rows = int(row["rows"])
@@ -148,12 +149,9 @@ def _collect_grouped(scan: Any, exprs: list[Any], groups: dict[str, int]) -> dic
     return row
 
 
-def column_groups(path: str) -> dict[str, int]:
-    """Each column's group: consecutive columns, each group about GROUP_BYTES in memory (estimated as 8 bytes
-    a row plus the decoded Parquet size, which is what a string column adds)."""
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(path).metadata
+def column_groups(meta: Any) -> dict[str, int]:
+    """Each column's group (from the Parquet metadata): consecutive columns, each group about GROUP_BYTES in
+    memory (estimated as 8 bytes a row plus the decoded Parquet size, which is what a string column adds)."""
     sizes: dict[str, int] = {}
     for i in range(meta.num_row_groups):
         group = meta.row_group(i)
@@ -241,7 +239,11 @@ def _inspect(
     }
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     bounds = list(_bounds(sizes, chunk_rows))
-    return FileProbe(schema, stats), FileRun(path, chunk_rows, meta.num_rows, bounds, candidates), na_columns
+    return (
+        FileProbe(schema, stats),
+        FileRun(path, chunk_rows, meta.num_rows, bounds, candidates, groups=column_groups(meta)),
+        na_columns,
+    )
 
 
 def pandas_nulls(schema: Any) -> tuple[set[str], set[str]]:
