@@ -125,3 +125,66 @@ def test_validate_stage_passes_its_engine(repo: Path) -> None:
     code, out, err = invoke("compile")
     assert code == 0, out + err
     assert "--engine pandas" in (repo / "dvc.yaml").read_text()
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+def test_example_values_read_the_same_whatever_the_engine_holds(tmp_path: Path, engine: str) -> None:
+    """An integer column with a missing value (pandas holds that chunk as floats, polars as integers) and a
+    nullable integer from Parquet (pd.NA in pandas): the examples a user reads are the same on every engine,
+    in single values and in row texts."""
+    rules = (
+        "kind: Rules\nversion: 1\ncolumns:\n  n: {type: integer, max: 10}\n"
+        "table:\n  unique_keys: [[k, n]]\nchecks:\n  - {name: small, expr: 'n < 10 or id > 3'}\n"
+    )
+    write(tmp_path, "r.yaml", rules)
+    write(tmp_path, "d.csv", "id,n,k\n1,52,a\n2,,a\n3,,a\n4,60,b\n5,3,b\n")
+    pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5],
+            "n": pd.array([52, None, None, 60, 3], dtype="Int64"),
+            "k": ["a", "a", "a", "b", "b"],
+        }
+    ).to_parquet(tmp_path / "d.parquet")
+    for data in ("d.csv", "d.parquet"):
+        code, out, err = invoke(
+            "validate",
+            str(tmp_path / data),
+            "--rules",
+            str(tmp_path / "r.yaml"),
+            "--engine",
+            engine,
+            "--json",
+        )
+        assert code == 1, err
+        results = {r["rule"]: r["examples"] for r in json.loads(out)["results"]}
+        assert results["n.max"] == [{"row": 0, "value": 52}, {"row": 3, "value": 60}], data
+        assert results["check.small"] == [{"row": 0, "value": "n=52, id=1"}], data
+        assert results["table.unique_key.k+n"] == [{"row": 2, "value": "k=a, n=None"}], data
+        assert '"value": 52.0' not in out and "<NA>" not in out
+
+
+def test_example_values_are_written_by_what_they_are() -> None:
+    import math
+
+    import numpy as np
+
+    from mlops.data.columns import jsonable, row_text
+
+    assert [jsonable(v) for v in (52.0, np.float64(-0.0), np.int64(7), 2.5, np.float32(0.5))] == [
+        52,
+        0,
+        7,
+        2.5,
+        0.5,
+    ]
+    assert all(type(jsonable(v)) is int for v in (52.0, np.float64(3.0), np.int32(3)))
+    assert [jsonable(v) for v in (None, math.nan, np.nan, pd.NA, pd.NaT, np.datetime64("NaT"))] == [None] * 6
+    assert [jsonable(v) for v in (math.inf, -math.inf, float(2**53), True)] == [
+        "inf",
+        "-inf",
+        float(2**53),
+        True,
+    ]
+    stamp = pd.Timestamp("2024-03-01 12:00", tz="Europe/Paris")
+    assert jsonable(stamp) == "2024-03-01T12:00:00+01:00"
+    assert row_text(["a", "b", "c"], [52.0, pd.NA, "x"]) == "a=52, b=None, c=x"

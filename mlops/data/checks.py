@@ -280,7 +280,7 @@ class _RowText:
 
     def __getitem__(self, i: int) -> str:
         # column by column: a row of mixed dtypes would turn 1 into 1.0
-        return ", ".join(f"{k}={colmod.jsonable(self.frame[k].iloc[i])}" for k in self.frame.columns)
+        return colmod.row_text(self.frame.columns, (self.frame[k].iloc[i] for k in self.frame.columns))
 
 
 def _row_text(frame: Any) -> Any:

@@ -7,7 +7,7 @@ values that do conform.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -296,11 +296,19 @@ def _as_number(value: Any, kind: str) -> float | None:
     return None
 
 
-def jsonable(value: Any) -> Any:
-    """An example value as JSON can hold it."""
-    import math
+# Integral floats below 2**53 are written as integers: every such float is exactly that integer.
+_EXACT_INTEGERS = 2**53
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas' pd.NA and pd.NaT
 
-    if value is None:
+
+def jsonable(value: Any) -> Any:
+    """An example value as JSON holds it, written by what the value is, not by how an engine holds it.
+
+    The same value reads the same on every engine and in every chunk: every kind of missing (None, NaN,
+    pd.NA, NaT) is None, and an integral float is an integer (52.0 is 52: pandas holds an integer column as
+    floats in a chunk with a null, polars and Spark keep it integer). Timestamps are ISO 8601 text; infinities
+    are "inf" and "-inf"."""
+    if value is None or type(value).__name__ in _MISSING_TYPES:
         return None
     if hasattr(value, "isoformat"):
         try:
@@ -313,7 +321,22 @@ def jsonable(value: Any) -> Any:
         except (ValueError, AttributeError):
             return str(value)
     if isinstance(value, float):
-        return None if math.isnan(value) else (value if math.isfinite(value) else str(value))
-    if isinstance(value, (bool, int, str)):
+        return _float_value(value)
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     return str(value)
+
+
+def _float_value(value: float) -> float | int | str | None:
+    import math
+
+    if math.isnan(value):
+        return None
+    if not math.isfinite(value):
+        return str(value)
+    return int(value) if value.is_integer() and abs(value) < _EXACT_INTEGERS else value
+
+
+def row_text(names: Iterable[str], values: Iterable[Any]) -> str:
+    """A failing row of several columns (unique_key, checks:) as `a=1, b=x`, alike on every engine."""
+    return ", ".join(f"{name}={jsonable(value)}" for name, value in zip(names, values))

@@ -49,30 +49,6 @@ class Piece:
         """Every column read (polars may lack some a pandas chunk holds: mixed objects stay pandas-only)."""
         return list(self.pandas.columns) if self.pandas is not None else list(self.frame.columns)
 
-    def pandas_dtypes(self) -> dict[str, Any]:
-        """The dtypes the pandas chunk has (Arrow's pandas metadata may restore nullable Int64 and such)."""
-        if self.pandas is not None:
-            return dict(self.pandas.dtypes.items())
-        from mlops.data.source import _to_pandas
-
-        return dict(_to_pandas(self.arrow.slice(0, 0)).dtypes.items())
-
-    def shown(self) -> tuple[set[str], set[str]]:
-        """How pandas would show this chunk's examples: integer columns held as float64 because they have
-        nulls here, and columns whose nulls are pd.NA (shown as "<NA>")."""
-        import numpy as np
-        import pandas as pd
-
-        dtypes = self.pandas_dtypes()
-        nulls = {n for n in self.frame.columns if self.frame[n].null_count()}
-        floats = {
-            n
-            for n, t in self.frame.schema.items()
-            if t.is_integer() and n in nulls and isinstance(dtypes.get(n), np.dtype)
-        }
-        na = {n for n, t in dtypes.items() if getattr(t, "na_value", None) is pd.NA}
-        return floats, na
-
     def to_pandas(self, columns: list[str] | None) -> Any:
         from mlops.data.source import _to_pandas
 
@@ -104,7 +80,7 @@ class PolarsEngine:
         source = fast_source(as_source(data))
         step = plan(source, rules, reference, profile_all)
         chunk_rows = self.chunk_rows or DEFAULT_CHUNK_ROWS
-        rest, rows = run_file(source, step, rules, chunk_rows)
+        rest, rows = run_file(source, step, rules)
         if rows is None:
             return finish(step, rules, reference, _chunked(source, step, rules, chunk_rows, progress))
         if progress is not None:
@@ -155,8 +131,7 @@ def _run(piece: Piece, step: Plan, rules: Rules, offset: int, pool: Any) -> None
     if natives:
         exprs = aggregations(natives)
         row = piece.frame.select(exprs).row(0, named=True) if exprs else {}
-        floats, na = piece.shown()
-        folding = Folding(row, piece.frame.height, offset, lambda name, _: name in floats, na)
+        folding = Folding(row, piece.frame.height, offset)
         folding.frame, folding.piece = piece.frame, piece
         fold(natives, folding)
     wanted = _pandas_columns(others, step, piece.columns)

@@ -5,8 +5,8 @@ moments, exact quantiles (`quantile`), exact distinct counts (`n_unique`) and re
 and the native patterns. What the chunked pandas engine decides chunk by chunk is settled for the file from
 the Parquet statistics (null counts per column), conservatively: a rule whose answer could depend on how the
 file is cut into chunks (an integer column with nulls keyed for `unique`, an undeclared column with nulls in
-an expression) is left to the chunked path. Examples of an integer column with nulls are shown as pandas
-shows them in that row's chunk (as floats where the chunk has a null), by one small query per chunk shown.
+an expression) is left to the chunked path. Examples are written by value (columns.jsonable), so they read
+as the chunked engines' do.
 
 Memory is that of the columns the rules read, decoded once (as a hand-written polars query needs); the
 chunked path, which streams, keeps the rules left over, the profile and every file of other formats.
@@ -81,37 +81,19 @@ class FileProbe:
 
 @dataclass
 class FileRun:
-    """The file and the chunking the pandas engine would use on it (to show examples as it would)."""
+    """The file the whole-file query reads: its rows and how its columns group into queries."""
 
     path: str
-    chunk_rows: int
     rows: int
-    bounds: list[tuple[int, int]]
-    candidates: set[str]  # integer columns pandas may hold as floats (nulls, numpy dtype)
     groups: dict[str, int] = field(default_factory=dict)  # column -> its group in the whole-file query
-    cache: dict[tuple[str, int], bool] = field(default_factory=dict)
-
-    def floats(self, name: str, row: int) -> bool:
-        """Whether the pandas chunk of `row` holds integer column `name` as floats (it has a null there)."""
-        if name not in self.candidates:
-            return False
-        start, length = next((s, n) for s, n in self.bounds if s <= row < s + n)
-        if (name, start) not in self.cache:
-            import polars as pl
-
-            nulls = pl.scan_parquet(self.path).select(pl.col(name)).slice(start, length).null_count()
-            self.cache[(name, start)] = bool(nulls.collect().item())
-        return self.cache[(name, start)]
 
 
-def run_file(
-    source: DataSource, step: Plan, rules: Rules, chunk_rows: int
-) -> tuple[list[Checker], int | None]:
+def run_file(source: DataSource, step: Plan, rules: Rules) -> tuple[list[Checker], int | None]:
     """Run what polars answers for the whole file in one query; the checkers left (and the rows, or None
     when nothing ran this way)."""
     if source.fmt != "parquet" or source.path is None or step.read == [] or not step.total:
         return step.active, None
-    probe, run, na_columns = _inspect(source.path, chunk_rows, step.read)
+    probe, run = _inspect(source.path, step.read)
     if probe is None or run is None:
         return step.active, None
     natives, rest = _partition(step.active, probe, rules.column_types)
@@ -127,8 +109,8 @@ def run_file(
         return step.active, None
     run.rows = int(row["rows"])
     _recount(scan, natives, row)
-    fold(natives, Folding(row, run.rows, 0, run.floats, na_columns))
-    _examples(scan, natives, Folding({}, run.rows, 0, run.floats, na_columns))
+    fold(natives, Folding(row, run.rows, 0))
+    _examples(scan, natives, Folding({}, run.rows, 0))
     return rest, run.rows
 
 
@@ -213,61 +195,22 @@ def _examples(scan: Any, natives: list[Native], folding: Folding) -> None:
         add_examples(nat, i, folding)
 
 
-def _inspect(
-    path: str, chunk_rows: int, columns: list[str] | None = None
-) -> tuple[FileProbe | None, FileRun | None, set[str]]:
-    """The probe, the chunking and the columns shown as "<NA>"; (None, None, ...) when polars cannot read
-    it, or when the columns read would not fit in memory (then the chunked path streams them)."""
+def _inspect(path: str, columns: list[str] | None = None) -> tuple[FileProbe | None, FileRun | None]:
+    """The probe and the run; (None, None) when polars cannot read the file, or when the columns read would
+    not fit in memory (then the chunked path streams them)."""
     import polars as pl
     import pyarrow.parquet as pq
 
-    from mlops.data.engines.polars import _bounds
-
     try:
         schema = dict(pl.scan_parquet(path).collect_schema())
-        pf = pq.ParquetFile(path)
+        meta = pq.ParquetFile(path).metadata
     except Exception:  # noqa: BLE001 - any refusal: the chunked path reads it, and words its errors
-        return None, None, set()
-    meta = pf.metadata
+        return None, None
     if decoded_bytes(meta, columns) > memory_budget():
-        return None, None, set()
+        return None, None
     nulls = _null_counts(meta)
     stats = {name: FileColumn(nulls.get(name), meta.num_rows) for name in schema}
-    na_columns, numpy_ints = pandas_nulls(pf.schema_arrow)
-    candidates = {
-        n for n, t in schema.items() if t.is_integer() and stats[n].null_count() and n in numpy_ints
-    }
-    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    bounds = list(_bounds(sizes, chunk_rows))
-    return (
-        FileProbe(schema, stats),
-        FileRun(path, chunk_rows, meta.num_rows, bounds, candidates, groups=column_groups(meta)),
-        na_columns,
-    )
-
-
-def pandas_nulls(schema: Any) -> tuple[set[str], set[str]]:
-    """How the pandas engine's chunks hold this Arrow schema's columns: those whose nulls are pd.NA, and the
-    integer columns held as numpy integers (floats in a chunk with a null). Read from the schema alone when
-    the file's pandas metadata names only plain dtypes (pandas is not even imported then: it costs as much as
-    a small file's rules); else from pandas' own conversion of an empty table."""
-    import pyarrow as pa
-
-    if plain_layout(schema) is not None:
-        na = {f.name for f in schema if pa.types.is_boolean(f.type)}  # source._to_pandas: nullable booleans
-        return na, {f.name for f in schema if pa.types.is_integer(f.type)}
-    return _pandas_nulls(schema)
-
-
-def _pandas_nulls(schema: Any) -> tuple[set[str], set[str]]:
-    import numpy as np
-    import pandas as pd
-
-    from mlops.data.source import _to_pandas
-
-    dtypes = dict(_to_pandas(schema.empty_table()).dtypes.items())
-    na_columns = {str(n) for n, t in dtypes.items() if getattr(t, "na_value", None) is pd.NA}
-    return na_columns, {str(n) for n, t in dtypes.items() if isinstance(t, np.dtype) and t.kind in "iu"}
+    return FileProbe(schema, stats), FileRun(path, meta.num_rows, groups=column_groups(meta))
 
 
 _PLAIN_ARROW = ("int", "uint", "float", "double", "bool", "string", "large_string", "timestamp")

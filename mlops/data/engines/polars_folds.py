@@ -22,19 +22,8 @@ class Folding:
     row: dict[str, Any]
     rows: int  # rows folded (the chunk's, or the whole file's)
     offset: int
-    # (column, row in the chunk or file): the pandas chunk of that row holds the integer column as floats
-    floats: Callable[[str, int], bool]
-    na_columns: set[str]  # columns whose nulls pandas holds as pd.NA (examples show "<NA>")
     frame: Any = None  # the polars chunk (per-chunk folds only)
     piece: Any = None  # the chunk (mlops.data.engines.polars.Piece): its Arrow view is built only on demand
-
-    def value(self, name: str, value: Any, row: int) -> Any:
-        """An example value as the pandas checker would show it."""
-        from mlops.data import columns as colmod
-
-        if value is None:
-            return "<NA>" if name in self.na_columns else None
-        return colmod.jsonable(float(value) if self.floats(name, row) else value)
 
 
 def fold(natives: list[Native], folding: Folding) -> None:
@@ -52,17 +41,18 @@ def _fold_mask(nat: Native, i: int, f: Folding) -> None:
 
 def add_examples(nat: Native, i: int, f: Folding) -> None:
     """The first failing rows (`r{i}`) and the values shown (`v{i}`, or `v{i}_{j}` per expression column)."""
+    from mlops.data import columns as colmod
+
     checker = nat.checker
     if nat.fold == "expr":
         names = expression_columns(nat)
         for k, r in enumerate(f.row.get(f"r{i}") or []):
-            parts = [f"{name}={f.value(name, f.row[f'v{i}_{j}'][k], int(r))}" for j, name in enumerate(names)]
-            checker.examples.append({"row": f.offset + int(r), "value": ", ".join(parts)})
+            values = [f.row[f"v{i}_{j}"][k] for j in range(len(names))]
+            checker.examples.append({"row": f.offset + int(r), "value": colmod.row_text(names, values)})
         return
-    name = checker.rule.column or ""
     nulls = checker.rule.check in ("nullable", "max_null_fraction")
     for r, v in zip(f.row.get(f"r{i}") or [], f.row.get(f"v{i}") or []):
-        shown = f.value(name, None if nulls else v, int(r))
+        shown = None if nulls else colmod.jsonable(v)
         checker.examples.append({"row": f.offset + int(r), "value": shown})
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from mlops.data import engine as pandas_engine
 from mlops.data.checks import MAX_EXAMPLES, Checker, RuleResult, checker_for
-from mlops.data.columns import jsonable
+from mlops.data.columns import jsonable, row_text
 from mlops.data.engine import Progress, ValidationReport
 from mlops.data.profile import Profile
 from mlops.data.rules import Rules
@@ -175,7 +175,7 @@ class Run:
             plan = plans[i]
             values = [_json(row[f"e{i}_{j}"], s) for j, s in enumerate(plan.shown)]
             if plan.as_text:
-                value: Any = ", ".join(f"{s.name}={v}" for s, v in zip(plan.shown, values))
+                value: Any = row_text((s.name for s in plan.shown), values)
             else:
                 value = values[0]
             plan.checker.examples.append({"row": self._row_number(int(row[ROW])), "value": value})
