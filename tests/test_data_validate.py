@@ -71,7 +71,7 @@ def test_failing_rules_exit_1_with_a_json_report(case: Path) -> None:
     res = results(report)
     assert res["age.type"]["status"] == "failed"
     assert res["age.type"]["examples"] == [{"row": 2, "value": "abc"}]
-    assert res["age.min"]["examples"] == [{"row": 1, "value": 17.0}]
+    assert res["age.min"]["examples"] == [{"row": 1, "value": 17}]
     assert res["age.max"]["status"] == "passed"
     assert res["customer_id.unique"]["examples"] == [{"row": 2, "value": "c2"}]
     assert res["plan.allowed"]["failing"] == 1 and res["plan.allowed"]["failing_fraction"] == 0.2

@@ -290,7 +290,7 @@ def whole_frame(rows: int, seed: int) -> pd.DataFrame:
 
 def write_whole(path: Path) -> Path:
     """Written by Arrow without pandas' metadata: pandas then reads an integer column as float64 in the
-    chunks where it has a null, and as int64 in the others (examples show 95 there, 95.0 here)."""
+    chunks where it has a null, and as int64 in the others (examples are written by value: 95 in both)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
