@@ -61,3 +61,49 @@ def test_profile_on_spark(repo: Path) -> None:
     assert code == 0, out + err
     profile = json.loads((repo / "p.json").read_text())
     assert profile["rows"] == 4
+
+
+SPARK_DEFAULTS = """spark.master                      local[2]
+spark.driver.memory               512m
+spark.ui.enabled                  false
+spark.ui.showConsoleProgress      false
+spark.sql.shuffle.partitions      4
+spark.sql.catalogImplementation   hive
+spark.sql.warehouse.dir           {root}/warehouse
+spark.driver.extraJavaOptions     -Dderby.system.home={root}/metastore
+"""
+
+
+@pytest.mark.slow
+def test_a_table_in_the_metastore_is_validated_from_a_fresh_process(tmp_path: Path) -> None:
+    """What a user does: a table another job wrote to the (Hive) metastore, `mlops validate` and `profile` in a
+    new process, pointed at the cluster by Spark's own configuration (SPARK_CONF_DIR/spark-defaults.conf). A
+missing table is exit 2: tests/test_engine_spark_monitor.py."""
+    import os
+    import subprocess
+    import sys
+
+    write(tmp_path, "conf/spark-defaults.conf", SPARK_DEFAULTS.format(root=tmp_path))
+    write(tmp_path, "rules/r.yaml", RULES)
+    env = {**os.environ, "SPARK_CONF_DIR": str(tmp_path / "conf")}
+    writer = (
+        "from pyspark.sql import SparkSession\n"
+        "s = SparkSession.builder.getOrCreate()\n"
+        "s.createDataFrame([(1, 200, 'a'), (2, 30, 'c'), (3, 40, 'b')], 'id long, age long, plan string')"
+        ".write.saveAsTable('events')\n"
+    )
+    subprocess.run([sys.executable, "-c", writer], cwd=tmp_path, env=env, check=True, capture_output=True)
+
+    def mlops(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mlops", *args], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+
+    got = mlops("validate", "default.events", "--rules", "rules/r.yaml", "--engine", "spark", "--json")
+    assert got.returncode == 1, got.stderr
+    # rows are numbered in Spark's scan of the table's files (see the guide), so only the values are fixed
+    results = {
+        r["rule"]: (r["failing"], [e["value"] for e in r["examples"]])
+        for r in json.loads(got.stdout)["results"]
+    }
+    assert results["age.max"] == (1, [200]) and results["plan.allowed"] == (1, ["c"])
