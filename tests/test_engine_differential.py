@@ -409,3 +409,40 @@ def test_plain_parquet_layouts_name_the_columns_pandas_reads(tmp_path: Path) -> 
         assert names is None or names == DataSource.from_path(path).schema(), name
     assert plain_layout(pq.ParquetFile(tmp_path / "plain.parquet").schema_arrow) is not None
     assert plain_layout(pq.ParquetFile(tmp_path / "index.parquet").schema_arrow) is None
+
+
+def test_64_bit_ids_with_a_null_are_told_apart(tmp_path: Path) -> None:
+    """Hashes and snowflake ids fill the 64-bit range; with one null, pandas would hold them as float64, where
+    2**53 + 1 is 2**53: unique, distinct and keys would see repeats that are not there."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = 1_500_000_000_000_000_001
+    ids = [base + i for i in range(6)] + [None, base + 2, -(2**63), 2**63 - 1]
+    table = pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "u": pa.array([2**64 - 1 - i for i in range(9)] + [None], pa.uint64()),
+            "k": ["a"] * 10,
+        }
+    )
+    pq.write_table(table, tmp_path / "ids.parquet")
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {
+            "id": {"unique": True, "distinct": {"min": 9}},
+            "u": {"unique": True, "distinct": {"min": 9}},
+        },
+        "table": {"unique_keys": [["k", "id"]]},
+    }
+    expected = report("pandas", tmp_path / "ids.parquet", rules, chunk_rows=4).to_dict()
+    by_rule = {r["rule"]: r for r in expected["results"]}
+    assert by_rule["id.unique"]["failing"] == 1 and by_rule["id.unique"]["examples"] == [
+        {"row": 7, "value": base + 2}
+    ]
+    assert by_rule["table.unique_key.k+id"]["failing"] == 1
+    assert by_rule["u.unique"]["status"] == "passed" and by_rule["u.distinct"]["status"] == "passed"
+    assert by_rule["id.distinct"]["observed"] == 8 and by_rule["u.distinct"]["observed"] == 9
+    for engine in ENGINES:
+        same_results(expected, report(engine, tmp_path / "ids.parquet", rules, chunk_rows=4).to_dict())

@@ -324,6 +324,8 @@ def jsonable(value: Any) -> Any:
         return _float_value(value)
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    if type(value).__name__ == "Decimal" and value.is_finite() and value.as_tuple().exponent >= 0:
+        return int(value)  # a decimal of scale 0 is an integer (Spark reads Parquet's uint64 as one)
     return str(value)
 
 

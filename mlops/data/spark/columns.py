@@ -59,7 +59,9 @@ def _view(name: str, dtype: Any, declared: str | None) -> SparkView:
     if tname == "BooleanType":
         return _boolean_view(name, col, declared)
     if tname in _NUMERIC:
-        return _numeric_view(name, col, tname, declared)
+        # a decimal of scale 0 holds integers (Spark reads Parquet's uint64 so): keyed exactly, as integers
+        whole = tname in _INTEGRAL or (tname == "DecimalType" and dtype.scale == 0)
+        return _numeric_view(name, col, whole, declared)
     if tname in ("TimestampType", "TimestampNTZType", "DateType"):
         null = col.isNull()
         bad = F.lit(False) if declared in (None, "datetime", "category") else ~null
@@ -77,11 +79,10 @@ def _boolean_view(name: str, col: Any, declared: str | None) -> SparkView:
     return SparkView(name, col, null, "bool", bad, F.coalesce(col, no), "boolean")
 
 
-def _numeric_view(name: str, col: Any, tname: str, declared: str | None) -> SparkView:
+def _numeric_view(name: str, col: Any, integral: bool, declared: str | None) -> SparkView:
     from pyspark.sql import functions as F
 
     numbers = col.cast("double")
-    integral = tname in _INTEGRAL
     null = col.isNull() | (F.lit(False) if integral else F.isnan(numbers))
     null = F.coalesce(null, F.lit(True))
     found = "integer" if integral else "number"
@@ -204,7 +205,7 @@ def key(view: SparkView) -> Any:
     from pyspark.sql import functions as F
 
     if view.kind == "num":
-        typed = view.series.cast("long").cast("string") if view.integral else _number_text(view.numbers)
+        typed = view.series.cast("string") if view.integral else _number_text(view.numbers)
     elif view.kind in ("bool", "dt"):
         typed = view.numbers.cast("string")
     else:
