@@ -446,3 +446,66 @@ def test_64_bit_ids_with_a_null_are_told_apart(tmp_path: Path) -> None:
     assert by_rule["id.distinct"]["observed"] == 8 and by_rule["u.distinct"]["observed"] == 9
     for engine in ENGINES:
         same_results(expected, report(engine, tmp_path / "ids.parquet", rules, chunk_rows=4).to_dict())
+
+
+def test_warehouse_types_read_alike(tmp_path: Path) -> None:
+    """Decimals (money), durations, dates and a binary column, as warehouse exports hold them: decimals are
+    numbers (Spark's view), durations are seconds, and a binary column is no crash. Spark reads a Parquet
+    duration as a plain count of its unit (seconds here), so its profile is not compared."""
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    amounts = ["1.10", None, "-3.25", "99999.99", "0.00", "5"]
+    table = pa.table(
+        {
+            "amount": pa.array(
+                [None if a is None else decimal.Decimal(a) for a in amounts], pa.decimal128(10, 2)
+            ),
+            "units": pa.array([1, 2, None, 4, 4, 6], pa.decimal128(12, 0)),
+            "wait": pa.array([1, 2, 3, None, 5, 6], pa.duration("s")),
+            "day": pa.array([dt.date(2024, 1, i + 1) for i in range(5)] + [None], pa.date32()),
+            "blob": pa.array([b"a", b"\xff", None, b"", b"x", b"y"], pa.binary()),
+        }
+    )
+    path = tmp_path / "warehouse.parquet"
+    pq.write_table(table, path)
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {
+            "amount": {
+                "type": "number",
+                "min": 0,
+                "max": 1000,
+                "mean": {"max": 10},
+                "quantiles": {0.5: {"max": 10}},
+            },
+            "units": {"type": "integer", "unique": True, "max": 5},
+            "wait": {"min": 2},
+            "day": {"type": "datetime", "min": "2024-01-02"},
+            "blob": {"nullable": False},
+        },
+        "checks": [{"name": "positive", "expr": "amount > 0"}],
+    }
+    expected = report("pandas", path, rules).to_dict()
+    by_rule = {r["rule"]: r for r in expected["results"]}
+    assert by_rule["amount.max"]["examples"] == [{"row": 3, "value": 99999.99}]
+    assert (
+        by_rule["amount.mean"]["status"] == "failed"
+        and "cannot evaluate" not in by_rule["amount.mean"]["message"]
+    )
+    assert by_rule["check.positive"]["examples"] == [
+        {"row": 2, "value": "amount=-3.25"},
+        {"row": 4, "value": "amount=0"},
+    ]
+    assert by_rule["units.unique"]["examples"] == [{"row": 4, "value": 4}]
+    assert by_rule["wait.min"]["examples"] == [{"row": 0, "value": 1}]
+    assert by_rule["day.min"]["failing"] == 1 and by_rule["blob.nullable"]["failing"] == 1
+    profile = get_engine("pandas").profile(str(path)).to_json()
+    for engine in ENGINES:
+        same_results(expected, report(engine, path, rules).to_dict())
+        if engine != "spark":
+            assert get_engine(engine).profile(str(path)).to_json() == profile

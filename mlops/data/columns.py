@@ -324,8 +324,9 @@ def jsonable(value: Any) -> Any:
         return _float_value(value)
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    if type(value).__name__ == "Decimal" and value.is_finite() and value.as_tuple().exponent >= 0:
-        return int(value)  # a decimal of scale 0 is an integer (Spark reads Parquet's uint64 as one)
+    if type(value).__name__ == "Decimal" and value.is_finite():
+        # a number, as the pandas engine reads decimals; exact when its scale is 0 (Spark's uint64)
+        return int(value) if value.as_tuple().exponent >= 0 else _float_value(float(value))
     return str(value)
 
 

@@ -238,7 +238,7 @@ class ColumnAccumulator:
         if not self.numeric:
             values = series[~null]
             if self.dtype == "string":
-                values = values.astype(str)
+                values = _as_text(values)
             self.cats.add(values.to_numpy())
             return
         import numpy as np
@@ -330,6 +330,14 @@ class ColumnAccumulator:
             if not self.cats.overflow
             else self.rows - self.nulls - sum(col.counts)
         )
+
+
+def _as_text(values: Any) -> Any:
+    """Values as text; bytes that are not UTF-8 (a binary column) with their odd bytes escaped."""
+    try:
+        return values.astype(str)
+    except UnicodeDecodeError:
+        return values.map(lambda v: v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else str(v))
 
 
 def _numbers(series: Any, null: Any, dtype: str) -> Any:

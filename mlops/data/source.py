@@ -300,32 +300,58 @@ def _row_counts(total: int, chunk_rows: int) -> Iterator[Any]:
 def _to_pandas(table: Any) -> Any:
     """An Arrow table or batch as pandas, with the same dtypes whatever the chunk holds.
 
-    Dictionary-encoded columns are decoded (a categorical would compare and hash unlike its values), and
-    booleans become pandas' nullable boolean (Arrow gives object arrays for a chunk with a null, bool without).
+    Dictionary-encoded columns are decoded (a categorical would compare and hash unlike its values), decimals
+    are numbers, durations are seconds, and booleans become pandas' nullable boolean (Arrow gives object arrays for a chunk with a null, bool without).
     Integers with nulls still come out as float64 in some chunks (rules compare numbers by value), except
     where a float would change them: past 2**53 (64-bit ids and hashes) they stay exact, as nullable Int64.
     """
     import pandas as pd
     import pyarrow as pa
 
-    if any(pa.types.is_dictionary(f.type) for f in table.schema):
+    readable = pa.schema([pa.field(f.name, _readable_type(f.type)) for f in table.schema])
+    if readable != table.schema:
         if isinstance(table, pa.RecordBatch):
             table = pa.Table.from_batches([table])
-        table = table.cast(
-            pa.schema(
-                [
-                    pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
-                    for f in table.schema
-                ]
-            )
-        )
+        table = table.cast(readable)
     mapping = {pa.bool_(): pd.BooleanDtype()}
     frame = table.to_pandas(types_mapper=mapping.get)
     if table.num_columns == 0:  # pandas has no rows without columns; keep the length
         frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
     for name, column in _wide_integers(table):
         frame[name] = column.to_pandas(types_mapper=_nullable_integers().get)
+    for name, column in _durations(table):
+        frame[name] = column
     return frame
+
+
+def _durations(table: Any) -> list[tuple[str, Any]]:
+    """Duration columns as float seconds, whatever their unit (polars reads seconds as milliseconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+    return [
+        (
+            f.name,
+            pc.divide(
+                pc.cast(table.column(i).cast(pa.int64()), pa.float64()), per_second[f.type.unit]
+            ).to_pandas(),
+        )
+        for i, f in enumerate(table.schema)
+        if pa.types.is_duration(f.type)
+    ]
+
+
+def _readable_type(arrow_type: Any) -> Any:
+    """The type a column is read as: dictionaries as their values; decimals as numbers (as Spark reads them),
+    integers when their scale is 0 and they fit 64 bits, else float64."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        return _readable_type(arrow_type.value_type)
+    if pa.types.is_decimal(arrow_type):
+        return pa.int64() if arrow_type.scale == 0 and arrow_type.precision <= 18 else pa.float64()
+    return arrow_type
 
 
 def _wide_integers(table: Any) -> list[tuple[str, Any]]:

@@ -1,6 +1,7 @@
 """Profiles of Spark DataFrames: the pandas engine's ProfileBuilder run per partition on the executors.
 
-Timestamps with a zone are handed to the builders as UTC wall-clock times, as the pandas engine profiles them.
+Timestamps with a zone are handed to the builders as UTC wall-clock times and decimals as numbers, as the
+pandas engine profiles them.
 """
 
 from __future__ import annotations
@@ -13,23 +14,36 @@ from mlops.data.spark.columns import quoted
 
 def profile_frame(df: Any, columns: list[str] | None, declared: dict[str, str] | None = None) -> Profile:
     """The profile of `columns` (all when None) of a Spark DataFrame."""
-    from pyspark.sql import functions as F
 
     from mlops.data.spark.partials import profile_builder
 
     names = [c for c in df.columns if columns is None or c in columns]
-    types = {f.name: type(f.dataType).__name__ for f in df.schema.fields}
-    selected = []
-    for name in names:
-        col = quoted(name)
-        if types[name] == "TimestampType":
-            col = F.to_utc_timestamp(col, F.current_timezone())
-        selected.append(col.alias(name))
+    fields = {f.name: f.dataType for f in df.schema.fields}
+    selected = [_as_pandas_reads(quoted(name), fields[name]).alias(name) for name in names]
     builder = profile_builder(df.select(*selected), columns)
     profile = builder.result()
     # Arrow hands an integer column with nulls to the executors as floats; its values are still integers
-    integral = {"ByteType", "ShortType", "IntegerType", "LongType"}
     for name, column in profile.columns.items():
-        if types.get(name) in integral and column.dtype == "number":
+        if name in fields and _integral(fields[name]) and column.dtype == "number":
             column.dtype = "integer"
     return profile
+
+
+def _as_pandas_reads(col: Any, dtype: Any) -> Any:
+    """The column as the pandas engine reads it: zoned timestamps as UTC wall-clock times, decimals as
+    numbers (mlops.data.source._readable_type; Spark would hand them over as Python Decimal objects)."""
+    from pyspark.sql import functions as F
+
+    name = type(dtype).__name__
+    if name == "TimestampType":
+        return F.to_utc_timestamp(col, F.current_timezone())
+    if name == "DecimalType":
+        return col.cast("long" if dtype.scale == 0 and dtype.precision <= 18 else "double")
+    return col
+
+
+def _integral(dtype: Any) -> bool:
+    name = type(dtype).__name__
+    return name in ("ByteType", "ShortType", "IntegerType", "LongType") or (
+        name == "DecimalType" and dtype.scale == 0
+    )
