@@ -77,8 +77,8 @@ spark.driver.extraJavaOptions     -Dderby.system.home={root}/metastore
 @pytest.mark.slow
 def test_a_table_in_the_metastore_is_validated_from_a_fresh_process(tmp_path: Path) -> None:
     """What a user does: a table another job wrote to the (Hive) metastore, `mlops validate` and `profile` in a
-    new process, pointed at the cluster by Spark's own configuration (SPARK_CONF_DIR/spark-defaults.conf). A
-missing table is exit 2: tests/test_engine_spark_monitor.py."""
+        new process, pointed at the cluster by Spark's own configuration (SPARK_CONF_DIR/spark-defaults.conf). A
+    missing table is exit 2: tests/test_engine_spark_monitor.py."""
     import os
     import subprocess
     import sys
@@ -107,3 +107,15 @@ missing table is exit 2: tests/test_engine_spark_monitor.py."""
         for r in json.loads(got.stdout)["results"]
     }
     assert results["age.max"] == (1, [200]) and results["plan.allowed"] == (1, ["c"])
+
+
+def test_a_parquet_file_of_nanosecond_timestamps_says_how_to_write_it(repo: Path) -> None:
+    """pandas writes nanosecond timestamps by default, and Spark refuses them: exit 2 with the way out."""
+    frame = pd.DataFrame({"at": pd.to_datetime(["2024-01-01 00:00:00.000000001"]), "age": [1], "plan": ["a"]})
+    frame.to_parquet(repo / "ns.parquet")  # TIMESTAMP(NANOS)
+    code, _, err = invoke("validate", "ns.parquet", "--rules", "rules/r.yaml", "--engine", "spark")
+    assert code == 2, err
+    assert "Spark reads no nanosecond timestamps" in err and "coerce_timestamps='us'" in err
+    frame.to_parquet(repo / "us.parquet", coerce_timestamps="us", allow_truncated_timestamps=True)
+    code, out, err = invoke("validate", "us.parquet", "--rules", "rules/r.yaml", "--engine", "spark")
+    assert code == 0, out + err

@@ -42,7 +42,17 @@ def read_path(spark: Any, path: str) -> Any:
             return reader.json(path)
         return reader.parquet(path)
     except Exception as exc:  # AnalysisException: unreadable, not that format
-        raise InputError(f"{path}: Spark cannot read it as {kind}: {str(exc).splitlines()[0]}") from None
+        reason = str(exc).splitlines()[0]
+        raise InputError(f"{path}: Spark cannot read it as {kind}: {reason}{_hint(reason)}") from None
+
+
+def _hint(reason: str) -> str:
+    if "TIMESTAMP(NANOS" in reason:  # pandas' and pyarrow's default: Spark reads microseconds at most
+        return (
+            "; Spark reads no nanosecond timestamps: write the file with microseconds"
+            " (pandas: df.to_parquet(path, coerce_timestamps='us'), pyarrow: coerce_timestamps='us')"
+        )
+    return ""
 
 
 def _read_csv(reader: Any, path: str) -> Any:
