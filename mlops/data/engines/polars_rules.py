@@ -183,7 +183,7 @@ def _compile_expr(checker: Checker, frame: Any, types: dict[str, str]) -> Native
 
 def _keyed_alike(check: str, kind: Kind, dtype: Any, series: Any) -> bool:
     """Whether the native fold keys or matches values as the pandas checker would on this chunk: a pandas
-    chunk turns integers with nulls into floats (huge ones lose digits), so those go the pandas way."""
+    chunk turns integers with nulls into floats, so those go the pandas way."""
     if check == "pattern":
         return kind == "str"
     exact_ints = dtype.is_signed_integer() and series.null_count() == 0
