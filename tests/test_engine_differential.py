@@ -509,3 +509,20 @@ def test_warehouse_types_read_alike(tmp_path: Path) -> None:
         same_results(expected, report(engine, path, rules).to_dict())
         if engine != "spark":
             assert get_engine(engine).profile(str(path)).to_json() == profile
+
+
+def test_a_csv_with_quoted_line_breaks_and_quotes_reads_alike(tmp_path: Path) -> None:
+    """RFC 4180: a quoted field holds a line break and "" for a quote (free-text columns in real exports)."""
+    path = tmp_path / "notes.csv"
+    path.write_text('id,note,n\n1,"line one\nline two",5\n2,"he said ""hi""",6\n3,plain,7\n4,,8\n')
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {"id": {"type": "integer", "max": 2}, "note": {"allowed": ["plain"]}, "n": {"max": 6}},
+    }
+    expected = report("pandas", path, rules).to_dict()
+    by_rule = {r["rule"]: r for r in expected["results"]}
+    assert expected["summary"]["failed"] == 3 and by_rule["id.type"]["status"] == "passed"
+    assert [e["value"] for e in by_rule["note.allowed"]["examples"]] == ["line one\nline two", 'he said "hi"']
+    for engine in ENGINES:
+        same_results(expected, report(engine, path, rules).to_dict())

@@ -60,7 +60,10 @@ def _read_csv(reader: Any, path: str) -> Any:
     reads a CSV (a `datetime` rule parses them; examples show the text as written, offset included)."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    inferred = reader.option("header", True).option("inferSchema", True).csv(path)
+    # RFC 4180, as pandas reads it: a quoted field may hold line breaks and "" for a quote (Spark's defaults
+    # split such a row in two and take \" for a quote); a file is then read by one task, not split
+    reader = reader.option("header", True).option("multiLine", True).option("escape", '"')
+    inferred = reader.option("inferSchema", True).csv(path)
     fields = inferred.schema.fields
     if not any(type(f.dataType).__name__ in _TIME_TYPES for f in fields):
         return inferred
@@ -70,7 +73,7 @@ def _read_csv(reader: Any, path: str) -> Any:
             for f in fields
         ]
     )
-    return reader.option("header", True).schema(schema).csv(path)
+    return reader.option("inferSchema", False).schema(schema).csv(path)
 
 
 def frame_zones(frame: Any) -> dict[str, str]:
