@@ -302,8 +302,8 @@ def _to_pandas(table: Any) -> Any:
 
     Dictionary-encoded columns are decoded (a categorical would compare and hash unlike its values), decimals
     are numbers, durations are seconds, and booleans become pandas' nullable boolean (Arrow gives object arrays for a chunk with a null, bool without).
-    Integers with nulls still come out as float64 in some chunks (rules compare numbers by value), except
-    where a float would change them: past 2**53 (64-bit ids and hashes) they stay exact, as nullable Int64.
+    Integers with nulls stay integers (pandas' nullable Int64 and kin), as polars and Spark hold them: as
+    float64 they would change past 2**53 (64-bit ids and hashes) and profile as numbers.
     """
     import pandas as pd
     import pyarrow as pa
@@ -317,7 +317,7 @@ def _to_pandas(table: Any) -> Any:
     frame = table.to_pandas(types_mapper=mapping.get)
     if table.num_columns == 0:  # pandas has no rows without columns; keep the length
         frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
-    for name, column in _wide_integers(table):
+    for name, column in _integers_with_nulls(table):
         frame[name] = column.to_pandas(types_mapper=_nullable_integers().get)
     for name, column in _durations(table):
         frame[name] = column
@@ -354,29 +354,31 @@ def _readable_type(arrow_type: Any) -> Any:
     return arrow_type
 
 
-def _wide_integers(table: Any) -> list[tuple[str, Any]]:
-    """The integer columns with nulls holding a value that float64 cannot (beyond 2**53)."""
+def _integers_with_nulls(table: Any) -> list[tuple[str, Any]]:
+    """The integer columns holding a null (Arrow would hand them to pandas as float64)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    wide = []
-    for i, field in enumerate(table.schema):
-        column = table.column(i)
-        if pa.types.is_integer(field.type) and column.null_count and field.type.bit_width > 32:
-            low, high = pc.min_max(column).values()
-            if max(abs(low.as_py() or 0), abs(high.as_py() or 0)) > _EXACT_FLOATS:
-                wide.append((field.name, column))
-    return wide
-
-
-_EXACT_FLOATS = 2**53
+    return [
+        (field.name, table.column(i))
+        for i, field in enumerate(table.schema)
+        if pa.types.is_integer(field.type) and table.column(i).null_count
+    ]
 
 
 def _nullable_integers() -> dict[Any, Any]:
     import pandas as pd
     import pyarrow as pa
 
-    return {pa.int64(): pd.Int64Dtype(), pa.uint64(): pd.UInt64Dtype()}
+    return {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+    }
 
 
 def _booleans(frame: Any) -> Any:
