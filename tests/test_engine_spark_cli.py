@@ -63,6 +63,19 @@ def test_profile_on_spark(repo: Path) -> None:
     assert profile["rows"] == 4
 
 
+def test_infer_rules_on_spark_writes_what_the_local_engines_write(repo: Path) -> None:
+    """The same starter file, never-repeating ids and codes (`unique: true`) included, named as given."""
+    ids = pd.DataFrame({"id": range(30), "code": [f"c{i}" for i in range(30)], "group": ["a", "b", "c"] * 10})
+    ids.to_parquet(repo / "ids.parquet")
+    written = {}
+    for engine in ("pandas", "spark"):
+        code, out, err = invoke("infer-rules", "ids.parquet", "--engine", engine, "-o", f"{engine}.yaml")
+        assert code == 0, out + err
+        written[engine] = (repo / f"{engine}.yaml").read_text()
+    assert written["spark"].count("unique: true") == 2 and "from ids.parquet (30 rows)" in written["spark"]
+    assert written["spark"] == written["pandas"]
+
+
 SPARK_DEFAULTS = """spark.master                      local[2]
 spark.driver.memory               512m
 spark.ui.enabled                  false

@@ -100,9 +100,9 @@ def _source(engine: str, data: Any, fmt: str | None) -> Any:
 
     if isinstance(data, (str, os.PathLike)):
         if engine == "spark":
-            # Spark reads it itself: a local path (absolute: the JVM's working folder is not ours), a path
-            # only Spark reaches (s3a://, hdfs://), or a table name
-            return os.path.abspath(data) if os.path.exists(data) else os.fspath(data)
+            # Spark reads it itself: a local file (SparkEngine.opened reads it by its absolute path and reports
+            # show it as given), a path only Spark reaches (s3a://, hdfs://), or a table name
+            return DataSource.from_path(data, fmt) if os.path.exists(data) else os.fspath(data)
         return DataSource.from_path(data, fmt)
     if type(data).__module__.startswith("polars"):
         return data if engine == "spark" else DataSource.from_frame(data.to_pandas())
@@ -165,10 +165,10 @@ def infer_rules(
         raise UsageError(f"{output} already exists; pass --force to overwrite it")
     runner = _engine(engine, root)
     source = _source(runner.name, data, input_format)
-    if isinstance(source, DataSource) and runner.name != "spark":
-        prof, unique = scan(source)  # local engines: one pass that also finds the never-repeating columns
+    if runner.name == "spark":
+        prof, unique = runner.scan(source)  # type: ignore[attr-defined]
     else:
-        prof, unique = runner.profile(source), set()
+        prof, unique = scan(source)  # local engines: one pass that also finds the never-repeating columns
     name = source.name if isinstance(source, DataSource) else str(source)
     if prof.rows == 0:
         from mlops.errors import InputError

@@ -145,3 +145,20 @@ class SparkEngine:
 
         df, _ = self.frame(data)
         return profile_frame(df, columns)
+
+    def scan(self, data: Any) -> tuple[Profile, set[str]]:
+        """The profile and the integer and text columns whose values never repeat (as mlops.data.infer.scan):
+        one exact distinct count per such column, on the executors."""
+        from pyspark.sql import functions as F
+
+        from mlops.data.spark.columns import quoted
+        from mlops.data.spark.profile import profile_frame
+
+        df, _ = self.frame(data)
+        profile = profile_frame(df, None)
+        names = [n for n, c in profile.columns.items() if c.dtype in ("integer", "string") and c.non_null]
+        if not names:
+            return profile, set()
+        counts = [F.count_distinct(quoted(n)).alias(f"d{i}") for i, n in enumerate(names)]
+        row = df.agg(*counts).collect()[0]
+        return profile, {n for i, n in enumerate(names) if int(row[f"d{i}"]) == profile.columns[n].non_null}
