@@ -83,7 +83,7 @@ def _flagged(df: Any, options: Any, types: dict[str, str], timestamp: str | None
     labeled = _present(label, types[options.labels]) & _present(pred, types[options.predictions])
     columns = [label.alias(LABEL), pred.alias(PRED), labeled.alias(LABELED)]
     if options.scores:
-        columns.append(quoted(options.scores).cast("double").alias(SCORE))
+        columns.append(quoted(options.scores).alias(SCORE))
     for i, name in enumerate(options.slices):
         columns.append(_slice_value(quoted(name), types[name]).alias(f"__slice{i}"))
     state = F.lit(MATURE) if timestamp is None else _maturity(quoted(timestamp), types[timestamp], limit)
@@ -96,6 +96,13 @@ def _present(col: Any, tname: str) -> Any:
     from pyspark.sql import functions as F
 
     return col.isNotNull() & ~F.isnan(col) if tname in FLOATS else col.isNotNull()
+
+
+def _double(column: str) -> Any:
+    """A column as numbers, text that is not one as null (Spark's ANSI cast would fail the job instead)."""
+    from pyspark.sql import functions as F
+
+    return F.expr(f"try_cast(`{column}` AS DOUBLE)")
 
 
 def _finite(col: Any) -> Any:
@@ -176,7 +183,7 @@ def _regression(counted: Any, options: Any, types: dict[str, str]) -> dict[str, 
 
     for column, name in ((LABEL, options.labels), (PRED, options.predictions)):
         _require_numbers(counted, column, types[name])
-    truth, pred = F.col(LABEL).cast("double"), F.col(PRED).cast("double")
+    truth, pred = _double(LABEL), _double(PRED)
     err = pred - truth
     kept = counted.where(_finite(truth) & _finite(pred)).select("*", err.alias("__err"))
     sums = [
@@ -208,11 +215,10 @@ def _regression(counted: Any, options: Any, types: dict[str, str]) -> dict[str, 
 
 def _require_numbers(counted: Any, column: str, tname: str) -> None:
     """metrics._floats: regression labels and predictions are numbers (text that parses as one counts)."""
-    from pyspark.sql import functions as F
 
     if tname in NUMERIC:
         return
-    bad = tname != "StringType" or counted.where(F.col(column).cast("double").isNull()).limit(1).count()
+    bad = tname != "StringType" or counted.where(_double(column).isNull()).limit(1).count()
     if bad:
         raise InputError("regression labels and predictions must be numbers")
 
@@ -351,7 +357,7 @@ class _Classifier:
 
         if not positives:
             return {}
-        score = F.col(PRED).cast("double") if self.probabilities else F.col(SCORE)
+        score = _double(PRED if self.probabilities else SCORE)
         group = F.lit(None) if column is None else F.col(column)
         truth: Any = F
         for value, raws in positives.items():
