@@ -161,3 +161,115 @@ def test_binary_metrics_on_spark_equal_pandas(repo: Path) -> None:
     close(record(expected)["labels"], record(got)["labels"], "labels", 0)
     assert record(got)["labels"]["delay"] == "14d" and 0 < record(got)["label_coverage"] < 1
     assert record(got)["metrics"]["truncated"] == {"shop": 71, "till": 70}
+
+
+def _edge_frames() -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
+    rng = np.random.default_rng(7)
+    n = 1_500
+    y = rng.integers(0, 2, n)
+    flags = pd.array(y.astype(bool), dtype="boolean")
+    flags[:50] = pd.NA
+    three = rng.integers(0, 3, n)
+    scores = rng.random(n)
+    scores[:40], scores[40:45] = np.nan, np.inf
+    halves = rng.integers(0, 4, n) * 0.5
+    halves[:30] = np.nan
+    times = pd.Series(
+        pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 90 * 24, n), unit="h")
+    )
+    return {
+        "booleans with nulls against 0.0/1.0 classes": (
+            pd.DataFrame({"y": flags, "p": (rng.random(n) < 0.5).astype(float)}),
+            {},
+        ),
+        "text digits against integers": (
+            pd.DataFrame({"y": np.where(y == 1, "1", "0").astype(object), "p": y}),
+            {},
+        ),
+        "non-integral labels as classes": (
+            pd.DataFrame({"y": y + 0.5, "p": y + 0.5}),
+            {"task": "classification"},
+        ),
+        "text numbers in a regression": (
+            pd.DataFrame({"y": np.array(["1.5", "2"] * (n // 2), dtype=object), "p": rng.random(n)}),
+            {"task": "regression"},
+        ),
+        "text that is not a number in a regression": (
+            pd.DataFrame({"y": np.array(["1.5", "x"] * (n // 2), dtype=object), "p": rng.random(n)}),
+            {"task": "regression"},
+        ),
+        "no prediction at all": (pd.DataFrame({"y": y, "p": np.full(n, np.nan)}), {}),
+        "three classes, scores, slices with two": (
+            pd.DataFrame(
+                {
+                    "y": three,
+                    "p": rng.integers(0, 3, n),
+                    "s": scores,
+                    "g": np.where(three == 2, "two", rng.choice(["a", "b"], n)).astype(object),
+                }
+            ),
+            {"scores": "s", "slices": ["g"]},
+        ),
+        "float, boolean and empty-text slices": (
+            pd.DataFrame(
+                {
+                    "y": y,
+                    "p": rng.random(n).round(2),
+                    "f": halves,
+                    "b": rng.random(n) < 0.5,
+                    "e": rng.choice(["", "x"], n),
+                }
+            ),
+            {"slices": ["f", "b", "e"]},
+        ),
+        "a positive class no label has": (
+            pd.DataFrame({"y": y, "p": rng.integers(0, 2, n)}),
+            {"positive": "7"},
+        ),
+        "epoch seconds as event times": (
+            pd.DataFrame({"y": y, "p": y, "t": (times.astype("int64") // 10**9).astype(float)}),
+            {"delay": "14d", "timestamp": "t"},
+        ),
+        "event times without a zone": (
+            pd.DataFrame({"y": y, "p": y, "t": times.dt.tz_localize(None)}),
+            {"delay": "14d", "timestamp": "t"},
+        ),
+    }
+
+
+EDGES = _edge_frames()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(EDGES))
+def test_edge_cases_equal_the_pandas_engine(tmp_path: Path, spark: Any, case: str) -> None:  # noqa: F811
+    """The same function the CLI calls, on files both engines read: answers, or errors, are the same."""
+    from datetime import datetime, timezone
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mlops.data.source import DataSource, read_frame
+    from mlops.errors import MlopsError
+    from mlops.monitor.run import Batch, MonitorOptions, _metrics
+    from mlops.monitor.spark_metrics import live_metrics
+
+    frame, extra = EDGES[case]
+    extra = dict(extra)
+    delay, timestamp = extra.pop("delay", None), extra.pop("timestamp", None)
+    path = tmp_path / "batch.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, coerce_timestamps="us")
+    options = MonitorOptions(data=str(path), labels="y", predictions="p", **extra)
+    source = DataSource.from_path(str(path), None)
+    batch = Batch(source, "pandas", source.schema(), read_frame(source))
+    window = datetime(2024, 3, 1, tzinfo=timezone.utc)
+
+    def answer(run: Any) -> Any:
+        try:
+            return run()
+        except MlopsError as exc:
+            return type(exc).__name__, str(exc)
+
+    want = answer(lambda: _metrics(batch, options, window, delay, timestamp))
+    got = answer(lambda: live_metrics(spark.read.parquet(str(path)), options, window, delay, timestamp))
+    close(list(want), list(got), case, 1e-9)
