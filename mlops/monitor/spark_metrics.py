@@ -18,7 +18,16 @@ import pandas as pd
 
 from mlops.errors import InputError
 from mlops.monitor import metrics as m
-from mlops.monitor.labels import MATURE, UNPARSED, LabelWindow, format_time, maturity, window_limit
+from mlops.monitor.labels import (
+    MATURE,
+    NO_TIME,
+    RECENT,
+    UNPARSED,
+    LabelWindow,
+    format_time,
+    maturity,
+    window_limit,
+)
 from mlops.monitor.spark_values import FLOATS, INTEGRAL, NUMERIC, ROW, pandas_array, require_comparable
 
 LABEL, PRED, SCORE, KEY, LABELED, STATE, GROUP = (
@@ -43,15 +52,27 @@ def live_metrics(
         require_comparable(df, labels, predictions, types)
     limit = window_limit(window, delay, timestamp, list(df.columns))
     rows = _flagged(df, options, types, timestamp if limit is not None else None, limit)
-    facts = _facts(rows, types[labels], types[predictions])
-    coverage = _coverage(facts, delay, limit)
-    if not facts["counted"]:
-        return None, coverage
-    counted = rows.where(_counted())
-    task = options.task or _task(counted, types[labels], facts)
-    if task == m.REGRESSION:
-        return _regression(counted, options, types), coverage
-    return _Classifier(counted, options, types, facts).evaluate(), coverage
+    # the few columns metrics read, kept on the executors (memory, else their disks) for the passes below:
+    # the batch is read, and its event times parsed, once
+    rows.persist(_storage())
+    try:
+        facts = _facts(rows, types[labels], types[predictions])
+        coverage = _coverage(facts, delay, limit)
+        if not facts["counted"]:
+            return None, coverage
+        counted = rows.where(_counted())
+        task = options.task or _task(counted, types[labels], facts)
+        if task == m.REGRESSION:
+            return _regression(counted, options, types), coverage
+        return _Classifier(counted, options, types, facts).evaluate(), coverage
+    finally:
+        rows.unpersist()
+
+
+def _storage() -> Any:
+    from pyspark import StorageLevel
+
+    return StorageLevel.MEMORY_AND_DISK
 
 
 # -- the rows that count -----------------------------------------------------------------------------------
@@ -126,8 +147,10 @@ def _maturity(col: Any, tname: str, limit: datetime) -> Any:
     def codes(values: pd.Series) -> pd.Series:
         return pd.Series(maturity(values, limit))
 
-    if tname == "TimestampType":  # instants, handed over as UTC wall-clock times (as the profile does)
-        col = F.to_utc_timestamp(col, F.current_timezone())
+    if tname == "TimestampType":  # instants: compared in Spark, to the microsecond (no Python per row)
+        micros = int(pd.Timestamp(limit).value // 1000)
+        mature = F.when(F.unix_micros(col) <= micros, MATURE).otherwise(RECENT)
+        return F.when(col.isNull(), NO_TIME).otherwise(mature)
     return pandas_udf(codes, "byte")(col)  # type: ignore[call-overload]
 
 
