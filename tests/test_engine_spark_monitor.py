@@ -111,9 +111,17 @@ def test_monitor_on_spark_collects_only_aggregates(
     monkeypatch: pytest.MonkeyPatch,
     spark: Any,  # noqa: F811
 ) -> None:
-    """Driver memory: no row of the batch reaches the driver, only one partial per partition."""
+    """Driver memory: no row of the batch reaches the driver, only one partial per partition and, for live
+    metrics, counts per (slice, label, prediction) and per-slice sums: a number of rows that depends on the
+    slices and classes, never on the batch's size."""
     path = repo / "big.parquet"
-    spark.createDataFrame(batch(40_000, 4, shift=0.5)).repartition(4).write.parquet(str(path))
+    frame = batch(40_000, 4, shift=0.5)
+    rng = np.random.default_rng(4)
+    labels = pd.array(rng.integers(0, 2, len(frame)), dtype="Int64")
+    labels[rng.random(len(frame)) < 0.05] = pd.NA
+    frame["churned"] = labels
+    frame["score"] = np.clip(rng.random(len(frame)) * 0.7 + frame["churned"].fillna(0).to_numpy() * 0.3, 0, 1)
+    spark.createDataFrame(frame).repartition(4).write.parquet(str(path))
     fetched: list[int] = []
     DataFrame = type(spark.range(1))  # pyspark 4: the classic DataFrame overrides the base class' methods
     original = DataFrame.toLocalIterator, DataFrame.collect
@@ -138,6 +146,17 @@ def test_monitor_on_spark_collects_only_aggregates(
     assert code in (0, 1) and got, err
     assert got.get("record", got)["rows"] == 40_000
     assert 0 < len(fetched) <= 16  # one profile partial per partition, nothing per row
+    fetched.clear()
+    metrics = ("--labels", "churned", "--predictions", "score", "--slice", "plan", "--slice", "age")
+    code, got, err = monitor("big.parquet", "spark", *metrics)
+    assert code in (0, 1) and got, err
+    record = got.get("record", got)
+    assert record["labels"]["counted"] == record["labels"]["labeled"] == int((~labels.isna()).sum())
+    assert isinstance(record["metrics"]["overall"]["roc_auc"], float)
+    assert record["metrics"]["truncated"] == {"age": 73}  # 72 ages and the missing ones: the top 50 kept
+    # profiles (2 x 4 partitions); per-partition sizes; the label and pairs of each slice (plan: 3, age: 50)
+    # with their ROC AUC: a few hundred rows, whatever the batch's size
+    assert 0 < len(fetched) <= 500, len(fetched)
 
 
 @pytest.mark.slow

@@ -63,12 +63,15 @@ def prediction_drift(
     drift: DriftSettings,
     previous: list[dict[str, Any]],
     calibrated: AlertPolicy | None = None,
+    profile: Any = None,
 ) -> tuple[dict[str, Any] | None, Any]:
     """Predictions against the reference's predictions column when it has one; else against the stream's
     baseline window (the first run of this version, which stores its predictions' profile).
 
     Never against the training labels: a model that is right but conservative predicts fewer positives than
-    the base rate, and that difference would alert on every batch. Returns (result, profile to store)."""
+    the base rate, and that difference would alert on every batch. `profile`: the batch's profile of the
+    predictions column when it is already known (Spark profiles it on the executors), else built from
+    `frame`. Returns (result, profile to store)."""
     if not predictions:
         return None, None
     import pandas as pd
@@ -77,7 +80,7 @@ def prediction_drift(
     from mlops.data.profile import build_profile
 
     name = predictions
-    current = build_profile(pd.DataFrame({name: frame[name]}))
+    current = profile if profile is not None else build_profile(pd.DataFrame({name: frame[name]}))
     baseline, against = _prediction_baseline(name, reference, previous)
     if baseline is None:  # the first window of this version: it becomes the baseline (or a bad stored one)
         return (against, current.columns[name].to_dict()) if against else (None, None)

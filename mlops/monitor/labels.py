@@ -56,24 +56,18 @@ def label_window(
 ) -> LabelWindow:
     """Rows whose label and prediction are present and, with a delay, whose event time has matured."""
     import numpy as np
-    import pandas as pd
 
     rows = len(frame)
     labeled = frame[labels].notna().to_numpy() & frame[predictions].notna().to_numpy()
     mature = np.ones(rows, dtype=bool)
     cutoff = None
     unparsed = 0
-    if delay is not None:
-        if not timestamp:
-            raise UsageError("a label delay needs the timestamp column (`labels: {timestamp: COLUMN}`)")
-        if timestamp not in frame.columns:
-            raise InputError(f"label timestamp column `{timestamp}` is not in the data")
-        times = _utc(pd, frame[timestamp])
-        limit = window_time - parse_duration(delay)
+    limit = window_limit(window_time, delay, timestamp, list(frame.columns))
+    if limit is not None:
         cutoff = format_time(limit)
-        valid = times.notna().to_numpy()
-        unparsed = int((~valid & frame[timestamp].notna().to_numpy()).sum())
-        mature = valid & (times <= pd.Timestamp(limit)).fillna(False).to_numpy(dtype=bool)
+        codes = maturity(frame[timestamp], limit)
+        unparsed = int((codes == UNPARSED).sum())
+        mature = codes == MATURE
     mask = labeled & mature
     return LabelWindow(
         mask,
@@ -85,6 +79,39 @@ def label_window(
         cutoff,
         unparsed,
     )
+
+
+def window_limit(
+    window_time: datetime, delay: str | None, timestamp: str | None, columns: list[str]
+) -> datetime | None:
+    """The latest event time whose label has matured (None without a delay); errors for a delay without
+    its timestamp column."""
+    if delay is None:
+        return None
+    if not timestamp:
+        raise UsageError("a label delay needs the timestamp column (`labels: {timestamp: COLUMN}`)")
+    if timestamp not in columns:
+        raise InputError(f"label timestamp column `{timestamp}` is not in the data")
+    return window_time - parse_duration(delay)
+
+
+# what `maturity` says of each row's event time
+NO_TIME, MATURE, RECENT, UNPARSED = 0, 1, 2, 3
+
+
+def maturity(column: Any, limit: datetime) -> Any:
+    """Per row (an int8 numpy array): MATURE (at or before `limit`), RECENT, UNPARSED (a value that is not a
+    time) or NO_TIME (missing). Row by row, so the Spark engine runs it on each batch of its executors."""
+    import numpy as np
+    import pandas as pd
+
+    times = _utc(pd, column)
+    valid = times.notna().to_numpy()
+    mature = valid & (times <= pd.Timestamp(limit)).fillna(False).to_numpy(dtype=bool)
+    codes = np.where(valid, RECENT, NO_TIME).astype(np.int8)
+    codes[mature] = MATURE
+    codes[~valid & column.notna().to_numpy()] = UNPARSED
+    return codes
 
 
 def _utc(pd: Any, column: Any) -> Any:

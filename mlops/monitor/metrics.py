@@ -67,16 +67,36 @@ def prepare(
         return Prepared(task, _floats(y_true), _floats(y_pred), None, None)
     y_true = canonical(y_true)
     classes = _classes(y_true)
-    if scores is None and len(classes) <= 2 and _is_probability(y_pred):
+    if scores is None and probabilities(classes, y_pred):
         scores, y_pred = y_pred.astype(float), None
+    return classify(y_true, classes, y_pred, scores, positive, cutoff)
+
+
+def probabilities(classes: list[Any], predictions: Any) -> bool:
+    """Predictions are the positive class' probability: at most two classes, numbers in [0, 1], not all 0/1."""
+    return len(classes) <= 2 and _is_probability(predictions)
+
+
+def classify(
+    y_true: Any,
+    classes: list[Any],
+    y_pred: Any | None,
+    scores: Any | None,
+    positive: Any | None,
+    cutoff: float,
+) -> Prepared:
+    """Class codes of the predictions (from the scores when `y_pred` is None) comparable with the labels'
+    codes (`y_true`, already `canonical`; `classes` its sorted distinct values)."""
+    import numpy as np
+
     pos = _positive(classes, positive)
-    if y_pred is None and scores is not None:
+    if y_pred is None:
         y_pred = _from_scores(scores, classes, pos, cutoff, y_true.dtype)
     else:
         y_true, y_pred, pos = _comparable(y_true, canonical(y_pred), pos)
     if scores is not None:
         scores = np.asarray(scores, dtype=float)
-    return Prepared(task, y_true, y_pred, scores, pos)
+    return Prepared(CLASSIFICATION, y_true, y_pred, scores, pos)
 
 
 def _from_scores(scores: Any, classes: list[Any], pos: Any, cutoff: float, dtype: Any) -> Any:
@@ -152,6 +172,28 @@ def _slice_text(value: Any) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Confusion:
+    """How many rows hold each (label, prediction) pair of class codes: all the classification metrics but
+    ROC AUC need. Pairs may repeat (their counts add up)."""
+
+    y_true: Any  # numpy array, one entry per pair
+    y_pred: Any
+    counts: Any  # int64 numpy array
+
+
+def confusion(y_true: Any, y_pred: Any) -> Confusion:
+    """The distinct (label, prediction) pairs of two arrays of class codes, with their counts."""
+    import numpy as np
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    true_values, true_codes = np.unique(y_true, return_inverse=True)
+    pred_values, pred_codes = np.unique(y_pred, return_inverse=True)
+    width = max(len(pred_values), 1)
+    keys, counts = np.unique(true_codes.ravel() * width + pred_codes.ravel(), return_counts=True)
+    return Confusion(true_values[keys // width], pred_values[keys % width], counts.astype(np.int64))
+
+
 def classification_metrics(
     y_true: Any, y_pred: Any, scores: Any | None = None, positive: Any | None = None
 ) -> dict[str, Any]:
@@ -159,26 +201,47 @@ def classification_metrics(
     import numpy as np
 
     y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    n = int(y_true.size)
+    table = confusion(y_true, y_pred)
+    out = confusion_metrics(table, positive)
+    scored = auc_class(table, positive) if scores is not None else None
+    if scored is not None:
+        out["roc_auc"] = roc_auc(y_true == scored, scores)
+    return out
+
+
+def confusion_metrics(table: Confusion, positive: Any | None = None) -> dict[str, Any]:
+    """Accuracy, precision, recall and F1 (binary: of the positive class; else macro averages over the
+    labels' classes) from a confusion table; `roc_auc` is None (see `auc_class`)."""
+    import numpy as np
+
+    counts = np.asarray(table.counts, dtype=np.int64)
+    y_true, y_pred = np.asarray(table.y_true), np.asarray(table.y_pred)
+    n = int(counts.sum())
     out: dict[str, Any] = {"rows": n}
     if n == 0:
         return out | {name: None for name in METRICS[CLASSIFICATION]}
-    out["accuracy"] = float(np.mean(y_true == y_pred))
-    classes = _classes(y_true)
-    if len(_classes(np.concatenate([y_true, y_pred]))) <= 2:
-        pos = _positive(_classes(np.concatenate([y_true, y_pred])), positive)
-        precision, recall, f1 = _prf(y_true == pos, y_pred == pos)
+    out["accuracy"] = float(counts[y_true == y_pred].sum() / n)
+    classes = _classes(y_true[counts > 0])
+    both = _classes(np.concatenate([y_true[counts > 0], y_pred[counts > 0]]))
+    if len(both) <= 2:
+        pos = _positive(both, positive)
+        precision, recall, f1 = _prf(y_true == pos, y_pred == pos, counts)
         # class counts: how many rows each estimate rests on (the alert policy's noise bound uses them)
-        out["positives"] = int((y_true == pos).sum())
-        out["predicted_positives"] = int((y_pred == pos).sum())
+        out["positives"] = int(counts[y_true == pos].sum())
+        out["predicted_positives"] = int(counts[y_pred == pos].sum())
     else:  # macro averages over the classes seen in the labels
-        parts = [_prf(y_true == c, y_pred == c) for c in classes]
+        parts = [_prf(y_true == c, y_pred == c, counts) for c in classes]
         precision, recall, f1 = (float(np.mean([p[i] for p in parts])) for i in range(3))
     out.update(precision=precision, recall=recall, f1=f1, roc_auc=None)
-    if scores is not None and len(classes) == 2:
-        out["roc_auc"] = roc_auc(y_true == _positive(classes, positive), scores)
     return out
+
+
+def auc_class(table: Confusion, positive: Any | None = None) -> Any | None:
+    """The class whose scores ROC AUC ranks: the positive one when the labels hold exactly two classes."""
+    import numpy as np
+
+    classes = _classes(np.asarray(table.y_true)[np.asarray(table.counts) > 0])
+    return _positive(classes, positive) if len(classes) == 2 else None
 
 
 def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, Any]:
@@ -188,13 +251,14 @@ def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, Any]:
     y_pred = np.asarray(y_pred, dtype=float)
     keep = np.isfinite(y_true) & np.isfinite(y_pred)
     err = y_pred[keep] - y_true[keep]
-    if err.size == 0:
+    return regression_from_sums(int(err.size), float(np.sum(np.abs(err))), float(np.sum(err * err)))
+
+
+def regression_from_sums(rows: int, absolute: float, squared: float) -> dict[str, Any]:
+    """MAE and RMSE from the row count and the sums of |error| and error^2 (rows where both are finite)."""
+    if rows == 0:
         return {"rows": 0, "mae": None, "rmse": None}
-    return {
-        "rows": int(err.size),
-        "mae": float(np.mean(np.abs(err))),
-        "rmse": float(math.sqrt(np.mean(err * err))),
-    }
+    return {"rows": rows, "mae": absolute / rows, "rmse": math.sqrt(squared / rows)}
 
 
 def roc_auc(truth: Any, scores: Any) -> float | None:
@@ -205,22 +269,26 @@ def roc_auc(truth: Any, scores: Any) -> float | None:
     scores = np.asarray(scores, dtype=float)
     keep = np.isfinite(scores)
     truth, scores = truth[keep], scores[keep]
-    n_pos = int(truth.sum())
-    n_neg = int(truth.size - n_pos)
-    if n_pos == 0 or n_neg == 0:
+    values, inverse = np.unique(scores, return_inverse=True)
+    positives = np.bincount(inverse.ravel(), weights=truth, minlength=values.size)
+    negatives = np.bincount(inverse.ravel(), minlength=values.size) - positives
+    below = np.cumsum(negatives) - negatives  # negatives scored lower than each distinct score
+    u = float(np.sum(positives * (below + negatives / 2.0)))
+    return auc_from_u(u, int(truth.sum()), int(truth.size - truth.sum()))
+
+
+def auc_from_u(u: float, positives: int, negatives: int) -> float | None:
+    """ROC AUC from the Mann-Whitney U of the positives' scores: sum over the distinct scores, ascending, of
+    positives_at_score x (negatives below it + negatives_at_score / 2)."""
+    if positives == 0 or negatives == 0:
         return None
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    average_rank = ends - (counts - 1) / 2.0  # 1-based average rank of each distinct score
-    ranks = average_rank[inverse]
-    u = float(ranks[truth].sum()) - n_pos * (n_pos + 1) / 2.0
-    return u / (n_pos * n_neg)
+    return u / (positives * negatives)
 
 
-def _prf(truth: Any, predicted: Any) -> tuple[float, float, float]:
-    tp = float((truth & predicted).sum())
-    fp = float((~truth & predicted).sum())
-    fn = float((truth & ~predicted).sum())
+def _prf(truth: Any, predicted: Any, counts: Any) -> tuple[float, float, float]:
+    tp = float(counts[truth & predicted].sum())
+    fp = float(counts[~truth & predicted].sum())
+    fn = float(counts[truth & ~predicted].sum())
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

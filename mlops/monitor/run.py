@@ -60,6 +60,20 @@ class MonitorOptions:
 
 
 @dataclass
+class Batch:
+    """The batch a run monitors: where it is read, by which engine (the runner's name), and its columns."""
+
+    source: Any  # a local DataSource, or on Spark a mlops.data.spark.sources.SparkSource
+    engine: str  # pandas | polars | spark
+    schema: list[str]
+    frame: Any = None  # local engines: the columns metrics, slices and prediction drift need (pandas)
+
+    @property
+    def on_spark(self) -> bool:
+        return self.engine == "spark"
+
+
+@dataclass
 class MonitorResult:
     record: dict[str, Any]
     reference: Reference
@@ -89,21 +103,21 @@ def monitor(options: MonitorOptions, root: str | os.PathLike[str]) -> MonitorRes
     history_path = _history_path(options.history, root)
     history = read_history(history_path, shown=_shown(history_path, root))
     previous = same_stream(history, artifact=reference.artifact, version=reference.version, ref=reference.ref)
-    source, schema = _open(
-        options.data, options.input_format or settings.rules.get("format"), options.engine, root
-    )
+    batch = _open(options.data, options.input_format or settings.rules.get("format"), options.engine, root)
+    source, schema = batch.source, batch.schema
     _require_columns(schema, options)
     roles = _roles(options, settings.timestamp)
-    found = Findings(*_drift(source, schema, reference, options, settings.rules, roles, settings.drift))
+    found = Findings(*_drift(batch, reference, options, settings.rules, roles, settings.drift))
     _judge_features(found, policy)
-    # only the columns that metrics, slices and prediction drift need are held in memory at once
-    frame = _frame(source, _frame_columns(options, settings.timestamp, schema))
-    _judge_predictions(found, frame, reference, options, settings, previous)
+    if not batch.on_spark:  # Spark computes metrics and prediction drift as aggregates on the executors
+        # only the columns that metrics, slices and prediction drift need are held in memory at once
+        batch.frame = _frame(source, _frame_columns(options, settings.timestamp, schema))
+    _judge_predictions(found, batch, reference, options, settings, previous)
     quality = _quality(options.rules, source, options.engine, root) if options.rules else None
     found.quality = quality
     found.candidates += checks.quality_candidates((quality or {}).get("failures", []))
     if options.labels and options.predictions:
-        _judge_metrics(found, frame, options, settings, reference, previous)
+        _judge_metrics(found, batch, options, settings, reference, previous)
     fired = decide(found.candidates, previous, policy)
     record = run_record(_shown(Path(options.data), root), settings, reference, found, fired)
     slos = _slo_breaches(record, fired, history_path, root, settings.window)
@@ -150,22 +164,24 @@ def _judge_features(found: Findings, policy: AlertPolicy) -> None:
 
 def _judge_predictions(
     found: Findings,
-    frame: Any,
+    batch: Batch,
     reference: Reference,
     options: MonitorOptions,
     settings: Settings,
     previous: list[dict[str, Any]],
 ) -> None:
     calibrated = None if settings.drift.fixed else settings.policy
+    # on Spark the predictions column is profiled on the executors, as the drift columns are
+    profile = batch.source.profile([options.predictions]) if batch.on_spark and options.predictions else None
     found.prediction_drift, found.prediction_baseline = prediction_drift(
-        frame, reference, options.predictions, settings.drift, previous, calibrated
+        batch.frame, reference, options.predictions, settings.drift, previous, calibrated, profile
     )
     found.candidates += checks.prediction_candidates(found.prediction_drift, settings.policy)
 
 
 def _judge_metrics(
     found: Findings,
-    frame: Any,
+    batch: Batch,
     options: MonitorOptions,
     settings: Settings,
     reference: Reference,
@@ -174,7 +190,7 @@ def _judge_metrics(
     """Live metrics over the rows with matured labels, their gap to the offline metrics, and candidates."""
     offline = checks.offline_metrics(reference.offline)
     found.metrics, found.coverage = _metrics(
-        frame, options, settings.window, settings.delay, settings.timestamp
+        batch, options, settings.window, settings.delay, settings.timestamp
     )
     if found.metrics is not None:
         found.gap = checks.offline_gap(found.metrics, offline)
@@ -201,14 +217,14 @@ def _slo_breaches(
 PROFILE_CHUNK_ROWS = 1 << 17  # the batch is profiled in chunks: memory stays bounded, whatever its size
 
 
-def _open(path: str, fmt: str | None, engine: str | None, root: Any) -> tuple[Any, list[str]]:
+def _open(path: str, fmt: str | None, engine: str | None, root: Any) -> Batch:
     """The batch: a local DataSource, or on Spark a path or table that Spark reads and profiles itself."""
     from mlops.data.engines import get_engine
     from mlops.data.source import DataSource
 
     runner = get_engine(engine, root)
     source = runner.source(path) if runner.name == "spark" else DataSource.from_path(path, fmt)  # type: ignore[attr-defined]
-    return source, source.schema()
+    return Batch(source, runner.name, source.schema())
 
 
 def _frame(source: Any, columns: list[str]) -> Any:
@@ -252,8 +268,7 @@ def _roles(options: MonitorOptions, timestamp: str | None) -> dict[str, str]:
 
 
 def _drift(
-    source: Any,
-    schema: list[str],
+    batch: Batch,
     reference: Reference,
     options: MonitorOptions,
     rules: dict[str, Any],
@@ -263,13 +278,14 @@ def _drift(
     from mlops.data.profile import build_profile
     from mlops.monitor.features import exclude_inferred
 
+    source, schema = batch.source, batch.schema
     configured = options.columns or drift.cfg.get("columns")
     columns, excluded = _drift_columns(configured, schema, rules, roles)
     columns = _in_reference(columns, excluded, source, schema, reference)
     wanted = columns or schema[:1]
     current = (  # a Spark batch profiles itself on the executors (mlops.data.spark.sources.SparkSource)
         source.profile(wanted)
-        if hasattr(source, "profile")
+        if batch.on_spark
         else build_profile(source, columns=wanted, chunk_rows=PROFILE_CHUNK_ROWS)
     )
     rows = int(current.rows)
@@ -335,10 +351,15 @@ def assess_profiles(
 
 
 def _metrics(
-    frame: Any, options: MonitorOptions, window: datetime, delay: str | None, timestamp: str | None
+    batch: Batch, options: MonitorOptions, window: datetime, delay: str | None, timestamp: str | None
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     from mlops.monitor import metrics as m
 
+    if batch.on_spark:
+        from mlops.monitor.spark_metrics import live_metrics
+
+        return live_metrics(batch.source.df, options, window, delay, timestamp)
+    frame = batch.frame
     labels = options.labels or ""
     predictions = options.predictions or ""
     if options.task != "regression":
