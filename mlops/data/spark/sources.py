@@ -5,7 +5,6 @@ timestamp columns, which Spark drops (it keeps instants) but the pandas engine s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +130,8 @@ def in_zone(micros: int, zone: str | None) -> str:
 @dataclass
 class SparkSource:
     """A batch Spark reads (a path or a table), seen as monitoring sees a local DataSource: its name, its
-    columns, its profile computed on the executors, and the few columns metrics need."""
+    columns and its profile computed on the executors. It has no rows to hand over: live metrics are
+    aggregates on the executors too (mlops.monitor.spark_metrics)."""
 
     name: str
     df: Any
@@ -144,11 +144,3 @@ class SparkSource:
         from mlops.data.spark.profile import profile_frame
 
         return profile_frame(self.df, columns)
-
-    def chunks(self, columns: list[str] | None = None) -> Iterator[Any]:
-        """The named columns' rows as one pandas frame (labels and predictions for live metrics: these rows
-        do reach the driver, as they reach a local engine's process)."""
-        from mlops.data.spark.columns import quoted
-
-        names = columns if columns is not None else self.schema()
-        yield self.df.select(*[quoted(c) for c in names]).toPandas()
