@@ -415,3 +415,29 @@ def test_the_pandas_layout_is_read_as_pandas_reads_it(tmp_path: Path) -> None:
         assert names is None or names == DataSource.from_path(path).schema(), name
     assert plain_layout(pq.ParquetFile(tmp_path / "plain.parquet").schema_arrow) is not None
     assert plain_layout(pq.ParquetFile(tmp_path / "index.parquet").schema_arrow) is None
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("chunk_rows", [1, 100])
+def test_means_of_huge_and_subnormal_numbers_agree(engine: str, chunk_rows: int, tmp_path: Path) -> None:
+    """Found by tests/test_engine_fuzz_differential.py: the mean of 1e308s was inf in one chunk and 1e308 in
+    many, the mean of subnormals 0 when merged, and an overflowed variance inf on pandas but NaN on polars."""
+    path = tmp_path / "huge.parquet"
+    values = {"h": [1e308] * 4 + [np.nan], "t": [5e-324] * 5, "w": [-1e308, 1e308, 1e308, -1e308, 0.0]}
+    pd.DataFrame(values).to_parquet(path, row_group_size=2)
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {
+            "h": {"mean": {"max": 1e307}, "std": {"max": 1}},
+            "t": {"mean": {"min": 1e-320}},
+            "w": {"std": {"max": 1}},
+        },
+    }
+    expected = report("pandas", path, rules, chunk_rows=chunk_rows).to_dict()
+    got = report(engine, path, rules, chunk_rows=chunk_rows).to_dict()
+    same_results(expected, got)
+    messages = {r["rule"]: r["message"] for r in expected["results"]}
+    assert messages == {r["rule"]: r["message"] for r in got["results"]}
+    assert messages["h.mean"] == "mean 1e+308 (expected <= 1e+307)" and messages["h.std"].startswith("std 0 ")
+    assert messages["t.mean"].startswith("mean 4.94066e-324") and messages["w.std"].startswith("std inf")
