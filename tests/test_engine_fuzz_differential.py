@@ -14,6 +14,7 @@ import math
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from hypothesis import strategies as st
 
 from mlops.data.engines import available, get_engine
 from mlops.data.rules import rules_from_dict
+from mlops.errors import MlopsError
+from tests.spark_fixtures import spark  # noqa: F401  # the session fixture
 from tests.test_engine_differential import close
 
 # column name -> kind; the name says the kind, so the comparison knows which columns hold numbers
@@ -104,9 +107,10 @@ def _series(kind: str, values: list[Any]) -> pd.Series:
 
 
 @st.composite
-def tables(draw: Any, min_rows: int = 0) -> pd.DataFrame:
-    names = draw(st.lists(st.sampled_from(list(KINDS)), min_size=1, max_size=6, unique=True))
-    rows = draw(st.integers(min_rows, 12))
+def tables(draw: Any, names: list[str] | None = None) -> pd.DataFrame:
+    if names is None:
+        names = draw(st.lists(st.sampled_from(list(KINDS)), min_size=1, max_size=6, unique=True))
+    rows = draw(st.integers(0, 12))
     return pd.DataFrame(
         {
             n: _series(KINDS[n], draw(st.lists(_values(KINDS[n]), min_size=rows, max_size=rows)))
@@ -285,6 +289,7 @@ def write(frame: pd.DataFrame, fmt: str, folder: Path, group: int) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    folder.mkdir(exist_ok=True)
     if fmt == "parquet":
         path = folder / "data.parquet"
         frame.to_parquet(path, row_group_size=max(group, 1))
@@ -347,14 +352,28 @@ def shown_examples(result: dict[str, Any]) -> list[tuple[int, Any]]:
 
 def outcome(engine: str, path: Path, doc: dict[str, Any], chunk_rows: int, **kw: Any) -> dict[str, Any]:
     """The report as a dict, or the error the engine raised (which every engine must raise alike)."""
-    from mlops.errors import MlopsError
-
-    runner = get_engine(engine) if engine != "spark" else _spark_engine()
-    runner.chunk_rows = chunk_rows  # type: ignore[attr-defined]
+    runner = _engine(engine, chunk_rows)
     try:
         return runner.validate(str(path), rules_from_dict(doc), **kw).to_dict()
     except MlopsError as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def profiled(engine: str, path: Path, chunk_rows: int) -> dict[str, Any]:
+    try:
+        return _engine(engine, chunk_rows).profile(str(path)).to_dict()
+    except MlopsError as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _engine(name: str, chunk_rows: int) -> Any:
+    if name == "spark":
+        from mlops.data.spark import SparkEngine
+
+        return SparkEngine(_SPARK[0])
+    runner = get_engine(name)
+    runner.chunk_rows = chunk_rows  # type: ignore[attr-defined]
+    return runner
 
 
 def assert_same(expected: dict[str, Any], got: dict[str, Any]) -> None:
@@ -370,15 +389,11 @@ def assert_same(expected: dict[str, Any], got: dict[str, Any]) -> None:
         assert shown_examples(a) == shown_examples(b), what
         close(a["observed"], b["observed"], what)
     assert expected["passed"] == got["passed"]
+    close(expected["drift"], got["drift"], "drift")
 
 
 _SPARK: list[Any] = []
-
-
-def _spark_engine() -> Any:
-    from mlops.data.spark import SparkEngine
-
-    return SparkEngine(_SPARK[0])
+METHODS = ["psi", "ks", "chi2", "jensen_shannon", "wasserstein", "hellinger", "tvd"]
 
 
 def _settings(env: str, default: int) -> Any:
@@ -386,16 +401,55 @@ def _settings(env: str, default: int) -> Any:
         max_examples=int(os.environ.get(env, default)),
         deadline=None,
         derandomize=os.environ.get(env) is None,  # a fixed sequence in CI; a fresh one when run by hand
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=list(HealthCheck),
+        database=None,
         print_blob=True,
     )
 
 
+@dataclass
+class Case:
+    frame: pd.DataFrame
+    doc: dict[str, Any]
+    fmt: str
+    chunk_rows: int
+    reference: pd.DataFrame | None  # drift against the profile of this table
+
+
 @st.composite
-def cases(draw: Any, formats: list[str]) -> tuple[pd.DataFrame, dict[str, Any], str, int]:
+def cases(draw: Any, formats: list[str]) -> Case:
     frame = draw(tables())
-    doc = draw(rules_docs(list(frame.columns)))
-    return frame, doc, draw(st.sampled_from(formats)), draw(st.sampled_from([1, 2, 3, 5, 500_000]))
+    names = list(frame.columns)
+    doc = draw(rules_docs(names))
+    reference = None
+    if draw(st.integers(0, 2)) == 0:
+        reference = draw(tables(names=names))
+        drift: dict[str, Any] = {"reference": "ref.json", "method": draw(st.sampled_from(METHODS))}
+        if draw(st.booleans()):
+            drift["columns"] = draw(st.lists(st.sampled_from(names), min_size=1, unique=True))
+        doc["drift"] = drift
+    return Case(
+        frame, doc, draw(st.sampled_from(formats)), draw(st.sampled_from([1, 2, 3, 5, 500_000])), reference
+    )
+
+
+def compare(case: Case, engines: list[str], folder: Path) -> None:
+    """Each engine against the pandas engine on one case: validation (with drift) and the profile."""
+    from mlops.data.profile import build_profile
+
+    path = write(case.frame, case.fmt, folder, case.chunk_rows)
+    kw: dict[str, Any] = {}
+    if case.reference is not None:
+        ref = write(case.reference, "parquet", folder / "ref", 3)
+        try:
+            kw["reference"] = build_profile(str(ref))
+        except MlopsError:
+            pass
+    expected = outcome("pandas", path, case.doc, case.chunk_rows, **kw)
+    profile = profiled("pandas", path, case.chunk_rows)
+    for engine in engines:
+        assert_same(expected, outcome(engine, path, case.doc, case.chunk_rows, **kw))
+        assert profiled(engine, path, case.chunk_rows) == profile
 
 
 LOCAL = [e for e in available() if e not in ("pandas", "spark")]
@@ -404,10 +458,16 @@ LOCAL = [e for e in available() if e not in ("pandas", "spark")]
 @pytest.mark.skipif(not LOCAL, reason="polars is not installed")
 @_settings("MLOPS_FUZZ_EXAMPLES", 60)
 @given(case=cases(FORMATS))
-def test_polars_gives_the_pandas_answer_on_random_tables_and_rules(case: Any) -> None:
-    frame, doc, fmt, chunk_rows = case
+def test_polars_gives_the_pandas_answer_on_random_tables_and_rules(case: Case) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        path = write(frame, fmt, Path(folder), chunk_rows)
-        expected = outcome("pandas", path, doc, chunk_rows)
-        for engine in LOCAL:
-            assert_same(expected, outcome(engine, path, doc, chunk_rows))
+        compare(case, LOCAL, Path(folder))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@_settings("MLOPS_FUZZ_SPARK_EXAMPLES", 8)
+@given(case=cases(["parquet", "arrow_parquet", "csv"]))
+def test_spark_gives_the_pandas_answer_on_random_tables_and_rules(spark: Any, case: Case) -> None:  # noqa: F811
+    _SPARK[:] = [spark]
+    with tempfile.TemporaryDirectory() as folder:
+        compare(case, ["spark"], Path(folder))
