@@ -281,3 +281,32 @@ def test_calibration_pvalues_match_scipy() -> None:
     a, b = rng.normal(size=300), rng.normal(0.3, size=2_000)
     exact = stats.ks_2samp(a, b, method="asymp")
     assert ks_pvalue(exact.statistic, 300, 2_000) == pytest.approx(exact.pvalue, rel=0.1)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+def test_a_csv_column_empty_in_its_first_chunk_is_profiled_by_its_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """Found by tests/test_engine_fuzz_differential.py: a first chunk of empty fields reads as floats, and
+    the text after them crashed the profile (exit 3); a column of numbers then text is refused (exit 2)."""
+    pytest.importorskip(engine)
+    (tmp_path / "late.csv").write_text("s,x\n,1\na,2\nb,3\n")
+    chunked = build_profile(tmp_path / "late.csv", chunk_rows=1).columns["s"]
+    whole = build_profile(tmp_path / "late.csv").columns["s"]
+    assert (chunked.dtype, chunked.count, chunked.nulls) == (whole.dtype, whole.count, whole.nulls)
+    assert chunked.dtype == "string" and chunked.values == whole.values == ["a", "b"]
+    # through the CLI: validate's drift profile reads the CSV in the chunks --chunk-rows says
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ref.json").write_text(build_profile(tmp_path / "late.csv").to_json())
+    rules = "kind: Rules\nversion: 1\ndrift: {reference: ref.json, columns: [s, x]}\n"
+    (tmp_path / "rules.yaml").write_text(rules)
+    code, out, err = run(
+        "validate", "late.csv", "--rules", "rules.yaml", "--chunk-rows", "1", "--engine", engine
+    )
+    assert code == 0, out + err
+    (tmp_path / "mixed.csv").write_text("s,x\n1,1\na,2\n")
+    code, _, err = run(
+        "validate", "mixed.csv", "--rules", "rules.yaml", "--chunk-rows", "1", "--engine", engine
+    )
+    assert code == 2
+    assert "column `s` holds string values after integer values in earlier rows" in err

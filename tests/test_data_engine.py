@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -296,3 +297,25 @@ def test_a_partitioned_parquet_folder_is_one_dataset(tmp_path: Path, monkeypatch
     Path("empty").mkdir()
     result = CliRunner().invoke(cli, ["validate", "empty", "--rules", "r.yaml"])
     assert result.exit_code == 2 and "is a folder without .parquet files" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("values", "mean"),
+    [([1e308, 1e308, 1e308], 1e308), ([5e-324, 5e-324], 5e-324), ([-1e308, 1e308, 3.0], 1.0)],
+)
+def test_moments_do_not_depend_on_how_the_values_are_split(values: list[float], mean: float) -> None:
+    """Found by tests/test_engine_fuzz_differential.py: one chunk's sum of 1e308s overflowed (mean inf,
+    1e308 over chunks of one row), and a weighted merge of subnormal means underflowed to 0."""
+    whole, parts = Moments(), Moments()
+    whole.add(np.array(values))
+    for v in values:
+        parts.add(np.array([v]))
+    assert whole.mean == pytest.approx(mean) and parts.mean == pytest.approx(mean)
+    assert whole.std == parts.std and not math.isnan(whole.std)
+
+
+def test_an_overflowed_variance_is_infinite_whichever_kernel_computed_it() -> None:
+    moments = Moments()
+    moments.merge(Moments(2, 0.0, math.nan, -1e308, 1e308))  # polars' and Spark's variance of +-1e308: NaN
+    moments.merge(Moments(1, 0.0, 0.0, 0.0, 0.0))
+    assert moments.std == math.inf

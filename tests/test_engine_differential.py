@@ -526,3 +526,56 @@ def test_a_csv_with_quoted_line_breaks_and_quotes_reads_alike(tmp_path: Path) ->
     assert [e["value"] for e in by_rule["note.allowed"]["examples"]] == ["line one\nline two", 'he said "hi"']
     for engine in ENGINES:
         same_results(expected, report(engine, path, rules).to_dict())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("chunk_rows", [1, 100])
+def test_means_of_huge_and_subnormal_numbers_agree(engine: str, chunk_rows: int, tmp_path: Path) -> None:
+    """Found by tests/test_engine_fuzz_differential.py: the mean of 1e308s was inf in one chunk and 1e308 in
+    many, the mean of subnormals 0 when merged, and an overflowed variance inf on pandas but NaN on polars."""
+    path = tmp_path / "huge.parquet"
+    values = {"h": [1e308] * 4 + [np.nan], "t": [5e-324] * 5, "w": [-1e308, 1e308, 1e308, -1e308, 0.0]}
+    pd.DataFrame(values).to_parquet(path, row_group_size=2)
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {
+            "h": {"mean": {"max": 1e307}, "std": {"max": 1}},
+            "t": {"mean": {"min": 1e-320}},
+            "w": {"std": {"max": 1}},
+        },
+    }
+    expected = report("pandas", path, rules, chunk_rows=chunk_rows).to_dict()
+    got = report(engine, path, rules, chunk_rows=chunk_rows).to_dict()
+    same_results(expected, got)
+    messages = {r["rule"]: r["message"] for r in expected["results"]}
+    assert messages == {r["rule"]: r["message"] for r in got["results"]}
+    assert messages["h.mean"] == "mean 1e+308 (expected <= 1e+307)" and messages["h.std"].startswith("std 0 ")
+    assert messages["t.mean"].startswith("mean 4.94066e-324") and messages["w.std"].startswith("std inf")
+
+
+@pytest.mark.parametrize("declared", ["string", "category"])
+def test_a_chunk_of_nulls_in_a_numeric_column_declared_text_changes_nothing(
+    declared: str, tmp_path: Path
+) -> None:
+    """Found by tests/test_engine_fuzz_differential.py: on the pandas engine a Parquet chunk holding only nulls
+    of a numeric column declared text was text, the chunks with values numbers: `n == 1` became a type error
+    and `min: 0` a numpy message, but only when the chunk boundaries isolated the nulls."""
+    path = tmp_path / "typed.parquet"
+    pd.DataFrame({"n": pd.array([None, 1, 5], dtype="Int64"), "x": [np.nan, 2.5, 1.0]}).to_parquet(
+        path, row_group_size=1
+    )
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {"n": {"type": declared, "min": 0}, "x": {"type": declared}},
+        "checks": [{"name": "one", "expr": "n == 1"}, {"name": "big", "expr": "x > 2"}],
+    }
+    answers = [report(e, path, rules, chunk_rows=c).to_dict() for e in ["pandas", *ENGINES] for c in (1, 100)]
+    for answer in answers[1:]:
+        same_results(answers[0], answer)
+    messages = {r["rule"]: r["message"] for r in answers[0]["results"]}
+    # numbers are a category's values; under `string` they are type failures, unknown in checks
+    failing = "1 of 3 rows fail the expression (33.33%)" if declared == "category" else "0 of 3 rows fail"
+    assert messages["check.one"].startswith(failing) and messages["check.big"].startswith(failing)
+    assert messages["n.min"] == "0 of 3 rows are below the minimum 0 (0.00%)"

@@ -298,3 +298,19 @@ def test_patterns_java_reads_differently_are_refused_before_a_run(pattern: str, 
     assert refused(rules) == [f"s.pattern: the spark engine cannot run this pattern: {problem}"]
     with pytest.raises(InputError, match="cannot run this pattern"):
         SparkEngine(session=object()).validate("unused", rules)
+
+
+@pytest.mark.spark
+def test_huge_whole_floats_are_integers_as_on_pandas(spark: Any, tmp_path: Path) -> None:  # noqa: F811
+    """Found by tests/test_engine_fuzz_differential.py: Spark's floor is a long, so -1e308 (a whole number)
+    failed `type: integer` there, and was then left out of the column's other rules (its std, its max)."""
+    path = tmp_path / "huge.parquet"
+    pd.DataFrame({"f": [-1e308, 1e308, 2.5, 3.0, np.nan], "t": ["-1e308", "2.5", "4", None, "x"]}).to_parquet(
+        path
+    )
+    rules = _rules({"columns": {"f": {"type": "integer", "max": 10}, "t": {"type": "integer", "min": 0}}})
+    expected = validate(DataSource.from_path(path), rules)
+    report = SparkEngine(spark).validate(str(path), rules)
+    _compare([r.to_dict() for r in expected.results], [r.to_dict() for r in report.results])
+    failing = {r.rule: r.failing for r in report.results}
+    assert failing == {"f.required": 0, "f.type": 1, "f.max": 1, "t.required": 0, "t.type": 2, "t.min": 1}

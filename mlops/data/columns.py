@@ -45,7 +45,7 @@ def _view(name: str, series: Any, declared: str | None) -> ColumnView:
 
     dtype = series.dtype
     null = series.isna().to_numpy()
-    if declared is not None and null.all():
+    if declared is not None and null.all() and not _typed_text(dtype, declared):
         # no values (a header-only file, an empty CSV column read as floats, a chunk of nulls): the column is
         # what its rule declares, so `min: "2020-01-01"` on an empty datetime column is no type error
         return _declared_view(name, series, null, declared)
@@ -57,6 +57,16 @@ def _view(name: str, series: Any, declared: str | None) -> ColumnView:
         return _datetime_view(name, series, null, declared)
     # strings or mixed objects
     return _TEXT_AS.get(declared or "", _text_view)(name, series, null, declared)
+
+
+def _typed_text(dtype: Any, declared: str) -> bool:
+    """A column declared text whose file types it otherwise (Parquet numbers, booleans, times): its chunks of
+    nulls are viewed as its chunks of values are, or the answer would depend on where the chunks fall (a CSV
+    reads a column declared text as text, so an empty one there is still text)."""
+    import pandas as pd
+
+    typed = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)
+    return declared in ("string", "category") and typed
 
 
 def _bool_view(name: str, series: Any, null: Any, declared: str | None) -> ColumnView:

@@ -340,6 +340,17 @@ def _as_text(values: Any) -> Any:
         return values.map(lambda v: v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else str(v))
 
 
+def _add(acc: ColumnAccumulator, series: Any) -> None:
+    try:
+        acc.add(series)
+    except (ValueError, TypeError):
+        found = logical_dtype(series.dtype)
+        raise InputError(
+            f"column `{acc.name}` holds {found} values after {acc.dtype} values in earlier rows: a profile "
+            "needs one type per column (a CSV column is typed by the values of each chunk it is read in)"
+        ) from None
+
+
 def _numbers(series: Any, null: Any, dtype: str) -> Any:
     """The non-null values of a numeric column as float64 (datetimes as seconds since the epoch, in UTC)."""
     import numpy as np
@@ -367,18 +378,28 @@ class ProfileBuilder:
             key = str(name)
             if self.columns is not None and key not in self.columns:
                 continue
-            if key not in self.acc:
-                self.acc[key] = ColumnAccumulator(key, logical_dtype(frame[name].dtype))
-            work.append((self.acc[key], frame[name]))
+            work.append((self._accumulator(key, frame[name]), frame[name]))
         if len(work) > 1 and len(frame) >= 100_000:
             # columns are independent and numpy's sort releases the GIL: use the machine's cores
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=min(len(work), os.cpu_count() or 1)) as pool:
-                list(pool.map(lambda item: item[0].add(item[1]), work))
+                list(pool.map(lambda item: _add(*item), work))
         else:
             for acc, series in work:
-                acc.add(series)
+                _add(acc, series)
+
+    def _accumulator(self, key: str, series: Any) -> ColumnAccumulator:
+        """The column's accumulator; typed by its first values, not by chunks of nulls before them (a CSV
+        chunk of empty fields reads as floats, a column with text in later rows is still text)."""
+        acc = self.acc.get(key)
+        dtype = logical_dtype(series.dtype)
+        if acc is None or (acc.dtype != dtype and acc.rows == acc.nulls and bool(series.notna().any())):
+            fresh = ColumnAccumulator(key, dtype)
+            if acc is not None:
+                fresh.rows, fresh.nulls = acc.rows, acc.nulls
+            self.acc[key] = acc = fresh
+        return acc
 
     def merge(self, other: ProfileBuilder) -> None:
         self.rows += other.rows

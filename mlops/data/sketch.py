@@ -14,6 +14,21 @@ EXACT_VALUES = 256  # numeric columns with at most this many distinct values kee
 CATEGORY_CAP = 20_000  # distinct categories counted exactly before the tail is folded away
 
 
+# a power of two (scaling by it is exact): values near 1e308 scaled by it sum without overflowing float64
+HUGE_SCALE = 2.0**-1000
+
+
+def finite_mean(values: Any) -> float:
+    """The mean of finite values, also where their sum overflows (two values of 1e308 have the mean 1e308)."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        mean = float(np.mean(values))
+        if math.isinf(mean):  # only from an overflowed sum: the scaled sum cannot overflow
+            mean = float(np.mean(values * HUGE_SCALE)) / HUGE_SCALE
+    return mean
+
+
 @dataclass
 class Moments:
     """Count, sum and sum of squared deviations (Chan et al.'s parallel merge), min and max."""
@@ -29,11 +44,13 @@ class Moments:
 
         if len(values) == 0:
             return
+        mean = finite_mean(values)
         with np.errstate(all="ignore"):  # huge values overflow the variance to inf, not a warning
+            # around the mean above: np.var's own mean overflows for 1e308s, whose variance is 0
             other = Moments(
                 len(values),
-                float(np.mean(values)),
-                float(np.var(values) * len(values)),
+                mean,
+                float(np.sum(np.square(values - mean))),
                 float(np.min(values)),
                 float(np.max(values)),
             )
@@ -42,20 +59,19 @@ class Moments:
     def merge(self, other: Moments) -> None:
         if other.n == 0:
             return
+        # the variance of values near 1e308 overflows: numpy says inf, polars and Spark NaN; inf for all
+        m2 = math.inf if math.isnan(other.m2) else other.m2
         if self.n == 0:
-            self.n, self.mean, self.m2, self.min, self.max = (
-                other.n,
-                other.mean,
-                other.m2,
-                other.min,
-                other.max,
-            )
+            self.n, self.mean, self.m2, self.min, self.max = other.n, other.mean, m2, other.min, other.max
             return
         n = self.n + other.n
         delta = other.mean - self.mean
-        # a weighted mean of the two means: no term exceeds either, so it cannot overflow near 1e308
-        self.mean = self.mean * (self.n / n) + other.mean * (other.n / n)
-        self.m2 += other.m2 + delta * delta * self.n * other.n / n
+        if math.isfinite(delta):  # a step from one mean: exact for equal means, even subnormal ones
+            self.mean += delta * (other.n / n)
+        else:  # means near +-1e308 apart: a weighted mean, whose terms cannot overflow
+            self.mean = self.mean * (self.n / n) + other.mean * (other.n / n)
+        m2 = self.m2 + m2
+        self.m2 = m2 + delta * delta * self.n * other.n / n
         self.n = n
         self.min = min(self.min, other.min)
         self.max = max(self.max, other.max)

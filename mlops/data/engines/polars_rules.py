@@ -277,11 +277,17 @@ def _mask_aggregations(nat: Native, i: int) -> list[Any]:
 
 
 def _moment_aggregations(nat: Native, i: int) -> list[Any]:
+    import polars as pl
+
+    from mlops.data.sketch import HUGE_SCALE
+
     x = nat.expr
+    # the mean of values near 1e308 whose sum overflows, as the pandas engine's Moments computes it
+    mean = pl.when(x.mean().is_infinite()).then((x * HUGE_SCALE).mean() / HUGE_SCALE).otherwise(x.mean())
     return [
         x.len().alias(f"n{i}"),
-        x.mean().alias(f"m{i}"),
-        (x.var(ddof=0) * x.len()).alias(f"s{i}"),
+        mean.alias(f"m{i}"),
+        (x - mean).pow(2).sum().alias(f"s{i}"),
         x.min().alias(f"lo{i}"),
         x.max().alias(f"hi{i}"),
     ]

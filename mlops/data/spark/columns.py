@@ -87,7 +87,7 @@ def _numeric_view(name: str, col: Any, integral: bool, declared: str | None) -> 
     null = F.coalesce(null, F.lit(True))
     found = "integer" if integral else "number"
     if declared == "integer" and not integral:
-        bad = ~null & (F.floor(numbers) != numbers)
+        bad = ~null & _fractional(numbers)
     elif declared == "boolean":
         bad = ~null & ~numbers.isin(0.0, 1.0)
     elif declared in ("string", "datetime"):
@@ -95,6 +95,14 @@ def _numeric_view(name: str, col: Any, integral: bool, declared: str | None) -> 
     else:
         bad = F.lit(False)
     return SparkView(name, col, null, "num", F.coalesce(bad, F.lit(False)), numbers, found, integral=integral)
+
+
+def _fractional(numbers: Any) -> Any:
+    """Doubles with a fraction. Not `floor(x) != x`: Spark's floor is a long, so -1e308 (a whole number, as
+    numpy's floor says) clamps to -2**63 and would fail `type: integer`."""
+    from pyspark.sql import functions as F
+
+    return F.rint(numbers) != numbers
 
 
 def _text_view(name: str, col: Any, declared: str | None) -> SparkView:
@@ -105,7 +113,7 @@ def _text_view(name: str, col: Any, declared: str | None) -> SparkView:
         numbers = col.try_cast("double")
         bad = ~null & (numbers.isNull() | F.isnan(numbers))
         if declared == "integer":
-            bad = bad | (~null & (F.floor(numbers) != numbers))
+            bad = bad | (~null & _fractional(numbers))
         return SparkView(name, col, null, "num", F.coalesce(bad, F.lit(False)), numbers, "string")
     if declared == "datetime":
         stamps = col.try_cast("timestamp")

@@ -83,8 +83,8 @@ class Run:
             if plan.keep is not None:
                 exprs.append(total(plan.keep).alias(f"k{i}"))
             if plan.values is not None:
-                exprs += [F.count(plan.values).alias(f"n{i}"), F.avg(plan.values).alias(f"m{i}")]
-                exprs.append(F.var_pop(plan.values).alias(f"v{i}"))
+                exprs += [F.count(plan.values).alias(f"n{i}"), _mean(plan.values).alias(f"m{i}")]
+                exprs.append(_variance(plan.values).alias(f"v{i}"))
         parts = self.df.groupBy(F.spark_partition_id().alias("__p")).agg(*exprs).collect()
         parts.sort(key=lambda r: int(r["__p"]))
         self._offsets, start = {}, 0
@@ -187,6 +187,27 @@ class Run:
 
 def _total(parts: list[dict[str, Any]], name: str) -> int:
     return sum(int(p.get(name) or 0) for p in parts)
+
+
+def _mean(values: Any) -> Any:
+    """avg, also where the sum of values near 1e308 overflows (as the pandas engine's Moments computes it)."""
+    from pyspark.sql import functions as F
+
+    from mlops.data.sketch import HUGE_SCALE
+
+    plain = F.avg(values)
+    return F.when(F.abs(plain) == float("inf"), F.avg(values * HUGE_SCALE) / HUGE_SCALE).otherwise(plain)
+
+
+def _variance(values: Any) -> Any:
+    """var_pop, also where Spark's merge of partial means overflows (values near 1e308, even all equal)."""
+    from pyspark.sql import functions as F
+
+    from mlops.data.sketch import HUGE_SCALE
+
+    plain = F.var_pop(values)
+    scaled = F.var_pop(values * HUGE_SCALE) / HUGE_SCALE / HUGE_SCALE  # an infinite result is an honest one
+    return F.when(F.isnan(plain) | (F.abs(plain) == float("inf")), scaled).otherwise(plain)
 
 
 def _moments(parts: list[dict[str, Any]], i: int) -> Moments:
