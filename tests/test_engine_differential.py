@@ -579,3 +579,23 @@ def test_a_chunk_of_nulls_in_a_numeric_column_declared_text_changes_nothing(
     failing = "1 of 3 rows fail the expression (33.33%)" if declared == "category" else "0 of 3 rows fail"
     assert messages["check.one"].startswith(failing) and messages["check.big"].startswith(failing)
     assert messages["n.min"] == "0 of 3 rows are below the minimum 0 (0.00%)"
+
+
+def test_an_expression_and_its_where_both_broken_name_the_same_error(tmp_path: Path) -> None:
+    """Found by the engine fuzz test: Spark named the `where`'s error, pandas the expression's."""
+    path = tmp_path / "broken.parquet"
+    pd.DataFrame({"n": [1, 2, 3]}).to_parquet(path)
+    rules = {
+        "kind": "Rules",
+        "version": 1,
+        "columns": {"n": {"type": "integer"}},
+        "checks": [{"name": "c0", "expr": "n < 'a'", "where": "(n < 'a') or n > 0"}],
+    }
+    expected = report("pandas", path, rules).to_dict()
+    message = {r["rule"]: r["message"] for r in expected["results"]}["check.c0"]
+    assert message.startswith("cannot evaluate") and message.endswith("(at character 3)")
+    for engine in ENGINES:
+        same_results(expected, report(engine, path, rules).to_dict())
+        assert {r["rule"]: r["message"] for r in report(engine, path, rules).to_dict()["results"]}[
+            "check.c0"
+        ] == message

@@ -476,8 +476,8 @@ def spark_gaps(case: Case) -> bool:
     """The known Spark differences, reported and left to the Spark reader (mlops/data/spark/sources.py):
     an all-null Parquet column (Arrow's null type) reads as integers, a Parquet file without rows profiles
     no columns, and a CSV's types are inferred over the whole file (booleans and empty columns as text)
-    where pandas types each chunk; Arrow-written integers with nulls profile as `integer` (pandas: number);
-    nanosecond timestamps (pandas' default in Parquet) are refused: the Spark test writes microseconds.
+    where pandas types each chunk; nanosecond timestamps (pandas' default in Parquet) are refused (with how to
+    write the file): the Spark test writes microseconds.
     Delete a condition (or add "d" and "b" back to SPARK_KINDS) to see its cases fail."""
     tables = [case.frame] if case.reference is None else [case.frame, case.reference]
     all_null = any(t[c].dtype == object and t[c].isna().all() for t in tables for c in t.columns)
@@ -489,7 +489,6 @@ def spark_gaps(case: Case) -> bool:
 
 @pytest.mark.spark
 @pytest.mark.slow
-@pytest.mark.xfail(reason="the derandomized Spark run still finds a difference not yet triaged", strict=False)
 @_settings("MLOPS_FUZZ_SPARK_EXAMPLES", 8, shrink=False)  # each Spark example costs seconds
 @given(case=cases(["parquet_us"], SPARK_KINDS).filter(lambda case: not spark_gaps(case)))
 def test_spark_gives_the_pandas_answer_on_random_tables_and_rules(spark: Any, case: Case) -> None:  # noqa: F811

@@ -67,8 +67,11 @@ class Planner:
         rule = checker.rule
         out = RulePlan(checker)
         try:
+            if rule.check == "expr":  # as the pandas checker: the expression first, so both name its error
+                self._fill(out)
             out.scope = self.compiler.mask(rule.where)[0] if rule.where is not None else None
-            self._fill(out)
+            if rule.check != "expr":
+                self._fill(out)
         except EvalError as exc:
             checker.error = f"cannot evaluate: {exc.message} (at character {exc.pos + 1})"
         except (ValueError, TypeError) as exc:
