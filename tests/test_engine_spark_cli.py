@@ -132,3 +132,14 @@ def test_a_parquet_file_of_nanosecond_timestamps_says_how_to_write_it(repo: Path
     frame.to_parquet(repo / "us.parquet", coerce_timestamps="us", allow_truncated_timestamps=True)
     code, out, err = invoke("validate", "us.parquet", "--rules", "rules/r.yaml", "--engine", "spark")
     assert code == 0, out + err
+
+
+def test_an_empty_csv_and_broken_json_lines_are_exit_2_as_on_the_local_engines(repo: Path) -> None:
+    """Spark read an empty file as no columns and kept broken lines as a `_corrupt_record` column (exit 1)."""
+    write(repo, "empty.csv", "")
+    write(repo, "bad.jsonl", '{"age": 1, "plan": "a"}\n{"age": 2\nnot json\n')
+    for name, reason in (("empty.csv", "empty file"), ("bad.jsonl", "a line is not a JSON object")):
+        for engine in ("pandas", "spark"):
+            code, out, err = invoke("validate", name, "--rules", "rules/r.yaml", "--engine", engine)
+            assert code == 2, (engine, out + err)
+        assert reason in err

@@ -33,16 +33,29 @@ def reader_kind(path: str) -> str:
 def read_path(spark: Any, path: str) -> Any:
     """A DataFrame of a Parquet, CSV (with a header) or JSON-lines path."""
     kind = reader_kind(path)
+    if os.path.isfile(path) and os.path.getsize(path) == 0:  # Spark reads it as no columns at all
+        raise InputError(f"{path}: cannot read as {kind.upper()}: empty file")
     reader = spark.read
     try:
         if kind == "csv":
             return _read_csv(reader, path)
         if kind == "json":
-            return reader.json(path)
+            return _read_json(reader, path)
         return reader.parquet(path)
+    except InputError:
+        raise
     except Exception as exc:  # AnalysisException: unreadable, not that format
         reason = str(exc).splitlines()[0]
         raise InputError(f"{path}: Spark cannot read it as {kind}: {reason}{_hint(reason)}") from None
+
+
+def _read_json(reader: Any, path: str) -> Any:
+    """JSON lines; a line that is not a JSON object is refused (exit 2) as the local engines refuse it, where
+    Spark would keep it as a `_corrupt_record` column."""
+    df = reader.json(path)
+    if "_corrupt_record" in df.columns:
+        raise InputError(f"{path}: cannot read as JSONL: a line is not a JSON object")
+    return df
 
 
 def _hint(reason: str) -> str:
