@@ -56,6 +56,21 @@ def test_engine_spark_in_mlops_yaml_makes_lint_refuse_a_pattern_java_reads_diffe
     assert code == 0, out + err
 
 
+def test_a_validate_stage_on_spark_makes_lint_refuse_what_spark_cannot_run(repo: Path) -> None:
+    """The engine a stage names (not only mlops.yaml's) is checked at lint time, in the rules file it reads."""
+    write(repo, "rules/p.yaml", "kind: Rules\nversion: 1\ncolumns:\n  plan: {pattern: '\\bpro'}\n")
+    stage = (
+        "kind: Pipeline\nversion: 1\nstages:\n  check:\n    validate: d.parquet\n    rules: rules/p.yaml\n"
+    )
+    write(repo, "pipelines/p.yaml", stage + "    engine: spark\n")
+    code, out, err = invoke("lint")
+    assert code == 1, out + err
+    assert "rules/p.yaml" in out + err and "spark engine (stage `check` in pipelines/p.yaml)" in out + err
+    write(repo, "pipelines/p.yaml", stage + "    engine: pandas\n")
+    code, out, err = invoke("lint")
+    assert "spark engine" not in out + err, out + err
+
+
 def test_profile_on_spark(repo: Path) -> None:
     code, out, err = invoke("profile", "d.parquet", "--engine", "spark", "-o", "p.json")
     assert code == 0, out + err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from typing import Any
 
 from mlops.config import Document, Project
@@ -18,6 +19,7 @@ def check(project: Project, docs: list[Document]) -> list[Finding]:
     findings.extend(_evaluation(project, evaluation, promotion))
     outputs = _with_evaluation_outputs(outputs, evaluation, promotion)
     findings.extend(_rules_files(project, docs))
+    findings.extend(_stage_engines(project, docs))
     if promotion is not None and promotion.ok:
         findings.extend(_policy(project, promotion, outputs))
     if registry is not None and registry.ok:
@@ -164,9 +166,34 @@ def rules_checks(project: Project, doc: Document) -> list[Finding]:
     return rules_findings(doc, text) or engine_refusals(project, doc)
 
 
-def engine_refusals(project: Project, doc: Document) -> list[Finding]:
-    """Rules the engine mlops.yaml names cannot run: refused here, not when the data is read."""
-    if project.engine in (None, "pandas", "polars"):  # these two run every rule kind
+def _stage_engines(project: Project, docs: list[Document]) -> list[Finding]:
+    """Rules a `validate:` stage's own `engine:` cannot run, refused in the rules file for that stage."""
+    rules = {d.path: d for d in docs if d.kind == "Rules" and d.checkable}
+    findings = []
+    for pipeline, name, stage in _rules_stages(docs):
+        engine = stage.get("engine")
+        if stage["rules"] in rules and engine not in (None, project.engine):
+            origin = f"stage `{name}` in {pipeline.path}"
+            findings.extend(engine_refusals(project, rules[stage["rules"]], str(engine), origin))
+    return findings
+
+
+def _rules_stages(docs: list[Document]) -> Iterator[tuple[Document, str, dict[str, Any]]]:
+    """(pipeline, stage name, stage) of every stage that names a rules file."""
+    for pipeline in docs:
+        if pipeline.kind == "Pipeline" and pipeline.checkable and isinstance(pipeline.data, dict):
+            for name, stage in (pipeline.data.get("stages") or {}).items():
+                if isinstance(stage, dict) and isinstance(stage.get("rules"), str):
+                    yield pipeline, str(name), stage
+
+
+def engine_refusals(
+    project: Project, doc: Document, engine: str | None = None, origin: str = "mlops.yaml"
+) -> list[Finding]:
+    """Rules the engine mlops.yaml (or a pipeline stage) names cannot run: refused here, not when the data
+    is read."""
+    engine = engine or project.engine
+    if engine in (None, "pandas", "polars"):  # these two run every rule kind
         return []
     from mlops.data.engines import refusals
     from mlops.data.rules import build_rules
@@ -178,10 +205,10 @@ def engine_refusals(project: Project, doc: Document) -> list[Finding]:
         return []
     findings = []
     for rule in rules.rules:
-        why = refusals(str(project.engine), rule)
+        why = refusals(str(engine), rule)
         if why:
             where = ("columns", rule.column) if rule.scope == "column" and rule.column else ()
-            message = f"rule `{rule.id}` cannot run on the {project.engine} engine (mlops.yaml): {why}"
+            message = f"rule `{rule.id}` cannot run on the {engine} engine ({origin}): {why}"
             findings.append(doc.finding(where, message, rule="engine"))
     return findings
 
