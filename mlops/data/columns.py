@@ -330,6 +330,10 @@ def jsonable(value: Any) -> Any:
             value = value.item()
         except (ValueError, AttributeError):
             return str(value)
+    return _scalar_value(value)
+
+
+def _scalar_value(value: Any) -> Any:
     if isinstance(value, float):
         return _float_value(value)
     if value is None or isinstance(value, (bool, int, str)):

@@ -59,9 +59,7 @@ def _view(name: str, dtype: Any, declared: str | None) -> SparkView:
     if tname == "BooleanType":
         return _boolean_view(name, col, declared)
     if tname in _NUMERIC:
-        # a decimal of scale 0 holds integers (Spark reads Parquet's uint64 so): keyed exactly, as integers
-        whole = tname in _INTEGRAL or (tname == "DecimalType" and dtype.scale == 0)
-        return _numeric_view(name, col, whole, declared)
+        return _numeric_view(name, col, _integral(dtype), declared)
     if tname in ("TimestampType", "TimestampNTZType", "DateType"):
         null = col.isNull()
         bad = F.lit(False) if declared in (None, "datetime", "category") else ~null
@@ -77,6 +75,12 @@ def _boolean_view(name: str, col: Any, declared: str | None) -> SparkView:
     null = col.isNull()
     bad = ~null if declared in ("integer", "number", "string", "datetime") else no
     return SparkView(name, col, null, "bool", bad, F.coalesce(col, no), "boolean")
+
+
+def _integral(dtype: Any) -> bool:
+    """An integer type; a decimal of scale 0 holds integers too (Spark reads Parquet's uint64 so)."""
+    tname = type(dtype).__name__
+    return tname in _INTEGRAL or (tname == "DecimalType" and dtype.scale == 0)
 
 
 def _numeric_view(name: str, col: Any, integral: bool, declared: str | None) -> SparkView:
