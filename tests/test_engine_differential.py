@@ -599,3 +599,22 @@ def test_an_expression_and_its_where_both_broken_name_the_same_error(tmp_path: P
         assert {r["rule"]: r["message"] for r in report(engine, path, rules).to_dict()["results"]}[
             "check.c0"
         ] == message
+
+
+def test_booleans_and_integers_with_nulls_profile_alike(tmp_path: Path) -> None:
+    """A nullable boolean (Spark handed it to pandas as objects: `string`) and integers with a null written
+    by Arrow without pandas' metadata (pandas read them as floats: `number`) profile the same everywhere."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "flag": pa.array([True, None, False, True, True], pa.bool_()),
+            "n": pa.array([3, None, 1, 2, 2], pa.int64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "nulls.parquet")
+    expected = get_engine("pandas").profile(str(tmp_path / "nulls.parquet"))
+    assert {n: c.dtype for n, c in expected.columns.items()} == {"flag": "boolean", "n": "integer"}
+    for engine in ENGINES:
+        assert get_engine(engine).profile(str(tmp_path / "nulls.parquet")).to_json() == expected.to_json()

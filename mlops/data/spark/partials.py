@@ -68,9 +68,15 @@ def profile_builder(df: Any, columns: list[str] | None) -> Any:
     """A ProfileBuilder over `df` (already converted to the types the pandas engine reads)."""
     from mlops.data.profile import ProfileBuilder
 
+    # Spark hands a boolean column with a null to pandas as Python objects; the pandas engine reads it as
+    # pandas' nullable boolean (mlops.data.source._to_pandas), so its profile is a boolean's on both
+    booleans = [f.name for f in df.schema.fields if type(f.dataType).__name__ == "BooleanType"]
+
     def reduce(batches: Iterator[Any]) -> Any:
         builder = ProfileBuilder(columns)
         for batch in batches:
+            for name in booleans:
+                batch[name] = batch[name].astype("boolean")
             builder.add(batch)
         return builder
 
