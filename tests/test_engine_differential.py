@@ -618,3 +618,22 @@ def test_booleans_and_integers_with_nulls_profile_alike(tmp_path: Path) -> None:
     assert {n: c.dtype for n, c in expected.columns.items()} == {"flag": "boolean", "n": "integer"}
     for engine in ENGINES:
         assert get_engine(engine).profile(str(tmp_path / "nulls.parquet")).to_json() == expected.to_json()
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 4])
+def test_a_rule_that_cannot_be_evaluated_counts_nothing_whatever_the_chunking(
+    chunk_rows: int, tmp_path: Path
+) -> None:
+    """Found by the engine fuzz test: a chunk of NaT evaluated before the chunk that raised, so pandas and
+    polars reported rows checked where Spark (which refuses before reading) reported none."""
+    stamps = [pd.NaT, pd.NaT, pd.Timestamp("2024-01-01", tz="UTC"), pd.NaT]
+    pd.DataFrame({"z": pd.Series(stamps, dtype="datetime64[us, UTC]")}).to_parquet(
+        tmp_path / "z.parquet", row_group_size=2
+    )
+    rules = {"kind": "Rules", "version": 1, "columns": {}, "checks": [{"name": "c", "expr": "z > 1"}]}
+    expected = report("pandas", tmp_path / "z.parquet", rules, chunk_rows=chunk_rows).to_dict()
+    result = {r["rule"]: r for r in expected["results"]}["check.c"]
+    assert (result["status"], result["failing"], result["checked"]) == ("failed", 0, 0)
+    assert result["message"].startswith("cannot evaluate")
+    for engine in ENGINES:
+        same_results(expected, report(engine, tmp_path / "z.parquet", rules, chunk_rows=chunk_rows).to_dict())
