@@ -29,6 +29,7 @@ from mlops.data.engines import available, get_engine
 from mlops.data.rules import rules_from_dict
 from mlops.errors import MlopsError
 from tests.spark_fixtures import spark  # noqa: F401  # the session fixture
+from tests.test_data_oracle import _literal  # an expression literal, as the expression oracle writes it
 from tests.test_engine_differential import close
 
 # column name -> kind; the name says the kind, so the comparison knows which columns hold numbers
@@ -159,16 +160,6 @@ def _stat_bounds() -> st.SearchStrategy[dict[str, float]]:
         st.builds(lambda hi: {"max": hi}, value),
         st.builds(lambda lo, hi: {"min": min(lo, hi), "max": max(lo, hi)}, value, value),
     )
-
-
-def _literal(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @st.composite
