@@ -301,7 +301,8 @@ def _to_pandas(table: Any) -> Any:
     """An Arrow table or batch as pandas, with the same dtypes whatever the chunk holds.
 
     Dictionary-encoded columns are decoded (a categorical would compare and hash unlike its values), decimals
-    are numbers, durations are seconds, and booleans become pandas' nullable boolean (Arrow gives object arrays for a chunk with a null, bool without).
+    are numbers, durations are seconds, and booleans become pandas' nullable boolean (Arrow gives object
+    arrays for a chunk with a null, bool without).
     Integers with nulls stay integers (pandas' nullable Int64 and kin), as polars and Spark hold them: as
     float64 they would change past 2**53 (64-bit ids and hashes) and profile as numbers.
     """

@@ -59,7 +59,7 @@ def _view(name: str, dtype: Any, declared: str | None) -> SparkView:
     if tname == "BooleanType":
         return _boolean_view(name, col, declared)
     if tname in _NUMERIC:
-        return _numeric_view(name, col, _integral(dtype), declared)
+        return _numeric_view(name, col, integral_type(dtype), declared)
     if tname in ("TimestampType", "TimestampNTZType", "DateType"):
         null = col.isNull()
         bad = F.lit(False) if declared in (None, "datetime", "category") else ~null
@@ -77,7 +77,7 @@ def _boolean_view(name: str, col: Any, declared: str | None) -> SparkView:
     return SparkView(name, col, null, "bool", bad, F.coalesce(col, no), "boolean")
 
 
-def _integral(dtype: Any) -> bool:
+def integral_type(dtype: Any) -> bool:
     """An integer type; a decimal of scale 0 holds integers too (Spark reads Parquet's uint64 so)."""
     tname = type(dtype).__name__
     return tname in _INTEGRAL or (tname == "DecimalType" and dtype.scale == 0)

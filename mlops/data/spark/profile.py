@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlops.data.profile import Profile
-from mlops.data.spark.columns import quoted
+from mlops.data.spark.columns import integral_type, quoted
 
 
 def profile_frame(df: Any, columns: list[str] | None, declared: dict[str, str] | None = None) -> Profile:
@@ -24,7 +24,7 @@ def profile_frame(df: Any, columns: list[str] | None, declared: dict[str, str] |
     profile = builder.result()
     # Arrow hands an integer column with nulls to the executors as floats; its values are still integers
     for name, column in profile.columns.items():
-        if name in fields and _integral(fields[name]) and column.dtype == "number":
+        if name in fields and integral_type(fields[name]) and column.dtype == "number":
             column.dtype = "integer"
     return profile
 
@@ -40,10 +40,3 @@ def _as_pandas_reads(col: Any, dtype: Any) -> Any:
     if name == "DecimalType":
         return col.cast("long" if dtype.scale == 0 and dtype.precision <= 18 else "double")
     return col
-
-
-def _integral(dtype: Any) -> bool:
-    name = type(dtype).__name__
-    return name in ("ByteType", "ShortType", "IntegerType", "LongType") or (
-        name == "DecimalType" and dtype.scale == 0
-    )
